@@ -1,0 +1,43 @@
+/** What every evaluator (WASM SIMD, WASM scalar, reference) offers. The search knows only this interface. */
+import type { Program } from '../expression/compile.js';
+
+export type LossName = 'mse' | 'mae' | 'mape' | 'msle';
+export const LOSS_NAMES: readonly LossName[] = ['mse', 'mae', 'mape', 'msle'];
+
+/**
+ * Loss definitions (w_i = 1 without weights; sums divided by sum of w_i):
+ * - mse:  w (p - y)^2
+ * - mae:  w |p - y|
+ * - mape: w |p - y| / |y|          (rows with y = 0 are rejected when the dataset is set)
+ * - msle: w (log(p) - log(y))^2    (needs y > 0; p <= 0 gives +Infinity)
+ * Any non-finite prediction or intermediate value gives +Infinity.
+ */
+export interface Dataset {
+  /** feature-major: X[f * nRows + r] */
+  readonly X: Float64Array;
+  readonly nFeatures: number;
+  readonly nRows: number;
+  readonly y: Float64Array;
+  readonly weights?: Float64Array;
+}
+
+export interface JacobianResult {
+  /** predictions, length nRows */
+  readonly predictions: Float64Array;
+  /** d prediction / d constant, constant-major: jac[c * nRows + r]; length nConsts * nRows */
+  readonly jac: Float64Array;
+  /** true when every prediction and derivative is finite */
+  readonly finite: boolean;
+}
+
+export interface Evaluator {
+  readonly name: string;
+  setDataset(data: Dataset): void;
+  /** One loss per program. */
+  losses(programs: readonly Program[], loss: LossName): Float64Array;
+  /** Raw predictions of one program (IEEE values, no early exit). */
+  predict(program: Program): Float64Array;
+  /** Forward-mode derivatives of the predictions with respect to the program's constants. */
+  jacobian(program: Program): JacobianResult;
+  dispose(): void;
+}
