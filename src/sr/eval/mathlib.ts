@@ -1,0 +1,187 @@
+/**
+ * The engine's transcendental functions, in plain TypeScript.
+ *
+ * assembly/mathlib.ts implements the very same algorithms (same constants, same operation order, no fused
+ * multiply-add) for the WASM kernel, lane-wise in f64x2; so the kernel and the reference evaluator agree to the
+ * last bit, and both stay within about 1e-15 relative of the platform's Math.* (test/unit/sr/eval/mathlib.test.ts).
+ *
+ * - exp: k = floor(x log2(e) + 1/2), Cody-Waite reduction by ln 2 in two parts, degree-13 Taylor polynomial,
+ *   scaling by 2^k in two steps (so gradual underflow is right).
+ * - log: fdlibm's decomposition x = 2^k (1 + f), s = f / (2 + f), degree-14 polynomial in s.
+ * - sin, cos: k = round(x 2/pi), reduction by pi/2 in three parts (exact while |x| < 2^19), fdlibm's kernels on
+ *   [-pi/4, pi/4]; beyond 2^19 the platform's Math.sin/Math.cos (the kernel calls its own libm there, so the
+ *   two may differ in the last bit for such arguments).
+ * - tanh: t = expm1(2|x|), tanh = t / (t + 2), ±1 beyond |x| > 22.
+ * - cbrt: exp(log|x| / 3) and one Newton step.
+ * - pow: integer exponents up to 64 by repeated squaring (exact as far as products are), otherwise
+ *   exp(y log x); negative bases only with integer exponents (otherwise NaN).
+ */
+
+const LOG2E = 1.4426950408889634;
+const LN2_HI = 6.93147180369123816490e-1;
+const LN2_LO = 1.90821492927058770002e-10;
+const EXP_OVERFLOW = 709.782712893384;
+const EXP_UNDERFLOW = -745.1332191019412;
+
+// 1/n! for the exp and expm1 polynomials
+const F2 = 1 / 2, F3 = 1 / 6, F4 = 1 / 24, F5 = 1 / 120, F6 = 1 / 720, F7 = 1 / 5040, F8 = 1 / 40320;
+const F9 = 1 / 362880, F10 = 1 / 3628800, F11 = 1 / 39916800, F12 = 1 / 479001600, F13 = 1 / 6227020800;
+const F14 = 1 / 87178291200;
+
+const scratch = new Float64Array(1);
+const words = new Uint32Array(scratch.buffer); // little-endian: words[1] is the high word
+
+/** 2^n for integer n in [-1022, 1023], exactly. */
+function pow2(n: number): number {
+  words[0] = 0;
+  words[1] = ((n + 1023) << 20) >>> 0;
+  return scratch[0];
+}
+
+export function exp(x: number): number {
+  if (!(x < EXP_OVERFLOW)) return x !== x ? x : Infinity;
+  if (x < EXP_UNDERFLOW) return 0;
+  const k = Math.floor(x * LOG2E + 0.5);
+  const r = x - k * LN2_HI - k * LN2_LO;
+  const p = 1 + r * (1 + r * (F2 + r * (F3 + r * (F4 + r * (F5 + r * (F6 + r * (F7 + r * (F8 + r * (F9 + r * (F10 + r * (F11 + r * (F12 + r * F13))))))))))));
+  const k1 = Math.floor(k * 0.5);
+  return p * pow2(k1) * pow2(k - k1);
+}
+
+/** exp(x) - 1 for x >= 0, accurate near 0. */
+function expm1NonNeg(x: number): number {
+  if (x < 0.34657359027997264) {
+    return x * (1 + x * (F2 + x * (F3 + x * (F4 + x * (F5 + x * (F6 + x * (F7 + x * (F8 + x * (F9 + x * (F10 + x * (F11 + x * (F12 + x * (F13 + x * F14)))))))))))));
+  }
+  return exp(x) - 1;
+}
+
+const LG1 = 6.666666666666735130e-1, LG2 = 3.999999999940941908e-1, LG3 = 2.857142874366239149e-1;
+const LG4 = 2.222219843214978396e-1, LG5 = 1.818357216161805012e-1, LG6 = 1.531383769920937332e-1;
+const LG7 = 1.479819860511658591e-1;
+const TWO54 = 18014398509481984;
+
+export function log(x: number): number {
+  if (!(x > 0)) return x === 0 ? -Infinity : NaN;
+  if (x === Infinity) return x;
+  let k = 0;
+  if (x < 2.2250738585072014e-308) { x *= TWO54; k = -54; }
+  scratch[0] = x;
+  let hx = words[1];
+  k += (hx >>> 20) - 1023;
+  hx &= 0x000fffff;
+  const i = (hx + 0x95f64) & 0x100000;
+  words[1] = (hx | (i ^ 0x3ff00000)) >>> 0;
+  k += i >>> 20;
+  const f = scratch[0] - 1;
+  const s = f / (2 + f);
+  const z = s * s;
+  const w = z * z;
+  const t1 = w * (LG2 + w * (LG4 + w * LG6));
+  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+  const R = t2 + t1;
+  const hfsq = 0.5 * f * f;
+  return k * LN2_HI - ((hfsq - (s * (hfsq + R) + k * LN2_LO)) - f);
+}
+
+const TWO_OVER_PI = 6.36619772367581382433e-1;
+const PIO2_1 = 1.57079632673412561417e+0;
+const PIO2_2 = 6.07710050630396597660e-11;
+const PIO2_3 = 2.02226624871116645580e-21;
+export const TRIG_REDUCTION_LIMIT = 524288; // 2^19
+
+const S1 = -1.66666666666666324348e-1, S2 = 8.33333333332248946124e-3, S3 = -1.98412698298579493134e-4;
+const S4 = 2.75573137070700676789e-6, S5 = -2.50507602534068634195e-8, S6 = 1.58969099521155010221e-10;
+const C1 = 4.16666666666666019037e-2, C2 = -1.38888888888741095749e-3, C3 = 2.48015872894767294178e-5;
+const C4 = -2.75573143513906633035e-7, C5 = 2.08757232129817482790e-9, C6 = -1.13596475577881948265e-11;
+
+function kernelSin(x: number): number {
+  const z = x * x;
+  const v = z * x;
+  const r = S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)));
+  return x + v * (S1 + z * r);
+}
+
+function kernelCos(x: number): number {
+  const z = x * x;
+  const w = z * z;
+  const r = z * (C1 + z * (C2 + z * C3)) + w * w * (C4 + z * (C5 + z * C6));
+  const hz = 0.5 * z;
+  const one = 1 - hz;
+  return one + (((1 - one) - hz) + z * r);
+}
+
+/** Quadrant (0..3) and reduced argument; the caller has checked |x| < TRIG_REDUCTION_LIMIT. */
+function reduce(x: number): [number, number] {
+  const k = Math.floor(x * TWO_OVER_PI + 0.5);
+  const r = x - k * PIO2_1 - k * PIO2_2 - k * PIO2_3;
+  const q = k - 4 * Math.floor(k * 0.25);
+  return [q, r];
+}
+
+export function sin(x: number): number {
+  if (!(Math.abs(x) < TRIG_REDUCTION_LIMIT)) return Math.sin(x);
+  const [q, r] = reduce(x);
+  const s = kernelSin(r), c = kernelCos(r);
+  return q === 0 ? s : q === 1 ? c : q === 2 ? -s : -c;
+}
+
+export function cos(x: number): number {
+  if (!(Math.abs(x) < TRIG_REDUCTION_LIMIT)) return Math.cos(x);
+  const [q, r] = reduce(x);
+  const s = kernelSin(r), c = kernelCos(r);
+  return q === 0 ? c : q === 1 ? -s : q === 2 ? -c : s;
+}
+
+export function tanh(x: number): number {
+  const a = Math.abs(x);
+  if (a > 22) return x > 0 ? 1 : -1;
+  const t = expm1NonNeg(2 * a);
+  const r = t / (t + 2);
+  return x < 0 ? -r : r;
+}
+
+export function cbrt(x: number): number {
+  if (x === 0 || !(Math.abs(x) < Infinity)) return x;
+  const a = Math.abs(x);
+  let y = exp(log(a) / 3);
+  y = y - (y - a / (y * y)) / 3;
+  return x < 0 ? -y : y;
+}
+
+/** x^n for integer n with |n| <= 64, by repeated squaring (the order the kernel uses). */
+function powInt(x: number, n: number): number {
+  let m = Math.abs(n);
+  let result = 1;
+  let base = x;
+  while (m > 0) {
+    if (m & 1) result *= base;
+    m >>= 1;
+    if (m > 0) base *= base;
+  }
+  return n < 0 ? 1 / result : result;
+}
+
+export function pow(x: number, y: number): number {
+  if (y === 0) return 1;
+  if (x !== x || y !== y) return NaN;
+  const yIsInt = Math.floor(y) === y;
+  if (yIsInt && Math.abs(y) <= 64) return powInt(x, y);
+  if (Math.abs(y) === Infinity) {
+    const ax = Math.abs(x);
+    if (ax === 1) return NaN;
+    return (ax > 1) === (y > 0) ? Infinity : 0;
+  }
+  if (x === 0) return y > 0 ? 0 : Infinity;
+  if (x < 0) {
+    if (!yIsInt) return NaN;
+    const odd = Math.abs(y) < 9007199254740992 && y - 2 * Math.floor(y * 0.5) === 1;
+    const r = exp(y * log(-x));
+    return odd ? -r : r;
+  }
+  if (x === Infinity) return y > 0 ? Infinity : 0;
+  return exp(y * log(x));
+}
+
+export const min = Math.min;
+export const max = Math.max;
