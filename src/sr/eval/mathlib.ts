@@ -138,7 +138,7 @@ export function tanh(x: number): number {
   if (a > 22) return x > 0 ? 1 : -1;
   const t = expm1NonNeg(2 * a);
   const r = t / (t + 2);
-  return x < 0 ? -r : r;
+  return x < 0 || Object.is(x, -0) ? -r : r;
 }
 
 export function cbrt(x: number): number {

@@ -1,0 +1,226 @@
+// Postfix program evaluation over one block of rows.
+//
+// The operand stack holds slots: a vector (a pointer to BLOCK rows: a feature column of the dataset, or the
+// scratch buffer of that stack position) or a scalar constant. Leaves cost nothing: a feature pushes a pointer,
+// a constant pushes its value; operators on two scalars fold. Results go to the scratch buffer of the stack
+// position they occupy.
+//
+// Non-finite detection (loss mode): every non-finite value either reaches the program's output or enters an
+// operator that can turn it finite again (the divisor of `/`, inv, exp, tanh, min, max, pow); those inputs are
+// checked, constants are checked when pushed and folded, and the output is checked by the loss. So a program
+// has a non-finite intermediate on some row exactly when this evaluation reports it.
+import {
+  OP_CONST, OP_FEATURE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE,
+  OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH,
+} from './opcodes';
+import { dataX, stride, BLOCK_BYTES } from './data';
+import { expS, logS, sinS, cosS, tanhS, cbrtS, powS, expV, logV, sinCosV, tanhV, cbrtV, powV } from './mathlib';
+
+const KIND_VEC: i32 = 0;
+const KIND_CONST: i32 = 1;
+const SLOT_KIND = memory.data(64 * 4);
+const SLOT_PTR = memory.data(64 * 8);
+const SLOT_VAL = memory.data(64 * 8);
+
+// the result of the last evaluation
+export let resultIsConst: bool = false;
+export let resultPtr: usize = 0;
+export let resultVal: f64 = 0.0;
+
+@inline function kindAt(i: i32): i32 { return load<i32>(SLOT_KIND + (<usize>i << 2)); }
+@inline function ptrAt(i: i32): usize { return load<usize>(SLOT_PTR + (<usize>i << 3)); }
+@inline function valAt(i: i32): f64 { return load<f64>(SLOT_VAL + (<usize>i << 3)); }
+@inline function setVec(i: i32, p: usize): void {
+  store<i32>(SLOT_KIND + (<usize>i << 2), KIND_VEC);
+  store<usize>(SLOT_PTR + (<usize>i << 3), p);
+}
+@inline function setConst(i: i32, v: f64): void {
+  store<i32>(SLOT_KIND + (<usize>i << 2), KIND_CONST);
+  store<f64>(SLOT_VAL + (<usize>i << 3), v);
+}
+@inline function finite(v: f64): bool { return v - v == 0.0; }
+
+export function foldUnary(opc: i32, a: f64): f64 {
+  switch (opc) {
+    case OP_NEG: return -a;
+    case OP_SQUARE: return a * a;
+    case OP_CUBE: return a * a * a;
+    case OP_SQRT: return Math.sqrt(a);
+    case OP_CBRT: return cbrtS(a);
+    case OP_EXP: return expS(a);
+    case OP_LOG: return logS(a);
+    case OP_ABS: return Math.abs(a);
+    case OP_INV: return 1.0 / a;
+    case OP_SIN: return sinS(a);
+    case OP_COS: return cosS(a);
+    case OP_TANH: return tanhS(a);
+    default: return NaN;
+  }
+}
+
+export function foldBinary(opc: i32, a: f64, b: f64): f64 {
+  switch (opc) {
+    case OP_ADD: return a + b;
+    case OP_SUB: return a - b;
+    case OP_MUL: return a * b;
+    case OP_DIV: return a / b;
+    case OP_POW: return powS(a, b);
+    case OP_MIN: return Math.min(a, b);
+    case OP_MAX: return Math.max(a, b);
+    default: return NaN;
+  }
+}
+
+// ---------------------------------------------------------------- SIMD path
+
+@inline function checkV(bad: v128, x: v128): v128 { return f64x2.add(bad, f64x2.mul(x, f64x2.splat(0.0))); }
+
+function unaryV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
+  let bad = f64x2.splat(0.0);
+  switch (opc) {
+    case OP_NEG: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.neg(v128.load(src + i))); break;
+    case OP_SQUARE: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); v128.store(out + i, f64x2.mul(a, a)); } break;
+    case OP_CUBE: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); v128.store(out + i, f64x2.mul(f64x2.mul(a, a), a)); } break;
+    case OP_SQRT: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.sqrt(v128.load(src + i))); break;
+    case OP_ABS: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.abs(v128.load(src + i))); break;
+    case OP_INV: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); bad = checkV(bad, a); v128.store(out + i, f64x2.div(f64x2.splat(1.0), a)); } break;
+    case OP_EXP: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); bad = checkV(bad, a); v128.store(out + i, expV(a)); } break;
+    case OP_TANH: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); bad = checkV(bad, a); v128.store(out + i, tanhV(a)); } break;
+    case OP_LOG: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, logV(v128.load(src + i))); break;
+    case OP_SIN: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, sinCosV(v128.load(src + i), false)); break;
+    case OP_COS: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, sinCosV(v128.load(src + i), true)); break;
+    case OP_CBRT: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, cbrtV(v128.load(src + i))); break;
+  }
+  if (!check) return true;
+  return f64x2.extract_lane(bad, 0) == 0.0 && f64x2.extract_lane(bad, 1) == 0.0;
+}
+
+// a and b are vectors (pa, pb), or one of them is the scalar c (aIsConst / bIsConst)
+function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, bIsConst: bool, out: usize, nb: usize, check: bool): bool {
+  let bad = f64x2.splat(0.0);
+  const cv = f64x2.splat(c);
+  // a kind-specialised loop per operator: the operand kinds do not change inside the loop
+  if (!aIsConst && !bIsConst) {
+    switch (opc) {
+      case OP_ADD: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.add(v128.load(pa + i), v128.load(pb + i))); break;
+      case OP_SUB: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.sub(v128.load(pa + i), v128.load(pb + i))); break;
+      case OP_MUL: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.mul(v128.load(pa + i), v128.load(pb + i))); break;
+      case OP_DIV: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.div(v128.load(pa + i), b)); } break;
+      case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, f64x2.min(a, b)); } break;
+      case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, f64x2.max(a, b)); } break;
+      case OP_POW: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, powV(a, b)); } break;
+    }
+  } else if (bIsConst) {
+    switch (opc) {
+      case OP_ADD: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.add(v128.load(pa + i), cv)); break;
+      case OP_SUB: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.sub(v128.load(pa + i), cv)); break;
+      case OP_MUL: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.mul(v128.load(pa + i), cv)); break;
+      case OP_DIV: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.div(v128.load(pa + i), cv)); break;
+      case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, f64x2.min(a, cv)); } break;
+      case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, f64x2.max(a, cv)); } break;
+      case OP_POW: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, powV(a, cv)); } break;
+    }
+  } else {
+    switch (opc) {
+      case OP_ADD: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.add(cv, v128.load(pb + i))); break;
+      case OP_SUB: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.sub(cv, v128.load(pb + i))); break;
+      case OP_MUL: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.mul(cv, v128.load(pb + i))); break;
+      case OP_DIV: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.div(cv, b)); } break;
+      case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.min(cv, b)); } break;
+      case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.max(cv, b)); } break;
+      case OP_POW: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, powV(cv, b)); } break;
+    }
+  }
+  if (!check) return true;
+  return f64x2.extract_lane(bad, 0) == 0.0 && f64x2.extract_lane(bad, 1) == 0.0;
+}
+
+// ---------------------------------------------------------------- scalar path
+
+@inline function unaryS1(opc: i32, a: f64): f64 { return foldUnary(opc, a); }
+
+function unaryS(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
+  let bad: f64 = 0.0;
+  const absorbing = opc == OP_INV || opc == OP_EXP || opc == OP_TANH;
+  for (let i: usize = 0; i < nb; i += 8) {
+    const a = load<f64>(src + i);
+    if (absorbing) bad += a * 0.0;
+    store<f64>(out + i, unaryS1(opc, a));
+  }
+  return !check || bad == 0.0;
+}
+
+function binaryS(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, bIsConst: bool, out: usize, nb: usize, check: bool): bool {
+  let bad: f64 = 0.0;
+  const checkA = opc == OP_MIN || opc == OP_MAX || opc == OP_POW;
+  const checkB = checkA || opc == OP_DIV;
+  for (let i: usize = 0; i < nb; i += 8) {
+    const a = aIsConst ? c : load<f64>(pa + i);
+    const b = bIsConst ? c : load<f64>(pb + i);
+    if (checkA && !aIsConst) bad += a * 0.0;
+    if (checkB && !bIsConst) bad += b * 0.0;
+    store<f64>(out + i, foldBinary(opc, a, b));
+  }
+  return !check || bad == 0.0;
+}
+
+// ---------------------------------------------------------------- the interpreter
+
+/**
+ * Evaluate one program over rows [row0, row0 + nRowsBlock) of the dataset (nRowsBlock even on the SIMD path).
+ * With `check`, returns false as soon as a non-finite value is certain; the result is in resultIsConst /
+ * resultPtr / resultVal.
+ */
+export function evalBlock(code: usize, consts: usize, len: i32, row0: i32, nRowsBlock: i32, scratch: usize, simd: bool, check: bool): bool {
+  let sp: i32 = 0;
+  const nb: usize = <usize>nRowsBlock << 3;
+  for (let ip: i32 = 0; ip < len; ip++) {
+    const at = code + (<usize>ip << 3);
+    const opc = load<i32>(at);
+    const arg = load<i32>(at, 4);
+    if (opc == OP_CONST) {
+      const v = load<f64>(consts + (<usize>arg << 3));
+      if (check && !finite(v)) return false;
+      setConst(sp++, v);
+    } else if (opc == OP_FEATURE) {
+      setVec(sp++, dataX + ((<usize>arg * <usize>stride + <usize>row0) << 3));
+    } else if (opc >= OP_NEG) {
+      const i = sp - 1;
+      if (kindAt(i) == KIND_CONST) {
+        const v = foldUnary(opc, valAt(i));
+        if (check && !finite(v)) return false;
+        setConst(i, v);
+      } else {
+        const out = scratch + <usize>i * BLOCK_BYTES;
+        const ok = simd ? unaryV(opc, ptrAt(i), out, nb, check) : unaryS(opc, ptrAt(i), out, nb, check);
+        if (!ok) return false;
+        setVec(i, out);
+      }
+    } else {
+      const ia = sp - 2;
+      const ib = sp - 1;
+      sp--;
+      const aConst = kindAt(ia) == KIND_CONST;
+      const bConst = kindAt(ib) == KIND_CONST;
+      if (aConst && bConst) {
+        const v = foldBinary(opc, valAt(ia), valAt(ib));
+        if (check && !finite(v)) return false;
+        setConst(ia, v);
+      } else {
+        const out = scratch + <usize>ia * BLOCK_BYTES;
+        const c = aConst ? valAt(ia) : bConst ? valAt(ib) : 0.0;
+        const pa: usize = aConst ? 0 : ptrAt(ia);
+        const pb: usize = bConst ? 0 : ptrAt(ib);
+        const ok = simd
+          ? binaryV(opc, pa, pb, c, aConst, bConst, out, nb, check)
+          : binaryS(opc, pa, pb, c, aConst, bConst, out, nb, check);
+        if (!ok) return false;
+        setVec(ia, out);
+      }
+    }
+  }
+  resultIsConst = kindAt(0) == KIND_CONST;
+  resultPtr = resultIsConst ? 0 : ptrAt(0);
+  resultVal = resultIsConst ? valAt(0) : 0.0;
+  return true;
+}

@@ -1,0 +1,80 @@
+// Fitness: the loss of a program over the whole dataset, block by block; +Infinity for any non-finite value.
+import { dataY, dataW, dataLogY, dataInvAbsY, nRows, sumW, BLOCK } from './data';
+import { evalBlock, resultIsConst, resultPtr, resultVal } from './eval';
+import { logV, logS } from './mathlib';
+
+export const LOSS_MSE: i32 = 0;
+export const LOSS_MAE: i32 = 1;
+export const LOSS_MAPE: i32 = 2;
+export const LOSS_MSLE: i32 = 3;
+
+// term of one row: p prediction, k row (byte offset into the y-like columns)
+@inline function termS(loss: i32, p: f64, k: usize): f64 {
+  const d = p - load<f64>(dataY + k);
+  if (loss == LOSS_MSE) return d * d;
+  if (loss == LOSS_MAE) return Math.abs(d);
+  if (loss == LOSS_MAPE) return Math.abs(d) * load<f64>(dataInvAbsY + k);
+  const l = logS(p) - load<f64>(dataLogY + k);
+  return l * l;
+}
+
+@inline function termV(loss: i32, p: v128, k: usize): v128 {
+  if (loss == LOSS_MSLE) {
+    const l = f64x2.sub(logV(p), v128.load(dataLogY + k));
+    return f64x2.mul(l, l);
+  }
+  const d = f64x2.sub(p, v128.load(dataY + k));
+  if (loss == LOSS_MSE) return f64x2.mul(d, d);
+  if (loss == LOSS_MAE) return f64x2.abs(d);
+  return f64x2.mul(f64x2.abs(d), v128.load(dataInvAbsY + k));
+}
+
+// sum of the terms of the block's real rows [row0, row0 + n)
+function blockSumV(loss: i32, row0: i32, n: i32): f64 {
+  let acc = f64x2.splat(0.0);
+  const base: usize = <usize>row0 << 3;
+  const pairs = n >> 1;
+  const cv = f64x2.splat(resultVal);
+  for (let j: i32 = 0; j < pairs; j++) {
+    const off: usize = <usize>j << 4;
+    const p = resultIsConst ? cv : v128.load(resultPtr + off);
+    let t = termV(loss, p, base + off);
+    if (dataW != 0) t = f64x2.mul(t, v128.load(dataW + base + off));
+    acc = f64x2.add(acc, t);
+  }
+  let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (n & 1) {
+    const off: usize = <usize>(n - 1) << 3;
+    const p = resultIsConst ? resultVal : load<f64>(resultPtr + off);
+    let t = termS(loss, p, base + off);
+    if (dataW != 0) t *= load<f64>(dataW + base + off);
+    sum += t;
+  }
+  return sum;
+}
+
+function blockSumS(loss: i32, row0: i32, n: i32): f64 {
+  let sum: f64 = 0.0;
+  const base: usize = <usize>row0 << 3;
+  for (let j: i32 = 0; j < n; j++) {
+    const off: usize = <usize>j << 3;
+    const p = resultIsConst ? resultVal : load<f64>(resultPtr + off);
+    let t = termS(loss, p, base + off);
+    if (dataW != 0) t *= load<f64>(dataW + base + off);
+    sum += t;
+  }
+  return sum;
+}
+
+export function programLoss(code: usize, consts: usize, len: i32, loss: i32, scratch: usize, simd: bool): f64 {
+  let total: f64 = 0.0;
+  for (let row0: i32 = 0; row0 < nRows; row0 += BLOCK) {
+    const n = min(BLOCK, nRows - row0);
+    const nEval = simd ? (n + 1) & ~1 : n; // the padding row repeats the last row
+    if (!evalBlock(code, consts, len, row0, nEval, scratch, simd, true)) return Infinity;
+    total += simd ? blockSumV(loss, row0, n) : blockSumS(loss, row0, n);
+    if (!(total - total == 0.0)) return Infinity;
+  }
+  const result = total / sumW;
+  return result - result == 0.0 ? result : Infinity;
+}

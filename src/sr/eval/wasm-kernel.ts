@@ -1,0 +1,291 @@
+/**
+ * The WASM kernel from TypeScript: loads build/release.wasm, owns its memory layout, validates every input
+ * before it crosses the boundary (so no trap reaches the user), and implements `Evaluator`.
+ *
+ * Memory layout above the module's heap base (16-byte aligned regions):
+ *   [eval scratch: MAX_STACK x BLOCK f64] [X: nFeatures x stride f64] [y] [log y] [1/|y|] [weights]   (per dataset)
+ *   [batch: code i32 pairs | consts f64 | starts i32 pairs | lens i32 | out f64 | jacobian scratch]  (per call)
+ * Memory only grows when a dataset or a batch needs more than it has ever needed; views are re-created after
+ * every call that may grow it.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EnergyLensError } from '../../errors.js';
+import type { Program } from '../expression/compile.js';
+import { MAX_PROGRAM_LENGTH, MAX_STACK_DEPTH } from '../expression/compile.js';
+import { OP_CONST, OP_FEATURE, OPCODE_COUNT, operatorByOpcode } from '../expression/operators.js';
+import { validateDataset } from './dataset.js';
+import type { Dataset, Evaluator, JacobianResult, LossName } from './types.js';
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  setData(x: number, y: number, w: number, logY: number, invAbsY: number, nFeatures: number, nRows: number, stride: number): void;
+  evalLosses(code: number, consts: number, starts: number, lens: number, n: number, loss: number, simd: number, scratch: number, out: number): void;
+  predict(code: number, consts: number, len: number, simd: number, scratch: number, out: number): void;
+  jacobian(code: number, consts: number, len: number, nConsts: number, scratch: number, outPred: number, outJac: number): number;
+  BLOCK: WebAssembly.Global;
+  MAX_STACK: WebAssembly.Global;
+  [name: string]: unknown;
+}
+
+const LOSS_CODES: Record<LossName, number> = { mse: 0, mae: 1, mape: 2, msle: 3 };
+/** Programs per kernel call: bounds the batch region however many programs are asked for. */
+const CHUNK_PROGRAMS = 2048;
+const PAGE = 65536;
+
+let cachedModule: WebAssembly.Module | undefined;
+
+/** Path of the compiled kernel (build/release.wasm, beside src/ and dist/). */
+export function kernelPath(): string {
+  return fileURLToPath(new URL('../../../build/release.wasm', import.meta.url));
+}
+
+function loadModule(): WebAssembly.Module {
+  if (cachedModule) return cachedModule;
+  const path = kernelPath();
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw new EnergyLensError('WASM_LOAD_FAILED', `the WASM kernel ${path} is missing; run "npm run build" first`);
+  }
+  try {
+    cachedModule = new WebAssembly.Module(bytes);
+  } catch (err) {
+    throw new EnergyLensError('WASM_LOAD_FAILED', `the WASM kernel ${path} could not be compiled (${(err as Error).message}); this Node.js needs WebAssembly SIMD (Node >= 16.4)`);
+  }
+  return cachedModule;
+}
+
+const align16 = (n: number): number => (n + 15) & ~15;
+
+export interface WasmEvaluatorOptions {
+  /** f64x2 SIMD path (default) or the scalar path */
+  simd?: boolean;
+}
+
+export class WasmEvaluator implements Evaluator {
+  readonly name: string;
+  private readonly simd: boolean;
+  private readonly k: KernelExports;
+  private readonly block: number;
+  private readonly scratchPtr: number;
+  private dataEnd: number;
+  private nRows = 0;
+  private nFeatures = 0;
+  private yAllPositive = false;
+  private yNoZero = false;
+  private hasData = false;
+
+  constructor(options: WasmEvaluatorOptions = {}) {
+    this.simd = options.simd ?? true;
+    this.name = this.simd ? 'wasm-simd' : 'wasm-scalar';
+    const instance = new WebAssembly.Instance(loadModule(), {
+      env: {
+        abort: () => { throw new EnergyLensError('WASM_FAILED', 'the WASM kernel aborted'); },
+        seed: () => 0,
+      },
+    });
+    this.k = instance.exports as unknown as KernelExports;
+    this.block = this.k.BLOCK.value as number;
+    if ((this.k.MAX_STACK.value as number) < MAX_STACK_DEPTH) {
+      throw new EnergyLensError('WASM_LOAD_FAILED', 'the WASM kernel was built with a smaller stack than the compiler allows; rebuild it');
+    }
+    this.scratchPtr = align16(this.k.heapBase());
+    this.dataEnd = align16(this.scratchPtr + MAX_STACK_DEPTH * this.block * 8);
+    this.ensure(this.dataEnd);
+  }
+
+  /** Size of the kernel's linear memory in bytes. */
+  memoryBytes(): number {
+    return this.k.memory.buffer.byteLength;
+  }
+
+  private ensure(bytes: number): void {
+    const have = this.k.memory.buffer.byteLength;
+    if (bytes > have) this.k.memory.grow(Math.ceil((bytes - have) / PAGE));
+  }
+
+  private f64(ptr: number, n: number): Float64Array {
+    return new Float64Array(this.k.memory.buffer, ptr, n);
+  }
+
+  private i32(ptr: number, n: number): Int32Array {
+    return new Int32Array(this.k.memory.buffer, ptr, n);
+  }
+
+  setDataset(data: Dataset): void {
+    validateDataset(data);
+    const { nFeatures, nRows, X, y, weights } = data;
+    const stride = nRows + (nRows & 1);
+    const colBytes = align16(stride * 8);
+    const xPtr = this.scratchPtr + align16(MAX_STACK_DEPTH * this.block * 8);
+    const yPtr = xPtr + nFeatures * colBytes;
+    const logYPtr = yPtr + colBytes;
+    const invPtr = logYPtr + colBytes;
+    const wPtr = weights ? invPtr + colBytes : 0;
+    this.dataEnd = (weights ? wPtr : invPtr) + colBytes;
+    this.ensure(this.dataEnd);
+    const pad = (dst: Float64Array, src: Float64Array, offset: number): void => {
+      dst.set(src.subarray(offset, offset + nRows));
+      if (stride > nRows) dst[nRows] = src[offset + nRows - 1];
+    };
+    for (let f = 0; f < nFeatures; f++) pad(this.f64(xPtr + f * colBytes, stride), X, f * nRows);
+    pad(this.f64(yPtr, stride), y, 0);
+    if (weights) pad(this.f64(wPtr, stride), weights, 0);
+    this.k.setData(xPtr, yPtr, wPtr, logYPtr, invPtr, nFeatures, nRows, stride);
+    this.nRows = nRows;
+    this.nFeatures = nFeatures;
+    this.yAllPositive = y.every((v) => v > 0);
+    this.yNoZero = y.every((v) => v !== 0);
+    this.hasData = true;
+  }
+
+  private requireData(): void {
+    if (!this.hasData) throw new EnergyLensError('INVALID_DATA', 'no dataset: call setDataset(data) before evaluating');
+  }
+
+  losses(programs: readonly Program[], loss: LossName): Float64Array {
+    this.requireData();
+    const lossCode = LOSS_CODES[loss];
+    if (lossCode === undefined) {
+      throw new EnergyLensError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${Object.keys(LOSS_CODES).join(', ')}`);
+    }
+    if (loss === 'msle' && !this.yAllPositive) throw new EnergyLensError('INVALID_DATA', 'loss "msle" needs every target value > 0');
+    if (loss === 'mape' && !this.yNoZero) throw new EnergyLensError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
+    for (let i = 0; i < programs.length; i++) validateProgram(programs[i], this.nFeatures, i);
+    const out = new Float64Array(programs.length);
+    for (let start = 0; start < programs.length; start += CHUNK_PROGRAMS) {
+      const chunk = programs.slice(start, start + CHUNK_PROGRAMS);
+      out.set(this.lossChunk(chunk, lossCode), start);
+    }
+    return out;
+  }
+
+  private lossChunk(programs: readonly Program[], lossCode: number): Float64Array {
+    const n = programs.length;
+    let nInstr = 0;
+    let nConsts = 0;
+    for (const p of programs) { nInstr += p.length; nConsts += p.consts.length; }
+    const codePtr = this.dataEnd;
+    const constsPtr = align16(codePtr + nInstr * 8);
+    const startsPtr = align16(constsPtr + nConsts * 8);
+    const lensPtr = align16(startsPtr + n * 8);
+    const outPtr = align16(lensPtr + n * 4);
+    this.ensure(outPtr + n * 8);
+    const code = this.i32(codePtr, nInstr * 2);
+    const consts = this.f64(constsPtr, nConsts);
+    const starts = this.i32(startsPtr, n * 2);
+    const lens = this.i32(lensPtr, n);
+    let ci = 0;
+    let ki = 0;
+    for (let p = 0; p < n; p++) {
+      const prog = programs[p];
+      starts[2 * p] = ci;
+      starts[2 * p + 1] = ki;
+      lens[p] = prog.length;
+      code.set(prog.code.subarray(0, 2 * prog.length), 2 * ci);
+      consts.set(prog.consts, ki);
+      ci += prog.length;
+      ki += prog.consts.length;
+    }
+    this.call(() => this.k.evalLosses(codePtr, constsPtr, startsPtr, lensPtr, n, lossCode, this.simd ? 1 : 0, this.scratchPtr, outPtr));
+    return this.f64(outPtr, n).slice();
+  }
+
+  /** Writes one program at the start of the batch region; returns the first free byte after it. */
+  private writeProgram(program: Program): { codePtr: number; constsPtr: number; end: number } {
+    const codePtr = this.dataEnd;
+    const constsPtr = align16(codePtr + program.length * 8);
+    const end = align16(constsPtr + program.consts.length * 8);
+    this.ensure(end);
+    this.i32(codePtr, program.length * 2).set(program.code.subarray(0, 2 * program.length));
+    this.f64(constsPtr, program.consts.length).set(program.consts);
+    return { codePtr, constsPtr, end };
+  }
+
+  predict(program: Program): Float64Array {
+    this.requireData();
+    validateProgram(program, this.nFeatures, 0);
+    const { codePtr, constsPtr, end } = this.writeProgram(program);
+    this.ensure(end + this.nRows * 8);
+    this.call(() => this.k.predict(codePtr, constsPtr, program.length, this.simd ? 1 : 0, this.scratchPtr, end));
+    return this.f64(end, this.nRows).slice();
+  }
+
+  jacobian(program: Program): JacobianResult {
+    this.requireData();
+    validateProgram(program, this.nFeatures, 0);
+    const nC = program.consts.length;
+    const { codePtr, constsPtr, end } = this.writeProgram(program);
+    const scratch = end;
+    const predPtr = align16(scratch + program.maxStack * (1 + nC) * 8);
+    const jacPtr = align16(predPtr + this.nRows * 8);
+    this.ensure(jacPtr + nC * this.nRows * 8);
+    let finite = 0;
+    this.call(() => { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr); });
+    return {
+      predictions: this.f64(predPtr, this.nRows).slice(),
+      jac: this.f64(jacPtr, nC * this.nRows).slice(),
+      finite: finite === 1,
+    };
+  }
+
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if ((err as { code?: string }).code) throw err;
+      throw new EnergyLensError('WASM_FAILED', `the WASM kernel failed: ${(err as Error).message}`);
+    }
+  }
+
+  dispose(): void {
+    this.hasData = false;
+  }
+}
+
+/**
+ * Checks a program before it reaches the kernel: known opcodes, feature and constant indices in range, a stack
+ * that never underflows and ends with one value, and the size limits of the compiler.
+ */
+export function validateProgram(program: Program, nFeatures: number, index: number): void {
+  const where = `program ${index}`;
+  const { code, consts, length } = program;
+  if (!Number.isInteger(length) || length < 1 || code.length < 2 * length) {
+    throw new EnergyLensError('INVALID_PROGRAM', `${where} has no instructions or a code array shorter than its length`);
+  }
+  if (length > MAX_PROGRAM_LENGTH) {
+    throw new EnergyLensError('PROGRAM_TOO_LARGE', `${where} has ${length} instructions; the maximum is ${MAX_PROGRAM_LENGTH}`);
+  }
+  let depth = 0;
+  let maxDepth = 0;
+  for (let i = 0; i < length; i++) {
+    const opc = code[2 * i];
+    const arg = code[2 * i + 1];
+    if (opc === OP_CONST) {
+      if (arg < 0 || arg >= consts.length) throw new EnergyLensError('INVALID_PROGRAM', `${where}: constant index ${arg} out of range (it has ${consts.length})`);
+      depth++;
+    } else if (opc === OP_FEATURE) {
+      if (arg < 0 || arg >= nFeatures) throw new EnergyLensError('INVALID_PROGRAM', `${where}: feature index ${arg} out of range (the data has ${nFeatures} features)`);
+      depth++;
+    } else {
+      const op = opc >= 0 && opc < OPCODE_COUNT ? operatorByOpcode(opc) : undefined;
+      if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `${where}: unknown opcode ${opc} at instruction ${i}`);
+      if (depth < op.arity) throw new EnergyLensError('INVALID_PROGRAM', `${where}: stack underflow at instruction ${i} (${op.name})`);
+      depth -= op.arity - 1;
+    }
+    if (depth > maxDepth) maxDepth = depth;
+  }
+  if (depth !== 1) throw new EnergyLensError('INVALID_PROGRAM', `${where} leaves ${depth} values on the stack; expected 1`);
+  if (maxDepth > MAX_STACK_DEPTH) {
+    throw new EnergyLensError('PROGRAM_TOO_LARGE', `${where} needs a stack of ${maxDepth}; the maximum is ${MAX_STACK_DEPTH}`);
+  }
+  if (program.maxStack < maxDepth) throw new EnergyLensError('INVALID_PROGRAM', `${where} declares maxStack ${program.maxStack} but needs ${maxDepth}`);
+}
+
+/** A WASM evaluator (SIMD by default). Synchronous: the module is compiled once per thread. */
+export function createWasmEvaluator(options: WasmEvaluatorOptions = {}): WasmEvaluator {
+  return new WasmEvaluator(options);
+}
