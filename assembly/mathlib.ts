@@ -2,7 +2,44 @@
 // src/sr/eval/mathlib.ts, with the same constants and the same order of operations (no fused multiply-add),
 // so the kernel's two paths and the TypeScript reference agree to the last bit. See that file for the methods.
 
-const LOG2E: f64 = 1.4426950408889634;
+const INV_LN2_32: f64 = 46.16624130844683;
+const LN2_32_HI: f64 = 0.02166084938653512;
+const LN2_32_LO: f64 = 5.9631716539705866e-12;
+// 2^(j/32), j = 0..31, correctly rounded (the same table as src/sr/eval/mathlib.ts)
+const EXP_TABLE = memory.data<f64>([
+  1.0,
+  1.0218971486541166,
+  1.0442737824274138,
+  1.0671404006768237,
+  1.0905077326652577,
+  1.1143867425958924,
+  1.1387886347566916,
+  1.1637248587775775,
+  1.189207115002721,
+  1.215247359980469,
+  1.241857812073484,
+  1.2690509571917332,
+  1.2968395546510096,
+  1.3252366431597413,
+  1.3542555469368927,
+  1.383909881963832,
+  1.4142135623730951,
+  1.4451808069770467,
+  1.4768261459394993,
+  1.5091644275934228,
+  1.5422108254079407,
+  1.5759808451078865,
+  1.6104903319492543,
+  1.645755478153965,
+  1.681792830507429,
+  1.718619298122478,
+  1.7562521603732995,
+  1.7947090750031072,
+  1.8340080864093424,
+  1.8741676341103,
+  1.9152065613971474,
+  1.9571441241754002,
+]);
 const LN2_HI: f64 = 6.93147180369123816490e-1;
 const LN2_LO: f64 = 1.90821492927058770002e-10;
 const EXP_OVERFLOW: f64 = 709.782712893384;
@@ -38,6 +75,7 @@ const PIO2_1: f64 = 1.57079632673412561417e+0;
 const PIO2_2: f64 = 6.07710050630396597660e-11;
 const PIO2_3: f64 = 2.02226624871116645580e-21;
 const TRIG_LIMIT: f64 = 524288.0;
+const SIGN: i64 = -9223372036854775807 - 1;
 
 const S1: f64 = -1.66666666666666324348e-1;
 const S2: f64 = 8.33333333332248946124e-3;
@@ -52,6 +90,11 @@ const C4: f64 = -2.75573143513906633035e-7;
 const C5: f64 = 2.08757232129817482790e-9;
 const C6: f64 = -1.13596475577881948265e-11;
 
+// Beyond |x| >= 2^19 the three-part reduction by pi/2 is no longer exact; such arguments (rare in symbolic
+// regression) go to the host's Math.sin / Math.cos, which the reference evaluator calls too.
+@external("env", "hostSin") declare function hostSin(x: f64): f64;
+@external("env", "hostCos") declare function hostCos(x: f64): f64;
+
 // ---------------------------------------------------------------- scalar
 
 @inline function pow2(n: f64): f64 {
@@ -61,11 +104,13 @@ const C6: f64 = -1.13596475577881948265e-11;
 export function expS(x: f64): f64 {
   if (!(x < EXP_OVERFLOW)) return x != x ? x : Infinity;
   if (x < EXP_UNDERFLOW) return 0.0;
-  const k = Math.floor(x * LOG2E + 0.5);
-  const r = x - k * LN2_HI - k * LN2_LO;
-  const p = 1.0 + r * (1.0 + r * (F2 + r * (F3 + r * (F4 + r * (F5 + r * (F6 + r * (F7 + r * (F8 + r * (F9 + r * (F10 + r * (F11 + r * (F12 + r * F13))))))))))));
-  const k1 = Math.floor(k * 0.5);
-  return p * pow2(k1) * pow2(k - k1);
+  const k = Math.floor(x * INV_LN2_32 + 0.5);
+  const r = x - k * LN2_32_HI - k * LN2_32_LO;
+  const p = 1.0 + r * (1.0 + r * (F2 + r * (F3 + r * (F4 + r * (F5 + r * F6)))));
+  const m = Math.floor(k / 32.0);
+  const t = load<f64>(EXP_TABLE + (<usize>(k - 32.0 * m) << 3)) * p;
+  const m1 = Math.floor(m * 0.5);
+  return t * pow2(m1) * pow2(m - m1);
 }
 
 function expm1NonNegS(x: f64): f64 {
@@ -116,7 +161,7 @@ export function logS(x: f64): f64 {
 }
 
 export function sinS(x: f64): f64 {
-  if (!(Math.abs(x) < TRIG_LIMIT)) return Math.sin(x);
+  if (!(Math.abs(x) < TRIG_LIMIT)) return hostSin(x);
   const k = Math.floor(x * TWO_OVER_PI + 0.5);
   const r = x - k * PIO2_1 - k * PIO2_2 - k * PIO2_3;
   const q = k - 4.0 * Math.floor(k * 0.25);
@@ -126,7 +171,7 @@ export function sinS(x: f64): f64 {
 }
 
 export function cosS(x: f64): f64 {
-  if (!(Math.abs(x) < TRIG_LIMIT)) return Math.cos(x);
+  if (!(Math.abs(x) < TRIG_LIMIT)) return hostCos(x);
   const k = Math.floor(x * TWO_OVER_PI + 0.5);
   const r = x - k * PIO2_1 - k * PIO2_2 - k * PIO2_3;
   const q = k - 4.0 * Math.floor(k * 0.25);
@@ -186,155 +231,301 @@ export function powS(x: f64, y: f64): f64 {
 
 // ---------------------------------------------------------------- f64x2
 
+// Vector constants live in memory: V8 rebuilds a v128.const inside a loop every iteration (several
+// instructions each), while a load from this table is one instruction.
+const VK = memory.data<f64>([
+  C1, C1, // K_C1
+  C2, C2, // K_C2
+  C3, C3, // K_C3
+  C4, C4, // K_C4
+  C5, C5, // K_C5
+  C6, C6, // K_C6
+  EXPM1_SMALL, EXPM1_SMALL, // K_EXPM1_SMALL
+  709.0, 709.0, // K_EXP_HI
+  -708.0, -708.0, // K_EXP_LO
+  F10, F10, // K_F10
+  F11, F11, // K_F11
+  F12, F12, // K_F12
+  F13, F13, // K_F13
+  F14, F14, // K_F14
+  F2, F2, // K_F2
+  F3, F3, // K_F3
+  F4, F4, // K_F4
+  F5, F5, // K_F5
+  F6, F6, // K_F6
+  F7, F7, // K_F7
+  F8, F8, // K_F8
+  F9, F9, // K_F9
+  4.0, 4.0, // K_FOUR
+  0.5, 0.5, // K_HALF
+  Infinity, Infinity, // K_INF
+  INV_LN2_32, INV_LN2_32, // K_INV_LN2_32
+  LG1, LG1, // K_LG1
+  LG2, LG2, // K_LG2
+  LG3, LG3, // K_LG3
+  LG4, LG4, // K_LG4
+  LG5, LG5, // K_LG5
+  LG6, LG6, // K_LG6
+  LG7, LG7, // K_LG7
+  LN2_32_HI, LN2_32_HI, // K_LN2_32_HI
+  LN2_32_LO, LN2_32_LO, // K_LN2_32_LO
+  LN2_HI, LN2_HI, // K_LN2_HI
+  LN2_LO, LN2_LO, // K_LN2_LO
+  6755399441055744.0, 6755399441055744.0, // K_MAGIC
+  -54.0, -54.0, // K_MINUS54
+  MIN_NORMAL, MIN_NORMAL, // K_MIN_NORMAL
+  NaN, NaN, // K_NAN
+  -Infinity, -Infinity, // K_NEG_INF
+  1.0, 1.0, // K_ONE
+  PIO2_1, PIO2_1, // K_PIO2_1
+  PIO2_2, PIO2_2, // K_PIO2_2
+  PIO2_3, PIO2_3, // K_PIO2_3
+  0.25, 0.25, // K_QUARTER
+  S1, S1, // K_S1
+  S2, S2, // K_S2
+  S3, S3, // K_S3
+  S4, S4, // K_S4
+  S5, S5, // K_S5
+  S6, S6, // K_S6
+  3.0, 3.0, // K_THREE
+  TRIG_LIMIT, TRIG_LIMIT, // K_TRIG_LIMIT
+  22.0, 22.0, // K_TWENTY_TWO
+  2.0, 2.0, // K_TWO
+  TWO54, TWO54, // K_TWO54
+  TWO_OVER_PI, TWO_OVER_PI, // K_TWO_OVER_PI
+  0.0, 0.0, // K_ZERO
+]);
+const K_C1: i32 = 0;
+const K_C2: i32 = 1;
+const K_C3: i32 = 2;
+const K_C4: i32 = 3;
+const K_C5: i32 = 4;
+const K_C6: i32 = 5;
+const K_EXPM1_SMALL: i32 = 6;
+const K_EXP_HI: i32 = 7;
+const K_EXP_LO: i32 = 8;
+const K_F10: i32 = 9;
+const K_F11: i32 = 10;
+const K_F12: i32 = 11;
+const K_F13: i32 = 12;
+const K_F14: i32 = 13;
+const K_F2: i32 = 14;
+const K_F3: i32 = 15;
+const K_F4: i32 = 16;
+const K_F5: i32 = 17;
+const K_F6: i32 = 18;
+const K_F7: i32 = 19;
+const K_F8: i32 = 20;
+const K_F9: i32 = 21;
+const K_FOUR: i32 = 22;
+const K_HALF: i32 = 23;
+const K_INF: i32 = 24;
+const K_INV_LN2_32: i32 = 25;
+const K_LG1: i32 = 26;
+const K_LG2: i32 = 27;
+const K_LG3: i32 = 28;
+const K_LG4: i32 = 29;
+const K_LG5: i32 = 30;
+const K_LG6: i32 = 31;
+const K_LG7: i32 = 32;
+const K_LN2_32_HI: i32 = 33;
+const K_LN2_32_LO: i32 = 34;
+const K_LN2_HI: i32 = 35;
+const K_LN2_LO: i32 = 36;
+const K_MAGIC: i32 = 37;
+const K_MINUS54: i32 = 38;
+const K_MIN_NORMAL: i32 = 39;
+const K_NAN: i32 = 40;
+const K_NEG_INF: i32 = 41;
+const K_ONE: i32 = 42;
+const K_PIO2_1: i32 = 43;
+const K_PIO2_2: i32 = 44;
+const K_PIO2_3: i32 = 45;
+const K_QUARTER: i32 = 46;
+const K_S1: i32 = 47;
+const K_S2: i32 = 48;
+const K_S3: i32 = 49;
+const K_S4: i32 = 50;
+const K_S5: i32 = 51;
+const K_S6: i32 = 52;
+const K_THREE: i32 = 53;
+const K_TRIG_LIMIT: i32 = 54;
+const K_TWENTY_TWO: i32 = 55;
+const K_TWO: i32 = 56;
+const K_TWO54: i32 = 57;
+const K_TWO_OVER_PI: i32 = 58;
+const K_ZERO: i32 = 59;
+const VI = memory.data<i64>([
+  0x100000, 0x100000, // I_100000
+  1023, 1023, // I_1023
+  31, 31, // I_31
+  0x3ff00000, 0x3ff00000, // I_3FF00000
+  0x95f64, 0x95f64, // I_95F64
+  0xffffffff, 0xffffffff, // I_LOW32
+  0x4338000000000000, 0x4338000000000000, // I_MAGIC
+  0x000fffff, 0x000fffff, // I_MANT
+  SIGN, SIGN, // I_SIGN
+]);
+const I_100000: i32 = 0;
+const I_1023: i32 = 1;
+const I_31: i32 = 2;
+const I_3FF00000: i32 = 3;
+const I_95F64: i32 = 4;
+const I_LOW32: i32 = 5;
+const I_MAGIC: i32 = 6;
+const I_MANT: i32 = 7;
+const I_SIGN: i32 = 8;
+@inline function vk(i: i32): v128 { return v128.load(VK + (<usize>i << 4)); }
+@inline function vi(i: i32): v128 { return v128.load(VI + (<usize>i << 4)); }
+
+
 @inline function splat(x: f64): v128 { return f64x2.splat(x); }
 
 /** 2^n for integer-valued lanes n in [-1022, 1023]. */
 @inline function pow2V(n: v128): v128 {
   // n + 1.5 * 2^52 puts the integer n in the low mantissa bits; subtracting the magic's bits gives n as i64
-  const magic = splat(6755399441055744.0);
-  const ni = i64x2.sub(f64x2.add(n, magic), i64x2.splat(0x4338000000000000));
-  return i64x2.shl(i64x2.add(ni, i64x2.splat(1023)), 52);
+  const magic = vk(K_MAGIC);
+  const ni = i64x2.sub(f64x2.add(n, magic), vi(I_MAGIC));
+  return i64x2.shl(i64x2.add(ni, vi(I_1023)), 52);
 }
 
-export function expV(x: v128): v128 {
-  const k = f64x2.floor(f64x2.add(f64x2.mul(x, splat(LOG2E)), splat(0.5)));
-  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(k, splat(LN2_HI))), f64x2.mul(k, splat(LN2_LO)));
-  let p = f64x2.add(splat(F12), f64x2.mul(r, splat(F13)));
-  p = f64x2.add(splat(F11), f64x2.mul(r, p));
-  p = f64x2.add(splat(F10), f64x2.mul(r, p));
-  p = f64x2.add(splat(F9), f64x2.mul(r, p));
-  p = f64x2.add(splat(F8), f64x2.mul(r, p));
-  p = f64x2.add(splat(F7), f64x2.mul(r, p));
-  p = f64x2.add(splat(F6), f64x2.mul(r, p));
-  p = f64x2.add(splat(F5), f64x2.mul(r, p));
-  p = f64x2.add(splat(F4), f64x2.mul(r, p));
-  p = f64x2.add(splat(F3), f64x2.mul(r, p));
-  p = f64x2.add(splat(F2), f64x2.mul(r, p));
-  p = f64x2.add(splat(1.0), f64x2.mul(r, p));
-  p = f64x2.add(splat(1.0), f64x2.mul(r, p));
-  // keep k inside the table range for lanes the selects below replace anyway
-  const kc = f64x2.min(f64x2.max(k, splat(-1100.0)), splat(1100.0));
-  const k1 = f64x2.floor(f64x2.mul(kc, splat(0.5)));
-  let res = f64x2.mul(f64x2.mul(p, pow2V(k1)), pow2V(f64x2.sub(kc, k1)));
-  res = v128.bitselect(splat(Infinity), res, f64x2.ge(x, splat(EXP_OVERFLOW)));
-  res = v128.bitselect(splat(0.0), res, f64x2.lt(x, splat(EXP_UNDERFLOW)));
-  return v128.bitselect(x, res, f64x2.ne(x, x));
+/** exp of both lanes: table-driven in f64x2 when both lanes lie in [-708, 709] (normal results, so adding
+ *  to the exponent field is the exact scaling), otherwise lane by lane through expS. */
+@inline export function expV(x: v128): v128 {
+  const inRange = v128.and(f64x2.ge(x, vk(K_EXP_LO)), f64x2.le(x, vk(K_EXP_HI)));
+  if (!i64x2.all_true(inRange)) {
+    return f64x2.replace_lane(f64x2.splat(expS(f64x2.extract_lane(x, 0))), 1, expS(f64x2.extract_lane(x, 1)));
+  }
+  const k = f64x2.floor(f64x2.add(f64x2.mul(x, vk(K_INV_LN2_32)), vk(K_HALF)));
+  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(k, vk(K_LN2_32_HI))), f64x2.mul(k, vk(K_LN2_32_LO)));
+  let p = f64x2.add(vk(K_F5), f64x2.mul(r, vk(K_F6)));
+  p = f64x2.add(vk(K_F4), f64x2.mul(r, p));
+  p = f64x2.add(vk(K_F3), f64x2.mul(r, p));
+  p = f64x2.add(vk(K_F2), f64x2.mul(r, p));
+  p = f64x2.add(vk(K_ONE), f64x2.mul(r, p));
+  p = f64x2.add(vk(K_ONE), f64x2.mul(r, p));
+  // k as a small integer in each i64 lane, through the 1.5 * 2^52 magic
+  const ki = i64x2.sub(f64x2.add(k, vk(K_MAGIC)), vi(I_MAGIC));
+  const j = v128.and(ki, vi(I_31));
+  const t0 = load<f64>(EXP_TABLE + (<usize>i64x2.extract_lane(j, 0) << 3));
+  const t1 = load<f64>(EXP_TABLE + (<usize>i64x2.extract_lane(j, 1) << 3));
+  const t = f64x2.mul(f64x2.replace_lane(f64x2.splat(t0), 1, t1), p);
+  return i64x2.add(t, i64x2.shl(i64x2.shr_s(ki, 5), 52));
 }
 
-function expm1NonNegV(x: v128): v128 {
-  let p = f64x2.add(splat(F13), f64x2.mul(x, splat(F14)));
-  p = f64x2.add(splat(F12), f64x2.mul(x, p));
-  p = f64x2.add(splat(F11), f64x2.mul(x, p));
-  p = f64x2.add(splat(F10), f64x2.mul(x, p));
-  p = f64x2.add(splat(F9), f64x2.mul(x, p));
-  p = f64x2.add(splat(F8), f64x2.mul(x, p));
-  p = f64x2.add(splat(F7), f64x2.mul(x, p));
-  p = f64x2.add(splat(F6), f64x2.mul(x, p));
-  p = f64x2.add(splat(F5), f64x2.mul(x, p));
-  p = f64x2.add(splat(F4), f64x2.mul(x, p));
-  p = f64x2.add(splat(F3), f64x2.mul(x, p));
-  p = f64x2.add(splat(F2), f64x2.mul(x, p));
-  p = f64x2.add(splat(1.0), f64x2.mul(x, p));
+@inline function expm1NonNegV(x: v128): v128 {
+  let p = f64x2.add(vk(K_F13), f64x2.mul(x, vk(K_F14)));
+  p = f64x2.add(vk(K_F12), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_F11), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_F10), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_F9), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_F8), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_F7), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_F6), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_F5), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_F4), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_F3), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_F2), f64x2.mul(x, p));
+  p = f64x2.add(vk(K_ONE), f64x2.mul(x, p));
   const small = f64x2.mul(x, p);
-  const large = f64x2.sub(expV(x), splat(1.0));
-  return v128.bitselect(small, large, f64x2.lt(x, splat(EXPM1_SMALL)));
+  const large = f64x2.sub(expV(x), vk(K_ONE));
+  return v128.bitselect(small, large, f64x2.lt(x, vk(K_EXPM1_SMALL)));
 }
 
-export function logV(x0: v128): v128 {
-  const tiny = f64x2.lt(x0, splat(MIN_NORMAL));
-  const x = v128.bitselect(f64x2.mul(x0, splat(TWO54)), x0, tiny);
-  const kAdj = v128.and(splat(-54.0), tiny);
+@inline export function logV(x0: v128): v128 {
+  const tiny = f64x2.lt(x0, vk(K_MIN_NORMAL));
+  const x = v128.bitselect(f64x2.mul(x0, vk(K_TWO54)), x0, tiny);
+  const kAdj = v128.and(vk(K_MINUS54), tiny);
   const hx = i64x2.shr_u(x, 32);
   const e = i64x2.shr_u(hx, 20);
-  const m = v128.and(hx, i64x2.splat(0x000fffff));
-  const i = v128.and(i64x2.add(m, i64x2.splat(0x95f64)), i64x2.splat(0x100000));
-  const high = v128.or(m, v128.xor(i, i64x2.splat(0x3ff00000)));
-  const mant = v128.or(i64x2.shl(high, 32), v128.and(x, i64x2.splat(0xffffffff)));
-  const kInt = i64x2.add(i64x2.sub(e, i64x2.splat(1023)), i64x2.shr_u(i, 20));
+  const m = v128.and(hx, vi(I_MANT));
+  const i = v128.and(i64x2.add(m, vi(I_95F64)), vi(I_100000));
+  const high = v128.or(m, v128.xor(i, vi(I_3FF00000)));
+  const mant = v128.or(i64x2.shl(high, 32), v128.and(x, vi(I_LOW32)));
+  const kInt = i64x2.add(i64x2.sub(e, vi(I_1023)), i64x2.shr_u(i, 20));
   // small integer (i64) to f64 through the 1.5 * 2^52 magic
-  const kf0 = f64x2.sub(i64x2.add(kInt, i64x2.splat(0x4338000000000000)), splat(6755399441055744.0));
+  const kf0 = f64x2.sub(i64x2.add(kInt, vi(I_MAGIC)), vk(K_MAGIC));
   const k = f64x2.add(kf0, kAdj);
-  const f = f64x2.sub(mant, splat(1.0));
-  const s = f64x2.div(f, f64x2.add(splat(2.0), f));
+  const f = f64x2.sub(mant, vk(K_ONE));
+  const s = f64x2.div(f, f64x2.add(vk(K_TWO), f));
   const z = f64x2.mul(s, s);
   const w = f64x2.mul(z, z);
-  const t1 = f64x2.mul(w, f64x2.add(splat(LG2), f64x2.mul(w, f64x2.add(splat(LG4), f64x2.mul(w, splat(LG6))))));
-  const t2 = f64x2.mul(z, f64x2.add(splat(LG1), f64x2.mul(w, f64x2.add(splat(LG3), f64x2.mul(w, f64x2.add(splat(LG5), f64x2.mul(w, splat(LG7))))))));
+  const t1 = f64x2.mul(w, f64x2.add(vk(K_LG2), f64x2.mul(w, f64x2.add(vk(K_LG4), f64x2.mul(w, vk(K_LG6))))));
+  const t2 = f64x2.mul(z, f64x2.add(vk(K_LG1), f64x2.mul(w, f64x2.add(vk(K_LG3), f64x2.mul(w, f64x2.add(vk(K_LG5), f64x2.mul(w, vk(K_LG7))))))));
   const R = f64x2.add(t2, t1);
-  const hfsq = f64x2.mul(f64x2.mul(splat(0.5), f), f);
-  const inner = f64x2.sub(f64x2.sub(hfsq, f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), f64x2.mul(k, splat(LN2_LO)))), f);
-  let res = f64x2.sub(f64x2.mul(k, splat(LN2_HI)), inner);
-  res = v128.bitselect(splat(Infinity), res, f64x2.eq(x0, splat(Infinity)));
-  res = v128.bitselect(splat(-Infinity), res, f64x2.eq(x0, splat(0.0)));
-  return v128.bitselect(splat(NaN), res, v128.not(f64x2.ge(x0, splat(0.0))));
+  const hfsq = f64x2.mul(f64x2.mul(vk(K_HALF), f), f);
+  const inner = f64x2.sub(f64x2.sub(hfsq, f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), f64x2.mul(k, vk(K_LN2_LO)))), f);
+  let res = f64x2.sub(f64x2.mul(k, vk(K_LN2_HI)), inner);
+  res = v128.bitselect(vk(K_INF), res, f64x2.eq(x0, vk(K_INF)));
+  res = v128.bitselect(vk(K_NEG_INF), res, f64x2.eq(x0, vk(K_ZERO)));
+  return v128.bitselect(vk(K_NAN), res, v128.not(f64x2.ge(x0, vk(K_ZERO))));
 }
 
 @inline function kernelSinV(x: v128): v128 {
   const z = f64x2.mul(x, x);
   const v = f64x2.mul(z, x);
-  const r = f64x2.add(splat(S2), f64x2.mul(z, f64x2.add(splat(S3), f64x2.mul(z, f64x2.add(splat(S4), f64x2.mul(z, f64x2.add(splat(S5), f64x2.mul(z, splat(S6)))))))));
-  return f64x2.add(x, f64x2.mul(v, f64x2.add(splat(S1), f64x2.mul(z, r))));
+  const r = f64x2.add(vk(K_S2), f64x2.mul(z, f64x2.add(vk(K_S3), f64x2.mul(z, f64x2.add(vk(K_S4), f64x2.mul(z, f64x2.add(vk(K_S5), f64x2.mul(z, vk(K_S6)))))))));
+  return f64x2.add(x, f64x2.mul(v, f64x2.add(vk(K_S1), f64x2.mul(z, r))));
 }
 
 @inline function kernelCosV(x: v128): v128 {
   const z = f64x2.mul(x, x);
   const w = f64x2.mul(z, z);
-  const a = f64x2.mul(z, f64x2.add(splat(C1), f64x2.mul(z, f64x2.add(splat(C2), f64x2.mul(z, splat(C3))))));
-  const b = f64x2.mul(f64x2.mul(w, w), f64x2.add(splat(C4), f64x2.mul(z, f64x2.add(splat(C5), f64x2.mul(z, splat(C6))))));
+  const a = f64x2.mul(z, f64x2.add(vk(K_C1), f64x2.mul(z, f64x2.add(vk(K_C2), f64x2.mul(z, vk(K_C3))))));
+  const b = f64x2.mul(f64x2.mul(w, w), f64x2.add(vk(K_C4), f64x2.mul(z, f64x2.add(vk(K_C5), f64x2.mul(z, vk(K_C6))))));
   const r = f64x2.add(a, b);
-  const hz = f64x2.mul(splat(0.5), z);
-  const one = f64x2.sub(splat(1.0), hz);
-  return f64x2.add(one, f64x2.add(f64x2.sub(f64x2.sub(splat(1.0), one), hz), f64x2.mul(z, r)));
+  const hz = f64x2.mul(vk(K_HALF), z);
+  const one = f64x2.sub(vk(K_ONE), hz);
+  return f64x2.add(one, f64x2.add(f64x2.sub(f64x2.sub(vk(K_ONE), one), hz), f64x2.mul(z, r)));
 }
 
 /** sin (cosine = false) or cos (cosine = true) of both lanes. */
-export function sinCosV(x: v128, cosine: bool): v128 {
-  const k = f64x2.floor(f64x2.add(f64x2.mul(x, splat(TWO_OVER_PI)), splat(0.5)));
-  const r = f64x2.sub(f64x2.sub(f64x2.sub(x, f64x2.mul(k, splat(PIO2_1))), f64x2.mul(k, splat(PIO2_2))), f64x2.mul(k, splat(PIO2_3)));
-  const q = f64x2.sub(k, f64x2.mul(splat(4.0), f64x2.floor(f64x2.mul(k, splat(0.25)))));
+@inline export function sinCosV(x: v128, cosine: bool): v128 {
+  const k = f64x2.floor(f64x2.add(f64x2.mul(x, vk(K_TWO_OVER_PI)), vk(K_HALF)));
+  const r = f64x2.sub(f64x2.sub(f64x2.sub(x, f64x2.mul(k, vk(K_PIO2_1))), f64x2.mul(k, vk(K_PIO2_2))), f64x2.mul(k, vk(K_PIO2_3)));
+  const q = f64x2.sub(k, f64x2.mul(vk(K_FOUR), f64x2.floor(f64x2.mul(k, vk(K_QUARTER)))));
   const s = kernelSinV(r);
   const c = kernelCosV(r);
-  const odd = v128.or(f64x2.eq(q, splat(1.0)), f64x2.eq(q, splat(3.0)));
+  const odd = v128.or(f64x2.eq(q, vk(K_ONE)), f64x2.eq(q, vk(K_THREE)));
   let base: v128;
   let neg: v128;
   if (cosine) {
     base = v128.bitselect(s, c, odd);
-    neg = v128.or(f64x2.eq(q, splat(1.0)), f64x2.eq(q, splat(2.0)));
+    neg = v128.or(f64x2.eq(q, vk(K_ONE)), f64x2.eq(q, vk(K_TWO)));
   } else {
     base = v128.bitselect(c, s, odd);
-    neg = f64x2.ge(q, splat(2.0));
+    neg = f64x2.ge(q, vk(K_TWO));
   }
   let res = v128.bitselect(f64x2.neg(base), base, neg);
-  const big = v128.not(f64x2.lt(f64x2.abs(x), splat(TRIG_LIMIT)));
+  const big = v128.not(f64x2.lt(f64x2.abs(x), vk(K_TRIG_LIMIT)));
   if (v128.any_true(big)) {
     if (f64x2.extract_lane(big, 0) != 0) {
       const x0 = f64x2.extract_lane(x, 0);
-      res = f64x2.replace_lane(res, 0, cosine ? Math.cos(x0) : Math.sin(x0));
+      res = f64x2.replace_lane(res, 0, cosine ? hostCos(x0) : hostSin(x0));
     }
     if (f64x2.extract_lane(big, 1) != 0) {
       const x1 = f64x2.extract_lane(x, 1);
-      res = f64x2.replace_lane(res, 1, cosine ? Math.cos(x1) : Math.sin(x1));
+      res = f64x2.replace_lane(res, 1, cosine ? hostCos(x1) : hostSin(x1));
     }
   }
   return res;
 }
 
-const SIGN: i64 = <i64>1 << 63;
 
-export function tanhV(x: v128): v128 {
+@inline export function tanhV(x: v128): v128 {
   const a = f64x2.abs(x);
-  const t = expm1NonNegV(f64x2.mul(splat(2.0), a));
-  let r = f64x2.div(t, f64x2.add(t, splat(2.0)));
-  r = v128.bitselect(splat(1.0), r, f64x2.gt(a, splat(22.0)));
-  return v128.or(r, v128.and(x, i64x2.splat(SIGN)));
+  const t = expm1NonNegV(f64x2.mul(vk(K_TWO), a));
+  let r = f64x2.div(t, f64x2.add(t, vk(K_TWO)));
+  r = v128.bitselect(vk(K_ONE), r, f64x2.gt(a, vk(K_TWENTY_TWO)));
+  return v128.or(r, v128.and(x, vi(I_SIGN)));
 }
 
-export function cbrtV(x: v128): v128 {
+@inline export function cbrtV(x: v128): v128 {
   const a = f64x2.abs(x);
-  let y = expV(f64x2.div(logV(a), splat(3.0)));
-  y = f64x2.sub(y, f64x2.div(f64x2.sub(y, f64x2.div(a, f64x2.mul(y, y))), splat(3.0)));
-  const res = v128.or(y, v128.and(x, i64x2.splat(SIGN)));
-  const keep = v128.or(f64x2.eq(x, splat(0.0)), v128.not(f64x2.lt(a, splat(Infinity))));
+  let y = expV(f64x2.div(logV(a), vk(K_THREE)));
+  y = f64x2.sub(y, f64x2.div(f64x2.sub(y, f64x2.div(a, f64x2.mul(y, y))), vk(K_THREE)));
+  const res = v128.or(y, v128.and(x, vi(I_SIGN)));
+  const keep = v128.or(f64x2.eq(x, vk(K_ZERO)), v128.not(f64x2.lt(a, vk(K_INF))));
   return v128.bitselect(x, res, keep);
 }
 

@@ -5,19 +5,17 @@
  * multiply-add) for the WASM kernel, lane-wise in f64x2; so the kernel and the reference evaluator agree to the
  * last bit, and both stay within about 1e-15 relative of the platform's Math.* (test/unit/sr/eval/mathlib.test.ts).
  *
- * - exp: k = floor(x log2(e) + 1/2), Cody-Waite reduction by ln 2 in two parts, degree-13 Taylor polynomial,
- *   scaling by 2^k in two steps (so gradual underflow is right).
+ * - exp: k = floor(x 32/ln2 + 1/2), Cody-Waite reduction by ln2/32 in two parts, degree-6 Taylor polynomial,
+ *   times a table of 2^(j/32), scaled by 2^(k/32) in two steps (so gradual underflow is right).
  * - log: fdlibm's decomposition x = 2^k (1 + f), s = f / (2 + f), degree-14 polynomial in s.
  * - sin, cos: k = round(x 2/pi), reduction by pi/2 in three parts (exact while |x| < 2^19), fdlibm's kernels on
- *   [-pi/4, pi/4]; beyond 2^19 the platform's Math.sin/Math.cos (the kernel calls its own libm there, so the
- *   two may differ in the last bit for such arguments).
+ *   [-pi/4, pi/4]; beyond 2^19 the platform's Math.sin/Math.cos (the kernel imports the same functions).
  * - tanh: t = expm1(2|x|), tanh = t / (t + 2), ±1 beyond |x| > 22.
  * - cbrt: exp(log|x| / 3) and one Newton step.
  * - pow: integer exponents up to 64 by repeated squaring (exact as far as products are), otherwise
  *   exp(y log x); negative bases only with integer exponents (otherwise NaN).
  */
 
-const LOG2E = 1.4426950408889634;
 const LN2_HI = 6.93147180369123816490e-1;
 const LN2_LO = 1.90821492927058770002e-10;
 const EXP_OVERFLOW = 709.782712893384;
@@ -25,6 +23,7 @@ const EXP_UNDERFLOW = -745.1332191019412;
 
 // 1/n! for the exp and expm1 polynomials
 const F2 = 1 / 2, F3 = 1 / 6, F4 = 1 / 24, F5 = 1 / 120, F6 = 1 / 720, F7 = 1 / 5040, F8 = 1 / 40320;
+
 const F9 = 1 / 362880, F10 = 1 / 3628800, F11 = 1 / 39916800, F12 = 1 / 479001600, F13 = 1 / 6227020800;
 const F14 = 1 / 87178291200;
 
@@ -38,14 +37,55 @@ function pow2(n: number): number {
   return scratch[0];
 }
 
+/** 2^(j/32), j = 0..31, correctly rounded. */
+const EXP_TABLE = [
+  1.0,
+  1.0218971486541166,
+  1.0442737824274138,
+  1.0671404006768237,
+  1.0905077326652577,
+  1.1143867425958924,
+  1.1387886347566916,
+  1.1637248587775775,
+  1.189207115002721,
+  1.215247359980469,
+  1.241857812073484,
+  1.2690509571917332,
+  1.2968395546510096,
+  1.3252366431597413,
+  1.3542555469368927,
+  1.383909881963832,
+  1.4142135623730951,
+  1.4451808069770467,
+  1.4768261459394993,
+  1.5091644275934228,
+  1.5422108254079407,
+  1.5759808451078865,
+  1.6104903319492543,
+  1.645755478153965,
+  1.681792830507429,
+  1.718619298122478,
+  1.7562521603732995,
+  1.7947090750031072,
+  1.8340080864093424,
+  1.8741676341103,
+  1.9152065613971474,
+  1.9571441241754002,
+];
+const INV_LN2_32 = 46.16624130844683; // 32 / ln 2
+const LN2_32_HI = 0.02166084938653512; // LN2_HI / 32 (exact)
+const LN2_32_LO = 5.9631716539705866e-12; // LN2_LO / 32 (exact)
+
 export function exp(x: number): number {
   if (!(x < EXP_OVERFLOW)) return x !== x ? x : Infinity;
   if (x < EXP_UNDERFLOW) return 0;
-  const k = Math.floor(x * LOG2E + 0.5);
-  const r = x - k * LN2_HI - k * LN2_LO;
-  const p = 1 + r * (1 + r * (F2 + r * (F3 + r * (F4 + r * (F5 + r * (F6 + r * (F7 + r * (F8 + r * (F9 + r * (F10 + r * (F11 + r * (F12 + r * F13))))))))))));
-  const k1 = Math.floor(k * 0.5);
-  return p * pow2(k1) * pow2(k - k1);
+  const k = Math.floor(x * INV_LN2_32 + 0.5);
+  const r = x - k * LN2_32_HI - k * LN2_32_LO;
+  const p = 1 + r * (1 + r * (F2 + r * (F3 + r * (F4 + r * (F5 + r * F6)))));
+  const m = Math.floor(k / 32);
+  const t = EXP_TABLE[k - 32 * m] * p;
+  const m1 = Math.floor(m * 0.5);
+  return t * pow2(m1) * pow2(m - m1);
 }
 
 /** exp(x) - 1 for x >= 0, accurate near 0. */

@@ -85,6 +85,8 @@ export class WasmEvaluator implements Evaluator {
       env: {
         abort: () => { throw new EnergyLensError('WASM_FAILED', 'the WASM kernel aborted'); },
         seed: () => 0,
+        hostSin: Math.sin,
+        hostCos: Math.cos,
       },
     });
     this.k = instance.exports as unknown as KernelExports;
