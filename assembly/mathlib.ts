@@ -365,6 +365,11 @@ const VI = memory.data<i64>([
   0x4338000000000000, 0x4338000000000000, // I_MAGIC
   0x000fffff, 0x000fffff, // I_MANT
   SIGN, SIGN, // I_SIGN
+  0x000fffffffffffff, 0x000fffffffffffff, // I_MANT52
+  0x00095f6400000000, 0x00095f6400000000, // I_95F64_HI
+  0x0010000000000000, 0x0010000000000000, // I_100000_HI
+  0x3ff0000000000000, 0x3ff0000000000000, // I_3FF00000_HI
+  0x4337fffffffffc01, 0x4337fffffffffc01, // I_MAGIC_MINUS_1023
 ]);
 const I_100000: i32 = 0;
 const I_1023: i32 = 1;
@@ -375,6 +380,11 @@ const I_LOW32: i32 = 5;
 const I_MAGIC: i32 = 6;
 const I_MANT: i32 = 7;
 const I_SIGN: i32 = 8;
+const I_MANT52: i32 = 9;
+const I_95F64_HI: i32 = 10;
+const I_100000_HI: i32 = 11;
+const I_3FF00000_HI: i32 = 12;
+const I_MAGIC_MINUS_1023: i32 = 13;
 @inline function vk(i: i32): v128 { return v128.load(VK + (<usize>i << 4)); }
 @inline function vi(i: i32): v128 { return v128.load(VI + (<usize>i << 4)); }
 
@@ -432,20 +442,19 @@ const I_SIGN: i32 = 8;
   return v128.bitselect(small, large, f64x2.lt(x, vk(K_EXPM1_SMALL)));
 }
 
-@inline export function logV(x0: v128): v128 {
-  const tiny = f64x2.lt(x0, vk(K_MIN_NORMAL));
-  const x = v128.bitselect(f64x2.mul(x0, vk(K_TWO54)), x0, tiny);
-  const kAdj = v128.and(vk(K_MINUS54), tiny);
-  const hx = i64x2.shr_u(x, 32);
-  const e = i64x2.shr_u(hx, 20);
-  const m = v128.and(hx, vi(I_MANT));
-  const i = v128.and(i64x2.add(m, vi(I_95F64)), vi(I_100000));
-  const high = v128.or(m, v128.xor(i, vi(I_3FF00000)));
-  const mant = v128.or(i64x2.shl(high, 32), v128.and(x, vi(I_LOW32)));
-  const kInt = i64x2.add(i64x2.sub(e, vi(I_1023)), i64x2.shr_u(i, 20));
-  // small integer (i64) to f64 through the 1.5 * 2^52 magic
-  const kf0 = f64x2.sub(i64x2.add(kInt, vi(I_MAGIC)), vk(K_MAGIC));
-  const k = f64x2.add(kf0, kAdj);
+/** log of both lanes: in f64x2 when both are positive, normal and finite, otherwise lane by lane through logS.
+ *  The bit manipulation is fdlibm's high-word one, done on whole 64-bit lanes. */
+@inline export function logV(x: v128): v128 {
+  const normal = v128.and(f64x2.ge(x, vk(K_MIN_NORMAL)), f64x2.lt(x, vk(K_INF)));
+  if (!i64x2.all_true(normal)) {
+    return f64x2.replace_lane(f64x2.splat(logS(f64x2.extract_lane(x, 0))), 1, logS(f64x2.extract_lane(x, 1)));
+  }
+  const m = v128.and(x, vi(I_MANT52));
+  const i = v128.and(i64x2.add(m, vi(I_95F64_HI)), vi(I_100000_HI));
+  const mant = v128.or(m, v128.xor(i, vi(I_3FF00000_HI)));
+  // k = exponent - 1023 + (i >> 52), as f64 through the 1.5 * 2^52 magic
+  const kBits = i64x2.add(i64x2.add(i64x2.shr_u(x, 52), i64x2.shr_u(i, 52)), vi(I_MAGIC_MINUS_1023));
+  const k = f64x2.sub(kBits, vk(K_MAGIC));
   const f = f64x2.sub(mant, vk(K_ONE));
   const s = f64x2.div(f, f64x2.add(vk(K_TWO), f));
   const z = f64x2.mul(s, s);
@@ -455,10 +464,7 @@ const I_SIGN: i32 = 8;
   const R = f64x2.add(t2, t1);
   const hfsq = f64x2.mul(f64x2.mul(vk(K_HALF), f), f);
   const inner = f64x2.sub(f64x2.sub(hfsq, f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), f64x2.mul(k, vk(K_LN2_LO)))), f);
-  let res = f64x2.sub(f64x2.mul(k, vk(K_LN2_HI)), inner);
-  res = v128.bitselect(vk(K_INF), res, f64x2.eq(x0, vk(K_INF)));
-  res = v128.bitselect(vk(K_NEG_INF), res, f64x2.eq(x0, vk(K_ZERO)));
-  return v128.bitselect(vk(K_NAN), res, v128.not(f64x2.ge(x0, vk(K_ZERO))));
+  return f64x2.sub(f64x2.mul(k, vk(K_LN2_HI)), inner);
 }
 
 @inline function kernelSinV(x: v128): v128 {
@@ -479,34 +485,31 @@ const I_SIGN: i32 = 8;
   return f64x2.add(one, f64x2.add(f64x2.sub(f64x2.sub(vk(K_ONE), one), hz), f64x2.mul(z, r)));
 }
 
-/** sin (cosine = false) or cos (cosine = true) of both lanes. */
+/** sin (cosine = false) or cos (cosine = true) of both lanes. The quadrant q = k mod 4 is read off the
+ *  integer k: bit 0 picks the cosine kernel for sin (the sine kernel for cos), the sign comes from bit 1 (for
+ *  cos: bit 1 xor bit 0), applied by flipping the sign bit. */
 @inline export function sinCosV(x: v128, cosine: bool): v128 {
   const k = f64x2.floor(f64x2.add(f64x2.mul(x, vk(K_TWO_OVER_PI)), vk(K_HALF)));
   const r = f64x2.sub(f64x2.sub(f64x2.sub(x, f64x2.mul(k, vk(K_PIO2_1))), f64x2.mul(k, vk(K_PIO2_2))), f64x2.mul(k, vk(K_PIO2_3)));
-  const q = f64x2.sub(k, f64x2.mul(vk(K_FOUR), f64x2.floor(f64x2.mul(k, vk(K_QUARTER)))));
+  const ki = i64x2.sub(f64x2.add(k, vk(K_MAGIC)), vi(I_MAGIC));
   const s = kernelSinV(r);
   const c = kernelCosV(r);
-  const odd = v128.or(f64x2.eq(q, vk(K_ONE)), f64x2.eq(q, vk(K_THREE)));
-  let base: v128;
-  let neg: v128;
+  const odd = i64x2.shr_s(i64x2.shl(ki, 63), 63);
+  let res: v128;
+  let sign: v128;
   if (cosine) {
-    base = v128.bitselect(s, c, odd);
-    neg = v128.or(f64x2.eq(q, vk(K_ONE)), f64x2.eq(q, vk(K_TWO)));
+    res = v128.bitselect(s, c, odd);
+    sign = v128.and(i64x2.shl(v128.xor(ki, i64x2.shr_u(ki, 1)), 63), vi(I_SIGN));
   } else {
-    base = v128.bitselect(c, s, odd);
-    neg = f64x2.ge(q, vk(K_TWO));
+    res = v128.bitselect(c, s, odd);
+    sign = v128.and(i64x2.shl(ki, 62), vi(I_SIGN));
   }
-  let res = v128.bitselect(f64x2.neg(base), base, neg);
-  const big = v128.not(f64x2.lt(f64x2.abs(x), vk(K_TRIG_LIMIT)));
-  if (v128.any_true(big)) {
-    if (f64x2.extract_lane(big, 0) != 0) {
-      const x0 = f64x2.extract_lane(x, 0);
-      res = f64x2.replace_lane(res, 0, cosine ? hostCos(x0) : hostSin(x0));
-    }
-    if (f64x2.extract_lane(big, 1) != 0) {
-      const x1 = f64x2.extract_lane(x, 1);
-      res = f64x2.replace_lane(res, 1, cosine ? hostCos(x1) : hostSin(x1));
-    }
+  res = v128.xor(res, sign);
+  if (!i64x2.all_true(f64x2.lt(f64x2.abs(x), vk(K_TRIG_LIMIT)))) {
+    const x0 = f64x2.extract_lane(x, 0);
+    const x1 = f64x2.extract_lane(x, 1);
+    if (!(Math.abs(x0) < TRIG_LIMIT)) res = f64x2.replace_lane(res, 0, cosine ? hostCos(x0) : hostSin(x0));
+    if (!(Math.abs(x1) < TRIG_LIMIT)) res = f64x2.replace_lane(res, 1, cosine ? hostCos(x1) : hostSin(x1));
   }
   return res;
 }
