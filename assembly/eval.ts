@@ -14,13 +14,19 @@ import {
   OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH,
 } from './opcodes';
 import { dataX, stride, BLOCK_BYTES } from './data';
-import { expS, logS, sinS, cosS, tanhS, cbrtS, powS, expV, logV, sinCosV, tanhV, cbrtV, powV } from './mathlib';
+import { expS, logS, sinS, cosS, tanhS, cbrtS, powS } from './mathlib';
+import {
+  expSpecial, expFast, logSpecial, logFast, trigSpecial, sinCosFast, tanhV, cbrtSpecial, cbrtFast, powV, zeroV,
+} from './vmath';
 
 const KIND_VEC: i32 = 0;
 const KIND_CONST: i32 = 1;
 const SLOT_KIND = memory.data(64 * 4);
 const SLOT_PTR = memory.data(64 * 8);
 const SLOT_VAL = memory.data(64 * 8);
+// lanes of the current unary loop that need the scalar function: pair offset and argument
+const SIDE_OFF = memory.data(128 * 4);
+const SIDE_X = memory.data(128 * 16);
 
 // the result of the last evaluation
 export let resultIsConst: bool = false;
@@ -73,23 +79,62 @@ export function foldBinary(opc: i32, a: f64, b: f64): f64 {
 
 // ---------------------------------------------------------------- SIMD path
 
-@inline function checkV(bad: v128, x: v128): v128 { return f64x2.add(bad, f64x2.mul(x, f64x2.splat(0.0))); }
+@inline function checkV(bad: v128, x: v128): v128 { return f64x2.add(bad, f64x2.mul(x, zeroV())); }
+
+@inline function special(opc: i32, a: v128): v128 {
+  if (opc == OP_EXP) return expSpecial(a);
+  if (opc == OP_LOG) return logSpecial(a);
+  if (opc == OP_CBRT) return cbrtSpecial(a);
+  return trigSpecial(a);
+}
+
+@inline function fast(opc: i32, a: v128): v128 {
+  if (opc == OP_EXP) return expFast(a);
+  if (opc == OP_LOG) return logFast(a);
+  if (opc == OP_CBRT) return cbrtFast(a);
+  return sinCosFast(a, opc == OP_COS);
+}
+
+// exp, log, cbrt, sin, cos: the fast path in the loop; pairs with a special lane are noted and redone by the
+// scalar function after the loop (nb <= BLOCK rows, so at most 128 pairs are noted)
+@inline function transcendentalV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
+  let bad = zeroV();
+  let nSide: usize = 0;
+  for (let i: usize = 0; i < nb; i += 16) {
+    const a = v128.load(src + i);
+    if (opc == OP_EXP) bad = checkV(bad, a);
+    if (v128.any_true(special(opc, a))) {
+      store<u32>(SIDE_OFF + (nSide << 2), <u32>i);
+      v128.store(SIDE_X + (nSide << 4), a);
+      nSide++;
+    }
+    v128.store(out + i, fast(opc, a));
+  }
+  for (let k: usize = 0; k < nSide; k++) {
+    const o = out + <usize>load<u32>(SIDE_OFF + (k << 2));
+    const a = SIDE_X + (k << 4);
+    store<f64>(o, foldUnary(opc, load<f64>(a)));
+    store<f64>(o, foldUnary(opc, load<f64>(a, 8)), 8);
+  }
+  if (!check) return true;
+  return f64x2.extract_lane(bad, 0) == 0.0 && f64x2.extract_lane(bad, 1) == 0.0;
+}
 
 function unaryV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
-  let bad = f64x2.splat(0.0);
+  let bad = zeroV();
   switch (opc) {
+    case OP_EXP: return transcendentalV(OP_EXP, src, out, nb, check);
+    case OP_LOG: return transcendentalV(OP_LOG, src, out, nb, check);
+    case OP_SIN: return transcendentalV(OP_SIN, src, out, nb, check);
+    case OP_COS: return transcendentalV(OP_COS, src, out, nb, check);
+    case OP_CBRT: return transcendentalV(OP_CBRT, src, out, nb, check);
     case OP_NEG: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.neg(v128.load(src + i))); break;
     case OP_SQUARE: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); v128.store(out + i, f64x2.mul(a, a)); } break;
     case OP_CUBE: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); v128.store(out + i, f64x2.mul(f64x2.mul(a, a), a)); } break;
     case OP_SQRT: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.sqrt(v128.load(src + i))); break;
     case OP_ABS: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.abs(v128.load(src + i))); break;
     case OP_INV: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); bad = checkV(bad, a); v128.store(out + i, f64x2.div(f64x2.splat(1.0), a)); } break;
-    case OP_EXP: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); bad = checkV(bad, a); v128.store(out + i, expV(a)); } break;
     case OP_TANH: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); bad = checkV(bad, a); v128.store(out + i, tanhV(a)); } break;
-    case OP_LOG: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, logV(v128.load(src + i))); break;
-    case OP_SIN: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, sinCosV(v128.load(src + i), false)); break;
-    case OP_COS: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, sinCosV(v128.load(src + i), true)); break;
-    case OP_CBRT: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, cbrtV(v128.load(src + i))); break;
   }
   if (!check) return true;
   return f64x2.extract_lane(bad, 0) == 0.0 && f64x2.extract_lane(bad, 1) == 0.0;

@@ -1,7 +1,8 @@
 // Fitness: the loss of a program over the whole dataset, block by block; +Infinity for any non-finite value.
 import { dataY, dataW, dataLogY, dataInvAbsY, nRows, sumW, BLOCK } from './data';
 import { evalBlock, resultIsConst, resultPtr, resultVal } from './eval';
-import { logV, logS } from './mathlib';
+import { logS } from './mathlib';
+import { logFast, logSpecial } from './vmath';
 
 export const LOSS_MSE: i32 = 0;
 export const LOSS_MAE: i32 = 1;
@@ -20,7 +21,11 @@ export const LOSS_MSLE: i32 = 3;
 
 @inline function termV(loss: i32, p: v128, k: usize): v128 {
   if (loss == LOSS_MSLE) {
-    const l = f64x2.sub(logV(p), v128.load(dataLogY + k));
+    // non-positive, subnormal or non-finite predictions: the scalar log, lane by lane (rare)
+    const lp = v128.any_true(logSpecial(p))
+      ? f64x2.replace_lane(f64x2.splat(logS(f64x2.extract_lane(p, 0))), 1, logS(f64x2.extract_lane(p, 1)))
+      : logFast(p);
+    const l = f64x2.sub(lp, v128.load(dataLogY + k));
     return f64x2.mul(l, l);
   }
   const d = f64x2.sub(p, v128.load(dataY + k));
@@ -29,19 +34,36 @@ export const LOSS_MSLE: i32 = 3;
   return f64x2.mul(f64x2.abs(d), v128.load(dataInvAbsY + k));
 }
 
-// sum of the terms of the block's real rows [row0, row0 + n)
-function blockSumV(loss: i32, row0: i32, n: i32): f64 {
+// sum of the terms of the block's real rows [row0, row0 + n); the loss, the weights and the kind of result are
+// fixed for the whole loop, so each combination gets its own loop (V8 does not unswitch loops)
+@inline function pairsSum(loss: i32, weighted: bool, isConst: bool, base: usize, pairs: i32): v128 {
   let acc = f64x2.splat(0.0);
-  const base: usize = <usize>row0 << 3;
-  const pairs = n >> 1;
   const cv = f64x2.splat(resultVal);
+  const rp = resultPtr;
   for (let j: i32 = 0; j < pairs; j++) {
     const off: usize = <usize>j << 4;
-    const p = resultIsConst ? cv : v128.load(resultPtr + off);
+    const p = isConst ? cv : v128.load(rp + off);
     let t = termV(loss, p, base + off);
-    if (dataW != 0) t = f64x2.mul(t, v128.load(dataW + base + off));
+    if (weighted) t = f64x2.mul(t, v128.load(dataW + base + off));
     acc = f64x2.add(acc, t);
   }
+  return acc;
+}
+
+@inline function pairsSumFor(loss: i32, base: usize, pairs: i32): v128 {
+  const weighted = dataW != 0;
+  if (resultIsConst) return weighted ? pairsSum(loss, true, true, base, pairs) : pairsSum(loss, false, true, base, pairs);
+  return weighted ? pairsSum(loss, true, false, base, pairs) : pairsSum(loss, false, false, base, pairs);
+}
+
+function blockSumV(loss: i32, row0: i32, n: i32): f64 {
+  const base: usize = <usize>row0 << 3;
+  const pairs = n >> 1;
+  let acc: v128;
+  if (loss == LOSS_MSE) acc = pairsSumFor(LOSS_MSE, base, pairs);
+  else if (loss == LOSS_MAE) acc = pairsSumFor(LOSS_MAE, base, pairs);
+  else if (loss == LOSS_MAPE) acc = pairsSumFor(LOSS_MAPE, base, pairs);
+  else acc = pairsSumFor(LOSS_MSLE, base, pairs);
   let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   if (n & 1) {
     const off: usize = <usize>(n - 1) << 3;

@@ -8,8 +8,9 @@
  * - exp: k = floor(x 32/ln2 + 1/2), Cody-Waite reduction by ln2/32 in two parts, degree-6 Taylor polynomial,
  *   times a table of 2^(j/32), scaled by 2^(k/32) in two steps (so gradual underflow is right).
  * - log: fdlibm's decomposition x = 2^k (1 + f), s = f / (2 + f), degree-14 polynomial in s.
- * - sin, cos: k = round(x 2/pi), reduction by pi/2 in three parts (exact while |x| < 2^19), fdlibm's kernels on
- *   [-pi/4, pi/4]; beyond 2^19 the platform's Math.sin/Math.cos (the kernel imports the same functions).
+ * - sin, cos: reduction by multiples of pi in three parts (exact while |x| < 2^19) to [-pi/2, pi/2], one odd
+ *   Taylor polynomial of degree 21 there (one polynomial for both, so the vector code evaluates one, not two);
+ *   beyond 2^19 the platform's Math.sin/Math.cos (the kernel imports the same functions).
  * - tanh: t = expm1(2|x|), tanh = t / (t + 2), ±1 beyond |x| > 22.
  * - cbrt: exp(log|x| / 3) and one Newton step.
  * - pow: integer exponents up to 64 by repeated squaring (exact as far as products are), otherwise
@@ -124,53 +125,39 @@ export function log(x: number): number {
   return k * LN2_HI - ((hfsq - (s * (hfsq + R) + k * LN2_LO)) - f);
 }
 
-const TWO_OVER_PI = 6.36619772367581382433e-1;
-const PIO2_1 = 1.57079632673412561417e+0;
-const PIO2_2 = 6.07710050630396597660e-11;
-const PIO2_3 = 2.02226624871116645580e-21;
+const INV_PI = 0.3183098861837907;
+// pi in three parts, the first two of 33 bits (twice fdlibm's pi/2 parts), so k * PI_1 and k * PI_2 are exact
+// for |k| < 2^19
+const PI_1 = 3.1415926534682512;
+const PI_2 = 1.2154201012607932e-10;
+const PI_3 = 4.044532497422333e-21;
 export const TRIG_REDUCTION_LIMIT = 524288; // 2^19
+const T3 = -1 / 6, T5 = 1 / 120, T7 = -1 / 5040, T9 = 1 / 362880, T11 = -1 / 39916800;
+const T13 = 1 / 6227020800, T15 = -1 / 1307674368000, T17 = 1 / 355687428096000;
+const T19 = -1 / 121645100408832000, T21 = 1 / 51090942171709440000;
 
-const S1 = -1.66666666666666324348e-1, S2 = 8.33333333332248946124e-3, S3 = -1.98412698298579493134e-4;
-const S4 = 2.75573137070700676789e-6, S5 = -2.50507602534068634195e-8, S6 = 1.58969099521155010221e-10;
-const C1 = 4.16666666666666019037e-2, C2 = -1.38888888888741095749e-3, C3 = 2.48015872894767294178e-5;
-const C4 = -2.75573143513906633035e-7, C5 = 2.08757232129817482790e-9, C6 = -1.13596475577881948265e-11;
-
-function kernelSin(x: number): number {
-  const z = x * x;
-  const v = z * x;
-  const r = S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)));
-  return x + v * (S1 + z * r);
+/** sin(r) for |r| <= pi/2: Taylor series to degree 21 (truncation below 2e-18). */
+function sinPoly(r: number): number {
+  const z = r * r;
+  const p = T3 + z * (T5 + z * (T7 + z * (T9 + z * (T11 + z * (T13 + z * (T15 + z * (T17 + z * (T19 + z * T21))))))));
+  return r * (1 + z * p);
 }
 
-function kernelCos(x: number): number {
-  const z = x * x;
-  const w = z * z;
-  const r = z * (C1 + z * (C2 + z * C3)) + w * w * (C4 + z * (C5 + z * C6));
-  const hz = 0.5 * z;
-  const one = 1 - hz;
-  return one + (((1 - one) - hz) + z * r);
-}
-
-/** Quadrant (0..3) and reduced argument; the caller has checked |x| < TRIG_REDUCTION_LIMIT. */
-function reduce(x: number): [number, number] {
-  const k = Math.floor(x * TWO_OVER_PI + 0.5);
-  const r = x - k * PIO2_1 - k * PIO2_2 - k * PIO2_3;
-  const q = k - 4 * Math.floor(k * 0.25);
-  return [q, r];
-}
-
+/** sin x = (-1)^k sin(x - k pi), k = round(x / pi). */
 export function sin(x: number): number {
   if (!(Math.abs(x) < TRIG_REDUCTION_LIMIT)) return Math.sin(x);
-  const [q, r] = reduce(x);
-  const s = kernelSin(r), c = kernelCos(r);
-  return q === 0 ? s : q === 1 ? c : q === 2 ? -s : -c;
+  const k = Math.floor(x * INV_PI + 0.5);
+  const s = sinPoly(x - k * PI_1 - k * PI_2 - k * PI_3);
+  return k - 2 * Math.floor(k * 0.5) === 1 ? -s : s;
 }
 
+/** cos x = -(-1)^k sin(x - (k + 1/2) pi), k = floor(x / pi). */
 export function cos(x: number): number {
   if (!(Math.abs(x) < TRIG_REDUCTION_LIMIT)) return Math.cos(x);
-  const [q, r] = reduce(x);
-  const s = kernelSin(r), c = kernelCos(r);
-  return q === 0 ? c : q === 1 ? -s : q === 2 ? -c : s;
+  const k = Math.floor(x * INV_PI);
+  const h = k + 0.5;
+  const s = sinPoly(x - h * PI_1 - h * PI_2 - h * PI_3);
+  return k - 2 * Math.floor(k * 0.5) === 1 ? s : -s;
 }
 
 export function tanh(x: number): number {
