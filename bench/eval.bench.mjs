@@ -1,0 +1,108 @@
+// npm run bench:eval — expression evaluation throughput, one thread, printed as one JSON object.
+// node-rows per second = (nodes of all trees) x rows x (evaluations of the whole batch per second).
+import b from 'benny';
+import { execSync } from 'node:child_process';
+import os from 'node:os';
+import { createWasmEvaluator } from '../dist/sr/eval/wasm-kernel.js';
+import { compileColumnClosures, compileGenerated, evalTreeNaive } from './baselines.mjs';
+import { workload } from './workloads.mjs';
+
+const quick = process.argv.includes('--quick');
+// benny reports progress with console.log; stdout carries only the JSON
+console.log = (...args) => process.stderr.write(`${args.join(' ')}\n`);
+const benchOptions = quick ? { minSamples: 3, maxTime: 0.3 } : { minSamples: 10, maxTime: 2 };
+
+function commit() {
+  try {
+    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function measure(name, fn) {
+  let ops = 0;
+  await b.suite(name, b.add(name, fn), b.configure({ cases: benchOptions }), b.complete((s) => { ops = s.results[0].ops; }));
+  return ops;
+}
+
+const results = [];
+const simdEvaluator = createWasmEvaluator({ simd: true });
+const scalarEvaluator = createWasmEvaluator({ simd: false });
+
+for (const kind of ['arith', 'mixed']) {
+  for (const rows of [1000, 10000]) {
+    const w = workload({
+      kind, rows, seed: 20261124,
+      accept: (p, data) => { simdEvaluator.setDataset(data); return Number.isFinite(simdEvaluator.losses([p], 'mse')[0]); },
+    });
+    const { data, trees, programs, totalNodes } = w;
+    const shape = { workload: kind, trees: trees.length, nodesPerTree: totalNodes / trees.length, rows, features: data.nFeatures, transcendentalFraction: Number(w.transcendentalFraction.toFixed(3)) };
+    const perBatch = totalNodes * rows;
+    const add = (name, opsPerSec, extra = {}) => results.push({ name, ...shape, nodeRowsPerSec: Math.round(opsPerSec * perBatch), ...extra });
+
+    for (const [name, ev] of [['wasm-simd', simdEvaluator], ['wasm-scalar', scalarEvaluator]]) {
+      const t0 = performance.now();
+      ev.setDataset(data);
+      ev.losses(programs, 'mse');
+      const coldMs = performance.now() - t0;
+      const ops = await measure(`${name} ${kind} ${rows}`, () => ev.losses(programs, 'mse'));
+      add(name, ops, { coldMs: Number(coldMs.toFixed(3)) });
+    }
+
+    // JS baselines: predictions plus the same mean squared error
+    const mseOf = (pred) => { let s = 0; for (let r = 0; r < rows; r++) { const d = pred[r] - data.y[r]; s += d * d; } return s / rows; };
+    for (const [name, compileTree] of [['js-closures', compileColumnClosures], ['js-generated', compileGenerated]]) {
+      // cold: compiling every tree and evaluating it once (a search meets most expressions only a few times)
+      const t0 = performance.now();
+      const fns = trees.map((t) => compileTree(t, rows));
+      for (const f of fns) mseOf(f(data.X));
+      const coldMs = performance.now() - t0;
+      const ops = await measure(`${name} ${kind} ${rows}`, () => { let total = 0; for (const f of fns) total += mseOf(f(data.X)); return total; });
+      add(name, ops, { coldMs: Number(coldMs.toFixed(3)) });
+    }
+
+    if (rows === 1000 || !quick) {
+      const naiveOps = await measure(`naive ${kind} ${rows}`, () => {
+        let total = 0;
+        for (const t of trees) {
+          let s = 0;
+          for (let r = 0; r < rows; r++) { const d = evalTreeNaive(t, data.X, rows, r) - data.y[r]; s += d * d; }
+          total += s / rows;
+        }
+        return total;
+      });
+      add('js-naive-tree-walker', naiveOps);
+    }
+
+    if (rows === 1000) {
+      // Jacobian: forward-mode derivatives with respect to every constant of each tree
+      simdEvaluator.setDataset(data);
+      const withConsts = programs.filter((p) => p.consts.length > 0);
+      const jacOps = await measure(`jacobian ${kind} ${rows}`, () => { for (const p of withConsts) simdEvaluator.jacobian(p); });
+      const nodes = withConsts.reduce((s, p) => s + p.length, 0);
+      const consts = withConsts.reduce((s, p) => s + p.consts.length, 0);
+      results.push({
+        name: 'wasm-jacobian', ...shape, trees: withConsts.length, nodesPerTree: nodes / withConsts.length,
+        constsPerTree: consts / withConsts.length, nodeRowsPerSec: Math.round(jacOps * nodes * rows),
+      });
+    }
+  }
+}
+
+const rate = (name, workload, rows) => results.find((r) => r.name === name && r.workload === workload && r.rows === rows)?.nodeRowsPerSec;
+const ratios = {};
+for (const kind of ['arith', 'mixed']) {
+  for (const rows of [1000, 10000]) {
+    const simd = rate('wasm-simd', kind, rows);
+    ratios[`${kind}-${rows}`] = {
+      simdOverNaive: Number((simd / rate('js-naive-tree-walker', kind, rows)).toFixed(1)),
+      simdOverClosures: Number((simd / rate('js-closures', kind, rows)).toFixed(2)),
+      simdOverBestJs: Number((simd / Math.max(rate('js-closures', kind, rows), rate('js-generated', kind, rows))).toFixed(2)),
+      simdOverScalar: Number((simd / rate('wasm-scalar', kind, rows)).toFixed(2)),
+    };
+  }
+}
+
+const cpu = os.cpus()[0]?.model ?? 'unknown';
+process.stdout.write(`${JSON.stringify({ commit: commit(), node: process.version, cpu, cores: os.cpus().length, quick, results, ratios }, null, 2)}\n`);
