@@ -2,9 +2,14 @@
 export * from './expression/operators.js';
 export * from './expression/node.js';
 export * from './expression/compile.js';
+export { toInfix, toLatex, formatNumber, checkFeatureNames } from './expression/print.js';
+export { parseExpression } from './expression/parse.js';
+export { randomTree, randomLeaf, type RandomTreeOptions } from './expression/random.js';
 export * from './eval/types.js';
 export * from './eval/dataset.js';
-export { createWasmEvaluator, WasmEvaluator, validateProgram, kernelPath, type WasmEvaluatorOptions } from './eval/wasm-kernel.js';
+export { validateProgram } from './eval/validate-program.js';
+export { createWasmEvaluator, WasmEvaluator, kernelPath, type WasmEvaluatorOptions } from './eval/wasm-kernel.js';
+export { ReferenceEvaluator } from './eval/reference.js';
 export * as mathlib from './eval/mathlib.js';
 export { createRng, deriveSeed, type Rng } from './util/rng.js';
 export * from './search/runner.js';

@@ -1,0 +1,141 @@
+/**
+ * Printing trees: infix text that both mathjs and SymPy's `sympify` parse (e.g. `x0 * exp(-1.5 / x1)`), and LaTeX.
+ * `parseExpression(toInfix(t))` gives back a tree that prints the same and evaluates bit-identically.
+ */
+import { EnergyLensError } from '../../errors.js';
+import type { Node } from './node.js';
+import { operatorByName, type Operator } from './operators.js';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Names the parser reads as functions or constants; a feature may not take one. */
+const RESERVED = new Set(['e', 'pi', 'E', 'PI', 'i', 'I', 'inf', 'Infinity', 'NaN', 'nan', 'ln', 'pow', 'add', 'sub', 'mul', 'div']);
+
+export function checkFeatureNames(names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!IDENTIFIER.test(name)) {
+      throw new EnergyLensError('INVALID_OPTION', `feature name "${name}" is not an identifier (letters, digits and _, not starting with a digit)`);
+    }
+    if (RESERVED.has(name) || operatorByName(name)) throw new EnergyLensError('INVALID_OPTION', `feature name "${name}" is reserved (a function or constant name)`);
+    if (seen.has(name)) throw new EnergyLensError('INVALID_OPTION', `feature name "${name}" appears twice`);
+    seen.add(name);
+  }
+}
+
+export function featureName(index: number, names?: readonly string[]): string {
+  if (names) {
+    if (index >= names.length) throw new EnergyLensError('INVALID_PROGRAM', `feature ${index} has no name (${names.length} names given)`);
+    return names[index];
+  }
+  return `x${index}`;
+}
+
+/** The shortest text that reads back as exactly this number. */
+export function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  if (Object.is(value, -0)) return '-0';
+  return String(value);
+}
+
+// precedence of what a printed subtree is, to decide on parentheses
+const PREC_SUM = 1;
+const PREC_PRODUCT = 2;
+const PREC_UNARY = 3;
+const PREC_POWER = 4;
+const PREC_ATOM = 5;
+
+interface Printed { text: string; prec: number }
+
+function printInfix(node: Node, names: readonly string[] | undefined): Printed {
+  if (node.kind === 'feature') return { text: featureName(node.index, names), prec: PREC_ATOM };
+  if (node.kind === 'const') {
+    const text = formatNumber(node.value);
+    return { text, prec: text.startsWith('-') ? PREC_UNARY : PREC_ATOM };
+  }
+  const op = operatorByName(node.op) as Operator;
+  const kids = node.children.map((c) => printInfix(c, names));
+  const wrap = (p: Printed, minPrec: number): string => (p.prec < minPrec ? `(${p.text})` : p.text);
+  switch (op.infix.kind) {
+    case 'function':
+      return { text: `${op.infix.name}(${kids.map((k) => k.text).join(', ')})`, prec: PREC_ATOM };
+    case 'prefix':
+      // -a: the operand binds tighter than a product; a negative number or another minus gets parentheses
+      return { text: `-${wrap(kids[0], PREC_POWER)}`, prec: PREC_UNARY };
+    case 'postfixPower':
+      return { text: `${wrap(kids[0], PREC_ATOM)} ^ ${op.infix.exponent}`, prec: PREC_POWER };
+    case 'reciprocal':
+      return { text: `1 / ${wrap(kids[0], PREC_POWER)}`, prec: PREC_PRODUCT };
+    case 'binary': {
+      const { symbol, precedence, rightAssoc } = op.infix;
+      const prec = precedence >= 4 ? PREC_POWER : precedence >= 2 ? PREC_PRODUCT : PREC_SUM;
+      if (rightAssoc) {
+        // a ^ b: the base must be an atom (-2 ^ 2 reads as -(2 ^ 2)); the exponent may be another power
+        return { text: `${wrap(kids[0], PREC_ATOM)} ${symbol} ${wrap(kids[1], PREC_POWER)}`, prec };
+      }
+      // left-associative: the right operand needs parentheses at equal precedence (a - (b - c)), and a
+      // leading minus on the right is always parenthesised (x0 * (-1.5))
+      const right = kids[1].prec === PREC_UNARY ? `(${kids[1].text})` : wrap(kids[1], prec + 1);
+      return { text: `${wrap(kids[0], prec)} ${symbol} ${right}`, prec };
+    }
+  }
+}
+
+/** Infix text with feature names (default x0, x1, ...). */
+export function toInfix(tree: Node, featureNames?: readonly string[]): string {
+  if (featureNames) checkFeatureNames(featureNames);
+  return printInfix(tree, featureNames).text;
+}
+
+function latexName(name: string): string {
+  if (/^[A-Za-z]$/.test(name)) return name;
+  const m = /^([A-Za-z])([0-9]+)$/.exec(name);
+  if (m) return `${m[1]}_{${m[2]}}`;
+  return `\\mathrm{${name.replace(/_/g, '\\_')}}`;
+}
+
+export function latexNumber(value: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? '\\mathrm{NaN}' : value > 0 ? '\\infty' : '-\\infty';
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e5)) {
+    const [mant, exp] = value.toExponential().split('e');
+    return `${mant} \\cdot 10^{${Number(exp)}}`;
+  }
+  return String(value);
+}
+
+function printLatex(node: Node, names: readonly string[] | undefined): Printed {
+  if (node.kind === 'feature') return { text: latexName(featureName(node.index, names)), prec: PREC_ATOM };
+  if (node.kind === 'const') {
+    const text = latexNumber(node.value);
+    return { text, prec: node.value < 0 ? PREC_UNARY : text.includes('\\cdot') ? PREC_PRODUCT : PREC_ATOM };
+  }
+  const op = operatorByName(node.op) as Operator;
+  const kids = node.children.map((c) => printLatex(c, names));
+  const paren = (p: Printed, minPrec: number): string => (p.prec < minPrec ? `\\left(${p.text}\\right)` : p.text);
+  let minPrec = [PREC_ATOM, PREC_ATOM];
+  let prec = PREC_ATOM;
+  switch (node.op) {
+    case '+': minPrec = [PREC_SUM, PREC_SUM + 0.5]; prec = PREC_SUM; break;
+    case '-': minPrec = [PREC_SUM, PREC_PRODUCT]; prec = PREC_SUM; break;
+    case '*': minPrec = [PREC_PRODUCT, PREC_UNARY + 0.5]; prec = PREC_PRODUCT; break;
+    case '/': case 'inv': minPrec = [0, 0]; prec = PREC_ATOM; break;
+    case '^': case 'square': case 'cube': minPrec = [PREC_ATOM, 0]; prec = PREC_POWER; break;
+    case 'neg': minPrec = [PREC_POWER]; prec = PREC_UNARY; break;
+    default: minPrec = [0, 0]; prec = PREC_ATOM; // functions: their own delimiters
+  }
+  let text = op.latex;
+  kids.forEach((k, i) => {
+    // a leading minus after a binary operator sign is parenthesised: x - \left(-1\right)
+    const needs = i === 1 && prec <= PREC_PRODUCT && k.prec === PREC_UNARY ? PREC_ATOM : minPrec[i] ?? 0;
+    text = text.split(`#${i}`).join(paren(k, needs));
+  });
+  return { text, prec };
+}
+
+/** LaTeX with feature names (`x0` becomes `x_{0}`, longer names `\mathrm{...}`). */
+export function toLatex(tree: Node, featureNames?: readonly string[]): string {
+  if (featureNames) checkFeatureNames(featureNames);
+  return printLatex(tree, featureNames).text;
+}

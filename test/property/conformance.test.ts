@@ -1,0 +1,131 @@
+// WASM SIMD, WASM scalar and the TypeScript reference agree on random trees and data: losses, predictions
+// (NaN and Infinity included) and Jacobians; the Jacobian agrees with central finite differences.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { existsSync } from 'node:fs';
+import { createWasmEvaluator, kernelPath } from '../../src/sr/eval/wasm-kernel.js';
+import { ReferenceEvaluator } from '../../src/sr/eval/reference.js';
+import { compile } from '../../src/sr/expression/compile.js';
+import { OPERATORS } from '../../src/sr/expression/operators.js';
+import { randomTree } from '../../src/sr/expression/random.js';
+import { toInfix } from '../../src/sr/expression/print.js';
+import { createRng } from '../../src/sr/util/rng.js';
+import type { Dataset, LossName } from '../../src/sr/eval/types.js';
+
+const built = existsSync(kernelPath());
+const ALL = OPERATORS.map((o) => o.name);
+const LOSSES: LossName[] = ['mse', 'mae', 'mape', 'msle'];
+
+function randomData(seed: number, nRows: number, nFeatures: number, weighted: boolean): Dataset {
+  const rng = createRng(seed);
+  const X = new Float64Array(nFeatures * nRows);
+  // mostly moderate values, some large and some negative, so special lanes are exercised too
+  for (let i = 0; i < X.length; i++) {
+    const u = rng.next();
+    X[i] = u < 0.05 ? (rng.next() - 0.5) * 2e6 : u < 0.1 ? (rng.next() - 0.5) * 1e-3 : (rng.next() - 0.3) * 6;
+  }
+  const y = new Float64Array(nRows);
+  for (let r = 0; r < nRows; r++) y[r] = 0.1 + 3 * rng.next();
+  const weights = weighted ? Float64Array.from({ length: nRows }, () => rng.next() * 2) : undefined;
+  return { X, y, nFeatures, nRows, weights };
+}
+
+const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+const relClose = (a: number, b: number, tol: number): boolean =>
+  same(a, b) || (Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= tol * Math.max(Math.abs(a), Math.abs(b)));
+
+describe.skipIf(!built)('conformance: WASM SIMD, WASM scalar and the reference', () => {
+  const simd = built ? createWasmEvaluator({ simd: true }) : undefined;
+  const scalar = built ? createWasmEvaluator({ simd: false }) : undefined;
+  const ref = new ReferenceEvaluator();
+
+  it.each([1, 2, 3, 255, 256, 257, 1000])('agree on losses and predictions with %i rows', (nRows) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.boolean(), (seed, weighted) => {
+        const data = randomData(seed, nRows, 3, weighted);
+        for (const ev of [simd!, scalar!, ref]) ev.setDataset(data);
+        const rng = createRng(seed ^ 0x5bd1e995);
+        const trees = Array.from({ length: 8 }, () => randomTree(rng, { size: 1 + rng.int(25), nFeatures: 3, operators: ALL }));
+        const programs = trees.map(compile);
+        for (const loss of LOSSES) {
+          const a = simd!.losses(programs, loss);
+          const b = scalar!.losses(programs, loss);
+          const c = ref.losses(programs, loss);
+          for (let i = 0; i < programs.length; i++) {
+            const what = `${loss} of ${toInfix(trees[i])} (seed ${seed})`;
+            expect(relClose(a[i], c[i], 1e-12), `${what}: simd ${a[i]} vs reference ${c[i]}`).toBe(true);
+            expect(relClose(b[i], c[i], 1e-12), `${what}: scalar ${b[i]} vs reference ${c[i]}`).toBe(true);
+          }
+        }
+        for (let i = 0; i < programs.length; i++) {
+          const a = simd!.predict(programs[i]);
+          const b = scalar!.predict(programs[i]);
+          const c = ref.predict(programs[i]);
+          for (let r = 0; r < nRows; r++) {
+            const what = `${toInfix(trees[i])} row ${r} (seed ${seed})`;
+            expect(same(a[r], c[r]), `${what}: simd ${a[r]} vs reference ${c[r]}`).toBe(true);
+            expect(same(b[r], c[r]), `${what}: scalar ${b[r]} vs reference ${c[r]}`).toBe(true);
+          }
+        }
+      }),
+      { numRuns: nRows >= 1000 ? 15 : 40 },
+    );
+  });
+
+  it('agree on Jacobians', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const data = randomData(seed, 37, 3, false);
+        simd!.setDataset(data);
+        ref.setDataset(data);
+        const rng = createRng(seed);
+        const tree = randomTree(rng, { size: 2 + rng.int(20), nFeatures: 3, operators: ALL, constProbability: 0.5 });
+        const p = compile(tree);
+        const a = simd!.jacobian(p);
+        const c = ref.jacobian(p);
+        expect(a.finite).toBe(c.finite);
+        for (let i = 0; i < a.jac.length; i++) expect(same(a.jac[i], c.jac[i]), `${toInfix(tree)} entry ${i}`).toBe(true);
+        for (let i = 0; i < a.predictions.length; i++) expect(same(a.predictions[i], c.predictions[i])).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('agree with central finite differences on smooth expressions', () => {
+    const smooth = ['+', '-', '*', '/', 'exp', 'sin', 'cos', 'tanh', 'square', 'cube'];
+    let checked = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const data = randomData(seed, 20, 2, false);
+        data.X.forEach((v, i) => { data.X[i] = 0.5 + Math.abs(v) % 2; });
+        simd!.setDataset(data);
+        const rng = createRng(seed);
+        const tree = randomTree(rng, { size: 3 + rng.int(12), nFeatures: 2, operators: smooth, constProbability: 0.5, constRange: 1.5 });
+        const p = compile(tree);
+        const { jac, predictions, finite } = simd!.jacobian(p);
+        if (!finite || p.consts.length === 0 || predictions.some((v) => Math.abs(v) > 1e6)) return;
+        const fd = (c: number, h: number): Float64Array => {
+          const plus = p.consts.slice(); plus[c] += h;
+          const minus = p.consts.slice(); minus[c] -= h;
+          const fp = simd!.predict({ ...p, consts: plus });
+          const fm = simd!.predict({ ...p, consts: minus });
+          return fp.map((v, r) => (v - fm[r]) / (2 * h));
+        };
+        for (let c = 0; c < p.consts.length; c++) {
+          const h = 1e-5 * Math.max(1, Math.abs(p.consts[c]));
+          const coarse = fd(c, h);
+          const fine = fd(c, h / 4);
+          for (let r = 0; r < data.nRows; r++) {
+            const scale = Math.max(1, Math.abs(fine[r]));
+            // where the two step sizes disagree the difference quotient itself is not trustworthy (curvature)
+            if (Math.abs(coarse[r] - fine[r]) > 1e-6 * scale) continue;
+            expect(Math.abs(fine[r] - jac[c * data.nRows + r]) / scale, `${toInfix(tree)} constant ${c} row ${r}`).toBeLessThan(1e-5);
+            checked++;
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+    expect(checked).toBeGreaterThan(500);
+  });
+});

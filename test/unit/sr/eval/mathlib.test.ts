@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import * as M from '../../../../src/sr/eval/mathlib.js';
+import { createRng } from '../../../../src/sr/util/rng.js';
+
+/** Distance in units in the last place (doubles of the same sign). */
+function ulps(a: number, b: number): number {
+  if (Object.is(a, b)) return 0;
+  const buf = new DataView(new ArrayBuffer(16));
+  buf.setFloat64(0, a);
+  buf.setFloat64(8, b);
+  return Number(buf.getBigInt64(0) - buf.getBigInt64(8)) * (buf.getBigInt64(0) > buf.getBigInt64(8) ? 1 : -1);
+}
+
+function sweep(lo: number, hi: number, n: number, logScale: boolean, seed: number): number[] {
+  const rng = createRng(seed);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (logScale) {
+      const e = lo + (hi - lo) * rng.next();
+      out.push((rng.next() < 0.5 ? -1 : 1) * 10 ** e);
+    } else out.push(lo + (hi - lo) * rng.next());
+  }
+  return out;
+}
+
+describe('mathlib against the platform Math', () => {
+  const cases: [keyof typeof M & string, (x: number) => number, number[]][] = [
+    ['exp', Math.exp, [...sweep(-708, 709, 20000, false, 1), ...sweep(-3, 0, 5000, true, 2)]],
+    ['log', Math.log, [...sweep(-300, 300, 20000, true, 3).map(Math.abs), ...sweep(0.5, 2, 5000, false, 4)]],
+    ['sin', Math.sin, [...sweep(-5, 5.7, 20000, true, 5), ...sweep(-10, 10, 5000, false, 6)]],
+    ['cos', Math.cos, [...sweep(-5, 5.7, 20000, true, 7), ...sweep(-10, 10, 5000, false, 8)]],
+    ['tanh', Math.tanh, [...sweep(-8, 1.5, 20000, true, 9)]],
+    ['cbrt', Math.cbrt, [...sweep(-300, 300, 20000, true, 10)]],
+  ];
+  it.each(cases.map(([name, ref, xs]) => [name, ref, xs] as const))('%s is within 1e-15 relative', (name, ref, xs) => {
+    const f = M[name] as (x: number) => number;
+    let worst = 0;
+    for (const x of xs) {
+      const a = f(x);
+      const b = ref(x);
+      const rel = Math.abs(a - b) / Math.abs(b);
+      if (b !== 0 && rel > worst) worst = rel;
+    }
+    expect(worst).toBeLessThan(1e-15);
+  });
+
+  it('handles the special values as Math does', () => {
+    const specials = [0, -0, Infinity, -Infinity, NaN, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308];
+    for (const name of ['exp', 'log', 'sin', 'cos', 'tanh', 'cbrt'] as const) {
+      for (const x of specials) {
+        const a = M[name](x);
+        const b = (Math[name] as (v: number) => number)(x);
+        if (Number.isNaN(b)) expect(a, `${name}(${x})`).toBeNaN();
+        else expect(Math.abs(ulps(a, b)), `${name}(${x}) = ${a}, Math gives ${b}`).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it('exp is within one unit in the last place in the subnormal range', () => {
+    for (const x of sweep(-745, -708.4, 2000, false, 11)) expect(Math.abs(ulps(M.exp(x), Math.exp(x)))).toBeLessThanOrEqual(1);
+  });
+
+  it('pow agrees with Math.pow: exactly for small integer exponents, within 1e-15 times |y log x| otherwise', () => {
+    const rng = createRng(12);
+    for (let i = 0; i < 20000; i++) {
+      const x = (rng.next() - 0.3) * 20;
+      const y = rng.next() < 0.5 ? Math.round((rng.next() - 0.5) * 20) : (rng.next() - 0.5) * 20;
+      const a = M.pow(x, y);
+      const b = Math.pow(x, y);
+      if (Number.isNaN(b)) { expect(a).toBeNaN(); continue; }
+      if (!Number.isFinite(b) || b === 0) { expect(a).toBe(b); continue; }
+      const tol = Number.isInteger(y) && Math.abs(y) <= 64 ? 1e-14 : 1e-15 * Math.max(1, Math.abs(y * Math.log(Math.abs(x))));
+      expect(Math.abs(a - b) / Math.abs(b)).toBeLessThanOrEqual(tol);
+    }
+    const special: [number, number][] = [[0, 0], [NaN, 0], [2, Infinity], [0.5, Infinity], [1, Infinity], [0, -1], [0, 2.5], [-8, 1 / 3], [Infinity, -2], [-2, 3], [-2, 65]];
+    for (const [x, y] of special) {
+      const b = Math.pow(x, y);
+      if (Number.isNaN(b)) expect(M.pow(x, y)).toBeNaN();
+      else if (b === 0 || !Number.isFinite(b)) expect(M.pow(x, y), `pow(${x}, ${y})`).toBe(b);
+      else expect(Math.abs(M.pow(x, y) - b) / Math.abs(b), `pow(${x}, ${y})`).toBeLessThan(1e-13);
+    }
+  });
+});
