@@ -12,4 +12,7 @@ export { createWasmEvaluator, WasmEvaluator, kernelPath, type WasmEvaluatorOptio
 export { ReferenceEvaluator } from './eval/reference.js';
 export * as mathlib from './eval/mathlib.js';
 export { createRng, deriveSeed, type Rng } from './util/rng.js';
-export * from './search/runner.js';
+export * from './search/index.js';
+export { PoolRunner, islandWorkerPath, datasetFingerprint, type PoolRunnerOptions } from './workers/pool-runner.js';
+export { SymbolicRegressor, datasetFromRows, type RegressorOptions, type Equation, type FitInput } from './regressor.js';
+export { saveCheckpoint, loadCheckpoint, writeFileAtomic, type Checkpoint } from './checkpoint.js';

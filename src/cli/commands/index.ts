@@ -1,7 +1,9 @@
 /** Every CLI command, one module each. Add a command by adding its `register` here (one line). */
 import type { Command } from 'commander';
+import { register as sr } from './sr.js';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const COMMANDS: RegisterCommand[] = [
+  sr,
 ];

@@ -1,0 +1,146 @@
+/**
+ * One island: age-regularised evolution of a population. `runIslandTask` is the pure function a worker runs:
+ * the same task gives the same result, wherever it runs.
+ *
+ * A generation makes populationSize / 2 children (tournament, then mutation or crossover), scores them in one
+ * kernel call, and lets each child replace the oldest member (regularised evolution). Then Levenberg-Marquardt
+ * refits the constants of the best few members, and the island's hall of fame takes what is new.
+ */
+import { EnergyLensError } from '../../errors.js';
+import { compile, setConstants } from '../expression/compile.js';
+import { clone, constantNodes, type Node } from '../expression/node.js';
+import type { Dataset, Evaluator } from '../eval/types.js';
+import { createRng } from '../util/rng.js';
+import { fitConstants } from './constants.js';
+import { HallOfFame } from './hall-of-fame.js';
+import { crossover, mutate, mutationContext, randomMember } from './mutate.js';
+import type { SearchOptions } from './options.js';
+import { deserializeMember, makeMember, selectionCost, serializeMember, tournament, type Member } from './population.js';
+import type { IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
+
+export const ISLAND_STATE_VERSION = 1;
+
+interface IslandState {
+  version: number;
+  islandId: number;
+  generation: number;
+  rng: number[];
+  members: SerializedMember[];
+  hallOfFame: SerializedMember[];
+  /** smoothed share of each complexity in the population (adaptive parsimony) */
+  frequency: number[];
+}
+
+export function createIslandState(islandId: number, seed: number): SerializedIsland {
+  const state: IslandState = { version: ISLAND_STATE_VERSION, islandId, generation: 0, rng: createRng(seed).getState(), members: [], hallOfFame: [], frequency: [] };
+  return state as unknown as SerializedIsland;
+}
+
+/** Loss of the best constant predictor's neighbourhood: the mean of y, used to normalise losses. */
+export function baselineLoss(evaluator: Evaluator, data: Dataset, o: SearchOptions): number {
+  let mean = 0;
+  for (const v of data.y) mean += v;
+  mean /= data.nRows;
+  const l = evaluator.losses([compile({ kind: 'const', value: mean })], o.loss)[0];
+  return Number.isFinite(l) && l > 0 ? l : 1;
+}
+
+export interface IslandContext {
+  evaluator: Evaluator;
+  data: Dataset;
+}
+
+export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskResult {
+  const o = task.options as unknown as SearchOptions;
+  const s = task.state as unknown as IslandState;
+  if (s.version !== ISLAND_STATE_VERSION) {
+    throw new EnergyLensError('CHECKPOINT_INVALID', `island state version ${s.version}; this engine reads version ${ISLAND_STATE_VERSION}`);
+  }
+  const { evaluator, data } = ctx;
+  const rng = createRng(0);
+  rng.setState(s.rng);
+  const mctx = mutationContext(o, data.nFeatures, rng);
+  const baseline = baselineLoss(evaluator, data, o);
+  let evaluations = 1;
+  const frequency = s.frequency.length === o.maxSize + 1 ? s.frequency.slice() : new Array<number>(o.maxSize + 1).fill(0);
+  const hof = new HallOfFame();
+  hof.merge(s.hallOfFame);
+  let generation = s.generation;
+
+  const score = (trees: Node[]): number[] => {
+    if (trees.length === 0) return [];
+    evaluations += trees.length;
+    return Array.from(evaluator.losses(trees.map(compile), o.loss));
+  };
+
+  let members: Member[] = s.members.map(deserializeMember);
+  if (members.length === 0) {
+    const trees = Array.from({ length: o.populationSize }, () => randomMember(mctx));
+    const losses = score(trees);
+    members = trees.map((t, i) => makeMember(t, losses[i], generation, o));
+  }
+  // migrants replace random members
+  if (task.migrants.length > 0) {
+    const incoming = task.migrants.map(deserializeMember).slice(0, Math.max(0, members.length - 1));
+    for (const m of incoming) members[rng.int(members.length)] = { ...m, birth: generation };
+  }
+  for (const m of members) hof.offer(serializeMember(m));
+
+  const childrenPerGeneration = Math.max(1, Math.floor(o.populationSize / 2));
+  const nOptimize = Math.max(o.optimizeFraction > 0 ? 1 : 0, Math.round(o.optimizeFraction * o.populationSize));
+  for (let g = 0; g < task.generations; g++) {
+    generation++;
+    const costs = members.map((m) => selectionCost(m, o, baseline, frequency));
+    const children: Node[] = [];
+    for (let k = 0; k < childrenPerGeneration; k++) {
+      const parent = tournament(members, costs, o, rng);
+      let child: Node | null = null;
+      if (rng.next() < o.crossoverProbability) child = crossover(parent.tree, tournament(members, costs, o, rng).tree, mctx);
+      else child = mutate(parent.tree, mctx)?.tree ?? null;
+      children.push(child ?? clone(parent.tree));
+    }
+    const losses = score(children);
+    // each child replaces the oldest member (ties: the first)
+    for (let k = 0; k < children.length; k++) {
+      const child = makeMember(children[k], losses[k], generation, o);
+      let oldest = 0;
+      for (let i = 1; i < members.length; i++) if (members[i].birth < members[oldest].birth) oldest = i;
+      members[oldest] = child;
+      if (Number.isFinite(child.loss)) hof.offer(serializeMember(child));
+    }
+    // constants of the best few members, refitted
+    if (nOptimize > 0 && o.optimizeIterations > 0) {
+      const order = members.map((m, i) => [selectionCost(m, o, baseline, frequency), i] as const).sort((a, b) => a[0] - b[0]);
+      let done = 0;
+      for (const [, i] of order) {
+        if (done >= nOptimize) break;
+        const m = members[i];
+        if (!Number.isFinite(m.loss) || constantNodes(m.tree).length === 0) continue;
+        done++;
+        const tree = clone(m.tree);
+        const fit = fitConstants(compile(tree), evaluator, data, { loss: o.loss, maxIterations: o.optimizeIterations, restarts: o.optimizeRestarts, rng });
+        evaluations += fit.evaluations;
+        if (fit.loss < m.loss) {
+          setConstants(tree, fit.constants);
+          members[i] = { ...m, tree, loss: fit.loss };
+          hof.offer(serializeMember(members[i]));
+        }
+      }
+    }
+    // smoothed size frequencies
+    const hist = new Array<number>(o.maxSize + 1).fill(0);
+    for (const m of members) hist[Math.min(m.complexity, o.maxSize)] += 1 / members.length;
+    for (let c = 0; c <= o.maxSize; c++) frequency[c] = 0.9 * frequency[c] + 0.1 * hist[c];
+  }
+
+  const state: IslandState = {
+    version: ISLAND_STATE_VERSION,
+    islandId: task.islandId,
+    generation,
+    rng: rng.getState(),
+    members: members.map(serializeMember),
+    hallOfFame: hof.members(),
+    frequency,
+  };
+  return { islandId: task.islandId, state: state as unknown as SerializedIsland, hallOfFame: hof.members(), evaluations };
+}

@@ -1,0 +1,142 @@
+/**
+ * Mutations and crossover. Each returns a new tree (the parent is never changed), or null when it could not
+ * make a valid child (the caller then tries again or keeps the parent).
+ */
+import type { Node } from '../expression/node.js';
+import { randomLeaf, randomTree } from '../expression/random.js';
+import type { Rng } from '../util/rng.js';
+import type { MutationWeights, SearchOptions } from './options.js';
+import { complexity, operatorsByArity, preorder, replaceAt, satisfiesConstraints } from './tree-ops.js';
+import { simplifyTree } from './simplify.js';
+
+export type MutationName = keyof MutationWeights;
+
+export interface MutationContext {
+  options: SearchOptions;
+  nFeatures: number;
+  rng: Rng;
+  unary: string[];
+  binary: string[];
+}
+
+export function mutationContext(options: SearchOptions, nFeatures: number, rng: Rng): MutationContext {
+  const { unary, binary } = operatorsByArity(options);
+  return { options, nFeatures, rng, unary, binary };
+}
+
+function pickWeighted(rng: Rng, weights: MutationWeights, simplify: boolean): MutationName {
+  // simplification through mathjs costs milliseconds: only when simplifyDuringSearch asks for it
+  const entries = (Object.entries(weights) as [MutationName, number][]).filter(([name]) => simplify || name !== 'simplify');
+  const total = entries.reduce((s, [, w]) => s + w, 0);
+  let u = rng.next() * total;
+  for (const [name, w] of entries) {
+    u -= w;
+    if (u < 0) return name;
+  }
+  return entries[entries.length - 1][0];
+}
+
+const leaf = (ctx: MutationContext): Node => randomLeaf(ctx.rng, ctx.nFeatures, ctx.nFeatures === 0 ? 1 : 0.35);
+
+function subtree(ctx: MutationContext, size: number): Node {
+  return randomTree(ctx.rng, { size, nFeatures: ctx.nFeatures, operators: [...ctx.unary, ...ctx.binary], constProbability: 0.35 });
+}
+
+function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | null {
+  const { rng } = ctx;
+  const nodes = preorder(tree);
+  const idx = (pred: (n: Node) => boolean): number => {
+    const candidates: number[] = [];
+    nodes.forEach((n, i) => { if (pred(n)) candidates.push(i); });
+    return candidates.length === 0 ? -1 : candidates[rng.int(candidates.length)];
+  };
+  switch (name) {
+    case 'perturbConstant': {
+      const i = idx((n) => n.kind === 'const');
+      if (i < 0) return null;
+      const c = nodes[i] as { value: number };
+      // multiplicative jumps of a few percent to a factor of two, sometimes a sign flip or an additive nudge
+      const factor = Math.exp(rng.normal() * (rng.next() < 0.5 ? 0.05 : 0.5));
+      let value = c.value * factor;
+      if (rng.next() < 0.05) value = -value;
+      if (rng.next() < 0.1) value += rng.normal() * 0.1;
+      return replaceAt(tree, i, { kind: 'const', value });
+    }
+    case 'changeOperator': {
+      const i = idx((n) => n.kind === 'op');
+      if (i < 0) return null;
+      const n = nodes[i] as Extract<Node, { kind: 'op' }>;
+      const pool = n.children.length === 1 ? ctx.unary : ctx.binary;
+      if (pool.length < 2) return null;
+      const op = rng.pick(pool.filter((p) => p !== n.op));
+      return replaceAt(tree, i, { kind: 'op', op: op as never, children: n.children });
+    }
+    case 'changeFeature': {
+      const i = idx((n) => n.kind === 'feature' || n.kind === 'const');
+      if (i < 0 || ctx.nFeatures === 0) return null;
+      return replaceAt(tree, i, { kind: 'feature', index: rng.int(ctx.nFeatures) });
+    }
+    case 'insertNode': {
+      const i = rng.int(nodes.length);
+      const target = nodes[i];
+      const useUnary = ctx.unary.length > 0 && (ctx.binary.length === 0 || rng.next() < 0.4);
+      if (useUnary) return replaceAt(tree, i, { kind: 'op', op: rng.pick(ctx.unary) as never, children: [target] });
+      if (ctx.binary.length === 0) return null;
+      const other = leaf(ctx);
+      const children = rng.next() < 0.5 ? [target, other] : [other, target];
+      return replaceAt(tree, i, { kind: 'op', op: rng.pick(ctx.binary) as never, children });
+    }
+    case 'deleteNode': {
+      const i = idx((n) => n.kind === 'op');
+      if (i < 0) return null;
+      const n = nodes[i] as Extract<Node, { kind: 'op' }>;
+      return replaceAt(tree, i, n.children[rng.int(n.children.length)]);
+    }
+    case 'replaceSubtree': {
+      const i = rng.int(nodes.length);
+      return replaceAt(tree, i, subtree(ctx, 1 + rng.int(7)));
+    }
+    case 'swapOperands': {
+      const i = idx((n) => n.kind === 'op' && n.children.length === 2);
+      if (i < 0) return null;
+      const n = nodes[i] as Extract<Node, { kind: 'op' }>;
+      return replaceAt(tree, i, { kind: 'op', op: n.op, children: [n.children[1], n.children[0]] });
+    }
+    case 'simplify':
+      return simplifyTree(tree);
+    case 'randomize':
+      return subtree(ctx, 1 + rng.int(Math.max(1, Math.min(ctx.options.maxSize, 12))));
+  }
+}
+
+/** One random mutation that satisfies the constraints (a few attempts), or null. */
+export function mutate(tree: Node, ctx: MutationContext): { tree: Node; mutation: MutationName } | null {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const name = pickWeighted(ctx.rng, ctx.options.mutationWeights, ctx.options.simplifyDuringSearch);
+    const child = apply(name, tree, ctx);
+    if (child && satisfiesConstraints(child, ctx.options)) return { tree: child, mutation: name };
+  }
+  return null;
+}
+
+/** Subtree crossover: a random subtree of `a` replaced by a random subtree of `b`. */
+export function crossover(a: Node, b: Node, ctx: MutationContext): Node | null {
+  const na = preorder(a);
+  const nb = preorder(b);
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const child = replaceAt(a, ctx.rng.int(na.length), nb[ctx.rng.int(nb.length)]);
+    if (satisfiesConstraints(child, ctx.options)) return child;
+  }
+  return null;
+}
+
+/** A random initial member within the constraints. */
+export function randomMember(ctx: MutationContext): Node {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const t = subtree(ctx, 1 + ctx.rng.int(Math.max(1, Math.min(ctx.options.maxSize - 1, 10))));
+    if (satisfiesConstraints(t, ctx.options)) return t;
+  }
+  return leaf(ctx);
+}
+
+export { complexity };

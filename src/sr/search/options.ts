@@ -1,0 +1,190 @@
+/**
+ * Search options: one interface, one set of defaults, one validator whose messages name the field and the
+ * allowed range. Options are JSON-safe: they travel to workers, into checkpoints and through queues.
+ */
+import { EnergyLensError } from '../../errors.js';
+import { operatorByName, type OperatorName } from '../expression/operators.js';
+import { LOSS_NAMES, type LossName } from '../eval/types.js';
+
+export interface MutationWeights {
+  perturbConstant: number;
+  changeOperator: number;
+  changeFeature: number;
+  insertNode: number;
+  deleteNode: number;
+  replaceSubtree: number;
+  swapOperands: number;
+  simplify: number;
+  randomize: number;
+}
+
+export interface SearchOptions {
+  /** operator names from the table (aliases allowed) */
+  operators: string[];
+  /** complexity per operator name (defaults to the table's) */
+  operatorComplexity: Record<string, number>;
+  /** complexity of a feature (one number, or one per feature) */
+  featureComplexity: number | number[];
+  constantComplexity: number;
+  /** largest complexity of an expression */
+  maxSize: number;
+  /** largest depth of an expression (a leaf has depth 1) */
+  maxDepth: number;
+  /** [outer, inner]: `inner` may not appear anywhere below `outer` */
+  forbiddenNestings: [string, string][];
+  loss: LossName;
+  /** number of islands (populations) */
+  populations: number;
+  populationSize: number;
+  tournamentSize: number;
+  /** probability that a tournament picks its best member (else the next, and so on) */
+  tournamentProbability: number;
+  /** generations an island runs between two migrations (one task) */
+  generationsPerCycle: number;
+  /** fraction of an island replaced by migrants at each migration */
+  migrationFraction: number;
+  /** linear parsimony on normalised loss, per unit of complexity */
+  parsimony: number;
+  /** weight of the size-frequency penalty (adaptive parsimony); 0 turns it off */
+  adaptiveParsimonyScaling: number;
+  mutationWeights: MutationWeights;
+  crossoverProbability: number;
+  /** fraction of each generation's best members whose constants Levenberg-Marquardt refits */
+  optimizeFraction: number;
+  optimizeIterations: number;
+  optimizeRestarts: number;
+  /** simplify members with mathjs during the search (slower; the final front is always simplified) */
+  simplifyDuringSearch: boolean;
+  /** stop conditions (0 or null: no limit) */
+  maxTime: number | null;
+  maxEvaluations: number | null;
+  targetLoss: number | null;
+  maxGenerations: number | null;
+  seed: number;
+}
+
+export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
+  perturbConstant: 0.35,
+  changeOperator: 0.1,
+  changeFeature: 0.1,
+  insertNode: 0.15,
+  deleteNode: 0.1,
+  replaceSubtree: 0.08,
+  swapOperands: 0.04,
+  simplify: 0.02,
+  randomize: 0.01,
+};
+
+export const DEFAULT_OPTIONS: SearchOptions = {
+  operators: ['+', '-', '*', '/', 'square', 'cube', 'sqrt', 'exp', 'log', 'sin', 'cos'],
+  operatorComplexity: {},
+  featureComplexity: 1,
+  constantComplexity: 1,
+  maxSize: 30,
+  maxDepth: 12,
+  forbiddenNestings: [
+    ['exp', 'exp'], ['exp', 'log'], ['log', 'exp'], ['log', 'log'], ['sin', 'sin'], ['sin', 'cos'],
+    ['cos', 'sin'], ['cos', 'cos'], ['tanh', 'tanh'], ['sqrt', 'sqrt'],
+  ],
+  loss: 'mse',
+  populations: 8,
+  populationSize: 64,
+  tournamentSize: 8,
+  tournamentProbability: 0.86,
+  generationsPerCycle: 20,
+  migrationFraction: 0.05,
+  parsimony: 0.0005,
+  adaptiveParsimonyScaling: 1,
+  mutationWeights: DEFAULT_MUTATION_WEIGHTS,
+  crossoverProbability: 0.06,
+  optimizeFraction: 0.05,
+  optimizeIterations: 20,
+  optimizeRestarts: 1,
+  simplifyDuringSearch: false,
+  maxTime: 60,
+  maxEvaluations: null,
+  targetLoss: null,
+  maxGenerations: null,
+  seed: 0,
+};
+
+const bad = (message: string): never => {
+  throw new EnergyLensError('INVALID_OPTION', message);
+};
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const posInt = (name: string, v: unknown): void => { if (!isInt(v) || v < 1) bad(`options.${name} must be a positive integer, got ${String(v)}`); };
+const inRange = (name: string, v: unknown, lo: number, hi: number): void => {
+  if (typeof v !== 'number' || !(v >= lo && v <= hi)) bad(`options.${name} must be a number in [${lo}, ${hi}], got ${String(v)}`);
+};
+const optionalLimit = (name: string, v: unknown, integer: boolean): void => {
+  if (v === null || v === undefined || v === 0) return;
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    bad(`options.${name} must be ${integer ? 'a positive integer' : 'a positive number'} or null, got ${String(v)}`);
+  }
+};
+
+/** Defaults filled in, every field checked; throws INVALID_OPTION or UNKNOWN_OPERATOR naming the field. */
+export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOptions {
+  for (const key of Object.keys(partial)) {
+    if (!(key in DEFAULT_OPTIONS)) bad(`unknown option "${key}"; known options: ${Object.keys(DEFAULT_OPTIONS).join(', ')}`);
+  }
+  const o: SearchOptions = {
+    ...DEFAULT_OPTIONS,
+    ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)),
+    mutationWeights: { ...DEFAULT_MUTATION_WEIGHTS, ...(partial.mutationWeights ?? {}) },
+  } as SearchOptions;
+  if (!Array.isArray(o.operators) || o.operators.length === 0) bad('options.operators must list at least one operator');
+  o.operators = o.operators.map((name) => {
+    const op = operatorByName(String(name).trim());
+    if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `options.operators: unknown operator "${name}"`);
+    return op.name;
+  });
+  o.operators = [...new Set(o.operators)];
+  for (const [name, c] of Object.entries(o.operatorComplexity)) {
+    if (!operatorByName(name)) throw new EnergyLensError('UNKNOWN_OPERATOR', `options.operatorComplexity: unknown operator "${name}"`);
+    inRange(`operatorComplexity.${name}`, c, 0, 100);
+  }
+  if (Array.isArray(o.featureComplexity)) o.featureComplexity.forEach((c, i) => inRange(`featureComplexity[${i}]`, c, 0, 100));
+  else inRange('featureComplexity', o.featureComplexity, 0, 100);
+  inRange('constantComplexity', o.constantComplexity, 0, 100);
+  posInt('maxSize', o.maxSize);
+  if (o.maxSize < 3) bad(`options.maxSize must be at least 3, got ${o.maxSize}`);
+  posInt('maxDepth', o.maxDepth);
+  if (o.maxDepth < 2) bad(`options.maxDepth must be at least 2, got ${o.maxDepth}`);
+  for (const pair of o.forbiddenNestings) {
+    if (!Array.isArray(pair) || pair.length !== 2) bad('options.forbiddenNestings must be a list of [outer, inner] operator pairs');
+  }
+  if (!LOSS_NAMES.includes(o.loss)) bad(`options.loss must be one of ${LOSS_NAMES.join(', ')}, got ${String(o.loss)}`);
+  posInt('populations', o.populations);
+  posInt('populationSize', o.populationSize);
+  if (o.populationSize < 4) bad(`options.populationSize must be at least 4, got ${o.populationSize}`);
+  posInt('tournamentSize', o.tournamentSize);
+  if (o.tournamentSize > o.populationSize) bad(`options.tournamentSize (${o.tournamentSize}) must not exceed options.populationSize (${o.populationSize})`);
+  inRange('tournamentProbability', o.tournamentProbability, 0, 1);
+  posInt('generationsPerCycle', o.generationsPerCycle);
+  inRange('migrationFraction', o.migrationFraction, 0, 1);
+  inRange('parsimony', o.parsimony, 0, 1e6);
+  inRange('adaptiveParsimonyScaling', o.adaptiveParsimonyScaling, 0, 1e6);
+  for (const [k, v] of Object.entries(o.mutationWeights)) inRange(`mutationWeights.${k}`, v, 0, 1e6);
+  if (Object.values(o.mutationWeights).every((v) => v === 0)) bad('options.mutationWeights must not all be zero');
+  inRange('crossoverProbability', o.crossoverProbability, 0, 1);
+  inRange('optimizeFraction', o.optimizeFraction, 0, 1);
+  if (!isInt(o.optimizeIterations) || o.optimizeIterations < 0) bad(`options.optimizeIterations must be a non-negative integer, got ${o.optimizeIterations}`);
+  if (!isInt(o.optimizeRestarts) || o.optimizeRestarts < 0) bad(`options.optimizeRestarts must be a non-negative integer, got ${o.optimizeRestarts}`);
+  if (typeof o.simplifyDuringSearch !== 'boolean') bad('options.simplifyDuringSearch must be true or false');
+  optionalLimit('maxTime', o.maxTime, false);
+  optionalLimit('maxEvaluations', o.maxEvaluations, true);
+  optionalLimit('maxGenerations', o.maxGenerations, true);
+  if (o.targetLoss !== null && o.targetLoss !== undefined && (typeof o.targetLoss !== 'number' || !(o.targetLoss >= 0))) {
+    bad(`options.targetLoss must be a non-negative number or null, got ${String(o.targetLoss)}`);
+  }
+  if (!isInt(o.seed) || o.seed < 0) bad(`options.seed must be a non-negative integer, got ${String(o.seed)}`);
+  if (!o.maxTime && !o.maxEvaluations && !o.maxGenerations && (o.targetLoss === null || o.targetLoss === undefined)) {
+    bad('no stop condition: set at least one of options.maxTime, maxEvaluations, maxGenerations or targetLoss');
+  }
+  return o;
+}
+
+export function operatorComplexityOf(o: SearchOptions, name: OperatorName): number {
+  return o.operatorComplexity[name] ?? (operatorByName(name)?.complexity ?? 1);
+}

@@ -1,0 +1,167 @@
+/**
+ * equationSearch: the search loop, top to bottom. Validate options and data; start the runner; initialise
+ * the islands; then cycles: every island runs `generationsPerCycle` generations (one task each, possibly in
+ * parallel), migrants move along a ring and from the merged hall of fame, progress is reported, stop
+ * conditions are checked; tear down; format the result.
+ *
+ * Migration is synchronised on generation counts, never on time, and every island has its own seed, so with a
+ * given seed the result is the same whatever runs the islands (in-process, 1 or 8 workers, a queue). Only the
+ * time budget is not reproducible (where it stops depends on the machine).
+ */
+import { EnergyLensError } from '../../errors.js';
+import { decompile } from '../expression/compile.js';
+import type { Node } from '../expression/node.js';
+import { validateDataset } from '../eval/dataset.js';
+import type { Dataset } from '../eval/types.js';
+import { createRng, deriveSeed } from '../util/rng.js';
+import { HallOfFame, selectModel } from './hall-of-fame.js';
+import { InProcessRunner } from './in-process-runner.js';
+import { createIslandState } from './island.js';
+import { resolveOptions, type SearchOptions } from './options.js';
+import type { IslandRunner, IslandTask, SerializedIsland, SerializedMember } from './runner.js';
+
+export interface FrontMember {
+  tree: Node;
+  complexity: number;
+  loss: number;
+}
+
+export interface SearchProgress {
+  generations: number;
+  evaluations: number;
+  seconds: number;
+  bestLoss: number;
+  front: FrontMember[];
+}
+
+/** Everything needed to continue a search: saved in checkpoints. */
+export interface SearchState {
+  islands: SerializedIsland[];
+  hallOfFame: SerializedMember[];
+  rng: number[];
+  generations: number;
+  evaluations: number;
+  seconds: number;
+  cycles: number;
+}
+
+export interface SearchHooks {
+  runner?: IslandRunner;
+  onProgress?: (p: SearchProgress) => void;
+  /** called after every cycle with the state to save (checkpoints) */
+  onCycle?: (state: SearchState) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** continue from a saved state */
+  resume?: SearchState;
+}
+
+export interface SearchResult {
+  front: FrontMember[];
+  best: FrontMember | undefined;
+  evaluations: number;
+  generations: number;
+  seconds: number;
+  seed: number;
+  stoppedBy: 'time' | 'evaluations' | 'generations' | 'target' | 'aborted';
+  options: SearchOptions;
+  state: SearchState;
+}
+
+const toFront = (members: readonly SerializedMember[]): FrontMember[] =>
+  members.map((m) => {
+    const code = Int32Array.from(m.code);
+    return { tree: decompile({ code, consts: Float64Array.from(m.consts), length: code.length / 2, maxStack: 0, nFeaturesUsed: 0 }), complexity: m.complexity, loss: m.loss };
+  });
+
+export async function equationSearch(data: Dataset, partial: Partial<SearchOptions> = {}, hooks: SearchHooks = {}): Promise<SearchResult> {
+  // 1. validate
+  const options = resolveOptions(partial);
+  validateDataset(data);
+  if (hooks.resume && hooks.resume.islands.length !== options.populations) {
+    throw new EnergyLensError('CHECKPOINT_INVALID', `the saved search has ${hooks.resume.islands.length} islands; options.populations is ${options.populations}`);
+  }
+  // 2. start the runner
+  const runner = hooks.runner ?? new InProcessRunner();
+  const ownRunner = !hooks.runner;
+  const started = performance.now();
+  try {
+    await runner.setDataset(data, options.loss);
+    // 3. initialise
+    const headRng = createRng(options.seed ^ 0x2545f491);
+    const hof = new HallOfFame();
+    let islands: SerializedIsland[];
+    let generations = 0;
+    let evaluations = 0;
+    let cycles = 0;
+    let secondsBefore = 0;
+    if (hooks.resume) {
+      islands = hooks.resume.islands;
+      hof.merge(hooks.resume.hallOfFame);
+      headRng.setState(hooks.resume.rng);
+      generations = hooks.resume.generations;
+      evaluations = hooks.resume.evaluations;
+      cycles = hooks.resume.cycles;
+      secondsBefore = hooks.resume.seconds;
+    } else {
+      islands = Array.from({ length: options.populations }, (_, i) => createIslandState(i, deriveSeed(options.seed, i)));
+    }
+    let migrants: SerializedMember[][] = islands.map(() => []);
+    const seconds = (): number => secondsBefore + (performance.now() - started) / 1000;
+    const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles });
+    let stoppedBy: SearchResult['stoppedBy'] = 'generations';
+
+    // 4. main loop
+    for (;;) {
+      if (hooks.signal?.aborted) { stoppedBy = 'aborted'; break; }
+      const tasks: IslandTask[] = islands.map((state, i) => ({
+        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options: options as unknown as Record<string, unknown>,
+      }));
+      const results = await runner.run(tasks);
+      results.sort((a, b) => a.islandId - b.islandId);
+      islands = results.map((r) => r.state);
+      for (const r of results) {
+        hof.merge(r.hallOfFame);
+        evaluations += r.evaluations;
+      }
+      generations += options.generationsPerCycle;
+      cycles++;
+      migrants = migrate(results.map((r) => r.hallOfFame), hof.paretoFront(), options, headRng);
+
+      const front = hof.paretoFront();
+      const bestLoss = front.length ? Math.min(...front.map((m) => m.loss)) : Infinity;
+      hooks.onProgress?.({ generations, evaluations, seconds: seconds(), bestLoss, front: toFront(front) });
+      await hooks.onCycle?.(snapshot());
+
+      if (hooks.signal?.aborted) { stoppedBy = 'aborted'; break; }
+      if (options.targetLoss !== null && options.targetLoss !== undefined && bestLoss <= options.targetLoss) { stoppedBy = 'target'; break; }
+      if (options.maxEvaluations && evaluations >= options.maxEvaluations) { stoppedBy = 'evaluations'; break; }
+      if (options.maxGenerations && generations >= options.maxGenerations) { stoppedBy = 'generations'; break; }
+      if (options.maxTime && seconds() >= options.maxTime) { stoppedBy = 'time'; break; }
+    }
+
+    // 5. format
+    const front = toFront(hof.paretoFront());
+    return { front, best: selectModel(front), evaluations, generations, seconds: seconds(), seed: options.seed, stoppedBy, options, state: snapshot() };
+  } finally {
+    // 6. tear down
+    if (ownRunner) await runner.close();
+  }
+}
+
+/**
+ * Migrants for the next cycle: each island receives the best members (lowest loss) of its neighbour on a ring
+ * and a few random members of the merged Pareto front. Deterministic given the head's RNG.
+ */
+function migrate(islandBests: SerializedMember[][], front: SerializedMember[], o: SearchOptions, rng: ReturnType<typeof createRng>): SerializedMember[][] {
+  const n = islandBests.length;
+  const count = Math.max(1, Math.round(o.migrationFraction * o.populationSize));
+  return islandBests.map((_, i) => {
+    const out: SerializedMember[] = [];
+    if (n > 1) {
+      const neighbour = [...islandBests[(i + n - 1) % n]].sort((a, b) => a.loss - b.loss);
+      out.push(...neighbour.slice(0, count));
+    }
+    for (let k = 0; k < count && front.length > 0; k++) out.push(front[rng.int(front.length)]);
+    return out;
+  });
+}

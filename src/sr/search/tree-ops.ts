@@ -1,0 +1,61 @@
+/** Tree helpers for the search: complexity, constraints, and functional edits by preorder index. */
+import { clone, depth, type Node } from '../expression/node.js';
+import { operatorByName, type OperatorName } from '../expression/operators.js';
+import { operatorComplexityOf, type SearchOptions } from './options.js';
+
+export function complexity(tree: Node, o: SearchOptions): number {
+  if (tree.kind === 'const') return o.constantComplexity;
+  if (tree.kind === 'feature') return Array.isArray(o.featureComplexity) ? (o.featureComplexity[tree.index] ?? 1) : o.featureComplexity;
+  let c = operatorComplexityOf(o, tree.op);
+  for (const child of tree.children) c += complexity(child, o);
+  return c;
+}
+
+/** Nodes in preorder (index 0 is the root). */
+export function preorder(tree: Node, out: Node[] = []): Node[] {
+  out.push(tree);
+  if (tree.kind === 'op') for (const c of tree.children) preorder(c, out);
+  return out;
+}
+
+/** A copy of `tree` with the node at preorder `index` replaced by `replacement`. */
+export function replaceAt(tree: Node, index: number, replacement: Node): Node {
+  let i = 0;
+  const walk = (node: Node): Node => {
+    if (i++ === index) return replacement;
+    if (node.kind !== 'op') return node.kind === 'const' ? { kind: 'const', value: node.value } : node;
+    return { kind: 'op', op: node.op, children: node.children.map(walk) };
+  };
+  return walk(tree);
+}
+
+function hasOp(tree: Node, name: string): boolean {
+  if (tree.kind !== 'op') return false;
+  return tree.op === name || tree.children.some((c) => hasOp(c, name));
+}
+
+function violatesNesting(tree: Node, forbidden: readonly [string, string][]): boolean {
+  if (tree.kind !== 'op') return false;
+  for (const [outer, inner] of forbidden) {
+    if (tree.op === outer && tree.children.some((c) => hasOp(c, inner))) return true;
+  }
+  return tree.children.some((c) => violatesNesting(c, forbidden));
+}
+
+/** Size, depth and nesting constraints. */
+export function satisfiesConstraints(tree: Node, o: SearchOptions): boolean {
+  return complexity(tree, o) <= o.maxSize && depth(tree) <= o.maxDepth && !violatesNesting(tree, o.forbiddenNestings);
+}
+
+export function operatorsByArity(o: SearchOptions): { unary: OperatorName[]; binary: OperatorName[] } {
+  const unary: OperatorName[] = [];
+  const binary: OperatorName[] = [];
+  for (const name of o.operators) {
+    const op = operatorByName(name);
+    if (op?.arity === 1) unary.push(op.name);
+    else if (op) binary.push(op.name);
+  }
+  return { unary, binary };
+}
+
+export { clone };
