@@ -38,6 +38,8 @@ export interface SearchProgress {
 export interface SearchState {
   islands: SerializedIsland[];
   hallOfFame: SerializedMember[];
+  /** migrants waiting for each island at the start of the next cycle */
+  migrants: SerializedMember[][];
   rng: number[];
   generations: number;
   evaluations: number;
@@ -105,9 +107,9 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
     } else {
       islands = Array.from({ length: options.populations }, (_, i) => createIslandState(i, deriveSeed(options.seed, i)));
     }
-    let migrants: SerializedMember[][] = islands.map(() => []);
+    let migrants: SerializedMember[][] = hooks.resume?.migrants ?? islands.map(() => []);
     const seconds = (): number => secondsBefore + (performance.now() - started) / 1000;
-    const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles });
+    const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), migrants, rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles });
     let stoppedBy: SearchResult['stoppedBy'] = 'generations';
 
     // 4. main loop
@@ -131,6 +133,8 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       const bestLoss = front.length ? Math.min(...front.map((m) => m.loss)) : Infinity;
       hooks.onProgress?.({ generations, evaluations, seconds: seconds(), bestLoss, front: toFront(front) });
       await hooks.onCycle?.(snapshot());
+      // let the event loop run (signals, timers, I/O) even when the runner works in this thread
+      await new Promise((resolve) => setImmediate(resolve));
 
       if (hooks.signal?.aborted) { stoppedBy = 'aborted'; break; }
       if (options.targetLoss !== null && options.targetLoss !== undefined && bestLoss <= options.targetLoss) { stoppedBy = 'target'; break; }

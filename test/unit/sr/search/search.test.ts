@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { equationSearch, type SearchState } from '../../../../src/sr/search/search.js';
+import { toInfix } from '../../../../src/sr/expression/print.js';
+import { createRng } from '../../../../src/sr/util/rng.js';
+import type { Dataset } from '../../../../src/sr/eval/types.js';
+
+function problem(f: (x: number) => number, n = 20, seed = 3): Dataset {
+  const rng = createRng(seed);
+  const X = new Float64Array(n);
+  const y = new Float64Array(n);
+  for (let r = 0; r < n; r++) { X[r] = 2 * rng.next() - 1; y[r] = f(X[r]); }
+  return { X, y, nFeatures: 1, nRows: n };
+}
+
+const small = { populations: 3, populationSize: 32, generationsPerCycle: 10, maxTime: null, operators: ['+', '-', '*', '/', 'sin', 'exp'] };
+
+describe('equationSearch', () => {
+  it('recovers x^2 + x within a generation budget', async () => {
+    const res = await equationSearch(problem((x) => x * x + x), { ...small, maxGenerations: 300, targetLoss: 1e-24, seed: 1 });
+    expect(res.best).toBeDefined();
+    expect(Math.min(...res.front.map((m) => m.loss))).toBeLessThan(1e-20);
+    expect(res.front.every((m, i) => i === 0 || m.complexity > res.front[i - 1].complexity)).toBe(true);
+    expect(res.front.every((m, i) => i === 0 || m.loss < res.front[i - 1].loss)).toBe(true);
+  });
+
+  it('is reproducible: same seed, same result; another seed, another search', async () => {
+    const data = problem((x) => Math.sin(x) * x);
+    const a = await equationSearch(data, { ...small, maxGenerations: 60, seed: 7 });
+    const b = await equationSearch(data, { ...small, maxGenerations: 60, seed: 7 });
+    const c = await equationSearch(data, { ...small, maxGenerations: 60, seed: 8 });
+    expect(a.evaluations).toBe(b.evaluations);
+    expect(a.front.map((m) => toInfix(m.tree))).toEqual(b.front.map((m) => toInfix(m.tree)));
+    expect(c.front.map((m) => toInfix(m.tree))).not.toEqual(a.front.map((m) => toInfix(m.tree)));
+  });
+
+  it('resuming from a saved state continues exactly where an uninterrupted run goes', async () => {
+    const data = problem((x) => Math.exp(x) - x);
+    const straight = await equationSearch(data, { ...small, maxGenerations: 60, seed: 4 });
+    let saved: SearchState | undefined;
+    await equationSearch(data, { ...small, maxGenerations: 30, seed: 4 }, { onCycle: (s) => { saved = s; } });
+    const resumed = await equationSearch(data, { ...small, maxGenerations: 60, seed: 4 }, { resume: saved });
+    expect(resumed.generations).toBe(60);
+    expect(resumed.evaluations).toBe(straight.evaluations);
+    expect(resumed.front.map((m) => toInfix(m.tree))).toEqual(straight.front.map((m) => toInfix(m.tree)));
+  });
+
+  it('stops cleanly on abort and returns the best so far', async () => {
+    const controller = new AbortController();
+    let cycles = 0;
+    const res = await equationSearch(problem((x) => x * x * x), { ...small, maxGenerations: 100000, seed: 2 }, {
+      signal: controller.signal,
+      onProgress: () => { if (++cycles === 3) controller.abort(); },
+    });
+    expect(res.stoppedBy).toBe('aborted');
+    expect(res.generations).toBe(30);
+    expect(res.front.length).toBeGreaterThan(0);
+  });
+
+  it('stops on an evaluation budget', async () => {
+    const res = await equationSearch(problem((x) => x), { ...small, maxEvaluations: 5000, seed: 2 });
+    expect(res.stoppedBy === 'evaluations' || res.stoppedBy === 'target').toBe(true);
+    expect(res.evaluations).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('rejects a resume state with another number of islands', async () => {
+    const data = problem((x) => x);
+    let saved: SearchState | undefined;
+    await equationSearch(data, { ...small, maxGenerations: 10, seed: 1 }, { onCycle: (s) => { saved = s; } });
+    await expect(equationSearch(data, { ...small, populations: 5, maxGenerations: 20, seed: 1 }, { resume: saved })).rejects.toMatchObject({ code: 'CHECKPOINT_INVALID' });
+  });
+});
