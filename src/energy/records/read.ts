@@ -1,0 +1,123 @@
+/**
+ * Streaming CSV reading and validation of profiling records. The file is read as a stream and each row is
+ * checked and dropped (or handed to the caller), so memory stays bounded whatever the file size; only the
+ * first `maxProblems` problems are kept, with a count of all of them.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { parse } from 'csv-parse';
+import { EnergyLensError } from '../../errors.js';
+import { ProblemCollector, summariseProblems, type RecordProblem } from './problems.js';
+import { layoutHeader, parseRow, type HeaderLayout } from './row.js';
+import type { ProfilingRecord } from './schema.js';
+
+export interface RowPlace {
+  file: string;
+  line: number;
+  row: number;
+}
+
+export interface ScanOptions {
+  /** problems kept in the report (all are counted); default 1000 */
+  maxProblems?: number;
+  /** extra checks on a row that parsed (catalog lookups); returns problems as (column, expected, got) */
+  check?: (record: ProfilingRecord) => { column: string; expected: string; got?: string }[];
+}
+
+export interface ValidationReport {
+  file: string;
+  ok: boolean;
+  /** data rows seen */
+  rows: number;
+  /** rows without any problem */
+  validRows: number;
+  /** the first problems (at most maxProblems) */
+  problems: RecordProblem[];
+  /** every problem found */
+  problemCount: number;
+  truncated: boolean;
+  columns: string[];
+}
+
+export const DEFAULT_MAX_PROBLEMS = 1000;
+
+function assertReadableFile(path: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new EnergyLensError('FILE_NOT_FOUND', code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(err as Error).message}`);
+  }
+  if (!isFile) throw new EnergyLensError('FILE_NOT_FOUND', `${path}: not a regular file`);
+}
+
+/**
+ * Reads `path` row by row; calls `onRecord` for every row without problems. Never throws for bad data:
+ * every problem goes into the report. Throws only when the file cannot be opened.
+ */
+export async function scanRecords(
+  path: string,
+  onRecord?: (record: ProfilingRecord, place: RowPlace) => void | Promise<void>,
+  options: ScanOptions = {},
+): Promise<ValidationReport> {
+  assertReadableFile(path);
+  const collector = new ProblemCollector(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
+  const report = (p: RecordProblem): void => collector.add(p);
+  let layout: HeaderLayout | undefined;
+  let rows = 0;
+  let validRows = 0;
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true });
+  const input = createReadStream(path);
+  input.on('error', (err) => parser.destroy(err));
+  input.pipe(parser);
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const cells = item.record;
+      const line = item.info.lines;
+      if (layout === undefined) {
+        layout = layoutHeader(cells, path, report);
+        continue;
+      }
+      rows += 1;
+      const place = { file: path, line, row: rows };
+      const rec = parseRow(cells, layout, place, report);
+      if (rec === undefined) continue;
+      const extra = options.check?.(rec) ?? [];
+      for (const e of extra) report({ ...place, ...e });
+      if (extra.length > 0) continue;
+      validRows += 1;
+      if (onRecord) await onRecord(rec, place);
+    }
+  } catch (err) {
+    if (err instanceof EnergyLensError) throw err;
+    const e = err as { message?: string; lines?: number; code?: string };
+    if (e.code === 'EISDIR' || e.code === 'EACCES') throw new EnergyLensError('FILE_NOT_FOUND', `${path}: ${e.message}`);
+    report({ file: path, line: e.lines ?? 0, row: 0, column: '', expected: 'well-formed CSV (reading stopped here)', got: e.message ?? String(err) });
+  } finally {
+    input.destroy();
+  }
+  if (layout === undefined) report({ file: path, line: 0, row: 0, column: '', expected: 'a header row and data rows (the file is empty)' });
+  else if (rows === 0) report({ file: path, line: 0, row: 0, column: '', expected: 'at least one data row after the header (the file has only a header)' });
+  return {
+    file: path, ok: collector.count === 0, rows, validRows, problems: collector.problems, problemCount: collector.count,
+    truncated: collector.truncated, columns: layout?.header ?? [],
+  };
+}
+
+/** Validates a file without keeping its rows. */
+export function validateRecordsFile(path: string, options: ScanOptions = {}): Promise<ValidationReport> {
+  return scanRecords(path, undefined, options);
+}
+
+/** Reads every record of a file; any problem is an INVALID_RECORD error listing them (details: the report). */
+export async function readRecords(path: string, options: ScanOptions = {}): Promise<ProfilingRecord[]> {
+  const out: ProfilingRecord[] = [];
+  const report = await scanRecords(path, (r) => { out.push(r); }, options);
+  if (!report.ok) throw invalidRecordsError(report);
+  return out;
+}
+
+export function invalidRecordsError(report: ValidationReport): EnergyLensError {
+  const head = `${report.file}: ${report.problemCount} problem${report.problemCount === 1 ? '' : 's'} in ${report.rows} data rows`;
+  return new EnergyLensError('INVALID_RECORD', `${head}\n${summariseProblems(report.problems, report.problemCount)}`, report);
+}

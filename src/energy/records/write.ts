@@ -1,0 +1,80 @@
+/**
+ * Writing profiling records as CSV, atomically: rows stream into a temporary file in the target's directory,
+ * which is renamed over the target only when everything was written. On any error the temporary file is
+ * removed, so no partial output is ever left behind.
+ */
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { once } from 'node:events';
+import { stringify } from 'csv-stringify';
+import { EnergyLensError } from '../../errors.js';
+import { COLUMN_NAMES, type ProfilingRecord } from './schema.js';
+
+export interface WriteOptions {
+  /** pass-through columns written after the schema's; default: every `extra` key of the records (arrays only) */
+  extraColumns?: string[];
+}
+
+function extraColumnsOf(records: readonly ProfilingRecord[]): string[] {
+  const seen = new Set<string>();
+  for (const r of records) for (const k of Object.keys(r.extra ?? {})) if (!COLUMN_NAMES.includes(k)) seen.add(k);
+  return [...seen];
+}
+
+function cellsOf(r: ProfilingRecord, extras: readonly string[]): string[] {
+  const known = r as unknown as Record<string, unknown>;
+  const cells = COLUMN_NAMES.map((c) => {
+    const v = known[c];
+    return v === undefined || v === null ? '' : String(v);
+  });
+  for (const e of extras) cells.push(r.extra?.[e] ?? '');
+  return cells;
+}
+
+/** A temporary path beside `path` (same directory, so the final rename is atomic). */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+}
+
+/** Writes records (an array, iterable or async iterable) to `path` atomically; returns the number of rows. */
+export async function writeRecordsCsv(
+  path: string,
+  records: Iterable<ProfilingRecord> | AsyncIterable<ProfilingRecord>,
+  options: WriteOptions = {},
+): Promise<number> {
+  const extras = options.extraColumns ?? (Array.isArray(records) ? extraColumnsOf(records) : []);
+  const tmp = tempPathFor(path);
+  let out;
+  try {
+    out = createWriteStream(tmp, { flags: 'wx' });
+    await once(out, 'open');
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new EnergyLensError('FILE_NOT_FOUND', `cannot write ${path}: ${(err as Error).message}`);
+  }
+  const csv = stringify({ header: true, columns: [...COLUMN_NAMES, ...extras], record_delimiter: 'unix' });
+  let failure: Error | undefined;
+  const fail = (err: Error): void => { failure ??= err; };
+  out.on('error', fail);
+  csv.on('error', fail);
+  csv.pipe(out);
+  let n = 0;
+  try {
+    for await (const r of records as AsyncIterable<ProfilingRecord>) {
+      if (failure) break;
+      if (!csv.write(cellsOf(r, extras))) await Promise.race([once(csv, 'drain'), once(out, 'close')]);
+      n += 1;
+    }
+    csv.end();
+    if (!failure) await once(out, 'finish').catch(fail);
+    if (failure) throw failure;
+    renameSync(tmp, path);
+  } catch (err) {
+    csv.destroy();
+    out.destroy();
+    rmSync(tmp, { force: true });
+    if (err !== failure) throw err;
+    throw new EnergyLensError('FILE_NOT_FOUND', `cannot write ${path}: ${(err as Error).message}`);
+  }
+  return n;
+}
