@@ -40,7 +40,8 @@ export interface ValidationReport {
 
 export const DEFAULT_MAX_PROBLEMS = 1000;
 
-function assertReadableFile(path: string): void {
+/** Throws FILE_NOT_FOUND unless `path` is a readable regular file. */
+export function assertReadableFile(path: string): void {
   let isFile = false;
   try {
     isFile = statSync(path).isFile();

@@ -1,0 +1,101 @@
+/**
+ * Generic CSV import: rename the source's columns to the record schema (`energy_j=Energy,tp=TP`), optionally
+ * set constant columns (`hardware=H100`), validate every row, and write the records atomically. The source is
+ * streamed twice (validate, then write), so memory stays bounded; nothing is written when any row is bad.
+ */
+import { createReadStream } from 'node:fs';
+import { parse } from 'csv-parse';
+import { EnergyLensError } from '../../errors.js';
+import { COLUMN_NAMES, type ProfilingRecord } from '../records/schema.js';
+import { layoutHeader, parseRow, type HeaderLayout } from '../records/row.js';
+import { ProblemCollector, type RecordProblem } from '../records/problems.js';
+import { assertReadableFile, invalidRecordsError, type ValidationReport } from '../records/read.js';
+import { writeRecordsCsv } from '../records/write.js';
+
+/** `target=source` pairs, comma-separated; targets must be schema columns. */
+export function parseColumnMap(text: string, flag = '--map'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || eq === part.length - 1) throw new EnergyLensError('INVALID_OPTION', `${flag}: expected target=source pairs, got "${part}"`);
+    const target = part.slice(0, eq).trim();
+    if (!COLUMN_NAMES.includes(target)) {
+      throw new EnergyLensError('INVALID_OPTION', `${flag}: "${target}" is not a record column (columns: ${COLUMN_NAMES.join(', ')})`);
+    }
+    if (target in out) throw new EnergyLensError('INVALID_OPTION', `${flag}: "${target}" is mapped twice`);
+    out[target] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export interface CsvImportOptions {
+  /** schema column -> source column */
+  map: Record<string, string>;
+  /** schema column -> constant value for every row */
+  set?: Record<string, string>;
+  maxProblems?: number;
+}
+
+/** Source header -> renamed header; mapped source columns must exist. */
+function renameHeader(header: string[], opts: CsvImportOptions, file: string): string[] {
+  const missing = Object.entries(opts.map).filter(([, src]) => !header.includes(src));
+  if (missing.length > 0) {
+    throw new EnergyLensError('INVALID_CSV', `${file}: no column ${missing.map(([t, s]) => `"${s}" (for ${t})`).join(', ')}; columns: ${header.join(', ')}`);
+  }
+  const bySource = new Map(Object.entries(opts.map).map(([t, s]) => [s, t]));
+  const targets = new Set([...Object.keys(opts.map), ...Object.keys(opts.set ?? {})]);
+  // an unmapped source column whose name is a mapped target would clash: keep it under a prefixed name
+  return header.map((h) => bySource.get(h) ?? (targets.has(h) ? `source_${h}` : h));
+}
+
+interface PassState { dataRows: number; extraColumns: string[] }
+
+async function* convertedRows(path: string, opts: CsvImportOptions, report: (p: RecordProblem) => void, state: PassState):
+  AsyncGenerator<ProfilingRecord> {
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true });
+  const input = createReadStream(path);
+  input.on('error', (err) => parser.destroy(err));
+  input.pipe(parser);
+  const setCols = Object.entries(opts.set ?? {});
+  let layout: HeaderLayout | undefined;
+  let row = 0;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!layout) {
+        const renamed = renameHeader(item.record, opts, path);
+        layout = layoutHeader([...renamed, ...setCols.map(([k]) => k)], path, report);
+        state.extraColumns = layout.extra.map((i) => layout!.header[i]);
+        continue;
+      }
+      row += 1;
+      state.dataRows = row;
+      const cells = [...item.record, ...setCols.map(([, v]) => v)];
+      const rec = parseRow(cells, layout, { file: path, line: item.info.lines, row }, report);
+      if (rec) yield rec;
+    }
+  } finally {
+    input.destroy();
+  }
+}
+
+/** Validates the mapped source (every problem at once), then writes `outPath`. Returns the rows written. */
+export async function importCsv(inPath: string, outPath: string, opts: CsvImportOptions): Promise<number> {
+  assertReadableFile(inPath);
+  const collector = new ProblemCollector(opts.maxProblems ?? 1000);
+  const state: PassState = { dataRows: 0, extraColumns: [] };
+  let valid = 0;
+  try {
+    for await (const _ of convertedRows(inPath, opts, (p) => collector.add(p), state)) valid += 1;
+  } catch (err) {
+    if (err instanceof EnergyLensError) throw err;
+    const e = err as { message?: string; lines?: number };
+    collector.add({ file: inPath, line: e.lines ?? 0, row: 0, column: '', expected: 'well-formed CSV (reading stopped here)', got: e.message ?? String(err) });
+  }
+  if (state.dataRows === 0 && collector.count === 0) throw new EnergyLensError('INVALID_CSV', `${inPath}: no data rows (the file is empty or has only a header)`);
+  const report: ValidationReport = {
+    file: inPath, ok: collector.count === 0, rows: state.dataRows, validRows: valid, problems: collector.problems,
+    problemCount: collector.count, truncated: collector.truncated, columns: [],
+  };
+  if (!report.ok) throw invalidRecordsError(report);
+  return writeRecordsCsv(outPath, convertedRows(inPath, opts, () => {}, { dataRows: 0, extraColumns: [] }), { extraColumns: state.extraColumns });
+}
