@@ -13,7 +13,7 @@ const qwen3_32b = defineModel({ name: 'Qwen/Qwen3-32B', aliases: ['Qwen3-32B'], 
 const qwen3_30b_a3b = defineModel({ name: 'Qwen/Qwen3-30B-A3B-Instruct-2507', aliases: ['Qwen3-30B-A3B', 'Qwen3-30B-A3B-Instruct'], architecture: 'moe', paramsB: 30, activeParamsB: 3, layers: 48, hiddenSize: 2048, attentionHeads: 32, kvHeads: 4, headDim: 128, intermediateSize: 6144, experts: 128, activeExperts: 8 });
 const qwen3_235b = defineModel({ name: 'Qwen/Qwen3-235B-A22B-Instruct-2507', aliases: ['Qwen3-235B-A22B', 'Qwen3-235B-A22B-Instruct'], architecture: 'moe', paramsB: 235, activeParamsB: 22, layers: 94, hiddenSize: 4096, attentionHeads: 64, kvHeads: 4, headDim: 128, intermediateSize: 12288, experts: 128, activeExperts: 8 });
 const qwen3_coder_480b = defineModel({ name: 'Qwen/Qwen3-Coder-480B-A35B-Instruct', aliases: ['Qwen3-Coder-480B-A35B'], architecture: 'moe', paramsB: 480, activeParamsB: 35, layers: 62, hiddenSize: 6144, attentionHeads: 96, kvHeads: 8, headDim: 128, intermediateSize: 8192, experts: 160, activeExperts: 8 });
-const qwenVision = (tokensPerImage: number, encoderParamsB: number) => ({ encoderParamsB, tokensPerImage, tokensPerVideo: 4 * tokensPerImage });
+const qwenVision = (tokensPerImage: number, encoderParamsB: number) => ({ encoderParamsB, tokensPerImage, tokensPerVideo: 2 * tokensPerImage });
 
 const deepseekV3 = defineModel({
   name: 'deepseek-ai/DeepSeek-V3.1', aliases: ['DeepSeek-V3.1'], architecture: 'moe', paramsB: 671, activeParamsB: 37, layers: 61,
