@@ -5,18 +5,32 @@
  * (p - y) / |y|) or logarithmic (msle: log p - log y), each times sqrt(weight). The reported loss is the
  * evaluator's own loss of the final constants. Bounds are enforced by projection. Standard errors come from
  * s^2 (J^T J)^-1 at the solution, s^2 = SSE / (n - p).
+ *
+ * Usage (the evaluator must already hold the dataset whose `y` and `weights` are passed as the target):
+ *
+ *   const fit = fitConstants(parseExpression('1 * x0 ^ 2'), evaluator, { y },
+ *     { loss: 'mse', lower: [0], upper: [10], restarts: 3 });
+ *   fit.constants, fit.loss, fit.standardErrors
+ *
+ * Constants are numbered in postfix order (the order `compile` and `constantNodes` use).
  */
 import { EnergyLensError } from '../../errors.js';
-import type { Program } from '../expression/compile.js';
+import { compile, type Program } from '../expression/compile.js';
+import type { Node } from '../expression/node.js';
 import type { Evaluator, LossName } from '../eval/types.js';
-import type { Rng } from '../util/rng.js';
+import { createRng, type Rng } from '../util/rng.js';
 
 export interface FitConstantsOptions {
+  /** default 'mse' */
   loss?: LossName;
+  /** starting values (default: the expression's own constants) */
+  initial?: readonly number[];
   maxIterations?: number;
-  /** extra starts from perturbed constants (the best result wins) */
+  /** extra starts from perturbed constants (the best result wins); default 0 */
   restarts?: number;
+  /** draws the perturbed starts (default: a fixed seed, so a fit is reproducible) */
   rng?: Rng;
+  /** per-constant bounds (projected after every step); use -Infinity / Infinity for an open side */
   lower?: readonly number[];
   upper?: readonly number[];
   /** stop when the relative decrease of the sum of squares falls below this */
@@ -83,7 +97,16 @@ export function invertMatrix(A: Float64Array, n: number): Float64Array | null {
 
 interface State { c: Float64Array; r: Float64Array; J: Float64Array; sse: number }
 
-export function fitConstants(program: Program, evaluator: Evaluator, target: FitTarget, options: FitConstantsOptions = {}): FitConstantsResult {
+/** Fits the constants of `expression` (a tree or a compiled program) to `target` by Levenberg-Marquardt. */
+export function fitConstants(expression: Node | Program, evaluator: Evaluator, target: FitTarget, options: FitConstantsOptions = {}): FitConstantsResult {
+  const compiled = 'kind' in expression ? compile(expression) : expression;
+  if (options.initial && options.initial.length !== compiled.consts.length) {
+    throw new EnergyLensError('INVALID_OPTION', `initial must have one value per constant (${compiled.consts.length}), got ${options.initial.length}`);
+  }
+  const program: Program = options.initial ? { ...compiled, consts: Float64Array.from(options.initial) } : compiled;
+  for (const [name, v] of [['maxIterations', options.maxIterations], ['restarts', options.restarts]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new EnergyLensError('INVALID_OPTION', `${name} must be a non-negative integer, got ${v}`);
+  }
   const loss = options.loss ?? 'mse';
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-14;
@@ -132,6 +155,9 @@ export function fitConstants(program: Program, evaluator: Evaluator, target: Fit
   const linearise = (c: Float64Array): State | null => {
     evaluations++;
     const { predictions, jac, finite } = evaluator.jacobian(withConsts(c));
+    if (predictions.length !== n) {
+      throw new EnergyLensError('LENGTH_MISMATCH', `target.y has ${n} values; the evaluator's dataset has ${predictions.length} rows`);
+    }
     if (!finite) return null;
     const { r, J, sse } = residuals(predictions, jac);
     return J && Number.isFinite(sse) ? { c, r, J, sse } : null;
@@ -194,9 +220,9 @@ export function fitConstants(program: Program, evaluator: Evaluator, target: Fit
   let iterations = best.iterations;
   const restarts = options.restarts ?? 0;
   if (restarts > 0 && nC > 0) {
-    if (!options.rng) throw new EnergyLensError('INVALID_OPTION', 'restarts need an rng');
+    const rng = options.rng ?? createRng(0x5eed);
     for (let k = 0; k < restarts; k++) {
-      const from = (best.s?.c ?? program.consts).map((v) => v * (1 + 0.5 * options.rng!.normal()) + 0.1 * options.rng!.normal());
+      const from = (best.s?.c ?? program.consts).map((v) => v * (1 + 0.5 * rng.normal()) + 0.1 * rng.normal());
       const attempt = run(Float64Array.from(from));
       iterations += attempt.iterations;
       if (attempt.s && (!best.s || attempt.s.sse < best.s.sse)) best = attempt;

@@ -2,8 +2,9 @@
  * One island: age-regularised evolution of a population. `runIslandTask` is the pure function a worker runs:
  * the same task gives the same result, wherever it runs.
  *
- * A generation makes populationSize / 2 children (tournament, then mutation or crossover), scores them in one
- * kernel call, and lets each child replace the oldest member (regularised evolution). Then Levenberg-Marquardt
+ * A generation makes populationSize / 2 children (tournament, then mutation or crossover) and scores them in
+ * one kernel call; each child is accepted or not by simulated annealing against its parent, and the child (or
+ * the parent again) replaces the oldest member (regularised evolution). Then Levenberg-Marquardt
  * refits the constants of the best few members, and the island's hall of fame takes what is new.
  */
 import { EnergyLensError } from '../../errors.js';
@@ -15,10 +16,13 @@ import { fitConstants } from './constants.js';
 import { HallOfFame } from './hall-of-fame.js';
 import { crossover, mutate, mutationContext, randomMember } from './mutate.js';
 import type { SearchOptions } from './options.js';
-import { deserializeMember, makeMember, selectionCost, serializeMember, tournament, type Member } from './population.js';
+import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
+import { deserializeMember, makeMember, serializeMember, tournament, type Member } from './population.js';
 import type { IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
 export const ISLAND_STATE_VERSION = 1;
+/** scale of the annealing acceptance: a child worse by a fraction d survives with probability exp(-d / (T alpha)) */
+const ANNEALING_ALPHA = 0.1;
 
 interface IslandState {
   version: number;
@@ -45,6 +49,12 @@ export function baselineLoss(evaluator: Evaluator, data: Dataset, o: SearchOptio
   return Number.isFinite(l) && l > 0 ? l : 1;
 }
 
+function constantBounds(o: SearchOptions, nConstants: number): { lower?: number[]; upper?: number[] } {
+  if (!o.constantBounds) return {};
+  return { lower: new Array<number>(nConstants).fill(o.constantBounds[0]), upper: new Array<number>(nConstants).fill(o.constantBounds[1]) };
+}
+
+/** What an island needs besides its task: an evaluator that already holds `data`, and `data` itself (y, weights). */
 export interface IslandContext {
   evaluator: Evaluator;
   data: Dataset;
@@ -62,7 +72,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const mctx = mutationContext(o, data.nFeatures, rng);
   const baseline = baselineLoss(evaluator, data, o);
   let evaluations = 1;
-  const frequency = s.frequency.length === o.maxSize + 1 ? s.frequency.slice() : new Array<number>(o.maxSize + 1).fill(0);
+  const frequency = s.frequency.length === o.maxSize + 1 ? s.frequency.slice() : emptyFrequency(o.maxSize);
   const hof = new HallOfFame();
   hof.merge(s.hallOfFame);
   let generation = s.generation;
@@ -91,25 +101,36 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   for (let g = 0; g < task.generations; g++) {
     generation++;
     const costs = members.map((m) => selectionCost(m, o, baseline, frequency));
+    const parents: Member[] = [];
     const children: Node[] = [];
     for (let k = 0; k < childrenPerGeneration; k++) {
       const parent = tournament(members, costs, o, rng);
       let child: Node | null = null;
       if (rng.next() < o.crossoverProbability) child = crossover(parent.tree, tournament(members, costs, o, rng).tree, mctx);
       else child = mutate(parent.tree, mctx)?.tree ?? null;
+      parents.push(parent);
       children.push(child ?? clone(parent.tree));
     }
     const losses = score(children);
-    // each child replaces the oldest member (ties: the first)
+    // simulated annealing on the acceptance of each child (temperature falls from 1 to 0 over the task), then
+    // the child, or a copy of its parent when rejected, replaces the oldest member (regularised evolution)
+    const temperature = task.generations > 1 ? 1 - g / (task.generations - 1) : 0;
     for (let k = 0; k < children.length; k++) {
-      const child = makeMember(children[k], losses[k], generation, o);
+      let child = makeMember(children[k], losses[k], generation, o);
+      const parentCost = selectionCost(parents[k], o, baseline, frequency);
+      const childCost = selectionCost(child, o, baseline, frequency);
+      const delta = (childCost - parentCost) / Math.max(parentCost, 1e-300);
+      const accept = delta <= 0 || (Number.isFinite(delta) && temperature > 0 && rng.next() < Math.exp(-delta / (temperature * ANNEALING_ALPHA)));
+      if (!accept) child = { ...parents[k], tree: clone(parents[k].tree), birth: generation };
       let oldest = 0;
       for (let i = 1; i < members.length; i++) if (members[i].birth < members[oldest].birth) oldest = i;
       members[oldest] = child;
-      if (Number.isFinite(child.loss)) hof.offer(serializeMember(child));
+      if (accept && Number.isFinite(child.loss)) hof.offer(serializeMember(child));
     }
     // constants of the best few members, refitted
-    if (nOptimize > 0 && o.optimizeIterations > 0) {
+    // (no draw when the probability is 1, so the random stream does not depend on this option's presence)
+    const optimizeNow = o.optimizeProbability >= 1 || (o.optimizeProbability > 0 && rng.next() < o.optimizeProbability);
+    if (optimizeNow && nOptimize > 0 && o.optimizeIterations > 0) {
       const order = members.map((m, i) => [selectionCost(m, o, baseline, frequency), i] as const).sort((a, b) => a[0] - b[0]);
       let done = 0;
       for (const [, i] of order) {
@@ -118,7 +139,8 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
         if (!Number.isFinite(m.loss) || constantNodes(m.tree).length === 0) continue;
         done++;
         const tree = clone(m.tree);
-        const fit = fitConstants(compile(tree), evaluator, data, { loss: o.loss, maxIterations: o.optimizeIterations, restarts: o.optimizeRestarts, rng });
+        const bounds = constantBounds(o, constantNodes(tree).length);
+        const fit = fitConstants(compile(tree), evaluator, data, { loss: o.loss, maxIterations: o.optimizeIterations, restarts: o.optimizeRestarts, rng, ...bounds });
         evaluations += fit.evaluations;
         if (fit.loss < m.loss) {
           setConstants(tree, fit.constants);
@@ -127,10 +149,8 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
         }
       }
     }
-    // smoothed size frequencies
-    const hist = new Array<number>(o.maxSize + 1).fill(0);
-    for (const m of members) hist[Math.min(m.complexity, o.maxSize)] += 1 / members.length;
-    for (let c = 0; c <= o.maxSize; c++) frequency[c] = 0.9 * frequency[c] + 0.1 * hist[c];
+    // smoothed size frequencies (adaptive parsimony, see parsimony.ts)
+    updateSizeFrequency(frequency, members.map((m) => m.complexity));
   }
 
   const state: IslandState = {

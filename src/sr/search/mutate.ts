@@ -104,6 +104,8 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
     }
     case 'simplify':
       return simplifyTree(tree);
+    case 'doNothing':
+      return tree;
     case 'randomize':
       return subtree(ctx, 1 + rng.int(Math.max(1, Math.min(ctx.options.maxSize, 12))));
   }

@@ -16,6 +16,8 @@ export interface MutationWeights {
   swapOperands: number;
   simplify: number;
   randomize: number;
+  /** the child is a copy of its parent (keeps good members alive under regularised evolution) */
+  doNothing: number;
 }
 
 export interface SearchOptions {
@@ -43,16 +45,25 @@ export interface SearchOptions {
   generationsPerCycle: number;
   /** fraction of an island replaced by migrants at each migration */
   migrationFraction: number;
+  /**
+   * which islands send their best to which: 'ring' (island i receives from island i - 1), 'random' (from one
+   * other island drawn by the head's seeded RNG each cycle) or 'all' (the best of every other island)
+   */
+  migrationTopology: MigrationTopology;
   /** linear parsimony on normalised loss, per unit of complexity */
   parsimony: number;
   /** weight of the size-frequency penalty (adaptive parsimony); 0 turns it off */
   adaptiveParsimonyScaling: number;
   mutationWeights: MutationWeights;
   crossoverProbability: number;
-  /** fraction of each generation's best members whose constants Levenberg-Marquardt refits */
+  /** probability that a generation ends with constant optimisation (1: every generation) */
+  optimizeProbability: number;
+  /** fraction of the population (the lowest-cost members) whose constants Levenberg-Marquardt refits */
   optimizeFraction: number;
   optimizeIterations: number;
   optimizeRestarts: number;
+  /** [lower, upper] bounds for every constant during constant optimisation, or null for none */
+  constantBounds: [number, number] | null;
   /** simplify members with mathjs during the search (slower; the final front is always simplified) */
   simplifyDuringSearch: boolean;
   /** stop conditions (0 or null: no limit) */
@@ -63,16 +74,22 @@ export interface SearchOptions {
   seed: number;
 }
 
+export type MigrationTopology = 'ring' | 'random' | 'all';
+export const MIGRATION_TOPOLOGIES: readonly MigrationTopology[] = ['ring', 'random', 'all'];
+
+// relative weights, in the proportions SymbolicRegression.jl found to work: structure changes (insert, delete,
+// change operator) dominate; constants are mostly left to Levenberg-Marquardt
 export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
-  perturbConstant: 0.35,
-  changeOperator: 0.1,
+  perturbConstant: 0.05,
+  changeOperator: 0.45,
   changeFeature: 0.1,
-  insertNode: 0.15,
-  deleteNode: 0.1,
-  replaceSubtree: 0.08,
-  swapOperands: 0.04,
-  simplify: 0.02,
-  randomize: 0.01,
+  insertNode: 0.8,
+  deleteNode: 0.5,
+  replaceSubtree: 0.05,
+  swapOperands: 0.1,
+  simplify: 0.002,
+  randomize: 0.002,
+  doNothing: 0.2,
 };
 
 export const DEFAULT_OPTIONS: SearchOptions = {
@@ -93,13 +110,16 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   tournamentProbability: 0.86,
   generationsPerCycle: 20,
   migrationFraction: 0.05,
+  migrationTopology: 'ring',
   parsimony: 0.0005,
   adaptiveParsimonyScaling: 1,
   mutationWeights: DEFAULT_MUTATION_WEIGHTS,
   crossoverProbability: 0.06,
+  optimizeProbability: 1,
   optimizeFraction: 0.05,
   optimizeIterations: 20,
   optimizeRestarts: 1,
+  constantBounds: null,
   simplifyDuringSearch: false,
   maxTime: 60,
   maxEvaluations: null,
@@ -140,10 +160,20 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
     return op.name;
   });
   o.operators = [...new Set(o.operators)];
-  for (const [name, c] of Object.entries(o.operatorComplexity)) {
-    if (!operatorByName(name)) throw new EnergyLensError('UNKNOWN_OPERATOR', `options.operatorComplexity: unknown operator "${name}"`);
-    inRange(`operatorComplexity.${name}`, c, 0, 100);
+  if (typeof o.operatorComplexity !== 'object' || o.operatorComplexity === null || Array.isArray(o.operatorComplexity)) {
+    bad('options.operatorComplexity must be an object of operator name -> complexity');
   }
+  const canonical = (field: string, name: unknown): OperatorName => {
+    const op = typeof name === 'string' ? operatorByName(name.trim()) : undefined;
+    if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `options.${field}: unknown operator "${String(name)}"`);
+    return op.name;
+  };
+  const complexities: Record<string, number> = {};
+  for (const [name, c] of Object.entries(o.operatorComplexity)) {
+    inRange(`operatorComplexity.${name}`, c, 0, 100);
+    complexities[canonical('operatorComplexity', name)] = c;
+  }
+  o.operatorComplexity = complexities;
   if (Array.isArray(o.featureComplexity)) o.featureComplexity.forEach((c, i) => inRange(`featureComplexity[${i}]`, c, 0, 100));
   else inRange('featureComplexity', o.featureComplexity, 0, 100);
   inRange('constantComplexity', o.constantComplexity, 0, 100);
@@ -151,9 +181,11 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   if (o.maxSize < 3) bad(`options.maxSize must be at least 3, got ${o.maxSize}`);
   posInt('maxDepth', o.maxDepth);
   if (o.maxDepth < 2) bad(`options.maxDepth must be at least 2, got ${o.maxDepth}`);
-  for (const pair of o.forbiddenNestings) {
-    if (!Array.isArray(pair) || pair.length !== 2) bad('options.forbiddenNestings must be a list of [outer, inner] operator pairs');
-  }
+  if (!Array.isArray(o.forbiddenNestings)) bad('options.forbiddenNestings must be a list of [outer, inner] operator pairs');
+  o.forbiddenNestings = o.forbiddenNestings.map((pair) => {
+    if (!Array.isArray(pair) || pair.length !== 2) bad(`options.forbiddenNestings must be a list of [outer, inner] operator pairs, got ${JSON.stringify(pair)}`);
+    return [canonical('forbiddenNestings', pair[0]), canonical('forbiddenNestings', pair[1])];
+  });
   if (!LOSS_NAMES.includes(o.loss)) bad(`options.loss must be one of ${LOSS_NAMES.join(', ')}, got ${String(o.loss)}`);
   posInt('populations', o.populations);
   posInt('populationSize', o.populationSize);
@@ -163,14 +195,27 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   inRange('tournamentProbability', o.tournamentProbability, 0, 1);
   posInt('generationsPerCycle', o.generationsPerCycle);
   inRange('migrationFraction', o.migrationFraction, 0, 1);
+  if (!MIGRATION_TOPOLOGIES.includes(o.migrationTopology)) {
+    bad(`options.migrationTopology must be one of ${MIGRATION_TOPOLOGIES.join(', ')}, got ${String(o.migrationTopology)}`);
+  }
   inRange('parsimony', o.parsimony, 0, 1e6);
   inRange('adaptiveParsimonyScaling', o.adaptiveParsimonyScaling, 0, 1e6);
+  for (const k of Object.keys(o.mutationWeights)) {
+    if (!(k in DEFAULT_MUTATION_WEIGHTS)) bad(`unknown option "mutationWeights.${k}"; known: ${Object.keys(DEFAULT_MUTATION_WEIGHTS).join(', ')}`);
+  }
   for (const [k, v] of Object.entries(o.mutationWeights)) inRange(`mutationWeights.${k}`, v, 0, 1e6);
   if (Object.values(o.mutationWeights).every((v) => v === 0)) bad('options.mutationWeights must not all be zero');
   inRange('crossoverProbability', o.crossoverProbability, 0, 1);
+  inRange('optimizeProbability', o.optimizeProbability, 0, 1);
   inRange('optimizeFraction', o.optimizeFraction, 0, 1);
   if (!isInt(o.optimizeIterations) || o.optimizeIterations < 0) bad(`options.optimizeIterations must be a non-negative integer, got ${o.optimizeIterations}`);
   if (!isInt(o.optimizeRestarts) || o.optimizeRestarts < 0) bad(`options.optimizeRestarts must be a non-negative integer, got ${o.optimizeRestarts}`);
+  if (o.constantBounds !== null) {
+    const b = o.constantBounds;
+    if (!Array.isArray(b) || b.length !== 2 || !Number.isFinite(b[0]) || !Number.isFinite(b[1]) || !(b[0] < b[1])) {
+      bad(`options.constantBounds must be null or [lower, upper], finite numbers (JSON-safe) with lower < upper, got ${JSON.stringify(b)}`);
+    }
+  }
   if (typeof o.simplifyDuringSearch !== 'boolean') bad('options.simplifyDuringSearch must be true or false');
   optionalLimit('maxTime', o.maxTime, false);
   optionalLimit('maxEvaluations', o.maxEvaluations, true);

@@ -6,6 +6,8 @@ import type { SearchOptions } from './options.js';
 import type { SerializedMember } from './runner.js';
 import { complexity } from './tree-ops.js';
 
+export { selectionCost } from './parsimony.js';
+
 export interface Member {
   tree: Node;
   loss: number;
@@ -22,23 +24,13 @@ export function serializeMember(m: Member): SerializedMember {
 export function deserializeMember(s: SerializedMember): Member {
   const code = Int32Array.from(s.code);
   const tree = decompile({ code, consts: Float64Array.from(s.consts), length: code.length / 2, maxStack: 0, nFeaturesUsed: 0 });
-  return { tree, loss: s.loss, complexity: s.complexity, birth: s.birth };
+  // a loss that went through JSON (checkpoints) comes back as null when it was Infinity
+  const loss = typeof s.loss === 'number' && Number.isFinite(s.loss) ? s.loss : Infinity;
+  return { tree, loss, complexity: s.complexity, birth: s.birth };
 }
 
 export function makeMember(tree: Node, loss: number, birth: number, o: SearchOptions): Member {
   return { tree, loss: Number.isFinite(loss) ? loss : Infinity, complexity: complexity(tree, o), birth };
-}
-
-/**
- * Cost used for selection: loss normalised by the baseline loss (a constant predictor), plus linear parsimony,
- * scaled up by how crowded the member's complexity is (adaptive parsimony, in the manner of
- * SymbolicRegression.jl: cost x exp(scaling x frequency of that complexity)).
- */
-export function selectionCost(m: Member, o: SearchOptions, baselineLoss: number, frequency: readonly number[]): number {
-  if (!Number.isFinite(m.loss)) return Infinity;
-  const base = m.loss / baselineLoss + o.parsimony * m.complexity;
-  const f = frequency[Math.min(m.complexity, frequency.length - 1)] ?? 0;
-  return base * Math.exp(o.adaptiveParsimonyScaling * f);
 }
 
 /** Tournament: `tournamentSize` members at random; the best wins with probability p, the next with p(1-p), ... */

@@ -13,7 +13,7 @@ import { decompile } from '../expression/compile.js';
 import type { Node } from '../expression/node.js';
 import { validateDataset } from '../eval/dataset.js';
 import type { Dataset } from '../eval/types.js';
-import { createRng, deriveSeed } from '../util/rng.js';
+import { createRng, deriveSeed, type Rng } from '../util/rng.js';
 import { HallOfFame, selectModel } from './hall-of-fame.js';
 import { InProcessRunner } from './in-process-runner.js';
 import { createIslandState } from './island.js';
@@ -66,6 +66,9 @@ export interface SearchResult {
   seed: number;
   stoppedBy: 'time' | 'evaluations' | 'generations' | 'target' | 'aborted';
   options: SearchOptions;
+  /** the islands' final states (also in `state`) */
+  islands: SerializedIsland[];
+  /** everything needed to continue: pass it as `hooks.resume` (or to `resumeSearch`) */
   state: SearchState;
 }
 
@@ -79,6 +82,12 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
   // 1. validate
   const options = resolveOptions(partial);
   validateDataset(data);
+  if (Array.isArray(options.featureComplexity) && options.featureComplexity.length !== data.nFeatures) {
+    throw new EnergyLensError('INVALID_OPTION', `options.featureComplexity has ${options.featureComplexity.length} values; the data has ${data.nFeatures} features`);
+  }
+  if (hooks.resume && (!Array.isArray(hooks.resume.islands) || !Array.isArray(hooks.resume.hallOfFame) || !Array.isArray(hooks.resume.rng))) {
+    throw new EnergyLensError('CHECKPOINT_INVALID', 'the saved search state lacks islands, hallOfFame or rng');
+  }
   if (hooks.resume && hooks.resume.islands.length !== options.populations) {
     throw new EnergyLensError('CHECKPOINT_INVALID', `the saved search has ${hooks.resume.islands.length} islands; options.populations is ${options.populations}`);
   }
@@ -145,7 +154,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
 
     // 5. format
     const front = toFront(hof.paretoFront());
-    return { front, best: selectModel(front), evaluations, generations, seconds: seconds(), seed: options.seed, stoppedBy, options, state: snapshot() };
+    return { front, best: selectModel(front), evaluations, generations, seconds: seconds(), seed: options.seed, stoppedBy, options, islands, state: snapshot() };
   } finally {
     // 6. tear down
     if (ownRunner) await runner.close();
@@ -153,17 +162,33 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
 }
 
 /**
- * Migrants for the next cycle: each island receives the best members (lowest loss) of its neighbour on a ring
- * and a few random members of the merged Pareto front. Deterministic given the head's RNG.
+ * Continues a saved search (`SearchResult.state`, or the state `onCycle` saw) with these options. Options that
+ * shape the search should be the ones of the saved run; stop conditions may change.
  */
-function migrate(islandBests: SerializedMember[][], front: SerializedMember[], o: SearchOptions, rng: ReturnType<typeof createRng>): SerializedMember[][] {
+export function resumeSearch(data: Dataset, state: SearchState, partial: Partial<SearchOptions> = {}, hooks: Omit<SearchHooks, 'resume'> = {}): Promise<SearchResult> {
+  return equationSearch(data, partial, { ...hooks, resume: state });
+}
+
+/**
+ * Migrants for the next cycle. Each island receives `migrationFraction * populationSize` of the lowest-loss
+ * members of the islands its topology names (ring: island i - 1; random: one other island drawn by the head's
+ * RNG; all: the union of every other island), plus as many random members of the merged Pareto front.
+ * Deterministic given the head's RNG, and computed after every island has finished the same number of
+ * generations, so the schedule never depends on timing.
+ */
+export function migrate(islandBests: SerializedMember[][], front: SerializedMember[], o: SearchOptions, rng: Rng): SerializedMember[][] {
   const n = islandBests.length;
   const count = Math.max(1, Math.round(o.migrationFraction * o.populationSize));
+  const sources = (i: number): number[] => {
+    if (o.migrationTopology === 'all') return Array.from({ length: n }, (_, j) => j).filter((j) => j !== i);
+    if (o.migrationTopology === 'random') return [(i + 1 + rng.int(n - 1)) % n];
+    return [(i + n - 1) % n];
+  };
   return islandBests.map((_, i) => {
     const out: SerializedMember[] = [];
     if (n > 1) {
-      const neighbour = [...islandBests[(i + n - 1) % n]].sort((a, b) => a.loss - b.loss);
-      out.push(...neighbour.slice(0, count));
+      const pool = sources(i).flatMap((j) => islandBests[j]).sort((a, b) => a.loss - b.loss || a.complexity - b.complexity);
+      out.push(...pool.slice(0, count));
     }
     for (let k = 0; k < count && front.length > 0; k++) out.push(front[rng.int(front.length)]);
     return out;
