@@ -77,19 +77,17 @@ export interface SearchOptions {
 export type MigrationTopology = 'ring' | 'random' | 'all';
 export const MIGRATION_TOPOLOGIES: readonly MigrationTopology[] = ['ring', 'random', 'all'];
 
-// relative weights, in the proportions SymbolicRegression.jl found to work: structure changes (insert, delete,
-// change operator) dominate; constants are mostly left to Levenberg-Marquardt
 export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
-  perturbConstant: 0.05,
-  changeOperator: 0.45,
+  perturbConstant: 0.35,
+  changeOperator: 0.1,
   changeFeature: 0.1,
-  insertNode: 0.8,
-  deleteNode: 0.5,
-  replaceSubtree: 0.05,
-  swapOperands: 0.1,
-  simplify: 0.002,
-  randomize: 0.002,
-  doNothing: 0.2,
+  insertNode: 0.15,
+  deleteNode: 0.1,
+  replaceSubtree: 0.08,
+  swapOperands: 0.04,
+  simplify: 0.02,
+  randomize: 0.01,
+  doNothing: 0,
 };
 
 export const DEFAULT_OPTIONS: SearchOptions = {
