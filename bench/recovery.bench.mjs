@@ -1,0 +1,113 @@
+// npm run bench:recovery — exact recovery of the Nguyen problems (1 to 12) of ../shared/data/sr-benchmarks,
+// sampled by each problem's train spec; budget per problem and seed: 30 s on 2 workers (--quick: 10 s, 2 seeds).
+// One JSON object on stdout.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { execSync } from 'node:child_process';
+import { parse } from 'csv-parse/sync';
+import { SymbolicRegressor, parseExpression, createRng, ReferenceEvaluator, compile } from '../dist/sr/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dataDir = join(here, '..', '..', 'shared', 'data', 'sr-benchmarks');
+if (!existsSync(join(dataDir, 'benchmarks.csv'))) {
+  process.stderr.write(`bench:recovery needs ${dataDir} (the shared data set); it is absent, nothing to measure\n`);
+  process.stdout.write(`${JSON.stringify({ skipped: `missing ${dataDir}` })}\n`);
+  process.exit(0);
+}
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const seeds = process.env.BENCH_SEEDS ? process.env.BENCH_SEEDS.split(',').map(Number) : quick ? [1, 2] : [1, 2, 3, 4, 5];
+const budget = process.env.BENCH_BUDGET ? Number(process.env.BENCH_BUDGET) : quick ? 10 : 30;
+// search options to try (JSON), e.g. BENCH_OPTIONS='{"populations":16}'
+const extra = process.env.BENCH_OPTIONS ? JSON.parse(process.env.BENCH_OPTIONS) : {};
+
+const rows = parse(readFileSync(join(dataDir, 'benchmarks.csv'), 'utf8'), { columns: true });
+const sets = Object.fromEntries(parse(readFileSync(join(dataDir, 'function_sets.csv'), 'utf8'), { columns: true }).map((r) => [r.name, r.function_set]));
+const problems = rows.filter((r) => /^Nguyen-(\d+)$/.test(r.name) && (!only || only.includes(r.name)));
+
+function sample(spec, nVars, seed) {
+  const s = JSON.parse(spec).all;
+  const rng = createRng(seed);
+  if (s.U) {
+    const [lo, hi, n] = s.U;
+    return Array.from({ length: n }, () => Array.from({ length: nVars }, () => lo + (hi - lo) * rng.next()));
+  }
+  if (s.E) {
+    const [lo, hi, step] = s.E;
+    const grid = [];
+    for (let v = lo; v <= hi + 1e-12; v += step) grid.push(v);
+    if (nVars === 1) return grid.map((v) => [v]);
+    return grid.flatMap((a) => grid.map((b) => [a, b]));
+  }
+  throw new Error(`unsupported spec ${spec}`);
+}
+
+const truthValues = (tree, X, names) => {
+  const ev = new ReferenceEvaluator();
+  const n = X.length;
+  const Xf = new Float64Array(names.length * n);
+  X.forEach((row, r) => row.forEach((v, f) => { Xf[f * n + r] = v; }));
+  ev.setDataset({ X: Xf, y: new Float64Array(n).fill(1), nFeatures: names.length, nRows: n });
+  return ev.predict(compile(tree));
+};
+
+const results = [];
+for (const p of problems) {
+  const nVars = Number(p.variables);
+  const names = Array.from({ length: nVars }, (_, i) => `x${i + 1}`);
+  const truth = parseExpression(p.expression.replace(/div\(([^,]+),([^)]+)\)/g, '($1)/($2)'), names);
+  const operators = sets[p.function_set].split(',').filter((f) => /^[a-z]+$/.test(f));
+  const perSeed = [];
+  for (const seed of seeds) {
+    const Xtrain = sample(p.train_spec, nVars, 1000 + seed);
+    const ytrain = Array.from(truthValues(truth, Xtrain, names));
+    const testSpec = p.test_spec && p.test_spec !== 'None' ? p.test_spec : p.train_spec.replace(/,\s*(\d+)\]/, ', 1000]');
+    const Xtest = sample(testSpec, nVars, 5000 + seed);
+    const ytest = truthValues(truth, Xtest, names);
+    let mean = 0; for (const v of ytrain) mean += v; mean /= ytrain.length;
+    let variance = 0; for (const v of ytrain) variance += (v - mean) ** 2; variance /= ytrain.length;
+    const t0 = performance.now();
+    const model = await new SymbolicRegressor({
+      operators, seed, workers: 2, maxTime: budget, targetLoss: 1e-24 * variance,
+      forbiddenNestings: [['exp', 'exp'], ['log', 'log'], ['sin', 'sin'], ['cos', 'cos'], ['sin', 'cos'], ['cos', 'sin']],
+      ...extra,
+    }).fit(Xtrain, ytrain, { featureNames: names });
+    const seconds = (performance.now() - t0) / 1000;
+    const matches = (eq) => {
+      const pred = model.predict(Xtest, eq.complexity);
+      for (let i = 0; i < ytest.length; i++) {
+        if (!(Math.abs(pred[i] - ytest[i]) <= 1e-10 * Math.max(Math.abs(ytest[i]), 1e-8))) return false;
+      }
+      return true;
+    };
+    const best = model.best();
+    let ssr = 0, sst = 0, mt = 0;
+    for (const v of ytest) mt += v; mt /= ytest.length;
+    const pred = model.predict(Xtest);
+    for (let i = 0; i < ytest.length; i++) { ssr += (pred[i] - ytest[i]) ** 2; sst += (ytest[i] - mt) ** 2; }
+    perSeed.push({
+      seed, recovered: matches(best), recoveredOnFront: model.equations().some(matches), testR2: 1 - ssr / sst,
+      seconds: Number(seconds.toFixed(2)), expression: best.expression,
+    });
+    process.stderr.write(`${p.name} seed ${seed}: ${perSeed.at(-1).recovered ? 'recovered' : 'not recovered'} in ${seconds.toFixed(1)} s: ${best.expression}\n`);
+  }
+  const rate = perSeed.filter((s) => s.recovered).length / perSeed.length;
+  results.push({
+    problem: p.name, truth: p.expression, operators, recoveryRate: rate,
+    frontRecoveryRate: perSeed.filter((s) => s.recoveredOnFront).length / perSeed.length,
+    medianTestR2: perSeed.map((s) => s.testR2).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],
+    medianSeconds: perSeed.map((s) => s.seconds).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],
+    seeds: perSeed,
+  });
+}
+let commit = 'unknown';
+try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
+const needed = Math.ceil(0.8 * seeds.length);
+process.stdout.write(`${JSON.stringify({
+  commit, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, quick, seeds, budgetSeconds: budget, workers: 2,
+  recoveredProblems: results.filter((r) => r.recoveryRate * seeds.length >= needed).length, problems: results.length,
+  criterion: `selected model within 1e-10 relative of the truth on 1000 fresh points; a problem counts when recovered in at least ${needed} of ${seeds.length} seeds`,
+  results,
+}, null, 2)}\n`);
