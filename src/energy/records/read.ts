@@ -21,6 +21,8 @@ export interface ScanOptions {
   maxProblems?: number;
   /** extra checks on a row that parsed (catalog lookups); returns problems as (column, expected, got) */
   check?: (record: ProfilingRecord) => { column: string; expected: string; got?: string }[];
+  /** called now and then with the bytes read so far and the file size */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
 export interface ValidationReport {
@@ -41,15 +43,19 @@ export interface ValidationReport {
 export const DEFAULT_MAX_PROBLEMS = 1000;
 
 /** Throws FILE_NOT_FOUND unless `path` is a readable regular file. */
-export function assertReadableFile(path: string): void {
+export function assertReadableFile(path: string): number {
   let isFile = false;
+  let size = 0;
   try {
-    isFile = statSync(path).isFile();
+    const st = statSync(path);
+    isFile = st.isFile();
+    size = st.size;
   } catch (err) {
     const code = (err as { code?: string }).code;
     throw new EnergyLensError('FILE_NOT_FOUND', code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(err as Error).message}`);
   }
   if (!isFile) throw new EnergyLensError('FILE_NOT_FOUND', `${path}: not a regular file`);
+  return size;
 }
 
 /**
@@ -61,7 +67,7 @@ export async function scanRecords(
   onRecord?: (record: ProfilingRecord, place: RowPlace) => void | Promise<void>,
   options: ScanOptions = {},
 ): Promise<ValidationReport> {
-  assertReadableFile(path);
+  const sizeBytes = assertReadableFile(path);
   const collector = new ProblemCollector(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   const report = (p: RecordProblem): void => collector.add(p);
   let layout: HeaderLayout | undefined;
@@ -80,12 +86,10 @@ export async function scanRecords(
         continue;
       }
       rows += 1;
+      if (options.onProgress && rows % 20000 === 0) options.onProgress(input.bytesRead, sizeBytes);
       const place = { file: path, line, row: rows };
-      const rec = parseRow(cells, layout, place, report);
+      const rec = parseRow(cells, layout, place, report, options.check);
       if (rec === undefined) continue;
-      const extra = options.check?.(rec) ?? [];
-      for (const e of extra) report({ ...place, ...e });
-      if (extra.length > 0) continue;
       validRows += 1;
       if (onRecord) await onRecord(rec, place);
     }
@@ -97,6 +101,7 @@ export async function scanRecords(
   } finally {
     input.destroy();
   }
+  options.onProgress?.(sizeBytes, sizeBytes);
   if (layout === undefined) report({ file: path, line: 0, row: 0, column: '', expected: 'a header row and data rows (the file is empty)' });
   else if (rows === 0) report({ file: path, line: 0, row: 0, column: '', expected: 'at least one data row after the header (the file has only a header)' });
   return {

@@ -70,11 +70,13 @@ function convert(spec: ColumnSpec, text: string): { ok: true; value: Cell } | { 
 
 /**
  * Converts one data row. Returns the record when the row has no problem, otherwise undefined;
- * every problem of the row is reported.
+ * every problem of the row is reported. `check` (catalog lookups) runs on every row whose model and hardware
+ * cells are present, so its problems are reported alongside the others.
  */
 export function parseRow(
   cells: string[], layout: HeaderLayout, where: { file: string; line: number; row: number },
   report: (p: RecordProblem) => void,
+  check?: (record: ProfilingRecord) => { column: string; expected: string; got?: string }[],
 ): ProfilingRecord | undefined {
   const base = { file: where.file, line: where.line, row: where.row };
   let bad = false;
@@ -109,6 +111,9 @@ export function parseRow(
   }
   if (rec.params_b !== undefined && rec.active_params_b !== undefined && rec.active_params_b > rec.params_b * (1 + 1e-9)) {
     problem('active_params_b', `at most params_b = ${rec.params_b}`, String(rec.active_params_b));
+  }
+  if (check && typeof rec.model === 'string' && typeof rec.hardware === 'string') {
+    for (const p of check(rec)) problem(p.column, p.expected, p.got);
   }
   if (bad) return undefined;
   if (layout.extra.length > 0) {

@@ -31,6 +31,21 @@ function cellsOf(r: ProfilingRecord, extras: readonly string[]): string[] {
   return cells;
 }
 
+/** Resolves when `csv` drains, or when `out` fails or closes (the caller then sees the failure). */
+function drained(csv: NodeJS.EventEmitter, out: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      csv.off('drain', done);
+      out.off('error', done);
+      out.off('close', done);
+      resolve();
+    };
+    csv.on('drain', done);
+    out.on('error', done);
+    out.on('close', done);
+  });
+}
+
 /** A temporary path beside `path` (same directory, so the final rename is atomic). */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
@@ -62,7 +77,7 @@ export async function writeRecordsCsv(
   try {
     for await (const r of records as AsyncIterable<ProfilingRecord>) {
       if (failure) break;
-      if (!csv.write(cellsOf(r, extras))) await Promise.race([once(csv, 'drain'), once(out, 'close')]);
+      if (!csv.write(cellsOf(r, extras))) await drained(csv, out);
       n += 1;
     }
     csv.end();

@@ -1,0 +1,41 @@
+/** energylens import: ML.ENERGY v3 task files, or any CSV with a column mapping, into a records CSV. */
+import { Command } from 'commander';
+import { importCsv, importMlEnergy, parseColumnMap } from '../../energy/adapters/index.js';
+import { writeRecordsCsv } from '../../energy/records/index.js';
+
+interface MlEnergyFlags { dir: string; out: string; json?: boolean }
+interface CsvFlags { in: string; map: string; set?: string; out: string; json?: boolean }
+
+function done(flags: { json?: boolean }, out: string, rows: number, from: string): void {
+  if (flags.json) process.stdout.write(`${JSON.stringify({ out, rows, from })}\n`);
+  else process.stdout.write(`wrote ${rows} records to ${out}\n`);
+}
+
+export function register(program: Command): void {
+  const cmd = program.command('import').description('convert measurements into a profiling-records CSV');
+  cmd
+    .command('mlenergy')
+    .description('ML.ENERGY Leaderboard v3 task files (tasks/*.json) into records')
+    .option('--dir <folder>', 'the mlenergy-v3 folder (or its tasks folder)', '../shared/data/mlenergy-v3')
+    .requiredOption('--out <file.csv>', 'records CSV to write (atomically)')
+    .option('--json', 'print a JSON summary on stdout', false)
+    .action(async (flags: MlEnergyFlags) => {
+      const records = importMlEnergy(flags.dir);
+      const rows = await writeRecordsCsv(flags.out, records);
+      done(flags, flags.out, rows, flags.dir);
+    });
+  cmd
+    .command('csv')
+    .description('any CSV into records: rename its columns with --map, set constants with --set')
+    .requiredOption('--in <file.csv>', 'source CSV with a header row')
+    .requiredOption('--map <pairs>', 'target=source pairs, e.g. energy_j=Energy,tp=TP (unmapped columns pass through)')
+    .option('--set <pairs>', 'target=value constants for every row, e.g. hardware=H100,pp=1')
+    .requiredOption('--out <file.csv>', 'records CSV to write (atomically; nothing is written if any row is bad)')
+    .option('--json', 'print a JSON summary on stdout', false)
+    .action(async (flags: CsvFlags) => {
+      const map = parseColumnMap(flags.map, '--map');
+      const set = flags.set ? parseColumnMap(flags.set, '--set') : undefined;
+      const rows = await importCsv(flags.in, flags.out, { map, ...(set ? { set } : {}) });
+      done(flags, flags.out, rows, flags.in);
+    });
+}
