@@ -15,6 +15,7 @@
 import { EnergyLensError } from '../../errors.js';
 import type { Node } from './node.js';
 import { operatorByName } from './operators.js';
+import { checkFeatureNames } from './print.js';
 
 interface Token { kind: 'num' | 'name' | 'sym' | 'end'; text: string; pos: number }
 
@@ -169,6 +170,7 @@ class Parser {
 
 /** Parse infix text into a tree; `featureNames` maps names to feature indices (default x0, x1, ...). */
 export function parseExpression(text: string, featureNames?: readonly string[]): Node {
+  if (featureNames) checkFeatureNames(featureNames);
   const features = featureNames ? new Map(featureNames.map((n, i) => [n, i])) : undefined;
   return new Parser(text, tokenize(text), features).parseAll();
 }

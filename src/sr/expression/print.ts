@@ -7,9 +7,23 @@ import type { Node } from './node.js';
 import { operatorByName, type Operator } from './operators.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Names the parser reads as functions or constants; a feature may not take one. */
-const RESERVED = new Set(['e', 'pi', 'E', 'PI', 'i', 'I', 'inf', 'Infinity', 'NaN', 'nan', 'ln', 'pow', 'add', 'sub', 'mul', 'div']);
+/**
+ * Names a feature may not take: constants and keywords of this parser, of mathjs and of SymPy's `sympify`
+ * (Python keywords and SymPy's one-letter singletons), so the printed text means the same thing in all three.
+ * SymPy knows many more function names (gamma, beta, ...); pass those to `sympify` as `locals`.
+ */
+const RESERVED = new Set([
+  // this parser
+  'e', 'pi', 'E', 'PI', 'inf', 'Infinity', 'NaN', 'nan',
+  // mathjs: constants and word operators
+  'i', 'tau', 'phi', 'true', 'false', 'null', 'undefined', 'mod', 'to', 'in', 'and', 'or', 'not', 'xor', 'end',
+  // SymPy singletons and Python keywords
+  'I', 'N', 'O', 'Q', 'S', 'oo', 'zoo', 'False', 'None', 'True', 'as', 'assert', 'async', 'await', 'break',
+  'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if',
+  'import', 'is', 'lambda', 'nonlocal', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
+]);
 
+/** Throws 'INVALID_OPTION' naming the first feature name that is not an identifier, reserved, or repeated. */
 export function checkFeatureNames(names: readonly string[]): void {
   const seen = new Set<string>();
   for (const name of names) {

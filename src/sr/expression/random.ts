@@ -5,7 +5,10 @@ import type { Node } from './node.js';
 import { operatorByName, type Operator } from './operators.js';
 
 export interface RandomTreeOptions {
-  /** number of nodes: exactly this many when the operators allow it (only binary ones: the nearest odd size) */
+  /**
+   * number of nodes: exactly this many when there is a unary operator; with binary operators only a tree has
+   * an odd number of nodes, so an even `size` gives `size - 1`; with no operators, one leaf
+   */
   size: number;
   nFeatures: number;
   operators: readonly string[];
