@@ -4,3 +4,4 @@ export { checkMemory, type MemoryCheck } from './memory.js';
 export { DEFAULT_PHYSICS, BYTES_PER_PARAM, computeMultiplier, type PhysicsConstants } from './constants.js';
 export * from './model-math.js';
 export { createRng, type Rng } from './rng.js';
+export { compareWithMeasurements, summariseRatios, TASK_INPUT_TOKENS, DEFAULT_INPUT_TOKENS, type CalibrationRow, type CalibrationResult, type RatioSummary } from './calibration.js';

@@ -1,0 +1,102 @@
+/**
+ * Calibration against measurements: simulate each measured configuration the simulator can express and compare
+ * energy per output token. Measured records carry no prompt length (ML.ENERGY), so a per-workload assumption
+ * is used (TASK_INPUT_TOKENS, documented in docs/simulator.md).
+ */
+import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
+import type { ProfilingRecord } from '../records/schema.js';
+import { DEFAULT_PHYSICS, type PhysicsConstants } from './constants.js';
+import { estimateServing } from './physics.js';
+import { visionTokensFor } from './simulate.js';
+
+/** Assumed mean text prompt tokens per request of each ML.ENERGY v3 task (vision tokens are added). */
+export const TASK_INPUT_TOKENS: Readonly<Record<string, number>> = {
+  gpqa: 300, // a graduate-level question, four options and the answer-format instruction
+  'lm-arena-chat': 300, // chat prompts: mostly short, with a long tail
+  'sourcegraph-fim': 1500, // fill-in-the-middle code context
+  'image-chat': 100, // a short question about one image
+  'video-chat': 100, // a short question about one clip
+};
+export const DEFAULT_INPUT_TOKENS = 300;
+
+export interface CalibrationRow {
+  record: ProfilingRecord;
+  measuredJPerToken: number;
+  simulatedJPerToken: number;
+  /** simulated / measured */
+  ratio: number;
+}
+
+export interface CalibrationResult {
+  rows: CalibrationRow[];
+  /** records the simulator cannot express, with the reason */
+  skipped: { record: ProfilingRecord; reason: string }[];
+}
+
+export function compareWithMeasurements(
+  records: readonly ProfilingRecord[],
+  options: { catalog?: Catalog; physics?: PhysicsConstants; inputTokens?: Readonly<Record<string, number>> } = {},
+): CalibrationResult {
+  const catalog = options.catalog ?? builtinCatalog();
+  const inputs = options.inputTokens ?? TASK_INPUT_TOKENS;
+  const rows: CalibrationRow[] = [];
+  const skipped: CalibrationResult['skipped'] = [];
+  for (const r of records) {
+    const m = catalog.findModel(r.model);
+    const hw = catalog.findHardware(r.hardware);
+    if (!m || !hw) {
+      skipped.push({ record: r, reason: !m ? `model ${r.model} not in the catalog` : `hardware ${r.hardware} not in the catalog` });
+      continue;
+    }
+    const modality = r.modality ?? 'text';
+    const visionTokens = visionTokensFor(m, modality);
+    const text = r.input_tokens ?? inputs[r.workload ?? ''] ?? DEFAULT_INPUT_TOKENS;
+    const est = estimateServing({
+      model: m, hardware: hw, tp: r.tp, pp: r.pp, dp: r.dp ?? 1, ep: r.ep ?? 1, numGpus: r.num_gpus ?? r.tp * r.pp * (r.dp ?? 1),
+      batch: r.batch, inputTokens: r.input_tokens ?? text + visionTokens, outputTokens: r.output_tokens,
+      precision: r.precision ?? m.defaultPrecision, visionTokens,
+    }, options.physics ?? DEFAULT_PHYSICS);
+    if (!est.feasible) {
+      skipped.push({ record: r, reason: `simulator: ${est.infeasibleReason ?? 'does not fit'}` });
+      continue;
+    }
+    const measured = r.energy_j / r.output_tokens;
+    const simulated = est.energyJ / r.output_tokens;
+    rows.push({ record: r, measuredJPerToken: measured, simulatedJPerToken: simulated, ratio: simulated / measured });
+  }
+  return { rows, skipped };
+}
+
+export interface RatioSummary {
+  count: number;
+  median: number;
+  /** geometric standard deviation: exp(std of log ratio) */
+  geometricSpread: number;
+  p10: number;
+  p90: number;
+  min: number;
+  max: number;
+  /** fraction with 0.5 <= ratio <= 2 */
+  within2x: number;
+  within1_5x: number;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = (sorted.length - 1) * q;
+  const lo = Math.floor(i);
+  const hi = Math.ceil(i);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (i - lo);
+}
+
+export function summariseRatios(ratios: readonly number[]): RatioSummary {
+  const s = [...ratios].sort((a, b) => a - b);
+  const logs = s.map(Math.log);
+  const mu = logs.reduce((a, b) => a + b, 0) / Math.max(1, logs.length);
+  const sd = Math.sqrt(logs.reduce((a, b) => a + (b - mu) ** 2, 0) / Math.max(1, logs.length));
+  const frac = (f: number): number => s.filter((x) => x >= 1 / f && x <= f).length / Math.max(1, s.length);
+  return {
+    count: s.length, median: quantile(s, 0.5), geometricSpread: Math.exp(sd), p10: quantile(s, 0.1), p90: quantile(s, 0.9),
+    min: s[0] ?? Number.NaN, max: s[s.length - 1] ?? Number.NaN, within2x: frac(2), within1_5x: frac(1.5),
+  };
+}
