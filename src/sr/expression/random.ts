@@ -38,8 +38,10 @@ export function randomTree(rng: Rng, options: RandomTreeOptions): Node {
     const useUnary = unary.length > 0 && (!canBinary || rng.next() < unary.length / ops.length);
     if (useUnary) return { kind: 'op', op: rng.pick(unary).name, children: [grow(size - 1)] };
     if (!canBinary) return leaf();
-    const left = 1 + rng.int(size - 2);
+    // without unary operators every subtree has an odd size, so the left one takes an odd share
+    const left = unary.length > 0 ? 1 + rng.int(size - 2) : 1 + 2 * rng.int((size - 1) >> 1);
     return { kind: 'op', op: rng.pick(binary).name, children: [grow(left), grow(size - 1 - left)] };
   };
-  return grow(Math.max(1, Math.floor(options.size)));
+  const size = Math.max(1, Math.floor(options.size));
+  return grow(unary.length === 0 && size % 2 === 0 ? size - 1 : size);
 }
