@@ -1,32 +1,54 @@
-/** Piscina worker: holds one WASM evaluator and the dataset, runs island tasks. */
-import { workerData } from 'node:worker_threads';
+/**
+ * Piscina worker entry: one WASM evaluator per worker thread (instantiated on first use), datasets cached by
+ * id, and `runIslandTask` (the pure function of src/sr/search) on each request. Never throws across the
+ * boundary: failures are answered as `{ ok: false, code, message }`.
+ */
+import { threadId, workerData } from 'node:worker_threads';
+import type { ErrorCode } from '../../errors.js';
 import { createWasmEvaluator } from '../eval/wasm-kernel.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import { runIslandTask } from '../search/island.js';
-import type { IslandRequest, IslandResponse, WorkerDataset } from './protocol.js';
+import { DATASET_MISSING, PROTOCOL_VERSION, type IslandRequest, type IslandResponse, type WorkerDataset } from './protocol.js';
 
+/** datasets kept per worker (a pool reused across runs holds the current one and the one before) */
+const MAX_CACHED = 2;
+const cache = new Map<string, Dataset>();
 let evaluator: Evaluator | undefined;
-let current: { id: string; data: Dataset } | undefined;
+let loadedId: string | undefined;
 
-function useDataset(ds: WorkerDataset): void {
-  evaluator ??= createWasmEvaluator();
-  evaluator.setDataset(ds.data);
-  current = { id: ds.id, data: ds.data };
+function remember(ds: WorkerDataset): void {
+  cache.delete(ds.id);
+  cache.set(ds.id, { X: ds.X, y: ds.y, weights: ds.weights, nFeatures: ds.nFeatures, nRows: ds.nRows });
+  while (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
 }
 
-const initial = (workerData as { dataset?: WorkerDataset } | undefined)?.dataset;
+// a pool created by PoolRunner hands every worker the dataset of the moment when it starts
+const initial = (workerData as { dataset?: WorkerDataset } | null | undefined)?.dataset;
+if (initial) remember(initial);
+
+function failure(err: unknown): IslandResponse {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = (typeof e?.code === 'string' ? e.code : 'WORKER_FAILED') as ErrorCode;
+  return { ok: false, code, message: typeof e?.message === 'string' ? e.message : String(err) };
+}
 
 export default function runIsland(req: IslandRequest): IslandResponse {
-  if (req.crash) process.exit(70);
   try {
-    if (!current || current.id !== req.datasetId) {
-      const ds = req.dataset ?? (initial?.id === req.datasetId ? initial : undefined);
-      if (!ds) return { ok: false, code: 'WORKER_FAILED', message: `worker has no dataset ${req.datasetId}` };
-      useDataset(ds);
+    if (req?.type !== 'island' || req.protocol !== PROTOCOL_VERSION) {
+      return { ok: false, code: 'WORKER_FAILED', message: `island worker speaks protocol ${PROTOCOL_VERSION}; got ${String(req?.protocol)}` };
     }
-    return { ok: true, result: runIslandTask(req.task, { evaluator: evaluator!, data: current!.data }) };
+    if (req.dataset) remember(req.dataset);
+    const data = cache.get(req.datasetId);
+    if (!data) return { ok: false, code: DATASET_MISSING, message: `worker ${threadId} has no dataset ${req.datasetId}` };
+    evaluator ??= createWasmEvaluator();
+    if (loadedId !== req.datasetId) {
+      evaluator.setDataset(data);
+      loadedId = req.datasetId;
+    }
+    const result = runIslandTask(req.task, { evaluator, data });
+    if (req.fault === 'exit') process.exit(70); // ends this worker thread only, with the work lost
+    return { ok: true, result, threadId };
   } catch (err) {
-    const e = err as { code?: string; message?: string };
-    return { ok: false, code: e.code ?? 'WORKER_FAILED', message: e.message ?? String(err) };
+    return failure(err);
   }
 }

@@ -1,118 +1,154 @@
 /**
- * Runs island tasks on a piscina pool of worker threads. The pool is created lazily (with the dataset as
- * workerData, so each worker receives it once) and closed by `close()`; a caller may hand in its own pool, in
- * which case the dataset travels with each task and the pool is left open.
+ * PoolRunner: island tasks on a piscina pool of worker threads (an IslandRunner).
  *
- * A worker that dies mid-task does not take the run down: the task (the island's state at the last migration)
- * is run again on a fresh worker, and `onEvent` says so. Tasks are pure, so the retry gives the same result.
+ * - The pool is created on the first `run` and destroyed by `close()` (call it in `finally`). A caller may hand
+ *   in a pool of its own: it is used for this package's worker file and left open by `close()`.
+ * - The dataset is sent once per worker: as workerData to the workers of a pool this runner creates, else (a
+ *   caller's pool, or a new dataset on a reused pool) on demand, when a worker answers DATASET_MISSING.
+ * - A worker that dies mid-task does not take the run down: the task (the island's state at the last migration,
+ *   which this side still holds) is run again on a fresh worker and `onEvent` reports it. Tasks are pure, so the
+ *   rerun gives exactly what the lost run would have given. An error answered by a worker (bad options, bad
+ *   state) is not retried: it is rebuilt into an EnergyLensError with its code.
  */
-import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { EnergyLensError, errorFromPlain } from '../../errors.js';
 import type { Dataset, LossName } from '../eval/types.js';
 import type { IslandRunner, IslandTask, IslandTaskResult } from '../search/runner.js';
-import type { IslandRequest, IslandResponse, WorkerDataset } from './protocol.js';
+import { datasetFingerprint } from './fingerprint.js';
+import { DATASET_MISSING, PROTOCOL_VERSION, sliceDataset, type IslandRequest, type IslandResponse, type WorkerDataset, type WorkerFault } from './protocol.js';
+
+export { datasetFingerprint };
+
+export interface WorkerCrashEvent {
+  type: 'worker-crashed';
+  islandId: number;
+  /** 1 for the first rerun of this task */
+  attempt: number;
+  /** what piscina reported (exit code, error message) */
+  reason: string;
+}
 
 export interface PoolRunnerOptions {
-  /** worker threads (default: the number of CPU cores) */
+  /** worker threads (default: the number of CPU cores); a positive integer */
   workers?: number;
-  /** a pool of the caller's (its filename must be this package's island worker); left open by close() */
+  /** a pool of the caller's; tasks name this package's worker file, so any piscina pool will do; left open */
   pool?: Piscina;
-  /** retries of a task whose worker died (default 3) */
+  /** reruns of one task whose worker died before giving up with WORKER_FAILED (default 3) */
   maxRetries?: number;
-  onEvent?: (event: { type: 'worker-restarted'; islandId: number; attempt: number; reason: string }) => void;
-  /** test hook: the worker running this island's task in this cycle (1-based) crashes once */
-  crashOnce?: { islandId: number; cycle: number };
+  /** a worker died and its island is being rerun from its last migration state */
+  onEvent?: (event: WorkerCrashEvent) => void;
+  /** test hook: the worker running `islandId` in cycle `cycle` (1-based count of `run` calls) crashes once */
+  injectFault?: { islandId: number; cycle: number; fault?: WorkerFault };
 }
 
-/** The compiled worker file (when this module runs from src/ under a test runner, the one in dist/). */
-export function islandWorkerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const js = here.replace(/\.ts$/, '.js').replace(/pool-runner\.js$/, 'island-worker.js');
-  if (here.endsWith('.ts')) {
-    const dist = js.replace(/([/\\])src([/\\])/, '$1dist$2');
-    if (!existsSync(dist)) throw new EnergyLensError('WORKER_FAILED', `worker file ${dist} is missing; run "npm run build" first`);
-    return dist;
-  }
-  return js;
-}
-
-export function datasetFingerprint(data: Dataset): string {
-  const h = createHash('sha256');
-  h.update(`${data.nFeatures}:${data.nRows}:`);
-  h.update(Buffer.from(data.X.buffer, data.X.byteOffset, data.X.byteLength));
-  h.update(Buffer.from(data.y.buffer, data.y.byteOffset, data.y.byteLength));
-  if (data.weights) h.update(Buffer.from(data.weights.buffer, data.weights.byteOffset, data.weights.byteLength));
-  return h.digest('hex').slice(0, 16);
+/**
+ * The compiled worker file. Workers always run JavaScript from dist/: when this module is itself a .ts file
+ * under src/ (a test runner executing sources), the matching file under dist/ is used.
+ */
+export function islandWorkerPath(from: string = import.meta.url): string {
+  const here = from.startsWith('file:') ? fileURLToPath(from) : from;
+  const dir = here.slice(0, Math.max(here.lastIndexOf('/'), here.lastIndexOf('\\')) + 1);
+  if (!here.endsWith('.ts')) return `${dir}island-worker.js`;
+  const at = Math.max(here.lastIndexOf('/src/'), here.lastIndexOf('\\src\\'));
+  if (at < 0) throw new EnergyLensError('WORKER_FAILED', `cannot find the compiled island worker for ${here} (not under a src/ folder)`);
+  const dist = `${dir.slice(0, at + 1)}dist${dir.slice(at + 4)}island-worker.js`;
+  if (!existsSync(dist)) throw new EnergyLensError('WORKER_FAILED', `worker file ${dist} is missing; run "npm run build" first`);
+  return dist;
 }
 
 export class PoolRunner implements IslandRunner {
   readonly name = 'piscina';
+  /** worker crashes recovered so far (over the runner's life) */
+  restarts = 0;
   private pool: Piscina | undefined;
   private readonly ownPool: boolean;
+  private readonly workerFile: string;
   private dataset: WorkerDataset | undefined;
   private cycle = 0;
-  private crashed = false;
+  private faultUsed = false;
 
   constructor(private readonly options: PoolRunnerOptions = {}) {
-    if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
-      throw new EnergyLensError('INVALID_OPTION', `workers must be a positive integer, got ${options.workers}`);
+    const { workers, maxRetries } = options;
+    if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
+      throw new EnergyLensError('INVALID_OPTION', `workers must be a positive integer, got ${String(workers)}`);
+    }
+    if (maxRetries !== undefined && (!Number.isInteger(maxRetries) || maxRetries < 0)) {
+      throw new EnergyLensError('INVALID_OPTION', `maxRetries must be a non-negative integer, got ${String(maxRetries)}`);
     }
     this.pool = options.pool;
     this.ownPool = !options.pool;
+    this.workerFile = islandWorkerPath();
   }
 
+  /** worker threads this runner asks for */
   get workers(): number {
     return this.options.workers ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   }
 
   async setDataset(data: Dataset, _loss: LossName): Promise<void> {
-    // a copy, so later changes by the caller cannot reach the workers
-    const copy: Dataset = { X: data.X.slice(), y: data.y.slice(), nFeatures: data.nFeatures, nRows: data.nRows, weights: data.weights?.slice() };
-    this.dataset = { id: datasetFingerprint(copy), data: copy };
-    if (this.ownPool && this.pool) { await this.pool.destroy(); this.pool = undefined; }
+    // a copy: later changes by the caller cannot reach the workers, and no view of WASM memory is posted
+    this.dataset = sliceDataset(datasetFingerprint(data), data);
   }
 
   private getPool(): Piscina {
     if (!this.pool) {
       const n = this.workers;
-      this.pool = new Piscina({ filename: islandWorkerPath(), minThreads: n, maxThreads: n, idleTimeout: 60_000, workerData: { dataset: this.dataset } });
+      // workers started by this pool get the dataset of the moment as workerData (once per worker)
+      this.pool = new Piscina({ filename: this.workerFile, minThreads: n, maxThreads: n, idleTimeout: 30_000, workerData: { dataset: this.dataset } });
     }
     return this.pool;
   }
 
   async run(tasks: readonly IslandTask[]): Promise<IslandTaskResult[]> {
     const ds = this.dataset;
-    if (!ds) throw new EnergyLensError('WORKER_FAILED', 'PoolRunner: setDataset first');
+    if (!ds) throw new EnergyLensError('WORKER_FAILED', 'PoolRunner.run: call setDataset first');
     this.cycle++;
     const pool = this.getPool();
+    return Promise.all(tasks.map((task) => this.runOne(pool, ds, task)));
+  }
+
+  private async runOne(pool: Piscina, ds: WorkerDataset, task: IslandTask): Promise<IslandTaskResult> {
     const maxRetries = this.options.maxRetries ?? 3;
-    const runOne = async (task: IslandTask): Promise<IslandTaskResult> => {
-      for (let attempt = 0; ; attempt++) {
-        const crash = !this.crashed && this.options.crashOnce?.islandId === task.islandId && this.options.crashOnce.cycle === this.cycle;
-        if (crash) this.crashed = true;
-        const req: IslandRequest = { datasetId: ds.id, task, crash, dataset: this.ownPool ? undefined : ds };
-        let res: IslandResponse;
-        try {
-          res = (await pool.run(req)) as IslandResponse;
-        } catch (err) {
-          // the worker died (crash, out of memory, exit): run the same task again on a fresh worker
-          if (attempt >= maxRetries) throw new EnergyLensError('WORKER_FAILED', `island ${task.islandId} failed ${attempt + 1} times: ${(err as Error).message}`);
-          this.options.onEvent?.({ type: 'worker-restarted', islandId: task.islandId, attempt: attempt + 1, reason: (err as Error).message });
-          continue;
-        }
-        if (!res.ok) throw errorFromPlain(res);
-        return res.result;
+    let attach = false;
+    for (let attempt = 0; ; ) {
+      const req: IslandRequest = { type: 'island', protocol: PROTOCOL_VERSION, datasetId: ds.id, task };
+      if (attach) req.dataset = ds;
+      const f = this.options.injectFault;
+      if (f && !this.faultUsed && f.islandId === task.islandId && f.cycle === this.cycle) {
+        this.faultUsed = true;
+        req.fault = f.fault ?? 'exit';
       }
-    };
-    return Promise.all(tasks.map(runOne));
+      let res: IslandResponse;
+      try {
+        res = (await pool.run(req, { filename: this.workerFile })) as IslandResponse;
+      } catch (err) {
+        // the worker thread died (crash, exit, out of memory): rerun the same task on a fresh worker
+        attempt++;
+        const reason = (err as Error)?.message ?? String(err);
+        if (attempt > maxRetries) {
+          throw new EnergyLensError('WORKER_FAILED', `island ${task.islandId}: its worker died ${attempt} times (last: ${reason})`);
+        }
+        this.restarts++;
+        this.options.onEvent?.({ type: 'worker-crashed', islandId: task.islandId, attempt, reason });
+        attach = false;
+        continue;
+      }
+      if (res.ok) return res.result;
+      if (res.code === DATASET_MISSING) {
+        if (attach) throw new EnergyLensError('WORKER_FAILED', `island ${task.islandId}: the worker did not keep the dataset it was sent`);
+        attach = true;
+        continue;
+      }
+      throw errorFromPlain(res);
+    }
   }
 
   async close(): Promise<void> {
-    if (this.ownPool && this.pool) await this.pool.destroy();
-    this.pool = undefined;
+    const pool = this.pool;
+    this.pool = this.ownPool ? undefined : pool;
+    if (this.ownPool && pool) await pool.destroy();
   }
 }
