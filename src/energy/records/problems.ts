@@ -15,7 +15,7 @@ export interface RecordProblem {
 }
 
 export function formatProblem(p: RecordProblem): string {
-  const where = p.line > 0 ? `${p.file}:${p.line} (row ${p.row})` : p.file;
+  const where = p.line <= 0 ? p.file : p.row > 0 ? `${p.file}:${p.line} (row ${p.row})` : `${p.file}:${p.line} (header)`;
   const col = p.column ? ` column "${p.column}":` : '';
   const got = p.got === undefined ? '' : `, got ${JSON.stringify(p.got.length > 60 ? `${p.got.slice(0, 57)}...` : p.got)}`;
   return `${where}:${col} expected ${p.expected}${got}`;
