@@ -22,7 +22,8 @@ function randomData(seed: number, nRows: number, nFeatures: number, weighted: bo
   // mostly moderate values, some large and some negative, so special lanes are exercised too
   for (let i = 0; i < X.length; i++) {
     const u = rng.next();
-    X[i] = u < 0.05 ? (rng.next() - 0.5) * 2e6 : u < 0.1 ? (rng.next() - 0.5) * 1e-3 : (rng.next() - 0.3) * 6;
+    // exact 0 and 1 exercise log(0), 1/0, sqrt'(0), abs'(0) and ties of min and max
+    X[i] = u < 0.03 ? 0 : u < 0.06 ? 1 : u < 0.1 ? (rng.next() - 0.5) * 2e6 : u < 0.15 ? (rng.next() - 0.5) * 1e-3 : (rng.next() - 0.3) * 6;
   }
   const y = new Float64Array(nRows);
   for (let r = 0; r < nRows; r++) y[r] = 0.1 + 3 * rng.next();
@@ -74,21 +75,84 @@ describe.skipIf(!built)('conformance: WASM SIMD, WASM scalar and the reference',
 
   it('agree on Jacobians', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
-        const data = randomData(seed, 37, 3, false);
-        simd!.setDataset(data);
-        ref.setDataset(data);
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(1, 2, 3, 37, 257), (seed, nRows) => {
+        const data = randomData(seed, nRows, 3, false);
+        for (const ev of [simd!, scalar!, ref]) ev.setDataset(data);
         const rng = createRng(seed);
         const tree = randomTree(rng, { size: 2 + rng.int(20), nFeatures: 3, operators: ALL, constProbability: 0.5 });
         const p = compile(tree);
-        const a = simd!.jacobian(p);
         const c = ref.jacobian(p);
-        expect(a.finite).toBe(c.finite);
-        for (let i = 0; i < a.jac.length; i++) expect(same(a.jac[i], c.jac[i]), `${toInfix(tree)} entry ${i}`).toBe(true);
-        for (let i = 0; i < a.predictions.length; i++) expect(same(a.predictions[i], c.predictions[i])).toBe(true);
+        for (const ev of [simd!, scalar!]) {
+          const a = ev.jacobian(p);
+          const what = `${ev.name}: ${toInfix(tree)} (seed ${seed}, ${nRows} rows)`;
+          expect(a.finite, what).toBe(c.finite);
+          for (let i = 0; i < a.jac.length; i++) expect(same(a.jac[i], c.jac[i]), `${what} entry ${i}: ${a.jac[i]} vs ${c.jac[i]}`).toBe(true);
+          for (let i = 0; i < a.predictions.length; i++) expect(same(a.predictions[i], c.predictions[i]), `${what} row ${i}`).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('does not grow WASM memory over 100,000 programs', () => {
+    const data = randomData(11, 257, 3, true);
+    const rng = createRng(11);
+    const programs = Array.from({ length: 2500 }, () => compile(randomTree(rng, { size: 1 + rng.int(30), nFeatures: 3, operators: ALL })));
+    for (const ev of [simd!, scalar!]) {
+      ev.setDataset(data);
+      // warm up: the largest batch, one prediction and one Jacobian reach the high-water mark
+      ev.losses(programs, 'mse');
+      ev.predict(programs[0]);
+      const widest = programs.reduce((a, b) => (b.consts.length * b.maxStack > a.consts.length * a.maxStack ? b : a));
+      ev.jacobian(widest);
+      const before = ev.memoryBytes();
+      let evaluated = 0;
+      for (let round = 0; evaluated < 100_000; round++) {
+        const batch = programs.slice((round * 500) % 2500, (round * 500) % 2500 + 500);
+        ev.losses(batch, (['mse', 'mae', 'mape', 'msle'] as const)[round % 4]);
+        evaluated += batch.length;
+        if (round % 20 === 0) { ev.predict(batch[0]); ev.jacobian(batch[1]); }
+      }
+      ev.losses(programs, 'mae');
+      expect(ev.memoryBytes(), ev.name).toBe(before);
+    }
+  });
+
+  it('the reference Jacobian agrees with central finite differences of the reference', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const data = randomData(seed, 12, 2, false);
+        data.X.forEach((v, i) => { data.X[i] = 0.5 + Math.abs(v) % 2; });
+        ref.setDataset(data);
+        const rng = createRng(seed);
+        const tree = randomTree(rng, { size: 3 + rng.int(12), nFeatures: 2, operators: ALL, constProbability: 0.5, constRange: 1.5 });
+        const p = compile(tree);
+        const { jac, predictions, finite } = ref.jacobian(p);
+        if (!finite || p.consts.length === 0 || predictions.some((v) => Math.abs(v) > 1e6)) return;
+        for (let c = 0; c < p.consts.length; c++) {
+          const fd = (h: number): Float64Array => {
+            const plus = p.consts.slice(); plus[c] += h;
+            const minus = p.consts.slice(); minus[c] -= h;
+            const fp = ref.predict({ ...p, consts: plus });
+            const fm = ref.predict({ ...p, consts: minus });
+            return fp.map((v, r) => (v - fm[r]) / (2 * h));
+          };
+          const h = 1e-5 * Math.max(1, Math.abs(p.consts[c]));
+          const coarse = fd(h);
+          const fine = fd(h / 4);
+          for (let r = 0; r < data.nRows; r++) {
+            const scale = Math.max(1, Math.abs(fine[r]));
+            // kinks (abs, min, max) and strong curvature: the two step sizes disagree, the quotient is not trusted
+            if (!Number.isFinite(fine[r]) || Math.abs(coarse[r] - fine[r]) > 1e-6 * scale) continue;
+            expect(Math.abs(fine[r] - jac[c * data.nRows + r]) / scale, `${toInfix(tree)} constant ${c} row ${r}`).toBeLessThan(1e-5);
+            checked++;
+          }
+        }
       }),
       { numRuns: 200 },
     );
+    expect(checked).toBeGreaterThan(300);
   });
 
   it('agree with central finite differences on smooth expressions', () => {
