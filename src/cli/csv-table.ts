@@ -5,8 +5,19 @@ import { EnergyLensError } from '../errors.js';
 
 export interface NumericTable {
   columns: string[];
-  /** rows[r][c]; r is the data row (the file's line is r + 2 with the header on line 1) */
+  /** rows[r][c] for the chosen columns; r counts data rows from 1 in messages */
   rows: number[][];
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The number in a cell, or why it is not one. */
+export function parseCell(cell: string): number | string {
+  if (cell === '') return 'is empty';
+  if (/^[+-]?(nan|inf|infinity)$/i.test(cell)) return `is "${cell}"; only finite numbers are allowed`;
+  if (!DECIMAL.test(cell)) return `"${cell}" is not a number`;
+  const v = Number(cell);
+  return Number.isFinite(v) ? v : `"${cell}" is too large for a 64-bit float`;
 }
 
 /** Reads the columns that `choose` picks from the header (it may throw to reject the header). */
@@ -18,19 +29,20 @@ export function readNumericCsv(path: string, choose: (header: string[]) => strin
     const code = (err as { code?: string }).code;
     throw new EnergyLensError('FILE_NOT_FOUND', code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(err as Error).message}`);
   }
-  let records: string[][];
+  let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false }) as string[][];
+    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof records;
   } catch (err) {
     throw new EnergyLensError('INVALID_CSV', `${path}: ${(err as Error).message}`);
   }
-  if (records.length === 0) throw new EnergyLensError('INVALID_CSV', `${path} is empty`);
-  const header = records[0];
+  if (records.length === 0) throw new EnergyLensError('INVALID_CSV', `${path} is empty (expected a header row and data rows)`);
+  const header = records[0].record;
   const seen = new Set<string>();
-  for (const h of header) {
+  header.forEach((h, i) => {
+    if (h === '') throw new EnergyLensError('INVALID_CSV', `${path}: header column ${i + 1} has no name`);
     if (seen.has(h)) throw new EnergyLensError('INVALID_CSV', `${path}: column "${h}" appears twice in the header`);
     seen.add(h);
-  }
+  });
   if (records.length === 1) throw new EnergyLensError('INVALID_CSV', `${path} has a header but no data rows`);
   const wanted = choose(header);
   const idx = wanted.map((name) => {
@@ -40,12 +52,11 @@ export function readNumericCsv(path: string, choose: (header: string[]) => strin
   });
   const rows: number[][] = [];
   for (let r = 1; r < records.length; r++) {
-    const rec = records[r];
+    const { record, info } = records[r];
     rows.push(idx.map((c, k) => {
-      const cell = rec[c];
-      const v = cell === '' ? NaN : Number(cell);
-      if (!Number.isFinite(v)) {
-        throw new EnergyLensError('INVALID_CSV', `${path}, line ${r + 1}, column "${wanted[k]}": "${cell}" is not a finite number`);
+      const v = parseCell(record[c]);
+      if (typeof v === 'string') {
+        throw new EnergyLensError('INVALID_CSV', `${path}, row ${r} (line ${info.lines}), column "${wanted[k]}": ${v}`);
       }
       return v;
     }));

@@ -2,17 +2,20 @@
  * SymbolicRegressor: the engine's public face for people who have a table and a target.
  *
  *   const model = await new SymbolicRegressor({ maxTime: 30, seed: 1 }).fit(rows, y, { featureNames });
- *   model.equations()   // the Pareto front: complexity, loss, expression, LaTeX, R²
- *   model.best()        // the selected member (see selectModel)
+ *   model.equations()   // the Pareto front, simplified: complexity, loss, R², infix expression, LaTeX
+ *   model.best()        // the member model selection picks (see selectModel)
  *   model.predict(rows)
+ *
+ * Islands run on worker threads (PoolRunner, one per core unless `workers` says otherwise; `workers: 0` runs
+ * them in this thread), or on any IslandRunner handed in as `runner`.
  */
 import { EnergyLensError } from '../errors.js';
-import { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
+import { CheckpointWriter, loadCheckpoint, type CheckpointDataset } from './checkpoint.js';
 import { compile } from './expression/compile.js';
-import type { Node } from './expression/node.js';
+import { constantNodes, type Node } from './expression/node.js';
 import { parseExpression } from './expression/parse.js';
-import { checkFeatureNames, toInfix, toLatex } from './expression/print.js';
-import type { Dataset } from './eval/types.js';
+import { toInfix, toLatex } from './expression/print.js';
+import type { Dataset, Evaluator } from './eval/types.js';
 import { createWasmEvaluator } from './eval/wasm-kernel.js';
 import { selectModel } from './search/hall-of-fame.js';
 import { resolveOptions, type SearchOptions } from './search/options.js';
@@ -20,180 +23,217 @@ import type { IslandRunner } from './search/runner.js';
 import { equationSearch, type SearchProgress, type SearchResult } from './search/search.js';
 import { simplifyTree } from './search/simplify.js';
 import { complexity } from './search/tree-ops.js';
-import { datasetFingerprint, PoolRunner, type PoolRunnerOptions } from './workers/pool-runner.js';
+import { datasetFingerprint } from './workers/fingerprint.js';
+import { PoolRunner, type PoolRunnerOptions, type WorkerCrashEvent } from './workers/pool-runner.js';
+import { checkLearnable, datasetFromRows, r2Score, type FitInput, type Rows } from './regressor-data.js';
+
+export { datasetFromRows, r2Score, MIN_ROWS, type FitInput, type Rows } from './regressor-data.js';
 
 export interface RegressorOptions extends Partial<SearchOptions> {
   /** worker threads; 0 runs the islands in this thread (default: one per core) */
   workers?: number;
-  /** run islands elsewhere (overrides workers) */
+  /** a piscina pool of the caller's for the workers (left open) */
+  pool?: PoolRunnerOptions['pool'];
+  /** runs the islands (overrides workers and pool; the caller closes it) */
   runner?: IslandRunner;
-  /** checkpoint file written after every cycle */
+  /** checkpoint file, written every `checkpointEvery` seconds and when the search ends */
   checkpoint?: string;
-  /** continue from `checkpoint` */
+  /** seconds between two checkpoints (default 10) */
+  checkpointEvery?: number;
+  /** continue the search saved in `checkpoint` (same data and options; stop conditions may change) */
   resume?: boolean;
   onProgress?: (p: SearchProgress) => void;
-  onEvent?: PoolRunnerOptions['onEvent'];
+  /** a worker died and its island was rerun from its last migration state */
+  onEvent?: (e: WorkerCrashEvent) => void;
   signal?: AbortSignal;
+  /** evaluator for scoring the front and predict (default: the WASM kernel) */
+  evaluator?: () => Evaluator;
 }
 
 export interface Equation {
   complexity: number;
+  /** loss on the training data (options.loss) */
   loss: number;
+  /** R² on the training data */
   r2: number;
+  /** infix with the feature names; parseExpression reads it back exactly */
   expression: string;
   latex: string;
   tree: Node;
 }
 
-export interface FitInput {
-  weights?: ArrayLike<number>;
-  featureNames?: string[];
+/** What fromJSON reads. */
+export interface RegressorJSON {
+  format: 'energylens-symbolic-regressor';
+  version: 1;
+  featureNames: string[];
+  options: SearchOptions;
+  /** index of the selected equation in `front`, -1 when there is none */
+  best: number;
+  front: Omit<Equation, 'tree'>[];
+  run?: { evaluations: number; generations: number; seconds: number; seed: number; stoppedBy: SearchResult['stoppedBy'] };
 }
 
-/** Rows (row-major) to a validated dataset; errors name the row and column. */
-export function datasetFromRows(X: readonly (readonly number[])[], y: ArrayLike<number>, input: FitInput = {}, what = 'X'): Dataset & { featureNames: string[] } {
-  const nRows = X.length;
-  if (nRows === 0) throw new EnergyLensError('EMPTY_DATA', `${what} has no rows`);
-  if (y.length !== nRows) throw new EnergyLensError('LENGTH_MISMATCH', `${what} has ${nRows} rows but y has ${y.length} values`);
-  const nFeatures = X[0].length;
-  const featureNames = input.featureNames ?? Array.from({ length: nFeatures }, (_, i) => `x${i}`);
-  if (featureNames.length !== nFeatures) throw new EnergyLensError('LENGTH_MISMATCH', `${featureNames.length} feature names for ${nFeatures} columns`);
-  checkFeatureNames(featureNames);
-  const Xf = new Float64Array(nFeatures * nRows);
-  for (let r = 0; r < nRows; r++) {
-    const row = X[r];
-    if (row.length !== nFeatures) throw new EnergyLensError('LENGTH_MISMATCH', `${what} row ${r} has ${row.length} values; row 0 has ${nFeatures}`);
-    for (let f = 0; f < nFeatures; f++) {
-      const v = row[f];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new EnergyLensError('NON_FINITE_DATA', `${what} row ${r}, column ${featureNames[f]}: ${String(v)} is not a finite number`);
-      Xf[f * nRows + r] = v;
-    }
-  }
-  const yf = Float64Array.from(y);
-  yf.forEach((v, r) => { if (!Number.isFinite(v)) throw new EnergyLensError('NON_FINITE_DATA', `y row ${r}: ${v} is not a finite number`); });
-  let weights: Float64Array | undefined;
-  if (input.weights) {
-    if (input.weights.length !== nRows) throw new EnergyLensError('LENGTH_MISMATCH', `weights has ${input.weights.length} values for ${nRows} rows`);
-    weights = Float64Array.from(input.weights);
-  }
-  return { X: Xf, y: yf, nFeatures, nRows, weights, featureNames };
-}
+const RUN_KEYS = ['workers', 'pool', 'runner', 'checkpoint', 'checkpointEvery', 'resume', 'onProgress', 'onEvent', 'signal', 'evaluator'] as const;
 
-function r2Of(pred: Float64Array, y: Float64Array): number {
-  let mean = 0;
-  for (const v of y) mean += v;
-  mean /= y.length;
-  let sse = 0;
-  let sst = 0;
-  for (let i = 0; i < y.length; i++) { sse += (pred[i] - y[i]) ** 2; sst += (y[i] - mean) ** 2; }
-  if (!Number.isFinite(sse)) return -Infinity;
-  return sst === 0 ? (sse === 0 ? 1 : 0) : 1 - sse / sst;
+function splitOptions(all: RegressorOptions): Partial<SearchOptions> {
+  const search: Record<string, unknown> = { ...all };
+  for (const k of RUN_KEYS) delete search[k];
+  return search as Partial<SearchOptions>;
 }
 
 export class SymbolicRegressor {
+  /** the last search (counters, stop reason, final state); undefined before fit and after fromJSON */
+  result: SearchResult | undefined;
+  /** what the last fit wants the user to know (worker crashes recovered, ...) */
+  warnings: string[] = [];
   private readonly options: RegressorOptions;
+  private searchOptions: SearchOptions;
   private front: Equation[] = [];
   private featureNames: string[] = [];
   private bestIndex = -1;
-  /** the last search's result (counters, stop reason) */
-  result: SearchResult | undefined;
 
   constructor(options: RegressorOptions = {}) {
-    this.options = options;
-    const { workers, runner, checkpoint, resume, onProgress, onEvent, signal, ...search } = options;
-    void runner; void onProgress; void onEvent; void signal;
-    resolveOptions(search); // fail early on bad options
-    if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) throw new EnergyLensError('INVALID_OPTION', `workers must be a non-negative integer, got ${workers}`);
-    if (resume && !checkpoint) throw new EnergyLensError('INVALID_OPTION', 'resume needs a checkpoint file');
+    this.options = { ...options };
+    this.searchOptions = resolveOptions(splitOptions(options)); // fails early, naming the option
+    const { workers, resume, checkpoint, checkpointEvery } = options;
+    if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) {
+      throw new EnergyLensError('INVALID_OPTION', `workers must be a non-negative integer (0: in this thread), got ${String(workers)}`);
+    }
+    if (resume && !checkpoint) throw new EnergyLensError('INVALID_OPTION', 'resume needs a checkpoint file (options.checkpoint)');
+    if (checkpointEvery !== undefined && !(checkpointEvery >= 0 && Number.isFinite(checkpointEvery))) {
+      throw new EnergyLensError('INVALID_OPTION', `checkpointEvery must be a non-negative number of seconds, got ${String(checkpointEvery)}`);
+    }
   }
 
-  private searchOptions(): Partial<SearchOptions> {
-    const { workers, runner, checkpoint, resume, onProgress, onEvent, signal, ...search } = this.options;
-    void workers; void runner; void checkpoint; void resume; void onProgress; void onEvent; void signal;
-    return search;
+  private makeEvaluator(): Evaluator {
+    return this.options.evaluator?.() ?? createWasmEvaluator();
   }
 
-  async fit(X: readonly (readonly number[])[], y: ArrayLike<number>, input: FitInput = {}): Promise<this> {
-    const data = datasetFromRows(X, y, input);
-    if (data.nRows < 2) throw new EnergyLensError('INVALID_DATA', `need at least 2 rows, got ${data.nRows}`);
-    if (data.y.every((v) => v === data.y[0])) throw new EnergyLensError('INVALID_DATA', `the target is constant (${data.y[0]}): nothing to learn`);
-    this.featureNames = data.featureNames;
-    const options = resolveOptions(this.searchOptions());
-    const fingerprint = datasetFingerprint(data);
+  /** Searches for expressions of `y` in the columns of `X`. Resolves to this model. */
+  async fit(X: Rows, y: ArrayLike<number>, input: FitInput = {}): Promise<this> {
     const o = this.options;
-    const runner = o.runner ?? (o.workers === 0 ? undefined : new PoolRunner({ workers: o.workers, onEvent: o.onEvent }));
-    const resume = o.resume && o.checkpoint ? loadCheckpoint(o.checkpoint, { dataset: fingerprint, options }).state : undefined;
+    const options = this.searchOptions;
+    const data = datasetFromRows(X, y, input);
+    checkLearnable(data, options.loss);
+    const warnings: string[] = [];
+    const describe: CheckpointDataset = { fingerprint: datasetFingerprint(data), nRows: data.nRows, nFeatures: data.nFeatures, featureNames: data.featureNames };
+    const resume = o.resume && o.checkpoint ? loadCheckpoint(o.checkpoint, { dataset: describe, options }).state : undefined;
+    const writer = o.checkpoint ? new CheckpointWriter(o.checkpoint, { dataset: describe, options }, o.checkpointEvery ?? 10) : undefined;
+    const onEvent = (e: WorkerCrashEvent): void => {
+      warnings.push(`a worker died while running island ${e.islandId} (${e.reason}); the island was rerun from its last migration state`);
+      o.onEvent?.(e);
+    };
+    const runner = o.runner ?? (o.workers === 0 ? undefined : new PoolRunner({ workers: o.workers, pool: o.pool, onEvent }));
+    let result: SearchResult;
     try {
-      this.result = await equationSearch(data, options, {
-        runner,
-        signal: o.signal,
-        resume,
-        onProgress: o.onProgress,
-        onCycle: o.checkpoint ? (state) => saveCheckpoint(o.checkpoint!, { dataset: fingerprint, featureNames: this.featureNames, options, state }) : undefined,
+      result = await equationSearch(data, options, {
+        runner, signal: o.signal, resume, onProgress: o.onProgress,
+        onCycle: writer ? (state) => { writer.maybeSave(state); } : undefined,
       });
     } finally {
       if (runner && !o.runner) await runner.close();
     }
-    this.front = this.present(this.result.front.map((m) => m.tree), data, options);
+    writer?.save(result.state); // the final state, also after Ctrl-C: a resumable checkpoint
+    this.result = result;
+    this.warnings = warnings;
+    this.featureNames = data.featureNames;
+    this.front = this.present(result.front.map((m) => m.tree), data);
     const best = selectModel(this.front);
     this.bestIndex = best ? this.front.indexOf(best) : -1;
     return this;
   }
 
-  /** Simplifies the front members (mathjs), scores them, keeps the Pareto front. */
-  private present(trees: Node[], data: Dataset, options: SearchOptions): Equation[] {
-    const ev = createWasmEvaluator();
-    ev.setDataset(data);
+  /**
+   * The front shown to users: each member and its mathjs simplification, scored on the data, kept when no
+   * simpler candidate has a loss as low. Expressions with more constants than rows are left out (any data
+   * of that size fits them exactly).
+   */
+  private present(trees: readonly Node[], data: Dataset): Equation[] {
+    const o = this.searchOptions;
+    const ev = this.makeEvaluator();
     const candidates: Equation[] = [];
-    for (const raw of trees) {
-      for (const tree of [raw, simplifyTree(raw)]) {
-        const program = compile(tree);
-        const loss = ev.losses([program], options.loss)[0];
-        if (!Number.isFinite(loss)) continue;
-        candidates.push({ tree, loss, complexity: complexity(tree, options), r2: r2Of(ev.predict(program), data.y), expression: toInfix(tree, this.featureNames), latex: toLatex(tree, this.featureNames) });
+    try {
+      ev.setDataset(data);
+      for (const raw of trees) {
+        for (const tree of [simplifyTree(raw), raw]) {
+          if (constantNodes(tree).length > data.nRows) continue;
+          const program = compile(tree);
+          const loss = ev.losses([program], o.loss)[0];
+          if (!Number.isFinite(loss)) continue;
+          candidates.push({
+            tree, loss, complexity: complexity(tree, o), r2: r2Score(ev.predict(program), data.y, data.weights),
+            expression: toInfix(tree, this.featureNames), latex: toLatex(tree, this.featureNames),
+          });
+        }
       }
+    } finally {
+      ev.dispose();
     }
     candidates.sort((a, b) => a.complexity - b.complexity || a.loss - b.loss);
     const front: Equation[] = [];
     for (const c of candidates) if (front.length === 0 || c.loss < front[front.length - 1].loss) front.push(c);
-    ev.dispose();
     return front;
   }
 
+  /** The Pareto front, simplest first: complexity against loss. */
   equations(): Equation[] {
     return this.front.slice();
   }
 
+  /** The selected equation: where loss stops falling steeply with complexity (see selectModel). */
   best(): Equation | undefined {
     return this.bestIndex >= 0 ? this.front[this.bestIndex] : undefined;
   }
 
-  /** Predictions of the best equation (or the front member of the given complexity). */
-  predict(X: readonly (readonly number[])[], complexityOf?: number): Float64Array {
-    const eq = complexityOf === undefined ? this.best() : this.front.find((e) => e.complexity === complexityOf);
-    if (!eq) throw new EnergyLensError('INVALID_OPTION', complexityOf === undefined ? 'the model is not fitted' : `no equation of complexity ${complexityOf}`);
-    const data = datasetFromRows(X, new Float64Array(X.length), { featureNames: this.featureNames });
-    const ev = createWasmEvaluator();
-    ev.setDataset(data);
-    const out = ev.predict(compile(eq.tree));
-    ev.dispose();
-    return out;
+  /** Predictions of the best equation, or of the front member with the given complexity. */
+  predict(X: Rows, options: { complexity?: number } = {}): Float64Array {
+    const eq = options.complexity === undefined ? this.best() : this.front.find((e) => e.complexity === options.complexity);
+    if (!eq) {
+      throw new EnergyLensError('INVALID_OPTION', options.complexity === undefined
+        ? 'the model has no equation: call fit() first'
+        : `no equation of complexity ${options.complexity} (the front has ${this.front.map((e) => e.complexity).join(', ') || 'none'})`);
+    }
+    const data = datasetFromRows(X, undefined, { featureNames: this.featureNames });
+    const ev = this.makeEvaluator();
+    try {
+      ev.setDataset(data);
+      return ev.predict(compile(eq.tree));
+    } finally {
+      ev.dispose();
+    }
   }
 
-  toJSON(): { format: string; version: number; featureNames: string[]; best: number; front: Omit<Equation, 'tree'>[] } {
+  toJSON(): RegressorJSON {
+    const r = this.result;
     return {
-      format: 'energylens-symbolic-regressor', version: 1, featureNames: this.featureNames, best: this.bestIndex,
+      format: 'energylens-symbolic-regressor', version: 1, featureNames: [...this.featureNames], options: this.searchOptions, best: this.bestIndex,
       front: this.front.map(({ tree, ...rest }) => { void tree; return rest; }),
+      ...(r ? { run: { evaluations: r.evaluations, generations: r.generations, seconds: r.seconds, seed: r.seed, stoppedBy: r.stoppedBy } } : {}),
     };
   }
 
-  static fromJSON(json: ReturnType<SymbolicRegressor['toJSON']>): SymbolicRegressor {
-    if (json?.format !== 'energylens-symbolic-regressor' || json.version !== 1) {
-      throw new EnergyLensError('INVALID_MODEL_FILE', 'not a version 1 energylens symbolic regressor');
+  /** A fitted model from toJSON(); expressions are parsed back exactly. Throws INVALID_MODEL_FILE. */
+  static fromJSON(json: RegressorJSON, runOptions: Pick<RegressorOptions, 'evaluator'> = {}): SymbolicRegressor {
+    const bad = (why: string): never => { throw new EnergyLensError('INVALID_MODEL_FILE', `not a saved symbolic regressor: ${why}`); };
+    if (json?.format !== 'energylens-symbolic-regressor') bad('format is not "energylens-symbolic-regressor"');
+    if (json.version !== 1) bad(`version ${String(json.version)}; this version of energylens reads version 1`);
+    if (!Array.isArray(json.featureNames) || !Array.isArray(json.front)) bad('featureNames or front is missing');
+    if (!Number.isInteger(json.best) || json.best < -1 || json.best >= json.front.length) bad(`best (${String(json.best)}) is not an index of front`);
+    let m: SymbolicRegressor;
+    try {
+      m = new SymbolicRegressor({ ...(json.options ?? {}), ...runOptions, workers: 0 });
+    } catch (err) {
+      return bad(`its options are invalid (${(err as Error).message})`);
     }
-    const m = new SymbolicRegressor({ workers: 0 });
-    m.featureNames = json.featureNames;
-    m.front = json.front.map((e) => ({ ...e, tree: parseExpression(e.expression, json.featureNames) }));
+    m.featureNames = [...json.featureNames];
+    m.front = json.front.map((e, i) => {
+      try {
+        return { ...e, tree: parseExpression(e.expression, json.featureNames) };
+      } catch (err) {
+        return bad(`front[${i}].expression "${e.expression}" does not parse (${(err as Error).message})`);
+      }
+    });
     m.bestIndex = json.best;
     return m;
   }

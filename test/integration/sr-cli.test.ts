@@ -1,13 +1,19 @@
-// The `energylens sr` command end to end (built CLI).
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { spawnSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync, readdirSync } from 'node:fs';
+// The `energylens sr` command: end to end through the built binary (search, checkpoints, Ctrl-C), and its
+// input checks in-process through main() (fast: they fail before any search starts).
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
 
 const CLI = join(__dirname, '..', '..', 'bin', 'energylens.js');
 let dir: string;
+const at = (f: string) => join(dir, f);
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+const readJSON = (f: string) => JSON.parse(readFileSync(at(f), 'utf8'));
+// small and quick: 2 islands of 24 on one worker
+const base = ['--target', 'energy', '--islands', '2', '--workers', '1', '--operators', '+,-,*,/,square'];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'energylens-sr-'));
@@ -17,71 +23,123 @@ beforeAll(() => {
     const b = 0.5 + (i % 5) * 0.4;
     lines.push(`${a},${b},${2.5 * a * a + b}`);
   }
-  writeFileSync(join(dir, 'data.csv'), `${lines.join('\n')}\n`);
-  writeFileSync(join(dir, 'bad.csv'), 'batch,tp,energy\n1,2,3\n1,abc,4\n');
-  writeFileSync(join(dir, 'empty.csv'), '');
-  writeFileSync(join(dir, 'header.csv'), 'batch,tp,energy\n');
-  writeFileSync(join(dir, 'const.csv'), 'a,y\n1,2\n2,2\n3,2\n');
+  writeFileSync(at('data.csv'), `${lines.join('\n')}\n`);
+  writeFileSync(at('other.csv'), `${lines.slice(0, 30).join('\n')}\n`);
+  writeFileSync(at('bad.csv'), 'batch,tp,energy\n1,2,3\n\n1,abc,4\n');
+  writeFileSync(at('nan.csv'), 'batch,tp,energy\n1,2,3\n2,3,NaN\n');
+  writeFileSync(at('inf.csv'), 'batch,tp,energy\n1,Infinity,3\n');
+  writeFileSync(at('empty.csv'), '');
+  writeFileSync(at('header.csv'), 'batch,tp,energy\n');
+  writeFileSync(at('const.csv'), 'a,y\n1,2\n2,2\n3,2\n');
+  writeFileSync(at('few.csv'), 'a,y\n1,2\n2,3\n');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('energylens sr', () => {
-  it('finds the law and writes the JSON result with the column names', () => {
-    const out = join(dir, 'out.json');
-    const r = run('sr', '--data', join(dir, 'data.csv'), '--target', 'energy', '--generations', '300', '--target-loss', '1e-20', '--workers', '0', '--seed', '1', '--json', out, '--operators', '+,-,*,/,square');
+describe('energylens sr (built binary)', () => {
+  it('finds the law within an evaluation budget and writes exactly the JSON shape, with the column names', () => {
+    const r = run('sr', '--data', at('data.csv'), ...base, '--evals', '400000', '--target-loss', '1e-20', '--seed', '1', '--json', at('out.json'));
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/complexity\s+loss/);
-    const json = JSON.parse(readFileSync(out, 'utf8'));
-    expect(Object.keys(json).sort()).toEqual(['best', 'evaluations', 'front', 'seconds', 'seed', 'stoppedBy']);
-    expect(Object.keys(json.best).sort()).toEqual(['complexity', 'expression', 'loss', 'r2']);
+    expect(r.stdout).toMatch(/complexity\s+mse\s+R2\s+expression/);
+    const json = readJSON('out.json');
+    expect(Object.keys(json)).toEqual(['best', 'front', 'evaluations', 'seconds', 'seed']);
+    expect(Object.keys(json.best)).toEqual(['expression', 'complexity', 'loss', 'r2']);
+    for (const f of json.front) expect(Object.keys(f)).toEqual(['expression', 'complexity', 'loss', 'r2']);
     expect(json.best.expression).toMatch(/batch/);
+    expect(json.best.expression).toMatch(/tp/);
+    expect(json.best.loss).toBeLessThan(1e-20);
+    expect(json.best.r2).toBeCloseTo(1, 12);
     expect(json.seed).toBe(1);
-    expect(Math.min(...json.front.map((f: { loss: number }) => f.loss))).toBeLessThan(1e-20);
-    expect(json.front.every((f: { r2: number }) => typeof f.r2 === 'number')).toBe(true);
+    expect(json.evaluations).toBeGreaterThan(0);
+    expect(json.front.map((f: { complexity: number }) => f.complexity)).toEqual([...json.front.map((f: { complexity: number }) => f.complexity)].sort((a, b) => a - b));
   });
 
-  it.each([
-    [['--data', 'missing.csv', '--target', 'energy'], /no such file/],
-    [['--data', 'data.csv', '--target', 'power'], /no target column "power"/],
-    [['--data', 'bad.csv', '--target', 'energy'], /bad\.csv, line 3, column "tp": "abc" is not a finite number/],
-    [['--data', 'empty.csv', '--target', 'energy'], /empty/],
-    [['--data', 'header.csv', '--target', 'energy'], /no data rows/],
-    [['--data', 'const.csv', '--target', 'y'], /target is constant/],
-    [['--data', 'data.csv', '--target', 'energy', '--resume'], /--resume needs --checkpoint/],
-    [['--data', 'data.csv', '--target', 'energy', '--features', 'tp,energy'], /names the target/],
-    [['--data', 'data.csv', '--target', 'energy', '--operators', '+,frob'], /unknown operator "frob"/],
-    [['--data', 'data.csv', '--target', 'energy', '--islands', '0'], /populations must be a positive integer/],
-    [['--data', 'data.csv', '--target', 'energy', '--workers', '-1'], /workers must be a non-negative integer/],
-  ])('fails clearly on %j', (args, message) => {
-    const r = run('sr', ...args.map((a) => (a.endsWith('.csv') ? join(dir, a) : a)), '--generations', '10');
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr).not.toMatch(/    at /); // no stack trace
+  it('fails on bad input with a message and no stack trace', () => {
+    const r = run('sr', '--data', at('bad.csv'), '--target', 'energy');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\[INVALID_CSV\].*bad\.csv, row 2 \(line 4\), column "tp": "abc" is not a number/);
+    expect(r.stderr).not.toMatch(/    at /);
   });
 
-  it('writes a checkpoint atomically and resumes from it', () => {
-    const ckpt = join(dir, 'run.ckpt');
-    const a = run('sr', '--data', join(dir, 'data.csv'), '--target', 'energy', '--generations', '40', '--workers', '0', '--seed', '3', '--checkpoint', ckpt, '--islands', '2');
+  it('checkpoints atomically; a resumed run equals an uninterrupted one; other data or options are refused', () => {
+    const ckpt = at('run.ckpt');
+    const common = ['--data', at('data.csv'), ...base, '--seed', '3', '--checkpoint', ckpt];
+    const a = run('sr', ...common, '--generations', '20');
     expect(a.status, a.stderr).toBe(0);
     expect(existsSync(ckpt)).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
-    const b = run('sr', '--data', join(dir, 'data.csv'), '--target', 'energy', '--generations', '80', '--workers', '0', '--seed', '3', '--checkpoint', ckpt, '--resume', '--islands', '2', '--json', join(dir, 'resumed.json'));
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const b = run('sr', ...common, '--generations', '40', '--resume', '--json', at('resumed.json'));
     expect(b.status, b.stderr).toBe(0);
-    expect(b.stdout).toMatch(/80 generations/);
-    const other = run('sr', '--data', join(dir, 'data.csv'), '--target', 'energy', '--generations', '80', '--workers', '0', '--seed', '3', '--checkpoint', ckpt, '--resume', '--islands', '3');
-    expect(other.status).not.toBe(0);
-    expect(other.stderr).toMatch(/CHECKPOINT_INVALID/);
+    expect(b.stdout).toMatch(/40 generations/);
+    const straight = run('sr', '--data', at('data.csv'), ...base, '--seed', '3', '--generations', '40', '--json', at('straight.json'));
+    expect(straight.status, straight.stderr).toBe(0);
+    const strip = (j: { front: unknown; evaluations: number; best: unknown }) => ({ front: j.front, best: j.best, evaluations: j.evaluations });
+    expect(strip(readJSON('resumed.json'))).toEqual(strip(readJSON('straight.json')));
+
+    const islands = run('sr', ...common.map((x) => (x === '2' ? '3' : x)), '--generations', '80', '--resume');
+    expect(islands.stderr).toMatch(/CHECKPOINT_INVALID.*populations \(checkpoint 2, now 3\)/);
+    const data = run('sr', ...common.map((x) => (x === at('data.csv') ? at('other.csv') : x)), '--generations', '80', '--resume');
+    expect(data.stderr).toMatch(/CHECKPOINT_INVALID.*other data \(checkpoint: 40 rows x 2 features.*this run: 29 rows x 2 features/);
+    expect([islands.status, data.status]).toEqual([1, 1]);
   });
 
-  it('stops on Ctrl-C and prints the best so far', async () => {
-    const child = spawn(process.execPath, [CLI, 'sr', '--data', join(dir, 'data.csv'), '--target', 'energy', '--time', '60', '--workers', '0', '--islands', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  it('stops on Ctrl-C after the current cycle and prints and writes the best so far', async () => {
+    const ckpt = at('sigint.ckpt');
+    const child = spawn(process.execPath, [CLI, 'sr', '--data', at('data.csv'), ...base, '--time', '120', '--checkpoint', ckpt, '--checkpoint-every', '0', '--json', at('sigint.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
-    await new Promise((r) => setTimeout(r, 2500));
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // the first checkpoint means the first cycle is done: there is a best so far
+    while (!existsSync(ckpt)) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
-    expect(code).toBe(0);
+    expect(await exited, stderr).toBe(0);
     expect(stdout).toMatch(/stopped by aborted/);
-    expect(stdout).toMatch(/complexity\s+loss/);
+    expect(stdout).toMatch(/complexity\s+mse/);
+    expect(readJSON('sigint.json').best.expression).toEqual(expect.any(String));
+  });
+});
+
+describe('energylens sr: input checks (in-process)', () => {
+  let stderr = '';
+  beforeAll(() => { vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; }); });
+  afterEach(() => { stderr = ''; process.exitCode = undefined; });
+  afterAll(() => { vi.restoreAllMocks(); });
+
+  it.each([
+    [['--data', 'missing.csv', '--target', 'energy'], /FILE_NOT_FOUND.*missing\.csv: no such file/],
+    [['--data', 'data.csv', '--target', 'power'], /no target column "power" \(columns: batch, tp, energy\)/],
+    [['--data', 'nan.csv', '--target', 'energy'], /nan\.csv, row 2 \(line 3\), column "energy": is "NaN"; only finite numbers/],
+    [['--data', 'inf.csv', '--target', 'energy'], /inf\.csv, row 1 \(line 2\), column "tp": is "Infinity"/],
+    [['--data', 'empty.csv', '--target', 'energy'], /empty\.csv is empty/],
+    [['--data', 'header.csv', '--target', 'energy'], /no data rows/],
+    [['--data', 'const.csv', '--target', 'y'], /INVALID_DATA.*target is constant/],
+    [['--data', 'few.csv', '--target', 'y'], /INVALID_DATA.*at least 3 rows/],
+    [['--data', 'data.csv', '--target', 'energy', '--features', 'tp,nope'], /no column "nope"/],
+    [['--data', 'data.csv', '--target', 'energy', '--resume'], /--resume needs --checkpoint/],
+    [['--data', 'data.csv', '--target', 'energy', '--checkpoint-every', '5'], /--checkpoint-every needs --checkpoint/],
+    [['--data', 'data.csv', '--target', 'energy', '--features', 'tp,energy'], /--features names the target column "energy"/],
+    [['--data', 'data.csv', '--target', 'energy', '--features', 'tp,tp'], /--features names "tp" twice/],
+    [['--data', 'data.csv', '--target', 'energy', '--operators', '+,frob'], /UNKNOWN_OPERATOR.*unknown operator "frob"/],
+    [['--data', 'data.csv', '--target', 'energy', '--islands', '0'], /--islands must be an integer >= 1, got "0"/],
+    [['--data', 'data.csv', '--target', 'energy', '--workers', '0'], /--workers must be an integer >= 1, got "0"/],
+    [['--data', 'data.csv', '--target', 'energy', '--time', '-3'], /--time must be a positive number/],
+    [['--data', 'data.csv', '--target', 'energy', '--max-size', '2'], /--max-size must be an integer >= 3/],
+  ])('refuses %j', async (args, message) => {
+    await main(['node', 'energylens', 'sr', ...args.map((a) => (a.endsWith('.csv') ? at(a) : a))]);
+    expect(stderr).toMatch(message);
+    expect(process.exitCode).toBe(1);
+  });
+
+  it('shows the defaults in --help', async () => {
+    let out = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
+    await main(['node', 'energylens', 'sr', '--help']);
+    spy.mockRestore();
+    out = out.replace(/\s+/g, ' ');
+    expect(out).toMatch(/--max-size <n>.*\(default: 30\)/);
+    expect(out).toMatch(/--islands <n>.*\(default: \d+\)/);
+    expect(out).toMatch(/--time <seconds>.*default: 60 when no other stop condition/);
+    expect(out).toMatch(/--loss <name>.*\(choices: "mse", "mae", "mape", "msle", default: "mse"\)/);
   });
 });

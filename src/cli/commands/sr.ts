@@ -1,94 +1,143 @@
-/** energylens sr: symbolic regression on a CSV file. */
+/** energylens sr: symbolic regression on a CSV file. A thin layer over SymbolicRegressor. */
+import os from 'node:os';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { EnergyLensError } from '../../errors.js';
+import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import { SymbolicRegressor } from '../../sr/regressor.js';
-import { DEFAULT_OPTIONS, resolveOptions } from '../../sr/search/options.js';
+import { DEFAULT_OPTIONS, resolveOptions, type SearchOptions } from '../../sr/search/options.js';
+import type { SearchProgress } from '../../sr/search/search.js';
 import { writeFileAtomic } from '../../sr/checkpoint.js';
 import { readNumericCsv } from '../csv-table.js';
+import { frontTable, SELECTION_NOTE, srResultJSON } from '../sr-output.js';
 
-const int = (name: string) => (v: string): number => {
+const DEFAULT_TIME = 60;
+const CORES = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+
+const bad = (message: string): never => { throw new EnergyLensError('INVALID_OPTION', message); };
+const integer = (flag: string, min: number) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new EnergyLensError('INVALID_OPTION', `--${name} must be an integer, got "${v}"`);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min) bad(`${flag} must be an integer >= ${min}, got "${v}"`);
   return n;
 };
-const num = (name: string) => (v: string): number => {
+const positive = (flag: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new EnergyLensError('INVALID_OPTION', `--${name} must be a number, got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) bad(`${flag} must be a positive number, got "${v}"`);
   return n;
 };
+const nonNegative = (flag: string) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) bad(`${flag} must be a non-negative number, got "${v}"`);
+  return n;
+};
+const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
-interface SrFlags {
-  data: string; target: string; features?: string; operators: string; maxSize: number; loss: string;
-  time?: number; evals?: number; generations?: number; targetLoss?: number; islands: number; workers?: number;
-  seed: number; checkpoint?: string; resume?: boolean; json?: string; progress: boolean;
+export interface SrFlags {
+  data: string; target: string; features?: string; operators: string; maxSize: number; loss: SearchOptions['loss'];
+  time?: number; evals?: number; generations?: number; targetLoss?: number; islands: number; workers: number;
+  seed: number; checkpoint?: string; checkpointEvery: number; resume?: boolean; json?: string; progress: boolean;
 }
+
+/** search option -> the flag that sets it, to name flags (not option fields) in error messages */
+const FLAG_OF: Record<string, string> = {
+  operators: '--operators', maxSize: '--max-size', loss: '--loss', maxTime: '--time', maxEvaluations: '--evals',
+  maxGenerations: '--generations', targetLoss: '--target-loss', populations: '--islands', seed: '--seed',
+};
 
 export function register(program: Command): void {
   program
     .command('sr')
-    .description('symbolic regression: find closed-form expressions for a CSV column')
+    .description('symbolic regression: find closed-form expressions of one CSV column in terms of others')
     .requiredOption('--data <file.csv>', 'CSV file with a header row')
-    .requiredOption('--target <column>', 'column to explain')
-    .option('--features <a,b,...>', 'feature columns (default: every other column)')
+    .requiredOption('--target <column>', 'the column to explain')
+    .option('--features <a,b,...>', 'feature columns (default: every column but the target)')
     .option('--operators <list>', 'operators, comma-separated', DEFAULT_OPTIONS.operators.join(','))
-    .option('--max-size <n>', 'largest expression complexity', int('max-size'), DEFAULT_OPTIONS.maxSize)
-    .addOption(new Option('--loss <name>', 'loss').choices(['mse', 'mae', 'mape', 'msle']).default('mse'))
-    .option('--time <seconds>', 'time budget (default 60 when no other stop condition is given)', num('time'))
-    .option('--evals <n>', 'evaluation budget', int('evals'))
-    .option('--generations <n>', 'generation budget', int('generations'))
-    .option('--target-loss <x>', 'stop when the best loss reaches this', num('target-loss'))
-    .option('--islands <n>', 'islands (populations)', int('islands'), DEFAULT_OPTIONS.populations)
-    .option('--workers <n>', 'worker threads (0: run in this thread; default: one per core)', int('workers'))
-    .option('--seed <n>', 'random seed', int('seed'), 0)
-    .option('--checkpoint <file>', 'write the search state here after every cycle')
-    .option('--resume', 'continue from --checkpoint')
+    .option('--max-size <n>', 'largest expression complexity', integer('--max-size', 3), DEFAULT_OPTIONS.maxSize)
+    .addOption(new Option('--loss <name>', 'loss').choices(['mse', 'mae', 'mape', 'msle']).default(DEFAULT_OPTIONS.loss))
+    .option('--time <seconds>', `time budget (default: ${DEFAULT_TIME} when no other stop condition is given)`, positive('--time'))
+    .option('--evals <n>', 'evaluation budget', integer('--evals', 1))
+    .option('--generations <n>', 'generation budget (per island)', integer('--generations', 1))
+    .option('--target-loss <x>', 'stop when the best loss reaches this', nonNegative('--target-loss'))
+    .option('--islands <n>', 'islands (populations)', integer('--islands', 1), DEFAULT_OPTIONS.populations)
+    .option('--workers <n>', 'worker threads: the number of cores unless given, at most one per island', integer('--workers', 1), CORES)
+    .option('--seed <n>', 'random seed (a run with a seed and no --time is reproducible)', integer('--seed', 0), 0)
+    .option('--checkpoint <file>', 'save the search state to this file, periodically and at the end')
+    .option('--checkpoint-every <seconds>', 'seconds between checkpoints', nonNegative('--checkpoint-every'), 10)
+    .option('--resume', 'continue the search saved in --checkpoint (same data and options; budgets may change)')
     .option('--json <out.json>', 'also write the result as JSON')
     .option('--no-progress', 'no progress bar')
-    .action(async (flags: SrFlags) => {
-      await runSr(flags);
+    .addHelpText('after', '\nCtrl-C stops after the current cycle and prints the best so far (a second Ctrl-C quits at once).')
+    .action(async (flags: SrFlags, cmd: Command) => {
+      await runSr(flags, cmd);
     });
 }
 
-async function runSr(flags: SrFlags): Promise<void> {
-  if (flags.resume && !flags.checkpoint) throw new EnergyLensError('INVALID_OPTION', '--resume needs --checkpoint FILE');
+/** Options for the search, checked, with errors naming the flags. */
+function searchOptions(flags: SrFlags): Partial<SearchOptions> {
+  const limits = { maxTime: flags.time ?? null, maxEvaluations: flags.evals ?? null, maxGenerations: flags.generations ?? null, targetLoss: flags.targetLoss ?? null };
+  if (limits.maxTime === null && limits.maxEvaluations === null && limits.maxGenerations === null && limits.targetLoss === null) limits.maxTime = DEFAULT_TIME;
+  const search: Partial<SearchOptions> = { operators: list(flags.operators), maxSize: flags.maxSize, loss: flags.loss, populations: flags.islands, seed: flags.seed, ...limits };
+  try {
+    resolveOptions(search);
+  } catch (err) {
+    if (isEnergyLensError(err)) {
+      throw new EnergyLensError(err.code, err.message.replace(/options\.(\w+)/g, (m, name: string) => FLAG_OF[name] ?? m));
+    }
+    throw err;
+  }
+  return search;
+}
+
+function checkFlags(flags: SrFlags, cmd: Command): void {
+  if (flags.resume && !flags.checkpoint) bad('--resume needs --checkpoint FILE (the file to resume from)');
+  if (cmd.getOptionValueSource('checkpointEvery') === 'cli' && !flags.checkpoint) bad('--checkpoint-every needs --checkpoint FILE');
+  if (flags.features !== undefined) {
+    const features = list(flags.features);
+    if (features.length === 0) bad('--features names no column');
+    if (features.includes(flags.target)) bad(`--features names the target column "${flags.target}"`);
+    const dup = features.find((f, i) => features.indexOf(f) !== i);
+    if (dup) bad(`--features names "${dup}" twice`);
+  }
+  if (flags.json && flags.checkpoint && flags.json === flags.checkpoint) bad('--json and --checkpoint name the same file');
+}
+
+async function runSr(flags: SrFlags, cmd: Command): Promise<void> {
+  checkFlags(flags, cmd);
+  const search = searchOptions(flags);
   const table = readNumericCsv(flags.data, (header) => {
     if (!header.includes(flags.target)) throw new EnergyLensError('INVALID_CSV', `${flags.data}: no target column "${flags.target}" (columns: ${header.join(', ')})`);
-    const features = flags.features ? flags.features.split(',').map((s) => s.trim()).filter(Boolean) : header.filter((h) => h !== flags.target);
-    if (features.includes(flags.target)) throw new EnergyLensError('INVALID_OPTION', `--features names the target column "${flags.target}"`);
-    if (features.length === 0) throw new EnergyLensError('INVALID_OPTION', 'no feature columns');
+    const features = flags.features !== undefined ? list(flags.features) : header.filter((h) => h !== flags.target);
+    if (features.length === 0) bad(`${flags.data} has no column besides the target "${flags.target}"`);
     return [...features, flags.target];
   });
   const nF = table.columns.length - 1;
   const featureNames = table.columns.slice(0, nF);
   const X = table.rows.map((r) => r.slice(0, nF));
   const y = table.rows.map((r) => r[nF]);
-  const limits = { maxTime: flags.time ?? null, maxEvaluations: flags.evals ?? null, maxGenerations: flags.generations ?? null, targetLoss: flags.targetLoss ?? null };
-  if (!limits.maxEvaluations && !limits.maxGenerations && !limits.maxTime && limits.targetLoss === null) limits.maxTime = 60;
-  const search = {
-    operators: flags.operators.split(',').map((s) => s.trim()).filter(Boolean),
-    maxSize: flags.maxSize, loss: flags.loss as 'mse', populations: flags.islands, seed: flags.seed, ...limits,
-  };
-  resolveOptions(search);
+  const workers = Math.min(flags.workers, flags.islands);
+  if (flags.workers > flags.islands && cmd.getOptionValueSource('workers') === 'cli') {
+    process.stderr.write(`note: ${flags.islands} islands keep at most ${flags.islands} workers busy; using ${workers}\n`);
+  }
 
   const controller = new AbortController();
   const onSigint = (): void => {
+    // `once`: a second Ctrl-C finds no listener and ends the process the default way
     process.stderr.write('\nstopping after the current cycle (Ctrl-C again to quit at once)\n');
     controller.abort();
-    process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', onSigint);
-  const showBar = flags.progress && process.stderr.isTTY;
-  const bar = showBar ? new cliProgress.SingleBar({ format: 'sr |{bar}| {percentage}% | {evals} evals | best loss {loss} | {seconds}s', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
-  const total = limits.maxTime ?? limits.maxEvaluations ?? limits.maxGenerations ?? 1;
+  const bar = flags.progress && process.stderr.isTTY
+    ? new cliProgress.SingleBar({ format: 'sr |{bar}| {percentage}% | {evals} evals | best loss {loss} | {seconds} s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  const done = (p: SearchProgress): number => Math.max(
+    search.maxTime ? p.seconds / search.maxTime : 0,
+    search.maxEvaluations ? p.evaluations / search.maxEvaluations : 0,
+    search.maxGenerations ? p.generations / search.maxGenerations : 0,
+  );
   bar?.start(100, 0, { evals: 0, loss: '-', seconds: 0 });
   const model = new SymbolicRegressor({
-    ...search, workers: flags.workers, checkpoint: flags.checkpoint, resume: flags.resume, signal: controller.signal,
-    onEvent: (e) => process.stderr.write(`\nworker running island ${e.islandId} died (${e.reason}); the island is rerun from its last migration state\n`),
-    onProgress: (p) => {
-      const done = limits.maxTime ? p.seconds : limits.maxEvaluations ? p.evaluations : limits.maxGenerations ? p.generations : 0;
-      bar?.update(Math.min(100, Math.round((100 * done) / total)), { evals: p.evaluations, loss: p.bestLoss.toExponential(3), seconds: p.seconds.toFixed(0) });
-    },
+    ...search, workers, checkpoint: flags.checkpoint, checkpointEvery: flags.checkpointEvery, resume: flags.resume, signal: controller.signal,
+    onEvent: (e) => process.stderr.write(`\nwarning: the worker running island ${e.islandId} died (${e.reason}); the island is rerun from its last migration state\n`),
+    onProgress: (p) => bar?.update(Math.min(100, Math.round(100 * done(p))), { evals: p.evaluations, loss: Number.isFinite(p.bestLoss) ? p.bestLoss.toExponential(3) : '-', seconds: p.seconds.toFixed(0) }),
   });
   try {
     await model.fit(X, y, { featureNames });
@@ -97,20 +146,10 @@ async function runSr(flags: SrFlags): Promise<void> {
     process.removeListener('SIGINT', onSigint);
   }
   const r = model.result!;
-  const front = model.equations().map((e) => ({ expression: e.expression, complexity: e.complexity, loss: e.loss, r2: e.r2 }));
+  const front = model.equations();
   const best = model.best();
-  const out = {
-    best: best ? { expression: best.expression, complexity: best.complexity, loss: best.loss, r2: best.r2 } : null,
-    front, evaluations: r.evaluations, seconds: Number(r.seconds.toFixed(3)), seed: r.seed, stoppedBy: r.stoppedBy,
-  };
-  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(out, null, 2)}\n`);
-  const lines = [
-    `stopped by ${r.stoppedBy} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`,
-    '',
-    ' complexity  loss         R2          expression',
-    ...front.map((e) => `${best && e.expression === best.expression ? '*' : ' '}${String(e.complexity).padStart(10)}  ${e.loss.toExponential(3).padEnd(11)}  ${e.r2.toFixed(6).padEnd(10)}  ${e.expression}`),
-    '',
-    '* selected: the largest drop in log-loss per unit of complexity among members within 1.5x of the lowest loss',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(srResultJSON(front, best, r), null, 2)}\n`);
+  const summary = `stopped by ${r.stoppedBy} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
+  process.stdout.write(`${summary}\n\n${frontTable(front, best, flags.loss)}\n\n${SELECTION_NOTE}\n`);
+  if (flags.checkpoint) process.stderr.write(`checkpoint: ${flags.checkpoint}\n`);
 }

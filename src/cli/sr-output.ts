@@ -1,0 +1,39 @@
+/** What `energylens sr` prints and writes: the front as a table, and the JSON result. */
+import type { Equation } from '../sr/regressor.js';
+
+export interface SrEquationJSON {
+  expression: string;
+  complexity: number;
+  loss: number;
+  r2: number;
+}
+
+/** The JSON result, exactly these keys. */
+export interface SrResultJSON {
+  best: SrEquationJSON | null;
+  front: SrEquationJSON[];
+  evaluations: number;
+  seconds: number;
+  seed: number;
+}
+
+const plain = (e: Equation): SrEquationJSON => ({ expression: e.expression, complexity: e.complexity, loss: e.loss, r2: e.r2 });
+
+export function srResultJSON(front: readonly Equation[], best: Equation | undefined, run: { evaluations: number; seconds: number; seed: number }): SrResultJSON {
+  return { best: best ? plain(best) : null, front: front.map(plain), evaluations: run.evaluations, seconds: Number(run.seconds.toFixed(3)), seed: run.seed };
+}
+
+const fmt = (v: number): string => (Number.isFinite(v) ? (v === 0 ? '0' : v.toExponential(3)) : String(v));
+
+/** The front as an aligned text table; the selected equation is marked with '*'. */
+export function frontTable(front: readonly Equation[], best: Equation | undefined, lossName: string): string {
+  if (front.length === 0) return 'no expression was evaluated (the search stopped before its first cycle ended)';
+  const head = ['', 'complexity', lossName, 'R2', 'expression'];
+  const rows = front.map((e) => [e === best ? '*' : '', String(e.complexity), fmt(e.loss), Number.isFinite(e.r2) ? e.r2.toFixed(6) : String(e.r2), e.expression]);
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+export const SELECTION_NOTE =
+  '* selected: among expressions within 1.5x of the lowest loss, the one with the steepest fall in log(loss) per unit of complexity';
