@@ -1,6 +1,10 @@
 /**
  * Printing trees: infix text that both mathjs and SymPy's `sympify` parse (e.g. `x0 * exp(-1.5 / x1)`), and LaTeX.
  * `parseExpression(toInfix(t))` gives back a tree that prints the same and evaluates bit-identically.
+ *
+ * For SymPy, pass `locals={'cbrt': lambda a: real_root(a, 3)}`: SymPy's own `cbrt` is the principal (complex)
+ * cube root, ours (and mathjs') the real one. Non-finite constants print as `Infinity` and `NaN` (mathjs and
+ * this parser read them; SymPy spells them `oo` and `nan`).
  */
 import { EnergyLensError } from '../../errors.js';
 import type { Node } from './node.js';
