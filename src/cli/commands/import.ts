@@ -1,10 +1,11 @@
 /** energylens import: ML.ENERGY v3 task files, or any CSV with a column mapping, into a records CSV. */
 import { Command } from 'commander';
+import cliProgress from 'cli-progress';
 import { importCsv, importMlEnergy, parseColumnMap } from '../../energy/adapters/index.js';
 import { writeRecordsCsv } from '../../energy/records/index.js';
 
 interface MlEnergyFlags { dir: string; out: string; json?: boolean }
-interface CsvFlags { in: string; map: string; set?: string; out: string; json?: boolean }
+interface CsvFlags { in: string; map: string; set?: string; out: string; json?: boolean; progress: boolean }
 
 function done(flags: { json?: boolean }, out: string, rows: number, from: string): void {
   if (flags.json) process.stdout.write(`${JSON.stringify({ out, rows, from })}\n`);
@@ -32,10 +33,27 @@ export function register(program: Command): void {
     .option('--set <pairs>', 'target=value constants for every row, e.g. hardware=H100,pp=1')
     .requiredOption('--out <file.csv>', 'records CSV to write (atomically; nothing is written if any row is bad)')
     .option('--json', 'print a JSON summary on stdout', false)
+    .option('--no-progress', 'no progress bar')
     .action(async (flags: CsvFlags) => {
       const map = parseColumnMap(flags.map, '--map');
       const set = flags.set ? parseColumnMap(flags.set, '--set') : undefined;
-      const rows = await importCsv(flags.in, flags.out, { map, ...(set ? { set } : {}) });
+      const bar = flags.progress && process.stderr.isTTY
+        ? new cliProgress.SingleBar({ format: 'import |{bar}| {percentage}% | validate, then write', stream: process.stderr }, cliProgress.Presets.shades_classic)
+        : undefined;
+      let started = false;
+      let rows: number;
+      try {
+        rows = await importCsv(flags.in, flags.out, {
+          map, ...(set ? { set } : {}),
+          onProgress: (doneBytes, total) => {
+            if (!bar) return;
+            if (!started) { bar.start(100, 0); started = true; }
+            bar.update(Math.round((100 * doneBytes) / Math.max(1, total)));
+          },
+        });
+      } finally {
+        if (started) bar?.stop();
+      }
       done(flags, flags.out, rows, flags.in);
     });
 }

@@ -1,4 +1,5 @@
 /** energylens simulate: physics-based profiling sweeps written as a records CSV. */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
@@ -7,7 +8,6 @@ import { loadCatalog } from '../../energy/catalog/index.js';
 import { MODALITIES, PRECISIONS, writeRecordsCsv, type Modality, type Precision } from '../../energy/records/index.js';
 import { DEFAULT_SIMULATE_OPTIONS as D, simulate } from '../../energy/simulator/index.js';
 import { tempPathFor } from '../../energy/records/write.js';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 
 interface SimulateFlags {
   out: string; models: string[]; hardware: string[]; tp: number[]; pp: number[]; batch: number[]; input: number[]; output: number[];

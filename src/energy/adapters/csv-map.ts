@@ -9,7 +9,7 @@ import { EnergyLensError } from '../../errors.js';
 import { COLUMN_NAMES, type ProfilingRecord } from '../records/schema.js';
 import { layoutHeader, parseRow, type HeaderLayout } from '../records/row.js';
 import { ProblemCollector, type RecordProblem } from '../records/problems.js';
-import { assertReadableFile, invalidRecordsError, type ValidationReport } from '../records/read.js';
+import { assertReadableFile, invalidRecordsError, isCsvError, type ValidationReport } from '../records/read.js';
 import { writeRecordsCsv } from '../records/write.js';
 
 /** `target=source` pairs, comma-separated; targets must be schema columns. */
@@ -34,6 +34,8 @@ export interface CsvImportOptions {
   /** schema column -> constant value for every row */
   set?: Record<string, string>;
   maxProblems?: number;
+  /** progress over both passes: bytes done so far of 2 x the file size */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
 /** Source header -> renamed header; mapped source columns must exist. */
@@ -48,7 +50,7 @@ function renameHeader(header: string[], opts: CsvImportOptions, file: string): s
   return header.map((h) => bySource.get(h) ?? (targets.has(h) ? `source_${h}` : h));
 }
 
-interface PassState { dataRows: number; extraColumns: string[] }
+interface PassState { dataRows: number; extraColumns: string[]; progress?: (bytesRead: number) => void }
 
 async function* convertedRows(path: string, opts: CsvImportOptions, report: (p: RecordProblem) => void, state: PassState):
   AsyncGenerator<ProfilingRecord> {
@@ -69,6 +71,7 @@ async function* convertedRows(path: string, opts: CsvImportOptions, report: (p: 
       }
       row += 1;
       state.dataRows = row;
+      if (state.progress && row % 20000 === 0) state.progress(input.bytesRead);
       const cells = [...item.record, ...setCols.map(([, v]) => v)];
       const rec = parseRow(cells, layout, { file: path, line: item.info.lines, row }, report);
       if (rec) yield rec;
@@ -80,14 +83,15 @@ async function* convertedRows(path: string, opts: CsvImportOptions, report: (p: 
 
 /** Validates the mapped source (every problem at once), then writes `outPath`. Returns the rows written. */
 export async function importCsv(inPath: string, outPath: string, opts: CsvImportOptions): Promise<number> {
-  assertReadableFile(inPath);
+  const sizeBytes = assertReadableFile(inPath);
+  const progress = opts.onProgress;
   const collector = new ProblemCollector(opts.maxProblems ?? 1000);
-  const state: PassState = { dataRows: 0, extraColumns: [] };
+  const state: PassState = { dataRows: 0, extraColumns: [], ...(progress ? { progress: (b: number) => progress(b, 2 * sizeBytes) } : {}) };
   let valid = 0;
   try {
     for await (const _ of convertedRows(inPath, opts, (p) => collector.add(p), state)) valid += 1;
   } catch (err) {
-    if (err instanceof EnergyLensError) throw err;
+    if (!isCsvError(err)) throw err;
     const e = err as { message?: string; lines?: number };
     collector.add({ file: inPath, line: e.lines ?? 0, row: 0, column: '', expected: 'well-formed CSV (reading stopped here)', got: e.message ?? String(err) });
   }
@@ -97,5 +101,8 @@ export async function importCsv(inPath: string, outPath: string, opts: CsvImport
     problemCount: collector.count, truncated: collector.truncated, columns: [],
   };
   if (!report.ok) throw invalidRecordsError(report);
-  return writeRecordsCsv(outPath, convertedRows(inPath, opts, () => {}, { dataRows: 0, extraColumns: [] }), { extraColumns: state.extraColumns });
+  const second: PassState = { dataRows: 0, extraColumns: [], ...(progress ? { progress: (b: number) => progress(sizeBytes + b, 2 * sizeBytes) } : {}) };
+  const rows = await writeRecordsCsv(outPath, convertedRows(inPath, opts, () => {}, second), { extraColumns: state.extraColumns });
+  progress?.(2 * sizeBytes, 2 * sizeBytes);
+  return rows;
 }

@@ -94,9 +94,9 @@ export async function scanRecords(
       if (onRecord) await onRecord(rec, place);
     }
   } catch (err) {
-    if (err instanceof EnergyLensError) throw err;
     const e = err as { message?: string; lines?: number; code?: string };
     if (e.code === 'EISDIR' || e.code === 'EACCES') throw new EnergyLensError('FILE_NOT_FOUND', `${path}: ${e.message}`);
+    if (!isCsvError(err)) throw err;
     report({ file: path, line: e.lines ?? 0, row: 0, column: '', expected: 'well-formed CSV (reading stopped here)', got: e.message ?? String(err) });
   } finally {
     input.destroy();
@@ -108,6 +108,12 @@ export async function scanRecords(
     file: path, ok: collector.count === 0, rows, validRows, problems: collector.problems, problemCount: collector.count,
     truncated: collector.truncated, columns: layout?.header ?? [],
   };
+}
+
+/** A csv-parse error (malformed CSV), as opposed to an error of the caller's callback or of the file system. */
+export function isCsvError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('CSV_');
 }
 
 /** Validates a file without keeping its rows. */

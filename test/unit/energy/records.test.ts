@@ -74,6 +74,14 @@ describe('reading records', () => {
     expect(rep.problems.some((q) => q.column === 'energy_j' && q.line === 1)).toBe(true);
   });
 
+  it('reports malformed CSV as a problem, and passes errors of the callback through', async () => {
+    const p = file('quote.csv', `${HEADER}\nm,H100,1,1,1,10,5\n"m,H100,1,1,1,10,5\n`);
+    const rep = await validateRecordsFile(p);
+    expect(rep.ok).toBe(false);
+    expect(formatProblem(rep.problems[0])).toMatch(/well-formed CSV/);
+    await expect(scanRecords(file('ok.csv', `${HEADER}\nm,H100,1,1,1,10,5\n`), () => { throw new Error('callback failed'); })).rejects.toThrow('callback failed');
+  });
+
   it('reports a missing file as FILE_NOT_FOUND', async () => {
     await expect(validateRecordsFile(join(dir, 'nope.csv'))).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
   });
