@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { execSync } from 'node:child_process';
 import { parse } from 'csv-parse/sync';
-import { SymbolicRegressor, parseExpression, createRng, ReferenceEvaluator, compile } from '../dist/sr/index.js';
+import { SymbolicRegressor, parseExpression, createRng, ReferenceEvaluator, compile, simplifyTree, toInfix } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = join(here, '..', '..', 'shared', 'data', 'sr-benchmarks');
@@ -37,7 +37,7 @@ function sample(spec, nVars, seed) {
   if (s.E) {
     const [lo, hi, step] = s.E;
     const grid = [];
-    for (let v = lo; v <= hi + 1e-12; v += step) grid.push(v);
+    for (let i = 0; lo + i * step <= hi + 1e-9 * step; i++) grid.push(lo + i * step);
     if (nVars === 1) return grid.map((v) => [v]);
     return grid.flatMap((a) => grid.map((b) => [a, b]));
   }
@@ -75,10 +75,15 @@ for (const p of problems) {
       ...extra,
     }).fit(Xtrain, ytrain, { featureNames: names });
     const seconds = (performance.now() - t0) / 1000;
+    // recovered: the same expression after simplification, or the same values to 1e-10 relative on the test
+    // points (relative to the point's value, or to the mean |y| where the truth crosses zero)
+    const scale = ytest.reduce((a, v) => a + Math.abs(v), 0) / ytest.length;
+    const truthText = toInfix(simplifyTree(truth), names);
     const matches = (eq) => {
-      const pred = model.predict(Xtest, eq.complexity);
+      if (toInfix(simplifyTree(eq.tree), names) === truthText) return true;
+      const pred = model.predict(Xtest, { complexity: eq.complexity });
       for (let i = 0; i < ytest.length; i++) {
-        if (!(Math.abs(pred[i] - ytest[i]) <= 1e-10 * Math.max(Math.abs(ytest[i]), 1e-8))) return false;
+        if (!(Math.abs(pred[i] - ytest[i]) <= 1e-10 * Math.max(Math.abs(ytest[i]), scale))) return false;
       }
       return true;
     };
@@ -95,7 +100,7 @@ for (const p of problems) {
   }
   const rate = perSeed.filter((s) => s.recovered).length / perSeed.length;
   results.push({
-    problem: p.name, truth: p.expression, operators, recoveryRate: rate,
+    problem: p.name, truth: p.expression, operators, recovered: rate * seeds.length >= Math.ceil(0.8 * seeds.length), recoveryRate: rate,
     frontRecoveryRate: perSeed.filter((s) => s.recoveredOnFront).length / perSeed.length,
     medianTestR2: perSeed.map((s) => s.testR2).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],
     medianSeconds: perSeed.map((s) => s.seconds).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],
@@ -108,6 +113,7 @@ const needed = Math.ceil(0.8 * seeds.length);
 process.stdout.write(`${JSON.stringify({
   commit, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, quick, seeds, budgetSeconds: budget, workers: 2,
   recoveredProblems: results.filter((r) => r.recoveryRate * seeds.length >= needed).length, problems: results.length,
-  criterion: `selected model within 1e-10 relative of the truth on 1000 fresh points; a problem counts when recovered in at least ${needed} of ${seeds.length} seeds`,
+  criterion: `the selected model equals the truth after simplification, or is within 1e-10 relative of it on the test points (1000 fresh points of the train spec when there is no test spec); a problem counts when recovered in at least ${needed} of ${seeds.length} seeds`,
+  target: 'recoveredProblems >= 11 of 12',
   results,
 }, null, 2)}\n`);

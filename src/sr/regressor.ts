@@ -187,7 +187,8 @@ export class SymbolicRegressor {
   }
 
   /** Predictions of the best equation, or of the front member with the given complexity. */
-  predict(X: Rows, options: { complexity?: number } = {}): Float64Array {
+  predict(X: Rows, which: { complexity?: number } | number = {}): Float64Array {
+    const options = typeof which === 'number' ? { complexity: which } : which;
     const eq = options.complexity === undefined ? this.best() : this.front.find((e) => e.complexity === options.complexity);
     if (!eq) {
       throw new EnergyLensError('INVALID_OPTION', options.complexity === undefined
