@@ -2,9 +2,9 @@
 // Row by row, scalar: each stack slot carries its value and one tangent per constant.
 // Rules (the reference evaluator uses the same): v is the operator's value, ta/tb the operands' tangents.
 //   + : ta + tb          - : ta - tb          * : ta*b + a*tb        / : (ta - v*tb) / b
-//   ^ : ta*(b*a^(b-1)) [if ta != 0] + tb*(v*log a) [if tb != 0]
+//   ^ : ta*(b*a^(b-1)) [if ta != 0] + tb*(v*log a) [if tb != 0 and v != 0]
 //   min: a <= b ? ta : tb       max: a >= b ? ta : tb
-//   unary: t * g with g = neg -1, square 2a, cube 3(a*a), sqrt 0.5/v, cbrt 1/(3(v*v)), exp v, log 1/a,
+//   unary: t * g (0 when t is 0, even if g is infinite) with g = neg -1, square 2a, cube 3(a*a), sqrt 0.5/v, cbrt 1/(3(v*v)), exp v, log 1/a,
 //          abs sign(a) (0 at 0), inv -(v*v), sin cos(a), cos -sin(a), tanh 1 - v*v
 import {
   OP_CONST, OP_FEATURE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE,
@@ -63,7 +63,8 @@ export function jacobian(code: usize, consts: usize, len: i32, nConsts: i32, scr
         store<f64>(s, v);
         for (let k: usize = 0; k < nc; k++) {
           const p = s + ((k + 1) << 3);
-          store<f64>(p, load<f64>(p) * g);
+          const t = load<f64>(p);
+          store<f64>(p, t == 0.0 ? 0.0 : t * g); // 0 x Infinity (sqrt, log, inv at 0) is 0
         }
       } else {
         const sa = scratch + <usize>(sp - 2) * slotBytes;
@@ -85,7 +86,7 @@ export function jacobian(code: usize, consts: usize, len: i32, nConsts: i32, scr
             case OP_DIV: t = (ta - v * tb) / b; break;
             case OP_POW: {
               if (ta != 0.0) t += ta * (b * powS(a, b - 1.0));
-              if (tb != 0.0) t += tb * (v * logS(a));
+              if (tb != 0.0 && v != 0.0) t += tb * (v * logS(a)); // d/db a^b is 0 where a^b is 0
               break;
             }
             case OP_MIN: t = a <= b ? ta : tb; break;

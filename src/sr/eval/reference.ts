@@ -120,7 +120,7 @@ export class ReferenceEvaluator implements Evaluator {
           const ta = tans[tans.length - 1];
           const v = op.ref(a);
           const g = unaryFactor(op.name, a, v);
-          for (let k = 0; k < nC; k++) ta[k] = ta[k] * g;
+          for (let k = 0; k < nC; k++) ta[k] = ta[k] === 0 ? 0 : ta[k] * g; // 0 x Infinity (sqrt, log, inv at 0) is 0
           vals.push(v);
         } else {
           const b = vals.pop() as number;
@@ -175,7 +175,7 @@ function binaryTangent(name: string, a: number, b: number, v: number, ta: number
     case '^': {
       let t = 0;
       if (ta !== 0) t += ta * (b * M.pow(a, b - 1));
-      if (tb !== 0) t += tb * (v * M.log(a));
+      if (tb !== 0 && v !== 0) t += tb * (v * M.log(a)); // d/db a^b is 0 where a^b is 0
       return t;
     }
     case 'min': return a <= b ? ta : tb;

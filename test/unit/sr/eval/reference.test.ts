@@ -133,8 +133,15 @@ describe('ReferenceEvaluator', () => {
     // ties of min and max take the first operand: min(2, 2 * x0 + 1) at x0 = 0.5 would tie; here min(c0, c1) with c0 = c1
     const tie = ev.jacobian(compile(parseExpression('min(1.5, 1.5) + max(2.5, 2.5)')));
     expect(Array.from(tie.jac)).toEqual([1, 1, 0, 0, 1, 1, 0, 0]);
-    // a non-finite derivative (sqrt at 0) makes the result not finite
-    expect(ev.jacobian(compile(parseExpression('sqrt(x0 * 2)'))).finite).toBe(false);
+    // a zero tangent stays zero through an infinite factor (sqrt at 0): d/dc sqrt(c x) is 0 at x = 0
+    const atZero = ev.jacobian(compile(parseExpression('sqrt(x0 * 2)')));
+    expect(atZero.finite).toBe(true);
+    expect(atZero.jac[0]).toBe(0);
+    expect(atZero.jac[1]).toBeCloseTo(1 / (2 * Math.SQRT2), 15);
+    // d/dc x^c is 0 where x^c is 0
+    expect(ev.jacobian(compile(parseExpression('x0 ^ 2.5'))).jac[0]).toBe(0);
+    // a derivative that really is infinite still makes the result not finite: d/dc sqrt(x + c) at x + c = 0
+    expect(ev.jacobian(compile(parseExpression('sqrt(x0 + 0)'))).finite).toBe(false);
   });
 
   it('checks the target values each loss needs', () => {
