@@ -4,7 +4,7 @@ import b from 'benny';
 import { execSync } from 'node:child_process';
 import os from 'node:os';
 import { createWasmEvaluator } from '../dist/sr/eval/wasm-kernel.js';
-import { compileColumnClosures, compileGenerated, evalTreeNaive } from './baselines.mjs';
+import { compileColumnClosures, compileGenerated, evalTreeNaive } from '../dist/sr/eval/js-evaluators.js';
 import { workload } from './workloads.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -55,7 +55,7 @@ for (const kind of ['arith', 'mixed']) {
     for (const [name, compileTree] of [['js-closures', compileColumnClosures], ['js-generated', compileGenerated]]) {
       // cold: compiling every tree and evaluating it once (a search meets most expressions only a few times)
       const t0 = performance.now();
-      const fns = trees.map((t) => compileTree(t, rows));
+      const fns = programs.map((p) => { const f = compileTree(p); const out = new Float64Array(rows); return (X) => f(X, rows, out); });
       for (const f of fns) mseOf(f(data.X));
       const coldMs = performance.now() - t0;
       const ops = await measure(`${name} ${kind} ${rows}`, () => { let total = 0; for (const f of fns) total += mseOf(f(data.X)); return total; });
