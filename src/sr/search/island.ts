@@ -3,8 +3,8 @@
  * the same task gives the same result, wherever it runs.
  *
  * A generation makes populationSize / 2 children (tournament, then mutation or crossover) and scores them in
- * one kernel call; each child is accepted or not by simulated annealing against its parent, and the child (or
- * the parent again) replaces the oldest member (regularised evolution). Then Levenberg-Marquardt
+ * one kernel call; with `options.annealing` each child is accepted or not by simulated annealing against its
+ * parent, and the child (or the parent again) replaces the oldest member (regularised evolution). Then Levenberg-Marquardt
  * refits the constants of the best few members, and the island's hall of fame takes what is new.
  */
 import { EnergyLensError } from '../../errors.js';
@@ -120,7 +120,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       const parentCost = selectionCost(parents[k], o, baseline, frequency);
       const childCost = selectionCost(child, o, baseline, frequency);
       const delta = (childCost - parentCost) / Math.max(parentCost, 1e-300);
-      const accept = delta <= 0 || (Number.isFinite(delta) && temperature > 0 && rng.next() < Math.exp(-delta / (temperature * ANNEALING_ALPHA)));
+      const accept = !o.annealing || delta <= 0 || (Number.isFinite(delta) && temperature > 0 && rng.next() < Math.exp(-delta / (temperature * ANNEALING_ALPHA)));
       if (!accept) child = { ...parents[k], tree: clone(parents[k].tree), birth: generation };
       let oldest = 0;
       for (let i = 1; i < members.length; i++) if (members[i].birth < members[oldest].birth) oldest = i;

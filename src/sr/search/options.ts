@@ -56,6 +56,12 @@ export interface SearchOptions {
   adaptiveParsimonyScaling: number;
   mutationWeights: MutationWeights;
   crossoverProbability: number;
+  /**
+   * simulated annealing on the acceptance of children: a child costing more than its parent survives with a
+   * probability that falls with the temperature (1 to 0 over each cycle); rejected children are copies of their
+   * parent. false: every valid child replaces the oldest member.
+   */
+  annealing: boolean;
   /** probability that a generation ends with constant optimisation (1: every generation) */
   optimizeProbability: number;
   /** fraction of the population (the lowest-cost members) whose constants Levenberg-Marquardt refits */
@@ -110,9 +116,10 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   migrationFraction: 0.05,
   migrationTopology: 'ring',
   parsimony: 0.0005,
-  adaptiveParsimonyScaling: 1,
+  adaptiveParsimonyScaling: 20,
   mutationWeights: DEFAULT_MUTATION_WEIGHTS,
   crossoverProbability: 0.06,
+  annealing: true,
   optimizeProbability: 1,
   optimizeFraction: 0.05,
   optimizeIterations: 20,
@@ -214,6 +221,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
       bad(`options.constantBounds must be null or [lower, upper], finite numbers (JSON-safe) with lower < upper, got ${JSON.stringify(b)}`);
     }
   }
+  if (typeof o.annealing !== 'boolean') bad('options.annealing must be true or false');
   if (typeof o.simplifyDuringSearch !== 'boolean') bad('options.simplifyDuringSearch must be true or false');
   optionalLimit('maxTime', o.maxTime, false);
   optionalLimit('maxEvaluations', o.maxEvaluations, true);

@@ -14,6 +14,9 @@
  *   into costs more, so selection pushes towards sizes that are under-explored, and the front fills at every
  *   complexity instead of collapsing onto one size.
  * - Complexities above the last bin share the last bin. A non-finite loss costs +Infinity.
+ * - The default scaling is 20: a size holding a tenth of the population costs e^2 = 7.4 times more than an empty
+ *   one. (With a scaling of 1 the penalty was inert: on six Nguyen-style problems x 5 seeds with 400k
+ *   evaluations, 4 of 30 runs reached the target with 1, 10 of 30 with 20.)
  */
 import type { SearchOptions } from './options.js';
 

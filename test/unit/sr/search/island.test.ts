@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { ReferenceEvaluator } from '../../../../src/sr/eval/reference.js';
+import type { Dataset } from '../../../../src/sr/eval/types.js';
+import { createIslandState, runIslandTask } from '../../../../src/sr/search/island.js';
+import { resolveOptions } from '../../../../src/sr/search/options.js';
+import { emptyFrequency, selectionCost, updateSizeFrequency } from '../../../../src/sr/search/parsimony.js';
+import { deserializeMember } from '../../../../src/sr/search/population.js';
+import type { IslandTask, SerializedMember } from '../../../../src/sr/search/runner.js';
+import { migrate } from '../../../../src/sr/search/search.js';
+import { satisfiesConstraints } from '../../../../src/sr/search/tree-ops.js';
+import { createRng } from '../../../../src/sr/util/rng.js';
+
+function problem(n = 24): Dataset {
+  const rng = createRng(8);
+  const X = new Float64Array(n);
+  const y = new Float64Array(n);
+  for (let r = 0; r < n; r++) { X[r] = 2 * rng.next() - 1; y[r] = X[r] * X[r] + Math.sin(X[r]); }
+  return { X, y, nFeatures: 1, nRows: n };
+}
+
+const options = resolveOptions({ populationSize: 24, maxGenerations: 10, maxSize: 15, operators: ['+', '-', '*', 'sin', 'exp'] });
+const task = (seed: number, generations = 5): IslandTask => ({
+  islandId: 2, state: createIslandState(2, seed), generations, migrants: [], options: options as unknown as Record<string, unknown>,
+});
+
+describe('parsimony', () => {
+  it('keeps loss and cost apart: a crowded size costs more, the loss is untouched', () => {
+    const o = { parsimony: 0, adaptiveParsimonyScaling: 2 };
+    const m = { loss: 0.5, complexity: 3 };
+    const frequency = emptyFrequency(10);
+    expect(selectionCost(m, o, 1, frequency)).toBe(0.5);
+    frequency[3] = 0.5;
+    expect(selectionCost(m, o, 1, frequency)).toBeCloseTo(0.5 * Math.exp(1), 12);
+    expect(m.loss).toBe(0.5);
+    expect(selectionCost({ loss: Infinity, complexity: 3 }, o, 1, frequency)).toBe(Infinity);
+    expect(selectionCost({ loss: null as unknown as number, complexity: 3 }, o, 1, frequency)).toBe(Infinity);
+  });
+  it('adds linear parsimony on the loss normalised by the baseline', () => {
+    expect(selectionCost({ loss: 4, complexity: 10 }, { parsimony: 0.01, adaptiveParsimonyScaling: 0 }, 2, [])).toBeCloseTo(2.1, 12);
+  });
+  it('smooths size shares into frequencies that tend to the population histogram', () => {
+    const f = emptyFrequency(5);
+    for (let i = 0; i < 300; i++) updateSizeFrequency(f, [1, 1, 3, 9]);
+    expect(f[1]).toBeCloseTo(0.5, 10);
+    expect(f[3]).toBeCloseTo(0.25, 10);
+    expect(f[5]).toBeCloseTo(0.25, 10); // sizes above the last bin share it
+    expect(f.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+  });
+});
+
+describe('runIslandTask', () => {
+  const data = problem();
+  const ev = new ReferenceEvaluator();
+  ev.setDataset(data);
+
+  it('is a pure function of its task: same task, bitwise the same result', () => {
+    const t = task(11);
+    const a = runIslandTask(structuredClone(t), { evaluator: ev, data });
+    const b = runIslandTask(structuredClone(t), { evaluator: ev, data });
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(a.evaluations).toBeGreaterThan(5 * 12);
+  });
+
+  it('continues from a saved state, alike after structured clone (workers) or JSON (checkpoints)', () => {
+    const first = runIslandTask(task(3), { evaluator: ev, data });
+    const next = { ...task(3), state: first.state };
+    const a = runIslandTask(structuredClone(next), { evaluator: ev, data });
+    const b = runIslandTask(JSON.parse(JSON.stringify(next)), { evaluator: ev, data });
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect((a.state as unknown as { generation: number }).generation).toBe(10);
+  });
+
+  it('keeps a population within the constraints and a hall of fame of finite, sorted members', () => {
+    const res = runIslandTask(task(5, 8), { evaluator: ev, data });
+    const members = (res.state as unknown as { members: SerializedMember[] }).members;
+    expect(members).toHaveLength(options.populationSize);
+    for (const m of members) expect(satisfiesConstraints(deserializeMember(m).tree, options)).toBe(true);
+    expect(res.hallOfFame.length).toBeGreaterThan(0);
+    expect(res.hallOfFame.every((m) => Number.isFinite(m.loss))).toBe(true);
+    expect(res.hallOfFame.every((m, i) => i === 0 || m.complexity > res.hallOfFame[i - 1].complexity)).toBe(true);
+  });
+
+  it('takes migrants in', () => {
+    const migrant: SerializedMember = { ...runIslandTask(task(7, 1), { evaluator: ev, data }).hallOfFame[0], loss: 1e-30, complexity: 1 };
+    const res = runIslandTask({ ...task(9, 1), migrants: [migrant] }, { evaluator: ev, data });
+    expect(res.hallOfFame.some((m) => m.loss === 1e-30)).toBe(true);
+  });
+
+  it('rejects a state of another version', () => {
+    const t = task(1);
+    expect(() => runIslandTask({ ...t, state: { ...t.state, version: 99 } }, { evaluator: ev, data })).toThrow(expect.objectContaining({ code: 'CHECKPOINT_INVALID' }));
+  });
+});
+
+describe('migration', () => {
+  const member = (island: number, loss: number): SerializedMember => ({ code: [1, island], consts: [], loss, complexity: 1 + island, birth: 0 });
+  const bests = [[member(0, 5)], [member(1, 3)], [member(2, 1)], [member(3, 4)]];
+  const o = resolveOptions({ populationSize: 20, migrationFraction: 0.05, maxGenerations: 1 });
+
+  it('ring: island i receives the best of island i - 1', () => {
+    const out = migrate(bests, [], o, createRng(1));
+    expect(out.map((m) => m[0].code[1])).toEqual([3, 0, 1, 2]);
+  });
+  it('all: every island receives the best of the others', () => {
+    const out = migrate(bests, [], { ...o, migrationTopology: 'all' }, createRng(1));
+    expect(out.map((m) => m[0].code[1])).toEqual([2, 2, 1, 2]);
+  });
+  it('random: never from itself, and the same draw for the same seed', () => {
+    const a = migrate(bests, [], { ...o, migrationTopology: 'random' }, createRng(4));
+    const b = migrate(bests, [], { ...o, migrationTopology: 'random' }, createRng(4));
+    expect(a).toEqual(b);
+    a.forEach((m, i) => expect(m[0].code[1]).not.toBe(i));
+  });
+  it('adds members of the merged front and nothing from a lone island', () => {
+    const out = migrate([[member(0, 5)]], [member(9, 0.1)], o, createRng(1));
+    expect(out).toEqual([[member(9, 0.1)]]);
+  });
+});

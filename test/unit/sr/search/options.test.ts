@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS, resolveOptions } from '../../../../src/sr/search/options.js';
+import { equationSearch } from '../../../../src/sr/search/search.js';
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try { fn(); } catch (err) { return (err as { code?: string }).code; }
+  return undefined;
+};
+
+describe('resolveOptions', () => {
+  it('gives JSON-safe options that survive a JSON round trip unchanged', () => {
+    const o = resolveOptions({ maxGenerations: 5, constantBounds: [-10, 10], migrationTopology: 'all' });
+    expect(JSON.parse(JSON.stringify(o))).toEqual(o);
+    expect(resolveOptions(JSON.parse(JSON.stringify(o)))).toEqual(o);
+  });
+
+  it('normalises operator aliases everywhere operators are named', () => {
+    const o = resolveOptions({ operators: ['add', 'mul', 'ln', 'exp'], operatorComplexity: { ln: 3 }, forbiddenNestings: [['ln', 'exp']] });
+    expect(o.operators).toEqual(['+', '*', 'log', 'exp']);
+    expect(o.operatorComplexity).toEqual({ log: 3 });
+    expect(o.forbiddenNestings).toEqual([['log', 'exp']]);
+  });
+
+  it('keeps the defaults object untouched', () => {
+    const before = JSON.stringify(DEFAULT_OPTIONS);
+    resolveOptions({ mutationWeights: { insertNode: 3 } as never, operators: ['+'] });
+    expect(JSON.stringify(DEFAULT_OPTIONS)).toBe(before);
+  });
+
+  it.each([
+    [{ populations: 1.5 }, 'INVALID_OPTION', /options\.populations must be a positive integer/],
+    [{ populationSize: 2 }, 'INVALID_OPTION', /options\.populationSize must be at least 4/],
+    [{ maxDepth: 1 }, 'INVALID_OPTION', /options\.maxDepth must be at least 2/],
+    [{ tournamentProbability: 1.5 }, 'INVALID_OPTION', /options\.tournamentProbability must be a number in \[0, 1\]/],
+    [{ migrationTopology: 'star' }, 'INVALID_OPTION', /options\.migrationTopology must be one of ring, random, all/],
+    [{ optimizeProbability: -0.1 }, 'INVALID_OPTION', /options\.optimizeProbability/],
+    [{ constantBounds: [3, 1] }, 'INVALID_OPTION', /options\.constantBounds/],
+    [{ constantBounds: [0, Infinity] }, 'INVALID_OPTION', /JSON-safe/],
+    [{ forbiddenNestings: [['exp', 'blah']] }, 'UNKNOWN_OPERATOR', /forbiddenNestings: unknown operator "blah"/],
+    [{ forbiddenNestings: [['exp']] }, 'INVALID_OPTION', /\[outer, inner\]/],
+    [{ operatorComplexity: { zeta: 2 } }, 'UNKNOWN_OPERATOR', /operatorComplexity: unknown operator "zeta"/],
+    [{ operatorComplexity: { exp: -1 } }, 'INVALID_OPTION', /operatorComplexity\.exp must be a number in \[0, 100\]/],
+    [{ mutationWeights: { teleport: 1 } }, 'INVALID_OPTION', /mutationWeights\.teleport/],
+    [{ maxEvaluations: 10.5 }, 'INVALID_OPTION', /maxEvaluations must be a positive integer or null/],
+    [{ maxTime: -1 }, 'INVALID_OPTION', /maxTime must be a positive number or null/],
+    [{ seed: -3 }, 'INVALID_OPTION', /seed must be a non-negative integer/],
+    [{ simplifyDuringSearch: 'yes' }, 'INVALID_OPTION', /simplifyDuringSearch/],
+    [{ operators: [] }, 'INVALID_OPTION', /at least one operator/],
+  ])('rejects %j', (partial, code, message) => {
+    expect(codeOf(() => resolveOptions(partial as never))).toBe(code);
+    expect(() => resolveOptions(partial as never)).toThrow(message);
+  });
+
+  it('checks per-feature complexities against the data', async () => {
+    const data = { X: new Float64Array(4), y: new Float64Array([1, 2]), nFeatures: 2, nRows: 2 };
+    await expect(equationSearch(data, { featureComplexity: [1, 2, 3], maxGenerations: 1 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+});
