@@ -13,8 +13,8 @@ import { execSync } from 'node:child_process';
 import { equationSearch, PoolRunner, createRng } from '../dist/index.js';
 
 const quick = process.argv.includes('--quick');
-const generations = quick ? 160 : 480;
-const reps = quick ? 2 : 3;
+const generations = quick ? 160 : 320;
+const reps = quick ? 2 : 5;
 
 // Nguyen-5: sin(x^2) cos(x) - 1 on 100 rows; 16 islands keep 2 workers evenly loaded between migrations
 const rng = createRng(11);

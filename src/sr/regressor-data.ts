@@ -100,3 +100,24 @@ export function r2Score(pred: ArrayLike<number>, y: ArrayLike<number>, weights?:
   if (!Number.isFinite(sse)) return -Infinity;
   return sst === 0 ? (sse === 0 ? 1 : 0) : 1 - sse / sst;
 }
+
+/** relative error at which an expression counts as exact (a few hundred ulps: rounding, not modelling) */
+export const EXACT_RELATIVE_ERROR = 1e-13;
+
+/**
+ * The loss an expression has when its only error is rounding, `EXACT_RELATIVE_ERROR` of each target value.
+ * Below it, a lower loss is noise: a more complex expression that beats an exact one by 1e-30 is not better.
+ */
+export function exactLossFloor(data: Dataset, loss: LossName): number {
+  const e = EXACT_RELATIVE_ERROR;
+  if (loss === 'mape') return e;
+  if (loss === 'msle') return e * e;
+  let sw = 0;
+  let acc = 0;
+  for (let r = 0; r < data.nRows; r++) {
+    const w = data.weights ? data.weights[r] : 1;
+    sw += w;
+    acc += w * (loss === 'mse' ? data.y[r] * data.y[r] : Math.abs(data.y[r]));
+  }
+  return loss === 'mse' ? e * e * (acc / sw) : e * (acc / sw);
+}

@@ -9,6 +9,7 @@
  * Islands run on worker threads (PoolRunner, one per core unless `workers` says otherwise; `workers: 0` runs
  * them in this thread), or on any IslandRunner handed in as `runner`.
  */
+import os from 'node:os';
 import { EnergyLensError } from '../errors.js';
 import { CheckpointWriter, loadCheckpoint, type CheckpointDataset } from './checkpoint.js';
 import { compile } from './expression/compile.js';
@@ -25,9 +26,9 @@ import { simplifyTree } from './search/simplify.js';
 import { complexity } from './search/tree-ops.js';
 import { datasetFingerprint } from './workers/fingerprint.js';
 import { PoolRunner, type PoolRunnerOptions, type WorkerCrashEvent } from './workers/pool-runner.js';
-import { checkLearnable, datasetFromRows, r2Score, type FitInput, type Rows } from './regressor-data.js';
+import { checkLearnable, datasetFromRows, exactLossFloor, r2Score, type FitInput, type Rows } from './regressor-data.js';
 
-export { datasetFromRows, r2Score, MIN_ROWS, type FitInput, type Rows } from './regressor-data.js';
+export { datasetFromRows, r2Score, exactLossFloor, MIN_ROWS, type FitInput, type Rows } from './regressor-data.js';
 
 export interface RegressorOptions extends Partial<SearchOptions> {
   /** worker threads; 0 runs the islands in this thread (default: one per core) */
@@ -73,6 +74,8 @@ export interface RegressorJSON {
   front: Omit<Equation, 'tree'>[];
   run?: { evaluations: number; generations: number; seconds: number; seed: number; stoppedBy: SearchResult['stoppedBy'] };
 }
+
+const defaultWorkers = (): number => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
 const RUN_KEYS = ['workers', 'pool', 'runner', 'checkpoint', 'checkpointEvery', 'resume', 'onProgress', 'onEvent', 'signal', 'evaluator'] as const;
 
@@ -124,7 +127,9 @@ export class SymbolicRegressor {
       warnings.push(`a worker died while running island ${e.islandId} (${e.reason}); the island was rerun from its last migration state`);
       o.onEvent?.(e);
     };
-    const runner = o.runner ?? (o.workers === 0 ? undefined : new PoolRunner({ workers: o.workers, pool: o.pool, onEvent }));
+    // more workers than islands would idle: ask for at most one per island
+    const workers = o.workers === undefined || o.pool ? o.workers : Math.min(o.workers, options.populations);
+    const runner = o.runner ?? (workers === 0 ? undefined : new PoolRunner({ workers: workers ?? Math.min(defaultWorkers(), options.populations), pool: o.pool, onEvent }));
     let result: SearchResult;
     try {
       result = await equationSearch(data, options, {
@@ -145,9 +150,10 @@ export class SymbolicRegressor {
   }
 
   /**
-   * The front shown to users: each member and its mathjs simplification, scored on the data, kept when no
-   * simpler candidate has a loss as low. Expressions with more constants than rows are left out (any data
-   * of that size fits them exactly).
+   * The front shown to users: each member and its mathjs simplification, scored on the data, kept when it
+   * beats every simpler candidate. Once a candidate is exact (its loss is at the rounding floor, see
+   * exactLossFloor) nothing more complex is kept: beating it is noise. Expressions with more constants than
+   * rows are left out (any data of that size fits them exactly).
    */
   private present(trees: readonly Node[], data: Dataset): Equation[] {
     const o = this.searchOptions;
@@ -171,8 +177,12 @@ export class SymbolicRegressor {
       ev.dispose();
     }
     candidates.sort((a, b) => a.complexity - b.complexity || a.loss - b.loss);
+    const floor = exactLossFloor(data, o.loss);
     const front: Equation[] = [];
-    for (const c of candidates) if (front.length === 0 || c.loss < front[front.length - 1].loss) front.push(c);
+    for (const c of candidates) {
+      const last = front[front.length - 1];
+      if (!last || (last.loss > floor && c.loss < last.loss * (1 - 1e-12))) front.push(c);
+    }
     return front;
   }
 

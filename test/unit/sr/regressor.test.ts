@@ -1,6 +1,6 @@
 // SymbolicRegressor with the plain-TypeScript evaluator (no build needed): islands in this thread.
 import { describe, expect, it } from 'vitest';
-import { SymbolicRegressor, datasetFromRows, r2Score, type RegressorOptions } from '../../../src/sr/regressor.js';
+import { SymbolicRegressor, datasetFromRows, exactLossFloor, r2Score, type RegressorOptions } from '../../../src/sr/regressor.js';
 import { ReferenceEvaluator } from '../../../src/sr/eval/reference.js';
 import { InProcessRunner } from '../../../src/sr/search/in-process-runner.js';
 import { compile } from '../../../src/sr/expression/compile.js';
@@ -88,6 +88,16 @@ describe('SymbolicRegressor', () => {
     await m.fit(rows, y);
     expect(m.result).toMatchObject({ stoppedBy: 'aborted', generations: 5 });
     expect(m.best()).toBeDefined();
+  });
+
+  it('stops the front at the first exact equation: beating it by rounding noise is not better', async () => {
+    const m = await model();
+    const data = datasetFromRows(rows, y, { featureNames });
+    const floor = exactLossFloor(data, 'mse');
+    expect(floor).toBeCloseTo(1e-26 * (y.reduce((a, v) => a + v * v, 0) / y.length), 40);
+    const eqs = m.equations();
+    expect(eqs.slice(0, -1).every((e) => e.loss > floor)).toBe(true);
+    expect(exactLossFloor(data, 'mape')).toBe(1e-13);
   });
 
   it('weights the loss and the R2', () => {
