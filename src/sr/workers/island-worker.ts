@@ -4,7 +4,7 @@
  * boundary: failures are answered as `{ ok: false, code, message }`.
  */
 import { threadId, workerData } from 'node:worker_threads';
-import type { ErrorCode } from '../../errors.js';
+import { isEnergyLensError } from '../../errors.js';
 import { createWasmEvaluator } from '../eval/wasm-kernel.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import { runIslandTask } from '../search/island.js';
@@ -26,10 +26,11 @@ function remember(ds: WorkerDataset): void {
 const initial = (workerData as { dataset?: WorkerDataset } | null | undefined)?.dataset;
 if (initial) remember(initial);
 
+/** Our typed errors keep their code; anything else (a bug, a Node error) is WORKER_FAILED with its message. */
 function failure(err: unknown): IslandResponse {
-  const e = err as { code?: unknown; message?: unknown };
-  const code = (typeof e?.code === 'string' ? e.code : 'WORKER_FAILED') as ErrorCode;
-  return { ok: false, code, message: typeof e?.message === 'string' ? e.message : String(err) };
+  const message = err instanceof Error ? err.message : String(err);
+  if (isEnergyLensError(err)) return { ok: false, code: err.code, message };
+  return { ok: false, code: 'WORKER_FAILED', message: `island worker: ${err instanceof Error ? `${err.name}: ` : ''}${message}` };
 }
 
 export default function runIsland(req: IslandRequest): IslandResponse {
