@@ -33,7 +33,18 @@ interface IslandState {
   hallOfFame: SerializedMember[];
   /** smoothed share of each complexity in the population (adaptive parsimony) */
   frequency: number[];
+  /**
+   * keys (postfix code and constants) of expressions whose constants Levenberg-Marquardt already fitted, newest
+   * last, at most OPTIMIZED_MEMORY of them: refitting them again would spend evaluations for nothing
+   */
+  optimized?: string[];
 }
+
+const OPTIMIZED_MEMORY = 256;
+const memberKey = (tree: Node): string => {
+  const p = compile(tree);
+  return `${p.code.join(',')}|${p.consts.join(',')}`;
+};
 
 export function createIslandState(islandId: number, seed: number): SerializedIsland {
   const state: IslandState = { version: ISLAND_STATE_VERSION, islandId, generation: 0, rng: createRng(seed).getState(), members: [], hallOfFame: [], frequency: [] };
@@ -76,6 +87,12 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const hof = new HallOfFame();
   hof.merge(s.hallOfFame);
   let generation = s.generation;
+  const optimized = new Set<string>(s.optimized ?? []);
+  const remember = (key: string): void => {
+    optimized.delete(key);
+    optimized.add(key);
+    if (optimized.size > OPTIMIZED_MEMORY) optimized.delete(optimized.values().next().value as string);
+  };
 
   const score = (trees: Node[]): number[] => {
     if (trees.length === 0) return [];
@@ -136,7 +153,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       for (const [, i] of order) {
         if (done >= nOptimize) break;
         const m = members[i];
-        if (!Number.isFinite(m.loss) || constantNodes(m.tree).length === 0) continue;
+        if (!Number.isFinite(m.loss) || constantNodes(m.tree).length === 0 || optimized.has(memberKey(m.tree))) continue;
         done++;
         const tree = clone(m.tree);
         const bounds = constantBounds(o, constantNodes(tree).length);
@@ -147,6 +164,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
           members[i] = { ...m, tree, loss: fit.loss };
           hof.offer(serializeMember(members[i]));
         }
+        remember(memberKey(members[i].tree));
       }
     }
     // smoothed size frequencies (adaptive parsimony, see parsimony.ts)
@@ -161,6 +179,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     members: members.map(serializeMember),
     hallOfFame: hof.members(),
     frequency,
+    optimized: [...optimized],
   };
   return { islandId: task.islandId, state: state as unknown as SerializedIsland, hallOfFame: hof.members(), evaluations };
 }
