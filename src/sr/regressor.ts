@@ -13,22 +13,20 @@ import os from 'node:os';
 import { EnergyLensError } from '../errors.js';
 import { CheckpointWriter, loadCheckpoint, type CheckpointDataset } from './checkpoint.js';
 import { compile } from './expression/compile.js';
-import { constantNodes, type Node } from './expression/node.js';
 import { parseExpression } from './expression/parse.js';
-import { toInfix, toLatex } from './expression/print.js';
-import type { Dataset, Evaluator } from './eval/types.js';
+import type { Evaluator } from './eval/types.js';
 import { createWasmEvaluator } from './eval/wasm-kernel.js';
 import { selectModel } from './search/hall-of-fame.js';
 import { resolveOptions, type SearchOptions } from './search/options.js';
 import type { IslandRunner } from './search/runner.js';
 import { equationSearch, type SearchProgress, type SearchResult } from './search/search.js';
-import { simplifyTree } from './search/simplify.js';
-import { complexity } from './search/tree-ops.js';
 import { datasetFingerprint } from './workers/fingerprint.js';
 import { PoolRunner, type PoolRunnerOptions, type WorkerCrashEvent } from './workers/pool-runner.js';
-import { checkLearnable, datasetFromRows, exactLossFloor, r2Score, type FitInput, type Rows } from './regressor-data.js';
+import { checkLearnable, datasetFromRows, type FitInput, type Rows } from './regressor-data.js';
+import { presentFront, type Equation } from './front.js';
 
 export { datasetFromRows, r2Score, exactLossFloor, MIN_ROWS, type FitInput, type Rows } from './regressor-data.js';
+export { presentFront, shortDecimal, type Equation } from './front.js';
 
 export interface RegressorOptions extends Partial<SearchOptions> {
   /** worker threads; 0 runs the islands in this thread (default: one per core) */
@@ -49,18 +47,6 @@ export interface RegressorOptions extends Partial<SearchOptions> {
   signal?: AbortSignal;
   /** evaluator for scoring the front and predict (default: the WASM kernel) */
   evaluator?: () => Evaluator;
-}
-
-export interface Equation {
-  complexity: number;
-  /** loss on the training data (options.loss) */
-  loss: number;
-  /** R² on the training data */
-  r2: number;
-  /** infix with the feature names; parseExpression reads it back exactly */
-  expression: string;
-  latex: string;
-  tree: Node;
 }
 
 /** What fromJSON reads. */
@@ -143,47 +129,15 @@ export class SymbolicRegressor {
     this.result = result;
     this.warnings = warnings;
     this.featureNames = data.featureNames;
-    this.front = this.present(result.front.map((m) => m.tree), data);
-    const best = selectModel(this.front);
-    this.bestIndex = best ? this.front.indexOf(best) : -1;
-    return this;
-  }
-
-  /**
-   * The front shown to users: each member and its mathjs simplification, scored on the data, kept when it
-   * beats every simpler candidate. Once a candidate is exact (its loss is at the rounding floor, see
-   * exactLossFloor) nothing more complex is kept: beating it is noise. Expressions with more constants than
-   * rows are left out (any data of that size fits them exactly).
-   */
-  private present(trees: readonly Node[], data: Dataset): Equation[] {
-    const o = this.searchOptions;
     const ev = this.makeEvaluator();
-    const candidates: Equation[] = [];
     try {
-      ev.setDataset(data);
-      for (const raw of trees) {
-        for (const tree of [simplifyTree(raw), raw]) {
-          if (constantNodes(tree).length > data.nRows) continue;
-          const program = compile(tree);
-          const loss = ev.losses([program], o.loss)[0];
-          if (!Number.isFinite(loss)) continue;
-          candidates.push({
-            tree, loss, complexity: complexity(tree, o), r2: r2Score(ev.predict(program), data.y, data.weights),
-            expression: toInfix(tree, this.featureNames), latex: toLatex(tree, this.featureNames),
-          });
-        }
-      }
+      this.front = presentFront(result.front.map((m) => m.tree), data, options, data.featureNames, ev);
     } finally {
       ev.dispose();
     }
-    candidates.sort((a, b) => a.complexity - b.complexity || a.loss - b.loss);
-    const floor = exactLossFloor(data, o.loss);
-    const front: Equation[] = [];
-    for (const c of candidates) {
-      const last = front[front.length - 1];
-      if (!last || (last.loss > floor && c.loss < last.loss * (1 - 1e-12))) front.push(c);
-    }
-    return front;
+    const best = selectModel(this.front);
+    this.bestIndex = best ? this.front.indexOf(best) : -1;
+    return this;
   }
 
   /** The Pareto front, simplest first: complexity against loss. */

@@ -1,6 +1,8 @@
 // SymbolicRegressor with the plain-TypeScript evaluator (no build needed): islands in this thread.
 import { describe, expect, it } from 'vitest';
-import { SymbolicRegressor, datasetFromRows, exactLossFloor, r2Score, type RegressorOptions } from '../../../src/sr/regressor.js';
+import { SymbolicRegressor, datasetFromRows, exactLossFloor, presentFront, r2Score, shortDecimal, type RegressorOptions } from '../../../src/sr/regressor.js';
+import { parseExpression } from '../../../src/sr/expression/parse.js';
+import { resolveOptions } from '../../../src/sr/search/options.js';
 import { ReferenceEvaluator } from '../../../src/sr/eval/reference.js';
 import { InProcessRunner } from '../../../src/sr/search/in-process-runner.js';
 import { compile } from '../../../src/sr/expression/compile.js';
@@ -98,6 +100,35 @@ describe('SymbolicRegressor', () => {
     const eqs = m.equations();
     expect(eqs.slice(0, -1).every((e) => e.loss > floor)).toBe(true);
     expect(exactLossFloor(data, 'mape')).toBe(1e-13);
+  });
+
+  it('snaps constants to short decimals only where the data cannot tell', () => {
+    expect(shortDecimal(0.9999999999999155)).toBe(1);
+    expect(shortDecimal(2.4999999999)).toBe(2.5);
+    expect(shortDecimal(0.1 + 0.2)).toBe(0.3);
+    expect(shortDecimal(Math.PI)).toBe(3.141592654); // kept only if the loss cannot tell (see presentFront)
+    expect(shortDecimal(Math.PI, 1e-16)).toBe(Math.PI);
+    expect(shortDecimal(2.4999)).toBe(2.4999);
+    expect(shortDecimal(-1e-300)).toBe(-1e-300);
+  });
+
+  it('presents the front: snapped constants, simplified, ending at the first exact equation', () => {
+    const data = datasetFromRows(rows, y, { featureNames });
+    const trees = [
+      'batch', // complexity 1
+      '2.4999999999999996 * (batch * batch) + 1.0000000000000002 * tp', // exact, snaps to 2.5 and 1
+      '2.5 * (batch * batch) + tp + 1e-17 * batch', // more complex, "better" by rounding noise only
+      '3.1 * batch * batch + 0.3 * tp - 0.2', // not exact: its constants stay
+    ].map((t) => parseExpression(t, featureNames));
+    const o = resolveOptions({ operators: ['+', '-', '*', '/'] });
+    const front = presentFront(trees, data, o, featureNames, new ReferenceEvaluator());
+    const exprs = front.map((e) => e.expression);
+    expect(exprs[0]).toBe('batch');
+    expect(exprs.at(-1)).toMatch(/^2\.5 \* batch/);
+    expect(exprs.at(-1)).toMatch(/\+ tp$/);
+    expect(exprs.join(' | ')).not.toMatch(/1e-17|2\.4999|1\.0000/);
+    expect(front.at(-1)!.loss).toBeLessThanOrEqual(exactLossFloor(data, 'mse'));
+    expect(front.every((e, i) => i === 0 || e.complexity > front[i - 1].complexity)).toBe(true);
   });
 
   it('weights the loss and the R2', () => {

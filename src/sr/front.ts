@@ -1,0 +1,80 @@
+/**
+ * The front as users see it: search members made readable (constants snapped to short decimals when the data
+ * cannot tell the difference, then mathjs simplification), scored on the data, and filtered to a Pareto front
+ * that ends at the first exact equation.
+ */
+import { compile } from './expression/compile.js';
+import { constantNodes, type Node } from './expression/node.js';
+import { toInfix, toLatex } from './expression/print.js';
+import type { Dataset, Evaluator } from './eval/types.js';
+import type { SearchOptions } from './search/options.js';
+import { simplifyTree } from './search/simplify.js';
+import { complexity } from './search/tree-ops.js';
+import { exactLossFloor, r2Score } from './regressor-data.js';
+
+export interface Equation {
+  complexity: number;
+  /** loss on the training data (options.loss) */
+  loss: number;
+  /** R² on the training data */
+  r2: number;
+  /** infix with the feature names; parseExpression reads it back exactly */
+  expression: string;
+  latex: string;
+  tree: Node;
+}
+
+/** `value` with the fewest significant digits (up to 12) that stays within `relative` of it. */
+export function shortDecimal(value: number, relative = 1e-9): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  for (let digits = 1; digits <= 12; digits++) {
+    const v = Number(value.toPrecision(digits));
+    if (Math.abs(v - value) <= relative * Math.abs(value)) return v;
+  }
+  return value;
+}
+
+/** A copy of `tree` with every constant replaced by `f(constant)`. */
+export function mapConstants(tree: Node, f: (v: number) => number): Node {
+  if (tree.kind === 'const') return { kind: 'const', value: f(tree.value) };
+  if (tree.kind === 'feature') return tree;
+  return { kind: 'op', op: tree.op, children: tree.children.map((c) => mapConstants(c, f)) };
+}
+
+/**
+ * Scores each member, its constant-snapped form and their simplifications; keeps, complexity by complexity, a
+ * candidate that beats every simpler one. A snapped form replaces its original when its loss is no worse than
+ * rounding (within 1e-9 relative, or under the exact floor). Once a candidate is exact (loss at the rounding
+ * floor, see exactLossFloor) nothing more complex is kept: beating it is noise. Expressions with more
+ * constants than rows are left out (data that small is fitted exactly by them).
+ */
+export function presentFront(trees: readonly Node[], data: Dataset, o: SearchOptions, featureNames: readonly string[], evaluator: Evaluator): Equation[] {
+  const floor = exactLossFloor(data, o.loss);
+  evaluator.setDataset(data);
+  const score = (tree: Node): number => evaluator.losses([compile(tree)], o.loss)[0];
+  const candidates: Equation[] = [];
+  for (const raw of trees) {
+    const rawLoss = score(raw);
+    if (!Number.isFinite(rawLoss)) continue;
+    const snapped = mapConstants(raw, (v) => shortDecimal(v));
+    const snappedLoss = score(snapped);
+    const base = snappedLoss <= Math.max(rawLoss * (1 + 1e-9), floor) ? snapped : raw;
+    for (const tree of [simplifyTree(base), base]) {
+      if (constantNodes(tree).length > data.nRows) continue;
+      const program = compile(tree);
+      const loss = evaluator.losses([program], o.loss)[0];
+      if (!Number.isFinite(loss)) continue;
+      candidates.push({
+        tree, loss, complexity: complexity(tree, o), r2: r2Score(evaluator.predict(program), data.y, data.weights),
+        expression: toInfix(tree, featureNames), latex: toLatex(tree, featureNames),
+      });
+    }
+  }
+  candidates.sort((a, b) => a.complexity - b.complexity || a.loss - b.loss);
+  const front: Equation[] = [];
+  for (const c of candidates) {
+    const last = front[front.length - 1];
+    if (!last || (last.loss > floor && c.loss < last.loss * (1 - 1e-12))) front.push(c);
+  }
+  return front;
+}
