@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (a run with a seed and no --time is reproducible)', integer('--seed', 0), 0)
     .option('--checkpoint <file>', 'save the search state to this file, periodically and at the end')
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints', nonNegative('--checkpoint-every'), 10)
-    .option('--resume', 'continue the search saved in --checkpoint (same data and options; budgets may change)')
+    .option('--resume', 'continue the search saved in --checkpoint (same data and options; budgets may change and count the whole search)')
     .option('--json <out.json>', 'also write the result as JSON')
     .option('--no-progress', 'no progress bar')
     .addHelpText('after', '\nCtrl-C stops after the current cycle and prints the best so far (a second Ctrl-C quits at once).')
