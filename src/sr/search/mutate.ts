@@ -2,7 +2,7 @@
  * Mutations and crossover. Each returns a new tree (the parent is never changed), or null when it could not
  * make a valid child (the caller then tries again or keeps the parent).
  */
-import type { Node } from '../expression/node.js';
+import { clone, type Node } from '../expression/node.js';
 import { randomLeaf, randomTree } from '../expression/random.js';
 import type { Rng } from '../util/rng.js';
 import type { MutationWeights, SearchOptions } from './options.js';
@@ -24,9 +24,10 @@ export function mutationContext(options: SearchOptions, nFeatures: number, rng: 
   return { options, nFeatures, rng, unary, binary };
 }
 
-function pickWeighted(rng: Rng, weights: MutationWeights, simplify: boolean): MutationName {
+function pickWeighted(rng: Rng, weights: MutationWeights, simplify: boolean): MutationName | null {
   // simplification through mathjs costs milliseconds: only when simplifyDuringSearch asks for it
-  const entries = (Object.entries(weights) as [MutationName, number][]).filter(([name]) => simplify || name !== 'simplify');
+  const entries = (Object.entries(weights) as [MutationName, number][]).filter(([name, w]) => w > 0 && (simplify || name !== 'simplify'));
+  if (entries.length === 0) return null;
   const total = entries.reduce((s, [, w]) => s + w, 0);
   let u = rng.next() * total;
   for (const [name, w] of entries) {
@@ -105,7 +106,7 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
     case 'simplify':
       return simplifyTree(tree);
     case 'doNothing':
-      return tree;
+      return clone(tree);
     case 'randomize':
       return subtree(ctx, 1 + rng.int(Math.max(1, Math.min(ctx.options.maxSize, 12))));
   }
@@ -115,6 +116,7 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
 export function mutate(tree: Node, ctx: MutationContext): { tree: Node; mutation: MutationName } | null {
   for (let attempt = 0; attempt < 8; attempt++) {
     const name = pickWeighted(ctx.rng, ctx.options.mutationWeights, ctx.options.simplifyDuringSearch);
+    if (name === null) return null;
     const child = apply(name, tree, ctx);
     if (child && satisfiesConstraints(child, ctx.options)) return { tree: child, mutation: name };
   }

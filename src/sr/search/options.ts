@@ -210,6 +210,9 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   }
   for (const [k, v] of Object.entries(o.mutationWeights)) inRange(`mutationWeights.${k}`, v, 0, 1e6);
   if (Object.values(o.mutationWeights).every((v) => v === 0)) bad('options.mutationWeights must not all be zero');
+  if (!o.simplifyDuringSearch && Object.entries(o.mutationWeights).every(([k, v]) => v === 0 || k === 'simplify')) {
+    bad('options.mutationWeights: only simplify has a weight, but options.simplifyDuringSearch is false');
+  }
   inRange('crossoverProbability', o.crossoverProbability, 0, 1);
   inRange('optimizeProbability', o.optimizeProbability, 0, 1);
   inRange('optimizeFraction', o.optimizeFraction, 0, 1);

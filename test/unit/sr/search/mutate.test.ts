@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { DEFAULT_MUTATION_WEIGHTS, resolveOptions, type MutationWeights } from '../../../../src/sr/search/options.js';
+import { crossover, mutate, mutationContext, randomMember, type MutationName } from '../../../../src/sr/search/mutate.js';
+import { complexity, satisfiesConstraints } from '../../../../src/sr/search/tree-ops.js';
+import { constantNodes, depth, equals, size, type Node } from '../../../../src/sr/expression/node.js';
+import { operatorByName } from '../../../../src/sr/expression/operators.js';
+import { parseExpression } from '../../../../src/sr/expression/parse.js';
+import { toInfix } from '../../../../src/sr/expression/print.js';
+import { createRng } from '../../../../src/sr/util/rng.js';
+
+const only = (name: MutationName): MutationWeights =>
+  Object.fromEntries(Object.keys(DEFAULT_MUTATION_WEIGHTS).map((k) => [k, k === name ? 1 : 0])) as unknown as MutationWeights;
+const operators = ['+', '-', '*', '/', 'exp', 'log', 'sin', 'cos', 'square'];
+const optionsFor = (name: MutationName) => resolveOptions({ maxSize: 20, maxDepth: 7, maxGenerations: 1, operators, mutationWeights: only(name), simplifyDuringSearch: name === 'simplify' });
+
+function ops(t: Node, out: string[] = []): string[] {
+  if (t.kind === 'op') { out.push(t.op); t.children.forEach((c) => ops(c, out)); }
+  return out;
+}
+function features(t: Node, out: number[] = []): number[] {
+  if (t.kind === 'feature') out.push(t.index);
+  if (t.kind === 'op') t.children.forEach((c) => features(c, out));
+  return out;
+}
+const arities = (t: Node): number[] => ops(t).map((o) => operatorByName(o)!.arity);
+
+const seeds = fc.integer({ min: 0, max: 2 ** 31 - 1 });
+
+describe('each mutation does what its name says and respects the constraints', () => {
+  const check = (name: MutationName, property: (parent: Node, child: Node) => void, runs = 150) => {
+    const o = optionsFor(name);
+    fc.assert(fc.property(seeds, (seed) => {
+      const ctx = mutationContext(o, 3, createRng(seed));
+      const parent = randomMember(ctx);
+      const before = toInfix(parent);
+      const out = mutate(parent, ctx);
+      expect(toInfix(parent)).toBe(before); // the parent is never changed
+      if (!out) return;
+      expect(out.mutation).toBe(name);
+      expect(satisfiesConstraints(out.tree, o)).toBe(true);
+      property(parent, out.tree);
+    }), { numRuns: runs });
+  };
+
+  it('perturbConstant changes one constant value only', () => check('perturbConstant', (p, c) => {
+    expect(ops(c)).toEqual(ops(p));
+    expect(features(c)).toEqual(features(p));
+    const diff = constantNodes(p).filter((k, i) => !Object.is(k.value, constantNodes(c)[i].value));
+    expect(diff.length).toBeLessThanOrEqual(1);
+  }));
+  it('changeOperator keeps the shape and the arity of every node', () => check('changeOperator', (p, c) => {
+    expect(size(c)).toBe(size(p));
+    expect(arities(c)).toEqual(arities(p));
+    expect(ops(c).filter((o, i) => o !== ops(p)[i]).length).toBe(1);
+  }));
+  it('changeFeature puts a feature in place of one leaf', () => check('changeFeature', (p, c) => {
+    expect(size(c)).toBe(size(p));
+    expect(ops(c)).toEqual(ops(p));
+    expect(features(c).every((f) => f >= 0 && f < 3)).toBe(true);
+  }));
+  it('insertNode adds nodes', () => check('insertNode', (p, c) => expect(size(c)).toBeGreaterThan(size(p))));
+  it('deleteNode removes nodes', () => check('deleteNode', (p, c) => expect(size(c)).toBeLessThan(size(p))));
+  it('swapOperands keeps the nodes and swaps one pair', () => check('swapOperands', (p, c) => {
+    expect(size(c)).toBe(size(p));
+    expect([...ops(c)].sort()).toEqual([...ops(p)].sort());
+  }));
+  it('replaceSubtree and randomize give valid trees', () => {
+    check('replaceSubtree', () => undefined);
+    check('randomize', () => undefined);
+  });
+  it('doNothing gives an equal copy', () => check('doNothing', (p, c) => {
+    expect(equals(c, p)).toBe(true);
+    expect(c).not.toBe(p);
+  }));
+  it('simplify never grows a tree', () => check('simplify', (p, c) => expect(size(c)).toBeLessThanOrEqual(size(p)), 15));
+});
+
+describe('constraints under long chains of mutation and crossover', () => {
+  it('size, depth, nesting and per-operator complexities always hold', () => {
+    const o = resolveOptions({
+      maxSize: 12, maxDepth: 5, maxGenerations: 1, operators, operatorComplexity: { exp: 3, log: 3 }, featureComplexity: [1, 2, 3],
+      forbiddenNestings: [['exp', 'exp'], ['log', 'exp'], ['sin', 'cos']],
+    });
+    fc.assert(fc.property(seeds, (seed) => {
+      const ctx = mutationContext(o, 3, createRng(seed));
+      let t = randomMember(ctx);
+      for (let i = 0; i < 25; i++) {
+        const m = mutate(t, ctx);
+        if (m) t = m.tree;
+        expect(complexity(t, o)).toBeLessThanOrEqual(12);
+        expect(depth(t)).toBeLessThanOrEqual(5);
+        expect(satisfiesConstraints(t, o)).toBe(true);
+        const c = crossover(t, randomMember(ctx), ctx);
+        if (c) expect(satisfiesConstraints(c, o)).toBe(true);
+      }
+    }), { numRuns: 100 });
+  });
+
+  it('complexity adds operator, feature and constant complexities', () => {
+    const o = resolveOptions({ maxGenerations: 1, operatorComplexity: { exp: 3 }, featureComplexity: [1, 4], constantComplexity: 2 });
+    expect(complexity(parseExpression('exp(x1) * 2 + x0'), o)).toBe(3 + 4 + 1 + 2 + 1 + 1);
+  });
+
+  it('forbidden nestings apply at any depth, not only to direct children', () => {
+    const o = resolveOptions({ maxGenerations: 1, forbiddenNestings: [['log', 'exp']] });
+    expect(satisfiesConstraints(parseExpression('log(1 + x0 * exp(x1))'), o)).toBe(false);
+    expect(satisfiesConstraints(parseExpression('exp(log(x0))'), o)).toBe(true);
+  });
+});
