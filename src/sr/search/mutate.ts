@@ -104,7 +104,7 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
       return replaceAt(tree, i, { kind: 'op', op: n.op, children: [n.children[1], n.children[0]] });
     }
     case 'simplify':
-      return simplifyTree(tree);
+      return simplifyTree(tree, { operators: ctx.options.operators, complexity: (t) => complexity(t, ctx.options) });
     case 'doNothing':
       return clone(tree);
     case 'randomize':

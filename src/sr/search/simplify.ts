@@ -36,6 +36,11 @@ function samplePoints(nFeatures: number): number[][] {
   return Array.from({ length: SAMPLE_POINTS }, (_, i) => Array.from({ length: nFeatures }, () => (i < 8 ? 0.1 + 3 * rng.next() : 6 * rng.next() - 3)));
 }
 
+/**
+ * True when `a` and `b` agree within 1e-9 relative at every sample point (purely relative: an expression of
+ * tiny values, such as joules per FLOP, is held to the same standard as one of order 1), are non-finite at the
+ * same points, and are finite at one point at least.
+ */
 function sameValues(a: Node, b: Node, nFeatures: number): boolean {
   let comparable = 0;
   for (const p of samplePoints(nFeatures)) {
@@ -45,23 +50,56 @@ function sameValues(a: Node, b: Node, nFeatures: number): boolean {
     if (fu !== Number.isFinite(v)) return false;
     if (!fu) continue;
     comparable++;
-    if (Math.abs(u - v) > 1e-9 * Math.max(1, Math.abs(u), Math.abs(v))) return false;
+    if (Math.abs(u - v) > 1e-9 * Math.max(Math.abs(u), Math.abs(v))) return false;
   }
   return comparable > 0;
 }
 
-/** Simplified tree (never larger, never different in value), or the original. */
-export function simplifyTree(tree: Node): Node {
+/** mathjs writes powers with `^`: small integer powers go back to the cheaper square and cube nodes. */
+function canonicalPowers(tree: Node): Node {
+  if (tree.kind !== 'op') return tree;
+  const children = tree.children.map(canonicalPowers);
+  if (tree.op === '^' && children[1].kind === 'const' && (children[1].value === 2 || children[1].value === 3)) {
+    return { kind: 'op', op: children[1].value === 2 ? 'square' : 'cube', children: [children[0]] };
+  }
+  return { kind: 'op', op: tree.op, children };
+}
+
+function operatorsIn(tree: Node, out = new Set<string>()): Set<string> {
+  if (tree.kind === 'op') {
+    out.add(tree.op);
+    for (const c of tree.children) operatorsIn(c, out);
+  }
+  return out;
+}
+
+export interface SimplifyOptions {
+  /** operators the result may use (the search's operator set); default: any */
+  operators?: readonly string[];
+  /** the result is kept only if this is not larger than for the original (default: node count) */
+  complexity?: (tree: Node) => number;
+}
+
+/**
+ * Simplified tree (never larger, never different in value beyond 1e-9 relative at the sample points, only
+ * operators from `options.operators`), or the original.
+ */
+export function simplifyTree(tree: Node, options: SimplifyOptions = {}): Node {
   if (tree.kind !== 'op') return tree;
   const nFeatures = maxFeatureIndex(tree) + 1;
   let simplified: Node;
   try {
     const text = toInfix(tree);
     const out = mathjs().simplify(text, {}, { exactFractions: false }).toString({ parenthesis: 'auto', implicit: 'show' });
-    simplified = parseExpression(out.replace(/\bnthRoot\(([^,()]+), 3\)/g, 'cbrt($1)'));
+    simplified = canonicalPowers(parseExpression(out.replace(/\bnthRoot\(([^,()]+), 3\)/g, 'cbrt($1)')));
   } catch {
     return tree;
   }
   if (size(simplified) > size(tree)) return tree;
+  if (options.complexity && options.complexity(simplified) > options.complexity(tree)) return tree;
+  if (options.operators) {
+    const allowed = new Set(options.operators);
+    for (const name of operatorsIn(simplified)) if (!allowed.has(name)) return tree;
+  }
   return sameValues(tree, simplified, Math.max(1, nFeatures)) ? simplified : tree;
 }
