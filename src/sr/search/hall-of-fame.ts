@@ -16,6 +16,13 @@ export class HallOfFame {
     return true;
   }
 
+  /** True when a member of this complexity and loss would be kept (cheap: nothing is serialised). */
+  wouldKeep(complexity: number, loss: number): boolean {
+    if (!Number.isFinite(loss)) return false;
+    const cur = this.best.get(complexity);
+    return !cur || loss < cur.loss;
+  }
+
   merge(members: Iterable<SerializedMember>): void {
     for (const m of members) this.offer(m);
   }

@@ -142,7 +142,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       let oldest = 0;
       for (let i = 1; i < members.length; i++) if (members[i].birth < members[oldest].birth) oldest = i;
       members[oldest] = child;
-      if (accept && Number.isFinite(child.loss)) hof.offer(serializeMember(child));
+      if (accept && hof.wouldKeep(child.complexity, child.loss)) hof.offer(serializeMember(child));
     }
     // constants of the best few members, refitted
     // (no draw when the probability is 1, so the random stream does not depend on this option's presence)

@@ -29,17 +29,38 @@ export function replaceAt(tree: Node, index: number, replacement: Node): Node {
   return walk(tree);
 }
 
-function hasOp(tree: Node, name: string): boolean {
-  if (tree.kind !== 'op') return false;
-  return tree.op === name || tree.children.some((c) => hasOp(c, name));
+/** For each outer operator's opcode, a bit mask of the opcodes forbidden anywhere below it (cached per list). */
+const forbiddenMasks = new WeakMap<readonly [string, string][], Map<number, number>>();
+function masksOf(forbidden: readonly [string, string][]): Map<number, number> {
+  let masks = forbiddenMasks.get(forbidden);
+  if (!masks) {
+    masks = new Map();
+    for (const [outer, inner] of forbidden) {
+      const o = operatorByName(outer);
+      const i = operatorByName(inner);
+      if (o && i) masks.set(o.opcode, (masks.get(o.opcode) ?? 0) | (1 << i.opcode));
+    }
+    forbiddenMasks.set(forbidden, masks);
+  }
+  return masks;
+}
+
+/** Bit mask of the opcodes in `tree`, or -1 as soon as a forbidden nesting is found (one pass). */
+function nestingMask(tree: Node, masks: Map<number, number>): number {
+  if (tree.kind !== 'op') return 0;
+  let below = 0;
+  for (const c of tree.children) {
+    const m = nestingMask(c, masks);
+    if (m === -1) return -1;
+    below |= m;
+  }
+  const opcode = operatorByName(tree.op)!.opcode;
+  if ((below & (masks.get(opcode) ?? 0)) !== 0) return -1;
+  return below | (1 << opcode);
 }
 
 function violatesNesting(tree: Node, forbidden: readonly [string, string][]): boolean {
-  if (tree.kind !== 'op') return false;
-  for (const [outer, inner] of forbidden) {
-    if (tree.op === outer && tree.children.some((c) => hasOp(c, inner))) return true;
-  }
-  return tree.children.some((c) => violatesNesting(c, forbidden));
+  return forbidden.length > 0 && nestingMask(tree, masksOf(forbidden)) === -1;
 }
 
 /** Size, depth and nesting constraints. */
