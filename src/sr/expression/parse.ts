@@ -4,8 +4,7 @@
  *   sum     := product (('+' | '-') product)*
  *   product := unary (('*' | '/') unary)*
  *   unary   := ('-' | '+') unary | power           (-a * b is (-a) * b; -a ^ 2 is -(a ^ 2))
- *   power   := primary ('^' exponent)?             (right-associative)
- *   exponent:= ('-' | '+') exponent | power
+ *   power   := primary ('^' unary)?                (right-associative: a ^ b ^ c is a ^ (b ^ c))
  *   primary := number | name | name '(' sum (',' sum)* ')' | '(' sum ')'
  *
  * A minus sign directly before a number literal makes a negative constant; `a ^ 2` and `a ^ 3` (the literals
@@ -84,13 +83,20 @@ class Parser {
     return left;
   }
 
+  /** Is token i a "^"? */
+  private powerAt(i: number): boolean {
+    const t = this.tokens[i];
+    return t.kind === 'sym' && t.text === '^';
+  }
+
+  /** Also the exponent of a power: a ^ -b and a ^ b ^ c read the same way. */
   private unary(): Node {
     if (this.isSym('+')) { this.i++; return this.unary(); }
     if (this.isSym('-')) {
       this.i++;
       const t = this.peek();
       // "-1.5" is a negative constant unless a power follows ("-2 ^ x" is -(2 ^ x))
-      if (t.kind === 'num' && !(this.tokens[this.i + 1].kind === 'sym' && this.tokens[this.i + 1].text === '^')) {
+      if (t.kind === 'num' && !this.powerAt(this.i + 1)) {
         this.i++;
         return { kind: 'const', value: -Number(t.text) };
       }
@@ -104,27 +110,11 @@ class Parser {
     if (!this.isSym('^')) return base;
     this.i++;
     const t = this.peek();
-    const after = this.tokens[this.i + 1];
-    const literalEnd = !(after.kind === 'sym' && after.text === '^');
-    if (t.kind === 'num' && literalEnd && (t.text === '2' || t.text === '3')) {
+    if (t.kind === 'num' && !this.powerAt(this.i + 1) && (t.text === '2' || t.text === '3')) {
       this.i++;
       return { kind: 'op', op: t.text === '2' ? 'square' : 'cube', children: [base] };
     }
-    return { kind: 'op', op: '^', children: [base, this.exponent()] };
-  }
-
-  private exponent(): Node {
-    if (this.isSym('+')) { this.i++; return this.exponent(); }
-    if (this.isSym('-')) {
-      this.i++;
-      const t = this.peek();
-      if (t.kind === 'num' && !(this.tokens[this.i + 1].kind === 'sym' && this.tokens[this.i + 1].text === '^')) {
-        this.i++;
-        return { kind: 'const', value: -Number(t.text) };
-      }
-      return { kind: 'op', op: 'neg', children: [this.exponent()] };
-    }
-    return this.power();
+    return { kind: 'op', op: '^', children: [base, this.unary()] };
   }
 
   private primary(): Node {
