@@ -18,7 +18,7 @@ import { HallOfFame, selectModel } from './hall-of-fame.js';
 import { InProcessRunner } from './in-process-runner.js';
 import { createIslandState } from './island.js';
 import { resolveOptions, type SearchOptions } from './options.js';
-import type { IslandRunner, IslandTask, SerializedIsland, SerializedMember } from './runner.js';
+import type { IslandRunner, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
 export interface FrontMember {
   tree: Node;
@@ -127,8 +127,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       const tasks: IslandTask[] = islands.map((state, i) => ({
         islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options: options as unknown as Record<string, unknown>,
       }));
-      const results = await runner.run(tasks);
-      results.sort((a, b) => a.islandId - b.islandId);
+      const results = checkResults(await runner.run(tasks), tasks.length, runner.name);
       islands = results.map((r) => r.state);
       for (const r of results) {
         hof.merge(r.hallOfFame);
@@ -145,11 +144,8 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       // let the event loop run (signals, timers, I/O) even when the runner works in this thread
       await new Promise((resolve) => setImmediate(resolve));
 
-      if (hooks.signal?.aborted) { stoppedBy = 'aborted'; break; }
-      if (options.targetLoss !== null && options.targetLoss !== undefined && bestLoss <= options.targetLoss) { stoppedBy = 'target'; break; }
-      if (options.maxEvaluations && evaluations >= options.maxEvaluations) { stoppedBy = 'evaluations'; break; }
-      if (options.maxGenerations && generations >= options.maxGenerations) { stoppedBy = 'generations'; break; }
-      if (options.maxTime && seconds() >= options.maxTime) { stoppedBy = 'time'; break; }
+      const stop = stopReason(options, { aborted: hooks.signal?.aborted ?? false, bestLoss, evaluations, generations, seconds: seconds() });
+      if (stop) { stoppedBy = stop; break; }
     }
 
     // 5. format
@@ -159,6 +155,25 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
     // 6. tear down
     if (ownRunner) await runner.close();
   }
+}
+
+/** Why the search stops after this cycle, or null to go on. Checked in this order. */
+function stopReason(o: SearchOptions, now: { aborted: boolean; bestLoss: number; evaluations: number; generations: number; seconds: number }): SearchResult['stoppedBy'] | null {
+  if (now.aborted) return 'aborted';
+  if (o.targetLoss !== null && o.targetLoss !== undefined && now.bestLoss <= o.targetLoss) return 'target';
+  if (o.maxEvaluations && now.evaluations >= o.maxEvaluations) return 'evaluations';
+  if (o.maxGenerations && now.generations >= o.maxGenerations) return 'generations';
+  if (o.maxTime && now.seconds >= o.maxTime) return 'time';
+  return null;
+}
+
+/** One result per island, in island order; a runner that loses or duplicates an island is an error. */
+function checkResults(results: IslandTaskResult[], nIslands: number, runnerName: string): IslandTaskResult[] {
+  const sorted = [...results].sort((a, b) => a.islandId - b.islandId);
+  if (sorted.length !== nIslands || sorted.some((r, i) => r.islandId !== i)) {
+    throw new EnergyLensError('WORKER_FAILED', `runner ${runnerName} returned results for islands [${sorted.map((r) => r.islandId).join(', ')}]; expected 0 to ${nIslands - 1}`);
+  }
+  return sorted;
 }
 
 /**

@@ -87,6 +87,15 @@ describe('reproducibility', () => {
   });
 });
 
+describe('runner contract', () => {
+  it('a runner that loses an island fails the search with WORKER_FAILED', async () => {
+    class Lossy extends ScrambledRunner {
+      override async run(tasks: readonly IslandTask[]): Promise<IslandTaskResult[]> { return (await super.run(tasks)).slice(1); }
+    }
+    await expect(equationSearch(problem((x) => x), { ...base, populations: 2, seed: 1 }, { runner: new Lossy() })).rejects.toMatchObject({ code: 'WORKER_FAILED' });
+  });
+});
+
 describe('search budget', () => {
   it('recovers x0^2 + x0 within an evaluation budget', async () => {
     const res = await equationSearch(problem((x) => x * x + x, 30, 4), {
