@@ -63,6 +63,25 @@ function violatesNesting(tree: Node, forbidden: readonly [string, string][]): bo
   return forbidden.length > 0 && nestingMask(tree, masksOf(forbidden)) === -1;
 }
 
+/**
+ * Constant folding: every operator whose operands are all constants becomes one constant, computed with the
+ * operator table's reference functions (bit-identical to the kernel's), so the folded tree scores exactly like
+ * the original and is never more complex. A subtree that folds to a non-finite value is left as it is.
+ * (Not applied to every child during the search: on six Nguyen-style problems x 8 seeds it reached the target in
+ * 19 of 48 runs against 23 without, so it stays a tool for callers.)
+ */
+export function foldConstants(tree: Node): Node {
+  if (tree.kind !== 'op') return tree;
+  const children = tree.children.map(foldConstants);
+  if (children.every((c) => c.kind === 'const')) {
+    const op = operatorByName(tree.op)!;
+    const values = children.map((c) => (c as { value: number }).value);
+    const v = op.arity === 1 ? op.ref(values[0]) : op.ref(values[0], values[1]);
+    if (Number.isFinite(v)) return { kind: 'const', value: v };
+  }
+  return children.every((c, i) => c === tree.children[i]) ? tree : { kind: 'op', op: tree.op, children };
+}
+
 /** Size, depth and nesting constraints. */
 export function satisfiesConstraints(tree: Node, o: SearchOptions): boolean {
   return complexity(tree, o) <= o.maxSize && depth(tree) <= o.maxDepth && !violatesNesting(tree, o.forbiddenNestings);
