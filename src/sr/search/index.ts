@@ -11,5 +11,5 @@ export {
   equationSearch, resumeSearch, migrate,
   type SearchResult, type SearchProgress, type SearchState, type SearchHooks, type FrontMember,
 } from './search.js';
-export { complexity, satisfiesConstraints, preorder, replaceAt } from './tree-ops.js';
+export { complexity, satisfiesConstraints, preorder, replaceAt, foldConstants } from './tree-ops.js';
 export * from './runner.js';
