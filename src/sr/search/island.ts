@@ -4,8 +4,10 @@
  *
  * A generation makes populationSize / 2 children (tournament, then mutation or crossover) and scores them in
  * one kernel call; with `options.annealing` each child is accepted or not by simulated annealing against its
- * parent, and the child (or the parent again) replaces the oldest member (regularised evolution). Then Levenberg-Marquardt
- * refits the constants of the best few members, and the island's hall of fame takes what is new.
+ * parent, and the child (or the parent again) replaces the oldest member (regularised evolution). Then
+ * Levenberg-Marquardt refits the constants of the lowest-cost members not fitted before (with probability
+ * `optimizeProbability`), the size frequencies of adaptive parsimony are updated, and the island's hall of fame
+ * takes what is new.
  */
 import { EnergyLensError } from '../../errors.js';
 import { compile, setConstants } from '../expression/compile.js';
@@ -46,12 +48,16 @@ const memberKey = (tree: Node): string => {
   return `${p.code.join(',')}|${p.consts.join(',')}`;
 };
 
+/**
+ * A new island: its seed and nothing else. The first task draws and scores the initial population (scoring
+ * needs the evaluator, which only the task's runner has), so a state can be made anywhere, even without data.
+ */
 export function createIslandState(islandId: number, seed: number): SerializedIsland {
   const state: IslandState = { version: ISLAND_STATE_VERSION, islandId, generation: 0, rng: createRng(seed).getState(), members: [], hallOfFame: [], frequency: [] };
   return state as unknown as SerializedIsland;
 }
 
-/** Loss of the best constant predictor's neighbourhood: the mean of y, used to normalise losses. */
+/** Loss of the constant predictor mean(y), which normalises losses in the selection cost. */
 export function baselineLoss(evaluator: Evaluator, data: Dataset, o: SearchOptions): number {
   let mean = 0;
   for (const v of data.y) mean += v;
