@@ -44,6 +44,25 @@ function sample(spec, nVars, seed) {
   throw new Error(`unsupported spec ${spec}`);
 }
 
+// the benchmark file writes a / b as div(a, b): rewrite every call, nested ones included, as ((a) / (b))
+function withoutDiv(text) {
+  const at = text.indexOf('div(');
+  if (at < 0) return text;
+  let depth = 0;
+  let comma = -1;
+  for (let i = at + 4; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ',' && depth === 0) comma = i;
+    else if (ch === ')' && depth-- === 0) {
+      const a = withoutDiv(text.slice(at + 4, comma));
+      const b = withoutDiv(text.slice(comma + 1, i));
+      return withoutDiv(`${text.slice(0, at)}((${a}) / (${b}))${text.slice(i + 1)}`);
+    }
+  }
+  throw new Error(`unbalanced div( in ${text}`);
+}
+
 const truthValues = (tree, X, names) => {
   const ev = new ReferenceEvaluator();
   const n = X.length;
@@ -57,7 +76,7 @@ const results = [];
 for (const p of problems) {
   const nVars = Number(p.variables);
   const names = Array.from({ length: nVars }, (_, i) => `x${i + 1}`);
-  const truth = parseExpression(p.expression.replace(/div\(([^,]+),([^)]+)\)/g, '($1)/($2)'), names);
+  const truth = parseExpression(withoutDiv(p.expression), names);
   const operators = sets[p.function_set].split(',').filter((f) => /^[a-z]+$/.test(f));
   const perSeed = [];
   for (const seed of seeds) {
@@ -69,40 +88,46 @@ for (const p of problems) {
     let mean = 0; for (const v of ytrain) mean += v; mean /= ytrain.length;
     let variance = 0; for (const v of ytrain) variance += (v - mean) ** 2; variance /= ytrain.length;
     const t0 = performance.now();
-    const model = await new SymbolicRegressor({
-      operators, seed, workers: 2, maxTime: budget, targetLoss: 1e-24 * variance,
-      forbiddenNestings: [['exp', 'exp'], ['log', 'log'], ['sin', 'sin'], ['cos', 'cos'], ['sin', 'cos'], ['cos', 'sin']],
-      ...extra,
-    }).fit(Xtrain, ytrain, { featureNames: names });
-    const seconds = (performance.now() - t0) / 1000;
-    // recovered: the same expression after simplification, or the same values to 1e-10 relative on the test
-    // points (relative to the point's value, or to the mean |y| where the truth crosses zero)
-    const scale = ytest.reduce((a, v) => a + Math.abs(v), 0) / ytest.length;
-    const truthText = toInfix(simplifyTree(truth), names);
-    const matches = (eq) => {
-      if (toInfix(simplifyTree(eq.tree), names) === truthText) return true;
-      const pred = model.predict(Xtest, { complexity: eq.complexity });
-      for (let i = 0; i < ytest.length; i++) {
-        if (!(Math.abs(pred[i] - ytest[i]) <= 1e-10 * Math.max(Math.abs(ytest[i]), scale))) return false;
-      }
-      return true;
-    };
-    const best = model.best();
-    let ssr = 0, sst = 0, mt = 0;
-    for (const v of ytest) mt += v; mt /= ytest.length;
-    const pred = model.predict(Xtest);
-    for (let i = 0; i < ytest.length; i++) { ssr += (pred[i] - ytest[i]) ** 2; sst += (ytest[i] - mt) ** 2; }
-    perSeed.push({
-      seed, recovered: matches(best), recoveredOnFront: model.equations().some(matches), testR2: 1 - ssr / sst,
-      seconds: Number(seconds.toFixed(2)), expression: best.expression,
-    });
-    process.stderr.write(`${p.name} seed ${seed}: ${perSeed.at(-1).recovered ? 'recovered' : 'not recovered'} in ${seconds.toFixed(1)} s: ${best.expression}\n`);
+    try {
+      const model = await new SymbolicRegressor({
+        operators, seed, workers: 2, maxTime: budget, targetLoss: 1e-24 * variance,
+        forbiddenNestings: [['exp', 'exp'], ['log', 'log'], ['sin', 'sin'], ['cos', 'cos'], ['sin', 'cos'], ['cos', 'sin']],
+        ...extra,
+      }).fit(Xtrain, ytrain, { featureNames: names });
+      const seconds = (performance.now() - t0) / 1000;
+      // recovered: the same expression after simplification, or the same values to 1e-10 relative on the test
+      // points (relative to the point's value, or to the mean |y| where the truth crosses zero)
+      const scale = ytest.reduce((a, v) => a + Math.abs(v), 0) / ytest.length;
+      const truthText = toInfix(simplifyTree(truth), names);
+      const matches = (eq) => {
+        if (toInfix(simplifyTree(eq.tree), names) === truthText) return true;
+        const pred = model.predict(Xtest, { complexity: eq.complexity });
+        for (let i = 0; i < ytest.length; i++) {
+          if (!(Math.abs(pred[i] - ytest[i]) <= 1e-10 * Math.max(Math.abs(ytest[i]), scale))) return false;
+        }
+        return true;
+      };
+      const best = model.best();
+      let ssr = 0, sst = 0, mt = 0;
+      for (const v of ytest) mt += v; mt /= ytest.length;
+      const pred = model.predict(Xtest);
+      for (let i = 0; i < ytest.length; i++) { ssr += (pred[i] - ytest[i]) ** 2; sst += (ytest[i] - mt) ** 2; }
+      perSeed.push({
+        seed, recovered: matches(best), recoveredOnFront: model.equations().some(matches), testR2: 1 - ssr / sst,
+        seconds: Number(seconds.toFixed(2)), expression: best.expression,
+      });
+    } catch (err) {
+      // one failing run (an error in the engine) is a result too: not recovered, with the reason
+      perSeed.push({ seed, recovered: false, recoveredOnFront: false, testR2: null, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)), error: `${err.code ?? ''} ${err.message}`.trim() });
+    }
+    const last = perSeed.at(-1);
+    process.stderr.write(`${p.name} seed ${seed}: ${last.recovered ? 'recovered' : 'not recovered'} in ${last.seconds} s: ${last.expression ?? last.error}\n`);
   }
   const rate = perSeed.filter((s) => s.recovered).length / perSeed.length;
   results.push({
     problem: p.name, truth: p.expression, operators, recovered: rate * seeds.length >= Math.ceil(0.8 * seeds.length), recoveryRate: rate,
     frontRecoveryRate: perSeed.filter((s) => s.recoveredOnFront).length / perSeed.length,
-    medianTestR2: perSeed.map((s) => s.testR2).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],
+    medianTestR2: perSeed.map((s) => s.testR2 ?? -Infinity).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],
     medianSeconds: perSeed.map((s) => s.seconds).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],
     seeds: perSeed,
   });
