@@ -120,6 +120,7 @@ describe('energylens sr: input checks (in-process)', () => {
     [['--data', 'data.csv', '--target', 'energy', '--checkpoint-every', '5'], /--checkpoint-every needs --checkpoint/],
     [['--data', 'data.csv', '--target', 'energy', '--features', 'tp,energy'], /--features names the target column "energy"/],
     [['--data', 'data.csv', '--target', 'energy', '--features', 'tp,tp'], /--features names "tp" twice/],
+    [['--data', 'data.csv', '--target', 'energy', '--json', '/no/such/folder/out.json'], /--json \/no\/such\/folder\/out\.json: the folder \/no\/such\/folder does not exist/],
     [['--data', 'data.csv', '--target', 'energy', '--operators', '+,frob'], /UNKNOWN_OPERATOR.*unknown operator "frob"/],
     [['--data', 'data.csv', '--target', 'energy', '--islands', '0'], /--islands must be an integer >= 1, got "0"/],
     [['--data', 'data.csv', '--target', 'energy', '--workers', '0'], /--workers must be an integer >= 1, got "0"/],

@@ -1,5 +1,7 @@
 /** energylens sr: symbolic regression on a CSV file. A thin layer over SymbolicRegressor. */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
@@ -97,7 +99,11 @@ function checkFlags(flags: SrFlags, cmd: Command): void {
     const dup = features.find((f, i) => features.indexOf(f) !== i);
     if (dup) bad(`--features names "${dup}" twice`);
   }
-  if (flags.json && flags.checkpoint && flags.json === flags.checkpoint) bad('--json and --checkpoint name the same file');
+  if (flags.json && flags.checkpoint && resolve(flags.json) === resolve(flags.checkpoint)) bad('--json and --checkpoint name the same file');
+  // fail now, not after the search: the files are written into existing folders
+  for (const [flag, file] of [['--json', flags.json], ['--checkpoint', flags.checkpoint]] as const) {
+    if (file && !existsSync(dirname(resolve(file)))) bad(`${flag} ${file}: the folder ${dirname(resolve(file))} does not exist`);
+  }
 }
 
 async function runSr(flags: SrFlags, cmd: Command): Promise<void> {
