@@ -13,6 +13,12 @@ export { ReferenceEvaluator } from './eval/reference.js';
 export * as mathlib from './eval/mathlib.js';
 export { createRng, deriveSeed, type Rng } from './util/rng.js';
 export * from './search/index.js';
-export { PoolRunner, islandWorkerPath, datasetFingerprint, type PoolRunnerOptions } from './workers/pool-runner.js';
-export { SymbolicRegressor, datasetFromRows, type RegressorOptions, type Equation, type FitInput } from './regressor.js';
-export { saveCheckpoint, loadCheckpoint, writeFileAtomic, type Checkpoint } from './checkpoint.js';
+export { PoolRunner, islandWorkerPath, datasetFingerprint, type PoolRunnerOptions, type WorkerCrashEvent } from './workers/pool-runner.js';
+export {
+  SymbolicRegressor, datasetFromRows, r2Score, exactLossFloor, MIN_ROWS, presentFront, shortDecimal,
+  type RegressorOptions, type RegressorJSON, type Equation, type FitInput, type Rows,
+} from './regressor.js';
+export {
+  saveCheckpoint, loadCheckpoint, writeFileAtomic, optionDifferences, CheckpointWriter, CHECKPOINT_VERSION,
+  type Checkpoint, type CheckpointDataset,
+} from './checkpoint.js';
