@@ -7,7 +7,6 @@ export let dataY: usize = 0;
 export let dataW: usize = 0; // 0: unweighted
 export let dataLogY: usize = 0; // log(y) (mathlib), for msle
 export let dataInvAbsY: usize = 0; // 1 / |y|, for mape
-export let nFeatures: i32 = 0;
 export let nRows: i32 = 0;
 export let stride: i32 = 0;
 export let sumW: f64 = 0.0;

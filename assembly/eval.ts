@@ -182,15 +182,13 @@ function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, bIsCons
 
 // ---------------------------------------------------------------- scalar path
 
-@inline function unaryS1(opc: i32, a: f64): f64 { return foldUnary(opc, a); }
-
 function unaryS(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
   let bad: f64 = 0.0;
   const absorbing = opc == OP_INV || opc == OP_EXP || opc == OP_TANH;
   for (let i: usize = 0; i < nb; i += 8) {
     const a = load<f64>(src + i);
     if (absorbing) bad += a * 0.0;
-    store<f64>(out + i, unaryS1(opc, a));
+    store<f64>(out + i, foldUnary(opc, a));
   }
   return !check || bad == 0.0;
 }

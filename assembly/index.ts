@@ -18,16 +18,15 @@ export function heapBase(): usize {
 }
 
 /**
- * Set the dataset. x: nFeatures columns of `strideRows` f64 (padding rows repeat the last row); y, logY, invAbsY
+ * Set the dataset. x: one column of `strideRows` f64 per feature (TypeScript checks feature indices) (padding rows repeat the last row); y, logY, invAbsY
  * and (if w != 0) w: `strideRows` f64 each. Fills logY = log(y) and invAbsY = 1/|y|, and the weight total.
  */
-export function setData(x: usize, y: usize, w: usize, logY: usize, invAbsY: usize, nFeatures: i32, nRows: i32, strideRows: i32): void {
+export function setData(x: usize, y: usize, w: usize, logY: usize, invAbsY: usize, nRows: i32, strideRows: i32): void {
   D.dataX = x;
   D.dataY = y;
   D.dataW = w;
   D.dataLogY = logY;
   D.dataInvAbsY = invAbsY;
-  D.nFeatures = nFeatures;
   D.nRows = nRows;
   D.stride = strideRows;
   let s: f64 = 0.0;

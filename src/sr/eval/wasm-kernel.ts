@@ -22,7 +22,7 @@ export { validateProgram };
 interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  setData(x: number, y: number, w: number, logY: number, invAbsY: number, nFeatures: number, nRows: number, stride: number): void;
+  setData(x: number, y: number, w: number, logY: number, invAbsY: number, nRows: number, stride: number): void;
   evalLosses(code: number, consts: number, starts: number, lens: number, n: number, loss: number, simd: number, scratch: number, out: number): void;
   predict(code: number, consts: number, len: number, simd: number, scratch: number, out: number): void;
   jacobian(code: number, consts: number, len: number, nConsts: number, scratch: number, outPred: number, outJac: number): number;
@@ -138,7 +138,7 @@ export class WasmEvaluator implements Evaluator {
     for (let f = 0; f < nFeatures; f++) pad(this.f64(xPtr + f * colBytes, stride), X, f * nRows);
     pad(this.f64(yPtr, stride), y, 0);
     if (weights) pad(this.f64(wPtr, stride), weights, 0);
-    this.k.setData(xPtr, yPtr, wPtr, logYPtr, invPtr, nFeatures, nRows, stride);
+    this.k.setData(xPtr, yPtr, wPtr, logYPtr, invPtr, nRows, stride);
     this.nRows = nRows;
     this.nFeatures = nFeatures;
     this.yAllPositive = y.every((v) => v > 0);
