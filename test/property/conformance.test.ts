@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { createWasmEvaluator, kernelPath } from '../../src/sr/eval/wasm-kernel.js';
 import { ReferenceEvaluator } from '../../src/sr/eval/reference.js';
 import { compile } from '../../src/sr/expression/compile.js';
-import { OPERATORS } from '../../src/sr/expression/operators.js';
+import { OPERATORS, operatorByName } from '../../src/sr/expression/operators.js';
+import type { Node } from '../../src/sr/expression/node.js';
 import { randomTree } from '../../src/sr/expression/random.js';
 import { toInfix } from '../../src/sr/expression/print.js';
 import { createRng } from '../../src/sr/util/rng.js';
@@ -29,6 +30,25 @@ function randomData(seed: number, nRows: number, nFeatures: number, weighted: bo
   for (let r = 0; r < nRows; r++) y[r] = 0.1 + 3 * rng.next();
   const weights = weighted ? Float64Array.from({ length: nRows }, () => rng.next() * 2) : undefined;
   return { X, y, nFeatures, nRows, weights };
+}
+
+/** Largest magnitude of any value inside the tree at one point. */
+function largestIntermediate(tree: Node, point: readonly number[]): number {
+  let largest = 0;
+  const walk = (n: Node): number => {
+    let v: number;
+    if (n.kind === 'const') v = n.value;
+    else if (n.kind === 'feature') v = point[n.index];
+    else {
+      const op = operatorByName(n.op)!;
+      const args = n.children.map(walk);
+      v = op.arity === 1 ? op.ref(args[0]) : op.ref(args[0], args[1]);
+    }
+    largest = Math.max(largest, Math.abs(v));
+    return v;
+  };
+  walk(tree);
+  return largest;
 }
 
 const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
@@ -168,6 +188,9 @@ describe.skipIf(!built)('conformance: WASM SIMD, WASM scalar and the reference',
         const p = compile(tree);
         const { jac, predictions, finite } = simd!.jacobian(p);
         if (!finite || p.consts.length === 0 || predictions.some((v) => Math.abs(v) > 1e6)) return;
+        // a large intermediate value (exp(exp(.)) reaches 1e8) swallows the step h in its rounding: the difference
+        // quotient is then noise, however the step sizes agree, so such trees say nothing about the Jacobian
+        for (let r = 0; r < data.nRows; r++) if (largestIntermediate(tree, [data.X[r], data.X[data.nRows + r]]) > 1e4) return;
         const fd = (c: number, h: number): Float64Array => {
           const plus = p.consts.slice(); plus[c] += h;
           const minus = p.consts.slice(); minus[c] -= h;
