@@ -77,7 +77,11 @@ for (const p of problems) {
   const nVars = Number(p.variables);
   const names = Array.from({ length: nVars }, (_, i) => `x${i + 1}`);
   const truth = parseExpression(withoutDiv(p.expression), names);
-  const operators = sets[p.function_set].split(',').filter((f) => /^[a-z]+$/.test(f));
+  const functionSet = sets[p.function_set].split(',');
+  const operators = functionSet.filter((f) => /^[a-z]+$/.test(f) && f !== 'const' && f !== 'poly');
+  // the function set says whether constants are part of the search space (CKoza has `const`, Koza does not);
+  // without them the engine still builds 1 as x / x, as the benchmark's definition expects
+  const constantProbability = functionSet.includes('const') ? 0.35 : 0;
   const perSeed = [];
   for (const seed of seeds) {
     const Xtrain = sample(p.train_spec, nVars, 1000 + seed);
@@ -90,7 +94,7 @@ for (const p of problems) {
     const t0 = performance.now();
     try {
       const model = await new SymbolicRegressor({
-        operators, seed, workers: 2, maxTime: budget, targetLoss: 1e-24 * variance,
+        operators, constantProbability, seed, workers: 2, maxTime: budget, targetLoss: 1e-24 * variance,
         forbiddenNestings: [['exp', 'exp'], ['log', 'log'], ['sin', 'sin'], ['cos', 'cos'], ['sin', 'cos'], ['cos', 'sin']],
         ...extra,
       }).fit(Xtrain, ytrain, { featureNames: names });
@@ -125,7 +129,7 @@ for (const p of problems) {
   }
   const rate = perSeed.filter((s) => s.recovered).length / perSeed.length;
   results.push({
-    problem: p.name, truth: p.expression, operators, recovered: rate * seeds.length >= Math.ceil(0.8 * seeds.length), recoveryRate: rate,
+    problem: p.name, truth: p.expression, operators, constants: constantProbability > 0, recovered: rate * seeds.length >= Math.ceil(0.8 * seeds.length), recoveryRate: rate,
     frontRecoveryRate: perSeed.filter((s) => s.recoveredOnFront).length / perSeed.length,
     medianTestR2: perSeed.map((s) => s.testR2 ?? -Infinity).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],
     medianSeconds: perSeed.map((s) => s.seconds).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],

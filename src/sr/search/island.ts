@@ -40,6 +40,10 @@ interface IslandState {
    * last, at most OPTIMIZED_MEMORY of them: refitting them again would spend evaluations for nothing
    */
   optimized?: string[];
+  /** lowest loss the island has held, and the cycles since it last fell (restarts, options.restartAfterCycles) */
+  bestLoss?: number;
+  stagnantCycles?: number;
+  restarts?: number;
 }
 
 const OPTIMIZED_MEMORY = 256;
@@ -107,6 +111,17 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   };
 
   let members: Member[] = s.members.map(deserializeMember);
+  let stagnantCycles = s.stagnantCycles ?? 0;
+  let bestLoss = s.bestLoss ?? Infinity;
+  let restarts = s.restarts ?? 0;
+  if (o.restartAfterCycles > 0 && stagnantCycles >= o.restartAfterCycles && members.length > 0) {
+    // stuck: a fresh random population (the island's hall of fame is kept; migrants arrive below)
+    members = [];
+    frequency.fill(0);
+    stagnantCycles = 0;
+    bestLoss = Infinity;
+    restarts++;
+  }
   if (members.length === 0) {
     const trees = Array.from({ length: o.populationSize }, () => randomMember(mctx));
     const losses = score(trees);
@@ -177,6 +192,11 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     updateSizeFrequency(frequency, members.map((m) => m.complexity));
   }
 
+  const lowest = members.reduce((l, m) => Math.min(l, m.loss), Infinity);
+  if (lowest < bestLoss * (1 - 1e-9)) {
+    bestLoss = lowest;
+    stagnantCycles = 0;
+  } else stagnantCycles++;
   const state: IslandState = {
     version: ISLAND_STATE_VERSION,
     islandId: task.islandId,
@@ -186,6 +206,9 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     hallOfFame: hof.members(),
     frequency,
     optimized: [...optimized],
+    bestLoss: Number.isFinite(bestLoss) ? bestLoss : undefined,
+    stagnantCycles,
+    restarts,
   };
   return { islandId: task.islandId, state: state as unknown as SerializedIsland, hallOfFame: hof.members(), evaluations };
 }

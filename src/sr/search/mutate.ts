@@ -37,10 +37,10 @@ function pickWeighted(rng: Rng, weights: MutationWeights, simplify: boolean): Mu
   return entries[entries.length - 1][0];
 }
 
-const leaf = (ctx: MutationContext): Node => randomLeaf(ctx.rng, ctx.nFeatures, ctx.nFeatures === 0 ? 1 : 0.35);
+const leaf = (ctx: MutationContext): Node => randomLeaf(ctx.rng, ctx.nFeatures, ctx.nFeatures === 0 ? 1 : ctx.options.constantProbability);
 
 function subtree(ctx: MutationContext, size: number): Node {
-  return randomTree(ctx.rng, { size, nFeatures: ctx.nFeatures, operators: [...ctx.unary, ...ctx.binary], constProbability: 0.35 });
+  return randomTree(ctx.rng, { size, nFeatures: ctx.nFeatures, operators: [...ctx.unary, ...ctx.binary], constProbability: ctx.nFeatures === 0 ? 1 : ctx.options.constantProbability });
 }
 
 function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | null {
@@ -102,6 +102,18 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
       if (i < 0) return null;
       const n = nodes[i] as Extract<Node, { kind: 'op' }>;
       return replaceAt(tree, i, { kind: 'op', op: n.op, children: [n.children[1], n.children[0]] });
+    }
+    case 'rotateTree': {
+      // N(..., P(..., g, ...), ...) -> P(..., N(..., g, ...), ...): g moves from P down to N, in P's old place
+      const i = idx((n) => n.kind === 'op' && n.children.some((c) => c.kind === 'op'));
+      if (i < 0) return null;
+      const n = nodes[i] as Extract<Node, { kind: 'op' }>;
+      const pivots = n.children.flatMap((c, k) => (c.kind === 'op' ? [k] : []));
+      const k = pivots[rng.int(pivots.length)];
+      const p = n.children[k] as Extract<Node, { kind: 'op' }>;
+      const j = rng.int(p.children.length);
+      const lowered: Node = { kind: 'op', op: n.op, children: n.children.map((c, m) => (m === k ? p.children[j] : c)) };
+      return replaceAt(tree, i, { kind: 'op', op: p.op, children: p.children.map((c, m) => (m === j ? lowered : c)) });
     }
     case 'simplify':
       return simplifyTree(tree, { operators: ctx.options.operators, complexity: (t) => complexity(t, ctx.options) });

@@ -14,6 +14,11 @@ export interface MutationWeights {
   deleteNode: number;
   replaceSubtree: number;
   swapOperands: number;
+  /**
+   * tree rotation: a node N with an operator child P becomes P, with N (holding one of P's children in P's
+   * place) as that child; keeps every node, and for associative operators the value too (a * b) * c -> a * (b * c)
+   */
+  rotateTree: number;
   simplify: number;
   randomize: number;
   /** the child is a copy of its parent (keeps good members alive under regularised evolution) */
@@ -28,6 +33,11 @@ export interface SearchOptions {
   /** complexity of a feature (one number, or one per feature) */
   featureComplexity: number | number[];
   constantComplexity: number;
+  /**
+   * chance that a new leaf (initial trees, inserted nodes, new subtrees) is a constant rather than a feature;
+   * 0 searches without constants (function sets without `const`, as most Nguyen problems are defined)
+   */
+  constantProbability: number;
   /** largest complexity of an expression */
   maxSize: number;
   /** largest depth of an expression (a leaf has depth 1) */
@@ -50,6 +60,11 @@ export interface SearchOptions {
    * other island drawn by the head's seeded RNG each cycle) or 'all' (the best of every other island)
    */
   migrationTopology: MigrationTopology;
+  /**
+   * an island whose lowest loss has not improved for this many cycles starts again from a random population
+   * (migrants then bring the best of the others back in as a minority); 0 never restarts
+   */
+  restartAfterCycles: number;
   /** linear parsimony on normalised loss, per unit of complexity */
   parsimony: number;
   /** weight of the size-frequency penalty (adaptive parsimony); 0 turns it off */
@@ -91,6 +106,7 @@ export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
   deleteNode: 0.1,
   replaceSubtree: 0.08,
   swapOperands: 0.04,
+  rotateTree: 0,
   simplify: 0.02,
   randomize: 0.01,
   doNothing: 0,
@@ -101,6 +117,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   operatorComplexity: {},
   featureComplexity: 1,
   constantComplexity: 1,
+  constantProbability: 0.35,
   maxSize: 30,
   maxDepth: 12,
   forbiddenNestings: [
@@ -113,8 +130,9 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   tournamentSize: 8,
   tournamentProbability: 0.86,
   generationsPerCycle: 20,
-  migrationFraction: 0.05,
+  migrationFraction: 0.016,
   migrationTopology: 'ring',
+  restartAfterCycles: 4,
   parsimony: 0.0005,
   adaptiveParsimonyScaling: 20,
   mutationWeights: DEFAULT_MUTATION_WEIGHTS,
@@ -182,6 +200,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   if (Array.isArray(o.featureComplexity)) o.featureComplexity.forEach((c, i) => inRange(`featureComplexity[${i}]`, c, 0, 100));
   else inRange('featureComplexity', o.featureComplexity, 0, 100);
   inRange('constantComplexity', o.constantComplexity, 0, 100);
+  inRange('constantProbability', o.constantProbability, 0, 1);
   posInt('maxSize', o.maxSize);
   if (o.maxSize < 3) bad(`options.maxSize must be at least 3, got ${o.maxSize}`);
   posInt('maxDepth', o.maxDepth);
@@ -203,6 +222,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   if (!MIGRATION_TOPOLOGIES.includes(o.migrationTopology)) {
     bad(`options.migrationTopology must be one of ${MIGRATION_TOPOLOGIES.join(', ')}, got ${String(o.migrationTopology)}`);
   }
+  if (!isInt(o.restartAfterCycles) || o.restartAfterCycles < 0) bad(`options.restartAfterCycles must be a non-negative integer, got ${o.restartAfterCycles}`);
   inRange('parsimony', o.parsimony, 0, 1e6);
   inRange('adaptiveParsimonyScaling', o.adaptiveParsimonyScaling, 0, 1e6);
   for (const k of Object.keys(o.mutationWeights)) {

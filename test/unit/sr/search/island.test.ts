@@ -116,3 +116,40 @@ describe('migration', () => {
     expect(out).toEqual([[member(9, 0.1)]]);
   });
 });
+
+describe('island restarts and constant-free search', () => {
+  const data = problem();
+  const ctx = () => { const evaluator = new ReferenceEvaluator(); evaluator.setDataset(data); return { evaluator, data }; };
+  it('an island stagnant for restartAfterCycles cycles starts again from a fresh population', () => {
+    const o = resolveOptions({ ...options, restartAfterCycles: 2 });
+    let state = createIslandState(2, 5);
+    const states: Record<string, unknown>[] = [];
+    for (let cycle = 0; cycle < 12; cycle++) {
+      const r = runIslandTask({ islandId: 2, state, generations: 2, migrants: [], options: o as unknown as Record<string, unknown> }, ctx());
+      state = r.state;
+      states.push(state as unknown as Record<string, unknown>);
+    }
+    const restarts = states.map((s) => s.restarts as number);
+    // restarts never go down, and one happens within the first cycles after two cycles without improvement
+    expect(restarts.every((r, i) => i === 0 || r >= restarts[i - 1])).toBe(true);
+    expect(restarts.at(-1)).toBeGreaterThan(0);
+    const stagnant = states.map((s) => s.stagnantCycles as number);
+    for (let i = 1; i < states.length; i++) {
+      if (restarts[i] > restarts[i - 1]) expect(stagnant[i - 1]).toBeGreaterThanOrEqual(2);
+      else if (stagnant[i - 1] >= 2) throw new Error(`cycle ${i}: stagnant for ${stagnant[i - 1]} cycles and not restarted`);
+    }
+  });
+  it('with restartAfterCycles 0 an island never restarts', () => {
+    const o = resolveOptions({ ...options, restartAfterCycles: 0 });
+    let state = createIslandState(2, 5);
+    for (let cycle = 0; cycle < 8; cycle++) state = runIslandTask({ islandId: 2, state, generations: 2, migrants: [], options: o as unknown as Record<string, unknown> }, ctx()).state;
+    expect((state as unknown as { restarts: number }).restarts).toBe(0);
+  });
+  it('constantProbability 0 searches without constants', () => {
+    const o = resolveOptions({ ...options, constantProbability: 0 });
+    const r = runIslandTask({ islandId: 2, state: createIslandState(2, 9), generations: 6, migrants: [], options: o as unknown as Record<string, unknown> }, ctx());
+    const members = (r.state as unknown as { members: SerializedMember[] }).members;
+    expect(members.length).toBe(o.populationSize);
+    for (const m of members) expect(m.consts.length).toBe(0);
+  });
+});

@@ -65,6 +65,18 @@ describe('each mutation does what its name says and respects the constraints', (
     expect(size(c)).toBe(size(p));
     expect([...ops(c)].sort()).toEqual([...ops(p)].sort());
   }));
+  it('rotateTree keeps every node and changes the shape', () => check('rotateTree', (p, c) => {
+    expect(size(c)).toBe(size(p));
+    expect([...ops(c)].sort()).toEqual([...ops(p)].sort());
+    expect(features(c).sort()).toEqual(features(p).sort());
+  }));
+  it('rotateTree turns (a * b) * c into a * (b * c) and keeps its value', () => {
+    const o = optionsFor('rotateTree');
+    const t = parseExpression('(x0 * x1) * x2');
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 20; seed++) seen.add(toInfix(mutate(t, mutationContext(o, 3, createRng(seed)))!.tree));
+    expect(seen).toEqual(new Set(['x0 * (x1 * x2)', 'x0 * x2 * x1']));
+  });
   it('replaceSubtree and randomize give valid trees', () => {
     check('replaceSubtree', () => undefined);
     check('randomize', () => undefined);
