@@ -1,5 +1,6 @@
-/** The energy application's public face: records, catalogs, adapters and the profiling simulator. */
+/** The energy application's public face: records, catalogs, adapters, the profiling simulator and the energy model. */
 export * from './records/index.js';
 export * from './catalog/index.js';
 export * from './adapters/index.js';
 export * from './simulator/index.js';
+export * from './model/index.js';

@@ -1,0 +1,51 @@
+/**
+ * The rows the closed form is fitted on and predicts: one energy row per record (target: energy per output
+ * token, J), and one latency row per record that carries a measured time per output token (target: s).
+ * Columns follow MODEL_COLUMNS; the data are feature-major, as the engine's kernel wants them.
+ */
+import type { Dataset } from '../../sr/index.js';
+import { MODEL_COLUMNS, type ModelColumn } from './closed-form.js';
+import type { EnergyFeatures } from './features.js';
+
+export type RowKind = 'energy' | 'latency';
+
+/** The twelve columns of one row. */
+export function modelColumns(f: EnergyFeatures, kind: RowKind): Record<ModelColumn, number> {
+  const e = kind === 'energy' ? 1 : 0;
+  return {
+    static_j_per_ms: (e * f.gpus * f.idlePowerW) / 1000 / f.batch,
+    latency_s_per_ms: (1 - e) * 1e-3,
+    layers_k: f.layers / 1000,
+    memory_ms: f.memoryMs - f.expertMemoryMs,
+    expert_ms: f.expertMemoryMs,
+    compute_ms: f.computeMs,
+    sync_hops_k: f.syncHopsPerStep / 1000,
+    pipeline_hops: f.pipelineHopsPerStep,
+    sequences_k: f.sequencesPerEngine / 1000,
+    prefill_ms_per_step: (e * f.prefillMs * f.batch) / f.outputTokens,
+    bytes_gb_per_token: (e * (f.weightBytesPerStep + f.cacheBytesPerStep)) / 1e9 / f.batch,
+    flops_tf_per_token: (e * (f.flopsPerToken + (f.inputTokens * f.prefillFlopsPerToken) / f.outputTokens)) / 1e12,
+    comm_gb_per_token: (e * f.commBytesPerStep) / 1e9 / f.batch,
+  };
+}
+
+export interface DesignRow {
+  kind: RowKind;
+  /** index of the record the row comes from */
+  record: number;
+  columns: Record<ModelColumn, number>;
+  /** measured target (J per output token, or s per output token); NaN when predicting */
+  y: number;
+}
+
+/** Feature-major dataset of the rows (y NaN-free: rows without a target get 1, for prediction only). */
+export function toDataset(rows: readonly DesignRow[], weights?: Float64Array): Dataset {
+  const n = rows.length;
+  const X = new Float64Array(MODEL_COLUMNS.length * n);
+  const y = new Float64Array(n);
+  rows.forEach((row, r) => {
+    MODEL_COLUMNS.forEach((c, k) => { X[k * n + r] = row.columns[c]; });
+    y[r] = Number.isFinite(row.y) && row.y > 0 ? row.y : 1;
+  });
+  return { X, y, nFeatures: MODEL_COLUMNS.length, nRows: n, ...(weights ? { weights } : {}) };
+}

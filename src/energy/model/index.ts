@@ -1,0 +1,7 @@
+/** The closed-form energy model: features, the formula, fitting, prediction, the model file. */
+export * from './features.js';
+export * from './closed-form.js';
+export * from './design.js';
+export * from './fit.js';
+export * from './predict.js';
+export * from './model-file.js';

@@ -1,0 +1,93 @@
+/**
+ * Predictions of a fitted closed form: energy per output token and per request with a 95 % prediction interval
+ * (parameter covariance by the delta method in log space, plus the residual spread), the prefill and decode
+ * shares, the time per output token where the model's latency part was fitted, and the reasons a configuration
+ * lies outside what the model was fitted on (extrapolation).
+ */
+import { createWasmEvaluator } from '../../sr/index.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { PARAMETERS } from './closed-form.js';
+import { modelColumns, toDataset, type DesignRow } from './design.js';
+import { configurationFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
+import { closedFormProgram, logJacobian, Z95 } from './fit.js';
+import type { EnergyModel } from './model-file.js';
+
+export interface EnergyPrediction {
+  energyPerTokenJ: number;
+  /** per request: energy per token x output tokens */
+  energyJ: number;
+  energyLowJ: number;
+  energyHighJ: number;
+  prefillEnergyJ: number;
+  decodeEnergyJ: number;
+  /** predicted time per output token (s); null when the model has no fitted latency part */
+  tpotS: number | null;
+  /** why this configuration is outside the training data (empty: inside) */
+  extrapolation: string[];
+  features: EnergyFeatures;
+}
+
+export interface PredictOptions {
+  catalog?: Catalog;
+  file?: string;
+}
+
+const value = (m: EnergyModel, name: string): number => m.parameters[PARAMETERS.findIndex((p) => p.name === name)].value;
+
+export function extrapolationReasons(m: EnergyModel, c: ConfigurationInput, f: EnergyFeatures): string[] {
+  const r = m.training.ranges;
+  const out: string[] = [];
+  const check = (label: string, v: number, [lo, hi]: [number, number]): void => {
+    if (v < lo * (1 - 1e-9) || v > hi * (1 + 1e-9)) out.push(`${label} ${Number(v.toPrecision(4))} outside the fitted ${Number(lo.toPrecision(4))}-${Number(hi.toPrecision(4))}`);
+  };
+  check('batch', f.batch, r.batch);
+  check('GPUs', f.gpus, r.gpus);
+  check('tensor degree', f.tensorDegree, r.tensorDegree);
+  check('pipeline degree', f.pipelineDegree, r.pipelineDegree);
+  check('output tokens', f.outputTokens, r.outputTokens);
+  check('input tokens', f.inputTokens, r.inputTokens);
+  check('weights per GPU (GB)', f.weightBytesPerGpu / 1e9, r.weightGBPerGpu);
+  if (!r.hardware.includes(c.hardware)) out.push(`hardware ${c.hardware} not in the training data`);
+  return out;
+}
+
+export function predictEnergy(model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions = {}): EnergyPrediction[] {
+  if (configs.length === 0) return [];
+  const features = configs.map((c, i) => configurationFeatures(c, { catalog: options.catalog, inputTokens: model.inputTokens }, { file: options.file, row: i + 1 }));
+  const values = model.parameters.map((p) => p.value);
+  const latencyFitted = !model.parameters.find((p) => p.name === 'p_static')?.held;
+  const rows: DesignRow[] = features.map((f, i) => ({ kind: 'energy', record: i, columns: modelColumns(f, 'energy'), y: Number.NaN }));
+  if (latencyFitted) features.forEach((f, i) => rows.push({ kind: 'latency', record: i, columns: modelColumns(f, 'latency'), y: Number.NaN }));
+  const ev = createWasmEvaluator();
+  try {
+    ev.setDataset(toDataset(rows));
+    const program = closedFormProgram(values);
+    const { jac, pred } = logJacobian(ev, program, rows.length);
+    const P = PARAMETERS.length;
+    const F = model.free.length;
+    const sd = model.residualSd.energy;
+    const [pStatic, kPrefill, eFlop] = ['p_static', 'k_prefill', 'e_flop'].map((n) => value(model, n));
+    return configs.map((c, i) => {
+      const f = features[i];
+      const e = pred[i];
+      let variance = sd * sd;
+      if (model.covariance) {
+        for (let a = 0; a < F; a++) for (let b = 0; b < F; b++) variance += jac[i * P + model.free[a]] * model.covariance[a * F + b] * jac[i * P + model.free[b]];
+      }
+      const half = Z95 * Math.sqrt(Math.max(0, variance));
+      const cols = rows[i].columns;
+      const prefillPerToken = pStatic * cols.static_j_per_ms * kPrefill * cols.prefill_ms_per_step
+        + (eFlop * f.inputTokens * f.prefillFlopsPerToken) / f.outputTokens / 1e12;
+      const energyJ = e * f.outputTokens;
+      const prefillEnergyJ = Math.min(energyJ, prefillPerToken * f.outputTokens);
+      return {
+        energyPerTokenJ: e, energyJ, energyLowJ: energyJ * Math.exp(-half), energyHighJ: energyJ * Math.exp(half),
+        prefillEnergyJ, decodeEnergyJ: energyJ - prefillEnergyJ,
+        tpotS: latencyFitted ? pred[configs.length + i] : null,
+        extrapolation: extrapolationReasons(model, c, f), features: f,
+      };
+    });
+  } finally {
+    ev.dispose();
+  }
+}
