@@ -35,8 +35,18 @@ export interface FitEnergyOptions {
   /** calibration: start from this model and refit only `refit` (the others keep the model's values) */
   base?: EnergyModel;
   refit?: readonly string[];
+  /** iteratively reweighted refits with Huber weights on the log residuals (default 3; 0: plain least squares) */
+  robustRounds?: number;
   /** file name for error messages */
   file?: string;
+}
+
+/** Huber's tuning constant: 95 % efficiency under normal residuals. */
+const HUBER_K = 1.345;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** Standard-normal quantile of a two-sided 95 % interval. */
@@ -124,9 +134,18 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
   const ev = createWasmEvaluator();
   try {
     ev.setDataset(data);
-    const fit = fitConstants(closedFormProgram(baseValues), ev, { y: data.y, weights }, {
-      loss: 'msle', lower, upper, restarts: options.restarts ?? 8, maxIterations: options.maxIterations ?? 200, rng: createRng(options.seed ?? 0),
-    });
+    const rng = createRng(options.seed ?? 0);
+    const maxIterations = options.maxIterations ?? 200;
+    let fit = fitConstants(closedFormProgram(baseValues), ev, { y: data.y, weights }, { loss: 'msle', lower, upper, restarts: options.restarts ?? 8, maxIterations, rng });
+    // robust refits (Huber weights on log residuals, iteratively reweighted): a few runs that were not in
+    // steady state must not pull the structure everyone else follows
+    for (let round = 0; round < (options.robustRounds ?? 3); round++) {
+      const pred = ev.predict(closedFormProgram(Array.from(fit.constants)));
+      const res = rows.map((r, i) => Math.log(pred[i] / r.y));
+      const scale = 1.4826 * median(res.map((x) => Math.abs(x - median(res)))) || 1e-12;
+      const robust = Float64Array.from(res, (x, i) => weights[i] * Math.min(1, (HUBER_K * scale) / Math.max(Math.abs(x), 1e-300)));
+      fit = fitConstants(closedFormProgram(Array.from(fit.constants)), ev, { y: data.y, weights: robust }, { loss: 'msle', lower, upper, restarts: 0, maxIterations, rng });
+    }
     const values = Array.from(fit.constants);
     const program = closedFormProgram(values);
     // covariance of the free parameters: s^2 (J^T W J)^-1 on log residuals

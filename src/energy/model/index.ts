@@ -5,3 +5,4 @@ export * from './design.js';
 export * from './fit.js';
 export * from './predict.js';
 export * from './model-file.js';
+export * from './select.js';

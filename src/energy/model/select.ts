@@ -1,0 +1,134 @@
+/**
+ * Configuration selection: every feasible TP x PP (x EP for mixture-of-experts models) x batch configuration of
+ * a model on an accelerator, ranked by predicted energy per output token. Configurations that do not fit in
+ * memory are listed with the reason, never silently dropped; the fastest configuration (where the model's
+ * latency part is fitted) is marked, and whether it differs from the most frugal one.
+ */
+import { EnergyLensError } from '../../errors.js';
+import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
+import type { Precision } from '../records/schema.js';
+import type { ConfigurationInput } from './features.js';
+import type { EnergyModel } from './model-file.js';
+import { predictEnergy, type EnergyPrediction } from './predict.js';
+
+export interface SelectOptions {
+  llm: string;
+  hardware: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** largest number of GPUs (default 8) */
+  maxGpus?: number;
+  /** concurrent sequences to consider (default 1, 8, 16, 32, 64, 128, 256) */
+  batch?: readonly number[];
+  tp?: readonly number[];
+  pp?: readonly number[];
+  precision?: Precision;
+  /** time-per-output-token objective: configurations predicted slower are marked as missing it */
+  sloTpotMs?: number;
+  /** fraction of GPU memory the serving engine may fill (default 0.9, vLLM's default) */
+  memoryUtilisation?: number;
+  workload?: string;
+  catalog?: Catalog;
+}
+
+export interface Candidate {
+  tp: number;
+  pp: number;
+  ep: number;
+  gpus: number;
+  batch: number;
+  energyPerTokenJ: number;
+  energyPerTokenLowJ: number;
+  energyPerTokenHighJ: number;
+  energyJ: number;
+  tpotMs: number | null;
+  /** false when the predicted time per token misses sloTpotMs */
+  meetsSlo: boolean;
+  extrapolation: string[];
+  rank: number;
+}
+
+export interface Infeasible {
+  tp: number;
+  pp: number;
+  ep: number;
+  batch: number;
+  reason: string;
+}
+
+export interface Selection {
+  llm: string;
+  hardware: string;
+  candidates: Candidate[];
+  infeasible: Infeasible[];
+  /** lowest predicted energy per token among candidates meeting the SLO (or all, without an SLO) */
+  mostFrugal: Candidate | null;
+  /** lowest predicted time per token; null without a fitted latency part */
+  fastest: Candidate | null;
+  /** true when the fastest and the most frugal configuration are not the same */
+  fastestDiffers: boolean;
+  latencyModel: boolean;
+}
+
+const DEFAULT_BATCHES = [1, 8, 16, 32, 64, 128, 256];
+const powersOfTwo = (max: number): number[] => [1, 2, 4, 8, 16, 32, 64].filter((v) => v <= max);
+
+export function selectConfigurations(model: EnergyModel, o: SelectOptions): Selection {
+  const catalog = o.catalog ?? builtinCatalog();
+  const spec = catalog.resolveModel(o.llm);
+  catalog.resolveHardware(o.hardware);
+  const maxGpus = o.maxGpus ?? 8;
+  for (const [name, v] of [['inputTokens', o.inputTokens], ['outputTokens', o.outputTokens], ['maxGpus', maxGpus]] as const) {
+    if (!Number.isFinite(v) || v < (name === 'inputTokens' ? 0 : 1)) throw new EnergyLensError('INVALID_OPTION', `${name} must be a ${name === 'inputTokens' ? 'non-negative' : 'positive'} number, got ${v}`);
+  }
+  const batches = o.batch ?? DEFAULT_BATCHES;
+  if (batches.length === 0 || batches.some((b) => !(b > 0))) throw new EnergyLensError('INVALID_OPTION', `batch sizes must be positive, got ${batches.join(',')}`);
+  const moe = spec.experts > 0;
+  const util = o.memoryUtilisation ?? 0.9;
+  const configs: ConfigurationInput[] = [];
+  const infeasible: Infeasible[] = [];
+  for (const tp of o.tp ?? powersOfTwo(maxGpus)) {
+    for (const pp of o.pp ?? powersOfTwo(maxGpus)) {
+      if (tp * pp > maxGpus) continue;
+      // a mixture-of-experts model may also spread its experts over the tensor group (expert parallelism)
+      for (const ep of moe && tp > 1 ? [1, tp] : [1]) {
+        for (const batch of batches) {
+          const base = { tp, pp, ep, batch };
+          if (tp > spec.attentionHeads || spec.attentionHeads % tp !== 0) { infeasible.push({ ...base, reason: `tp ${tp} does not divide the ${spec.attentionHeads} attention heads` }); continue; }
+          if (pp > spec.layers) { infeasible.push({ ...base, reason: `pp ${pp} exceeds the ${spec.layers} layers` }); continue; }
+          configs.push({
+            model: o.llm, hardware: o.hardware, tp, pp, ep, dp: 1, num_gpus: tp * pp, batch,
+            input_tokens: o.inputTokens, output_tokens: o.outputTokens, precision: o.precision ?? spec.defaultPrecision, workload: o.workload,
+          });
+        }
+      }
+    }
+  }
+  const preds = predictEnergy(model, configs, { catalog });
+  const candidates: Candidate[] = [];
+  configs.forEach((c, i) => {
+    const p: EnergyPrediction = preds[i];
+    if (p.features.memoryFraction > util) {
+      infeasible.push({
+        tp: c.tp, pp: c.pp, ep: c.ep ?? 1, batch: c.batch,
+        reason: `needs ${(p.features.memoryFraction * 100).toFixed(0)} % of GPU memory for weights and KV cache (limit ${(util * 100).toFixed(0)} %)`,
+      });
+      return;
+    }
+    const tpotMs = p.tpotS === null ? null : p.tpotS * 1e3;
+    candidates.push({
+      tp: c.tp, pp: c.pp, ep: c.ep ?? 1, gpus: c.tp * c.pp, batch: c.batch,
+      energyPerTokenJ: p.energyPerTokenJ, energyPerTokenLowJ: p.energyLowJ / c.output_tokens, energyPerTokenHighJ: p.energyHighJ / c.output_tokens,
+      energyJ: p.energyJ, tpotMs, meetsSlo: o.sloTpotMs === undefined || tpotMs === null || tpotMs <= o.sloTpotMs, extrapolation: p.extrapolation, rank: 0,
+    });
+  });
+  candidates.sort((a, b) => a.energyPerTokenJ - b.energyPerTokenJ);
+  candidates.forEach((c, i) => { c.rank = i + 1; });
+  const latencyModel = candidates.some((c) => c.tpotMs !== null);
+  const mostFrugal = candidates.find((c) => c.meetsSlo) ?? null;
+  const fastest = latencyModel ? candidates.reduce<Candidate | null>((best, c) => (best === null || (c.tpotMs as number) < (best.tpotMs as number) ? c : best), null) : null;
+  return {
+    llm: o.llm, hardware: o.hardware, candidates, infeasible, mostFrugal, fastest,
+    fastestDiffers: fastest !== null && mostFrugal !== null && fastest !== mostFrugal, latencyModel,
+  };
+}
