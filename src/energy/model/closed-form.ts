@@ -44,7 +44,7 @@ export const PARAMETERS: readonly ParameterSpec[] = [
   { name: 'tau_sync', symbol: '\\tau_{sync}', meaning: 'latency of one collective hop (tensor all-reduce ring step, expert all-to-all peer); decode messages are small, so latency, not bandwidth, sets their time', unit: 'us', initial: 3, lower: 0, upper: 1e3, phase: 'decode' },
   { name: 'tau_pp', symbol: '\\tau_{pp}', meaning: 'time added to a decode step by each pipeline-stage boundary', unit: 'ms', initial: 0.2, lower: 0, upper: 100, phase: 'decode' },
   { name: 'tau_seq', symbol: '\\tau_{seq}', meaning: 'host time per running sequence per step (scheduling, sampling, detokenising)', unit: 'us', initial: 30, lower: 0, upper: 1e4, phase: 'decode' },
-  { name: 'k_prefill', symbol: 'k_{prefill}', meaning: 'prefill time over its compute ideal (1 / achieved fraction of peak FLOP/s)', unit: '1', initial: 2, lower: 0, upper: 1e3, phase: 'prefill' },
+  { name: 'tau_a2a', symbol: '\\tau_{a2a}', meaning: 'latency of one expert all-to-all hop (dispatch or combine, per peer)', unit: 'us', initial: 3, lower: 0, upper: 1e3, phase: 'decode' },
   { name: 'e_byte', symbol: 'e_{byte}', meaning: 'dynamic energy per byte moved from HBM', unit: 'J/GB', initial: 0.1, lower: 0, upper: 100, phase: 'decode' },
   { name: 'e_flop', symbol: 'e_{flop}', meaning: 'dynamic energy per tensor FLOP (prefill and decode alike)', unit: 'J/TFLOP', initial: 0.5, lower: 0, upper: 1e3, phase: 'both' },
   { name: 'e_comm', symbol: 'e_{comm}', meaning: 'dynamic energy per byte sent over the interconnect by collectives', unit: 'J/GB', initial: 1, lower: 0, upper: 1e4, phase: 'decode' },
@@ -61,7 +61,7 @@ export const MODEL_COLUMNS = [
   'latency_s_per_ms', // is_t * 1e-3
   'layers_k', // layers / 1000 (tau_layer in us gives ms)
   'memory_ms', 'expert_ms', 'compute_ms', 'sync_hops_k', 'pipeline_hops', 'sequences_k',
-  'prefill_ms_per_step', // is_e * P_pre * B / O
+  'expert_hops_k',
   'bytes_gb_per_token', 'flops_tf_per_token', 'comm_gb_per_token',
 ] as const;
 export type ModelColumn = (typeof MODEL_COLUMNS)[number];
@@ -72,7 +72,7 @@ export function closedFormExpression(values: readonly number[]): string {
   const v = values.map((x) => (Object.is(x, -0) ? 0 : x).toPrecision(17));
   return `(${v[0]} * static_j_per_ms + latency_s_per_ms) * (${v[1]} * layers_k + ${v[2]} * memory_ms + ${v[3]} * expert_ms`
     + ` + ${v[4]} * compute_ms + ${v[5]} * sync_hops_k + ${v[6]} * pipeline_hops + ${v[7]} * sequences_k`
-    + ` + ${v[8]} * prefill_ms_per_step) + ${v[9]} * bytes_gb_per_token + ${v[10]} * flops_tf_per_token`
+    + ` + ${v[8]} * expert_hops_k) + ${v[9]} * bytes_gb_per_token + ${v[10]} * flops_tf_per_token`
     + ` + ${v[11]} * comm_gb_per_token`;
 }
 

@@ -77,6 +77,8 @@ export interface EnergyFeatures {
   commBytesPerStep: number;
   /** collective hops per decode step (latency-bound part): 4 L (t - 1) for tensor, 2 L_moe (ep - 1) for experts */
   syncHopsPerStep: number;
+  /** of which across the expert degree */
+  expertHopsPerStep: number;
   /** pipeline hops per decode step: pp - 1 */
   pipelineHopsPerStep: number;
   /** sequences each engine (data-parallel replica) schedules per step */
@@ -178,7 +180,7 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
     layers: m.layers, hiddenSize: m.hiddenSize,
     weightBytesPerGpu, weightBytesPerStep: denseBytes + expertBytes, expertBytesPerStep: expertBytes, cacheBytesPerStep: cacheBytes,
     flopsPerToken, prefillFlopsPerToken, kvBytesPerToken: kvCacheBytes(m, 1, KV_BYTES_PER_ELEMENT),
-    commBytesPerStep: commBytes, syncHopsPerStep: syncHops, pipelineHopsPerStep: pp - 1,
+    commBytesPerStep: commBytes, syncHopsPerStep: syncHops, expertHopsPerStep: moe && ep > 1 ? 2 * moeLayers * (ep - 1) : 0, pipelineHopsPerStep: pp - 1,
     sequencesPerEngine: B / dp,
     hbmBandwidthBs: bw, peakFlopsS: peak, linkBandwidthBs: link, idlePowerW: hw.idlePowerW, boardPowerW: hw.boardPowerW,
     // a step's stages run one after another for a sequence: the step takes pp stage times of 1/pp of the work

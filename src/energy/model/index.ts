@@ -6,3 +6,4 @@ export * from './fit.js';
 export * from './predict.js';
 export * from './model-file.js';
 export * from './select.js';
+export * from './discover.js';

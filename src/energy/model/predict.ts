@@ -66,7 +66,7 @@ export function predictEnergy(model: EnergyModel, configs: readonly Configuratio
     const P = PARAMETERS.length;
     const F = model.free.length;
     const sd = model.residualSd.energy;
-    const [pStatic, kPrefill, eFlop] = ['p_static', 'k_prefill', 'e_flop'].map((n) => value(model, n));
+    const [pStatic, kComp, eFlop] = ['p_static', 'k_comp', 'e_flop'].map((n) => value(model, n));
     return configs.map((c, i) => {
       const f = features[i];
       const e = pred[i];
@@ -76,7 +76,7 @@ export function predictEnergy(model: EnergyModel, configs: readonly Configuratio
       }
       const half = Z95 * Math.sqrt(Math.max(0, variance));
       const cols = rows[i].columns;
-      const prefillPerToken = pStatic * cols.static_j_per_ms * kPrefill * cols.prefill_ms_per_step
+      const prefillPerToken = (pStatic * cols.static_j_per_ms * kComp * f.prefillMs * f.batch) / f.outputTokens
         + (eFlop * f.inputTokens * f.prefillFlopsPerToken) / f.outputTokens / 1e12;
       const energyJ = e * f.outputTokens;
       const prefillEnergyJ = Math.min(energyJ, prefillPerToken * f.outputTokens);
