@@ -4,3 +4,4 @@ export * from './catalog/index.js';
 export * from './adapters/index.js';
 export * from './simulator/index.js';
 export * from './model/index.js';
+export * from './evaluation/index.js';

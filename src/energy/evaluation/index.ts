@@ -1,0 +1,2 @@
+/** Evaluation of energy predictions for configuration selection. */
+export * from './metrics.js';

@@ -1,0 +1,97 @@
+/**
+ * How well predictions of energy per output token serve configuration selection. Within each scenario (records
+ * sharing the scenario keys, by default workload, model and hardware): pairwise ranking accuracy, Top-1 (the
+ * measured best configuration is the predicted best) and regret (extra measured energy of the predicted best over
+ * the measured best, percent). Over all records: mean absolute percentage error and R2 of log energy.
+ */
+import { createRng } from '../../sr/index.js';
+
+export const DEFAULT_SCENARIO_KEYS = ['workload', 'model', 'hardware'] as const;
+
+export interface ScoredRecord {
+  /** measured energy per output token (J) */
+  measured: number;
+  /** predicted energy per output token (J) */
+  predicted: number;
+  /** the scenario key values */
+  scenario: string;
+}
+
+export interface SelectionMetrics {
+  records: number;
+  /** mean |predicted - measured| / measured */
+  mape: number;
+  medianApe: number;
+  /** R2 of log(predicted) against log(measured) */
+  r2Log: number;
+  scenarios: number;
+  /** fraction of same-scenario pairs ordered alike by measured and predicted energy */
+  pairwise: number;
+  /** fraction of scenarios (with at least 2 records) whose measured best is the predicted best */
+  top1: number;
+  /** mean and worst regret over scenarios, percent */
+  meanRegretPct: number;
+  maxRegretPct: number;
+}
+
+export function scenarioKey(record: Record<string, unknown>, keys: readonly string[] = DEFAULT_SCENARIO_KEYS): string {
+  return keys.map((k) => String(record[k] ?? '')).join(' | ');
+}
+
+export function selectionMetrics(scored: readonly ScoredRecord[]): SelectionMetrics {
+  const n = scored.length;
+  const ape = scored.map((s) => Math.abs(s.predicted - s.measured) / s.measured).sort((a, b) => a - b);
+  const logs = scored.map((s) => Math.log(s.measured));
+  const meanLog = logs.reduce((a, b) => a + b, 0) / Math.max(1, n);
+  let ssr = 0;
+  let sst = 0;
+  scored.forEach((s, i) => { ssr += (Math.log(s.predicted) - logs[i]) ** 2; sst += (logs[i] - meanLog) ** 2; });
+  const groups = new Map<string, ScoredRecord[]>();
+  for (const s of scored) {
+    const g = groups.get(s.scenario);
+    if (g) g.push(s);
+    else groups.set(s.scenario, [s]);
+  }
+  let pairs = 0;
+  let agree = 0;
+  let ranked = 0;
+  let top = 0;
+  const regrets: number[] = [];
+  for (const g of groups.values()) {
+    if (g.length < 2) continue;
+    ranked++;
+    for (let a = 0; a < g.length; a++) {
+      for (let b = a + 1; b < g.length; b++) {
+        if (g[a].measured === g[b].measured) continue;
+        pairs++;
+        if ((g[a].measured - g[b].measured) * (g[a].predicted - g[b].predicted) > 0) agree++;
+      }
+    }
+    const best = g.reduce((m, s) => (s.measured < m.measured ? s : m));
+    const picked = g.reduce((m, s) => (s.predicted < m.predicted ? s : m));
+    if (picked === best || picked.measured === best.measured) top++;
+    regrets.push((picked.measured / best.measured - 1) * 100);
+  }
+  return {
+    records: n,
+    mape: ape.reduce((a, b) => a + b, 0) / Math.max(1, n),
+    medianApe: n === 0 ? Number.NaN : ape[Math.floor(n / 2)],
+    r2Log: sst > 0 ? 1 - ssr / sst : Number.NaN,
+    scenarios: ranked,
+    pairwise: pairs ? agree / pairs : Number.NaN,
+    top1: ranked ? top / ranked : Number.NaN,
+    meanRegretPct: regrets.length ? regrets.reduce((a, b) => a + b, 0) / regrets.length : Number.NaN,
+    maxRegretPct: regrets.length ? Math.max(...regrets) : Number.NaN,
+  };
+}
+
+/** A seeded random split: `trainSize` records to train on, the rest to test on (indexes). */
+export function randomSplit(n: number, trainSize: number, seed: number): { train: number[]; test: number[] } {
+  const rng = createRng(seed);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return { train: idx.slice(0, trainSize), test: idx.slice(trainSize) };
+}
