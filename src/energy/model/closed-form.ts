@@ -4,15 +4,16 @@
  * Per output token (J/token), for a configuration of G GPUs decoding B sequences:
  *
  *   decode step time (ms)  T = tau_layer * L + k_mem * M_dense + k_expert * M_experts + k_comp * C
- *                              + tau_sync * H_sync + tau_pp * H_pp + tau_seq * S
- *   energy per token       E = p_static * G * P_idle * (T + k_prefill * P_pre * B / O) / B      static power x time
+ *                              + tau_sync * H_tensor + tau_a2a * H_experts + tau_pp * H_pp + tau_seq * S
+ *   energy per token       E = p_static * G * P_idle * (T + k_comp * P_pre * B / O) / B      static power x time
  *                              + e_byte * bytes / B + e_flop * (flops_decode + flops_prefill / O) + e_comm * comm / B
  *
  * where L is the layer count, M_dense, M_experts and C the ideal (spec-sheet) times of one step reading dense
- * weights and KV cache, reading routed experts, and computing, H_sync the
+ * weights and KV cache, reading routed experts, and computing, H_tensor and H_experts the
  * collective hops of the tensor and expert degrees (latency-bound), H_pp the pipeline hops, S the sequences each
  * engine schedules, P_pre the ideal prefill compute time of one request, O the output tokens per request. The
- * prefill energy is the k_prefill term and the prefill share of the e_flop term; the rest is decode. Tensor
+ * prefill energy is the k_comp * P_pre part of the static term and the prefill share of the e_flop term; the
+ * rest is decode (compute efficiency k_comp is shared by both phases). Tensor
  * parallelism enters through tau_sync and e_comm; pipeline parallelism through tau_pp alone. Every parameter is
  * non-negative and every feature is, so the prediction is always positive (tau_layer > 0, p_static > 0).
  *
@@ -41,7 +42,7 @@ export const PARAMETERS: readonly ParameterSpec[] = [
   { name: 'k_mem', symbol: 'k_{mem}', meaning: 'time reading dense weights and KV cache over its spec-sheet ideal (1 / achieved fraction of HBM bandwidth)', unit: '1', initial: 1.2, lower: 0, upper: 50, phase: 'decode' },
   { name: 'k_expert', symbol: 'k_{expert}', meaning: 'time reading routed-expert weights over its ideal (MoE kernels: routing, small per-expert GEMMs)', unit: '1', initial: 1.5, lower: 0, upper: 50, phase: 'decode' },
   { name: 'k_comp', symbol: 'k_{comp}', meaning: 'decode compute time over its ideal (1 / achieved fraction of peak FLOP/s)', unit: '1', initial: 1, lower: 0, upper: 200, phase: 'decode' },
-  { name: 'tau_sync', symbol: '\\tau_{sync}', meaning: 'latency of one collective hop (tensor all-reduce ring step, expert all-to-all peer); decode messages are small, so latency, not bandwidth, sets their time', unit: 'us', initial: 3, lower: 0, upper: 1e3, phase: 'decode' },
+  { name: 'tau_sync', symbol: '\\tau_{sync}', meaning: 'latency of one tensor all-reduce ring step; decode messages are small, so latency, not bandwidth, sets their time', unit: 'us', initial: 3, lower: 0, upper: 1e3, phase: 'decode' },
   { name: 'tau_pp', symbol: '\\tau_{pp}', meaning: 'time added to a decode step by each pipeline-stage boundary', unit: 'ms', initial: 0.2, lower: 0, upper: 100, phase: 'decode' },
   { name: 'tau_seq', symbol: '\\tau_{seq}', meaning: 'host time per running sequence per step (scheduling, sampling, detokenising)', unit: 'us', initial: 30, lower: 0, upper: 1e4, phase: 'decode' },
   { name: 'tau_a2a', symbol: '\\tau_{a2a}', meaning: 'latency of one expert all-to-all hop (dispatch or combine, per peer)', unit: 'us', initial: 3, lower: 0, upper: 1e3, phase: 'decode' },
@@ -78,9 +79,9 @@ export function closedFormExpression(values: readonly number[]): string {
 
 /** The formula for people, in plain text and LaTeX (names, not values). */
 export const FORMULA_TEXT = [
-  'T_step[ms] = tau_layer*L/1000 + k_mem*M_dense+kv + k_expert*M_experts + k_comp*C + tau_sync*H_sync/1000 + tau_pp*(pp-1) + tau_seq*S/1000',
-  'E_token[J] = p_static*G*P_idle*(T_step + k_prefill*P_pre*B/O)/(1000*B) + e_byte*bytes_GB/B + e_flop*(F_decode + F_prefill/O)[TFLOP] + e_comm*comm_GB/B',
+  'T_step[ms] = tau_layer*L/1000 + k_mem*M_dense+kv + k_expert*M_experts + k_comp*C + tau_sync*H_tensor/1000 + tau_a2a*H_experts/1000 + tau_pp*(pp-1) + tau_seq*S/1000',
+  'E_token[J] = p_static*G*P_idle*(T_step + k_comp*P_pre*B/O)/(1000*B) + e_byte*bytes_GB/B + e_flop*(F_decode + I*F_prefill/O)[TFLOP] + e_comm*comm_GB/B',
 ].join('\n');
 
-export const FORMULA_LATEX = String.raw`T_{step} = \tau_{layer} L + k_{mem} M_{dense} + k_{expert} M_{experts} + k_{comp} C + \tau_{sync} H_{sync} + \tau_{pp} (pp - 1) + \tau_{seq} S,\quad `
-  + String.raw`E_{token} = \frac{p_{static}\, G\, P_{idle}\,(T_{step} + k_{prefill} P_{pre} B / O)}{B} + \frac{e_{byte}\, Q_{bytes} + e_{comm}\, Q_{comm}}{B} + e_{flop}\left(F_{dec} + \frac{F_{pre}}{O}\right)`;
+export const FORMULA_LATEX = String.raw`T_{step} = \tau_{layer} L + k_{mem} M_{dense} + k_{expert} M_{experts} + k_{comp} C + \tau_{sync} H_{tensor} + \tau_{a2a} H_{experts} + \tau_{pp} (pp - 1) + \tau_{seq} S,\quad `
+  + String.raw`E_{token} = \frac{p_{static}\, G\, P_{idle}\,(T_{step} + k_{comp} P_{pre} B / O)}{B} + \frac{e_{byte}\, Q_{bytes} + e_{comm}\, Q_{comm}}{B} + e_{flop}\left(F_{dec} + \frac{I F_{pre}}{O}\right)`;

@@ -89,7 +89,8 @@ export function unidentified(rows: readonly DesignRow[]): Map<string, string> {
   const allZero = (col: string): boolean => rows.every((r) => r.columns[col as keyof DesignRow['columns']] === 0);
   if (!rows.some((r) => r.kind === 'latency')) held.set('p_static', 'no measured time per output token: held at its starting value; step times carry the static-power scale');
   if (allZero('pipeline_hops')) held.set('tau_pp', 'no pipeline parallelism in the data');
-  if (allZero('sync_hops_k')) held.set('tau_sync', 'no tensor or expert parallelism in the data');
+  if (allZero('sync_hops_k')) held.set('tau_sync', 'no tensor parallelism in the data');
+  if (allZero('expert_hops_k')) held.set('tau_a2a', 'no expert parallelism in the data');
   if (allZero('expert_ms')) held.set('k_expert', 'no mixture-of-experts model in the data');
   if (allZero('comm_gb_per_token')) held.set('e_comm', 'no collective traffic in the data');
   return held;
