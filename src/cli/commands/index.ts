@@ -4,6 +4,11 @@ import { register as sr } from './sr.js';
 import { register as validate } from './validate.js';
 import { register as importRecords } from './import.js';
 import { register as simulate } from './simulate.js';
+import { register as fit } from './fit.js';
+import { register as predict } from './predict.js';
+import { register as explain } from './explain.js';
+import { register as select } from './select.js';
+import { register as discover } from './discover.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -12,4 +17,9 @@ export const COMMANDS: RegisterCommand[] = [
   validate,
   importRecords,
   simulate,
+  fit,
+  predict,
+  explain,
+  select,
+  discover,
 ];

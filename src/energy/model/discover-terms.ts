@@ -22,22 +22,26 @@ export interface ClosedFormTerm {
 const DECODE: readonly TargetName[] = ['energy_per_token', 'energy_per_request', 'decode_per_token', 'tpot'];
 const PREFILL: readonly TargetName[] = ['energy_per_token', 'energy_per_request', 'prefill_energy'];
 
+const has = (name: string): boolean => PARAMETERS.some((p) => p.name === name);
+
 /**
- * The closed form's terms, each with the feature that carries it. The dynamic-energy terms (e_byte, e_flop,
- * e_comm) have no column of their own: bytes and FLOPs are memory_ms and compute_ms times the spec-sheet rates.
+ * The closed form's terms, each with the feature that carries it and the parameter that scales it. Where the
+ * closed form folds a term into another parameter (prefill time into k_comp, expert hops into tau_sync), the
+ * term names that parameter. The dynamic-energy terms (e_byte, e_flop, e_comm) have no column of their own:
+ * bytes and FLOPs are memory_ms and compute_ms times the spec-sheet rates.
  */
 export const CLOSED_FORM_TERMS: readonly ClosedFormTerm[] = [
   { parameter: 'tau_layer', feature: 'layers', term: 'fixed time per layer', targets: DECODE },
   { parameter: 'k_mem', feature: 'memory_ms', term: 'memory time', targets: DECODE },
   { parameter: 'k_expert', feature: 'expert_ms', term: 'expert memory time', targets: DECODE },
   { parameter: 'k_comp', feature: 'compute_ms', term: 'compute time', targets: DECODE },
-  { parameter: 'tau_sync', feature: 'sync_hops', term: 'collective hops', targets: DECODE },
+  { parameter: 'tau_sync', feature: 'tensor_hops', term: 'tensor collective hops', targets: DECODE },
+  { parameter: has('tau_a2a') ? 'tau_a2a' : 'tau_sync', feature: 'expert_hops', term: 'expert all-to-all hops', targets: DECODE },
   { parameter: 'tau_pp', feature: 'pp', term: 'pipeline hops (pp - 1)', targets: DECODE },
   { parameter: 'tau_seq', feature: 'sequences', term: 'per-sequence host time', targets: DECODE },
-  { parameter: 'k_prefill', feature: 'prefill_ms', term: 'prefill time', targets: PREFILL },
+  { parameter: has('k_prefill') ? 'k_prefill' : 'k_comp', feature: 'prefill_ms', term: 'prefill time', targets: PREFILL },
   { parameter: 'p_static', feature: 'idle_power_w', term: 'static power x time / batch', targets: ['energy_per_token', 'energy_per_request', 'decode_per_token', 'prefill_energy'] },
 ];
-for (const t of CLOSED_FORM_TERMS) if (!PARAMETERS.some((p) => p.name === t.parameter)) throw new Error(`CLOSED_FORM_TERMS: ${t.parameter} is not a closed-form parameter`);
 
 /** Features the closed form uses for a target besides its terms' (the divisors and amortisers). */
 const STRUCTURAL: Readonly<Record<TargetName, readonly string[]>> = {
@@ -59,6 +63,11 @@ export interface TermUse {
   inSelected: boolean;
   /** used by a front member within NEAR_BEST_FACTOR of the lowest loss */
   inNearBest: boolean;
+  /**
+   * the carrying column also plays another part in this target's closed form (sequences = batch, and batch
+   * divides every per-token term): its presence says nothing about this term, which is left out of found/missing
+   */
+  ambiguous: boolean;
 }
 
 export interface TermsAnalysis {
@@ -71,7 +80,7 @@ export interface TermsAnalysis {
   found: { term: string; parameters: string[] }[];
   /** features of the selected expression the closed form does not use for this target */
   extra: string[];
-  /** expected terms the selected expression lacks, though their column is there */
+  /** expected terms the selected expression lacks, though their column is there: "parameter (column)" */
   missing: string[];
   summary: string;
 }
@@ -126,21 +135,26 @@ export function analyseTerms(target: TargetName, front: readonly Equation[], sel
     return {
       parameter: t.parameter, term: t.term, feature: t.feature, column, expected: t.targets.includes(target),
       inSelected: column !== null && selSet.has(column), inNearBest: column !== null && nearSet.has(column),
+      ambiguous: column !== null && column !== t.feature && STRUCTURAL[target].includes(column),
     };
   });
-  const paramsOf = (cols: Set<string>): string[] => closedForm.filter((u) => u.expected && u.column !== null && cols.has(u.column)).map((u) => u.parameter);
+  const testable = closedForm.filter((u) => u.expected && u.column !== null && !u.ambiguous);
+  const paramsOf = (cols: Set<string>): string[] => [...new Set(testable.filter((u) => cols.has(u.column as string)).map((u) => u.parameter))];
   const found = selected
     ? additiveTerms(selected.tree).filter(hasFeature).map((n) => ({ term: toInfix(roundConstants(n), names), parameters: paramsOf(featuresOf(n, names)) }))
     : [];
   const known = new Set([...STRUCTURAL[target], ...closedForm.filter((u) => u.expected && u.column !== null).map((u) => u.column as string)]);
   const extra = [...selSet].filter((f) => !known.has(f)).sort();
-  const missing = closedForm.filter((u) => u.expected && u.column !== null && !u.inSelected).map((u) => u.parameter);
-  const untestable = closedForm.filter((u) => u.expected && u.column === null).map((u) => `${u.parameter} (${u.feature} constant here)`);
+  const missing = testable.filter((u) => !u.inSelected).map((u) => `${u.parameter} (${u.column})`);
+  const ambiguous = closedForm.filter((u) => u.expected && u.ambiguous).map((u) => `${u.parameter} (${u.feature} = ${u.column} here)`);
+  const why = (feature: string): string => dropped.find((x) => x.name === feature)?.reason ?? 'not among the columns';
+  const untestable = closedForm.filter((u) => u.expected && u.column === null).map((u) => `${u.parameter} (${u.feature}: ${why(u.feature)})`);
   const summary = [
     selected ? `found: ${found.map((f) => `${f.term} -> ${f.parameters.join(', ') || '(no closed-form term)'}`).join('; ')}` : 'found: nothing (empty front)',
-    missing.length ? `missing: ${missing.map((p) => `${p} (${closedForm.find((u) => u.parameter === p)?.column})`).join(', ')}` : '',
+    missing.length ? `missing: ${missing.join(', ')}` : '',
     extra.length ? `not in the closed form here: ${extra.join(', ')}` : '',
     untestable.length ? `untestable: ${untestable.join(', ')}` : '',
+    ambiguous.length ? `ambiguous: ${ambiguous.join(', ')}` : '',
   ].filter(Boolean).join('. ');
   return { selectedFeatures: [...selSet].sort(), nearBestFeatures: [...nearSet].sort(), nearBestCount: near.length, closedForm, found, extra, missing, summary };
 }

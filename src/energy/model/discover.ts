@@ -35,7 +35,8 @@ export const DISCOVERY_FEATURES: readonly DiscoveryColumn[] = [
   { name: 'memory_ms', unit: 'ms per step', meaning: 'ideal decode-step time reading dense weights and the KV cache at spec-sheet HBM bandwidth', value: (f) => f.memoryMs - f.expertMemoryMs },
   { name: 'expert_ms', unit: 'ms per step', meaning: 'ideal decode-step time reading routed-expert weights', value: (f) => f.expertMemoryMs },
   { name: 'compute_ms', unit: 'ms per step', meaning: 'ideal decode-step compute time at spec-sheet peak FLOP/s', value: (f) => f.computeMs },
-  { name: 'sync_hops', unit: 'hops per step', meaning: 'collective hops per decode step: 4 L (t - 1) tensor + 2 L_moe (ep - 1) expert', value: (f) => f.syncHopsPerStep },
+  { name: 'tensor_hops', unit: 'hops per step', meaning: 'tensor all-reduce hops per decode step: 4 L (t - 1)', value: (f) => f.syncHopsPerStep - f.expertHopsPerStep },
+  { name: 'expert_hops', unit: 'hops per step', meaning: 'expert all-to-all hops per decode step: 2 L_moe (ep - 1)', value: (f) => f.expertHopsPerStep },
   { name: 'sequences', unit: 'sequences per engine', meaning: 'sequences each data-parallel engine schedules per step', value: (f) => f.sequencesPerEngine },
   { name: 'prefill_ms', unit: 'ms per request', meaning: 'ideal prefill compute time of one request, all GPUs working', value: (f) => f.prefillMs },
   { name: 'idle_power_w', unit: 'W', meaning: 'catalog idle power x GPUs', value: (f) => f.idlePowerW * f.gpus },
@@ -149,7 +150,7 @@ export async function discoverEnergyStructure(records: readonly DiscoveryRecord[
     const rows = records.map((r, i) => ({ i, v: t.value(r) })).filter((x) => x.v !== undefined && Number.isFinite(x.v) && x.v > 0);
     const y = rows.map((x) => x.v as number);
     if (rows.length === 0) skipped.push({ target: t.name, reason: `no record carries ${String(t.column)}` });
-    else if (rows.length < MIN_DISCOVERY_RECORDS) skipped.push({ target: t.name, reason: `only ${rows.length} records carry ${String(t.column)} (need ${MIN_DISCOVERY_RECORDS})` });
+    else if (rows.length < MIN_DISCOVERY_RECORDS) skipped.push({ target: t.name, reason: `only ${rows.length} record${rows.length === 1 ? ' carries' : 's carry'} ${String(t.column)} (need ${MIN_DISCOVERY_RECORDS})` });
     else if (y.every((v) => v === y[0])) skipped.push({ target: t.name, reason: `${t.name} is the same (${y[0]}) in every record` });
     else plan.push({ t, rows: rows.map((x) => x.i), y });
   }

@@ -5,7 +5,7 @@
  * lies outside what the model was fitted on (extrapolation).
  */
 import { createWasmEvaluator } from '../../sr/index.js';
-import type { Catalog } from '../catalog/catalog.js';
+import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import { PARAMETERS } from './closed-form.js';
 import { modelColumns, toDataset, type DesignRow } from './design.js';
 import { configurationFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
@@ -34,7 +34,7 @@ export interface PredictOptions {
 
 const value = (m: EnergyModel, name: string): number => m.parameters[PARAMETERS.findIndex((p) => p.name === name)].value;
 
-export function extrapolationReasons(m: EnergyModel, c: ConfigurationInput, f: EnergyFeatures): string[] {
+export function extrapolationReasons(m: EnergyModel, c: ConfigurationInput, f: EnergyFeatures, catalog: Catalog = builtinCatalog()): string[] {
   const r = m.training.ranges;
   const out: string[] = [];
   const check = (label: string, v: number, [lo, hi]: [number, number]): void => {
@@ -47,7 +47,9 @@ export function extrapolationReasons(m: EnergyModel, c: ConfigurationInput, f: E
   check('output tokens', f.outputTokens, r.outputTokens);
   check('input tokens', f.inputTokens, r.inputTokens);
   check('weights per GPU (GB)', f.weightBytesPerGpu / 1e9, r.weightGBPerGpu);
-  if (!r.hardware.includes(c.hardware)) out.push(`hardware ${c.hardware} not in the training data`);
+  // by catalog name, so an alias (H100) matches the name the training records used (H100-SXM5-80GB)
+  const canonical = (name: string): string => catalog.findHardware(name)?.name ?? name;
+  if (!r.hardware.some((h) => canonical(h) === canonical(c.hardware))) out.push(`hardware ${c.hardware} not in the training data`);
   return out;
 }
 
@@ -84,7 +86,7 @@ export function predictEnergy(model: EnergyModel, configs: readonly Configuratio
         energyPerTokenJ: e, energyJ, energyLowJ: energyJ * Math.exp(-half), energyHighJ: energyJ * Math.exp(half),
         prefillEnergyJ, decodeEnergyJ: energyJ - prefillEnergyJ,
         tpotS: latencyFitted ? pred[configs.length + i] : null,
-        extrapolation: extrapolationReasons(model, c, f), features: f,
+        extrapolation: extrapolationReasons(model, c, f, options.catalog), features: f,
       };
     });
   } finally {

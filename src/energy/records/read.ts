@@ -16,6 +16,11 @@ export interface RowPlace {
   row: number;
 }
 
+/** A row handed to `onRecord`: where it is, and its cells exactly as the file has them (untrimmed text). */
+export interface ScannedRow extends RowPlace {
+  cells: readonly string[];
+}
+
 export interface ScanOptions {
   /** problems kept in the report (all are counted); default 1000 */
   maxProblems?: number;
@@ -23,6 +28,8 @@ export interface ScanOptions {
   check?: (record: ProfilingRecord) => { column: string; expected: string; got?: string }[];
   /** called now and then with the bytes read so far and the file size */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** required columns the header may lack (prediction inputs need no measured energy_j) */
+  optionalColumns?: readonly string[];
 }
 
 export interface ValidationReport {
@@ -64,7 +71,7 @@ export function assertReadableFile(path: string): number {
  */
 export async function scanRecords(
   path: string,
-  onRecord?: (record: ProfilingRecord, place: RowPlace) => void | Promise<void>,
+  onRecord?: (record: ProfilingRecord, place: ScannedRow) => void | Promise<void>,
   options: ScanOptions = {},
 ): Promise<ValidationReport> {
   const sizeBytes = assertReadableFile(path);
@@ -82,7 +89,7 @@ export async function scanRecords(
       const cells = item.record;
       const line = item.info.lines;
       if (layout === undefined) {
-        layout = layoutHeader(cells, path, report);
+        layout = layoutHeader(cells, path, report, options.optionalColumns);
         continue;
       }
       rows += 1;
@@ -91,7 +98,7 @@ export async function scanRecords(
       const rec = parseRow(cells, layout, place, report, options.check);
       if (rec === undefined) continue;
       validRows += 1;
-      if (onRecord) await onRecord(rec, place);
+      if (onRecord) await onRecord(rec, { ...place, cells });
     }
   } catch (err) {
     const e = err as { message?: string; lines?: number; code?: string };

@@ -14,7 +14,8 @@ export interface HeaderLayout {
   extra: number[];
 }
 
-export function layoutHeader(header: string[], file: string, report: (p: RecordProblem) => void): HeaderLayout {
+/** `optional`: required columns the caller lets the header lack. */
+export function layoutHeader(header: string[], file: string, report: (p: RecordProblem) => void, optional: readonly string[] = []): HeaderLayout {
   const known = new Map<string, number>();
   const extra: number[] = [];
   const seen = new Set<string>();
@@ -34,7 +35,7 @@ export function layoutHeader(header: string[], file: string, report: (p: RecordP
     else extra.push(i);
   });
   for (const req of REQUIRED_COLUMNS) {
-    if (!known.has(req)) report({ file, line: 1, row: 0, column: req, expected: `required column "${req}" in the header` });
+    if (!known.has(req) && !optional.includes(req)) report({ file, line: 1, row: 0, column: req, expected: `required column "${req}" in the header` });
   }
   return { header: header.map((h) => h.trim()), known, extra };
 }

@@ -1,0 +1,147 @@
+/** energylens discover: structure discovery on a records CSV. A thin layer over discoverEnergyStructure. */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { EnergyLensError, isEnergyLensError } from '../../errors.js';
+import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
+import { invalidRecordsError, scanRecords, type ProfilingRecord } from '../../energy/records/index.js';
+import {
+  DEFAULT_DISCOVER_OPTIONS as D, DISCOVERY_TARGETS, NEAR_BEST_FACTOR, discoverEnergyStructure, discoveryJSON,
+  type DiscoveredTarget, type Discovery, type DiscoveryProgress, type TermUse,
+} from '../../energy/model/discover.js';
+import { writeFileAtomic } from '../../sr/index.js';
+import { frontTable, SELECTION_NOTE } from '../sr-output.js';
+
+interface DiscoverFlags {
+  data: string; targets?: string; time?: number; evals?: number; seed: number; workers: number; maxSize: number;
+  operators: string; catalog?: string; json?: string; progress: boolean;
+}
+
+const CORES = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+const numberFlag = (flag: string, check: (n: number) => boolean, expected: string) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !check(n)) throw new EnergyLensError('INVALID_OPTION', `${flag} must be ${expected}, got "${v}"`);
+  return n;
+};
+const intAtLeast = (flag: string, min: number) => numberFlag(flag, (n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
+
+/** option field -> the flag that sets it, so that messages name flags */
+const FLAGS: Record<string, string> = { operators: '--operators', maxSize: '--max-size', maxTime: '--time', maxEvaluations: '--evals', seed: '--seed', targets: '--targets', workers: '--workers' };
+
+export function register(program: Command): void {
+  program
+    .command('discover')
+    .description('structure discovery: search for expressions of energy and time in physical features, and read them against the closed form')
+    .requiredOption('--data <file.csv>', 'records CSV (see docs/records.md)')
+    .option('--targets <list>', `targets, comma-separated: ${DISCOVERY_TARGETS.map((t) => t.name).join(', ')} (default: every one the records carry)`)
+    .option('--time <seconds>', `time budget per target (default: ${D.maxTime} unless --evals is given)`, numberFlag('--time', (n) => Number.isFinite(n) && n > 0, 'a positive number'))
+    .option('--evals <n>', 'evaluation budget per target (with --seed and no --time, a run is reproducible)', intAtLeast('--evals', 1))
+    .option('--seed <n>', 'random seed', intAtLeast('--seed', 0), D.seed)
+    .option('--workers <n>', 'worker threads (0: in this thread)', intAtLeast('--workers', 0), CORES)
+    .option('--max-size <n>', 'largest expression complexity', intAtLeast('--max-size', 3), D.maxSize)
+    .option('--operators <list>', 'operators, comma-separated', D.operators.join(','))
+    .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
+    .option('--json <out.json>', 'also write the result as JSON')
+    .option('--no-progress', 'no progress bar')
+    .addHelpText('after', '\nCtrl-C stops the searches after their current cycle and prints what they found.')
+    .action(async (flags: DiscoverFlags) => {
+      await runDiscover(flags);
+    });
+}
+
+/** The records of the file, after checking that it has a target column at all. */
+async function readDiscoveryRecords(file: string, catalog: Catalog, targets: string[] | undefined): Promise<ProfilingRecord[]> {
+  const records: ProfilingRecord[] = [];
+  const report = await scanRecords(file, (r) => { records.push(r); }, { check: catalogCheck(catalog) });
+  const wanted = DISCOVERY_TARGETS.filter((t) => targets === undefined || targets.includes(t.name));
+  const columns = [...new Set(wanted.map((t) => String(t.column)))];
+  if (report.columns.length > 0 && !columns.some((c) => report.columns.includes(c))) {
+    throw new EnergyLensError('INVALID_CSV', `${file}: no target column: none of ${columns.join(', ')} is in the header (columns: ${report.columns.join(', ')})`);
+  }
+  if (!report.ok) throw invalidRecordsError(report);
+  return records;
+}
+
+function progressBars(enabled: boolean, budget: { time?: number; evals?: number }): { update: (p: DiscoveryProgress) => void; stop: () => void } {
+  let bar: cliProgress.SingleBar | undefined;
+  let current = -1;
+  const stop = (): void => { bar?.stop(); bar = undefined; };
+  const update = (p: DiscoveryProgress): void => {
+    if (!enabled) return;
+    if (p.index !== current) {
+      stop();
+      current = p.index;
+      bar = new cliProgress.SingleBar({ format: `${p.index + 1}/${p.count} ${p.target.padEnd(18)} |{bar}| {percentage}% | {evals} evals | best msle {loss}`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+      bar.start(100, 0, { evals: 0, loss: '-' });
+    }
+    const s = p.search;
+    const fraction = Math.max(budget.time ? s.seconds / budget.time : 0, budget.evals ? s.evaluations / budget.evals : 0);
+    bar?.update(Math.min(100, Math.round(100 * fraction)), { evals: s.evaluations, loss: Number.isFinite(s.bestLoss) ? s.bestLoss.toExponential(3) : '-' });
+  };
+  return { update, stop };
+}
+
+/** Rows of cells as aligned columns, the first left-aligned. */
+function aligned(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}`).join('\n');
+}
+
+function columnCell(u: TermUse): string {
+  if (u.column === null) return `(${u.feature} left out)`;
+  return u.column === u.feature ? u.column : `${u.column} (= ${u.feature}${u.ambiguous ? ', ambiguous' : ''})`;
+}
+
+function targetReport(t: DiscoveredTarget): string {
+  const r = t.run;
+  const head = `== ${t.target} (${t.unit}, ${t.rows} records): stopped by ${r.stoppedBy} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
+  const yes = (b: boolean): string => (b ? 'yes' : '-');
+  const terms = [
+    ['parameter', 'term', 'column', 'in the closed form here', 'selected', `within ${NEAR_BEST_FACTOR}x (${t.terms.nearBestCount})`],
+    ...t.terms.closedForm.map((u) => [u.parameter, u.term, columnCell(u), yes(u.expected), yes(u.inSelected), yes(u.inNearBest)]),
+  ];
+  return [
+    head, '', frontTable(t.front, t.selected, 'msle'), '',
+    `features in the selected expression: ${t.terms.selectedFeatures.join(', ') || 'none'}`,
+    `features within ${NEAR_BEST_FACTOR}x of the best loss: ${t.terms.nearBestFeatures.join(', ') || 'none'}`,
+    aligned(terms), '', t.terms.summary,
+  ].join('\n');
+}
+
+function report(d: Discovery): string {
+  const lines = [`features: ${d.features.map((f) => `${f.name} [${f.unit}]`).join(', ')}`];
+  if (d.dropped.length) lines.push(`left out: ${d.dropped.map((c) => `${c.name} (${c.reason})`).join(', ')}`);
+  if (d.skipped.length) lines.push(`skipped: ${d.skipped.map((s) => `${s.target} (${s.reason})`).join(', ')}`);
+  return [lines.join('\n'), ...d.targets.map(targetReport), SELECTION_NOTE].join('\n\n');
+}
+
+async function runDiscover(flags: DiscoverFlags): Promise<void> {
+  if (flags.json && !existsSync(dirname(resolve(flags.json)))) {
+    throw new EnergyLensError('INVALID_OPTION', `--json ${flags.json}: the folder ${dirname(resolve(flags.json))} does not exist`);
+  }
+  const targets = flags.targets === undefined ? undefined : list(flags.targets);
+  const catalog = loadCatalog(flags.catalog);
+  const records = await readDiscoveryRecords(flags.data, catalog, targets);
+  const bars = progressBars(flags.progress && process.stderr.isTTY, { time: flags.time ?? (flags.evals ? undefined : D.maxTime), evals: flags.evals });
+  const controller = new AbortController();
+  const onSigint = (): void => { process.stderr.write('\nstopping the searches (Ctrl-C again to quit at once)\n'); controller.abort(); };
+  process.once('SIGINT', onSigint);
+  let d: Discovery;
+  try {
+    d = await discoverEnergyStructure(records, {
+      targets, maxTime: flags.time, maxEvaluations: flags.evals, seed: flags.seed, workers: flags.workers,
+      operators: list(flags.operators), maxSize: flags.maxSize, catalog, file: flags.data, onProgress: bars.update, signal: controller.signal,
+    });
+  } catch (err) {
+    if (isEnergyLensError(err)) throw new EnergyLensError(err.code, err.message.replace(/options\.(\w+)/g, (m, name: string) => FLAGS[name] ?? m));
+    throw err;
+  } finally {
+    bars.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(discoveryJSON(d), null, 2)}\n`);
+  process.stdout.write(`${report(d)}\n`);
+}

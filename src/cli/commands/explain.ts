@@ -1,0 +1,61 @@
+/** energylens explain: what a fitted energy model says, parameter by parameter, and what it was trained on. */
+import { Command } from 'commander';
+import { FORMULA_LATEX, FORMULA_TEXT, readEnergyModel, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
+import { residualSdText, sig } from '../energy-args.js';
+
+interface ExplainFlags { model: string; json?: boolean }
+
+export function register(program: Command): void {
+  program
+    .command('explain')
+    .description('describe a fitted energy model: every parameter with its meaning, unit, value and 95 % interval, the formula, the training data')
+    .requiredOption('--model <model.json>', 'model file written by energylens fit')
+    .option('--json', 'print the explanation as JSON on stdout', false)
+    .action((flags: ExplainFlags) => {
+      runExplain(flags);
+    });
+}
+
+const RANGE_LABELS: [keyof TrainingRanges, string][] = [
+  ['batch', 'batch'], ['gpus', 'GPUs'], ['tensorDegree', 'tensor degree'], ['pipelineDegree', 'pipeline degree'],
+  ['outputTokens', 'output tokens'], ['inputTokens', 'input tokens'], ['weightGBPerGpu', 'weights per GPU (GB)'],
+];
+
+const span = ([lo, hi]: [number, number]): string => (lo === hi ? sig(lo) : `${sig(lo)}-${sig(hi)}`);
+
+function explanationJSON(m: EnergyModel): Record<string, unknown> {
+  return {
+    parameters: m.parameters.map((p) => ({
+      name: p.name, meaning: p.meaning, unit: p.unit, value: p.value, standardError: p.standardError,
+      interval95: p.held ? null : [p.low, p.high], held: p.held, ...(p.reason ? { reason: p.reason } : {}),
+    })),
+    formula: { text: FORMULA_TEXT, latex: FORMULA_LATEX },
+    training: m.training, residualSd: m.residualSd, fit: m.fit,
+    ...(Object.keys(m.inputTokens).length > 0 ? { inputTokens: m.inputTokens } : {}),
+  };
+}
+
+function runExplain(flags: ExplainFlags): void {
+  const m = readEnergyModel(flags.model);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(explanationJSON(m), null, 2)}\n`);
+    return;
+  }
+  const lines = [`energy model ${flags.model}: ${m.parameters.filter((p) => !p.held).length} of ${m.parameters.length} parameters fitted`, ''];
+  for (const p of m.parameters) {
+    const interval = p.held ? `held (${p.reason ?? 'not fitted'})` : p.standardError === null ? 'interval unknown (singular J^T J)' : `95 %: ${sig(p.low)}-${sig(p.high)}`;
+    lines.push(`${p.name} = ${sig(p.value)} ${p.unit}   ${interval}`, `    ${p.meaning}`);
+  }
+  const t = m.training;
+  const r = t.ranges;
+  lines.push(
+    '', 'formula (plain text):', ...FORMULA_TEXT.split('\n').map((l) => `  ${l}`),
+    '', 'formula (LaTeX):', `  ${FORMULA_LATEX}`,
+    '', `trained on ${t.records} records (${t.latencyRows} with time per output token), ${r.models.length} model${r.models.length === 1 ? '' : 's'} on ${r.hardware.join(', ')}`,
+    `  models: ${r.models.join(', ')}`,
+    `  ranges: ${RANGE_LABELS.map(([k, label]) => `${label} ${span(r[k] as [number, number])}`).join(', ')}`,
+    `  ${residualSdText(m.residualSd)}`,
+    'predictions outside these ranges or on other hardware are marked as extrapolations',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,79 @@
+/** energylens predict: a fitted energy model applied to a records CSV; every input column is kept as it was. */
+import { Command } from 'commander';
+import { stringify } from 'csv-stringify/sync';
+import { EnergyLensError } from '../../errors.js';
+import { loadCatalog } from '../../energy/catalog/index.js';
+import { predictEnergy, readEnergyModel, type EnergyPrediction } from '../../energy/model/index.js';
+import { writeFileAtomic } from '../../sr/index.js';
+import { assertOutputFolder, readRecordsWithCells, sig } from '../energy-args.js';
+
+interface PredictFlags { model: string; data: string; out: string; catalog?: string; json?: boolean }
+
+/** The columns added after the input's own. */
+export const PREDICTION_COLUMNS = [
+  'energy_j_pred', 'energy_per_token_j_pred', 'energy_j_low', 'energy_j_high', 'prefill_energy_j_pred', 'decode_energy_j_pred',
+  'tpot_s_pred', 'extrapolation',
+] as const;
+
+/** Extrapolated rows named in the text summary. */
+const SHOWN = 3;
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('predict energy per request (with a 95 % interval), its prefill and decode shares and the time per token for every row of a records CSV')
+    .requiredOption('--model <model.json>', 'model file written by energylens fit')
+    .requiredOption('--data <file.csv>', 'records CSV (the energy_j column may be absent; where present, the MAPE is printed)')
+    .requiredOption('--out <file.csv>', 'predictions CSV to write (atomically): the input columns as they were, then the predictions')
+    .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
+    .option('--json', 'print a JSON summary on stdout', false)
+    .addHelpText('after', `\nAdded columns: ${PREDICTION_COLUMNS.join(', ')}.\ntpot_s_pred is empty when the model was fitted without time per token; extrapolation lists why a row lies outside the training data.`)
+    .action(async (flags: PredictFlags) => {
+      await runPredict(flags);
+    });
+}
+
+const num = (x: number): string => sig(x, 6);
+
+function predictionCells(p: EnergyPrediction): string[] {
+  return [
+    num(p.energyJ), num(p.energyPerTokenJ), num(p.energyLowJ), num(p.energyHighJ), num(p.prefillEnergyJ), num(p.decodeEnergyJ),
+    p.tpotS === null ? '' : num(p.tpotS), p.extrapolation.join('; '),
+  ];
+}
+
+async function runPredict(flags: PredictFlags): Promise<void> {
+  assertOutputFolder('--out', flags.out);
+  const model = readEnergyModel(flags.model);
+  const catalog = loadCatalog(flags.catalog);
+  const { header, records, cells } = await readRecordsWithCells(flags.data, catalog, ['energy_j']);
+  const clash = PREDICTION_COLUMNS.find((c) => header.includes(c));
+  if (clash) throw new EnergyLensError('INVALID_CSV', `${flags.data} already has a column "${clash}" (is it a predictions file?); remove the prediction columns first`);
+  const preds = predictEnergy(model, records, { catalog, file: flags.data });
+  const rows = cells.map((c, i) => [...c, ...predictionCells(preds[i])]);
+  writeFileAtomic(flags.out, stringify([[...header, ...PREDICTION_COLUMNS], ...rows], { record_delimiter: 'unix' }));
+
+  const extrapolated = preds.flatMap((p, i) => (p.extrapolation.length > 0 ? [{ row: i + 1, reasons: p.extrapolation }] : []));
+  const measured = records.flatMap((r, i) => {
+    if (r.energy_j === undefined) return [];
+    const perToken = r.energy_j / r.output_tokens;
+    return [Math.abs(preds[i].energyPerTokenJ - perToken) / perToken];
+  });
+  const mape = measured.length > 0 ? (100 * measured.reduce((a, b) => a + b, 0)) / measured.length : null;
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({
+      out: flags.out, rows: preds.length, extrapolations: extrapolated.length, extrapolated,
+      mapeEnergyPerTokenPct: mape, measuredRows: measured.length,
+    }, null, 2)}\n`);
+    return;
+  }
+  const lines = [`predicted ${preds.length} row${preds.length === 1 ? '' : 's'}; wrote ${flags.out}`];
+  if (extrapolated.length === 0) lines.push('every row lies inside the training data');
+  else {
+    lines.push(`${extrapolated.length} row${extrapolated.length === 1 ? ' is an extrapolation' : 's are extrapolations'} (outside the training data):`);
+    for (const x of extrapolated.slice(0, SHOWN)) lines.push(`  row ${x.row}: ${x.reasons.join('; ')}`);
+    if (extrapolated.length > SHOWN) lines.push(`  ... ${extrapolated.length - SHOWN} more (column "extrapolation" of ${flags.out})`);
+  }
+  if (mape !== null) lines.push(`MAPE of energy per output token: ${mape.toFixed(2)} % over ${measured.length} rows with energy_j`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

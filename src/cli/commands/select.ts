@@ -1,0 +1,97 @@
+/** energylens select: every feasible parallel configuration of a model on an accelerator, ranked by predicted energy per token. */
+import { Command, Option } from 'commander';
+import { EnergyLensError, isEnergyLensError } from '../../errors.js';
+import { loadCatalog } from '../../energy/catalog/index.js';
+import { readEnergyModel, selectConfigurations, type Candidate, type Selection } from '../../energy/model/index.js';
+import { PRECISIONS, type Precision } from '../../energy/records/index.js';
+import { integerArg, numberArg, numberListArg, sig, textTable } from '../energy-args.js';
+
+interface SelectFlags {
+  model: string; llm: string; hardware: string; input: number; output: number; maxGpus: number; batch: number[];
+  tp?: number[]; pp?: number[]; precision?: Precision; sloTpotMs?: number; top: number; catalog?: string; json?: boolean;
+}
+
+const DEFAULT_BATCHES = [1, 8, 16, 32, 64, 128, 256];
+/** Infeasible configurations listed in the text output (all of them with --json). */
+const SHOWN = 10;
+
+export function register(program: Command): void {
+  program
+    .command('select')
+    .description('rank the feasible TP x PP (x EP) x batch configurations of a model on an accelerator by predicted energy per output token')
+    .requiredOption('--model <model.json>', 'model file written by energylens fit')
+    .requiredOption('--llm <name>', 'the language model to serve (catalog name or alias)')
+    .requiredOption('--hardware <name>', 'the accelerator (catalog name or alias)')
+    .requiredOption('--input <n>', 'prompt tokens per request', numberArg('--input', true))
+    .requiredOption('--output <n>', 'generated tokens per request', numberArg('--output'))
+    .option('--max-gpus <n>', 'largest number of GPUs', integerArg('--max-gpus', 1), 8)
+    .option('--batch <list>', 'concurrent sequences to consider', numberListArg('--batch', false), DEFAULT_BATCHES)
+    .option('--tp <list>', 'tensor-parallel degrees (default: powers of two up to --max-gpus)', numberListArg('--tp', true))
+    .option('--pp <list>', 'pipeline-parallel degrees (default: powers of two up to --max-gpus)', numberListArg('--pp', true))
+    .addOption(new Option('--precision <p>', 'weight precision (default: the model\'s own)').choices([...PRECISIONS]))
+    .option('--slo-tpot-ms <x>', 'time-per-output-token objective (ms): slower configurations are marked and never chosen as most frugal', numberArg('--slo-tpot-ms'))
+    .option('--top <k>', 'configurations shown in the table', integerArg('--top', 1), 10)
+    .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
+    .option('--json', 'print the whole selection (every candidate and infeasible configuration) as JSON on stdout', false)
+    .action((flags: SelectFlags) => {
+      runSelect(flags);
+    });
+}
+
+const describe = (c: Candidate): string => `tp ${c.tp}, pp ${c.pp}${c.ep > 1 ? `, ep ${c.ep}` : ''}, batch ${c.batch}`;
+const perToken = (c: Candidate): string => `${sig(c.energyPerTokenJ, 3)} (${sig(c.energyPerTokenLowJ, 3)}-${sig(c.energyPerTokenHighJ, 3)})`;
+
+function select(flags: SelectFlags): Selection {
+  const model = readEnergyModel(flags.model);
+  const catalog = loadCatalog(flags.catalog);
+  try {
+    return selectConfigurations(model, {
+      llm: flags.llm, hardware: flags.hardware, inputTokens: flags.input, outputTokens: flags.output, maxGpus: flags.maxGpus,
+      batch: flags.batch, tp: flags.tp, pp: flags.pp, precision: flags.precision, sloTpotMs: flags.sloTpotMs, catalog,
+    });
+  } catch (err) {
+    if (isEnergyLensError(err, 'UNKNOWN_MODEL')) throw new EnergyLensError(err.code, `--llm: ${err.message}`);
+    if (isEnergyLensError(err, 'UNKNOWN_HARDWARE')) throw new EnergyLensError(err.code, `--hardware: ${err.message}`);
+    throw err;
+  }
+}
+
+function runSelect(flags: SelectFlags): void {
+  const s = select(flags);
+  const { candidates, infeasible, mostFrugal, fastest } = s;
+  const ratio = fastest && mostFrugal ? fastest.energyPerTokenJ / mostFrugal.energyPerTokenJ : null;
+  if (candidates.length === 0) {
+    throw new EnergyLensError('INFEASIBLE', `no configuration of ${flags.llm} on ${flags.hardware} fits within --max-gpus ${flags.maxGpus} (${infeasible.length} tried); first reason: ${infeasible[0]?.reason ?? 'none'}`);
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...s, sloTpotMs: flags.sloTpotMs ?? null, fastestEnergyRatio: ratio, infeasibleCount: infeasible.length }, null, 2)}\n`);
+    return;
+  }
+  const slo = flags.sloTpotMs;
+  const shown = candidates.slice(0, flags.top);
+  const rows = shown.map((c) => [
+    String(c.rank), String(c.tp), String(c.pp), String(c.ep), String(c.gpus), String(c.batch), perToken(c),
+    c.tpotMs === null ? '-' : sig(c.tpotMs, 3), slo === undefined ? '' : c.meetsSlo ? 'ok' : 'miss', c.extrapolation.length > 0 ? '*' : '',
+  ]);
+  const lines = [
+    `${flags.llm} on ${flags.hardware}, ${flags.input} input and ${flags.output} output tokens per request: ${candidates.length} feasible configurations${shown.length < candidates.length ? ` (best ${shown.length} shown; --top N for more)` : ''}`,
+    '',
+    textTable(['rank', 'tp', 'pp', 'ep', 'gpus', 'batch', 'J/token (95 %)', 'TPOT ms', slo === undefined ? 'SLO' : `SLO ${slo} ms`, 'extrap.'], rows, [9]),
+  ];
+  const outside = shown.find((c) => c.extrapolation.length > 0);
+  if (outside) lines.push(`* outside the training data, e.g. rank ${outside.rank}: ${outside.extrapolation.join('; ')}`);
+  lines.push('');
+  if (mostFrugal) lines.push(`most frugal${slo === undefined ? '' : ` within the ${slo} ms objective`}: ${describe(mostFrugal)}: ${perToken(mostFrugal)} J/token${mostFrugal.tpotMs === null ? '' : `, TPOT ${sig(mostFrugal.tpotMs, 3)} ms`}`);
+  else lines.push(`no configuration meets the TPOT objective of ${slo} ms`);
+  if (!s.latencyModel) lines.push('fastest: unknown (the model was fitted without time per output token)');
+  else if (fastest) {
+    lines.push(`fastest: ${describe(fastest)}: ${perToken(fastest)} J/token, TPOT ${sig(fastest.tpotMs as number, 3)} ms`);
+    if (mostFrugal && s.fastestDiffers) lines.push(`the fastest configuration (${describe(fastest)}) uses ${(ratio as number).toFixed(1)}x the energy per token of the most frugal (${describe(mostFrugal)})`);
+    else if (mostFrugal) lines.push('the most frugal configuration is also the fastest');
+  }
+  if (infeasible.length > 0) {
+    lines.push('', `${infeasible.length} configuration${infeasible.length === 1 ? ' is' : 's are'} infeasible${infeasible.length > SHOWN ? ` (first ${SHOWN}; all with --json)` : ''}:`);
+    for (const x of infeasible.slice(0, SHOWN)) lines.push(`  tp ${x.tp}, pp ${x.pp}${x.ep > 1 ? `, ep ${x.ep}` : ''}, batch ${x.batch}: ${x.reason}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,81 @@
+/**
+ * What the energy-model commands (fit, predict, explain, select) share: option parsers whose errors name the
+ * flag, reading a records CSV with the catalog checks, an output-folder check, and number and table formatting.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { EnergyLensError } from '../errors.js';
+import { catalogCheck, type Catalog } from '../energy/catalog/index.js';
+import { invalidRecordsError, scanRecords, type ProfilingRecord } from '../energy/records/index.js';
+
+export const bad = (message: string): never => { throw new EnergyLensError('INVALID_OPTION', message); };
+
+/** An integer option >= min. */
+export const integerArg = (flag: string, min: number) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min) bad(`${flag} must be ${min === 1 ? 'a positive integer' : `an integer >= ${min}`}, got "${v}"`);
+  return n;
+};
+
+/** A finite number option, > 0 (or >= 0 when `zero` is allowed). */
+export const numberArg = (flag: string, zero = false) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || (!zero && n === 0)) bad(`${flag} must be a ${zero ? 'non-negative' : 'positive'} number, got "${v}"`);
+  return n;
+};
+
+export const namesArg = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** A comma-separated list of positive numbers (integers when `integer`). */
+export const numberListArg = (flag: string, integer: boolean) => (v: string): number[] => {
+  const out = namesArg(v).map(Number);
+  if (out.length === 0 || out.some((n) => !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))) {
+    bad(`${flag} must be a comma-separated list of ${integer ? 'positive integers' : 'positive numbers'}, got "${v}"`);
+  }
+  return out;
+};
+
+/** Fails before any work when the folder an output file goes into does not exist. */
+export function assertOutputFolder(flag: string, path: string): void {
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) bad(`${flag} ${path}: the folder ${folder} does not exist`);
+  if (existsSync(path) && statSync(path).isDirectory()) bad(`${flag} ${path} is a folder`);
+}
+
+export interface RecordsWithCells {
+  /** the header as the file has it (names trimmed) */
+  header: string[];
+  records: ProfilingRecord[];
+  /** each record's cells exactly as in the file */
+  cells: (readonly string[])[];
+}
+
+/**
+ * Every record of a records CSV, checked against the schema and the catalog (unknown hardware or model is a
+ * problem naming file, line and column), with its original cells. Any problem: one INVALID_RECORD error listing them.
+ */
+export async function readRecordsWithCells(path: string, catalog: Catalog, optionalColumns: readonly string[] = []): Promise<RecordsWithCells> {
+  const records: ProfilingRecord[] = [];
+  const cells: (readonly string[])[] = [];
+  const report = await scanRecords(path, (r, place) => { records.push(r); cells.push(place.cells); }, { check: catalogCheck(catalog), optionalColumns });
+  if (!report.ok) throw invalidRecordsError(report);
+  return { header: report.columns, records, cells };
+}
+
+/** A number with `digits` significant digits, without trailing zeros. */
+export const sig = (x: number, digits = 4): string => (Number.isFinite(x) ? String(Number(x.toPrecision(digits))) : String(x));
+
+/** An aligned text table: the columns in `left` are left-aligned, the others right-aligned; the last is not padded. */
+export function textTable(head: readonly string[], rows: readonly (readonly string[])[], left: readonly number[] = [0]): string {
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]): string => cells
+    .map((c, i) => (i === cells.length - 1 && left.includes(i) ? c : left.includes(i) ? c.padEnd(width[i]) : c.padStart(width[i])))
+    .join('  ')
+    .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+/** The training residual spread, in words. */
+export function residualSdText(sd: { energy: number; latency: number | null }): string {
+  return `residual sd of log(measured / predicted): energy ${sig(sd.energy, 3)}${sd.latency === null ? '' : `, time per token ${sig(sd.latency, 3)}`}`;
+}
