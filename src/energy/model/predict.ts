@@ -50,6 +50,8 @@ export function extrapolationReasons(m: EnergyModel, c: ConfigurationInput, f: E
   // by catalog name, so an alias (H100) matches the name the training records used (H100-SXM5-80GB)
   const canonical = (name: string): string => catalog.findHardware(name)?.name ?? name;
   if (!r.hardware.some((h) => canonical(h) === canonical(c.hardware))) out.push(`hardware ${c.hardware} not in the training data`);
+  // a configuration that cannot run gets no silent number: its prediction is flagged
+  if (f.memoryFraction > 1) out.push(`does not fit in GPU memory: weights and KV cache need ${(f.memoryFraction * 100).toFixed(0)} % of it`);
   return out;
 }
 
