@@ -2,7 +2,7 @@
 //   mlenergy:  ML.ENERGY v3, fitted on 50 random configurations, tested on the rest, 10 seeds: MAPE of energy per
 //              output token, R2 of log energy, pairwise ranking and Top-1 within each (task, model, GPU), regret
 //   simulator: a simulated sweep with TP 1-8 and PP 1-4 on three GPU types, same protocol, scenarios
-//              (model, GPU, prompt length), so Top-1 picks TP x PP x batch
+//              (model, GPU, prompt length, batch), so Top-1 picks the TP x PP layout
 // Options: --quick (3 seeds), --seeds=N, --train=N.
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -52,5 +52,5 @@ const sweep = simulate({
   models: ['Llama-3.1-8B-Instruct', 'Llama-3.1-70B-Instruct', 'Qwen3-30B-A3B-Instruct-2507'], hardware: ['H100', 'B200', 'A100'],
   tp: [1, 2, 4, 8], pp: [1, 2, 4], batch: [8, 32, 128], input: [512, 2048], output: [256], noise: 0.03, seed: 7,
 }).records;
-out.simulator = protocol(sweep, ['model', 'hardware', 'input_tokens']);
+out.simulator = protocol(sweep, ['model', 'hardware', 'input_tokens', 'batch']);
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
