@@ -4,7 +4,6 @@
  * discovered additive terms map onto the closed form's parameters.
  */
 import { toInfix, type Equation, type Node } from '../../sr/index.js';
-import { PARAMETERS } from './closed-form.js';
 
 /** The targets discovery knows (discover.ts, DISCOVERY_TARGETS, gives their units and columns). */
 export type TargetName = 'energy_per_token' | 'energy_per_request' | 'prefill_energy' | 'decode_per_token' | 'tpot';
@@ -22,13 +21,11 @@ export interface ClosedFormTerm {
 const DECODE: readonly TargetName[] = ['energy_per_token', 'energy_per_request', 'decode_per_token', 'tpot'];
 const PREFILL: readonly TargetName[] = ['energy_per_token', 'energy_per_request', 'prefill_energy'];
 
-const has = (name: string): boolean => PARAMETERS.some((p) => p.name === name);
-
 /**
- * The closed form's terms, each with the feature that carries it and the parameter that scales it. Where the
- * closed form folds a term into another parameter (prefill time into k_comp, expert hops into tau_sync), the
- * term names that parameter. The dynamic-energy terms (e_byte, e_flop, e_comm) have no column of their own:
- * bytes and FLOPs are memory_ms and compute_ms times the spec-sheet rates.
+ * The closed form's terms, each with the feature that carries it and the parameter that scales it (k_comp scales
+ * both decode compute and prefill time: one compute efficiency for both phases). The dynamic-energy terms
+ * (e_byte, e_flop, e_comm) have no column of their own: bytes and FLOPs are memory_ms and compute_ms times the
+ * spec-sheet rates.
  */
 export const CLOSED_FORM_TERMS: readonly ClosedFormTerm[] = [
   { parameter: 'tau_layer', feature: 'layers', term: 'fixed time per layer', targets: DECODE },
@@ -36,10 +33,10 @@ export const CLOSED_FORM_TERMS: readonly ClosedFormTerm[] = [
   { parameter: 'k_expert', feature: 'expert_ms', term: 'expert memory time', targets: DECODE },
   { parameter: 'k_comp', feature: 'compute_ms', term: 'compute time', targets: DECODE },
   { parameter: 'tau_sync', feature: 'tensor_hops', term: 'tensor collective hops', targets: DECODE },
-  { parameter: has('tau_a2a') ? 'tau_a2a' : 'tau_sync', feature: 'expert_hops', term: 'expert all-to-all hops', targets: DECODE },
+  { parameter: 'tau_a2a', feature: 'expert_hops', term: 'expert all-to-all hops', targets: DECODE },
   { parameter: 'tau_pp', feature: 'pp', term: 'pipeline hops (pp - 1)', targets: DECODE },
   { parameter: 'tau_seq', feature: 'sequences', term: 'per-sequence host time', targets: DECODE },
-  { parameter: has('k_prefill') ? 'k_prefill' : 'k_comp', feature: 'prefill_ms', term: 'prefill time', targets: PREFILL },
+  { parameter: 'k_comp', feature: 'prefill_ms', term: 'prefill time', targets: PREFILL },
   { parameter: 'p_static', feature: 'idle_power_w', term: 'static power x time / batch', targets: ['energy_per_token', 'energy_per_request', 'decode_per_token', 'prefill_energy'] },
 ];
 

@@ -103,13 +103,16 @@ export interface Discovery {
   options: { maxTime: number | null; maxEvaluations: number | null; seed: number; operators: string[]; maxSize: number; loss: 'msle' };
 }
 
-/** Keeps a column unless it is constant or proportional to a column kept before it. */
+/**
+ * Keeps a column unless it is constant or proportional to a column kept before it (over all records, so a target
+ * carried by only some records may still see a column that is constant on those).
+ */
 function chooseColumns(values: number[][]): { keep: number[]; dropped: DroppedColumn[] } {
   const keep: number[] = [];
   const dropped: DroppedColumn[] = [];
   DISCOVERY_FEATURES.forEach((c, j) => {
     const col = values.map((row) => row[j]);
-    if (col.every((v) => v === col[0])) { dropped.push({ name: c.name, reason: `constant (${col[0]}) in these records` }); return; }
+    if (col.every((v) => v === col[0])) { dropped.push({ name: c.name, reason: `constant (${Number(col[0].toPrecision(6))}) in these records` }); return; }
     // least-squares ratio to each kept column; proportional when it reproduces every value
     const ratioTo = (k: number): number => values.reduce((a, row) => a + row[j] * row[k], 0) / values.reduce((a, row) => a + row[k] * row[k], 0);
     const same = keep.find((k) => { const q = ratioTo(k); return values.every((row) => Math.abs(row[j] - q * row[k]) <= 1e-9 * Math.abs(row[j])); });
@@ -181,9 +184,12 @@ export async function discoverEnergyStructure(records: readonly DiscoveryRecord[
   };
 }
 
+export type PlainEquation = Omit<Equation, 'tree'>;
+export type DiscoveryJSON = Omit<Discovery, 'targets'> & { targets: (Omit<DiscoveredTarget, 'front' | 'selected'> & { front: PlainEquation[]; selected: PlainEquation | null })[] };
+
 /** The discovery as plain JSON: expression trees left out (each expression parses back with the feature names). */
-export function discoveryJSON(d: Discovery): unknown {
-  const plain = (e: Equation): Omit<Equation, 'tree'> => ({ complexity: e.complexity, loss: e.loss, r2: e.r2, expression: e.expression, latex: e.latex });
+export function discoveryJSON(d: Discovery): DiscoveryJSON {
+  const plain = (e: Equation): PlainEquation => ({ complexity: e.complexity, loss: e.loss, r2: e.r2, expression: e.expression, latex: e.latex });
   return {
     ...d,
     targets: d.targets.map((t) => ({ ...t, front: t.front.map(plain), selected: t.selected ? plain(t.selected) : null })),
