@@ -21,19 +21,19 @@ const sweep = () => simulate({
   batch: [4, 16, 64, 256], input: [256, 2048], output: [256], noise: 0, seed: 3,
 }).records;
 
-/** Records whose energy and time per token are the closed form's own predictions with `truth`. */
+/** Records whose energy, time per token and prefill energy are the closed form's own predictions with `truth`. */
 function synthetic(truth: number[]): FitRecord[] {
   const records = sweep();
   const ev = createWasmEvaluator();
   const program = closedFormProgram(truth);
   const rows = records.flatMap((r) => {
     const f = configurationFeatures(r);
-    return [{ kind: 'energy' as const, record: 0, columns: modelColumns(f, 'energy'), y: 1 }, { kind: 'latency' as const, record: 0, columns: modelColumns(f, 'latency'), y: 1 }];
+    return (['energy', 'latency', 'prefill'] as const).map((kind) => ({ kind, record: 0, columns: modelColumns(f, kind), y: 1 }));
   });
   ev.setDataset(toDataset(rows));
   const pred = ev.predict(program);
   ev.dispose();
-  return records.map((r, i) => ({ ...r, energy_j: pred[2 * i] * r.output_tokens, tpot_s: pred[2 * i + 1] }));
+  return records.map((r, i) => ({ ...r, energy_j: pred[3 * i] * r.output_tokens, tpot_s: pred[3 * i + 1], prefill_energy_j: pred[3 * i + 2] * r.output_tokens }));
 }
 
 describe('the closed form', () => {
@@ -55,8 +55,11 @@ describe('the closed form', () => {
   });
 
   it('is positive for every configuration, and predicts prefill and decode shares that add up', () => {
-    const model = fitEnergyModel(synthetic([1.8, 120, 1.3, 2.2, 0.8, 4, 0.5, 40, 3, 0.2, 0.7, 2]));
+    const records = synthetic([1.8, 120, 1.3, 2.2, 0.8, 4, 0.5, 40, 3, 0.2, 0.7, 2]);
+    const model = fitEnergyModel(records);
     const preds = predictEnergy(model, sweep());
+    // prefill rows are fitted: the predicted prefill share is the measured one
+    preds.forEach((p, i) => expect(p.prefillEnergyJ / records[i].prefill_energy_j!).toBeCloseTo(1, 6));
     for (const p of preds) {
       expect(p.energyJ).toBeGreaterThan(0);
       expect(p.prefillEnergyJ).toBeGreaterThan(0);

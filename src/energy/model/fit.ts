@@ -18,6 +18,7 @@ import { ENERGY_MODEL_FORMAT, ENERGY_MODEL_VERSION, type EnergyModel, type Fitte
 export interface FitRecord extends ConfigurationInput {
   energy_j: number;
   tpot_s?: number;
+  prefill_energy_j?: number;
 }
 
 export interface FitEnergyOptions {
@@ -64,6 +65,9 @@ export function designRows(records: readonly FitRecord[], features: readonly Ene
   records.forEach((r, i) => {
     rows.push({ kind: 'energy', record: i, columns: modelColumns(features[i], 'energy'), y: r.energy_j / r.output_tokens });
     if (useLatency && r.tpot_s !== undefined && r.tpot_s > 0) rows.push({ kind: 'latency', record: i, columns: modelColumns(features[i], 'latency'), y: r.tpot_s });
+    if (r.prefill_energy_j !== undefined && r.prefill_energy_j > 0 && r.input_tokens !== undefined && r.input_tokens > 0) {
+      rows.push({ kind: 'prefill', record: i, columns: modelColumns(features[i], 'prefill'), y: r.prefill_energy_j / r.output_tokens });
+    }
   });
   return rows;
 }
