@@ -1,5 +1,5 @@
 // npm run bench:search: search throughput (evaluations per second) with 1 and 2 worker threads on a fixed
-// seeded problem, and in-process for reference. One JSON object on stdout.
+// seeded problem, and in-process for reference. One JSON object on stdout. BENCH_OPTIONS (JSON) overrides search options.
 //
 // The work is deterministic (same seed, generation-synchronised migration), so every configuration does exactly
 // the same evaluations; only the time differs. Configurations are measured in alternation, `reps` times each,
@@ -25,7 +25,7 @@ const X = new Float64Array(n);
 const y = new Float64Array(n);
 for (let r = 0; r < n; r++) { const x = 2 * rng.next() - 1; X[r] = x; y[r] = Math.sin(x * x) * Math.cos(x) - 1; }
 const data = { X, y, nFeatures: 1, nRows: n };
-const options = { seed: 5, populations: 16, populationSize: 48, generationsPerCycle: 40, maxGenerations: generations, maxTime: null };
+const options = { seed: 5, populations: 16, populationSize: 48, generationsPerCycle: 40, maxGenerations: generations, maxTime: null, ...(process.env.BENCH_OPTIONS ? JSON.parse(process.env.BENCH_OPTIONS) : {}) };
 
 async function measure(runner) {
   const cpu0 = process.cpuUsage();
