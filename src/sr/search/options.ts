@@ -134,7 +134,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   migrationTopology: 'ring',
   restartAfterCycles: 4,
   parsimony: 0.0005,
-  adaptiveParsimonyScaling: 20,
+  adaptiveParsimonyScaling: 100,
   mutationWeights: DEFAULT_MUTATION_WEIGHTS,
   crossoverProbability: 0.06,
   annealing: true,
