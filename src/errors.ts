@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'CHECKPOINT_INVALID'
   // files and records
   | 'FILE_NOT_FOUND'
+  | 'WRITE_FAILED'
   | 'INVALID_CSV'
   | 'INVALID_RECORD'
   | 'UNKNOWN_MODEL'

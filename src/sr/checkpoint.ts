@@ -54,7 +54,7 @@ export function writeFileAtomic(path: string, text: string): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new EnergyLensError('INVALID_OPTION', `could not write ${path}: ${(err as Error).message}`);
+    throw new EnergyLensError('WRITE_FAILED', `could not write ${path}: ${(err as Error).message}`);
   }
   // make the rename itself durable; not every platform can open a folder, and the file is complete either way
   try {

@@ -1,5 +1,4 @@
 /** energylens simulate: physics-based profiling sweeps written as a records CSV. */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { stringify } from 'csv-stringify/sync';
@@ -7,7 +6,7 @@ import { EnergyLensError } from '../../errors.js';
 import { loadCatalog } from '../../energy/catalog/index.js';
 import { MODALITIES, PRECISIONS, writeRecordsCsv, type Modality, type Precision } from '../../energy/records/index.js';
 import { DEFAULT_SIMULATE_OPTIONS as D, simulate } from '../../energy/simulator/index.js';
-import { tempPathFor } from '../../energy/records/write.js';
+import { writeFileAtomic } from '../../sr/index.js';
 
 interface SimulateFlags {
   out: string; models: string[]; hardware: string[]; tp: number[]; pp: number[]; batch: number[]; input: number[]; output: number[];
@@ -27,17 +26,6 @@ const num = (flag: string) => (v: string): number => {
   if (!Number.isFinite(n)) throw new EnergyLensError('INVALID_OPTION', `--${flag} must be a number, got "${v}"`);
   return n;
 };
-
-function writeTextAtomic(path: string, text: string): void {
-  const tmp = tempPathFor(path);
-  try {
-    writeFileSync(tmp, text, { flag: 'wx' });
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new EnergyLensError('FILE_NOT_FOUND', `cannot write ${path}: ${(err as Error).message}`);
-  }
-}
 
 export function register(program: Command): void {
   program
@@ -90,7 +78,7 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
   }
   await writeRecordsCsv(flags.out, records);
   if (flags.infeasibleOut) {
-    writeTextAtomic(flags.infeasibleOut, stringify(infeasible, { header: true, columns: ['model', 'hardware', 'tp', 'pp', 'batch', 'input_tokens', 'output_tokens', 'precision', 'reason'] }));
+    writeFileAtomic(flags.infeasibleOut, stringify(infeasible, { header: true, columns: ['model', 'hardware', 'tp', 'pp', 'batch', 'input_tokens', 'output_tokens', 'precision', 'reason'] }));
   }
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ out: flags.out, records: records.length, infeasibleCount: infeasible.length, infeasible }, null, 2)}\n`);

@@ -65,7 +65,7 @@ export async function writeRecordsCsv(
     await once(out, 'open');
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new EnergyLensError('FILE_NOT_FOUND', `cannot write ${path}: ${(err as Error).message}`);
+    throw new EnergyLensError('WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`);
   }
   const csv = stringify({ header: true, columns: [...COLUMN_NAMES, ...extras], record_delimiter: 'unix' });
   let failure: Error | undefined;
@@ -89,7 +89,7 @@ export async function writeRecordsCsv(
     out.destroy();
     rmSync(tmp, { force: true });
     if (err !== failure) throw err;
-    throw new EnergyLensError('FILE_NOT_FOUND', `cannot write ${path}: ${(err as Error).message}`);
+    throw new EnergyLensError('WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`);
   }
   return n;
 }

@@ -135,6 +135,6 @@ describe('writing records', () => {
   });
 
   it('fails cleanly when the directory does not exist', async () => {
-    await expect(writeRecordsCsv(join(dir, 'no', 'such', 'x.csv'), recs)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    await expect(writeRecordsCsv(join(dir, 'no', 'such', 'x.csv'), recs)).rejects.toMatchObject({ code: 'WRITE_FAILED' });
   });
 });

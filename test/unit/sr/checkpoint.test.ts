@@ -33,7 +33,7 @@ describe('writeFileAtomic', () => {
     mkdirSync(target); // renaming a file over a folder fails after the data was written
     expect(() => writeFileAtomic(target, 'x')).toThrow(/could not write .*occupied/);
     expect(tmpFiles()).toEqual([]);
-    expect(() => writeFileAtomic(join(dir, 'no', 'such', 'dir.json'), 'x')).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => writeFileAtomic(join(dir, 'no', 'such', 'dir.json'), 'x')).toThrow(expect.objectContaining({ code: 'WRITE_FAILED' }));
   });
 });
 
