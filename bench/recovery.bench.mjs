@@ -85,6 +85,9 @@ for (const p of problems) {
   // of 12; over all twelve problems at 30 s, 8 problems without constants (load 3) against 6 with (load 4-5), both
   // with adaptive parsimony scaling 20; with 100, N4 and N12 alone: 3 of 10 runs with constants, 2 of 10 without.
   const constantProbability = process.env.BENCH_CONSTANTS === 'always' || functionSet.includes('const') ? 0.35 : 0;
+  // without constants every 1 costs three nodes (x / x), so the largest size is 40 instead of the engine's 30
+  // (Nguyen-4 at 30 s: 4 of 5 seeds with 40, 2 of 5 with 30)
+  const maxSize = constantProbability > 0 ? 30 : 40;
   const perSeed = [];
   for (const seed of seeds) {
     const Xtrain = sample(p.train_spec, nVars, 1000 + seed);
@@ -97,7 +100,7 @@ for (const p of problems) {
     const t0 = performance.now();
     try {
       const model = await new SymbolicRegressor({
-        operators, constantProbability, seed, workers: 2, maxTime: budget, targetLoss: 1e-24 * variance,
+        operators, constantProbability, maxSize, seed, workers: 2, maxTime: budget, targetLoss: 1e-24 * variance,
         forbiddenNestings: [['exp', 'exp'], ['log', 'log'], ['sin', 'sin'], ['cos', 'cos'], ['sin', 'cos'], ['cos', 'sin']],
         ...extra,
       }).fit(Xtrain, ytrain, { featureNames: names });
@@ -132,7 +135,7 @@ for (const p of problems) {
   }
   const rate = perSeed.filter((s) => s.recovered).length / perSeed.length;
   results.push({
-    problem: p.name, truth: p.expression, operators, constants: constantProbability > 0, recovered: rate * seeds.length >= Math.ceil(0.8 * seeds.length), recoveryRate: rate,
+    problem: p.name, truth: p.expression, operators, constants: constantProbability > 0, maxSize, recovered: rate * seeds.length >= Math.ceil(0.8 * seeds.length), recoveryRate: rate,
     frontRecoveryRate: perSeed.filter((s) => s.recoveredOnFront).length / perSeed.length,
     medianTestR2: perSeed.map((s) => s.testR2 ?? -Infinity).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],
     medianSeconds: perSeed.map((s) => s.seconds).sort((a, b) => a - b)[Math.floor(perSeed.length / 2)],
