@@ -15,10 +15,10 @@ import type { HardwareSpec } from '../catalog/hardware.js';
 import type { ModelSpec } from '../catalog/model-spec.js';
 import type { Precision, ProfilingRecord } from '../records/schema.js';
 import { gpuCount } from '../records/schema.js';
-import { TASK_INPUT_TOKENS, DEFAULT_INPUT_TOKENS } from '../simulator/calibration.js';
+import { TASK_INPUT_TOKENS, promptTokens } from '../simulator/calibration.js';
 import { BYTES_PER_PARAM, computeMultiplier } from '../simulator/constants.js';
 import { attentionFlopsPerToken, expertsTouchedFraction, kvCacheBytes, paramSplit, ssmFlopsPerToken, ssmStateBytes } from '../simulator/model-math.js';
-import { visionTokensFor } from '../simulator/simulate.js';
+import { effectiveTp } from '../simulator/physics.js';
 
 /** The configuration a feature vector describes (a record, or a candidate in `select`). */
 export interface ConfigurationInput {
@@ -75,9 +75,9 @@ export interface EnergyFeatures {
   kvBytesPerToken: number;
   /** all-reduce and all-to-all bytes per decode step, all GPUs */
   commBytesPerStep: number;
-  /** collective hops per decode step (latency-bound part): 4 L (t - 1) for tensor, 2 L_moe (ep - 1) for experts */
-  syncHopsPerStep: number;
-  /** of which across the expert degree */
+  /** collective hops per decode step (latency-bound part): tensor all-reduce ring steps, 4 L (t - 1) */
+  tensorHopsPerStep: number;
+  /** expert all-to-all peers per decode step, 2 L_moe (ep - 1) */
   expertHopsPerStep: number;
   /** pipeline hops per decode step: pp - 1 */
   pipelineHopsPerStep: number;
@@ -89,12 +89,13 @@ export interface EnergyFeatures {
   linkBandwidthBs: number;
   idlePowerW: number;
   boardPowerW: number;
-  /** ideal times of one decode step at 100 % of the spec sheet, milliseconds */
-  memoryMs: number;
-  /** of which reading routed experts */
+  /**
+   * ideal times of one decode step at 100 % of the spec sheet, milliseconds: reading dense weights and the KV
+   * cache, reading routed experts, computing
+   */
+  denseMemoryMs: number;
   expertMemoryMs: number;
   computeMs: number;
-  commMs: number;
   /** ideal prefill compute time per request, milliseconds (all GPUs working) */
   prefillMs: number;
   /** weights plus the KV cache of the batch per GPU, against its memory (1 = full) */
@@ -139,17 +140,15 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
   const pp = c.pp;
   const dp = c.dp ?? 1;
   const ep = c.ep ?? 1;
-  const t = Math.max(c.tp, Math.floor(G / (pp * dp)));
+  const t = effectiveTp({ tp: c.tp, pp, dp, numGpus: G });
   const gStage = G / pp;
   const replicas = Math.max(1, gStage / t);
   const expertSpan = Math.min(gStage, Math.max(ep, t));
   const expertCopies = Math.max(1, gStage / expertSpan);
   const split = paramSplit(m);
   const moe = split.expertsB > 0;
-  const visionTokens = visionTokensFor(m, c.modality ?? 'text');
   const known = c.input_tokens !== undefined;
-  const text = ctx.inputTokens?.[c.workload ?? ''] ?? TASK_INPUT_TOKENS[c.workload ?? ''] ?? DEFAULT_INPUT_TOKENS;
-  const inputTokens = known ? (c.input_tokens as number) : text + visionTokens;
+  const inputTokens = promptTokens(c, m, ctx.inputTokens ? { ...TASK_INPUT_TOKENS, ...ctx.inputTokens } : TASK_INPUT_TOKENS);
   const ctxTokens = inputTokens + c.output_tokens / 2;
   const B = c.batch;
 
@@ -167,11 +166,9 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
   const arBytes = 2 * m.layers * 2 * (t - 1) * B * actBytes;
   const a2aBytes = moe && ep > 1 ? 2 * moeLayers * ((ep - 1) / ep) * B * m.activeExperts * actBytes : 0;
   const commBytes = arBytes + a2aBytes;
-  const syncHops = 4 * m.layers * (t - 1) + (moe && ep > 1 ? 2 * moeLayers * (ep - 1) : 0);
 
   const bw = hw.hbmBandwidthTBs * 1e12;
   const peak = hw.denseBf16Tflops * 1e12 * computeMultiplier(precision, hw);
-  const link = hw.interconnectGBs * 1e9;
   const weightBytesPerGpu = (split.denseB * 1e9 * bpp) / (t * pp) + (split.expertsB * 1e9 * bpp) / (expertSpan * pp);
   const memoryGpu = hw.memoryGB * 2 ** 30;
   return {
@@ -180,14 +177,14 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
     layers: m.layers, hiddenSize: m.hiddenSize,
     weightBytesPerGpu, weightBytesPerStep: denseBytes + expertBytes, expertBytesPerStep: expertBytes, cacheBytesPerStep: cacheBytes,
     flopsPerToken, prefillFlopsPerToken, kvBytesPerToken: kvCacheBytes(m, 1, KV_BYTES_PER_ELEMENT),
-    commBytesPerStep: commBytes, syncHopsPerStep: syncHops, expertHopsPerStep: moe && ep > 1 ? 2 * moeLayers * (ep - 1) : 0, pipelineHopsPerStep: pp - 1,
+    commBytesPerStep: commBytes, tensorHopsPerStep: 4 * m.layers * (t - 1), expertHopsPerStep: moe && ep > 1 ? 2 * moeLayers * (ep - 1) : 0,
+    pipelineHopsPerStep: pp - 1,
     sequencesPerEngine: B / dp,
-    hbmBandwidthBs: bw, peakFlopsS: peak, linkBandwidthBs: link, idlePowerW: hw.idlePowerW, boardPowerW: hw.boardPowerW,
+    hbmBandwidthBs: bw, peakFlopsS: peak, linkBandwidthBs: hw.interconnectGBs * 1e9, idlePowerW: hw.idlePowerW, boardPowerW: hw.boardPowerW,
     // a step's stages run one after another for a sequence: the step takes pp stage times of 1/pp of the work
-    memoryMs: (1e3 * pp * (denseBytes + expertBytes + cacheBytes)) / (G * bw),
+    denseMemoryMs: (1e3 * pp * (denseBytes + cacheBytes)) / (G * bw),
     expertMemoryMs: (1e3 * pp * expertBytes) / (G * bw),
     computeMs: (1e3 * pp * B * flopsPerToken) / (G * peak),
-    commMs: (1e3 * commBytes) / (G * link),
     prefillMs: (1e3 * inputTokens * prefillFlopsPerToken) / (G * peak),
     // KV heads shard over at most kv_heads ranks; beyond that the cache is replicated
     memoryFraction: (weightBytesPerGpu + (B / replicas) * perSeqCache / (Math.max(1, Math.min(t, m.kvHeads)) * pp)) / memoryGpu,

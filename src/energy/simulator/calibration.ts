@@ -4,7 +4,8 @@
  * is used (TASK_INPUT_TOKENS, documented in docs/simulator.md).
  */
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
-import type { ProfilingRecord } from '../records/schema.js';
+import type { ModelSpec } from '../catalog/model-spec.js';
+import type { Modality, ProfilingRecord } from '../records/schema.js';
 import { DEFAULT_PHYSICS, type PhysicsConstants } from './constants.js';
 import { estimateServing } from './physics.js';
 import { visionTokensFor } from './simulate.js';
@@ -18,6 +19,19 @@ export const TASK_INPUT_TOKENS: Readonly<Record<string, number>> = {
   'video-chat': 100, // a short question about one clip
 };
 export const DEFAULT_INPUT_TOKENS = 300;
+
+/**
+ * Prompt tokens of a request: the record's input_tokens when it has them, else the workload's assumed text prompt
+ * (DEFAULT_INPUT_TOKENS for an unknown workload) plus the vision tokens its modality adds.
+ */
+export function promptTokens(
+  r: { input_tokens?: number; workload?: string; modality?: Modality },
+  m: ModelSpec,
+  assumed: Readonly<Record<string, number>> = TASK_INPUT_TOKENS,
+): number {
+  if (r.input_tokens !== undefined) return r.input_tokens;
+  return (assumed[r.workload ?? ''] ?? DEFAULT_INPUT_TOKENS) + visionTokensFor(m, r.modality ?? 'text');
+}
 
 export interface CalibrationRow {
   record: ProfilingRecord;
@@ -50,10 +64,9 @@ export function compareWithMeasurements(
     }
     const modality = r.modality ?? 'text';
     const visionTokens = visionTokensFor(m, modality);
-    const text = r.input_tokens ?? inputs[r.workload ?? ''] ?? DEFAULT_INPUT_TOKENS;
     const est = estimateServing({
       model: m, hardware: hw, tp: r.tp, pp: r.pp, dp: r.dp ?? 1, ep: r.ep ?? 1, numGpus: r.num_gpus ?? r.tp * r.pp * (r.dp ?? 1),
-      batch: r.batch, inputTokens: r.input_tokens ?? text + visionTokens, outputTokens: r.output_tokens,
+      batch: r.batch, inputTokens: promptTokens(r, m, inputs), outputTokens: r.output_tokens,
       precision: r.precision ?? m.defaultPrecision, visionTokens,
     }, options.physics ?? DEFAULT_PHYSICS);
     if (!est.feasible) {
