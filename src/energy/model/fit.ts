@@ -141,27 +141,29 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
     ev.setDataset(data);
     const rng = createRng(options.seed ?? 0);
     const maxIterations = options.maxIterations ?? 200;
-    let fit = fitConstants(closedFormProgram(baseValues), ev, { y: data.y, weights }, { loss: 'msle', lower, upper, restarts: options.restarts ?? 8, maxIterations, rng });
+    // the closed form is parsed once; each refit and the final evaluation only change its constants
+    const compiled = closedFormProgram(baseValues);
+    const withValues = (values: Float64Array): Program => ({ ...compiled, consts: values });
+    let fit = fitConstants(compiled, ev, { y: data.y, weights }, { loss: 'msle', lower, upper, restarts: options.restarts ?? 8, maxIterations, rng });
     // robust refits (Huber weights on log residuals, iteratively reweighted): a few runs that were not in
     // steady state must not pull the structure everyone else follows
     for (let round = 0; round < (options.robustRounds ?? 3); round++) {
-      const pred = ev.predict(closedFormProgram(Array.from(fit.constants)));
+      const pred = ev.predict(withValues(fit.constants));
       const res = rows.map((r, i) => Math.log(pred[i] / r.y));
       const scale = 1.4826 * median(res.map((x) => Math.abs(x - median(res)))) || 1e-12;
       const robust = Float64Array.from(res, (x, i) => weights[i] * Math.min(1, (HUBER_K * scale) / Math.max(Math.abs(x), 1e-300)));
-      fit = fitConstants(closedFormProgram(Array.from(fit.constants)), ev, { y: data.y, weights: robust }, { loss: 'msle', lower, upper, restarts: 0, maxIterations, rng });
+      fit = fitConstants(withValues(fit.constants), ev, { y: data.y, weights: robust }, { loss: 'msle', lower, upper, restarts: 0, maxIterations, rng });
     }
     const values = Array.from(fit.constants);
-    const program = closedFormProgram(values);
     // covariance of the free parameters: s^2 (J^T W J)^-1 on log residuals
-    const { jac, pred } = logJacobian(ev, program, rows.length);
-    let sse = 0;
+    const { jac, pred } = logJacobian(ev, withValues(fit.constants), rows.length);
+    const logResiduals = rows.map((r, i) => Math.log(pred[i] / r.y));
     const sdOf = (kind: string): number | null => {
       const idx = rows.map((r, i) => (r.kind === kind ? i : -1)).filter((i) => i >= 0);
       if (idx.length === 0) return null;
-      return Math.sqrt(idx.reduce((a, i) => a + Math.log(pred[i] / rows[i].y) ** 2, 0) / Math.max(1, idx.length - (kind === 'energy' ? free.length : 0)));
+      return Math.sqrt(idx.reduce((a, i) => a + logResiduals[i] ** 2, 0) / Math.max(1, idx.length - (kind === 'energy' ? free.length : 0)));
     };
-    rows.forEach((r, i) => { sse += weights[i] * Math.log(pred[i] / r.y) ** 2; });
+    const sse = logResiduals.reduce((a, x, i) => a + weights[i] * x * x, 0);
     const s2 = sse / Math.max(1, rows.length - free.length);
     const F = free.length;
     const jtj = new Float64Array(F * F);

@@ -7,7 +7,7 @@
 import { createWasmEvaluator } from '../../sr/index.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import { PARAMETERS } from './closed-form.js';
-import { modelColumns, toDataset, type DesignRow } from './design.js';
+import { modelColumns, toDataset, type DesignRow, type RowKind } from './design.js';
 import { configurationFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
 import { closedFormProgram, logJacobian, Z95 } from './fit.js';
 import type { EnergyModel } from './model-file.js';
@@ -31,8 +31,6 @@ export interface PredictOptions {
   catalog?: Catalog;
   file?: string;
 }
-
-const value = (m: EnergyModel, name: string): number => m.parameters[PARAMETERS.findIndex((p) => p.name === name)].value;
 
 export function extrapolationReasons(m: EnergyModel, c: ConfigurationInput, f: EnergyFeatures, catalog: Catalog = builtinCatalog()): string[] {
   const r = m.training.ranges;
@@ -60,8 +58,11 @@ export function predictEnergy(model: EnergyModel, configs: readonly Configuratio
   const features = configs.map((c, i) => configurationFeatures(c, { catalog: options.catalog, inputTokens: model.inputTokens }, { file: options.file, row: i + 1 }));
   const values = model.parameters.map((p) => p.value);
   const latencyFitted = !model.parameters.find((p) => p.name === 'p_static')?.held;
-  const rows: DesignRow[] = features.map((f, i) => ({ kind: 'energy', record: i, columns: modelColumns(f, 'energy'), y: Number.NaN }));
-  if (latencyFitted) features.forEach((f, i) => rows.push({ kind: 'latency', record: i, columns: modelColumns(f, 'latency'), y: Number.NaN }));
+  // per configuration: an energy row, a prefill row (the closed form's prefill terms alone, as fitted on
+  // prefill rows) and, where the model has a latency part, a latency row
+  const kinds: RowKind[] = latencyFitted ? ['energy', 'prefill', 'latency'] : ['energy', 'prefill'];
+  const rows: DesignRow[] = kinds.flatMap((kind) => features.map((f, i) => ({ kind, record: i, columns: modelColumns(f, kind), y: Number.NaN })));
+  const n = configs.length;
   const ev = createWasmEvaluator();
   try {
     ev.setDataset(toDataset(rows));
@@ -70,7 +71,6 @@ export function predictEnergy(model: EnergyModel, configs: readonly Configuratio
     const P = PARAMETERS.length;
     const F = model.free.length;
     const sd = model.residualSd.energy;
-    const [pStatic, kComp, eFlop] = ['p_static', 'k_comp', 'e_flop'].map((n) => value(model, n));
     return configs.map((c, i) => {
       const f = features[i];
       const e = pred[i];
@@ -79,15 +79,12 @@ export function predictEnergy(model: EnergyModel, configs: readonly Configuratio
         for (let a = 0; a < F; a++) for (let b = 0; b < F; b++) variance += jac[i * P + model.free[a]] * model.covariance[a * F + b] * jac[i * P + model.free[b]];
       }
       const half = Z95 * Math.sqrt(Math.max(0, variance));
-      const cols = rows[i].columns;
-      const prefillPerToken = (pStatic * cols.static_j_per_ms * kComp * f.prefillMs * f.batch) / f.outputTokens
-        + (eFlop * f.inputTokens * f.prefillFlopsPerToken) / f.outputTokens / 1e12;
       const energyJ = e * f.outputTokens;
-      const prefillEnergyJ = Math.min(energyJ, prefillPerToken * f.outputTokens);
+      const prefillEnergyJ = Math.min(energyJ, pred[n + i] * f.outputTokens);
       return {
         energyPerTokenJ: e, energyJ, energyLowJ: energyJ * Math.exp(-half), energyHighJ: energyJ * Math.exp(half),
         prefillEnergyJ, decodeEnergyJ: energyJ - prefillEnergyJ,
-        tpotS: latencyFitted ? pred[configs.length + i] : null,
+        tpotS: latencyFitted ? pred[2 * n + i] : null,
         extrapolation: extrapolationReasons(model, c, f, options.catalog), features: f,
       };
     });
