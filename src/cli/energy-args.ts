@@ -1,5 +1,5 @@
 /**
- * What the energy-model commands (fit, predict, explain, select) share: option parsers whose errors name the
+ * What the energy-model commands (fit, predict, explain, select, discover) share: option parsers whose errors name the
  * flag, reading a records CSV with the catalog checks, an output-folder check, and number and table formatting.
  */
 import { existsSync, statSync } from 'node:fs';

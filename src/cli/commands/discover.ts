@@ -1,7 +1,5 @@
 /** energylens discover: structure discovery on a records CSV. A thin layer over discoverEnergyStructure. */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
@@ -12,6 +10,7 @@ import {
   type DiscoveredTarget, type Discovery, type DiscoveryProgress, type TermUse,
 } from '../../energy/model/discover.js';
 import { writeFileAtomic } from '../../sr/index.js';
+import { assertOutputFolder, integerArg, namesArg, numberArg } from '../energy-args.js';
 import { frontTable, SELECTION_NOTE } from '../sr-output.js';
 
 interface DiscoverFlags {
@@ -20,13 +19,6 @@ interface DiscoverFlags {
 }
 
 const CORES = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
-const numberFlag = (flag: string, check: (n: number) => boolean, expected: string) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !check(n)) throw new EnergyLensError('INVALID_OPTION', `${flag} must be ${expected}, got "${v}"`);
-  return n;
-};
-const intAtLeast = (flag: string, min: number) => numberFlag(flag, (n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
 
 /** option field -> the flag that sets it, so that messages name flags */
 const FLAGS: Record<string, string> = { operators: '--operators', maxSize: '--max-size', maxTime: '--time', maxEvaluations: '--evals', seed: '--seed', targets: '--targets', workers: '--workers' };
@@ -37,11 +29,11 @@ export function register(program: Command): void {
     .description('structure discovery: search for expressions of energy and time in physical features, and read them against the closed form')
     .requiredOption('--data <file.csv>', 'records CSV (see docs/records.md)')
     .option('--targets <list>', `targets, comma-separated: ${DISCOVERY_TARGETS.map((t) => t.name).join(', ')} (default: every one the records carry)`)
-    .option('--time <seconds>', `time budget per target (default: ${D.maxTime} unless --evals is given)`, numberFlag('--time', (n) => Number.isFinite(n) && n > 0, 'a positive number'))
-    .option('--evals <n>', 'evaluation budget per target (with --seed and no --time, a run is reproducible)', intAtLeast('--evals', 1))
-    .option('--seed <n>', 'random seed', intAtLeast('--seed', 0), D.seed)
-    .option('--workers <n>', 'worker threads (0: in this thread)', intAtLeast('--workers', 0), CORES)
-    .option('--max-size <n>', 'largest expression complexity', intAtLeast('--max-size', 3), D.maxSize)
+    .option('--time <seconds>', `time budget per target (default: ${D.maxTime} unless --evals is given)`, numberArg('--time'))
+    .option('--evals <n>', 'evaluation budget per target (with --seed and no --time, a run is reproducible)', integerArg('--evals', 1))
+    .option('--seed <n>', 'random seed', integerArg('--seed', 0), D.seed)
+    .option('--workers <n>', 'worker threads (0: in this thread)', integerArg('--workers', 0), CORES)
+    .option('--max-size <n>', 'largest expression complexity', integerArg('--max-size', 3), D.maxSize)
     .option('--operators <list>', 'operators, comma-separated', D.operators.join(','))
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
     .option('--json <out.json>', 'also write the result as JSON')
@@ -119,10 +111,8 @@ function report(d: Discovery): string {
 }
 
 async function runDiscover(flags: DiscoverFlags): Promise<void> {
-  if (flags.json && !existsSync(dirname(resolve(flags.json)))) {
-    throw new EnergyLensError('INVALID_OPTION', `--json ${flags.json}: the folder ${dirname(resolve(flags.json))} does not exist`);
-  }
-  const targets = flags.targets === undefined ? undefined : list(flags.targets);
+  if (flags.json) assertOutputFolder('--json', flags.json);
+  const targets = flags.targets === undefined ? undefined : namesArg(flags.targets);
   const catalog = loadCatalog(flags.catalog);
   const records = await readDiscoveryRecords(flags.data, catalog, targets);
   const bars = progressBars(flags.progress && process.stderr.isTTY, { time: flags.time ?? (flags.evals ? undefined : D.maxTime), evals: flags.evals });
@@ -133,7 +123,7 @@ async function runDiscover(flags: DiscoverFlags): Promise<void> {
   try {
     d = await discoverEnergyStructure(records, {
       targets, maxTime: flags.time, maxEvaluations: flags.evals, seed: flags.seed, workers: flags.workers,
-      operators: list(flags.operators), maxSize: flags.maxSize, catalog, file: flags.data, onProgress: bars.update, signal: controller.signal,
+      operators: namesArg(flags.operators), maxSize: flags.maxSize, catalog, file: flags.data, onProgress: bars.update, signal: controller.signal,
     });
   } catch (err) {
     if (isEnergyLensError(err)) throw new EnergyLensError(err.code, err.message.replace(/options\.(\w+)/g, (m, name: string) => FLAGS[name] ?? m));

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { catalogCheck, loadCatalog } from '../../energy/catalog/index.js';
 import { fitEnergyModel, PARAMETER_NAMES, readEnergyModel, writeEnergyModel, type EnergyModel } from '../../energy/model/index.js';
 import { readRecords, type ProfilingRecord } from '../../energy/records/index.js';
-import { createRng } from '../../sr/index.js';
+import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, residualSdText, sig, textTable } from '../energy-args.js';
 
 interface FitFlags {
@@ -40,16 +40,10 @@ export function register(program: Command): void {
     });
 }
 
-/** `n` records drawn without replacement by a seeded shuffle, in file order. */
+/** `n` records drawn by the seeded split the benchmarks use (randomSplit's training part), in file order. */
 function sampleRecords(records: ProfilingRecord[], n: number, seed: number, file: string): ProfilingRecord[] {
   if (n > records.length) bad(`--sample ${n} is larger than the ${records.length} records in ${file}`);
-  const rng = createRng(seed);
-  const order = records.map((_, i) => i);
-  for (let i = 0; i < n; i++) {
-    const j = i + rng.int(order.length - i);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order.slice(0, n).sort((a, b) => a - b).map((i) => records[i]);
+  return randomSplit(records.length, n, seed).train.sort((a, b) => a - b).map((i) => records[i]);
 }
 
 async function runFit(flags: FitFlags): Promise<void> {

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import { loadCatalog } from '../../energy/catalog/index.js';
-import { readEnergyModel, selectConfigurations, type Candidate, type Selection } from '../../energy/model/index.js';
+import { DEFAULT_BATCHES, readEnergyModel, selectConfigurations, type Candidate, type Selection } from '../../energy/model/index.js';
 import { PRECISIONS, type Precision } from '../../energy/records/index.js';
 import { integerArg, numberArg, numberListArg, sig, textTable } from '../energy-args.js';
 
@@ -11,7 +11,6 @@ interface SelectFlags {
   tp?: number[]; pp?: number[]; precision?: Precision; sloTpotMs?: number; top: number; catalog?: string; json?: boolean;
 }
 
-const DEFAULT_BATCHES = [1, 8, 16, 32, 64, 128, 256];
 /** Infeasible configurations listed in the text output (all of them with --json). */
 const SHOWN = 10;
 
@@ -25,7 +24,7 @@ export function register(program: Command): void {
     .requiredOption('--input <n>', 'prompt tokens per request', numberArg('--input', true))
     .requiredOption('--output <n>', 'generated tokens per request', numberArg('--output'))
     .option('--max-gpus <n>', 'largest number of GPUs', integerArg('--max-gpus', 1), 8)
-    .option('--batch <list>', 'concurrent sequences to consider', numberListArg('--batch', false), DEFAULT_BATCHES)
+    .option('--batch <list>', 'concurrent sequences to consider', numberListArg('--batch', false), [...DEFAULT_BATCHES])
     .option('--tp <list>', 'tensor-parallel degrees (default: powers of two up to --max-gpus)', numberListArg('--tp', true))
     .option('--pp <list>', 'pipeline-parallel degrees (default: powers of two up to --max-gpus)', numberListArg('--pp', true))
     .addOption(new Option('--precision <p>', 'weight precision (default: the model\'s own)').choices([...PRECISIONS]))

@@ -70,7 +70,8 @@ export interface Selection {
   latencyModel: boolean;
 }
 
-const DEFAULT_BATCHES = [1, 8, 16, 32, 64, 128, 256];
+/** Concurrent sequences considered when the caller names none. */
+export const DEFAULT_BATCHES: readonly number[] = [1, 8, 16, 32, 64, 128, 256];
 const powersOfTwo = (max: number): number[] => [1, 2, 4, 8, 16, 32, 64].filter((v) => v <= max);
 
 export function selectConfigurations(model: EnergyModel, o: SelectOptions): Selection {
