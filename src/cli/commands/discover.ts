@@ -1,6 +1,7 @@
 /** energylens discover: structure discovery on a records CSV. A thin layer over discoverEnergyStructure. */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
@@ -10,11 +11,16 @@ import {
   type DiscoveredTarget, type Discovery, type DiscoveryProgress, type TermUse,
 } from '../../energy/model/discover.js';
 import { writeFileAtomic } from '../../sr/index.js';
+import {
+  discoverByGroup, discoverOnQueue, discoveryFromJSON, GROUP_BY, type GroupBy, type GroupedDiscoveryJSON,
+} from '../../distributed/index.js';
+import type { DiscoveryJSON } from '../../energy/model/discover.js';
 import { assertOutputFolder, integerArg, namesArg, numberArg } from '../energy-args.js';
+import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
 import { frontTable, SELECTION_NOTE } from '../sr-output.js';
 
-interface DiscoverFlags {
-  data: string; targets?: string; time?: number; evals?: number; seed: number; workers: number; maxSize: number;
+interface DiscoverFlags extends RedisFlags {
+  groupBy?: GroupBy; data: string; targets?: string; time?: number; evals?: number; seed: number; workers: number; maxSize: number;
   operators: string; catalog?: string; json?: string; progress: boolean;
 }
 
@@ -24,7 +30,7 @@ const CORES = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 const FLAGS: Record<string, string> = { operators: '--operators', maxSize: '--max-size', maxTime: '--time', maxEvaluations: '--evals', seed: '--seed', targets: '--targets', workers: '--workers' };
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('discover')
     .description('structure discovery: search for expressions of energy and time in physical features, and read them against the closed form')
     .requiredOption('--data <file.csv>', 'records CSV (see docs/records.md)')
@@ -38,7 +44,10 @@ export function register(program: Command): void {
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
     .option('--json <out.json>', 'also write the result as JSON')
     .option('--no-progress', 'no progress bar')
-    .addHelpText('after', '\nCtrl-C stops the searches after their current cycle and prints what they found.')
+    .addOption(new Option('--group-by <field>', 'one discovery per group of records (the JSON then has { groupBy, groups: [{ group, records, ...one discovery }], skippedGroups })').choices([...GROUP_BY]));
+  addRedisOptions(cmd, 'run the discovery (one job per group with --group-by) on `energylens worker` processes');
+  cmd
+    .addHelpText('after', '\nCtrl-C stops the searches after their current cycle and prints what they found (not with --redis: the jobs run on).')
     .action(async (flags: DiscoverFlags) => {
       await runDiscover(flags);
     });
@@ -110,28 +119,64 @@ function report(d: Discovery): string {
   return [lines.join('\n'), ...d.targets.map(targetReport), SELECTION_NOTE].join('\n\n');
 }
 
+function groupedReport(g: GroupedDiscoveryJSON): string {
+  const skipped = g.skippedGroups.map((s) => `skipped ${g.groupBy} ${s.group} (${s.records} records: ${s.reason})`);
+  return [...skipped, ...g.groups.map((d) => `### ${g.groupBy} ${d.group} (${d.records} records)\n\n${report(discoveryFromJSON(d))}`)].join('\n\n');
+}
+
+/** Writes --json and prints the report; `local` is the discovery itself when it ran here (no round trip through JSON). */
+function write(flags: DiscoverFlags, result: DiscoveryJSON | GroupedDiscoveryJSON, local?: Discovery): void {
+  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${'groups' in result ? groupedReport(result) : report(local ?? discoveryFromJSON(result))}\n`);
+}
+
+const withFlagNames = (err: unknown): unknown => (isEnergyLensError(err)
+  ? new EnergyLensError(err.code, err.message.replace(/options\.(\w+)/g, (m, name: string) => FLAGS[name] ?? m))
+  : err);
+
+/** The discovery as jobs on the queue: one, or one per group. */
+async function runOnQueue(flags: DiscoverFlags & { redis: string }, records: ProfilingRecord[], catalog: Catalog, targets: string[] | undefined): Promise<void> {
+  let catalogJSON: unknown;
+  if (flags.catalog) catalogJSON = JSON.parse(readFileSync(flags.catalog, 'utf8')); // loadCatalog has read and checked it
+  process.stderr.write(`discover: submitting to queue ${flags.queue} (${flags.groupBy ? `one job per ${flags.groupBy}` : 'one job'}); waiting for the workers\n`);
+  let result: DiscoveryJSON | GroupedDiscoveryJSON;
+  try {
+    result = await discoverOnQueue(records, {
+      targets, maxTime: flags.time, maxEvaluations: flags.evals, seed: flags.seed, operators: namesArg(flags.operators), maxSize: flags.maxSize,
+    }, { redis: flags.redis, queue: flags.queue, caFile: flags.redisCa, groupBy: flags.groupBy, catalog, catalogJSON, onEvent: printDistributedEvent });
+  } catch (err) {
+    throw withFlagNames(err);
+  }
+  write(flags, result);
+}
+
 async function runDiscover(flags: DiscoverFlags): Promise<void> {
   if (flags.json) assertOutputFolder('--json', flags.json);
   const targets = flags.targets === undefined ? undefined : namesArg(flags.targets);
   const catalog = loadCatalog(flags.catalog);
   const records = await readDiscoveryRecords(flags.data, catalog, targets);
+  if (flags.redis) return runOnQueue({ ...flags, redis: flags.redis }, records, catalog, targets);
   const bars = progressBars(flags.progress && process.stderr.isTTY, { time: flags.time ?? (flags.evals ? undefined : D.maxTime), evals: flags.evals });
   const controller = new AbortController();
   const onSigint = (): void => { process.stderr.write('\nstopping the searches (Ctrl-C again to quit at once)\n'); controller.abort(); };
   process.once('SIGINT', onSigint);
-  let d: Discovery;
+  let result: DiscoveryJSON | GroupedDiscoveryJSON;
+  let local: Discovery | undefined;
   try {
-    d = await discoverEnergyStructure(records, {
+    const options = {
       targets, maxTime: flags.time, maxEvaluations: flags.evals, seed: flags.seed, workers: flags.workers,
       operators: namesArg(flags.operators), maxSize: flags.maxSize, catalog, file: flags.data, onProgress: bars.update, signal: controller.signal,
-    });
+    };
+    if (flags.groupBy) result = await discoverByGroup(records, options, flags.groupBy);
+    else {
+      local = await discoverEnergyStructure(records, options);
+      result = discoveryJSON(local);
+    }
   } catch (err) {
-    if (isEnergyLensError(err)) throw new EnergyLensError(err.code, err.message.replace(/options\.(\w+)/g, (m, name: string) => FLAGS[name] ?? m));
-    throw err;
+    throw withFlagNames(err);
   } finally {
     bars.stop();
     process.removeListener('SIGINT', onSigint);
   }
-  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(discoveryJSON(d), null, 2)}\n`);
-  process.stdout.write(`${report(d)}\n`);
+  write(flags, result, local);
 }

@@ -9,7 +9,9 @@ import { SymbolicRegressor } from '../../sr/regressor.js';
 import { DEFAULT_OPTIONS, resolveOptions, type SearchOptions } from '../../sr/search/options.js';
 import type { SearchProgress } from '../../sr/search/search.js';
 import { writeFileAtomic } from '../../sr/checkpoint.js';
+import { BullMQRunner } from '../../distributed/index.js';
 import { readNumericCsv } from '../csv-table.js';
+import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
 import { frontTable, SELECTION_NOTE, srResultJSON } from '../sr-output.js';
 
 const DEFAULT_TIME = 60;
@@ -33,7 +35,7 @@ const nonNegative = (flag: string) => (v: string): number => {
 };
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
-export interface SrFlags {
+export interface SrFlags extends RedisFlags {
   data: string; target: string; features?: string; operators: string; maxSize: number; loss: SearchOptions['loss'];
   time?: number; evals?: number; generations?: number; targetLoss?: number; islands: number; workers: number;
   seed: number; checkpoint?: string; checkpointEvery: number; resume?: boolean; json?: string; progress: boolean;
@@ -46,7 +48,7 @@ const FLAG_OF: Record<string, string> = {
 };
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('sr')
     .description('symbolic regression: find closed-form expressions of one CSV column in terms of others')
     .requiredOption('--data <file.csv>', 'CSV file with a header row')
@@ -66,10 +68,13 @@ export function register(program: Command): void {
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints', nonNegative('--checkpoint-every'), 10)
     .option('--resume', 'continue the search saved in --checkpoint (same data and options; budgets may change and count the whole search)')
     .option('--json <out.json>', 'also write the result as JSON')
-    .option('--no-progress', 'no progress bar')
-    .addHelpText('after', '\nCtrl-C stops after the current cycle and prints the best so far (a second Ctrl-C quits at once).')
-    .action(async (flags: SrFlags, cmd: Command) => {
-      await runSr(flags, cmd);
+    .option('--no-progress', 'no progress bar');
+  addRedisOptions(cmd, 'run the island cycles on `energylens worker` processes');
+  cmd
+    .addHelpText('after', '\nCtrl-C stops after the current cycle and prints the best so far (a second Ctrl-C quits at once).'
+      + '\nWith --redis, --workers is unused: the workers are the `energylens worker` processes on the queue; the result is that of a local run with the same seed.')
+    .action(async (flags: SrFlags, command: Command) => {
+      await runSr(flags, command);
     });
 }
 
@@ -124,6 +129,17 @@ async function runSr(flags: SrFlags, cmd: Command): Promise<void> {
     process.stderr.write(`note: ${flags.islands} islands keep at most ${flags.islands} workers busy; using ${workers}\n`);
   }
 
+  // with --redis, the island cycles go to the queue; Redis is checked now, before the search starts
+  const runner = flags.redis ? new BullMQRunner({ redis: flags.redis, queue: flags.queue, caFile: flags.redisCa, onEvent: printDistributedEvent }) : undefined;
+  try {
+    await runner?.connect();
+    await searchAndPrint(flags, search, featureNames, X, y, workers, runner);
+  } finally {
+    await runner?.close();
+  }
+}
+
+async function searchAndPrint(flags: SrFlags, search: Partial<SearchOptions>, featureNames: string[], X: number[][], y: number[], workers: number, runner: BullMQRunner | undefined): Promise<void> {
   const controller = new AbortController();
   const onSigint = (): void => {
     // `once`: a second Ctrl-C finds no listener and ends the process the default way
@@ -141,7 +157,7 @@ async function runSr(flags: SrFlags, cmd: Command): Promise<void> {
   );
   bar?.start(100, 0, { evals: 0, loss: '-', seconds: 0 });
   const model = new SymbolicRegressor({
-    ...search, workers, checkpoint: flags.checkpoint, checkpointEvery: flags.checkpointEvery, resume: flags.resume, signal: controller.signal,
+    ...search, workers, runner, checkpoint: flags.checkpoint, checkpointEvery: flags.checkpointEvery, resume: flags.resume, signal: controller.signal,
     onEvent: (e) => process.stderr.write(`\nwarning: the worker running island ${e.islandId} died (${e.reason}); the island is rerun from its last migration state\n`),
     onProgress: (p) => bar?.update(Math.min(100, Math.round(100 * done(p))), { evals: p.evaluations, loss: Number.isFinite(p.bestLoss) ? p.bestLoss.toExponential(3) : '-', seconds: p.seconds.toFixed(0) }),
   });
