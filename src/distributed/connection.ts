@@ -128,13 +128,15 @@ export async function checkRedis(t: RedisTarget, o: Omit<RedisConnectOptions, 'r
   const client = new Redis({
     ...redisOptions(t, o), lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectionName: 'energylens-check',
   });
-  client.on('error', () => { /* reported through the rejected promise */ });
+  // the socket's own error (refused, unknown host, TLS) arrives as an event; the promise only says "closed"
+  let cause: unknown;
+  client.on('error', (err: unknown) => { cause ??= err; });
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${seconds} s`)), seconds * 1000); });
     await Promise.race([(async () => { await client.connect(); await client.ping(); })(), timeout]);
   } catch (err) {
-    throw new EnergyLensError('REDIS_UNAVAILABLE', `cannot reach Redis at ${t.display}: ${describeRedisError(err)}`);
+    throw new EnergyLensError('REDIS_UNAVAILABLE', `cannot reach Redis at ${t.display}: ${describeRedisError(cause ?? err)}`);
   } finally {
     clearTimeout(timer);
     client.disconnect();

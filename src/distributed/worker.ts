@@ -35,12 +35,12 @@ export interface WorkerOptions extends RedisConnectOptions, QueueNameOptions {
   stalledIntervalMs?: number;
   /** times a job may stall (its worker lost) before it fails (default 5) */
   maxStalledCount?: number;
-  /** one line per job done or failed */
+  /** one entry per job started, done or failed */
   onLog?: (entry: WorkerLogEntry) => void;
 }
 
 export interface WorkerLogEntry {
-  event: 'completed' | 'failed';
+  event: 'active' | 'completed' | 'failed';
   job: string;
   name: string;
   label: string;
@@ -169,8 +169,13 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 5,
+    // after a lost connection, try again within a second (BullMQ's default waits 15 s)
+    runRetryDelay: 1000,
   });
   worker.on('error', () => { /* connection errors: ioredis reconnects; BullMQ resumes */ });
+  worker.on('active', (job) => {
+    options.onLog?.({ event: 'active', job: job.id ?? '', name: job.name, label: labels.get(job.id ?? '') ?? job.name, attempt: job.attemptsMade + 1 });
+  });
   worker.on('completed', (job) => {
     counts.completed++;
     const label = labels.get(job.id ?? '') ?? job.name;

@@ -26,6 +26,7 @@ export function register(program: Command): void {
 async function runWorker(flags: WorkerFlags): Promise<void> {
   if (!flags.redis) throw new EnergyLensError('INVALID_OPTION', 'worker needs --redis URL (the Redis the head submits to)');
   const log = (e: WorkerLogEntry): void => {
+    if (e.event === 'active' && !flags.json) return;
     if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
     else process.stderr.write(`${e.event} ${e.label} (attempt ${e.attempt}${e.seconds !== undefined ? `, ${e.seconds.toFixed(2)} s` : ''})${e.reason ? `: ${e.reason}` : ''}\n`);
   };

@@ -1,0 +1,63 @@
+// Faults around Redis itself, on a redis-server of the test's own (needs the build, `redis-server`, and
+// ENERGYLENS_TEST_REDIS set, as in CI): a restart mid-run that loses every key, and passwords.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BullMQRunner, startWorker, type DistributedEvent } from '../../src/distributed/index.js';
+import { createRng, equationSearch, toInfix, type Dataset, type SearchResult } from '../../src/sr/index.js';
+import { BUILT, freePort, HAS_REDIS_SERVER, OwnRedis, REDIS_URL, SKIP_REASON, spawnWorker, type WorkerProcess } from './distributed-helpers.js';
+
+const skip = !REDIS_URL || !BUILT || !HAS_REDIS_SERVER;
+const reason = HAS_REDIS_SERVER ? SKIP_REASON : 'redis-server is not installed';
+
+const rng = createRng(8);
+const n = 40;
+const data: Dataset = { X: new Float64Array(n), y: new Float64Array(n), nFeatures: 1, nRows: n };
+for (let r = 0; r < n; r++) { data.X[r] = 3 * rng.next(); data.y[r] = Math.exp(-data.X[r]) * data.X[r]; }
+const options = { populations: 4, populationSize: 24, generationsPerCycle: 8, maxGenerations: 48, maxTime: null, seed: 12 };
+const summary = (r: SearchResult) => ({ evaluations: r.evaluations, front: r.front.map((m) => `${m.complexity} ${m.loss} ${toInfix(m.tree)}`) });
+
+describe.skipIf(skip)(`Redis faults${skip ? ` (skipped: ${reason})` : ''}`, () => {
+  let redis: OwnRedis;
+  beforeAll(async () => {
+    redis = new OwnRedis(await freePort(), ['--requirepass', 'test-secret']);
+    await redis.start();
+  });
+  afterAll(async () => { await redis?.stop(); });
+
+  it('survives a Redis restart mid-run that loses the jobs and the dataset: same result as a local run', async () => {
+    const url = `redis://:test-secret@127.0.0.1:${redis.port}`;
+    const procs: WorkerProcess[] = [spawnWorker(url, 'restart'), spawnWorker(url, 'restart')];
+    const events: DistributedEvent[] = [];
+    const runner = new BullMQRunner({ redis: url, queue: 'restart', pollSeconds: 0.5, onEvent: (e) => events.push(e) });
+    try {
+      await Promise.all(procs.map((p) => p.ready));
+      let restarted: Promise<void> | undefined;
+      const res = await equationSearch(data, options, {
+        runner,
+        onProgress: (p) => {
+          // after the second cycle, restart Redis as soon as a worker has taken a job of the third
+          if (p.generations !== 16 || restarted) return;
+          const done = procs.map((w) => w.lines.length);
+          restarted = Promise.race(procs.map((w, i) => w.waitFor((l) => l.event === 'active' && w.lines.indexOf(l) >= done[i])))
+            .then(async () => { await redis.stop(); await new Promise((r) => setTimeout(r, 300)); await redis.start(); });
+        },
+      });
+      await restarted;
+      expect(summary(res)).toEqual(summary(await equationSearch(data, options)));
+      expect(events.some((e) => e.type === 'redis-lost')).toBe(true);
+      expect(res.islands).toHaveLength(4);
+    } finally {
+      await runner.close();
+      await Promise.all(procs.map((p) => p.stop()));
+    }
+  });
+
+  it('a wrong or missing password is a clear REDIS_UNAVAILABLE at start', async () => {
+    await expect(startWorker({ redis: `redis://:wrong@127.0.0.1:${redis.port}` })).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE', message: expect.stringMatching(/authentication failed|WRONGPASS/) });
+    const runner = new BullMQRunner({ redis: `redis://127.0.0.1:${redis.port}` });
+    try {
+      await expect(runner.connect()).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE', message: expect.stringMatching(/needs a password|NOAUTH/) });
+    } finally {
+      await runner.close();
+    }
+  });
+});
