@@ -5,3 +5,4 @@ export * from './adapters/index.js';
 export * from './simulator/index.js';
 export * from './model/index.js';
 export * from './evaluation/index.js';
+export * from './baselines/index.js';

@@ -1,0 +1,10 @@
+/** The closed form and its baselines behind one interface: fit on records, predict energy per output token. */
+export * from './method.js';
+export * from './closed-form.js';
+export * from './latency-proxy.js';
+export * from './wilkins.js';
+export * from './roofline.js';
+export * from './tabular.js';
+export * from './random-forest.js';
+export * from './gradient-boosting.js';
+export * from './registry.js';

@@ -1,0 +1,32 @@
+/** Every method by name: the closed form first, then the baselines. */
+import { EnergyLensError } from '../../errors.js';
+import { closedFormMethod } from './closed-form.js';
+import { createGradientBoostingMethod } from './gradient-boosting.js';
+import { latencyProxyMethod } from './latency-proxy.js';
+import type { EnergyMethod } from './method.js';
+import { randomForestMethod } from './random-forest.js';
+import { rooflineMethod } from './roofline.js';
+import { wilkinsMethod } from './wilkins.js';
+
+export const METHOD_NAMES = ['closed-form', 'latency-proxy', 'wilkins', 'roofline', 'random-forest', 'xgboost'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
+
+/** The methods with these names, in the order given (default: all); an unknown name is an INVALID_OPTION naming the known ones. */
+export async function createMethods(names: readonly string[] = METHOD_NAMES, flag = 'methods'): Promise<EnergyMethod[]> {
+  if (names.length === 0) throw new EnergyLensError('INVALID_OPTION', `${flag} names no method (known: ${METHOD_NAMES.join(', ')})`);
+  const out: EnergyMethod[] = [];
+  for (const name of names) {
+    if (!(METHOD_NAMES as readonly string[]).includes(name)) {
+      throw new EnergyLensError('INVALID_OPTION', `${flag}: unknown method "${name}" (known: ${METHOD_NAMES.join(', ')})`);
+    }
+    if (out.some((m) => m.name === name)) continue;
+    const m: EnergyMethod = name === 'closed-form' ? closedFormMethod
+      : name === 'latency-proxy' ? latencyProxyMethod
+        : name === 'wilkins' ? wilkinsMethod
+          : name === 'roofline' ? rooflineMethod
+            : name === 'random-forest' ? randomForestMethod
+              : await createGradientBoostingMethod();
+    out.push(m);
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+/**
+ * The feature table the ensemble baselines learn from, for a fair comparison: the physical features the closed
+ * form is built from (configurationFeatures, and the per-token columns of its design rows), in log space, plus
+ * the categorical columns (model, hardware, workload, precision, architecture), encoded either one-hot (a level
+ * unseen in training: all zeros) or as one ordinal column each, levels ordered by their mean training target
+ * (for a regression tree that order makes the best split over categories one of the ordinal splits; an unseen
+ * level sits where the overall mean does). The target is log energy per output token; predictions are exp of
+ * the output.
+ */
+import { builtinCatalog } from '../catalog/catalog.js';
+import { modelColumns } from '../model/design.js';
+import { configurationFeatures, type EnergyFeatures } from '../model/features.js';
+import type { MethodContext, PredictInput } from './method.js';
+
+/** Numeric features, each log-transformed (zeros map to log 1e-12). */
+export const NUMERIC_FEATURES: readonly { name: string; value: (f: EnergyFeatures) => number }[] = [
+  { name: 'gpus', value: (f) => f.gpus },
+  { name: 'tensor_degree', value: (f) => f.tensorDegree },
+  { name: 'pipeline_degree', value: (f) => f.pipelineDegree },
+  { name: 'expert_degree', value: (f) => f.expertDegree },
+  { name: 'replicas', value: (f) => f.replicas },
+  { name: 'batch', value: (f) => f.batch },
+  { name: 'output_tokens', value: (f) => f.outputTokens },
+  { name: 'input_tokens', value: (f) => f.inputTokens },
+  { name: 'context_tokens', value: (f) => f.contextTokens },
+  { name: 'layers', value: (f) => f.layers },
+  { name: 'hidden_size', value: (f) => f.hiddenSize },
+  { name: 'weight_bytes_per_gpu', value: (f) => f.weightBytesPerGpu },
+  { name: 'weight_bytes_per_step', value: (f) => f.weightBytesPerStep },
+  { name: 'expert_bytes_per_step', value: (f) => f.expertBytesPerStep },
+  { name: 'cache_bytes_per_step', value: (f) => f.cacheBytesPerStep },
+  { name: 'flops_per_token', value: (f) => f.flopsPerToken },
+  { name: 'comm_bytes_per_step', value: (f) => f.commBytesPerStep },
+  { name: 'tensor_hops_per_step', value: (f) => f.tensorHopsPerStep },
+  { name: 'expert_hops_per_step', value: (f) => f.expertHopsPerStep },
+  { name: 'hbm_bandwidth', value: (f) => f.hbmBandwidthBs },
+  { name: 'peak_flops', value: (f) => f.peakFlopsS },
+  { name: 'idle_power_w', value: (f) => f.idlePowerW },
+  { name: 'board_power_w', value: (f) => f.boardPowerW },
+  { name: 'dense_memory_ms', value: (f) => f.denseMemoryMs },
+  { name: 'expert_memory_ms', value: (f) => f.expertMemoryMs },
+  { name: 'compute_ms', value: (f) => f.computeMs },
+  { name: 'prefill_ms', value: (f) => f.prefillMs },
+  { name: 'memory_fraction', value: (f) => f.memoryFraction },
+  // the closed form's per-token columns (design rows): static J per ms, bytes, FLOPs and collective bytes per token
+  { name: 'static_j_per_ms', value: (f) => modelColumns(f, 'energy').static_j_per_ms },
+  { name: 'bytes_gb_per_token', value: (f) => modelColumns(f, 'energy').bytes_gb_per_token },
+  { name: 'flops_tf_per_token', value: (f) => modelColumns(f, 'energy').flops_tf_per_token },
+  { name: 'comm_gb_per_token', value: (f) => modelColumns(f, 'energy').comm_gb_per_token },
+];
+
+export const CATEGORICAL_FEATURES = ['model', 'hardware', 'workload', 'precision', 'architecture'] as const;
+
+export type CategoricalEncoding = 'one-hot' | 'ordinal';
+
+export interface TabularEncoder {
+  /** column names: numeric, then `category=level` */
+  columns: string[];
+  encode(configs: readonly PredictInput[]): number[][];
+}
+
+const safeLog = (x: number): number => Math.log(Math.max(x, 1e-12));
+
+/**
+ * The encoder fitted on the training records (their categorical levels); `target` (log energy per token of each
+ * training record) orders the levels of the ordinal encoding.
+ */
+export function tabularEncoder(train: readonly PredictInput[], ctx: MethodContext = {}, encoding: CategoricalEncoding = 'one-hot', target: readonly number[] = []): TabularEncoder {
+  const catalog = ctx.catalog ?? builtinCatalog();
+  const level = (c: PredictInput, key: (typeof CATEGORICAL_FEATURES)[number]): string => {
+    if (key === 'model') return catalog.findModel(c.model)?.name ?? c.model;
+    if (key === 'hardware') return catalog.findHardware(c.hardware)?.name ?? c.hardware;
+    if (key === 'precision') return c.precision ?? catalog.findModel(c.model)?.defaultPrecision ?? '';
+    return String(c[key] ?? '');
+  };
+  const levels = CATEGORICAL_FEATURES.map((key) => [...new Set(train.map((c) => level(c, key)))].sort());
+  const numeric = (c: PredictInput, i: number): number[] => {
+    const f = configurationFeatures(c, { catalog, inputTokens: ctx.inputTokens }, { row: i + 1 });
+    return NUMERIC_FEATURES.map((n) => safeLog(n.value(f)));
+  };
+  if (encoding === 'one-hot') {
+    return {
+      columns: [...NUMERIC_FEATURES.map((f) => f.name), ...CATEGORICAL_FEATURES.flatMap((key, k) => levels[k].map((l) => `${key}=${l}`))],
+      encode: (configs) => configs.map((c, i) => {
+        const row = numeric(c, i);
+        CATEGORICAL_FEATURES.forEach((key, k) => { const v = level(c, key); for (const l of levels[k]) row.push(l === v ? 1 : 0); });
+        return row;
+      }),
+    };
+  }
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const overall = target.length ? mean([...target]) : 0;
+  // each level's code: its rank by mean training target; an unseen level, the rank the overall mean would have
+  const codes = CATEGORICAL_FEATURES.map((key, k) => {
+    const means = levels[k].map((l) => {
+      const ys = train.map((c, i) => (level(c, key) === l ? target[i] : Number.NaN)).filter(Number.isFinite);
+      return ys.length ? mean(ys) : overall;
+    });
+    const order = levels[k].map((l, j) => ({ l, m: means[j] })).sort((a, b) => a.m - b.m || a.l.localeCompare(b.l));
+    const code = new Map(order.map((o, j) => [o.l, j]));
+    const unseen = order.filter((o) => o.m < overall).length - 0.5;
+    return (v: string): number => code.get(v) ?? unseen;
+  });
+  return {
+    columns: [...NUMERIC_FEATURES.map((f) => f.name), ...CATEGORICAL_FEATURES],
+    encode: (configs) => configs.map((c, i) => [...numeric(c, i), ...CATEGORICAL_FEATURES.map((key, k) => codes[k](level(c, key)))]),
+  };
+}
