@@ -47,7 +47,7 @@ describe('the closed form', () => {
   });
 
   it('recovers its own parameters from noise-free data (fitted on the kernel in log space)', () => {
-    const truth = [1.8, 120, 1.3, 2.2, 0.8, 4, 0.5, 40, 3, 0.2, 0.7, 2];
+    const truth = [1.8, 120, 1.3, 2.2, 0.8, 0.5, 40, 3, 0.2, 0.7, 2, 15];
     const model = fitEnergyModel(synthetic(truth), { restarts: 4 });
     expect(model.parameters.every((p) => !p.held)).toBe(true);
     model.parameters.forEach((p, k) => expect(p.value, p.name).toBeCloseTo(truth[k], 4));
@@ -55,7 +55,7 @@ describe('the closed form', () => {
   });
 
   it('is positive for every configuration, and predicts prefill and decode shares that add up', () => {
-    const records = synthetic([1.8, 120, 1.3, 2.2, 0.8, 4, 0.5, 40, 3, 0.2, 0.7, 2]);
+    const records = synthetic([1.8, 120, 1.3, 2.2, 0.8, 0.5, 40, 3, 0.2, 0.7, 2, 15]);
     const model = fitEnergyModel(records);
     const preds = predictEnergy(model, sweep());
     // prefill rows are fitted: the predicted prefill share is the measured one
@@ -82,8 +82,8 @@ describe('fitting and predicting', () => {
   });
 
   it('calibrates: refits only the named parameters and keeps the others', () => {
-    const base = fitEnergyModel(synthetic([1.8, 120, 1.3, 2.2, 0.8, 4, 0.5, 40, 3, 0.2, 0.7, 2]));
-    const shifted = synthetic([1.8, 120, 2.6, 2.2, 0.8, 4, 0.5, 40, 3, 0.2, 0.7, 2]).slice(0, 12);
+    const base = fitEnergyModel(synthetic([1.8, 120, 1.3, 2.2, 0.8, 0.5, 40, 3, 0.2, 0.7, 2, 15]));
+    const shifted = synthetic([1.8, 120, 2.6, 2.2, 0.8, 0.5, 40, 3, 0.2, 0.7, 2, 15]).slice(0, 12);
     const cal = fitEnergyModel(shifted, { base, refit: ['k_mem'] });
     expect(cal.parameters.find((p) => p.name === 'k_mem')!.value).toBeCloseTo(2.6, 3);
     for (const p of cal.parameters.filter((q) => q.name !== 'k_mem')) expect(p.value).toBe(base.parameters.find((q) => q.name === p.name)!.value);
@@ -118,7 +118,7 @@ describe('fitting and predicting', () => {
       writeEnergyModel(file, model);
       expect(readEnergyModel(file)).toEqual(JSON.parse(JSON.stringify(model)));
       writeFileSync(join(dir, 'old.json'), JSON.stringify({ ...model, version: 0 }));
-      expect(() => readEnergyModel(join(dir, 'old.json'))).toThrow(/old.json: version 0; this energylens reads version 1/);
+      expect(() => readEnergyModel(join(dir, 'old.json'))).toThrow(/old.json: version 0; this energylens reads version 2/);
       expect(code(() => validateEnergyModel({ format: 'energylens-symbolic-regressor' }))).toBe('INVALID_MODEL_FILE');
       writeFileSync(join(dir, 'bad.json'), '{ nope');
       expect(code(() => readEnergyModel(join(dir, 'bad.json')))).toBe('INVALID_MODEL_FILE');

@@ -27,13 +27,13 @@ export function modelColumns(f: EnergyFeatures, kind: RowKind): Record<ModelColu
     memory_ms: f.denseMemoryMs,
     expert_ms: f.expertMemoryMs,
     compute_ms: f.computeMs + e * prefillMs,
-    sync_hops_k: f.tensorHopsPerStep / 1000,
     pipeline_hops: f.pipelineHopsPerStep,
     sequences_k: f.sequencesPerEngine / 1000,
     expert_hops_k: f.expertHopsPerStep / 1000,
     bytes_gb_per_token: (e * (f.weightBytesPerStep + f.cacheBytesPerStep)) / 1e9 / f.batch,
     flops_tf_per_token: e * (f.flopsPerToken / 1e12 + prefillFlops),
     comm_gb_per_token: (e * f.commBytesPerStep) / 1e9 / f.batch,
+    gpus_k: (e * f.gpus) / 1000,
   };
 }
 

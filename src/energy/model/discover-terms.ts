@@ -32,11 +32,11 @@ export const CLOSED_FORM_TERMS: readonly ClosedFormTerm[] = [
   { parameter: 'k_mem', feature: 'memory_ms', term: 'memory time', targets: DECODE },
   { parameter: 'k_expert', feature: 'expert_ms', term: 'expert memory time', targets: DECODE },
   { parameter: 'k_comp', feature: 'compute_ms', term: 'compute time', targets: DECODE },
-  { parameter: 'tau_sync', feature: 'tensor_hops', term: 'tensor collective hops', targets: DECODE },
   { parameter: 'tau_a2a', feature: 'expert_hops', term: 'expert all-to-all hops', targets: DECODE },
   { parameter: 'tau_pp', feature: 'pp', term: 'pipeline hops (pp - 1)', targets: DECODE },
   { parameter: 'tau_seq', feature: 'sequences', term: 'per-sequence host time', targets: DECODE },
   { parameter: 'k_comp', feature: 'prefill_ms', term: 'prefill time', targets: PREFILL },
+  { parameter: 'e_gpu', feature: 'gpus', term: 'per-GPU energy per token', targets: ['energy_per_token', 'energy_per_request', 'decode_per_token'] },
   { parameter: 'p_static', feature: 'idle_power_w', term: 'static power x time / batch', targets: ['energy_per_token', 'energy_per_request', 'decode_per_token', 'prefill_energy'] },
 ];
 

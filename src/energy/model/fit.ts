@@ -3,8 +3,8 @@
  * WASM kernel's Jacobian), bounds from PARAMETERS, several starts; standard errors from the Jacobian at the
  * solution; parameters the data cannot identify are held at their documented starting value (and say so).
  *
- * Reductions (docs/energy-model.md): no pipeline parallelism in the data holds tau_pp; no tensor or expert
- * parallelism holds tau_sync and e_comm; no mixture-of-experts model holds k_expert; no measured time per output token holds p_static (the step-time
+ * Reductions (docs/energy-model.md): no pipeline parallelism in the data holds tau_pp; no expert parallelism holds
+ * tau_a2a; no collective traffic (neither tensor nor expert parallelism) holds e_comm; no mixture-of-experts model holds k_expert; no measured time per output token holds p_static (the step-time
  * parameters then carry the static power's scale); no prompt lengths uses the workload's assumed prompt.
  */
 import { EnergyLensError } from '../../errors.js';
@@ -93,7 +93,6 @@ export function unidentified(rows: readonly DesignRow[]): Map<string, string> {
   const allZero = (col: string): boolean => rows.every((r) => r.columns[col as keyof DesignRow['columns']] === 0);
   if (!rows.some((r) => r.kind === 'latency')) held.set('p_static', 'no measured time per output token: held at its starting value; step times carry the static-power scale');
   if (allZero('pipeline_hops')) held.set('tau_pp', 'no pipeline parallelism in the data');
-  if (allZero('sync_hops_k')) held.set('tau_sync', 'no tensor parallelism in the data');
   if (allZero('expert_hops_k')) held.set('tau_a2a', 'no expert parallelism in the data');
   if (allZero('expert_ms')) held.set('k_expert', 'no mixture-of-experts model in the data');
   if (allZero('comm_gb_per_token')) held.set('e_comm', 'no collective traffic in the data');

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../sr/index.js';
 import { PARAMETERS } from './closed-form.js';
 
 export const ENERGY_MODEL_FORMAT = 'energylens-energy-model';
-export const ENERGY_MODEL_VERSION = 1;
+export const ENERGY_MODEL_VERSION = 2; // 2: e_gpu replaced tau_sync
 
 export interface FittedParameter {
   name: string;
