@@ -1,0 +1,191 @@
+/**
+ * Evaluation protocols: pure, seeded functions from records and methods to metrics, so every method is judged on
+ * the same splits. A protocol only decides the splits (which records train, calibrate and test); run-splits.ts
+ * fits, predicts, scores (metrics.ts) and summarises over seeds.
+ *
+ * - sample efficiency: for each training size (10, 25, 50, 100, 200, 400 by default), `seeds` random splits
+ *   (randomSplit, the split `energylens fit --sample` and the benchmarks use); test on all other records. A size
+ *   that would leave fewer than `minTestRecords` to test on is skipped (and listed).
+ * - batch extrapolation: train on a seeded sample of the records whose batch is at most the median batch, test
+ *   on every record with a larger batch.
+ * - hardware extrapolation: for each ordered pair of GPU types (A, B), train on a sample of A's records; test on
+ *   B's records zero-shot, and after calibration on k of B's records (the method's own calibration, else a refit
+ *   on the training records plus those k); both are scored on the same records of B (all but the k).
+ * - leave one model out: for each model, train on a sample of the other models' records and test on its own;
+ *   the folds' predictions are pooled per seed before scoring (each model's scenarios are its own).
+ */
+import { EnergyLensError } from '../../errors.js';
+import { createRng } from '../../sr/index.js';
+import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
+import { randomSplit } from './metrics.js';
+
+export const PROTOCOL_NAMES = ['sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out'] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
+export const PROTOCOL_DESCRIPTIONS: Readonly<Record<ProtocolName, string>> = {
+  'sample-efficiency': 'random training samples of each size, tested on all other records',
+  'batch-extrapolation': 'trained on batches up to the median, tested on larger batches',
+  'hardware-extrapolation': 'trained on one GPU type, tested on another, zero-shot and after calibration on k records',
+  'leave-one-model-out': 'trained on the other models, tested on the one left out (pooled over folds)',
+};
+
+export const DEFAULT_SIZES: readonly number[] = [10, 25, 50, 100, 200, 400];
+
+export interface SplitOptions {
+  /** random splits per training size or fold (default 10) */
+  seeds?: number;
+  /** sample efficiency: training sizes (default DEFAULT_SIZES) */
+  sizes?: readonly number[];
+  /** sample efficiency: a size leaving fewer test records than this is skipped (default 50) */
+  minTestRecords?: number;
+  /** the other protocols: training records per run (default 50; all of them where fewer are available) */
+  trainSize?: number;
+  /** hardware extrapolation: records of the new GPU type used to calibrate (default 5) */
+  calibrationRecords?: number;
+  catalog?: Catalog;
+  /** the data file, for error messages */
+  file?: string;
+}
+
+export const DEFAULT_SPLIT_OPTIONS = { seeds: 10, minTestRecords: 50, trainSize: 50, calibrationRecords: 5 } as const;
+
+/** One fold: indexes into the records. */
+export interface SplitPart {
+  train: number[];
+  test: number[];
+  /** hardware extrapolation: the k records of the new hardware to calibrate on */
+  calibrate?: number[];
+}
+
+/** One scored run: its parts' test predictions are pooled before the metrics are computed. */
+export interface Split {
+  /** what the run varies: a training size, a GPU pair, 'all' */
+  group: string;
+  trainSize: number;
+  seed: number;
+  parts: SplitPart[];
+}
+
+export interface ProtocolSplits {
+  protocol: ProtocolName;
+  splits: Split[];
+  /** what was left out and why (sizes too large, pairs without records) */
+  skipped: string[];
+}
+
+/** The fields protocols read from a record. */
+export interface SplitRecord { model: string; hardware: string; batch: number }
+
+const place = (o: SplitOptions): string => o.file ?? 'the records';
+
+/** `n` of `pool` drawn at random with this seed (all of them, shuffled, when the pool is smaller). */
+function sample(pool: readonly number[], n: number, seed: number): number[] {
+  return randomSplit(pool.length, Math.min(n, pool.length), seed).train.map((i) => pool[i]);
+}
+
+function positiveInteger(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new EnergyLensError('INVALID_OPTION', `${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'file' | 'sizes'>> & { sizes: readonly number[] } {
+  const r = { ...DEFAULT_SPLIT_OPTIONS, sizes: DEFAULT_SIZES, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as ReturnType<typeof resolved>;
+  positiveInteger('seeds', r.seeds);
+  positiveInteger('trainSize', r.trainSize);
+  positiveInteger('calibrationRecords', r.calibrationRecords);
+  if (!Number.isInteger(r.minTestRecords) || r.minTestRecords < 1) throw new EnergyLensError('INVALID_OPTION', `minTestRecords must be a positive integer, got ${r.minTestRecords}`);
+  if (r.sizes.length === 0) throw new EnergyLensError('INVALID_OPTION', 'sizes must list at least one training size');
+  for (const s of r.sizes) positiveInteger('sizes', s);
+  return r;
+}
+
+const seedsOf = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+export function sampleEfficiencySplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  const o = resolved(options);
+  const skipped: string[] = [];
+  const splits: Split[] = [];
+  for (const size of o.sizes) {
+    if (records.length - size < o.minTestRecords) {
+      skipped.push(`training size ${size}: ${place(o)} has ${records.length} records, which would leave fewer than ${o.minTestRecords} to test on`);
+      continue;
+    }
+    for (const seed of seedsOf(o.seeds)) splits.push({ group: String(size), trainSize: size, seed, parts: [randomSplit(records.length, size, seed)] });
+  }
+  if (splits.length === 0) throw new EnergyLensError('INVALID_DATA', `sample efficiency: ${skipped.join('; ')}`);
+  return { protocol: 'sample-efficiency', splits, skipped };
+}
+
+export function batchExtrapolationSplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  const o = resolved(options);
+  const batches = records.map((r) => r.batch).sort((a, b) => a - b);
+  const median = batches[Math.floor((batches.length - 1) / 2)];
+  const small = records.map((r, i) => (r.batch <= median ? i : -1)).filter((i) => i >= 0);
+  const large = records.map((r, i) => (r.batch > median ? i : -1)).filter((i) => i >= 0);
+  if (large.length === 0) {
+    throw new EnergyLensError('INVALID_DATA', `batch extrapolation needs records with different batch sizes; every record in ${place(o)} has batch ${median}`);
+  }
+  const splits = seedsOf(o.seeds).map((seed) => {
+    const train = sample(small, o.trainSize, seed);
+    return { group: `batch <= ${Number(median.toPrecision(4))}`, trainSize: train.length, seed, parts: [{ train, test: large }] };
+  });
+  return { protocol: 'batch-extrapolation', splits, skipped: [] };
+}
+
+export function hardwareExtrapolationSplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  const o = resolved(options);
+  const catalog = options.catalog ?? builtinCatalog();
+  const canonical = (h: string): string => catalog.findHardware(h)?.name ?? h;
+  const byHw = new Map<string, number[]>();
+  records.forEach((r, i) => { const h = canonical(r.hardware); byHw.set(h, [...(byHw.get(h) ?? []), i]); });
+  const types = [...byHw.keys()].sort();
+  if (types.length < 2) {
+    throw new EnergyLensError('INVALID_DATA', `hardware extrapolation needs records on at least two GPU types; all ${records.length} records in ${place(o)} are on ${types[0] ?? 'none'}`);
+  }
+  const k = o.calibrationRecords;
+  const splits: Split[] = [];
+  const skipped: string[] = [];
+  for (const a of types) {
+    for (const b of types) {
+      if (a === b) continue;
+      const target = byHw.get(b) as number[];
+      if (target.length < k + 2) { skipped.push(`${a} -> ${b}: ${b} has ${target.length} records, too few to calibrate on ${k} and test on the rest`); continue; }
+      for (const seed of seedsOf(o.seeds)) {
+        const train = sample(byHw.get(a) as number[], o.trainSize, seed);
+        const shuffled = sample(target, target.length, seed + 7919);
+        splits.push({ group: `${a} -> ${b}`, trainSize: train.length, seed, parts: [{ train, calibrate: shuffled.slice(0, k), test: shuffled.slice(k) }] });
+      }
+    }
+  }
+  return { protocol: 'hardware-extrapolation', splits, skipped };
+}
+
+export function leaveOneModelOutSplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  const o = resolved(options);
+  const byModel = new Map<string, number[]>();
+  records.forEach((r, i) => byModel.set(r.model, [...(byModel.get(r.model) ?? []), i]));
+  if (byModel.size < 2) {
+    throw new EnergyLensError('INVALID_DATA', `leave-one-model-out needs records of at least two models; all ${records.length} records in ${place(o)} are of ${[...byModel.keys()][0] ?? 'none'}`);
+  }
+  const models = [...byModel.keys()].sort();
+  const splits = seedsOf(o.seeds).map((seed) => {
+    const rng = createRng(seed);
+    const parts = models.map((m) => {
+      const others = records.map((r, i) => (r.model !== m ? i : -1)).filter((i) => i >= 0);
+      return { train: sample(others, o.trainSize, seed * 1009 + rng.int(1 << 20)), test: byModel.get(m) as number[] };
+    });
+    return { group: `${models.length} models`, trainSize: Math.min(o.trainSize, records.length), seed, parts };
+  });
+  return { protocol: 'leave-one-model-out', splits, skipped: [] };
+}
+
+/** The splits of a protocol by name (an unknown name is an INVALID_OPTION naming the known ones). */
+export function protocolSplits(name: string, records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  switch (name) {
+    case 'sample-efficiency': return sampleEfficiencySplits(records, options);
+    case 'batch-extrapolation': return batchExtrapolationSplits(records, options);
+    case 'hardware-extrapolation': return hardwareExtrapolationSplits(records, options);
+    case 'leave-one-model-out': return leaveOneModelOutSplits(records, options);
+    default: throw new EnergyLensError('INVALID_OPTION', `unknown protocol "${name}" (known: ${PROTOCOL_NAMES.join(', ')})`);
+  }
+}
