@@ -46,7 +46,7 @@ async function startRedis() {
 }
 
 function startWorkers(url, queue, k) {
-  const procs = Array.from({ length: k }, () => spawn(process.execPath, [CLI, 'worker', '--redis', url, '--queue', queue, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const procs = Array.from({ length: k }, () => spawn(process.execPath, [CLI, 'worker', '--redis', url, '--queue', queue, '--json'], { stdio: ['ignore', 'pipe', 'ignore'] }));
   const ready = Promise.all(procs.map((p) => new Promise((resolve, reject) => {
     let out = '';
     p.stdout.on('data', (d) => { out += d; if (out.includes('"event":"ready"')) resolve(); });
