@@ -16,9 +16,11 @@ import type { ModelSpec } from '../catalog/model-spec.js';
 import type { Precision, ProfilingRecord } from '../records/schema.js';
 import { gpuCount } from '../records/schema.js';
 import { TASK_INPUT_TOKENS, promptTokens } from '../simulator/calibration.js';
-import { BYTES_PER_PARAM, computeMultiplier } from '../simulator/constants.js';
+import { BYTES_PER_PARAM, DEFAULT_PHYSICS, computeMultiplier } from '../simulator/constants.js';
+import { checkMemory } from '../simulator/memory.js';
 import { attentionFlopsPerToken, expertsTouchedFraction, kvCacheBytes, paramSplit, ssmFlopsPerToken, ssmStateBytes } from '../simulator/model-math.js';
 import { effectiveTp } from '../simulator/physics.js';
+import { visionTokensFor } from '../simulator/simulate.js';
 
 /** The configuration a feature vector describes (a record, or a candidate in `select`). */
 export interface ConfigurationInput {
@@ -98,7 +100,10 @@ export interface EnergyFeatures {
   computeMs: number;
   /** ideal prefill compute time per request, milliseconds (all GPUs working) */
   prefillMs: number;
-  /** weights plus the KV cache of the batch per GPU, against its memory (1 = full) */
+  /**
+   * weights (vision encoder included) plus the KV cache and state of the batch per GPU, against its memory
+   * (1 = full): the simulator's memory check (simulator/memory.ts) with the whole memory as the budget
+   */
   memoryFraction: number;
 }
 
@@ -174,7 +179,6 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
   const bw = hw.hbmBandwidthTBs * 1e12;
   const peak = hw.denseBf16Tflops * 1e12 * computeMultiplier(precision, hw);
   const weightBytesPerGpu = (split.denseB * 1e9 * bpp) / (t * pp) + (split.expertsB * 1e9 * bpp) / (expertSpan * pp);
-  const memoryGpu = hw.memoryGB * 2 ** 30;
   return {
     gpus: G, tensorDegree: t, pipelineDegree: pp, expertDegree: ep, replicas,
     batch: B, outputTokens: c.output_tokens, inputTokens, inputTokensKnown: known, contextTokens: ctxTokens,
@@ -190,9 +194,14 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
     expertMemoryMs: (1e3 * pp * expertBytes) / (G * bw),
     computeMs: (1e3 * pp * B * flopsPerToken) / (G * peak),
     prefillMs: (1e3 * inputTokens * prefillFlopsPerToken) / (G * peak),
-    // KV heads shard over at most kv_heads ranks; beyond that the cache is replicated
-    memoryFraction: (weightBytesPerGpu + (B / replicas) * perSeqCache / (Math.max(1, Math.min(t, m.kvHeads)) * pp)) / memoryGpu,
+    memoryFraction: memoryFraction(m, hw, { tp: c.tp, pp, dp, ep, numGpus: G, batch: B, inputTokens, outputTokens: c.output_tokens, precision, visionTokens: visionTokensFor(m, c.modality ?? 'text') }),
   };
+}
+
+/** Budget-free memory check: weights, KV cache and state per GPU over the GPU's whole memory. */
+function memoryFraction(m: ModelSpec, hw: HardwareSpec, c: { tp: number; pp: number; dp: number; ep: number; numGpus: number; batch: number; inputTokens: number; outputTokens: number; precision: Precision; visionTokens: number }): number {
+  const mem = checkMemory({ model: m, hardware: hw, ...c }, { ...DEFAULT_PHYSICS, memoryUtilisation: 1, reservedMemoryGB: 0 });
+  return (mem.weightsGB + mem.cacheGB) / mem.budgetGB;
 }
 
 /** Features of every record, or a clear error naming the record's row. */
