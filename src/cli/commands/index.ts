@@ -9,6 +9,7 @@ import { register as predict } from './predict.js';
 import { register as explain } from './explain.js';
 import { register as select } from './select.js';
 import { register as discover } from './discover.js';
+import { register as evaluate } from './evaluate.js';
 import { register as worker } from './worker.js';
 
 export type RegisterCommand = (program: Command) => void;
@@ -23,5 +24,6 @@ export const COMMANDS: RegisterCommand[] = [
   explain,
   select,
   discover,
+  evaluate,
   worker,
 ];

@@ -2,3 +2,4 @@
 export * from './metrics.js';
 export * from './protocols.js';
 export * from './run-splits.js';
+export * from './evaluate.js';

@@ -1,0 +1,113 @@
+/** energylens evaluate: the closed form and its baselines under the evaluation protocols, on a records CSV or an ML.ENERGY folder. */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
+import { importMlEnergy } from '../../energy/adapters/index.js';
+import { METHOD_NAMES, type TrainRecord } from '../../energy/baselines/index.js';
+import {
+  DEFAULT_SCENARIO_KEYS, DEFAULT_SIZES, DEFAULT_SPLIT_OPTIONS, PROTOCOL_NAMES, checkProtocolNames, evaluateMethods,
+  type Evaluation, type MethodSummary, type RunPredictions,
+} from '../../energy/evaluation/index.js';
+import { readRecords } from '../../energy/records/index.js';
+import { writeFileAtomic } from '../../sr/index.js';
+import { assertOutputFolder, bad, integerArg, namesArg, numberListArg, sig, textTable } from '../energy-args.js';
+
+export interface EvaluateFlags {
+  data: string; methods: string[]; protocol: string[]; sizes: number[]; seeds: number; train: number; k: number;
+  scenario: string[]; catalog?: string; json?: string; html?: string; progress: boolean;
+}
+
+const methodList = (v: string): string[] => {
+  const names = namesArg(v);
+  for (const n of names) if (!(METHOD_NAMES as readonly string[]).includes(n)) bad(`--methods: unknown method "${n}" (known: ${METHOD_NAMES.join(', ')})`);
+  if (names.length === 0) bad(`--methods names no method (known: ${METHOD_NAMES.join(', ')})`);
+  return names;
+};
+const protocolList = (v: string): string[] => (v.trim() === 'all' ? [...PROTOCOL_NAMES] : checkProtocolNames(namesArg(v), '--protocol'));
+
+export function register(program: Command): void {
+  program
+    .command('evaluate')
+    .description('compare the closed form with its baselines (latency proxy, Wilkins et al., roofline, random forest, XGBoost) under the evaluation protocols')
+    .requiredOption('--data <file.csv|folder>', 'profiling records CSV, or an ML.ENERGY v3 folder (../shared/data/mlenergy-v3)')
+    .option('--methods <a,b,...>', `methods to compare (${METHOD_NAMES.join(', ')})`, methodList, [...METHOD_NAMES])
+    .option('--protocol <a,b,...|all>', `protocols (${PROTOCOL_NAMES.join(', ')})`, protocolList, [...PROTOCOL_NAMES])
+    .option('--sizes <list>', 'sample efficiency: training sizes', numberListArg('--sizes', true), [...DEFAULT_SIZES])
+    .option('--seeds <n>', 'random splits per training size, GPU pair or fold', integerArg('--seeds', 1), DEFAULT_SPLIT_OPTIONS.seeds)
+    .option('--train <n>', 'training records per run of the other protocols', integerArg('--train', 1), DEFAULT_SPLIT_OPTIONS.trainSize)
+    .option('--k <n>', 'hardware extrapolation: records of the new GPU type to calibrate on', integerArg('--k', 1), DEFAULT_SPLIT_OPTIONS.calibrationRecords)
+    .option('--scenario <a,b,...>', 'columns that make a scenario (configurations are ranked within one)', namesArg, [...DEFAULT_SCENARIO_KEYS])
+    .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
+    .option('--json <out.json>', 'write every method\'s metrics per protocol, group and variant as JSON')
+    .option('--html <folder>', 'write a self-contained HTML report (index.html) into this folder')
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: EvaluateFlags) => {
+      await runEvaluate(flags);
+    });
+}
+
+/** Records from a records CSV (schema and catalog checked) or an ML.ENERGY v3 folder. */
+export async function loadEvaluationRecords(path: string, catalog: Catalog): Promise<TrainRecord[]> {
+  let folder = false;
+  try { folder = statSync(path).isDirectory(); } catch { /* readRecords reports a missing file */ }
+  return folder ? importMlEnergy(path) : readRecords(path, { check: catalogCheck(catalog) });
+}
+
+/** The report folder may exist (as a folder) or not; its parent must. */
+function assertReportFolder(dir: string): void {
+  if (existsSync(dir)) { if (!statSync(dir).isDirectory()) bad(`--html ${dir} is a file, not a folder`); return; }
+  const parent = dirname(resolve(dir));
+  if (!existsSync(parent)) bad(`--html ${dir}: the folder ${parent} does not exist`);
+}
+
+const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}`);
+
+export function evaluationTables(e: Evaluation): string {
+  const out: string[] = [];
+  for (const p of e.protocols) {
+    out.push(`${p.protocol}: ${p.description} (${p.records} records, ${p.seeds} seed${p.seeds === 1 ? '' : 's'}; scenarios by ${p.scenarioKeys.join(', ')})`);
+    const rows = p.results.map((r: MethodSummary) => [
+      r.method, `${r.group}${r.variant ? `, ${r.variant}` : ''}`, String(r.trainSize), `${r.runs - r.failed}/${r.runs}`,
+      pct(r.median.mape), r.median.r2Log === null ? '-' : sig(r.median.r2Log, 3), pct(r.median.pairwise), pct(r.median.top1),
+      r.median.meanRegretPct === null ? '-' : r.median.meanRegretPct.toFixed(1),
+    ]);
+    out.push(textTable(['method', 'group', 'train', 'runs ok', 'MAPE %', 'R2 log', 'pairwise %', 'Top-1 %', 'regret %'], rows, [0, 1]));
+    for (const s of p.skipped) out.push(`  skipped: ${s}`);
+    const failed = p.results.filter((r) => r.errors.length > 0);
+    for (const r of failed) out.push(`  ${r.method} (${r.group}) failed ${r.failed} of ${r.runs} runs: ${r.errors[0]}`);
+    out.push('');
+  }
+  out.push('medians over seeds; MAPE of energy per output token; pairwise, Top-1 and regret within scenarios (ties count as misordered)');
+  return out.join('\n');
+}
+
+async function runEvaluate(flags: EvaluateFlags): Promise<void> {
+  if (flags.json) assertOutputFolder('--json', flags.json);
+  if (flags.html) assertReportFolder(flags.html);
+  const catalog = loadCatalog(flags.catalog);
+  const records = await loadEvaluationRecords(flags.data, catalog);
+  const bar = flags.progress && process.stderr.isTTY
+    ? new cliProgress.SingleBar({ format: 'evaluate |{bar}| {value}/{total} runs | {label}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  const predictions: RunPredictions[] = [];
+  let evaluation: Evaluation;
+  try {
+    evaluation = await evaluateMethods(records, {
+      methods: flags.methods, protocols: flags.protocol, sizes: flags.sizes, seeds: flags.seeds, trainSize: flags.train,
+      calibrationRecords: flags.k, scenarioKeys: flags.scenario, catalog, context: { catalog }, file: flags.data,
+      onProgress: (done, total, label) => { if (bar) { if (done === 1) bar.start(total, 0, { label }); bar.update(done, { label }); } },
+      onPredictions: flags.html ? (p) => { if (p.seed === 1) predictions.push(p); } : undefined,
+    });
+  } finally {
+    bar?.stop();
+  }
+  const json = { data: flags.data, ...evaluation };
+  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(json, null, 2)}\n`);
+  if (flags.html) {
+    const { writeEvaluationReport } = await import('../../energy/report/index.js');
+    await writeEvaluationReport(flags.html, { title: `energylens evaluation: ${flags.data}`, records, evaluation, predictions, catalog });
+  }
+  process.stdout.write(`${evaluationTables(evaluation)}\n${flags.json ? `wrote ${flags.json}\n` : ''}${flags.html ? `wrote ${flags.html}/index.html\n` : ''}`);
+}

@@ -1,0 +1,72 @@
+/**
+ * The report's charts as Vega-Lite specifications with their data inline: parity of predicted against measured
+ * energy per token, sample-efficiency curves per method, measured energy against TP, PP and batch, and the energy
+ * the fastest configuration of each scenario costs over the most frugal.
+ */
+import type { MethodSummary } from '../evaluation/run-splits.js';
+
+export interface ParityPoint { method: string; measured: number; predicted: number }
+export interface ConfigPoint { energyPerToken: number; tp: number; pp: number; batch: number; hardware: string; model: string }
+export interface DivergencePoint { scenario: string; ratio: number; differs: boolean }
+
+const logScale = { type: 'log' } as const;
+
+export function parityChart(points: readonly ParityPoint[], trainSize: number): Record<string, unknown> {
+  const x = { field: 'measured', type: 'quantitative', scale: logScale, title: 'measured J / output token' };
+  return {
+    title: `Predicted against measured energy per output token (trained on ${trainSize} records, seed 1)`,
+    data: { values: points }, columns: 3,
+    facet: { field: 'method', type: 'nominal', title: null },
+    spec: {
+      width: 220, height: 220,
+      layer: [
+        { mark: { type: 'point', filled: true, size: 14, opacity: 0.5 }, encoding: { x, y: { field: 'predicted', type: 'quantitative', scale: logScale, title: 'predicted J / output token' } } },
+        { mark: { type: 'line', color: '#888', strokeDash: [4, 4] }, encoding: { x, y: { field: 'measured', type: 'quantitative' } } },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+}
+
+export function sampleEfficiencyChart(results: readonly MethodSummary[]): Record<string, unknown> {
+  const values = results.flatMap((r) => (r.median.mape === null ? [] : [{
+    method: r.label, trainSize: r.trainSize, mape: r.median.mape * 100, mapeLow: (r.q25.mape ?? r.median.mape) * 100, mapeHigh: (r.q75.mape ?? r.median.mape) * 100,
+    top1: (r.median.top1 ?? 0) * 100, pairwise: (r.median.pairwise ?? 0) * 100,
+  }]));
+  const x = { field: 'trainSize', type: 'quantitative', scale: logScale, title: 'training records' };
+  const color = { field: 'method', type: 'nominal', title: 'method' };
+  const panel = (field: string, title: string, log: boolean, band?: [string, string]): Record<string, unknown> => ({
+    width: 300, height: 240,
+    layer: [
+      ...(band ? [{ mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: band[0], type: 'quantitative', scale: log ? logScale : {} }, y2: { field: band[1] }, color } }] : []),
+      { mark: { type: 'line', point: true }, encoding: { x, y: { field, type: 'quantitative', title, scale: log ? logScale : { zero: false } }, color } },
+    ],
+  });
+  return {
+    title: 'Sample efficiency: median over seeds (band: quartiles of MAPE)', data: { values },
+    hconcat: [panel('mape', 'MAPE, energy per token (%)', true, ['mapeLow', 'mapeHigh']), panel('pairwise', 'pairwise ranking (%)', false), panel('top1', 'Top-1 (%)', false)],
+  };
+}
+
+export function parallelismChart(points: readonly ConfigPoint[]): Record<string, unknown> {
+  const y = { field: 'energyPerToken', type: 'quantitative', scale: logScale, title: 'measured J / output token' };
+  const panel = (field: string, title: string, log: boolean): Record<string, unknown> => ({
+    width: 260, height: 220, mark: { type: 'point', filled: true, size: 16, opacity: 0.45 },
+    encoding: { x: { field, type: 'quantitative', title, scale: log ? { type: 'log', base: 2 } : { zero: false } }, y, color: { field: 'hardware', type: 'nominal' } },
+  });
+  return { title: 'Measured energy per token against tensor parallelism, pipeline parallelism and batch', data: { values: points }, hconcat: [panel('tp', 'TP', true), panel('pp', 'PP', true), panel('batch', 'batch (concurrent sequences)', true)] };
+}
+
+export function divergenceChart(points: readonly DivergencePoint[]): Record<string, unknown> {
+  return {
+    title: 'Energy of the fastest configuration over the most frugal, per scenario (measured)',
+    data: { values: points }, width: 760, height: 220,
+    mark: { type: 'bar' },
+    encoding: {
+      x: { field: 'scenario', type: 'nominal', sort: '-y', axis: null, title: 'scenarios (sorted)' },
+      y: { field: 'ratio', type: 'quantitative', title: 'fastest / most frugal, J per token' },
+      color: { field: 'differs', type: 'nominal', title: 'fastest differs', scale: { domain: [true, false], range: ['#d62728', '#1f77b4'] } },
+      tooltip: [{ field: 'scenario' }, { field: 'ratio', format: '.2f' }],
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The evaluation report as one self-contained HTML page: the charts (charts.ts, rendered to inline SVG), the
+ * per-scenario ranking tables, where the fastest and the most frugal configurations diverge, the metrics of
+ * every protocol, and the fitted closed form with its parameters. No script and no external reference.
+ */
+import { FORMULA_TEXT } from '../model/closed-form.js';
+import type { EnergyModel } from '../model/model-file.js';
+import type { TrainRecord } from '../baselines/method.js';
+import { scenarioKey } from '../evaluation/metrics.js';
+import type { Evaluation, } from '../evaluation/evaluate.js';
+import type { RunPredictions } from '../evaluation/run-splits.js';
+import { divergenceChart, parallelismChart, parityChart, sampleEfficiencyChart, type DivergencePoint } from './charts.js';
+import { renderSvg } from './render.js';
+
+export interface ReportInput {
+  title: string;
+  records: readonly TrainRecord[];
+  evaluation: Evaluation;
+  /** test predictions of seed 1 (evaluateMethods' onPredictions) */
+  predictions: readonly RunPredictions[];
+  /** the closed form fitted on the parity plot's training sample */
+  model: EnergyModel;
+  /** lines of text shown first (the demo's summary) */
+  summary?: readonly string[];
+}
+
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+const pct = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(d)} %`);
+const num = (x: number, d = 3): string => (Number.isFinite(x) ? String(Number(x.toPrecision(d))) : '-');
+const config = (r: TrainRecord): string => `TP ${r.tp}, PP ${r.pp}${r.ep && r.ep > 1 ? `, EP ${r.ep}` : ''}, batch ${num(r.batch)}`;
+const table = (head: readonly string[], rows: readonly (readonly string[])[]): string => `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+const figure = (svg: string, caption: string): string => `<figure class="chart">${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+
+/** The sample-efficiency training size closest to 50 that has predictions. */
+function paritySize(predictions: readonly RunPredictions[]): string | null {
+  const sizes = [...new Set(predictions.filter((p) => p.protocol === 'sample-efficiency').map((p) => Number(p.group)))];
+  if (sizes.length === 0) return null;
+  return String(sizes.sort((a, b) => Math.abs(a - 50) - Math.abs(b - 50) || a - b)[0]);
+}
+
+function groupsOf(records: readonly TrainRecord[], keys: readonly string[]): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  records.forEach((r, i) => { const k = scenarioKey(r as unknown as Record<string, unknown>, keys); m.set(k, [...(m.get(k) ?? []), i]); });
+  return m;
+}
+
+function rankingTables(input: ReportInput, size: string | null, keys: readonly string[]): string {
+  if (!size) return '<p>No sample-efficiency predictions to rank.</p>';
+  const runs = input.predictions.filter((p) => p.protocol === 'sample-efficiency' && p.group === size && p.seed === 1);
+  const methods = input.evaluation.methods.filter((m) => runs.some((r) => r.method === m.name));
+  const predicted = new Map(runs.map((r) => [r.method, new Map(r.records.map((idx, j) => [idx, r.predicted[j]]))]));
+  const test = runs[0]?.records ?? [];
+  const e = (i: number): number => input.records[i].energy_j / input.records[i].output_tokens;
+  const groups = [...groupsOf(test.map((i) => input.records[i]), keys).values()].map((g) => g.map((j) => test[j])).filter((g) => g.length >= 2);
+  const rows = groups.slice(0, 40).map((g) => {
+    const best = g.reduce((a, b) => (e(b) < e(a) ? b : a));
+    const cells = [escapeHtml(scenarioKey(input.records[g[0]] as unknown as Record<string, unknown>, keys)), String(g.length), `${escapeHtml(config(input.records[best]))} (${num(e(best))} J)`];
+    for (const m of methods) {
+      const p = predicted.get(m.name) as Map<number, number>;
+      const pick = g.reduce((a, b) => ((p.get(b) as number) < (p.get(a) as number) ? b : a));
+      const regret = e(pick) / e(best) - 1;
+      cells.push(`<span class="${regret === 0 ? 'hit' : regret > 0.1 ? 'miss' : 'near'}">${escapeHtml(config(input.records[pick]))}${regret === 0 ? '' : ` (+${(regret * 100).toFixed(1)} %)`}</span>`);
+    }
+    return cells;
+  });
+  return `<p>Trained on ${size} records (seed 1); for each scenario of the test records, the measured most frugal configuration and each method's pick with its extra measured energy. ${groups.length > 40 ? `First 40 of ${groups.length} scenarios.` : ''}</p>`
+    + table(['scenario', 'configs', 'measured best', ...methods.map((m) => m.label)], rows);
+}
+
+function divergence(records: readonly TrainRecord[], keys: readonly string[]): { points: DivergencePoint[]; rows: string[][] } {
+  const points: DivergencePoint[] = [];
+  const rows: string[][] = [];
+  for (const [k, g] of groupsOf(records, keys)) {
+    const timed = g.filter((i) => records[i].tpot_s !== undefined);
+    if (timed.length < 2) continue;
+    const e = (i: number): number => records[i].energy_j / records[i].output_tokens;
+    const fastest = timed.reduce((a, b) => ((records[b].tpot_s as number) < (records[a].tpot_s as number) ? b : a));
+    const frugal = timed.reduce((a, b) => (e(b) < e(a) ? b : a));
+    const ratio = e(fastest) / e(frugal);
+    points.push({ scenario: k, ratio, differs: fastest !== frugal });
+    if (fastest !== frugal) rows.push([escapeHtml(k), escapeHtml(config(records[fastest])), escapeHtml(config(records[frugal])), `${ratio.toFixed(2)}x`, `${num((records[fastest].tpot_s as number) * 1000)} / ${num((records[frugal].tpot_s as number) * 1000)} ms`]);
+  }
+  rows.sort((a, b) => parseFloat(b[3]) - parseFloat(a[3]));
+  return { points, rows };
+}
+
+function protocolTables(ev: Evaluation): string {
+  return ev.protocols.map((p) => `<h3>${escapeHtml(p.protocol)}</h3><p>${escapeHtml(p.description)}; ${p.records} records, ${p.seeds} seed(s), scenarios by ${escapeHtml(p.scenarioKeys.join(', '))}.</p>`
+    + table(['method', 'group', 'train', 'runs ok', 'MAPE', 'R² log', 'pairwise', 'Top-1', 'mean regret'], p.results.map((r) => [
+      escapeHtml(r.label), escapeHtml(`${r.group}${r.variant ? `, ${r.variant}` : ''}`), String(r.trainSize), `${r.runs - r.failed}/${r.runs}`,
+      pct(r.median.mape), r.median.r2Log === null ? '-' : num(r.median.r2Log), pct(r.median.pairwise), pct(r.median.top1),
+      r.median.meanRegretPct === null ? '-' : `${r.median.meanRegretPct.toFixed(1)} %`,
+    ]))
+    + p.skipped.map((s) => `<p class="note">skipped: ${escapeHtml(s)}</p>`).join('')
+    + p.results.filter((r) => r.errors.length).map((r) => `<p class="note">${escapeHtml(r.label)} (${escapeHtml(r.group)}) failed ${r.failed} of ${r.runs} runs: ${escapeHtml(r.errors[0])}</p>`).join('')).join('\n');
+}
+
+const STYLE = `body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left}th{background:#f3f3f3}
+figure.chart{margin:1em 0;overflow-x:auto}figcaption{font-size:.85em;color:#555}.hit{color:#2a7}.near{color:#b80}.miss{color:#c22}.note{font-size:.85em;color:#555}pre{background:#f6f6f6;padding:.5em;overflow-x:auto}`;
+
+export async function evaluationReportHtml(input: ReportInput): Promise<string> {
+  const keys = input.evaluation.scenarioKeys;
+  const size = paritySize(input.predictions);
+  const parity = size ? input.predictions.filter((p) => p.protocol === 'sample-efficiency' && p.group === size && p.seed === 1) : [];
+  const labelOf = new Map(input.evaluation.methods.map((m) => [m.name, m.label]));
+  const charts: string[] = [];
+  if (parity.length) {
+    const points = parity.flatMap((p) => p.records.map((i, j) => ({ method: labelOf.get(p.method) ?? p.method, measured: input.records[i].energy_j / input.records[i].output_tokens, predicted: p.predicted[j] })));
+    charts.push(`<h2>Parity</h2>${figure(await renderSvg(parityChart(points, Number(size))), 'each point a test configuration; dashed: predicted = measured')}`);
+  }
+  const se = input.evaluation.protocols.find((p) => p.protocol === 'sample-efficiency');
+  if (se) charts.push(`<h2>Sample efficiency</h2>${figure(await renderSvg(sampleEfficiencyChart(se.results.filter((r) => r.median.mape !== null))), `${se.seeds} seeds per training size, tested on all other records`)}`);
+  const configPoints = input.records.map((r) => ({ energyPerToken: r.energy_j / r.output_tokens, tp: r.tp, pp: r.pp, batch: r.batch, hardware: r.hardware, model: r.model }));
+  charts.push(`<h2>Energy against TP, PP and batch</h2>${figure(await renderSvg(parallelismChart(configPoints)), 'every record, measured')}`);
+  const div = divergence(input.records, keys);
+  const divergenceHtml = div.points.length === 0
+    ? '<p>The records carry no time per output token: the fastest configuration is unknown.</p>'
+    : `<p>In ${div.rows.length} of ${div.points.length} scenarios (${pct(div.rows.length / div.points.length)}) the fastest configuration (lowest measured time per output token) is not the most frugal one.</p>`
+      + figure(await renderSvg(divergenceChart(div.points)), 'red: the fastest configuration is not the most frugal')
+      + table(['scenario', 'fastest', 'most frugal', 'energy of fastest / frugal', 'TPOT fastest / frugal'], div.rows.slice(0, 30));
+  const params = table(['parameter', 'meaning', 'value', '95 % interval', 'unit', ''], input.model.parameters.map((p) => [
+    escapeHtml(p.name), escapeHtml(p.meaning), num(p.value, 4), p.held ? '-' : `${num(p.low)} - ${num(p.high)}`, escapeHtml(p.unit), p.held ? `held: ${escapeHtml(p.reason ?? '')}` : '',
+  ]));
+  const body = [
+    `<h1>${escapeHtml(input.title)}</h1>`,
+    `<p>${input.records.length} records; methods: ${input.evaluation.methods.map((m) => escapeHtml(m.label)).join(', ')}; scenarios by ${escapeHtml(keys.join(', '))}.</p>`,
+    ...(input.summary?.length ? [`<pre>${escapeHtml(input.summary.join('\n'))}</pre>`] : []),
+    ...charts,
+    '<h2>Per-scenario rankings</h2>', rankingTables(input, size, keys),
+    '<h2>Where the fastest and the most frugal configurations diverge</h2>', divergenceHtml,
+    '<h2>The fitted closed form</h2>', `<p>Fitted on ${input.model.training.records} records (${input.model.training.latencyRows} with time per output token); residual sd of log energy ${num(input.model.residualSd.energy)}.</p>`,
+    `<pre>${escapeHtml(FORMULA_TEXT)}</pre>`, params,
+    '<h2>Metrics per protocol</h2>', protocolTables(input.evaluation),
+    `<p class="note">Medians over seeds. MAPE of energy per output token; R² of log energy; pairwise ranking, Top-1 and regret within scenarios (ties count as misordered). Generated by energylens in ${input.evaluation.seconds.toFixed(0)} s of evaluation.</p>`,
+  ];
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title><style>${STYLE}</style></head><body>\n${body.join('\n')}\n</body></html>\n`;
+}

@@ -1,0 +1,79 @@
+// energylens evaluate end to end (built CLI: run `npm run build` first), and its HTML report rendered in
+// headless Chromium (Debian's `chromium`; skipped with a message where it is not installed).
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'bin', 'energylens.js');
+const BUILT = existsSync(join(ROOT, 'dist', 'cli', 'commands', 'evaluate.js'));
+const CHROMIUM = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version'], { encoding: 'utf8' }).status === 0);
+let dir: string;
+const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, cwd: dir });
+let evaluated: ReturnType<typeof run>;
+
+beforeAll(() => {
+  if (!BUILT) return;
+  dir = mkdtempSync(join(tmpdir(), 'energylens-evaluate-'));
+  const sim = run('simulate', '--out', 'sim.csv', '--models', 'Llama-3.1-8B,Qwen3-30B-A3B-Instruct-2507,Llama-3.1-70B', '--hardware', 'H100,A100',
+    '--tp', '1,2,4', '--pp', '1,2', '--batch', '4,16,64', '--input', '512', '--output', '256', '--seed', '3');
+  if (sim.status !== 0) throw new Error(sim.stderr);
+  evaluated = run('evaluate', '--data', 'sim.csv', '--methods', 'closed-form,latency-proxy,roofline,xgboost', '--protocol', 'sample-efficiency,hardware-extrapolation',
+    '--sizes', '20,30', '--seeds', '2', '--train', '25', '--scenario', 'model,hardware,batch', '--json', 'out.json', '--html', 'report');
+});
+afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+describe.skipIf(!BUILT)('energylens evaluate (skipped: run `npm run build` first)', () => {
+  it('prints a table per protocol and writes every method\'s metrics per protocol and group as JSON', () => {
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toMatch(/^sample-efficiency: /m);
+    expect(evaluated.stdout).toMatch(/^closed-form\s+20\s+20\s+2\/2/m);
+    const json = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+    expect(json.protocols.map((p: { protocol: string }) => p.protocol)).toEqual(['sample-efficiency', 'hardware-extrapolation']);
+    const se = json.protocols[0];
+    expect(se.results.map((r: { method: string; trainSize: number }) => `${r.method}@${r.trainSize}`)).toEqual(
+      ['closed-form@20', 'closed-form@30', 'latency-proxy@20', 'latency-proxy@30', 'roofline@20', 'roofline@30', 'xgboost@20', 'xgboost@30']);
+    for (const r of se.results) for (const k of ['mape', 'r2Log', 'pairwise', 'top1', 'meanRegretPct']) expect(typeof r.median[k]).toBe('number');
+    const hw = json.protocols[1].results.filter((r: { method: string }) => r.method === 'closed-form');
+    expect(hw.map((r: { variant: string }) => r.variant).sort()).toEqual(['calibrated (k=5)', 'calibrated (k=5)', 'zero-shot', 'zero-shot']);
+  });
+
+  it('rejects unknown methods and protocols, and a protocol the data cannot support, naming the file', () => {
+    const m = run('evaluate', '--data', 'sim.csv', '--methods', 'closed-form,svm');
+    expect(m.status).toBe(1);
+    expect(m.stderr).toMatch(/error \[INVALID_OPTION\]: --methods: unknown method "svm" \(known: closed-form, latency-proxy, wilkins, roofline, random-forest, xgboost\)/);
+    const p = run('evaluate', '--data', 'sim.csv', '--protocol', 'k-fold');
+    expect(p.status).toBe(1);
+    expect(p.stderr).toMatch(/--protocol: unknown protocol "k-fold" \(known: sample-efficiency, batch-extrapolation, hardware-extrapolation, leave-one-model-out\)/);
+    const lines = readFileSync(join(dir, 'sim.csv'), 'utf8').trim().split('\n');
+    const hwCol = lines[0].split(',').indexOf('hardware');
+    writeFileSync(join(dir, 'h100.csv'), [lines[0], ...lines.slice(1).filter((l) => l.split(',')[hwCol].startsWith('H100'))].join('\n'));
+    const h = run('evaluate', '--data', 'h100.csv', '--protocol', 'hardware-extrapolation', '--methods', 'roofline');
+    expect(h.status).toBe(1);
+    expect(h.stderr).toMatch(/error \[INVALID_DATA\]: hardware extrapolation needs records on at least two GPU types; all \d+ records in h100\.csv are on H100/);
+    expect(h.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  it('writes a self-contained HTML report: inline SVG charts, the ranking tables and the fitted formula, no external reference', () => {
+    const html = readFileSync(join(dir, 'report', 'index.html'), 'utf8');
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    for (const h of ['Parity', 'Sample efficiency', 'Energy against TP, PP and batch', 'Per-scenario rankings', 'diverge', 'The fitted closed form']) expect(html).toContain(h);
+    expect(html).toContain('p_static');
+    expect(html).not.toMatch(/(src|href)="https?:/);
+    expect(html).not.toMatch(/<script/);
+  });
+
+  it.skipIf(!CHROMIUM)(`renders in headless Chromium with every chart present${CHROMIUM ? '' : ' (skipped: chromium is not installed; apt-get install -y chromium)'}`, () => {
+    const file = join(dir, 'report', 'index.html');
+    const r = spawnSync(CHROMIUM as string, ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const dom = r.stdout;
+    expect((dom.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    // the charts carry their marks after layout: points of the parity plot, lines of the curves
+    expect(dom).toMatch(/class="mark-symbol role-mark/);
+    expect(dom).toMatch(/class="mark-line role-mark/);
+    expect(dom).toContain('The fitted closed form');
+  });
+});
