@@ -14,7 +14,7 @@ const sweep: TrainRecord[] = simulate({
 const { train, test } = randomSplit(sweep.length, 40, 1);
 const trainRecords = train.map((i) => sweep[i]);
 const testRecords = test.map((i) => sweep[i]);
-const metricsOf = (pred: number[]) => selectionMetrics(testRecords.map((r, i) => ({ measured: r.energy_j / r.output_tokens, predicted: pred[i], scenario: scenarioKey(r, ['model', 'hardware', 'batch']) })));
+const metricsOf = (pred: number[]) => selectionMetrics(testRecords.map((r, i) => ({ measured: r.energy_j / r.output_tokens, predicted: pred[i], scenario: scenarioKey(r as unknown as Record<string, unknown>, ['model', 'hardware', 'batch']) })));
 
 describe('the method registry', () => {
   it('creates every method by name, in order, and rejects unknown names naming the known ones', async () => {
