@@ -19,7 +19,7 @@ const runAsync = (cwd: string, ...args: string[]) => new Promise<{ status: numbe
 });
 const SR = ['sr', '--data', join(ROOT, 'examples', 'llama8b-h100-sweep.csv'), '--target', 'energy_j', '--features', 'tp,pp,batch', '--loss', 'msle', '--generations', '20', '--islands', '3', '--seed', '3', '--no-progress'];
 
-describe.skipIf(!BUILT)('distributed CLI errors (skipped: run `npm run build` first)', () => {
+describe.skipIf(!BUILT)(`distributed CLI errors${BUILT ? '' : ' (skipped: run `npm run build` first)'}`, () => {
   it('names a bad URL and an unreachable Redis, with exit status 1', async () => {
     const port = await freePort();
     const [badUrl, srDown, workerDown, noUrl] = await Promise.all([
