@@ -126,7 +126,10 @@ describe('simplification', () => {
       for (const p of points) {
         const a = evaluateAt(t, p);
         const b = evaluateAt(s, p);
-        if (Number.isFinite(a) && Number.isFinite(b)) expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-8 * Math.max(1, Math.abs(a)));
+        // an ill-conditioned point (sin of 1e27, say) changes with the last bit of its input: rounding alone moves it
+        const nudged = evaluateAt(t, p.map((x) => x * (1 + 1e-13)));
+        const wellConditioned = Math.abs(nudged - a) <= 1e-10 * Math.max(1, Math.abs(a));
+        if (Number.isFinite(a) && Number.isFinite(b) && wellConditioned) expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-8 * Math.max(1, Math.abs(a)));
       }
     }), { numRuns: 60 });
   });

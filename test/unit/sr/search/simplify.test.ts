@@ -51,6 +51,9 @@ describe('simplifyTree', () => {
       for (const p of points) {
         const a = evaluateAt(t, p);
         const b = evaluateAt(s, p);
+        // an ill-conditioned point (sin of 1e27, say) changes with the last bit of its input: rounding alone moves it
+        const nudged = evaluateAt(t, p.map((x) => x * (1 + 1e-13)));
+        if (Math.abs(nudged - a) > 1e-9 * Math.max(1, Math.abs(a))) continue;
         if (Number.isFinite(a) && Number.isFinite(b)) expect(Math.abs(a - b), `${toInfix(t)} -> ${toInfix(s)} at ${p}`).toBeLessThanOrEqual(1e-6 * Math.abs(a) + 1e-12);
       }
       const allowed = new Set(['+', '-', '*', '/', 'square', 'exp', 'log', 'sin', 'sqrt']);
