@@ -7,9 +7,17 @@
 //              section adds `truth` (the same predictions scored against the noise-free energies) and
 //              `oracleTop1` (the noise-free energies themselves scored against the noisy records: the ceiling any
 //              model can reach on the noisy protocol)
-// Options: --quick (3 seeds), --seeds=N, --train=N.
+//   protocols: every method (the closed form and its baselines: latency proxy, Wilkins et al., roofline, random
+//              forest, XGBoost) under every evaluation protocol on both data sets: sample efficiency (training
+//              sizes 10-500, 10 seeds), batch extrapolation, hardware extrapolation (zero-shot and calibrated on
+//              k = 5 records), leave one model out (3 seeds each); medians and quartiles over seeds per method,
+//              protocol, group and training size. `headline` compares the closed form at 50 records with the
+//              best ensemble at 500. Methods run in worker threads, one per core.
+// Options: --quick (3 seeds; protocols: 2 seeds, sizes 25, 50, 200, 1 seed elsewhere), --seeds=N, --train=N,
+//          --no-protocols.
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +62,56 @@ function protocol(records, keys, truthJPerToken) {
   };
 }
 
+/** Every method under every protocol on ML.ENERGY and the sweep, the methods split over worker threads. */
+async function protocols() {
+  const started = performance.now();
+  const se = quick ? { sizes: [25, 50, 200], seeds: 2 } : { sizes: [10, 25, 50, 100, 200, 400, 500], seeds: 10 };
+  const other = { seeds: quick ? 1 : 3, trainSize: 50, calibrationRecords: 5 };
+  const list = (keys) => [
+    { name: 'sample-efficiency', options: se }, { name: 'batch-extrapolation', options: other },
+    { name: 'hardware-extrapolation', options: other }, { name: 'leave-one-model-out', options: other },
+  ];
+  const datasets = [
+    ...(existsSync(MLENERGY) ? [{ name: 'mlenergy', mlenergy: MLENERGY, scenarioKeys: ['workload', 'model', 'hardware'], protocols: list() }] : []),
+    { name: 'simulator', simulate: sweepSpec, scenarioKeys: ['model', 'hardware', 'input_tokens', 'batch'], protocols: list() },
+  ];
+  // the random forest (ml-cart's quadratic split search) takes about as long as all the others together
+  const groups = [['random-forest'], ['closed-form', 'latency-proxy', 'wilkins', 'roofline', 'xgboost']];
+  const parts = await Promise.all(groups.map((methods) => new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./energy-protocols.worker.mjs', import.meta.url), { workerData: { datasets, methods } });
+    let last = 0;
+    w.on('message', (m) => {
+      if (m.done) resolve(m.done);
+      else if (performance.now() - last > 15000) { last = performance.now(); process.stderr.write(`${m.progress}\n`); }
+    });
+    w.on('error', reject);
+  })));
+  const order = ['closed-form', 'latency-proxy', 'wilkins', 'roofline', 'random-forest', 'xgboost'];
+  const merged = {};
+  for (const d of datasets) {
+    merged[d.name] = parts[0][d.name].map((p, i) => {
+      const results = [...p.results, ...parts[1][d.name][i].results].sort((a, b) => order.indexOf(a.method) - order.indexOf(b.method));
+      return { ...p, results: results.map((r) => ({ ...r, median: roundAll(r.median), q25: roundAll(r.q25), q75: roundAll(r.q75), fitSeconds: round(r.fitSeconds ?? NaN, 3) })) };
+    });
+  }
+  const headline = {};
+  for (const [name, ps] of Object.entries(merged)) {
+    const rows = ps.find((p) => p.protocol === 'sample-efficiency')?.results ?? [];
+    const at = (method, n) => rows.find((r) => r.method === method && r.trainSize === n)?.median ?? null;
+    const largest = Math.max(...rows.map((r) => r.trainSize));
+    const ensembles = ['random-forest', 'xgboost'].map((m) => ({ method: m, mape: at(m, largest)?.mape ?? Infinity }));
+    const best = ensembles.sort((a, b) => a.mape - b.mape)[0];
+    const cf = at('closed-form', 50);
+    headline[name] = {
+      closedFormAt50: cf, bestEnsembleAtLargest: { method: best.method, trainSize: largest, median: at(best.method, largest) },
+      closedFormAt50NoWorseThanBestEnsemble: cf ? cf.mape <= best.mape : null,
+      ...(name === 'mlenergy' && cf ? { targets: { mapeAtMost12: cf.mape <= 0.12, pairwiseAtLeast97: cf.pairwise >= 0.97, top1AtLeast90: cf.top1 >= 0.9 } } : {}),
+    };
+  }
+  return { seconds: round((performance.now() - started) / 1000, 1), quick, headline, ...merged };
+}
+const roundAll = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? null : round(v)]));
+
 let commit = 'unknown';
 try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
 const out = { commit, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg().map((x) => round(x, 2)) };
@@ -67,4 +125,5 @@ const sweep = simulate({ ...sweepSpec, noise: 0.03 }).records;
 const configKey = (r) => [r.model, r.hardware, r.tp, r.pp, r.batch, r.input_tokens, r.output_tokens].join('|');
 const noiseFree = new Map(simulate({ ...sweepSpec, noise: 0 }).records.map((r) => [configKey(r), r.energy_j / r.output_tokens]));
 out.simulator = protocol(sweep, ['model', 'hardware', 'input_tokens', 'batch'], (r) => noiseFree.get(configKey(r)));
+if (!process.argv.includes('--no-protocols')) out.protocols = await protocols();
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

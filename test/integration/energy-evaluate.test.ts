@@ -76,4 +76,13 @@ describe.skipIf(!BUILT)('energylens evaluate (skipped: run `npm run build` first
     expect(dom).toMatch(/class="mark-line role-mark/);
     expect(dom).toContain('The fitted closed form');
   });
+
+  it('energylens demo runs the main job and writes its report', () => {
+    const r = run('demo', '--out', 'demo', '--discover-time', '2', '--no-progress');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/profiled a sample of 50/);
+    expect(r.stdout).toMatch(/^\s+closed form\s+MAPE [\d.]+ %, Top-1 \d+ %/m);
+    expect(r.stdout).toMatch(/^\s+gradient-boosted trees \(XGBoost\)\s+MAPE/m);
+    expect(readFileSync(join(dir, 'demo', 'index.html'), 'utf8')).toContain('simulated profiling campaign');
+  });
 });

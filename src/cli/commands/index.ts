@@ -10,6 +10,7 @@ import { register as explain } from './explain.js';
 import { register as select } from './select.js';
 import { register as discover } from './discover.js';
 import { register as evaluate } from './evaluate.js';
+import { register as demo } from './demo.js';
 import { register as worker } from './worker.js';
 
 export type RegisterCommand = (program: Command) => void;
@@ -25,5 +26,6 @@ export const COMMANDS: RegisterCommand[] = [
   select,
   discover,
   evaluate,
+  demo,
   worker,
 ];

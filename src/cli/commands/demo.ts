@@ -1,0 +1,91 @@
+/**
+ * energylens demo: the main job end to end on a simulated profiling campaign: simulate the campaign, sample 50
+ * configurations as if only those had been profiled, discover the structure of energy per token, fit the closed
+ * form, select configurations for a deployment, compare with the baselines on the configurations not profiled,
+ * write the HTML report, print a short summary.
+ */
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { createMethods } from '../../energy/baselines/index.js';
+import { evaluateMethods, randomSplit, type RunPredictions } from '../../energy/evaluation/index.js';
+import { discoverEnergyStructure, fitEnergyModel, selectConfigurations } from '../../energy/model/index.js';
+import { simulate } from '../../energy/simulator/index.js';
+import { writeEvaluationReport } from '../../energy/report/index.js';
+import { integerArg, numberArg, sig } from '../energy-args.js';
+
+interface DemoFlags { out: string; samples: number; seed: number; discoverTime: number; json?: boolean; progress: boolean }
+
+/** The simulated campaign: three models (dense 8B and 70B, a 30B MoE) on H100 and B200, TP 1-8, PP 1-2, three batches, two prompt lengths. */
+export const DEMO_CAMPAIGN = {
+  models: ['Llama-3.1-8B-Instruct', 'Llama-3.1-70B-Instruct', 'Qwen3-30B-A3B-Instruct-2507'], hardware: ['H100', 'B200'],
+  tp: [1, 2, 4, 8], pp: [1, 2], batch: [8, 32, 128], input: [512, 2048], output: [256], noise: 0.03,
+} as const;
+export const DEMO_SCENARIO_KEYS = ['model', 'hardware', 'input_tokens', 'batch'];
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('the main job on a simulated profiling campaign: sample 50 configurations, discover and fit the model, select, compare with the baselines, write the report')
+    .option('--out <folder>', 'folder for the report (index.html)', 'energylens-demo')
+    .option('--samples <n>', 'configurations "profiled" (the training sample)', integerArg('--samples', 15), 50)
+    .option('--seed <n>', 'seed of the campaign\'s noise, the sample and the fits', integerArg('--seed', 0), 1)
+    .option('--discover-time <s>', 'seconds of structure discovery', numberArg('--discover-time'), 15)
+    .option('--json', 'print the summary as JSON', false)
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: DemoFlags) => {
+      await runDemo(flags);
+    });
+}
+
+async function runDemo(flags: DemoFlags): Promise<void> {
+  const started = performance.now();
+  const bar = flags.progress && process.stderr.isTTY
+    ? new cliProgress.SingleBar({ format: 'demo |{bar}| {percentage}% | {step}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  bar?.start(100, 0, { step: 'simulating the profiling campaign' });
+  const step = (at: number, label: string): void => { bar?.update(at, { step: label }); };
+  try {
+    const { records, infeasible } = simulate({ ...DEMO_CAMPAIGN, models: [...DEMO_CAMPAIGN.models], hardware: [...DEMO_CAMPAIGN.hardware], tp: [...DEMO_CAMPAIGN.tp], pp: [...DEMO_CAMPAIGN.pp], batch: [...DEMO_CAMPAIGN.batch], input: [...DEMO_CAMPAIGN.input], output: [...DEMO_CAMPAIGN.output], modality: 'text', seed: flags.seed });
+    const { train } = randomSplit(records.length, Math.min(flags.samples, records.length - 20), flags.seed);
+    const sample = train.map((i) => records[i]);
+    step(5, `discovering the structure of energy per token (${flags.discoverTime} s)`);
+    const discovery = await discoverEnergyStructure(sample, {
+      targets: ['energy_per_token'], maxTime: flags.discoverTime, seed: flags.seed,
+      onProgress: (p) => step(5 + Math.min(30, Math.round((30 * p.search.seconds) / flags.discoverTime)), `discovering the structure of energy per token (${p.search.seconds.toFixed(0)} s)`),
+    });
+    step(36, `fitting the closed form on ${sample.length} configurations`);
+    const model = fitEnergyModel(sample, { seed: flags.seed });
+    step(40, 'selecting configurations for Llama-3.1-70B on H100');
+    const selection = selectConfigurations(model, { llm: 'Llama-3.1-70B-Instruct', hardware: 'H100', inputTokens: 2048, outputTokens: 256, maxGpus: 8, batch: [...DEMO_CAMPAIGN.batch] });
+    step(42, 'comparing with the baselines');
+    const methods = await createMethods();
+    const predictions: RunPredictions[] = [];
+    const evaluation = await evaluateMethods(records, {
+      methods, protocols: ['sample-efficiency'], sizes: [flags.samples], seeds: 3, scenarioKeys: DEMO_SCENARIO_KEYS,
+      onProgress: (d, t, label) => step(42 + Math.round((50 * d) / t), label), onPredictions: (p) => predictions.push(p),
+    });
+    const rows = evaluation.protocols[0].results;
+    const selected = discovery.targets[0]?.selected;
+    const summary = [
+      `simulated ${records.length} configurations (${infeasible.length} more do not fit in memory); profiled a sample of ${sample.length}`,
+      `discovered (${flags.discoverTime} s): ${selected ? `${selected.expression}  (R2 ${sig(selected.r2, 3)})` : 'no expression'}`,
+      `closed form fitted in ${model.fit.seconds.toFixed(1)} s, residual sd of log energy ${sig(model.residualSd.energy, 3)}`,
+      selection.mostFrugal ? `Llama-3.1-70B on H100, 2048 in / 256 out: most frugal TP ${selection.mostFrugal.tp}, PP ${selection.mostFrugal.pp}, batch ${selection.mostFrugal.batch}: ${sig(selection.mostFrugal.energyPerTokenJ, 3)} J/token`
+        + (selection.fastest && selection.fastestDiffers ? `; fastest TP ${selection.fastest.tp}, PP ${selection.fastest.pp}, batch ${selection.fastest.batch} uses ${(selection.fastest.energyPerTokenJ / selection.mostFrugal.energyPerTokenJ).toFixed(1)}x the energy` : '') : 'no feasible configuration',
+      `on the ${records.length - sample.length} configurations not profiled (median of 3 samples of ${flags.samples}):`,
+      ...rows.map((r) => `  ${r.label.padEnd(34)} MAPE ${r.median.mape === null ? '-' : `${(r.median.mape * 100).toFixed(1)} %`}, Top-1 ${r.median.top1 === null ? '-' : `${(r.median.top1 * 100).toFixed(0)} %`}, regret ${r.median.meanRegretPct === null ? '-' : `${r.median.meanRegretPct.toFixed(1)} %`}`),
+    ];
+    step(93, 'writing the report');
+    const path = await writeEvaluationReport(flags.out, { title: 'energylens demo: a simulated profiling campaign', records, evaluation, predictions: predictions.filter((p) => p.seed === 1), model, summary });
+    bar?.update(100, { step: 'done' });
+    bar?.stop();
+    const seconds = (performance.now() - started) / 1000;
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ records: records.length, sample: sample.length, discovered: selected?.expression ?? null, mostFrugal: selection.mostFrugal, fastest: selection.fastest, results: rows, report: path, seconds }, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(`${[...summary, `report: ${path}`, `${seconds.toFixed(0)} s`].join('\n')}\n`);
+  } finally {
+    bar?.stop();
+  }
+}
