@@ -19,7 +19,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!BUILT)('energylens validate (skipped: run `npm run build` first)', () => {
+describe.skipIf(!BUILT)('energylens validate' + (BUILT ? '' : ' (skipped: run `npm run build` first)'), () => {
   const file = (name: string, text: string) => { writeFileSync(join(dir, name), text); return name; };
 
   it('accepts a good file, with a BOM and Windows line endings', () => {
@@ -84,7 +84,7 @@ describe.skipIf(!BUILT)('energylens validate (skipped: run `npm run build` first
   });
 });
 
-describe.skipIf(!BUILT)('energylens import (skipped: run `npm run build` first)', () => {
+describe.skipIf(!BUILT)('energylens import' + (BUILT ? '' : ' (skipped: run `npm run build` first)'), () => {
   it.skipIf(!existsSync(MLE))('imports all 838 ML.ENERGY configurations, which then validate', () => {
     const r = run('import', 'mlenergy', '--dir', MLE, '--out', 'mle.csv', '--json');
     expect(r.status, r.stderr).toBe(0);
@@ -113,7 +113,7 @@ describe.skipIf(!BUILT)('energylens import (skipped: run `npm run build` first)'
   });
 });
 
-describe.skipIf(!BUILT)('energylens simulate (skipped: run `npm run build` first)', () => {
+describe.skipIf(!BUILT)('energylens simulate' + (BUILT ? '' : ' (skipped: run `npm run build` first)'), () => {
   it('writes records and reports what does not fit', () => {
     const r = run('simulate', '--out', 'sim.csv', '--models', 'Llama-3.1-8B,Llama-3.1-70B', '--hardware', 'H100', '--tp', '1,2', '--pp', '1,2', '--batch', '1,32', '--input', '512', '--output', '64', '--seed', '3', '--json', '--infeasible-out', 'infeasible.csv');
     expect(r.status, r.stderr).toBe(0);

@@ -82,7 +82,7 @@ function t(d: Awaited<ReturnType<typeof discoverEnergyStructure>>, name: string)
   return found;
 }
 
-describe.skipIf(!BUILT)('energylens discover (skipped: run `npm run build` first)', () => {
+describe.skipIf(!BUILT)('energylens discover' + (BUILT ? '' : ' (skipped: run `npm run build` first)'), () => {
   let dir: string;
   const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
   beforeAll(async () => {

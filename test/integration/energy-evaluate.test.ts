@@ -25,7 +25,7 @@ beforeAll(() => {
 });
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-describe.skipIf(!BUILT)('energylens evaluate (skipped: run `npm run build` first)', () => {
+describe.skipIf(!BUILT)('energylens evaluate' + (BUILT ? '' : ' (skipped: run `npm run build` first)'), () => {
   it('prints a table per protocol and writes every method\'s metrics per protocol and group as JSON', () => {
     expect(evaluated.status, evaluated.stderr).toBe(0);
     expect(evaluated.stdout).toMatch(/^sample-efficiency: /m);

@@ -53,7 +53,7 @@ beforeAll(() => {
 });
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-describe.skipIf(!BUILT)('energylens fit, predict, explain, select (skipped: run `npm run build` first)', () => {
+describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? '' : ' (skipped: run `npm run build` first)'), () => {
   it('fits a model file and prints the parameters, records used, residual sd and seconds', () => {
     const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     expect(model).toMatchObject({ format: 'energylens-energy-model', training: { records: trainRows } });

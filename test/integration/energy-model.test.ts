@@ -129,7 +129,7 @@ describe('fitting and predicting', () => {
   });
 });
 
-describe.skipIf(!existsSync(MLE))('on ML.ENERGY v3 (skipped: ../shared/data/mlenergy-v3 absent)', () => {
+describe.skipIf(!existsSync(MLE))('on ML.ENERGY v3' + (existsSync(MLE) ? '' : ' (skipped: ../shared/data/mlenergy-v3 absent)'), () => {
   it('fits 50 records by the documented reduction (no prompt lengths, no pipeline parallelism)', () => {
     const records = importMlEnergy(MLE);
     const model = fitEnergyModel(records.filter((_, i) => i % 17 === 0).slice(0, 50));

@@ -8,7 +8,7 @@ import { catalogCheck } from '../../../src/energy/catalog/index.js';
 
 const MLE = join(process.cwd(), '../shared/data/mlenergy-v3');
 
-describe.skipIf(!existsSync(MLE))('ML.ENERGY v3 adapter (skipped: ../shared/data/mlenergy-v3 absent)', () => {
+describe.skipIf(!existsSync(MLE))('ML.ENERGY v3 adapter' + (existsSync(MLE) ? '' : ' (skipped: ../shared/data/mlenergy-v3 absent)'), () => {
   const recs = existsSync(MLE) ? importMlEnergy(MLE) : [];
   it('imports all 838 configurations', () => {
     expect(recs).toHaveLength(838);

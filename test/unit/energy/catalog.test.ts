@@ -23,7 +23,7 @@ describe('hardware catalog', () => {
     expect(() => resolveHardware('TPU-v9')).toThrowError(/unknown hardware "TPU-v9".*--catalog/);
     try { resolveHardware('TPU-v9'); } catch (e) { expect((e as { code: string }).code).toBe('UNKNOWN_HARDWARE'); }
   });
-  describe.skipIf(!existsSync(SPECS))('matches ../shared/data/hardware-specs.csv (skipped: shared data folder absent)', () => {
+  describe.skipIf(!existsSync(SPECS))('matches ../shared/data/hardware-specs.csv' + (existsSync(SPECS) ? '' : ' (skipped: shared data folder absent)'), () => {
     it('has every row under exactly its name with the same figures', () => {
       const rows = parse(readFileSync(SPECS, 'utf8'), { columns: true, bom: true }) as Record<string, string>[];
       expect(rows.length).toBeGreaterThan(0);
@@ -70,7 +70,7 @@ describe('model catalog', () => {
       if (m.architecture === 'hybrid') expect(m.ssmLayers).toBeGreaterThan(0);
     }
   });
-  describe.skipIf(!existsSync(TASKS))('covers every ML.ENERGY v3 model (skipped: ../shared/data/mlenergy-v3 absent)', () => {
+  describe.skipIf(!existsSync(TASKS))('covers every ML.ENERGY v3 model' + (existsSync(TASKS) ? '' : ' (skipped: ../shared/data/mlenergy-v3 absent)'), () => {
     it('has an entry with the data\'s parameter counts for all 34 models', () => {
       const models = new Map<string, { t: number; a: number }>();
       for (const f of readdirSync(TASKS)) {

@@ -155,7 +155,7 @@ describe('simulate()', () => {
 });
 
 const MLE = join(process.cwd(), '../shared/data/mlenergy-v3');
-describe.skipIf(!existsSync(MLE))('calibration against ML.ENERGY v3 (skipped: ../shared/data/mlenergy-v3 absent)', () => {
+describe.skipIf(!existsSync(MLE))('calibration against ML.ENERGY v3' + (existsSync(MLE) ? '' : ' (skipped: ../shared/data/mlenergy-v3 absent)'), () => {
   it('expresses most configurations and meets the targets', () => {
     const { rows, skipped } = compareWithMeasurements(importMlEnergy(MLE));
     expect(rows.length + skipped.length).toBe(838);
