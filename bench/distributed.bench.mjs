@@ -12,7 +12,8 @@ import os from 'node:os';
 import { execSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { equationSearch, PoolRunner, createRng } from '../dist/index.js';
+import { equationSearch, PoolRunner } from '../dist/index.js';
+import { nguyen5Search } from './nguyen5.mjs';
 import { BullMQRunner } from '../dist/distributed/index.js';
 
 const quick = process.argv.includes('--quick');
@@ -21,14 +22,8 @@ const reps = quick ? 2 : 3;
 const counts = [1, 2, 4];
 const CLI = fileURLToPath(new URL('../bin/energylens.js', import.meta.url));
 
-// Nguyen-5 as in bench:search
-const rng = createRng(11);
-const n = 100;
-const X = new Float64Array(n);
-const y = new Float64Array(n);
-for (let r = 0; r < n; r++) { const x = 2 * rng.next() - 1; X[r] = x; y[r] = Math.sin(x * x) * Math.cos(x) - 1; }
-const data = { X, y, nFeatures: 1, nRows: n };
-const options = { seed: 5, populations: 16, populationSize: 48, generationsPerCycle: 40, maxGenerations: generations, maxTime: null };
+// the same search as bench:search
+const { data, options } = nguyen5Search(generations);
 
 const freePort = () => new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
 

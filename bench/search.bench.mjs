@@ -12,20 +12,14 @@
 // Flags: --quick (fewer generations and repetitions).
 import os from 'node:os';
 import { execSync } from 'node:child_process';
-import { equationSearch, PoolRunner, InProcessRunner, createRng } from '../dist/index.js';
+import { equationSearch, PoolRunner, InProcessRunner } from '../dist/index.js';
+import { nguyen5Search } from './nguyen5.mjs';
 
 const quick = process.argv.includes('--quick');
 const generations = quick ? 160 : 320;
 const reps = quick ? 2 : 5;
 
-// Nguyen-5: sin(x^2) cos(x) - 1 on 100 rows; 16 islands keep 2 workers evenly loaded between migrations
-const rng = createRng(11);
-const n = 100;
-const X = new Float64Array(n);
-const y = new Float64Array(n);
-for (let r = 0; r < n; r++) { const x = 2 * rng.next() - 1; X[r] = x; y[r] = Math.sin(x * x) * Math.cos(x) - 1; }
-const data = { X, y, nFeatures: 1, nRows: n };
-const options = { seed: 5, populations: 16, populationSize: 48, generationsPerCycle: 40, maxGenerations: generations, maxTime: null, ...(process.env.BENCH_OPTIONS ? JSON.parse(process.env.BENCH_OPTIONS) : {}) };
+const { data, options } = nguyen5Search(generations);
 
 async function measure(runner) {
   const cpu0 = process.cpuUsage();
