@@ -9,6 +9,7 @@
 //
 // Flags: --quick (fewer generations and repetitions).
 import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import { execSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,7 @@ const { data, options } = nguyen5Search(generations);
 const freePort = () => new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
 
 async function startRedis() {
-  if (process.env.BENCH_REDIS) return { url: process.env.BENCH_REDIS, stop: async () => {} };
+  if (process.env.BENCH_REDIS) return { url: process.env.BENCH_REDIS, pid: null, stop: async () => {} };
   const port = await freePort();
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve, reject) => {
@@ -37,7 +38,7 @@ async function startRedis() {
     proc.once('error', reject);
     proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}); install it (apt-get install redis-server) or set BENCH_REDIS`)));
   });
-  return { url: `redis://127.0.0.1:${port}`, stop: async () => { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); } };
+  return { url: `redis://127.0.0.1:${port}`, pid: proc.pid, stop: async () => { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); } };
 }
 
 function startWorkers(url, queue, k) {
@@ -48,14 +49,30 @@ function startWorkers(url, queue, k) {
     p.once('exit', (code) => reject(new Error(`worker exited (${code})`)));
   })));
   const stop = async () => { await Promise.all(procs.map((p) => { p.kill('SIGTERM'); return new Promise((r) => p.once('exit', r)); })); };
-  return { ready, stop };
+  return { ready, stop, pids: procs.map((p) => p.pid) };
 }
 
-async function measure(runner) {
+// CPU seconds a process has used (Linux /proc; null elsewhere)
+const clockTicks = 100;
+function cpuSecondsOf(pid) {
+  try { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / clockTicks; } catch { return null; }
+}
+const cpuSum = (pids) => { const xs = pids.map(cpuSecondsOf); return xs.some((x) => x === null) ? null : xs.reduce((a, b) => a + b, 0); };
+
+async function measure(runner, pids = { redis: [], workers: [] }) {
+  const head0 = process.cpuUsage();
+  const redis0 = cpuSum(pids.redis);
+  const workers0 = cpuSum(pids.workers);
   const t0 = performance.now();
   const res = await equationSearch(data, options, { runner });
   const seconds = (performance.now() - t0) / 1000;
-  return { evaluations: res.evaluations, seconds, bestLoss: res.best?.loss ?? null };
+  const head = process.cpuUsage(head0);
+  const redis1 = cpuSum(pids.redis);
+  const workers1 = cpuSum(pids.workers);
+  return {
+    evaluations: res.evaluations, seconds, bestLoss: res.best?.loss ?? null,
+    cpuSeconds: { head: round((head.user + head.system) / 1e6), redis: redis0 === null ? null : round(redis1 - redis0), workers: workers0 === null ? null : round(workers1 - workers0) },
+  };
 }
 
 const round = (v, d = 3) => Number(v.toFixed(d));
@@ -67,7 +84,8 @@ const load0 = os.loadavg()[0];
 const results = [];
 const outcomes = new Set();
 try {
-  for (const k of counts) {
+  const onlyCounts = process.env.BENCH_WORKERS ? process.env.BENCH_WORKERS.split(',').map(Number) : counts;
+  for (const k of onlyCounts) {
     const queue = `bench-${process.pid}-${k}`;
     const workers = startWorkers(redis.url, queue, k);
     await workers.ready;
@@ -79,14 +97,19 @@ try {
       const runs = { local: [], distributed: [] };
       for (let rep = 0; rep < reps; rep++) {
         runs.local.push(await measure(local));
-        runs.distributed.push(await measure(remote));
+        runs.distributed.push(await measure(remote, { redis: redis.pid ? [redis.pid] : [], workers: workers.pids }));
       }
       for (const r of [...runs.local, ...runs.distributed]) outcomes.add(`${r.evaluations}:${r.bestLoss}`);
       const best = { local: Math.max(...rates(runs.local)), distributed: Math.max(...rates(runs.distributed)) };
       const med = { local: median(rates(runs.local)), distributed: median(rates(runs.distributed)) };
       results.push({
         workers: k, evaluations: runs.local[0].evaluations,
-        distributed: { evaluationsPerSecBest: Math.round(best.distributed), evaluationsPerSecMedian: Math.round(med.distributed), secondsPerRun: runs.distributed.map((r) => round(r.seconds)) },
+        distributed: {
+          evaluationsPerSecBest: Math.round(best.distributed), evaluationsPerSecMedian: Math.round(med.distributed), secondsPerRun: runs.distributed.map((r) => round(r.seconds)),
+          // CPU seconds per run of the head process, redis-server and the workers: on one 2-core machine the head and
+          // Redis take CPU the workers would otherwise have (on a cluster they run elsewhere)
+          cpuSecondsPerRun: runs.distributed.map((r) => r.cpuSeconds),
+        },
         localThreads: { evaluationsPerSecBest: Math.round(best.local), evaluationsPerSecMedian: Math.round(med.local), secondsPerRun: runs.local.map((r) => round(r.seconds)) },
         overheadPercent: round(100 * (1 - best.distributed / best.local), 1),
         overheadPercentMedian: round(100 * (1 - med.distributed / med.local), 1),
