@@ -44,6 +44,8 @@ export function sampleEfficiencyChart(results: readonly MethodSummary[]): Record
   });
   return {
     title: 'Sample efficiency: median over seeds (band: quartiles of MAPE)', data: { values },
+    // three panels and a legend on the right would pass the page's width: the legend goes below
+    config: { legend: { orient: 'bottom', columns: 3 } },
     hconcat: [panel('mape', 'MAPE, energy per token (%)', true, ['mapeLow', 'mapeHigh']), panel('pairwise', 'pairwise ranking (%)', false), panel('top1', 'Top-1 (%)', false)],
   };
 }
