@@ -37,10 +37,11 @@ function pickWeighted(rng: Rng, weights: MutationWeights, simplify: boolean): Mu
   return entries[entries.length - 1][0];
 }
 
-const leaf = (ctx: MutationContext): Node => randomLeaf(ctx.rng, ctx.nFeatures, ctx.nFeatures === 0 ? 1 : ctx.options.constantProbability);
+// randomLeaf itself makes every leaf a constant when there are no features
+const leaf = (ctx: MutationContext): Node => randomLeaf(ctx.rng, ctx.nFeatures, ctx.options.constantProbability);
 
 function subtree(ctx: MutationContext, size: number): Node {
-  return randomTree(ctx.rng, { size, nFeatures: ctx.nFeatures, operators: [...ctx.unary, ...ctx.binary], constProbability: ctx.nFeatures === 0 ? 1 : ctx.options.constantProbability });
+  return randomTree(ctx.rng, { size, nFeatures: ctx.nFeatures, operators: [...ctx.unary, ...ctx.binary], constProbability: ctx.options.constantProbability });
 }
 
 function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | null {
