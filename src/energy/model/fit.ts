@@ -10,6 +10,7 @@
 import { EnergyLensError } from '../../errors.js';
 import { compile, createRng, createWasmEvaluator, fitConstants, invertMatrix, parseExpression, type Evaluator, type Program } from '../../sr/index.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { median } from '../stats.js';
 import { closedFormExpression, MODEL_COLUMNS, PARAMETERS } from './closed-form.js';
 import { modelColumns, toDataset, type DesignRow } from './design.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
@@ -44,11 +45,6 @@ export interface FitEnergyOptions {
 
 /** Huber's tuning constant: 95 % efficiency under normal residuals. */
 const HUBER_K = 1.345;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** Standard-normal quantile of a two-sided 95 % interval. */
 export const Z95 = 1.959963984540054;

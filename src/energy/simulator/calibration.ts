@@ -6,6 +6,7 @@
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import type { ModelSpec } from '../catalog/model-spec.js';
 import type { Modality, ProfilingRecord } from '../records/schema.js';
+import { quantileOfSorted } from '../stats.js';
 import { DEFAULT_PHYSICS, type PhysicsConstants } from './constants.js';
 import { estimateServing } from './physics.js';
 import { visionTokensFor } from './simulate.js';
@@ -94,14 +95,6 @@ export interface RatioSummary {
   within1_5x: number;
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = (sorted.length - 1) * q;
-  const lo = Math.floor(i);
-  const hi = Math.ceil(i);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (i - lo);
-}
-
 export function summariseRatios(ratios: readonly number[]): RatioSummary {
   const s = [...ratios].sort((a, b) => a - b);
   const logs = s.map(Math.log);
@@ -109,7 +102,7 @@ export function summariseRatios(ratios: readonly number[]): RatioSummary {
   const sd = Math.sqrt(logs.reduce((a, b) => a + (b - mu) ** 2, 0) / Math.max(1, logs.length));
   const frac = (f: number): number => s.filter((x) => x >= 1 / f && x <= f).length / Math.max(1, s.length);
   return {
-    count: s.length, median: quantile(s, 0.5), geometricSpread: Math.exp(sd), p10: quantile(s, 0.1), p90: quantile(s, 0.9),
+    count: s.length, median: quantileOfSorted(s, 0.5), geometricSpread: Math.exp(sd), p10: quantileOfSorted(s, 0.1), p90: quantileOfSorted(s, 0.9),
     min: s[0] ?? Number.NaN, max: s[s.length - 1] ?? Number.NaN, within2x: frac(2), within1_5x: frac(1.5),
   };
 }
