@@ -73,6 +73,11 @@ const summary = (runs: readonly SelectionMetrics[], q: number): MetricSummary =>
 
 interface Outcome { metrics: SelectionMetrics | null; error?: string; seconds: number; notes: readonly string[] }
 
+/** A split's variants: zero-shot and calibrated where it calibrates, else the one unnamed variant. */
+function variantsOf(split: Split): string[] {
+  return split.parts.some((p) => p.calibrate) ? ['zero-shot', `calibrated (k=${split.parts[0].calibrate?.length ?? 0})`] : [''];
+}
+
 function errorText(err: unknown): string {
   return isEnergyLensError(err) ? `[${err.code}] ${err.message}` : (err as Error)?.message ?? String(err);
 }
@@ -80,12 +85,11 @@ function errorText(err: unknown): string {
 /** One method on one split: the zero-shot outcome and, where the split calibrates, the calibrated one. */
 function runSplit(records: readonly TrainRecord[], method: EnergyMethod, split: Split, o: EvaluateOptions, protocol: ProtocolName): Outcome[] {
   const keys = o.scenarioKeys ?? DEFAULT_SCENARIO_KEYS;
-  const calibrates = split.parts.some((p) => p.calibrate);
-  const scored: ScoredRecord[][] = calibrates ? [[], []] : [[]];
+  const variants = variantsOf(split);
+  const scored: ScoredRecord[][] = variants.map(() => []);
   const notes = new Set<string>();
   const started = performance.now();
   const ctx: MethodContext = { ...o.context, seed: split.seed };
-  const variants = calibrates ? ['zero-shot', `calibrated (k=${split.parts[0].calibrate?.length ?? 0})`] : [''];
   const pick = (idx: readonly number[]): TrainRecord[] => idx.map((i) => records[i]);
   try {
     for (const part of split.parts) {
@@ -124,7 +128,7 @@ export function evaluateSplits(records: readonly TrainRecord[], methods: readonl
     const byKey = new Map<string, { group: string; variant: string; trainSize: number; outcomes: Outcome[] }>();
     for (const split of splits.splits) {
       const outcomes = runSplit(records, method, split, options, splits.protocol);
-      const variants = outcomes.length > 1 ? ['zero-shot', `calibrated (k=${split.parts[0].calibrate?.length ?? 0})`] : [''];
+      const variants = variantsOf(split);
       outcomes.forEach((out, v) => {
         const key = `${split.group}\u0000${variants[v]}`;
         const entry = byKey.get(key) ?? { group: split.group, variant: variants[v], trainSize: split.trainSize, outcomes: [] };
