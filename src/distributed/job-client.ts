@@ -86,7 +86,7 @@ export function errorFromReason(label: string, reason: string | undefined): Ener
 export class JobClient {
   readonly queueName: string;
   readonly prefix: string;
-  private target: RedisTarget | undefined;
+  private readonly target: RedisTarget;
   private queue: Queue | undefined;
   private events: QueueEvents | undefined;
   private clients: Redis[] = [];
@@ -125,8 +125,7 @@ export class JobClient {
   }
 
   private async open(): Promise<void> {
-    const t = this.target ?? parseRedisUrl(this.options.redis);
-    this.target = t;
+    const t = this.target;
     await checkRedis(t, this.options);
     const onError = (err: Error): void => {
       if (this.redisDown) return;
