@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import { importMlEnergy } from '../../energy/adapters/index.js';
-import { METHOD_NAMES, type TrainRecord } from '../../energy/baselines/index.js';
+import { checkMethodNames, METHOD_NAMES, type TrainRecord } from '../../energy/baselines/index.js';
 import {
   DEFAULT_SCENARIO_KEYS, DEFAULT_SIZES, DEFAULT_SPLIT_OPTIONS, PROTOCOL_NAMES, checkProtocolNames, evaluateMethods,
   type Evaluation, type MethodSummary, type RunPredictions,
@@ -19,12 +19,7 @@ export interface EvaluateFlags {
   scenario: string[]; catalog?: string; json?: string; html?: string; progress: boolean;
 }
 
-const methodList = (v: string): string[] => {
-  const names = namesArg(v);
-  for (const n of names) if (!(METHOD_NAMES as readonly string[]).includes(n)) bad(`--methods: unknown method "${n}" (known: ${METHOD_NAMES.join(', ')})`);
-  if (names.length === 0) bad(`--methods names no method (known: ${METHOD_NAMES.join(', ')})`);
-  return names;
-};
+const methodList = (v: string): string[] => checkMethodNames(namesArg(v), '--methods');
 const protocolList = (v: string): string[] => (v.trim() === 'all' ? [...PROTOCOL_NAMES] : checkProtocolNames(namesArg(v), '--protocol'));
 
 export function register(program: Command): void {

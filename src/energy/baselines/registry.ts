@@ -11,15 +11,21 @@ import { wilkinsMethod } from './wilkins.js';
 export const METHOD_NAMES = ['closed-form', 'latency-proxy', 'wilkins', 'roofline', 'random-forest', 'xgboost'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
-/** The methods with these names, in the order given (default: all); an unknown name is an INVALID_OPTION naming the known ones. */
-export async function createMethods(names: readonly string[] = METHOD_NAMES, flag = 'methods'): Promise<EnergyMethod[]> {
+/** The names, checked (none, or an unknown one, is an INVALID_OPTION naming the known ones), without repeats. */
+export function checkMethodNames(names: readonly string[], flag = 'methods'): MethodName[] {
   if (names.length === 0) throw new EnergyLensError('INVALID_OPTION', `${flag} names no method (known: ${METHOD_NAMES.join(', ')})`);
-  const out: EnergyMethod[] = [];
   for (const name of names) {
     if (!(METHOD_NAMES as readonly string[]).includes(name)) {
       throw new EnergyLensError('INVALID_OPTION', `${flag}: unknown method "${name}" (known: ${METHOD_NAMES.join(', ')})`);
     }
-    if (out.some((m) => m.name === name)) continue;
+  }
+  return [...new Set(names)] as MethodName[];
+}
+
+/** The methods with these names, in the order given (default: all); names are checked by checkMethodNames. */
+export async function createMethods(names: readonly string[] = METHOD_NAMES, flag = 'methods'): Promise<EnergyMethod[]> {
+  const out: EnergyMethod[] = [];
+  for (const name of checkMethodNames(names, flag)) {
     const m: EnergyMethod = name === 'closed-form' ? closedFormMethod
       : name === 'latency-proxy' ? latencyProxyMethod
         : name === 'wilkins' ? wilkinsMethod
