@@ -19,7 +19,7 @@ import { TASK_INPUT_TOKENS, promptTokens } from '../simulator/calibration.js';
 import { BYTES_PER_PARAM, DEFAULT_PHYSICS, computeMultiplier } from '../simulator/constants.js';
 import { checkMemory } from '../simulator/memory.js';
 import { attentionFlopsPerToken, expertsTouchedFraction, kvCacheBytes, paramSplit, ssmFlopsPerToken, ssmStateBytes } from '../simulator/model-math.js';
-import { effectiveTp } from '../simulator/physics.js';
+import { effectiveTp, type ServingConfig } from '../simulator/physics.js';
 import { visionTokensFor } from '../simulator/simulate.js';
 
 /** The configuration a feature vector describes (a record, or a candidate in `select`). */
@@ -194,13 +194,16 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
     expertMemoryMs: (1e3 * pp * expertBytes) / (G * bw),
     computeMs: (1e3 * pp * B * flopsPerToken) / (G * peak),
     prefillMs: (1e3 * inputTokens * prefillFlopsPerToken) / (G * peak),
-    memoryFraction: memoryFraction(m, hw, { tp: c.tp, pp, dp, ep, numGpus: G, batch: B, inputTokens, outputTokens: c.output_tokens, precision, visionTokens: visionTokensFor(m, c.modality ?? 'text') }),
+    memoryFraction: memoryFraction({ model: m, hardware: hw, tp: c.tp, pp, dp, ep, numGpus: G, batch: B, inputTokens, outputTokens: c.output_tokens, precision, visionTokens: visionTokensFor(m, c.modality ?? 'text') }),
   };
 }
 
+/** The simulator's physics with the whole GPU memory as the budget. */
+const WHOLE_MEMORY = { ...DEFAULT_PHYSICS, memoryUtilisation: 1, reservedMemoryGB: 0 };
+
 /** Budget-free memory check: weights, KV cache and state per GPU over the GPU's whole memory. */
-function memoryFraction(m: ModelSpec, hw: HardwareSpec, c: { tp: number; pp: number; dp: number; ep: number; numGpus: number; batch: number; inputTokens: number; outputTokens: number; precision: Precision; visionTokens: number }): number {
-  const mem = checkMemory({ model: m, hardware: hw, ...c }, { ...DEFAULT_PHYSICS, memoryUtilisation: 1, reservedMemoryGB: 0 });
+function memoryFraction(c: ServingConfig): number {
+  const mem = checkMemory(c, WHOLE_MEMORY);
   return (mem.weightsGB + mem.cacheGB) / mem.budgetGB;
 }
 
