@@ -57,8 +57,8 @@ export interface QueueJobOptions extends JobClientOptions {
   catalogJSON?: unknown;
 }
 
-const splitGroups = (records: readonly ProfilingRecord[], by: GroupBy | undefined, catalog: Catalog | undefined): { run: RecordGroup[]; skipped: GroupedDiscoveryJSON['skippedGroups'] } => {
-  if (!by) return { run: [{ group: undefined as unknown as JobGroup, records: [...records] }], skipped: [] };
+/** The groups with enough records to search, and the others; INVALID_DATA when no group has enough. */
+const splitGroups = (records: readonly ProfilingRecord[], by: GroupBy, catalog: Catalog | undefined): { run: RecordGroup[]; skipped: GroupedDiscoveryJSON['skippedGroups'] } => {
   const all = groupRecords(records, by, catalog);
   const run = all.filter((g) => g.records.length >= MIN_DISCOVERY_RECORDS);
   const skipped = all.filter((g) => g.records.length < MIN_DISCOVERY_RECORDS)
@@ -67,20 +67,31 @@ const splitGroups = (records: readonly ProfilingRecord[], by: GroupBy | undefine
   return { run, skipped };
 };
 
-/** One discovery job for all records (the JSON of a local run), or one per group (`groupBy`), run by queue workers. */
-export async function discoverOnQueue(records: readonly ProfilingRecord[], options: DiscoverJobOptions, queue: QueueJobOptions & { groupBy?: GroupBy; catalog?: Catalog }): Promise<DiscoveryJSON | GroupedDiscoveryJSON> {
-  const { run, skipped } = splitGroups(records, queue.groupBy, queue.catalog);
+/** One job per group (a single job on all records when it has no group), run by queue workers; results in order. */
+async function submitPerGroup<O extends FitJobOptions | DiscoverJobOptions, R>(
+  name: 'fit' | 'discover', what: string, groups: readonly { group?: JobGroup; records: ProfilingRecord[] }[], options: O, queue: QueueJobOptions, check: (v: unknown) => R,
+): Promise<R[]> {
   const client = new JobClient(queue);
   try {
-    const results = await client.submit(run.map((g) => {
-      const data: DiscoverJob = { protocol: JOB_PROTOCOL, ...(queue.groupBy ? { group: g.group } : {}), records: g.records, options, ...(queue.catalogJSON !== undefined ? { catalog: queue.catalogJSON } : {}) };
-      return { name: 'discover' as const, data, label: queue.groupBy ? `discovery for ${g.group.value}` : 'discovery', check: (v: unknown) => checkDiscovery(v) };
+    return await client.submit(groups.map((g) => {
+      // FitJob and DiscoverJob differ only in their options
+      const data: Omit<FitJob | DiscoverJob, 'options'> & { options: O } = { protocol: JOB_PROTOCOL, ...(g.group ? { group: g.group } : {}), records: g.records, options, ...(queue.catalogJSON !== undefined ? { catalog: queue.catalogJSON } : {}) };
+      return { name, data, label: g.group ? `${what} for ${g.group.value}` : what, check };
     }));
-    if (!queue.groupBy) return results[0];
-    return { groupBy: queue.groupBy, groups: results.map((d, i) => ({ group: run[i].group.value, records: run[i].records.length, ...d })), skippedGroups: skipped };
   } finally {
     await client.close();
   }
+}
+
+/** One discovery job for all records (the JSON of a local run), or one per group (`groupBy`), run by queue workers. */
+export async function discoverOnQueue(records: readonly ProfilingRecord[], options: DiscoverJobOptions, queue: QueueJobOptions & { groupBy?: GroupBy; catalog?: Catalog }): Promise<DiscoveryJSON | GroupedDiscoveryJSON> {
+  if (!queue.groupBy) {
+    const [discovery] = await submitPerGroup('discover', 'discovery', [{ records: [...records] }], options, queue, checkDiscovery);
+    return discovery;
+  }
+  const { run, skipped } = splitGroups(records, queue.groupBy, queue.catalog);
+  const results = await submitPerGroup('discover', 'discovery', run, options, queue, checkDiscovery);
+  return { groupBy: queue.groupBy, groups: results.map((d, i) => ({ group: run[i].group.value, records: run[i].records.length, ...d })), skippedGroups: skipped };
 }
 
 /** The same grouping, each group searched here in turn (what discoverOnQueue gives, without a queue). */
@@ -93,17 +104,12 @@ export async function discoverByGroup(records: readonly ProfilingRecord[], optio
 
 /** One fit of the closed form per group of records, run by queue workers; models in group order. */
 export async function fitOnQueue(records: readonly ProfilingRecord[], options: FitJobOptions, queue: QueueJobOptions & { groupBy?: GroupBy; catalog?: Catalog }): Promise<{ group?: string; model: EnergyModel }[]> {
-  const groups = queue.groupBy ? groupRecords(records, queue.groupBy, queue.catalog) : [{ group: undefined, records: [...records] }];
-  const client = new JobClient(queue);
-  try {
-    const results = await client.submit(groups.map((g) => {
-      const data: FitJob = { protocol: JOB_PROTOCOL, ...(g.group ? { group: g.group } : {}), records: g.records, options, ...(queue.catalogJSON !== undefined ? { catalog: queue.catalogJSON } : {}) };
-      return { name: 'fit' as const, data, label: g.group ? `fit for ${g.group.value}` : 'fit', check: (v: unknown) => checkFit(v) };
-    }));
-    return results.map((r, i) => ({ ...(groups[i].group ? { group: groups[i].group!.value } : {}), model: r }));
-  } finally {
-    await client.close();
-  }
+  const groups: { group?: JobGroup; records: ProfilingRecord[] }[] = queue.groupBy ? groupRecords(records, queue.groupBy, queue.catalog) : [{ records: [...records] }];
+  const models = await submitPerGroup('fit', 'fit', groups, options, queue, checkFit);
+  return models.map((model, i) => {
+    const g = groups[i].group;
+    return g ? { group: g.value, model } : { model };
+  });
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
