@@ -93,7 +93,7 @@ function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'fil
   positiveInteger('seeds', r.seeds);
   positiveInteger('trainSize', r.trainSize);
   positiveInteger('calibrationRecords', r.calibrationRecords);
-  if (!Number.isInteger(r.minTestRecords) || r.minTestRecords < 1) throw new EnergyLensError('INVALID_OPTION', `minTestRecords must be a positive integer, got ${r.minTestRecords}`);
+  positiveInteger('minTestRecords', r.minTestRecords);
   if (r.sizes.length === 0) throw new EnergyLensError('INVALID_OPTION', 'sizes must list at least one training size');
   for (const s of r.sizes) positiveInteger('sizes', s);
   return r;
