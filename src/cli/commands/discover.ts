@@ -15,7 +15,7 @@ import {
   discoverByGroup, discoverOnQueue, discoveryFromJSON, GROUP_BY, type GroupBy, type GroupedDiscoveryJSON,
 } from '../../distributed/index.js';
 import type { DiscoveryJSON } from '../../energy/model/discover.js';
-import { assertOutputFolder, integerArg, namesArg, numberArg } from '../energy-args.js';
+import { assertOutputFolder, integerArg, namesArg, numberArg, textTable } from '../energy-args.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
 import { frontTable, SELECTION_NOTE } from '../sr-output.js';
 
@@ -85,12 +85,6 @@ function progressBars(enabled: boolean, budget: { time?: number; evals?: number 
   return { update, stop };
 }
 
-/** Rows of cells as aligned columns, the first left-aligned. */
-function aligned(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}`).join('\n');
-}
-
 function columnCell(u: TermUse): string {
   if (u.column === null) return `(${u.feature} left out)`;
   return u.column === u.feature ? u.column : `${u.column} (= ${u.feature}${u.ambiguous ? ', ambiguous' : ''})`;
@@ -100,15 +94,15 @@ function targetReport(t: DiscoveredTarget): string {
   const r = t.run;
   const head = `== ${t.target} (${t.unit}, ${t.rows} records): stopped by ${r.stoppedBy} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
   const yes = (b: boolean): string => (b ? 'yes' : '-');
-  const terms = [
-    ['parameter', 'term', 'column', 'in the closed form here', 'selected', `within ${NEAR_BEST_FACTOR}x (${t.terms.nearBestCount})`],
-    ...t.terms.closedForm.map((u) => [u.parameter, u.term, columnCell(u), yes(u.expected), yes(u.inSelected), yes(u.inNearBest)]),
-  ];
+  const termsHead = ['parameter', 'term', 'column', 'in the closed form here', 'selected', `within ${NEAR_BEST_FACTOR}x (${t.terms.nearBestCount})`];
+  const termsRows = t.terms.closedForm.map((u) => [u.parameter, u.term, columnCell(u), yes(u.expected), yes(u.inSelected), yes(u.inNearBest)]);
+  // every column left-aligned, the table indented by two spaces
+  const terms = textTable(termsHead, termsRows, termsHead.map((_, c) => c)).replace(/^/gm, '  ');
   return [
     head, '', frontTable(t.front, t.selected, 'msle'), '',
     `features in the selected expression: ${t.terms.selectedFeatures.join(', ') || 'none'}`,
     `features within ${NEAR_BEST_FACTOR}x of the best loss: ${t.terms.nearBestFeatures.join(', ') || 'none'}`,
-    aligned(terms), '', t.terms.summary,
+    terms, '', t.terms.summary,
   ].join('\n');
 }
 
