@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fitEnergyModel, importMlEnergy, predictEnergy, randomSplit, scenarioKey, selectionMetrics, simulate } from '../dist/energy/index.js';
+import { fitEnergyModel, importMlEnergy, METHOD_NAMES, predictEnergy, randomSplit, scenarioKey, selectionMetrics, simulate } from '../dist/energy/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MLENERGY = join(here, '..', '..', 'shared', 'data', 'mlenergy-v3');
@@ -67,16 +67,16 @@ async function protocols() {
   const started = performance.now();
   const se = quick ? { sizes: [25, 50, 200], seeds: 2 } : { sizes: [10, 25, 50, 100, 200, 400, 500], seeds: 10 };
   const other = { seeds: quick ? 1 : 3, trainSize: 50, calibrationRecords: 5 };
-  const list = (keys) => [
+  const list = [
     { name: 'sample-efficiency', options: se }, { name: 'batch-extrapolation', options: other },
     { name: 'hardware-extrapolation', options: other }, { name: 'leave-one-model-out', options: other },
   ];
   const datasets = [
-    ...(existsSync(MLENERGY) ? [{ name: 'mlenergy', mlenergy: MLENERGY, scenarioKeys: ['workload', 'model', 'hardware'], protocols: list() }] : []),
-    { name: 'simulator', simulate: sweepSpec, scenarioKeys: ['model', 'hardware', 'input_tokens', 'batch'], protocols: list() },
+    ...(existsSync(MLENERGY) ? [{ name: 'mlenergy', mlenergy: MLENERGY, scenarioKeys: ['workload', 'model', 'hardware'], protocols: list }] : []),
+    { name: 'simulator', simulate: sweepSpec, scenarioKeys: ['model', 'hardware', 'input_tokens', 'batch'], protocols: list },
   ];
   // the random forest (ml-cart's quadratic split search) takes about as long as all the others together
-  const groups = [['random-forest'], ['closed-form', 'latency-proxy', 'wilkins', 'roofline', 'xgboost']];
+  const groups = [['random-forest'], METHOD_NAMES.filter((m) => m !== 'random-forest')];
   const parts = await Promise.all(groups.map((methods) => new Promise((resolve, reject) => {
     const w = new Worker(new URL('./energy-protocols.worker.mjs', import.meta.url), { workerData: { datasets, methods } });
     let last = 0;
@@ -86,11 +86,10 @@ async function protocols() {
     });
     w.on('error', reject);
   })));
-  const order = ['closed-form', 'latency-proxy', 'wilkins', 'roofline', 'random-forest', 'xgboost'];
   const merged = {};
   for (const d of datasets) {
     merged[d.name] = parts[0][d.name].map((p, i) => {
-      const results = [...p.results, ...parts[1][d.name][i].results].sort((a, b) => order.indexOf(a.method) - order.indexOf(b.method));
+      const results = parts.flatMap((part) => part[d.name][i].results).sort((a, b) => METHOD_NAMES.indexOf(a.method) - METHOD_NAMES.indexOf(b.method));
       return { ...p, results: results.map((r) => ({ ...r, median: roundAll(r.median), q25: roundAll(r.q25), q75: roundAll(r.q75), fitSeconds: round(r.fitSeconds ?? NaN, 3) })) };
     });
   }
