@@ -12,7 +12,7 @@ import {
 } from '../../energy/model/discover.js';
 import { writeFileAtomic } from '../../sr/index.js';
 import {
-  discoverByGroup, discoverOnQueue, discoveryFromJSON, GROUP_BY, type GroupBy, type GroupedDiscoveryJSON,
+  discoverByGroup, discoverOnQueue, discoveryFromJSON, GROUP_BY, type DiscoverJobOptions, type GroupBy, type GroupedDiscoveryJSON,
 } from '../../distributed/index.js';
 import type { DiscoveryJSON } from '../../energy/model/discover.js';
 import { assertOutputFolder, integerArg, namesArg, numberArg, textTable } from '../energy-args.js';
@@ -128,6 +128,11 @@ const withFlagNames = (err: unknown): unknown => (isEnergyLensError(err)
   ? new EnergyLensError(err.code, err.message.replace(/options\.(\w+)/g, (m, name: string) => FLAGS[name] ?? m))
   : err);
 
+/** The search settings of the flags: the same for a run here and for jobs on the queue (whose ids hash them). */
+const searchOptions = (flags: DiscoverFlags, targets: string[] | undefined): DiscoverJobOptions => ({
+  targets, maxTime: flags.time, maxEvaluations: flags.evals, seed: flags.seed, operators: namesArg(flags.operators), maxSize: flags.maxSize,
+});
+
 /** The discovery as jobs on the queue: one, or one per group. */
 async function runOnQueue(flags: DiscoverFlags & { redis: string }, records: ProfilingRecord[], catalog: Catalog, targets: string[] | undefined): Promise<void> {
   let catalogJSON: unknown;
@@ -135,9 +140,7 @@ async function runOnQueue(flags: DiscoverFlags & { redis: string }, records: Pro
   process.stderr.write(`discover: submitting to queue ${flags.queue} (${flags.groupBy ? `one job per ${flags.groupBy}` : 'one job'}); waiting for the workers\n`);
   let result: DiscoveryJSON | GroupedDiscoveryJSON;
   try {
-    result = await discoverOnQueue(records, {
-      targets, maxTime: flags.time, maxEvaluations: flags.evals, seed: flags.seed, operators: namesArg(flags.operators), maxSize: flags.maxSize,
-    }, { redis: flags.redis, queue: flags.queue, caFile: flags.redisCa, groupBy: flags.groupBy, catalog, catalogJSON, onEvent: printDistributedEvent });
+    result = await discoverOnQueue(records, searchOptions(flags, targets), { redis: flags.redis, queue: flags.queue, caFile: flags.redisCa, groupBy: flags.groupBy, catalog, catalogJSON, onEvent: printDistributedEvent });
   } catch (err) {
     throw withFlagNames(err);
   }
@@ -157,10 +160,7 @@ async function runDiscover(flags: DiscoverFlags): Promise<void> {
   let result: DiscoveryJSON | GroupedDiscoveryJSON;
   let local: Discovery | undefined;
   try {
-    const options = {
-      targets, maxTime: flags.time, maxEvaluations: flags.evals, seed: flags.seed, workers: flags.workers,
-      operators: namesArg(flags.operators), maxSize: flags.maxSize, catalog, file: flags.data, onProgress: bars.update, signal: controller.signal,
-    };
+    const options = { ...searchOptions(flags, targets), workers: flags.workers, catalog, file: flags.data, onProgress: bars.update, signal: controller.signal };
     if (flags.groupBy) result = await discoverByGroup(records, options, flags.groupBy);
     else {
       local = await discoverEnergyStructure(records, options);
