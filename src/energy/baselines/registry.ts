@@ -11,6 +11,11 @@ import { wilkinsMethod } from './wilkins.js';
 export const METHOD_NAMES = ['closed-form', 'latency-proxy', 'wilkins', 'roofline', 'random-forest', 'xgboost'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
+/** Every method but XGBoost, whose WebAssembly module createGradientBoostingMethod loads. */
+const READY: Readonly<Record<Exclude<MethodName, 'xgboost'>, EnergyMethod>> = {
+  'closed-form': closedFormMethod, 'latency-proxy': latencyProxyMethod, wilkins: wilkinsMethod, roofline: rooflineMethod, 'random-forest': randomForestMethod,
+};
+
 /** The names, checked (none, or an unknown one, is an INVALID_OPTION naming the known ones), without repeats. */
 export function checkMethodNames(names: readonly string[], flag = 'methods'): MethodName[] {
   if (names.length === 0) throw new EnergyLensError('INVALID_OPTION', `${flag} names no method (known: ${METHOD_NAMES.join(', ')})`);
@@ -26,13 +31,7 @@ export function checkMethodNames(names: readonly string[], flag = 'methods'): Me
 export async function createMethods(names: readonly string[] = METHOD_NAMES, flag = 'methods'): Promise<EnergyMethod[]> {
   const out: EnergyMethod[] = [];
   for (const name of checkMethodNames(names, flag)) {
-    const m: EnergyMethod = name === 'closed-form' ? closedFormMethod
-      : name === 'latency-proxy' ? latencyProxyMethod
-        : name === 'wilkins' ? wilkinsMethod
-          : name === 'roofline' ? rooflineMethod
-            : name === 'random-forest' ? randomForestMethod
-              : await createGradientBoostingMethod();
-    out.push(m);
+    out.push(name === 'xgboost' ? await createGradientBoostingMethod() : READY[name]);
   }
   return out;
 }
