@@ -44,9 +44,9 @@ function groupsOf(records: readonly TrainRecord[], keys: readonly string[]): Map
   return m;
 }
 
-function rankingTables(input: ReportInput, size: string | null, keys: readonly string[]): string {
+/** `runs`: the test predictions of seed 1 at training size `size`, one per method (the parity plot's). */
+function rankingTables(input: ReportInput, size: string | null, runs: readonly RunPredictions[], keys: readonly string[]): string {
   if (!size) return '<p>No sample-efficiency predictions to rank.</p>';
-  const runs = input.predictions.filter((p) => p.protocol === 'sample-efficiency' && p.group === size && p.seed === 1);
   const methods = input.evaluation.methods.filter((m) => runs.some((r) => r.method === m.name));
   const predicted = new Map(runs.map((r) => [r.method, new Map(r.records.map((idx, j) => [idx, r.predicted[j]]))]));
   const test = runs[0]?.records ?? [];
@@ -127,7 +127,7 @@ export async function evaluationReportHtml(input: ReportInput): Promise<string> 
     `<p>${input.records.length} records; methods: ${input.evaluation.methods.map((m) => escapeHtml(m.label)).join(', ')}; scenarios by ${escapeHtml(keys.join(', '))}.</p>`,
     ...(input.summary?.length ? [`<pre>${escapeHtml(input.summary.join('\n'))}</pre>`] : []),
     ...charts,
-    '<h2>Per-scenario rankings</h2>', rankingTables(input, size, keys),
+    '<h2>Per-scenario rankings</h2>', rankingTables(input, size, parity, keys),
     '<h2>Where the fastest and the most frugal configurations diverge</h2>', divergenceHtml,
     '<h2>The fitted closed form</h2>', `<p>Fitted on ${input.model.training.records} records (${input.model.training.latencyRows} with time per output token); residual sd of log energy ${num(input.model.residualSd.energy)}.</p>`,
     `<pre>${escapeHtml(FORMULA_TEXT)}</pre>`, params,
