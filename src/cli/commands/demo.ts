@@ -9,7 +9,7 @@ import cliProgress from 'cli-progress';
 import { createMethods } from '../../energy/baselines/index.js';
 import { evaluateMethods, randomSplit, type RunPredictions } from '../../energy/evaluation/index.js';
 import { discoverEnergyStructure, fitEnergyModel, selectConfigurations } from '../../energy/model/index.js';
-import { simulate } from '../../energy/simulator/index.js';
+import { simulate, type SimulateOptions } from '../../energy/simulator/index.js';
 import { writeEvaluationReport } from '../../energy/report/index.js';
 import { integerArg, numberArg, sig } from '../energy-args.js';
 
@@ -19,7 +19,7 @@ interface DemoFlags { out: string; samples: number; seed: number; discoverTime: 
 export const DEMO_CAMPAIGN = {
   models: ['Llama-3.1-8B-Instruct', 'Llama-3.1-70B-Instruct', 'Qwen3-30B-A3B-Instruct-2507'], hardware: ['H100', 'B200'],
   tp: [1, 2, 4, 8], pp: [1, 2], batch: [8, 32, 128], input: [512, 2048], output: [256], noise: 0.03,
-} as const;
+} satisfies Partial<SimulateOptions>;
 export const DEMO_SCENARIO_KEYS = ['model', 'hardware', 'input_tokens', 'batch'];
 
 export function register(program: Command): void {
@@ -45,7 +45,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   bar?.start(100, 0, { step: 'simulating the profiling campaign' });
   const step = (at: number, label: string): void => { bar?.update(at, { step: label }); };
   try {
-    const { records, infeasible } = simulate({ ...DEMO_CAMPAIGN, models: [...DEMO_CAMPAIGN.models], hardware: [...DEMO_CAMPAIGN.hardware], tp: [...DEMO_CAMPAIGN.tp], pp: [...DEMO_CAMPAIGN.pp], batch: [...DEMO_CAMPAIGN.batch], input: [...DEMO_CAMPAIGN.input], output: [...DEMO_CAMPAIGN.output], modality: 'text', seed: flags.seed });
+    const { records, infeasible } = simulate({ ...DEMO_CAMPAIGN, modality: 'text', seed: flags.seed });
     const { train } = randomSplit(records.length, Math.min(flags.samples, records.length - 20), flags.seed);
     const sample = train.map((i) => records[i]);
     step(5, `discovering the structure of energy per token (${flags.discoverTime} s)`);
@@ -56,7 +56,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     step(36, `fitting the closed form on ${sample.length} configurations`);
     const model = fitEnergyModel(sample, { seed: flags.seed });
     step(40, 'selecting configurations for Llama-3.1-70B on H100');
-    const selection = selectConfigurations(model, { llm: 'Llama-3.1-70B-Instruct', hardware: 'H100', inputTokens: 2048, outputTokens: 256, maxGpus: 8, batch: [...DEMO_CAMPAIGN.batch] });
+    const selection = selectConfigurations(model, { llm: 'Llama-3.1-70B-Instruct', hardware: 'H100', inputTokens: 2048, outputTokens: 256, maxGpus: 8, batch: DEMO_CAMPAIGN.batch });
     step(42, 'comparing with the baselines');
     const methods = await createMethods();
     const predictions: RunPredictions[] = [];
