@@ -8,13 +8,12 @@ import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/in
 import { invalidRecordsError, scanRecords, type ProfilingRecord } from '../../energy/records/index.js';
 import {
   DEFAULT_DISCOVER_OPTIONS as D, DISCOVERY_TARGETS, NEAR_BEST_FACTOR, discoverEnergyStructure, discoveryJSON,
-  type DiscoveredTarget, type Discovery, type DiscoveryProgress, type TermUse,
+  type DiscoveredTarget, type Discovery, type DiscoveryJSON, type DiscoveryProgress, type TermUse,
 } from '../../energy/model/discover.js';
 import { writeFileAtomic } from '../../sr/index.js';
 import {
   discoverByGroup, discoverOnQueue, discoveryFromJSON, GROUP_BY, type DiscoverJobOptions, type GroupBy, type GroupedDiscoveryJSON,
 } from '../../distributed/index.js';
-import type { DiscoveryJSON } from '../../energy/model/discover.js';
 import { assertOutputFolder, integerArg, namesArg, numberArg, textTable } from '../energy-args.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
 import { frontTable, SELECTION_NOTE } from '../sr-output.js';
