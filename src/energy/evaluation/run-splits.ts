@@ -6,7 +6,7 @@
  * failed run with its error, never as a silent gap.
  */
 import { isEnergyLensError } from '../../errors.js';
-import type { EnergyMethod, FittedMethod, MethodContext, TrainRecord } from '../baselines/method.js';
+import { energyPerTokenJ, type EnergyMethod, type FittedMethod, type MethodContext, type TrainRecord } from '../baselines/method.js';
 import { DEFAULT_SCENARIO_KEYS, scenarioKey, selectionMetrics, type ScoredRecord, type SelectionMetrics } from './metrics.js';
 import { PROTOCOL_DESCRIPTIONS, protocolSplits, type ProtocolName, type ProtocolSplits, type Split, type SplitOptions } from './protocols.js';
 
@@ -104,7 +104,7 @@ function runSplit(records: readonly TrainRecord[], method: EnergyMethod, split: 
           for (const n of f.notes) notes.add(n);
           const predicted = f.predict(test);
           o.onPredictions?.({ protocol, group: split.group, variant: variants[v], seed: split.seed, method: method.name, records: part.test, predicted });
-          test.forEach((r, i) => scored[v].push({ measured: r.energy_j / r.output_tokens, predicted: predicted[i], scenario: scenarioKey(r as unknown as Record<string, unknown>, keys) }));
+          test.forEach((r, i) => scored[v].push({ measured: energyPerTokenJ(r), predicted: predicted[i], scenario: scenarioKey(r as unknown as Record<string, unknown>, keys) }));
         });
       } finally {
         for (const f of new Set(fitted)) f.dispose?.();

@@ -5,7 +5,7 @@
  */
 import { FORMULA_TEXT } from '../model/closed-form.js';
 import type { EnergyModel } from '../model/model-file.js';
-import type { TrainRecord } from '../baselines/method.js';
+import { energyPerTokenJ, type TrainRecord } from '../baselines/method.js';
 import { scenarioKey } from '../evaluation/metrics.js';
 import type { Evaluation, } from '../evaluation/evaluate.js';
 import type { RunPredictions } from '../evaluation/run-splits.js';
@@ -50,7 +50,7 @@ function rankingTables(input: ReportInput, size: string | null, runs: readonly R
   const methods = input.evaluation.methods.filter((m) => runs.some((r) => r.method === m.name));
   const predicted = new Map(runs.map((r) => [r.method, new Map(r.records.map((idx, j) => [idx, r.predicted[j]]))]));
   const test = runs[0]?.records ?? [];
-  const e = (i: number): number => input.records[i].energy_j / input.records[i].output_tokens;
+  const e = (i: number): number => energyPerTokenJ(input.records[i]);
   const groups = [...groupsOf(test.map((i) => input.records[i]), keys).values()].map((g) => g.map((j) => test[j])).filter((g) => g.length >= 2);
   const rows = groups.slice(0, 40).map((g) => {
     const best = g.reduce((a, b) => (e(b) < e(a) ? b : a));
@@ -73,7 +73,7 @@ function divergence(records: readonly TrainRecord[], keys: readonly string[]): {
   for (const [k, g] of groupsOf(records, keys)) {
     const timed = g.filter((i) => records[i].tpot_s !== undefined);
     if (timed.length < 2) continue;
-    const e = (i: number): number => records[i].energy_j / records[i].output_tokens;
+    const e = (i: number): number => energyPerTokenJ(records[i]);
     const fastest = timed.reduce((a, b) => ((records[b].tpot_s as number) < (records[a].tpot_s as number) ? b : a));
     const frugal = timed.reduce((a, b) => (e(b) < e(a) ? b : a));
     const ratio = e(fastest) / e(frugal);
@@ -106,12 +106,12 @@ export async function evaluationReportHtml(input: ReportInput): Promise<string> 
   const labelOf = new Map(input.evaluation.methods.map((m) => [m.name, m.label]));
   const charts: string[] = [];
   if (parity.length) {
-    const points = parity.flatMap((p) => p.records.map((i, j) => ({ method: labelOf.get(p.method) ?? p.method, measured: input.records[i].energy_j / input.records[i].output_tokens, predicted: p.predicted[j] })));
+    const points = parity.flatMap((p) => p.records.map((i, j) => ({ method: labelOf.get(p.method) ?? p.method, measured: energyPerTokenJ(input.records[i]), predicted: p.predicted[j] })));
     charts.push(`<h2>Parity</h2>${figure(await renderSvg(parityChart(points, Number(size))), 'each point a test configuration; dashed: predicted = measured')}`);
   }
   const se = input.evaluation.protocols.find((p) => p.protocol === 'sample-efficiency');
   if (se) charts.push(`<h2>Sample efficiency</h2>${figure(await renderSvg(sampleEfficiencyChart(se.results.filter((r) => r.median.mape !== null))), `${se.seeds} seeds per training size, tested on all other records`)}`);
-  const configPoints = input.records.map((r) => ({ energyPerToken: r.energy_j / r.output_tokens, tp: r.tp, pp: r.pp, batch: r.batch, hardware: r.hardware, model: r.model }));
+  const configPoints = input.records.map((r) => ({ energyPerToken: energyPerTokenJ(r), tp: r.tp, pp: r.pp, batch: r.batch, hardware: r.hardware, model: r.model }));
   charts.push(`<h2>Energy against TP, PP and batch</h2>${figure(await renderSvg(parallelismChart(configPoints)), 'every record, measured')}`);
   const div = divergence(input.records, keys);
   const divergenceHtml = div.points.length === 0
