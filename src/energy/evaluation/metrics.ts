@@ -34,8 +34,9 @@ export interface SelectionMetrics {
   maxRegretPct: number;
 }
 
-export function scenarioKey(record: Record<string, unknown>, keys: readonly string[] = DEFAULT_SCENARIO_KEYS): string {
-  return keys.map((k) => String(record[k] ?? '')).join(' | ');
+/** The record's values of the scenario keys, joined; a record without a key contributes ''. */
+export function scenarioKey(record: object, keys: readonly string[] = DEFAULT_SCENARIO_KEYS): string {
+  return keys.map((k) => String((record as Record<string, unknown>)[k] ?? '')).join(' | ');
 }
 
 export function selectionMetrics(scored: readonly ScoredRecord[]): SelectionMetrics {

@@ -104,7 +104,7 @@ function runSplit(records: readonly TrainRecord[], method: EnergyMethod, split: 
           for (const n of f.notes) notes.add(n);
           const predicted = f.predict(test);
           o.onPredictions?.({ protocol, group: split.group, variant: variants[v], seed: split.seed, method: method.name, records: part.test, predicted });
-          test.forEach((r, i) => scored[v].push({ measured: energyPerTokenJ(r), predicted: predicted[i], scenario: scenarioKey(r as unknown as Record<string, unknown>, keys) }));
+          test.forEach((r, i) => scored[v].push({ measured: energyPerTokenJ(r), predicted: predicted[i], scenario: scenarioKey(r, keys) }));
         });
       } finally {
         for (const f of new Set(fitted)) f.dispose?.();

@@ -40,7 +40,7 @@ function paritySize(predictions: readonly RunPredictions[]): string | null {
 
 function groupsOf(records: readonly TrainRecord[], keys: readonly string[]): Map<string, number[]> {
   const m = new Map<string, number[]>();
-  records.forEach((r, i) => { const k = scenarioKey(r as unknown as Record<string, unknown>, keys); m.set(k, [...(m.get(k) ?? []), i]); });
+  records.forEach((r, i) => { const k = scenarioKey(r, keys); m.set(k, [...(m.get(k) ?? []), i]); });
   return m;
 }
 
@@ -54,7 +54,7 @@ function rankingTables(input: ReportInput, size: string | null, runs: readonly R
   const groups = [...groupsOf(test.map((i) => input.records[i]), keys).values()].map((g) => g.map((j) => test[j])).filter((g) => g.length >= 2);
   const rows = groups.slice(0, 40).map((g) => {
     const best = g.reduce((a, b) => (e(b) < e(a) ? b : a));
-    const cells = [escapeHtml(scenarioKey(input.records[g[0]] as unknown as Record<string, unknown>, keys)), String(g.length), `${escapeHtml(config(input.records[best]))} (${num(e(best))} J)`];
+    const cells = [escapeHtml(scenarioKey(input.records[g[0]], keys)), String(g.length), `${escapeHtml(config(input.records[best]))} (${num(e(best))} J)`];
     for (const m of methods) {
       const p = predicted.get(m.name) as Map<number, number>;
       const pick = g.reduce((a, b) => ((p.get(b) as number) < (p.get(a) as number) ? b : a));
