@@ -9,6 +9,7 @@ import { isEnergyLensError } from '../../errors.js';
 import { energyPerTokenJ, type EnergyMethod, type FittedMethod, type MethodContext, type TrainRecord } from '../baselines/method.js';
 import { DEFAULT_SCENARIO_KEYS, scenarioKey, selectionMetrics, type ScoredRecord, type SelectionMetrics } from './metrics.js';
 import { PROTOCOL_DESCRIPTIONS, protocolSplits, type ProtocolName, type ProtocolSplits, type Split, type SplitOptions } from './protocols.js';
+import { quantileOfSorted } from '../stats.js';
 
 export const METRIC_KEYS = ['mape', 'medianApe', 'r2Log', 'pairwise', 'top1', 'meanRegretPct', 'maxRegretPct'] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
@@ -61,12 +62,10 @@ export interface ProtocolResult {
   results: MethodSummary[];
 }
 
+/** The q-quantile of the finite values; null when there are none. */
 function quantile(xs: readonly number[], q: number): number | null {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return null;
-  const i = (s.length - 1) * q;
-  const lo = Math.floor(i);
-  return s[lo] + (s[Math.ceil(i)] - s[lo]) * (i - lo);
+  return s.length === 0 ? null : quantileOfSorted(s, q);
 }
 
 const summary = (runs: readonly SelectionMetrics[], q: number): MetricSummary => Object.fromEntries(METRIC_KEYS.map((k) => [k, quantile(runs.map((r) => r[k]), q)])) as MetricSummary;
