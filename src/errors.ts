@@ -29,7 +29,12 @@ export type ErrorCode =
   | 'INVALID_MODEL_FILE'
   | 'INFEASIBLE'
   | 'REDIS_UNAVAILABLE'
-  | 'INVALID_JOB';
+  | 'INVALID_JOB'
+  // profiling campaigns on real GPUs
+  | 'INVALID_PLAN'
+  | 'GPU_UNAVAILABLE'
+  | 'SERVER_FAILED'
+  | 'REQUEST_FAILED';
 
 export class EnergyLensError extends Error {
   readonly code: ErrorCode;

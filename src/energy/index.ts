@@ -6,3 +6,4 @@ export * from './simulator/index.js';
 export * from './model/index.js';
 export * from './evaluation/index.js';
 export * from './baselines/index.js';
+export * from './profiler/index.js';

@@ -12,6 +12,7 @@ import { register as discover } from './discover.js';
 import { register as evaluate } from './evaluate.js';
 import { register as demo } from './demo.js';
 import { register as worker } from './worker.js';
+import { register as profile } from './profile.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -28,4 +29,5 @@ export const COMMANDS: RegisterCommand[] = [
   evaluate,
   demo,
   worker,
+  profile,
 ];

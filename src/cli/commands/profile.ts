@@ -1,0 +1,92 @@
+/** energylens profile: sweep a serving engine on real GPUs and write the measured records. */
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { loadCatalog } from '../../energy/catalog/index.js';
+import { readPlan, runProfile, type ProfileEvent } from '../../energy/profiler/index.js';
+import { assertOutputFolder, integerArg, sig } from '../energy-args.js';
+
+interface ProfileFlags {
+  plan: string; out: string; budget?: number; retryFailed: boolean; seed: number; catalog?: string; nvidiaSmi?: string;
+  json?: boolean; progress: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('profile')
+    .description('sweep a serving engine over a plan\'s configurations on real GPUs, measuring energy through nvidia-smi')
+    .requiredOption('--plan <plan.yaml>', 'the campaign: model, engine command, grid, prompt and output lengths (docs/profiling.md)')
+    .requiredOption('--out <records.csv>', 'records CSV, rewritten atomically after every configuration; an existing one is resumed')
+    .option('--budget <n>', 'measure at most n configurations in the campaign, chosen adaptively (widest prediction interval first)', integerArg('--budget', 1))
+    .option('--retry-failed', 'run again the configurations an earlier run recorded as failed', false)
+    .option('--seed <n>', 'seed of the adaptive choice\'s model fits', integerArg('--seed', 0), 0)
+    .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
+    .option('--nvidia-smi <path>', 'the nvidia-smi to run (default: nvidia-smi on PATH)')
+    .option('--json', 'print the campaign summary as JSON on stdout', false)
+    .option('--no-progress', 'no progress bar')
+    .addHelpText('after', `
+Files: RECORDS.csv (one record per measured configuration), RECORDS.csv.failures.csv (configurations that failed,
+with the reason), RECORDS.csv.logs/ (the engine's output per configuration). Ctrl-C stops after stopping the
+engine; run the same command again to resume.`)
+    .action(async (flags: ProfileFlags) => {
+      await runProfileCommand(flags);
+    });
+}
+
+async function runProfileCommand(flags: ProfileFlags): Promise<void> {
+  const plan = readPlan(flags.plan);
+  assertOutputFolder('--out', flags.out);
+  const catalog = loadCatalog(flags.catalog);
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    if (abort.signal.aborted) return;
+    process.stderr.write('\nstopping: the engine is being shut down; run the same command again to resume\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const tty = flags.progress && process.stderr.isTTY;
+  const bar = tty ? new cliProgress.SingleBar({ format: '{key} |{bar}| {value}/{total} {phase} requests', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+  let barOn = false;
+  const log = (line: string): void => {
+    if (barOn) { bar?.stop(); barOn = false; }
+    if (!flags.json) process.stderr.write(`${line}\n`);
+  };
+  const onEvent = (e: ProfileEvent): void => {
+    switch (e.type) {
+      case 'gpus': log(`GPUs: ${e.gpus.length} x ${e.gpus[0]?.name ?? '?'} (catalog: ${e.hardware}); using ${e.using.join(', ')}`); break;
+      case 'plan': {
+        log(`plan: ${e.total} configurations; ${e.done} measured and ${e.failedBefore} failed in earlier runs; ${e.todo} to do`);
+        for (const s of e.skipped) log(`  left out: ${s.key} (${s.reason})`);
+        break;
+      }
+      case 'idle': log(`idle power: ${sig(e.powerW)} W per GPU (${e.perGpuW.map((w) => sig(w, 3)).join(', ')})`); break;
+      case 'start': log(`[${e.index}/${e.of}] ${e.key}${e.why ? `: ${e.why}` : ''}`); break;
+      case 'requests': {
+        if (!bar) break;
+        if (!barOn) { bar.start(e.total, e.done, { key: e.key, phase: e.phase }); barOn = true; }
+        bar.update(e.done, { key: e.key, phase: e.phase });
+        if (e.done === e.total) { bar.stop(); barOn = false; }
+        break;
+      }
+      case 'measured': log(`  ${sig(e.record.energy_j)} J per request (prefill ${sig(e.record.prefill_energy_j ?? 0)} J), ${sig(e.record.energy_j / e.record.output_tokens)} J per output token, batch ${sig(e.record.batch, 3)}`); break;
+      case 'failed': log(`  failed: ${e.reason}`); break;
+    }
+  };
+  let result;
+  try {
+    result = await runProfile({
+      plan, out: flags.out, catalog, seed: flags.seed, retryFailed: flags.retryFailed, signal: abort.signal, onEvent,
+      ...(flags.budget !== undefined ? { budget: flags.budget } : {}), ...(flags.nvidiaSmi ? { nvidiaSmi: flags.nvidiaSmi } : {}),
+    });
+  } finally {
+    if (barOn) bar?.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    process.stdout.write(`${result.measured} measured, ${result.failed} failed in this run (${result.resumed} records from earlier runs); ${result.remaining} left${result.interrupted ? ' (interrupted)' : ''}\n`);
+    process.stdout.write(`records: ${result.recordsPath}${result.failed > 0 || result.measured === 0 ? `\nfailures: ${result.failuresPath}` : ''}\nengine logs: ${result.logDir}\n`);
+  }
+  if (result.interrupted) process.exitCode = 130;
+}
