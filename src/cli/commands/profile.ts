@@ -49,7 +49,8 @@ async function runProfileCommand(flags: ProfileFlags): Promise<void> {
   let barOn = false;
   const log = (line: string): void => {
     if (barOn) { bar?.stop(); barOn = false; }
-    if (!flags.json) process.stderr.write(`${line}\n`);
+    // the log is on stderr, so it stays with --json (whose summary is on stdout)
+    process.stderr.write(`${line}\n`);
   };
   const onEvent = (e: ProfileEvent): void => {
     switch (e.type) {

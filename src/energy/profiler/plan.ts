@@ -5,7 +5,7 @@
  * file, its line and the field (`plan.yaml, line 7: grid.tp must be ...`).
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isSeq, type Document } from 'yaml';
 import { parse as parseShell } from 'shell-quote';
 import { EnergyLensError } from '../../errors.js';
 import { PRECISIONS, ARCHITECTURES, type Architecture, type Precision } from '../records/schema.js';
@@ -71,9 +71,9 @@ type Path = (string | number)[];
 class PlanReader {
   constructor(private readonly file: string, private readonly doc: Document, private readonly lines: LineCounter) {}
 
-  fail(path: Path, message: string): never {
+  fail(path: Path, message: string, at?: number): never {
     const node = path.length ? (this.doc.getIn(path, true) as { range?: [number, number, number] } | undefined) : undefined;
-    const offset = node?.range?.[0] ?? this.parentOffset(path);
+    const offset = at ?? node?.range?.[0] ?? this.parentOffset(path);
     const where = offset === undefined ? this.file : `${this.file}, line ${this.lines.linePos(offset).line}`;
     throw new EnergyLensError('INVALID_PLAN', `${where}: ${path.length ? `${path.join('.')} ` : ''}${message}`);
   }
@@ -86,8 +86,10 @@ class PlanReader {
     return undefined;
   }
 
+  /** The plain value at `path` (lists as arrays, mappings as objects). */
   value(path: Path): unknown {
-    return this.doc.getIn(path);
+    const node = this.doc.getIn(path, true);
+    return isNode(node) ? node.toJS(this.doc) : node;
   }
 
   has(path: Path): boolean {
@@ -99,8 +101,9 @@ class PlanReader {
     if (node === undefined || node === null) return;
     if (!isMap(node)) this.fail(path, 'must be a mapping of keys to values');
     for (const item of node.items) {
-      const key = String((item.key as { value?: unknown } | null)?.value ?? item.key);
-      if (!allowed.includes(key)) this.fail([...path, key], `is not a plan field (known${path.length ? ` under ${path.join('.')}` : ''}: ${allowed.join(', ')})`);
+      const keyNode = item.key as { value?: unknown; range?: [number, number, number] } | null;
+      const key = String(keyNode?.value ?? item.key);
+      if (!allowed.includes(key)) this.fail([...path, key], `is not a plan field (known${path.length ? ` under ${path.join('.')}` : ''}: ${allowed.join(', ')})`, keyNode?.range?.[0]);
     }
   }
 

@@ -62,9 +62,9 @@ describe('profiling plans', () => {
 
   it('names the file, the line and the field of a bad value', () => {
     expect(code(() => parsePlan(PLAN.replace('tp: [1, 2, 4]', 'tp: [1, two, 4]'), 'plan.yaml'))).toBe('INVALID_PLAN: plan.yaml, line 11: grid.tp.1 must be a positive integer or a list of them (got "two")');
-    expect(code(() => parsePlan(PLAN.replace('requests: 32', 'requests: -3'), 'p.yaml'))).toMatch(/^INVALID_PLAN: p\.yaml, line 18: workload\.requests must be a positive integer \(got -3\)/);
-    expect(code(() => parsePlan(PLAN.replace('grid:', 'gird:'), 'p.yaml'))).toMatch(/line 9: gird is not a plan field \(known: name, model/);
-    expect(code(() => parsePlan(PLAN.replace('--port {port}', '--port {prot}'), 'p.yaml'))).toMatch(/line 5: engine\.command uses an unknown placeholder \{prot\} \(known: \{model\}/);
+    expect(code(() => parsePlan(PLAN.replace('requests: 32', 'requests: -3'), 'p.yaml'))).toMatch(/^INVALID_PLAN: p\.yaml, line 17: workload\.requests must be a positive integer \(got -3\)/);
+    expect(code(() => parsePlan(PLAN.replace('grid:', 'gird:'), 'p.yaml'))).toMatch(/line 10: gird is not a plan field \(known: name, model/);
+    expect(code(() => parsePlan(PLAN.replace('--port {port}', '--port {prot}'), 'p.yaml'))).toMatch(/line 6: engine\.command uses an unknown placeholder \{prot\} \(known: \{model\}/);
     expect(code(() => parsePlan(PLAN.replace('vllm serve', 'vllm serve | tee x; vllm'), 'p.yaml'))).toMatch(/engine\.command holds a shell operator/);
     expect(code(() => parsePlan(PLAN.replace('model: Llama-3.1-8B-Instruct\n', ''), 'p.yaml'))).toMatch(/^INVALID_PLAN: p\.yaml: model is required/);
     expect(code(() => parsePlan(PLAN.replace(/workload:[\s\S]*$/, ''), 'p.yaml'))).toMatch(/workload is required/);
