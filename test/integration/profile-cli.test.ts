@@ -107,6 +107,18 @@ describe('energylens profile', () => {
     expect(rows(`${out}.failures.csv`)).toHaveLength(2);
   }, 120_000);
 
+  it('integrates the power samples where the energy counter is not supported, to about the same energy', () => {
+    const p = plan('sweep', '  tp: [1]\n  batch: [2]');
+    const out = join(dir, 'power.csv');
+    const r = run(['profile', '--plan', p, '--out', out], { ...ENV, FAKE_NVSMI_NO_ENERGY: '1' });
+    expect(r.status, r.stderr).toBe(0);
+    const [x] = rows(out);
+    expect(x.energy_method).toBe('power');
+    const counter = rows(join(dir, 'sweep.csv')).find((c) => c.config === x.config)!;
+    expect(Number(x.energy_j) / Number(counter.energy_j)).toBeGreaterThan(0.85);
+    expect(Number(x.energy_j) / Number(counter.energy_j)).toBeLessThan(1.15);
+  }, 60_000);
+
   it('resumes an interrupted sweep where it stopped, with valid files in between', async () => {
     const p = plan('resume', '  tp: [1, 2]\n  batch: [1, 2, 4]');
     const out = join(dir, 'resume.csv');
@@ -146,9 +158,9 @@ describe('energylens profile', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\[1\/3\] .*spread over the grid/);
     expect(rows(out)).toHaveLength(3);
-    expect(r.stdout).toMatch(/3 measured, 0 failed in this run \(0 records from earlier runs\); 0 left/);
+    expect(r.stdout).toMatch(/3 measured, 0 failed in this run \(0 records from earlier runs\); the budget is spent \(5 grid configurations not measured\)/);
     const more = run(['profile', '--plan', p, '--out', out, '--budget', '7', '--json']);
-    expect(JSON.parse(more.stdout)).toMatchObject({ measured: 4, resumed: 3 });
+    expect(JSON.parse(more.stdout)).toMatchObject({ measured: 4, resumed: 3, remaining: 1, budgetLeft: 0 });
     expect(more.stderr).toMatch(/widest prediction interval/);
     expect(new Set(rows(out).map((x) => x.config)).size).toBe(7);
   }, 120_000);

@@ -86,7 +86,8 @@ async function runProfileCommand(flags: ProfileFlags): Promise<void> {
   }
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
-    process.stdout.write(`${result.measured} measured, ${result.failed} failed in this run (${result.resumed} records from earlier runs); ${result.remaining} left${result.interrupted ? ' (interrupted)' : ''}\n`);
+    const left = result.budgetLeft === 0 && result.remaining > 0 ? `the budget is spent (${result.remaining} grid configurations not measured)` : `${result.remaining} left`;
+    process.stdout.write(`${result.measured} measured, ${result.failed} failed in this run (${result.resumed} records from earlier runs); ${left}${result.interrupted ? ' (interrupted)' : ''}\n`);
     process.stdout.write(`records: ${result.recordsPath}${result.failed > 0 || result.measured === 0 ? `\nfailures: ${result.failuresPath}` : ''}\nengine logs: ${result.logDir}\n`);
   }
   if (result.interrupted) process.exitCode = 130;

@@ -54,8 +54,10 @@ export interface ProfileResult {
   resumed: number;
   /** grid configurations left out (too many GPUs, ...) */
   skipped: number;
-  /** configurations still to do (0 when the campaign is complete) */
+  /** grid configurations not measured (nor failed) yet: 0 when the grid is done */
   remaining: number;
+  /** with a budget: configurations the budget still allows (0: the budget is spent); null without one */
+  budgetLeft: number | null;
   interrupted: boolean;
   idlePowerW: number | null;
 }
@@ -113,13 +115,15 @@ export async function runProfile(o: ProfileOptions): Promise<ProfileResult> {
   o.onEvent?.({ type: 'plan', total: configs.length, todo: todo.length, done: doneKeys.size, failedBefore: failures.length, skipped: skipped.map((s) => ({ key: configKey(s.config), reason: s.reason })) });
   const result: ProfileResult = {
     recordsPath: o.out, failuresPath, logDir, hardware, measured: 0, failed: 0, resumed: records.length, skipped: skipped.length,
-    remaining: todo.length, interrupted: false, idlePowerW: null,
+    remaining: todo.length, budgetLeft: null, interrupted: false, idlePowerW: null,
   };
   const budgetLeft = (): number => (o.budget === undefined ? Infinity : o.budget - attemptsBefore - result.measured - result.failed);
-  if (todo.length === 0 || budgetLeft() <= 0) {
-    result.remaining = o.budget === undefined ? todo.length : Math.min(todo.length, Math.max(0, budgetLeft()));
+  const finish = (): ProfileResult => {
+    result.remaining = todo.length;
+    result.budgetLeft = o.budget === undefined ? null : Math.max(0, budgetLeft());
     return result;
-  }
+  };
+  if (todo.length === 0 || budgetLeft() <= 0) return finish();
 
   if (plan.sampling.idleS > 0) {
     const idle = await measureIdle({ gpus: using, durationMs: plan.sampling.idleS * 1000, intervalMs: plan.sampling.intervalMs, command: o.nvidiaSmi });
@@ -160,6 +164,5 @@ export async function runProfile(o: ProfileOptions): Promise<ProfileResult> {
     }
     todo = todo.filter((x) => configKey(x) !== key);
   }
-  result.remaining = o.budget === undefined ? todo.length : Math.min(todo.length, Math.max(0, budgetLeft()));
-  return result;
+  return finish();
 }
