@@ -84,6 +84,10 @@ export async function measureConfiguration(ctx: MeasureContext, c: PlannedConfig
   }
 }
 
+function finiteOr<T extends number | undefined>(x: number, fallback: T): number | T {
+  return Number.isFinite(x) ? x : fallback;
+}
+
 function recordOf(ctx: MeasureContext, c: PlannedConfig, key: string, used: readonly number[], waves: WaveResult[], sampler: GpuSampler): ProfilingRecord {
   const summary = summarizeWaves(waves);
   if (summary.failed > 0) {
@@ -103,15 +107,19 @@ function recordOf(ctx: MeasureContext, c: PlannedConfig, key: string, used: read
       methods.add(e.method);
     }
   }
+  if (!(summary.completionTokensMean > 0)) throw new EnergyLensError('INVALID_RECORD', 'the server generated no tokens');
+  if (!(prefillJ + decodeJ > 0)) throw new EnergyLensError('INVALID_RECORD', `the energy counters of GPUs ${used.join(', ')} did not move while the requests ran`);
   // the windows: the few milliseconds between one wave's last token and the next wave's first request are not in them
   const windowsS = waves.reduce((a, w) => a + (w.endMs - w.startMs), 0) / 1000;
   const n = summary.requests;
   const { plan } = ctx;
   return {
     model: plan.model, hardware: ctx.hardware, tp: c.tp, pp: c.pp, ep: c.ep, dp: 1, num_gpus: used.length,
-    batch: summary.meanDecodingBatch, max_batch: c.batch, output_tokens: summary.completionTokensMean, input_tokens: summary.promptTokensMean,
+    // a server that reports no usage: the planned prompt length; outputs of one token: no decode window
+    batch: finiteOr(summary.meanDecodingBatch, c.batch), max_batch: c.batch, output_tokens: summary.completionTokensMean,
+    input_tokens: finiteOr(summary.promptTokensMean, c.inputTokens),
     energy_j: (prefillJ + decodeJ) / n, prefill_energy_j: prefillJ / n, decode_energy_j: decodeJ / n,
-    ttft_s: summary.ttftMedianS, tpot_s: summary.itlMedianS, throughput_tok_s: summary.outputTokensPerS,
+    ttft_s: finiteOr(summary.ttftMedianS, undefined), tpot_s: finiteOr(summary.itlMedianS, undefined), throughput_tok_s: finiteOr(summary.outputTokensPerS, undefined),
     avg_power_w: (prefillJ + decodeJ) / windowsS,
     ...(plan.precision ? { precision: plan.precision } : {}),
     ...(plan.paramsB !== undefined ? { params_b: plan.paramsB } : {}),

@@ -131,9 +131,12 @@ function onProcessExit(): void {
 }
 
 function onProcessSignal(signal: NodeJS.Signals): void {
+  // someone else handles it (the profile command stops its engine gracefully, SIGTERM first); the exit hook
+  // still kills whatever is left
+  if (process.listenerCount(signal) > 1) return;
   killAllGroups();
   // nobody else handles it: behave as if we had not been listening (the default action ends the process)
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  process.kill(process.pid, signal);
 }
 
 function hook(): void {
