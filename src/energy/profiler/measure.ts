@@ -32,7 +32,8 @@ export interface MeasureContext {
 /** Seeds of the measured prompts start here; warm-up prompts use other seeds, so no prompt repeats. */
 const MEASURED_SEED = 1_000_000;
 
-async function freePort(host: string): Promise<number> {
+/** A TCP port free on `host` at the moment of asking. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

@@ -1,27 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { runWaves, sendCompletion, summarizeWaves, syntheticPrompt } from '../../../src/energy/profiler/load.js';
 import { startServer, type ServerHandle } from '../../../src/energy/profiler/server.js';
 import type { RequestTiming, WaveResult } from '../../../src/energy/profiler/types.js';
 import { isEnergyLensError } from '../../../src/errors.js';
+import { freePort } from '../../../src/energy/profiler/measure.js';
 
 const FAKE = fileURLToPath(new URL('../../fixtures/fake-openai-server.mjs', import.meta.url));
 const MODEL = 'fake-llm';
 const ITL_MS = 10;
 const ITL_MS_PER_SEQ = 0.5;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function startFake(args: string[] = []): Promise<{ handle: ServerHandle; baseUrl: string }> {
   const port = await freePort();

@@ -6,19 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { classifyFailure, startServer, type ServerHandle } from '../../../src/energy/profiler/server.js';
 import { isEnergyLensError } from '../../../src/errors.js';
+import { freePort } from '../../../src/energy/profiler/measure.js';
 
 const FAKE = fileURLToPath(new URL('../../fixtures/fake-openai-server.mjs', import.meta.url));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Running and not a zombie waiting for its reaper. */
 function running(pid: number): boolean {
