@@ -180,6 +180,14 @@ describe('energylens profile', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/error \[INVALID_PLAN\]: .*bad\.yaml, line 13: workload\.requests must be a positive integer \(got "eight"\)/);
     expect(run(['profile', '--plan', join(dir, 'none.yaml'), '--out', out]).stderr).toMatch(/FILE_NOT_FOUND.*none\.yaml: cannot read the plan \(no such file\)/);
+    // --dry-run runs nothing: the configurations, their GPUs and launch commands
+    const dry = run(['profile', '--plan', plan('dry', '  tp: [1, 2, 4, 8]\n  batch: [2]'), '--dry-run', '--json']);
+    expect(dry.status, dry.stderr).toBe(0);
+    const listed = JSON.parse(dry.stdout);
+    expect(listed.configurations.map((c: { config: string }) => c.config)).toEqual(['tp=1 pp=1 ep=1 batch=2 input=64 output=24', 'tp=2 pp=1 ep=1 batch=2 input=64 output=24', 'tp=4 pp=1 ep=1 batch=2 input=64 output=24']);
+    expect(listed.configurations[1].command).toBe(`CUDA_VISIBLE_DEVICES=0,1 ${ENGINE} 2 PORT 2`);
+    expect(listed.skipped).toEqual([{ config: 'tp=8 pp=1 ep=1 batch=2 input=64 output=24', reason: 'needs 8 GPUs; 4 available' }]);
+    expect(existsSync(join(dir, 'dry.csv'))).toBe(false);
     // records of another plan in --out: refused, and the file is left as it was
     const other = join(dir, 'sweep.csv');
     const before = readFileSync(other, 'utf8');

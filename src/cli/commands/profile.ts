@@ -2,11 +2,15 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadCatalog } from '../../energy/catalog/index.js';
-import { readPlan, runProfile, type ProfileEvent } from '../../energy/profiler/index.js';
-import { assertOutputFolder, integerArg, sig } from '../energy-args.js';
+import { quote } from 'shell-quote';
+import { EnergyLensError, isEnergyLensError } from '../../errors.js';
+import {
+  configKey, expandGrid, gpusOf, launchArgv, probeGpus, readPlan, runProfile, type ProfileEvent, type ProfilePlan,
+} from '../../energy/profiler/index.js';
+import { assertOutputFolder, bad, integerArg, sig } from '../energy-args.js';
 
 interface ProfileFlags {
-  plan: string; out: string; budget?: number; retryFailed: boolean; seed: number; catalog?: string; nvidiaSmi?: string;
+  plan: string; out?: string; dryRun: boolean; budget?: number; retryFailed: boolean; seed: number; catalog?: string; nvidiaSmi?: string;
   json?: boolean; progress: boolean;
 }
 
@@ -15,7 +19,8 @@ export function register(program: Command): void {
     .command('profile')
     .description('sweep a serving engine over a plan\'s configurations on real GPUs, measuring energy through nvidia-smi')
     .requiredOption('--plan <plan.yaml>', 'the campaign: model, engine command, grid, prompt and output lengths (docs/profiling.md)')
-    .requiredOption('--out <records.csv>', 'records CSV, rewritten atomically after every configuration; an existing one is resumed')
+    .option('--out <records.csv>', 'records CSV, rewritten atomically after every configuration; an existing one is resumed (required unless --dry-run)')
+    .option('--dry-run', 'check the plan and print every configuration with its GPUs and launch command; run nothing', false)
     .option('--budget <n>', 'measure at most n configurations in the campaign, chosen adaptively (widest prediction interval first)', integerArg('--budget', 1))
     .option('--retry-failed', 'run again the configurations an earlier run recorded as failed', false)
     .option('--seed <n>', 'seed of the adaptive choice\'s model fits', integerArg('--seed', 0), 0)
@@ -32,9 +37,43 @@ engine; run the same command again to resume.`)
     });
 }
 
+/** A word as a shell reads it: as it is when it is plain, else quoted. */
+const shellWord = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : quote([w]));
+
+/** The plan's configurations and launch commands, without running anything (GPUs: the plan's list, else nvidia-smi's). */
+async function dryRun(plan: ProfilePlan, flags: ProfileFlags): Promise<void> {
+  let gpus = plan.gpus;
+  if (!gpus) {
+    try {
+      gpus = (await probeGpus(flags.nvidiaSmi ? { command: flags.nvidiaSmi } : {})).map((g) => g.index);
+    } catch (err) {
+      if (isEnergyLensError(err, 'GPU_UNAVAILABLE')) throw new EnergyLensError('GPU_UNAVAILABLE', `${err.message} (on a machine without GPUs, list them in the plan, gpus: [0, 1, ...], to see the dry run)`);
+      throw err;
+    }
+  }
+  const { configs, skipped } = expandGrid(plan, gpus.length);
+  const lines = configs.map((c) => {
+    const { argv, env } = launchArgv(plan, c, plan.engine.port ?? 'PORT');
+    const envText = Object.entries({ ...env, CUDA_VISIBLE_DEVICES: gpus.slice(0, gpusOf(c)).join(',') }).map(([k, v]) => `${k}=${shellWord(v)}`).join(' ');
+    return { config: configKey(c), command: `${envText} ${argv.map(shellWord).join(' ')}` };
+  });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ configurations: lines, skipped: skipped.map((x) => ({ config: configKey(x.config), reason: x.reason })) }, null, 2)}\n`);
+    return;
+  }
+  for (const l of lines) process.stdout.write(`${l.config}\n  ${l.command}\n`);
+  for (const x of skipped) process.stdout.write(`left out: ${configKey(x.config)} (${x.reason})\n`);
+  process.stdout.write(`${lines.length} configurations${plan.engine.port === undefined ? '; PORT is a free port chosen per configuration' : ''}\n`);
+}
+
 async function runProfileCommand(flags: ProfileFlags): Promise<void> {
   const plan = readPlan(flags.plan);
-  assertOutputFolder('--out', flags.out);
+  if (flags.dryRun) {
+    await dryRun(plan, flags);
+    return;
+  }
+  const out = flags.out ?? bad('--out RECORDS.csv is required (unless --dry-run)');
+  assertOutputFolder('--out', out);
   const catalog = loadCatalog(flags.catalog);
   const abort = new AbortController();
   const onSigint = (): void => {
@@ -76,7 +115,7 @@ async function runProfileCommand(flags: ProfileFlags): Promise<void> {
   let result;
   try {
     result = await runProfile({
-      plan, out: flags.out, catalog, seed: flags.seed, retryFailed: flags.retryFailed, signal: abort.signal, onEvent,
+      plan, out, catalog, seed: flags.seed, retryFailed: flags.retryFailed, signal: abort.signal, onEvent,
       ...(flags.budget !== undefined ? { budget: flags.budget } : {}), ...(flags.nvidiaSmi ? { nvidiaSmi: flags.nvidiaSmi } : {}),
     });
   } finally {

@@ -311,7 +311,7 @@ export function configKey(c: PlannedConfig): string {
 }
 
 /** The launch command of one configuration, placeholders filled in. */
-export function launchArgv(plan: ProfilePlan, c: PlannedConfig, port: number): { argv: string[]; env: Record<string, string> } {
+export function launchArgv(plan: ProfilePlan, c: PlannedConfig, port: number | string): { argv: string[]; env: Record<string, string> } {
   const values: Record<Placeholder, string> = {
     model: plan.model, served_model: plan.servedModel, host: plan.engine.host, port: String(port),
     tp: String(c.tp), pp: String(c.pp), ep: String(c.ep), dp: '1', gpus: String(gpusOf(c)), batch: String(c.batch),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configKey, expandGrid, launchArgv, parsePlan } from '../../../src/energy/profiler/plan.js';
+import { configKey, expandGrid, launchArgv, parsePlan, readPlan } from '../../../src/energy/profiler/plan.js';
 import { maximinChoice, nextAdaptive, MIN_RECORDS_TO_FIT } from '../../../src/energy/profiler/adaptive.js';
 import { hardwareFromGpuName } from '../../../src/energy/profiler/sweep.js';
 import { builtinCatalog } from '../../../src/energy/catalog/index.js';
@@ -73,6 +73,13 @@ describe('profiling plans', () => {
     expect(code(() => parsePlan(`${PLAN}\nname: again\n`, 'dup.yaml'))).toMatch(/not valid YAML: .*unique/i);
     expect(code(() => parsePlan(PLAN.replace('name: chat-512', 'name: chat-512\nprecision: fp7'), 'p.yaml'))).toMatch(/line 3: precision must be one of bf16/);
     expect(code(() => parsePlan(PLAN.replace('  requests: 32', '  requests: 32\n  warmup_waves: 1.5'), 'p.yaml'))).toMatch(/workload\.warmup_waves must be a non-negative integer \(got 1\.5\)/);
+  });
+
+  it('reads the example plan for vLLM', () => {
+    const p = readPlan(new URL('../../../examples/profile-vllm.yaml', import.meta.url).pathname);
+    const { configs } = expandGrid(p, 8);
+    expect(configs).toHaveLength(48);
+    expect(launchArgv(p, configs[0], 8000).argv.slice(0, 3)).toEqual(['vllm', 'serve', 'meta-llama/Llama-3.1-8B-Instruct']);
   });
 
   it('takes the command as a list of arguments too', () => {
