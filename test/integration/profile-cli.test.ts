@@ -184,6 +184,9 @@ describe('energylens profile', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/error \[INVALID_PLAN\]: .*bad\.yaml, line 13: workload\.requests must be a positive integer \(got "eight"\)/);
     expect(run(['profile', '--plan', join(dir, 'none.yaml'), '--out', out]).stderr).toMatch(/FILE_NOT_FOUND.*none\.yaml: cannot read the plan \(no such file\)/);
+    const unknown = join(dir, 'unknown.yaml');
+    writeFileSync(unknown, readFileSync(p, 'utf8').replace('model: Llama-3.1-8B-Instruct', 'model: Foo-9B'));
+    expect(run(['profile', '--plan', unknown, '--out', out]).stderr).toMatch(/UNKNOWN_MODEL\]: the plan's model "Foo-9B" is not in the catalog: .*give params_b .* in the plan/);
     // --dry-run runs nothing: the configurations, their GPUs and launch commands
     const dry = run(['profile', '--plan', plan('dry', '  tp: [1, 2, 4, 8]\n  batch: [2]'), '--dry-run', '--json']);
     expect(dry.status, dry.stderr).toBe(0);

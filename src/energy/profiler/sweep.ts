@@ -91,7 +91,12 @@ function resolveGpus(plan: ProfilePlan, gpus: GpuInfo[], catalog: Catalog): { us
 export async function runProfile(o: ProfileOptions): Promise<ProfileResult> {
   const { plan } = o;
   const catalog = o.catalog ?? builtinCatalog();
-  catalog.resolveModel(plan.model, { params_b: plan.paramsB, active_params_b: plan.activeParamsB, architecture: plan.architecture });
+  try {
+    catalog.resolveModel(plan.model, { params_b: plan.paramsB, active_params_b: plan.activeParamsB, architecture: plan.architecture });
+  } catch (err) {
+    if (!isEnergyLensError(err, 'UNKNOWN_MODEL')) throw err;
+    throw new EnergyLensError('UNKNOWN_MODEL', `the plan's model "${plan.model}" is not in the catalog: pass a catalog with --catalog FILE (docs/catalog.md), or give params_b (and active_params_b, architecture) in the plan`);
+  }
   if (o.budget !== undefined && !(Number.isInteger(o.budget) && o.budget > 0)) throw new EnergyLensError('INVALID_OPTION', `budget must be a positive integer (got ${o.budget})`);
   const failuresPath = failuresPathOf(o.out);
   const logDir = logDirOf(o.out);
