@@ -10,12 +10,13 @@
 // Flags: --quick (fewer generations and repetitions).
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { execSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { equationSearch, PoolRunner } from '../dist/index.js';
 import { nguyen5Search } from './nguyen5.mjs';
 import { BullMQRunner } from '../dist/distributed/index.js';
+import { runEnvironment } from './run-environment.mjs';
 
 const quick = process.argv.includes('--quick');
 const generations = quick ? 160 : 320;
@@ -124,10 +125,9 @@ try {
   await redis.stop();
 }
 
-let commit = 'unknown';
-try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
+const { commit, node, cpu, cores } = runEnvironment();
 process.stdout.write(`${JSON.stringify({
-  bench: 'distributed', commit, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length,
+  bench: 'distributed', commit, node, cpu, cores,
   loadAverageBefore: round(load0, 2), loadAverageAfter: round(os.loadavg()[0], 2),
   problem: 'Nguyen-5 sin(x^2) cos(x) - 1, 100 rows, seed 5', options, quick, reps,
   redis: process.env.BENCH_REDIS ? 'BENCH_REDIS' : 'redis-server started by the bench on loopback',

@@ -15,13 +15,13 @@
 //              best ensemble at 500. Methods run in worker threads, one per core.
 // Options: --quick (3 seeds; protocols: 2 seeds, sizes 25, 50, 200, 1 seed elsewhere), --seeds=N, --train=N,
 //          --no-protocols.
-import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fitEnergyModel, importMlEnergy, METHOD_NAMES, predictEnergy, randomSplit, scenarioKey, selectionMetrics, simulate } from '../dist/energy/index.js';
+import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MLENERGY = join(here, '..', '..', 'shared', 'data', 'mlenergy-v3');
@@ -111,9 +111,8 @@ async function protocols() {
 }
 const roundAll = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? null : round(v)]));
 
-let commit = 'unknown';
-try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
-const out = { commit, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg().map((x) => round(x, 2)) };
+const { commit, node, cpu } = runEnvironment();
+const out = { commit, node, cpu, loadAverage: os.loadavg().map((x) => round(x, 2)) };
 out.targets = { mlenergy: 'median MAPE <= 0.12, pairwise >= 0.97, Top-1 >= 0.90 at 50 records; fit < 5 s', simulator: 'Top-1 >= 0.95 (truth.top1: against the noise-free energies; top1: against the noisy records, whose ceiling is oracleTop1)' };
 out.mlenergy = existsSync(MLENERGY) ? protocol(importMlEnergy(MLENERGY), ['workload', 'model', 'hardware']) : { skipped: `${MLENERGY} not found (the shared data folder is absent)` };
 const sweepSpec = {

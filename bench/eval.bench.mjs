@@ -1,24 +1,15 @@
 // npm run bench:eval — expression evaluation throughput, one thread, printed as one JSON object.
 // node-rows per second = (nodes of all trees) x rows x (evaluations of the whole batch per second).
 import b from 'benny';
-import { execSync } from 'node:child_process';
-import os from 'node:os';
 import { createWasmEvaluator } from '../dist/sr/eval/wasm-kernel.js';
 import { compileColumnClosures, compileGenerated, evalTreeNaive } from '../dist/sr/eval/js-evaluators.js';
 import { workload } from './workloads.mjs';
+import { runEnvironment } from './run-environment.mjs';
 
 const quick = process.argv.includes('--quick');
 // benny reports progress with console.log; stdout carries only the JSON
 console.log = (...args) => process.stderr.write(`${args.join(' ')}\n`);
 const benchOptions = quick ? { minSamples: 3, maxTime: 0.3 } : { minSamples: 10, maxTime: 2 };
-
-function commit() {
-  try {
-    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function measure(name, fn) {
   let ops = 0;
@@ -104,5 +95,4 @@ for (const kind of ['arith', 'mixed']) {
   }
 }
 
-const cpu = os.cpus()[0]?.model ?? 'unknown';
-process.stdout.write(`${JSON.stringify({ commit: commit(), node: process.version, cpu, cores: os.cpus().length, quick, results, ratios }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ ...runEnvironment(), quick, results, ratios }, null, 2)}\n`);

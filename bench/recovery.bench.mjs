@@ -4,10 +4,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import os from 'node:os';
-import { execSync } from 'node:child_process';
 import { parse } from 'csv-parse/sync';
 import { SymbolicRegressor, parseExpression, createRng, ReferenceEvaluator, compile, simplifyTree, toInfix } from '../dist/index.js';
+import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = join(here, '..', '..', 'shared', 'data', 'sr-benchmarks');
@@ -142,11 +141,10 @@ for (const p of problems) {
     seeds: perSeed,
   });
 }
-let commit = 'unknown';
-try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
+const { commit, node, cpu, cores } = runEnvironment();
 const needed = Math.ceil(0.8 * seeds.length);
 process.stdout.write(`${JSON.stringify({
-  commit, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, quick, seeds, budgetSeconds: budget, workers: 2,
+  commit, node, cpu, cores, quick, seeds, budgetSeconds: budget, workers: 2,
   recoveredProblems: results.filter((r) => r.recoveryRate * seeds.length >= needed).length, problems: results.length,
   criterion: `the selected model equals the truth after simplification, or is within 1e-10 relative of it on the test points (1000 fresh points of the train spec when there is no test spec); a problem counts when recovered in at least ${needed} of ${seeds.length} seeds`,
   target: 'recoveredProblems >= 11 of 12',

@@ -11,9 +11,9 @@
 //
 // Flags: --quick (fewer generations and repetitions).
 import os from 'node:os';
-import { execSync } from 'node:child_process';
 import { equationSearch, PoolRunner, InProcessRunner } from '../dist/index.js';
 import { nguyen5Search } from './nguyen5.mjs';
+import { runEnvironment } from './run-environment.mjs';
 
 const quick = process.argv.includes('--quick');
 const generations = quick ? 160 : 320;
@@ -89,10 +89,9 @@ const results = configs.map((c) => {
   };
 });
 const get = (name) => results.find((r) => r.name === name);
-let commit = 'unknown';
-try { commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
+const { commit, node, cpu, cores } = runEnvironment();
 process.stdout.write(`${JSON.stringify({
-  bench: 'search', commit, node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length,
+  bench: 'search', commit, node, cpu, cores,
   loadAverageBefore: round(load0, 2), loadAverageAfter: round(os.loadavg()[0], 2),
   problem: 'Nguyen-5 sin(x^2) cos(x) - 1, 100 rows, seed 5', options, quick, reps,
   results,

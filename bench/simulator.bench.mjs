@@ -4,24 +4,15 @@
 //   batchEffect: energy per token falls with batch size
 //   tpEffect:    doubling TP lowers time per output token but often raises energy per request
 //   optimaDiffer: the latency-optimal and the energy-optimal (tp, pp) differ in more than 20% of scenarios
-import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { compareWithMeasurements, importMlEnergy, simulate, summariseRatios } from '../dist/energy/index.js';
+import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MLENERGY = join(here, '..', '..', 'shared', 'data', 'mlenergy-v3');
 const round = (x, d = 4) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
-
-function commit() {
-  try {
-    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 function summary(ratios) {
   const s = summariseRatios(ratios);
@@ -128,11 +119,11 @@ function optimaDiffer(records) {
 const t0 = performance.now();
 const cal = calibration();
 const { records, infeasible } = simulate(SWEEP);
+const { commit, node, cpu } = runEnvironment();
+const machine = { commit, node, cpu };
 const out = {
   bench: 'simulator',
-  commit: commit(),
-  node: process.version,
-  cpu: os.cpus()[0]?.model ?? 'unknown',
+  ...machine,
   calibration: cal,
   sweep: { configurations: records.length + infeasible.length, feasible: records.length, infeasible: infeasible.length, ...SWEEP },
   batchEffect: batchEffect(records),

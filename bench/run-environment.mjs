@@ -1,0 +1,17 @@
+// Where a benchmark ran, for its JSON output: the commit, Node's version, the CPU and its core count.
+import { execSync } from 'node:child_process';
+import os from 'node:os';
+
+/** The short commit of the checkout, or 'unknown' outside one. */
+export function gitCommit() {
+  try {
+    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** { commit, node, cpu, cores } of this run. */
+export function runEnvironment() {
+  return { commit: gitCommit(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length };
+}
