@@ -1,4 +1,9 @@
-/** Order statistics shared by calibration, fitting and evaluation. */
+/** Statistics shared by calibration, fitting, evaluation and profiling. */
+
+/** The arithmetic mean; NaN when empty. */
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((a, x) => a + x, 0) / xs.length;
+}
 
 /** The q-quantile (0..1) of numbers sorted ascending, interpolated linearly between ranks; NaN when empty. */
 export function quantileOfSorted(sorted: readonly number[], q: number): number {

@@ -11,6 +11,7 @@ import { builtinCatalog } from '../catalog/catalog.js';
 import { modelColumns } from '../model/design.js';
 import { configurationFeatures, type EnergyFeatures } from '../model/features.js';
 import type { MethodContext, PredictInput } from './method.js';
+import { mean } from '../stats.js';
 
 /** Numeric features, each log-transformed (zeros map to log 1e-12). */
 export const NUMERIC_FEATURES: readonly { name: string; value: (f: EnergyFeatures) => number }[] = [
@@ -88,7 +89,6 @@ export function tabularEncoder(train: readonly PredictInput[], ctx: MethodContex
       }),
     };
   }
-  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   const overall = target.length ? mean([...target]) : 0;
   // each level's code: its rank by mean training target; an unseen level, the rank the overall mean would have
   const codes = CATEGORICAL_FEATURES.map((key, k) => {

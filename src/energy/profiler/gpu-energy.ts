@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EnergyLensError } from '../../errors.js';
-import type { GpuInfo, GpuSample, WindowEnergy } from './types.js';
+import { nowMs, type GpuInfo, type GpuSample, type WindowEnergy } from './types.js';
 
 /** A running `nvidia-smi -lms` child and the samples it has produced so far. */
 export interface GpuSampler {
@@ -21,10 +21,6 @@ export const DEFAULT_INTERVAL_MS = 100;
 const PROBE_TIMEOUT_MS = 10_000;
 const KILL_GRACE_MS = 2_000;
 
-/** The profiler's clock (ms). */
-export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 const unavailable = (message: string): EnergyLensError => new EnergyLensError('GPU_UNAVAILABLE', message);
 

@@ -5,8 +5,8 @@
  * `min_tokens = max_tokens` and `ignore_eos`.
  */
 import { EnergyLensError } from '../../errors.js';
-import { median } from '../stats.js';
-import type { RequestTiming, WaveResult } from './types.js';
+import { mean, median } from '../stats.js';
+import { nowMs, type RequestTiming, type WaveResult } from './types.js';
 
 export interface SendCompletionOptions {
   /** e.g. http://127.0.0.1:8000 (no /v1) */
@@ -47,7 +47,6 @@ export interface WaveSummary {
 const DEFAULT_VOCAB = { low: 1000, high: 20000 };
 const BODY_CHARS = 200;
 
-const clockMs = (): number => performance.timeOrigin + performance.now();
 
 function invalid(message: string): EnergyLensError {
   return new EnergyLensError('INVALID_OPTION', message);
@@ -154,7 +153,7 @@ function describeFetchError(err: unknown, baseUrl: string): string {
  * with `error` (HTTP status and body, connection refused, stream cut, silence longer than timeoutMs, bad JSON).
  */
 export async function sendCompletion(options: SendCompletionOptions): Promise<RequestTiming> {
-  const timing: RequestTiming = { sentMs: clockMs(), firstTokenMs: null, tokenMs: [], promptTokens: null, completionTokens: null };
+  const timing: RequestTiming = { sentMs: nowMs(), firstTokenMs: null, tokenMs: [], promptTokens: null, completionTokens: null };
   const fail = (error: string): RequestTiming => Object.assign(timing, { error });
   if (options.signal?.aborted) return fail('aborted before it was sent');
   const controller = new AbortController();
@@ -193,7 +192,7 @@ export async function sendCompletion(options: SendCompletionOptions): Promise<Re
     let head = '';
     for (;;) {
       const { done, value } = await reader.read();
-      const atMs = clockMs();
+      const atMs = nowMs();
       arm();
       const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
       if (head.length < BODY_CHARS) head += text.slice(0, BODY_CHARS - head.length);
@@ -276,7 +275,6 @@ export async function runWaves(options: RunWavesOptions): Promise<WaveResult[]> 
 
 // ---- summary ----------------------------------------------------------------------------------------------
 
-const mean = (xs: readonly number[]): number => (xs.length === 0 ? Number.NaN : xs.reduce((a, x) => a + x, 0) / xs.length);
 
 /** Token counts, latencies, the batch actually decoding and throughput of a run of waves. */
 export function summarizeWaves(waves: readonly WaveResult[]): WaveSummary {

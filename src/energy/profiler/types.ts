@@ -1,9 +1,14 @@
 /**
- * Shapes shared by the profiler's parts: GPU energy sampling (gpu-energy.ts), the serving engine's lifecycle
- * (server.ts), the load driver (load.ts) and the sweep (sweep.ts). Times are milliseconds on one clock,
+ * Shapes (and the clock) shared by the profiler's parts: GPU energy sampling (gpu-energy.ts), the serving
+ * engine's lifecycle (server.ts), the load driver (load.ts) and the sweep (sweep.ts). Times are milliseconds on one clock,
  * `performance.timeOrigin + performance.now()` (wall-clock epoch milliseconds, monotonic within a process), so
  * GPU samples and request events can be compared directly.
  */
+
+/** The profiler's clock (ms). */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 /** One reading of one GPU. */
 export interface GpuSample {

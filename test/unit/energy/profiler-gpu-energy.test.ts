@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  energyBetween, meanPowerW, measureIdle, nowMs, probeGpus, startGpuSampler, waitForSamplesAfter, type GpuSampler,
+  energyBetween, meanPowerW, measureIdle, probeGpus, startGpuSampler, waitForSamplesAfter, type GpuSampler,
 } from '../../../src/energy/profiler/gpu-energy.js';
-import type { GpuSample } from '../../../src/energy/profiler/types.js';
+import { nowMs, type GpuSample } from '../../../src/energy/profiler/types.js';
 
 const FAKE = fileURLToPath(new URL('../../fixtures/bin/nvidia-smi', import.meta.url));
 const FAKE_ENV = ['FAKE_NVSMI_GPUS', 'FAKE_NVSMI_NAME', 'FAKE_NVSMI_MEMORY_MIB', 'FAKE_NVSMI_FAIL', 'FAKE_NVSMI_NO_ENERGY',
