@@ -2,17 +2,18 @@
  * The files of a profiling campaign, each rewritten atomically after every configuration so that an
  * interrupted sweep leaves valid files behind and a rerun resumes where it stopped:
  * - RECORDS.csv: one profiling record per measured configuration (the schema's columns plus `config`, the
- *   configuration's key, `idle_power_w` and `energy_method`);
+ *   configuration's key, `idle_power_w`, `energy_method` and `gpu_indices`);
  * - RECORDS.csv.failures.csv: configurations that failed, with the reason;
  * - RECORDS.csv.logs/: the serving engine's output, one file per configuration.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { EnergyLensError } from '../../errors.js';
 import { readRecords } from '../records/read.js';
 import type { ProfilingRecord } from '../records/schema.js';
-import { tempPathFor, writeRecordsCsv } from '../records/write.js';
+import { writeRecordsCsv } from '../records/write.js';
+import { writeFileAtomic } from '../../sr/index.js';
 import type { PlannedConfig } from './plan.js';
 
 /** Pass-through columns a profiled record carries after the schema's. */
@@ -76,12 +77,5 @@ export function writeFailures(path: string, failures: readonly FailedConfig[]): 
     rmSync(path, { force: true });
     return;
   }
-  const tmp = tempPathFor(path);
-  try {
-    writeFileSync(tmp, stringify(failures.map((f) => FAILURE_COLUMNS.map((k) => String(f[k]))), { header: true, columns: FAILURE_COLUMNS, record_delimiter: 'unix' }), { flag: 'wx' });
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new EnergyLensError('WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`);
-  }
+  writeFileAtomic(path, stringify(failures.map((f) => FAILURE_COLUMNS.map((k) => String(f[k]))), { header: true, columns: FAILURE_COLUMNS, record_delimiter: 'unix' }));
 }
