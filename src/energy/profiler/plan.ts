@@ -5,7 +5,7 @@
  * file, its line and the field (`plan.yaml, line 7: grid.tp must be ...`).
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isNode, isSeq, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml';
 import { parse as parseShell } from 'shell-quote';
 import { EnergyLensError } from '../../errors.js';
 import { PRECISIONS, ARCHITECTURES, type Architecture, type Precision } from '../records/schema.js';
@@ -230,12 +230,8 @@ export function parsePlan(text: string, file = 'plan'): ProfilePlan {
   const readyPath = r.text(['engine', 'ready_path'], '/health');
   if (!readyPath.startsWith('/')) r.fail(['engine', 'ready_path'], `must start with / (got "${readyPath}")`);
   const gpus = r.has(['gpus']) ? r.integers(['gpus'], undefined, 0) : undefined;
-  const gridNode = doc.getIn(['grid'], true);
-  if (!isMap(gridNode)) r.fail(['grid'], 'must be a mapping (tp:, pp:, ep:, batch:)');
   const port = r.has(['engine', 'port']) ? r.number(['engine', 'port'], 'positiveInteger') : undefined;
   if (port !== undefined && port > 65535) r.fail(['engine', 'port'], `must be a TCP port, 1-65535 (got ${port})`);
-  const seqOk = (p: Path): void => { const n = doc.getIn(p, true); if (n !== undefined && n !== null && !isSeq(n) && typeof r.value(p) !== 'number') r.fail(p, 'must be an integer or a list of integers'); };
-  for (const k of GRID_KEYS) seqOk(['grid', k]);
 
   return {
     name: r.text(['name']),
