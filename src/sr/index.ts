@@ -13,7 +13,7 @@ export { ReferenceEvaluator } from './eval/reference.js';
 export * as mathlib from './eval/mathlib.js';
 export { createRng, deriveSeed, type Rng } from './util/rng.js';
 export * from './search/index.js';
-export { PoolRunner, islandWorkerPath, datasetFingerprint, type PoolRunnerOptions, type WorkerCrashEvent } from './workers/pool-runner.js';
+export { PoolRunner, defaultWorkerCount, islandWorkerPath, datasetFingerprint, type PoolRunnerOptions, type WorkerCrashEvent } from './workers/pool-runner.js';
 export {
   SymbolicRegressor, datasetFromRows, r2Score, exactLossFloor, MIN_ROWS, presentFront, shortDecimal,
   type RegressorOptions, type RegressorJSON, type Equation, type FitInput, type Rows,

@@ -9,7 +9,6 @@
  * Islands run on worker threads (PoolRunner, one per core unless `workers` says otherwise; `workers: 0` runs
  * them in this thread), or on any IslandRunner handed in as `runner`.
  */
-import os from 'node:os';
 import { EnergyLensError } from '../errors.js';
 import { CheckpointWriter, loadCheckpoint, type CheckpointDataset } from './checkpoint.js';
 import { compile } from './expression/compile.js';
@@ -21,7 +20,7 @@ import { resolveOptions, type SearchOptions } from './search/options.js';
 import type { IslandRunner } from './search/runner.js';
 import { equationSearch, type SearchProgress, type SearchResult } from './search/search.js';
 import { datasetFingerprint } from './workers/fingerprint.js';
-import { PoolRunner, type PoolRunnerOptions, type WorkerCrashEvent } from './workers/pool-runner.js';
+import { defaultWorkerCount, PoolRunner, type PoolRunnerOptions, type WorkerCrashEvent } from './workers/pool-runner.js';
 import { checkLearnable, datasetFromRows, type FitInput, type Rows } from './regressor-data.js';
 import { presentFront, type Equation } from './front.js';
 
@@ -60,8 +59,6 @@ export interface RegressorJSON {
   front: Omit<Equation, 'tree'>[];
   run?: { evaluations: number; generations: number; seconds: number; seed: number; stoppedBy: SearchResult['stoppedBy'] };
 }
-
-const defaultWorkers = (): number => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
 const RUN_KEYS = ['workers', 'pool', 'runner', 'checkpoint', 'checkpointEvery', 'resume', 'onProgress', 'onEvent', 'signal', 'evaluator'] as const;
 
@@ -115,7 +112,7 @@ export class SymbolicRegressor {
     };
     // more workers than islands would idle: ask for at most one per island
     const workers = o.workers === undefined || o.pool ? o.workers : Math.min(o.workers, options.populations);
-    const runner = o.runner ?? (workers === 0 ? undefined : new PoolRunner({ workers: workers ?? Math.min(defaultWorkers(), options.populations), pool: o.pool, onEvent }));
+    const runner = o.runner ?? (workers === 0 ? undefined : new PoolRunner({ workers: workers ?? Math.min(defaultWorkerCount(), options.populations), pool: o.pool, onEvent }));
     let result: SearchResult;
     try {
       result = await equationSearch(data, options, {

@@ -1,6 +1,5 @@
 /** energylens discover: structure discovery on a records CSV. A thin layer over discoverEnergyStructure. */
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
@@ -10,7 +9,7 @@ import {
   DEFAULT_DISCOVER_OPTIONS as D, DISCOVERY_TARGETS, NEAR_BEST_FACTOR, discoverEnergyStructure, discoveryJSON,
   type DiscoveredTarget, type Discovery, type DiscoveryJSON, type DiscoveryProgress, type TermUse,
 } from '../../energy/model/discover.js';
-import { writeFileAtomic } from '../../sr/index.js';
+import { defaultWorkerCount, writeFileAtomic } from '../../sr/index.js';
 import {
   discoverByGroup, discoverOnQueue, discoveryFromJSON, GROUP_BY, type DiscoverJobOptions, type GroupBy, type GroupedDiscoveryJSON,
 } from '../../distributed/index.js';
@@ -23,7 +22,6 @@ interface DiscoverFlags extends RedisFlags {
   operators: string; catalog?: string; json?: string; progress: boolean;
 }
 
-const CORES = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
 /** option field -> the flag that sets it, so that messages name flags */
 const FLAGS: Record<string, string> = { operators: '--operators', maxSize: '--max-size', maxTime: '--time', maxEvaluations: '--evals', seed: '--seed', targets: '--targets', workers: '--workers' };
@@ -37,7 +35,7 @@ export function register(program: Command): void {
     .option('--time <seconds>', `time budget per target (default: ${D.maxTime} unless --evals is given)`, numberArg('--time'))
     .option('--evals <n>', 'evaluation budget per target (with --seed and no --time, a run is reproducible)', integerArg('--evals', 1))
     .option('--seed <n>', 'random seed', integerArg('--seed', 0), D.seed)
-    .option('--workers <n>', 'worker threads (0: in this thread)', integerArg('--workers', 0), CORES)
+    .option('--workers <n>', 'worker threads (0: in this thread)', integerArg('--workers', 0), defaultWorkerCount())
     .option('--max-size <n>', 'largest expression complexity', integerArg('--max-size', 3), D.maxSize)
     .option('--operators <list>', 'operators, comma-separated', D.operators.join(','))
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')

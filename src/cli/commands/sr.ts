@@ -1,6 +1,5 @@
 /** energylens sr: symbolic regression on a CSV file. A thin layer over SymbolicRegressor. */
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -9,13 +8,13 @@ import { SymbolicRegressor } from '../../sr/regressor.js';
 import { DEFAULT_OPTIONS, resolveOptions, type SearchOptions } from '../../sr/search/options.js';
 import type { SearchProgress } from '../../sr/search/search.js';
 import { writeFileAtomic } from '../../sr/checkpoint.js';
+import { defaultWorkerCount } from '../../sr/workers/pool-runner.js';
 import { BullMQRunner } from '../../distributed/index.js';
 import { readNumericCsv } from '../csv-table.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
 import { frontTable, SELECTION_NOTE, srResultJSON } from '../sr-output.js';
 
 const DEFAULT_TIME = 60;
-const CORES = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
 const bad = (message: string): never => { throw new EnergyLensError('INVALID_OPTION', message); };
 const integer = (flag: string, min: number) => (v: string): number => {
@@ -62,7 +61,7 @@ export function register(program: Command): void {
     .option('--generations <n>', 'generation budget (per island)', integer('--generations', 1))
     .option('--target-loss <x>', 'stop when the best loss reaches this', nonNegative('--target-loss'))
     .option('--islands <n>', 'islands (populations)', integer('--islands', 1), DEFAULT_OPTIONS.populations)
-    .option('--workers <n>', 'worker threads: the number of cores unless given, at most one per island', integer('--workers', 1), CORES)
+    .option('--workers <n>', 'worker threads: the number of cores unless given, at most one per island', integer('--workers', 1), defaultWorkerCount())
     .option('--seed <n>', 'random seed (a run with a seed and no --time is reproducible)', integer('--seed', 0), 0)
     .option('--checkpoint <file>', 'save the search state to this file, periodically and at the end')
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints', nonNegative('--checkpoint-every'), 10)

@@ -20,6 +20,11 @@ import type { IslandRunner, IslandTask, IslandTaskResult } from '../search/runne
 import { datasetFingerprint } from './fingerprint.js';
 import { DATASET_MISSING, PROTOCOL_VERSION, sliceDataset, type IslandRequest, type IslandResponse, type WorkerDataset, type WorkerFault } from './protocol.js';
 
+/** Worker threads when none are asked for: one per core this process may use. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
 export { datasetFingerprint };
 
 export interface WorkerCrashEvent {
@@ -85,7 +90,7 @@ export class PoolRunner implements IslandRunner {
 
   /** worker threads this runner asks for */
   get workers(): number {
-    return this.options.workers ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+    return this.options.workers ?? defaultWorkerCount();
   }
 
   async setDataset(data: Dataset, _loss: LossName): Promise<void> {
