@@ -6,6 +6,7 @@
  * simulator every record does, which favours the proxy); otherwise it is predicted by the closed form's latency
  * part fitted on the training records, or, when those carry no time either, by the roofline step time.
  */
+import { PARAMETERS } from '../model/closed-form.js';
 import { configurationFeatures } from '../model/features.js';
 import { fitEnergyModel } from '../model/fit.js';
 import type { EnergyModel } from '../model/model-file.js';
@@ -23,7 +24,8 @@ function fitLatencyProxy(records: readonly TrainRecord[], ctx: MethodContext): F
   // the closed form's time per token, fitted on the training records only when a configuration lacks a measured one
   const latencyModel = (): EnergyModel | null => {
     if (model === undefined) {
-      model = timed.length >= 13 ? fitEnergyModel(records, { seed: ctx.seed, catalog: ctx.catalog, inputTokens: ctx.inputTokens }) : null;
+      // at least one timed record more than the closed form has parameters
+      model = timed.length > PARAMETERS.length ? fitEnergyModel(records, { seed: ctx.seed, catalog: ctx.catalog, inputTokens: ctx.inputTokens }) : null;
     }
     return model;
   };
