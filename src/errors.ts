@@ -16,6 +16,13 @@ export type ErrorCode =
   | 'WASM_FAILED'
   // engine: options and runs
   | 'INVALID_OPTION'
+  // command line (usage errors, exit status 2, with INVALID_OPTION)
+  | 'UNKNOWN_OPTION'
+  | 'MISSING_OPTION'
+  | 'MISSING_ARGUMENT'
+  | 'EXCESS_ARGUMENTS'
+  | 'UNKNOWN_COMMAND'
+  | 'CONFLICTING_OPTIONS'
   | 'WORKER_FAILED'
   | 'CHECKPOINT_INVALID'
   // files and records

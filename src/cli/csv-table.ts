@@ -27,6 +27,7 @@ export function readNumericCsv(path: string, choose: (header: string[]) => strin
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
+    if (code === 'EISDIR') throw new EnergyLensError('INVALID_CSV', `${path} is a folder; expected a CSV file with a header row`);
     throw new EnergyLensError('FILE_NOT_FOUND', code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(err as Error).message}`);
   }
   let records: { record: string[]; info: { lines: number } }[];

@@ -25,9 +25,23 @@ export function srResultJSON(front: readonly Equation[], best: Equation | undefi
 
 const fmt = (v: number): string => (Number.isFinite(v) ? (v === 0 ? '0' : v.toExponential(3)) : String(v));
 
-/** The front as an aligned text table; the selected equation is marked with '*'. */
-export function frontTable(front: readonly Equation[], best: Equation | undefined, lossName: string): string {
-  if (front.length === 0) return 'no expression was evaluated (the search stopped before its first cycle ended)';
+/** Why a search stopped, in words: "stopped by <this>". */
+export function stopText(stoppedBy: 'time' | 'evaluations' | 'generations' | 'target' | 'aborted'): string {
+  if (stoppedBy === 'aborted') return 'the user (SIGINT, Ctrl-C)';
+  if (stoppedBy === 'target') return 'reaching the target loss';
+  return stoppedBy;
+}
+
+/**
+ * The front as an aligned text table; the selected equation is marked with '*'. An empty front says whether
+ * nothing was evaluated or everything evaluated was non-finite (`evaluations` done so far).
+ */
+export function frontTable(front: readonly Equation[], best: Equation | undefined, lossName: string, evaluations = 0): string {
+  if (front.length === 0) {
+    return evaluations > 0
+      ? `no expression with a finite ${lossName} was found in ${evaluations} evaluations: every one gave NaN or infinity on some row (try other operators, a loss that suits the target's range, or a longer run)`
+      : 'no expression was evaluated (the search stopped before its first cycle ended)';
+  }
   const head = ['', 'complexity', lossName, 'R2', 'expression'];
   const rows = front.map((e) => [e === best ? '*' : '', String(e.complexity), fmt(e.loss), Number.isFinite(e.r2) ? e.r2.toFixed(6) : String(e.r2), e.expression]);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

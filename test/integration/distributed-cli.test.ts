@@ -28,14 +28,14 @@ describe.skipIf(!BUILT)(`distributed CLI errors${BUILT ? '' : ' (skipped: run `n
       runAsync(ROOT, 'worker', '--redis', `redis://127.0.0.1:${port}`),
       runAsync(ROOT, 'worker'),
     ]);
-    expect(badUrl.status).toBe(1);
+    expect(badUrl.status).toBe(2); // a usage error
     expect(badUrl.stderr).toMatch(/error \[INVALID_OPTION\]: Redis URL "http:\/\/127.0.0.1:6379": scheme "http" is not redis or rediss/);
     for (const r of [srDown, workerDown]) {
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`error \\[REDIS_UNAVAILABLE\\]: cannot reach Redis at redis://(:\\*\\*\\*@)?127.0.0.1:${port}: connection refused`));
       expect(r.stderr).not.toMatch(/:pw@/);
     }
-    expect(noUrl.status).toBe(1);
+    expect(noUrl.status).toBe(2);
     expect(noUrl.stderr).toMatch(/\[INVALID_OPTION\]: worker needs --redis URL/);
   });
 

@@ -108,7 +108,7 @@ describe.skipIf(!BUILT)('energylens import' + (BUILT ? '' : ' (skipped: run `npm
     noStack(bad.stderr);
     expect(existsSync(join(dir, 'mine-bad.csv'))).toBe(false);
     const badMap = run('import', 'csv', '--in', 'theirs.csv', '--map', 'joules=Joules', '--out', 'x.csv');
-    expect(badMap.status).toBe(1);
+    expect(badMap.status).toBe(2); // a usage error
     expect(badMap.stderr).toMatch(/INVALID_OPTION.*not a record column/);
   });
 });
@@ -137,7 +137,7 @@ describe.skipIf(!BUILT)('energylens simulate' + (BUILT ? '' : ' (skipped: run `n
     expect(a.status).toBe(1);
     expect(a.stderr).toMatch(/UNKNOWN_MODEL.*no-such-model.*--catalog/);
     const b = run('simulate', '--out', 'none2.csv', '--tp', '1,x');
-    expect(b.status).toBe(1);
+    expect(b.status).toBe(2);
     expect(b.stderr).toMatch(/--tp must be a comma-separated list of positive integers/);
     const c = run('simulate', '--out', 'none3.csv', '--models', 'Llama-3.1-405B', '--hardware', 'H100', '--tp', '1', '--pp', '1');
     expect(c.status).toBe(1);

@@ -31,9 +31,9 @@ let trainRows = 0;
 /** what the first fit printed */
 let fitText = '';
 
-/** A failing run: exit 1, one error line with this code matching `message`, no stack, and `out` not written. */
+/** A failing run: exit 2 for a usage error (INVALID_OPTION), 1 otherwise, one error line with this code matching `message`, no stack, and `out` not written. */
 function fails(r: Ran, code: string, message: RegExp, out?: string): void {
-  expect(r.status, r.stdout + r.stderr).toBe(1);
+  expect(r.status, r.stdout + r.stderr).toBe(code === 'INVALID_OPTION' ? 2 : 1);
   expect(r.stderr).toContain(`energylens: error [${code}]: `);
   expect(r.stderr).toMatch(message);
   noStack(r.stderr);

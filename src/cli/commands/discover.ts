@@ -15,7 +15,7 @@ import {
 } from '../../distributed/index.js';
 import { assertOutputFolder, integerArg, namesArg, numberArg, textTable } from '../energy-args.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
-import { frontTable, SELECTION_NOTE } from '../sr-output.js';
+import { frontTable, SELECTION_NOTE, stopText } from '../sr-output.js';
 
 interface DiscoverFlags extends RedisFlags {
   groupBy?: GroupBy; data: string; targets?: string; time?: number; evals?: number; seed: number; workers: number; maxSize: number;
@@ -89,14 +89,14 @@ function columnCell(u: TermUse): string {
 
 function targetReport(t: DiscoveredTarget): string {
   const r = t.run;
-  const head = `== ${t.target} (${t.unit}, ${t.rows} records): stopped by ${r.stoppedBy} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
+  const head = `== ${t.target} (${t.unit}, ${t.rows} records): stopped by ${stopText(r.stoppedBy)} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
   const yes = (b: boolean): string => (b ? 'yes' : '-');
   const termsHead = ['parameter', 'term', 'column', 'in the closed form here', 'selected', `within ${NEAR_BEST_FACTOR}x (${t.terms.nearBestCount})`];
   const termsRows = t.terms.closedForm.map((u) => [u.parameter, u.term, columnCell(u), yes(u.expected), yes(u.inSelected), yes(u.inNearBest)]);
   // every column left-aligned, the table indented by two spaces
   const terms = textTable(termsHead, termsRows, termsHead.map((_, c) => c)).replace(/^/gm, '  ');
   return [
-    head, '', frontTable(t.front, t.selected, 'msle'), '',
+    head, '', frontTable(t.front, t.selected, 'msle', r.evaluations), '',
     `features in the selected expression: ${t.terms.selectedFeatures.join(', ') || 'none'}`,
     `features within ${NEAR_BEST_FACTOR}x of the best loss: ${t.terms.nearBestFeatures.join(', ') || 'none'}`,
     terms, '', t.terms.summary,

@@ -72,7 +72,7 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
   } finally {
     if (started) bar?.stop();
   }
-  const { records, infeasible } = result;
+  const { records, infeasible, nearLimit } = result;
   if (records.length === 0) {
     throw new EnergyLensError('INFEASIBLE', `no configuration fits (${infeasible.length} tried); first reason: ${infeasible[0]?.reason ?? 'none'}`);
   }
@@ -81,18 +81,48 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
     writeFileAtomic(flags.infeasibleOut, stringify(infeasible, { header: true, columns: ['model', 'hardware', 'tp', 'pp', 'batch', 'input_tokens', 'output_tokens', 'precision', 'reason'] }));
   }
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ out: flags.out, records: records.length, infeasibleCount: infeasible.length, infeasible }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ out: flags.out, records: records.length, infeasibleCount: infeasible.length, infeasible, nearLimitCount: nearLimit.length, nearLimit }, null, 2)}\n`);
     return;
   }
   process.stdout.write(`wrote ${records.length} records to ${flags.out}\n`);
+  if (nearLimit.length > 0) {
+    const groups = groupReasons(nearLimit.map((x) => ({ subject: `${x.model} on ${x.hardware}`, reason: x.warning })));
+    const lines = groups.slice(0, 10).map(({ text, count }) => `  ${count} x ${text}`);
+    if (groups.length > 10) lines.push(`  ... ${groups.length - 10} more kinds`);
+    process.stdout.write(`${nearLimit.length} of them run near the memory limit (recorded with the batch that runs at once):\n${lines.join('\n')}\n`);
+  }
   if (infeasible.length > 0) {
-    const reasons = new Map<string, number>();
-    for (const x of infeasible) {
-      const key = `${x.model} on ${x.hardware}: ${x.reason.replace(/[\d.]+ GB/g, 'N GB').replace(/batch [\d.]+ at context \d+/, 'this batch and context')}`;
-      reasons.set(key, (reasons.get(key) ?? 0) + 1);
-    }
-    const lines = [...reasons].slice(0, 10).map(([k, n]) => `  ${n} x ${k}`);
-    if (reasons.size > 10) lines.push(`  ... ${reasons.size - 10} more kinds`);
+    const groups = groupReasons(infeasible.map((x) => ({ subject: `${x.model} on ${x.hardware}`, reason: x.reason })));
+    const lines = groups.slice(0, 10).map(({ text, count }) => `  ${count} x ${text}`);
+    if (groups.length > 10) lines.push(`  ... ${groups.length - 10} more kinds`);
     process.stdout.write(`${infeasible.length} configurations do not fit${flags.infeasibleOut ? ` (listed in ${flags.infeasibleOut})` : ' (list them with --infeasible-out FILE or --json)'}:\n${lines.join('\n')}\n`);
   }
+}
+
+/**
+ * Reasons that differ only in their numbers, grouped: each number shows its range over the group
+ * ("weights need 70.6-141.2 GB per GPU; the budget is 72 GB"), so the message keeps its figures.
+ */
+export function groupReasons(reasons: readonly { subject: string; reason: string }[]): { text: string; count: number }[] {
+  const NUMBER = /\d+(?:\.\d+)?/g;
+  const groups = new Map<string, { subject: string; template: string; values: number[][]; count: number }>();
+  for (const { subject, reason } of reasons) {
+    const template = reason.replace(NUMBER, '#');
+    const key = `${subject}\n${template}`;
+    const values = (reason.match(NUMBER) ?? []).map(Number);
+    const g = groups.get(key) ?? { subject, template, values: values.map(() => []), count: 0 };
+    values.forEach((v, i) => g.values[i].push(v));
+    g.count += 1;
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => {
+    let i = 0;
+    const text = `${g.subject}: ` + g.template.replace(/#/g, () => {
+      const vs = g.values[i++];
+      const lo = Math.min(...vs);
+      const hi = Math.max(...vs);
+      return lo === hi ? String(lo) : `${lo}-${hi}`;
+    });
+    return { text, count: g.count };
+  });
 }

@@ -12,7 +12,7 @@ import { defaultWorkerCount } from '../../sr/workers/pool-runner.js';
 import { BullMQRunner } from '../../distributed/index.js';
 import { readNumericCsv } from '../csv-table.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
-import { frontTable, SELECTION_NOTE, srResultJSON } from '../sr-output.js';
+import { frontTable, SELECTION_NOTE, srResultJSON, stopText } from '../sr-output.js';
 
 const DEFAULT_TIME = 60;
 
@@ -170,7 +170,7 @@ async function searchAndPrint(flags: SrFlags, search: Partial<SearchOptions>, fe
   const front = model.equations();
   const best = model.best();
   if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(srResultJSON(front, best, r), null, 2)}\n`);
-  const summary = `stopped by ${r.stoppedBy} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
-  process.stdout.write(`${summary}\n\n${frontTable(front, best, flags.loss)}\n\n${SELECTION_NOTE}\n`);
+  const summary = `stopped by ${stopText(r.stoppedBy)} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
+  process.stdout.write(`${summary}\n\n${frontTable(front, best, flags.loss, r.evaluations)}\n\n${SELECTION_NOTE}\n`);
   if (flags.checkpoint) process.stderr.write(`checkpoint: ${flags.checkpoint}\n`);
 }

@@ -54,7 +54,10 @@ async function runValidate(file: string, flags: ValidateFlags): Promise<void> {
     const lines = report.problems.map(formatProblem);
     if (report.truncated) lines.push(`... and ${report.problemCount - report.problems.length} more (raise --max-problems to list them)`);
     process.stdout.write(`${lines.join('\n')}\n`);
-    process.stderr.write(`${file}: ${report.problemCount} problem${report.problemCount === 1 ? '' : 's'} in ${report.rows} data rows (${report.validRows} rows valid)\n`);
+    const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+    const header = report.problems.filter((p) => p.row === 0 && p.line === 1 && p.expected.startsWith('required column')).map((p) => p.column);
+    const why = header.length > 0 ? `; the header lacks ${header.join(', ')}` : '';
+    process.stderr.write(`${file}: ${plural(report.problemCount, 'problem')} in ${plural(report.rows, 'data row')} (${plural(report.validRows, 'row')} valid${why})\n`);
   }
   if (!report.ok) process.exitCode = 1;
 }

@@ -104,7 +104,7 @@ export function catalogCheck(catalog: Catalog = builtinCatalog()):
   return (r) => {
     const out: { column: string; expected: string; got?: string }[] = [];
     if (!catalog.findHardware(r.hardware)) {
-      out.push({ column: 'hardware', expected: `a known accelerator or alias (${HOW_TO_ADD})`, got: r.hardware });
+      out.push({ column: 'hardware', expected: `a known accelerator or alias (known: ${catalog.hardware.map((x) => x.name).join(', ')}; ${HOW_TO_ADD})`, got: r.hardware });
     }
     if (!catalog.findModel(r.model) && r.params_b === undefined) {
       out.push({ column: 'model', expected: `a catalog model, or params_b in the row (${HOW_TO_ADD})`, got: r.model });

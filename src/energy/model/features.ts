@@ -17,7 +17,7 @@ import type { Precision, ProfilingRecord } from '../records/schema.js';
 import { gpuCount } from '../records/schema.js';
 import { TASK_INPUT_TOKENS, promptTokens } from '../simulator/calibration.js';
 import { BYTES_PER_PARAM, DEFAULT_PHYSICS, computeMultiplier } from '../simulator/constants.js';
-import { checkMemory } from '../simulator/memory.js';
+import { checkMemory, type MemoryCheck } from '../simulator/memory.js';
 import { attentionFlopsPerToken, expertsTouchedFraction, kvCacheBytes, paramSplit, ssmFlopsPerToken, ssmStateBytes } from '../simulator/model-math.js';
 import { effectiveTp, type ServingConfig } from '../simulator/physics.js';
 import { visionTokensFor } from '../simulator/simulate.js';
@@ -105,6 +105,13 @@ export interface EnergyFeatures {
    * (1 = full): the simulator's memory check (simulator/memory.ts) with the whole memory as the budget
    */
   memoryFraction: number;
+  /**
+   * the serving engine's memory check (simulator/memory.ts, at its default utilisation): false only when the
+   * configuration cannot run (weights, or one full-context sequence, do not fit); `memoryNote` says why, or warns
+   * when the batch outgrows the KV-cache pool (the engine preempts) or the memory is nearly full
+   */
+  memoryFits: boolean;
+  memoryNote: string | null;
 }
 
 /** One token's activations travel in bf16. */
@@ -179,6 +186,8 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
   const bw = hw.hbmBandwidthTBs * 1e12;
   const peak = hw.denseBf16Tflops * 1e12 * computeMultiplier(precision, hw);
   const weightBytesPerGpu = (split.denseB * 1e9 * bpp) / (t * pp) + (split.expertsB * 1e9 * bpp) / (expertSpan * pp);
+  const serving = servingConfig(c, m, hw, ctx);
+  const memory = checkMemory(serving, DEFAULT_PHYSICS);
   return {
     gpus: G, tensorDegree: t, pipelineDegree: pp, expertDegree: ep, replicas,
     batch: B, outputTokens: c.output_tokens, inputTokens, inputTokensKnown: known, contextTokens: ctxTokens,
@@ -194,7 +203,26 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
     expertMemoryMs: (1e3 * pp * expertBytes) / (G * bw),
     computeMs: (1e3 * pp * B * flopsPerToken) / (G * peak),
     prefillMs: (1e3 * inputTokens * prefillFlopsPerToken) / (G * peak),
-    memoryFraction: memoryFraction({ model: m, hardware: hw, tp: c.tp, pp, dp, ep, numGpus: G, batch: B, inputTokens, outputTokens: c.output_tokens, precision, visionTokens: visionTokensFor(m, c.modality ?? 'text') }),
+    memoryFraction: memoryFraction(serving),
+    memoryFits: memory.feasible,
+    memoryNote: memory.reason ?? memory.warning ?? null,
+  };
+}
+
+/**
+ * The serving engine's memory check of a configuration (simulator/memory.ts): weights, then KV-cache blocks up
+ * to `memoryUtilisation` of each GPU's memory (default 0.9, vLLM's), preemption when the batch outgrows them.
+ */
+export function configurationMemory(c: ConfigurationInput, ctx: FeatureContext = {}, memoryUtilisation = DEFAULT_PHYSICS.memoryUtilisation): MemoryCheck {
+  const { m, hw } = resolve(c, ctx.catalog ?? builtinCatalog());
+  return checkMemory(servingConfig(c, m, hw, ctx), { ...DEFAULT_PHYSICS, memoryUtilisation });
+}
+
+function servingConfig(c: ConfigurationInput, m: ModelSpec, hw: HardwareSpec, ctx: FeatureContext): ServingConfig {
+  const inputTokens = promptTokens(c, m, ctx.inputTokens ? { ...TASK_INPUT_TOKENS, ...ctx.inputTokens } : TASK_INPUT_TOKENS);
+  return {
+    model: m, hardware: hw, tp: c.tp, pp: c.pp, dp: c.dp ?? 1, ep: c.ep ?? 1, numGpus: gpuCount(c), batch: c.batch, inputTokens,
+    outputTokens: c.output_tokens, precision: c.precision ?? m.defaultPrecision, visionTokens: visionTokensFor(m, c.modality ?? 'text'),
   };
 }
 

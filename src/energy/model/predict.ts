@@ -49,7 +49,7 @@ export function extrapolationReasons(m: EnergyModel, c: ConfigurationInput, f: E
   const canonical = (name: string): string => catalog.findHardware(name)?.name ?? name;
   if (!r.hardware.some((h) => canonical(h) === canonical(c.hardware))) out.push(`hardware ${c.hardware} not in the training data`);
   // a configuration that cannot run gets no silent number: its prediction is flagged
-  if (f.memoryFraction > 1) out.push(`does not fit in GPU memory: weights and KV cache need ${(f.memoryFraction * 100).toFixed(0)} % of it`);
+  if (f.memoryNote !== null) out.push(f.memoryFits ? f.memoryNote : `does not fit in GPU memory: ${f.memoryNote}`);
   return out;
 }
 

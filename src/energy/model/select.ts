@@ -7,7 +7,8 @@
 import { EnergyLensError } from '../../errors.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import type { Precision } from '../records/schema.js';
-import type { ConfigurationInput } from './features.js';
+import { DEFAULT_PHYSICS } from '../simulator/constants.js';
+import { configurationMemory, type ConfigurationInput } from './features.js';
 import type { EnergyModel } from './model-file.js';
 import { predictEnergy, type EnergyPrediction } from './predict.js';
 
@@ -109,11 +110,10 @@ export function selectConfigurations(model: EnergyModel, o: SelectOptions): Sele
   const candidates: Candidate[] = [];
   configs.forEach((c, i) => {
     const p: EnergyPrediction = preds[i];
-    if (p.features.memoryFraction > util) {
-      infeasible.push({
-        tp: c.tp, pp: c.pp, ep: c.ep ?? 1, batch: c.batch,
-        reason: `needs ${(p.features.memoryFraction * 100).toFixed(0)} % of GPU memory for weights and KV cache (limit ${(util * 100).toFixed(0)} %)`,
-      });
+    // what a serving engine does: weights must fit, a batch larger than the KV pool runs with preemption (a warning)
+    const memory = util === DEFAULT_PHYSICS.memoryUtilisation ? { feasible: p.features.memoryFits, reason: p.features.memoryNote ?? undefined } : configurationMemory(c, { catalog }, util);
+    if (!memory.feasible) {
+      infeasible.push({ tp: c.tp, pp: c.pp, ep: c.ep ?? 1, batch: c.batch, reason: memory.reason ?? 'does not fit in GPU memory' });
       return;
     }
     const tpotMs = p.tpotS === null ? null : p.tpotS * 1e3;

@@ -72,7 +72,7 @@ export function nextAdaptive(
   } catch (err) {
     return { config: maximinChoice(candidates, tried), why: `spread over the grid (the model could not be fitted yet: ${(err as Error).message})` };
   }
-  const fits = (i: number): boolean => predictions[i].features.memoryFraction <= 1;
+  const fits = (i: number): boolean => predictions[i].features.memoryFits;
   let best = -1;
   let bestWidth = -Infinity;
   predictions.forEach((p, i) => {

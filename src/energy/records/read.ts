@@ -96,7 +96,8 @@ export async function scanRecords(
       if (options.onProgress && rows % 20000 === 0) options.onProgress(input.bytesRead, sizeBytes);
       const place = { file: path, line, row: rows };
       const rec = parseRow(cells, layout, place, report, options.check);
-      if (rec === undefined) continue;
+      // without a required column no row is a record, however good its cells
+      if (rec === undefined || layout.missing.length > 0) continue;
       validRows += 1;
       if (onRecord) await onRecord(rec, { ...place, cells });
     }

@@ -12,6 +12,8 @@ export interface HeaderLayout {
   known: Map<string, number>;
   /** indexes of unknown columns (first occurrences), passed through untouched */
   extra: number[];
+  /** required columns the header lacks (and the caller did not let it lack): no row of the file is a record */
+  missing: string[];
 }
 
 /** `optional`: required columns the caller lets the header lack. */
@@ -34,10 +36,9 @@ export function layoutHeader(header: string[], file: string, report: (p: RecordP
     if (knownNames.has(name)) known.set(name, i);
     else extra.push(i);
   });
-  for (const req of REQUIRED_COLUMNS) {
-    if (!known.has(req) && !optional.includes(req)) report({ file, line: 1, row: 0, column: req, expected: `required column "${req}" in the header` });
-  }
-  return { header: header.map((h) => h.trim()), known, extra };
+  const missing = REQUIRED_COLUMNS.filter((req) => !known.has(req) && !optional.includes(req));
+  for (const req of missing) report({ file, line: 1, row: 0, column: req, expected: `required column "${req}" in the header` });
+  return { header: header.map((h) => h.trim()), known, extra, missing };
 }
 
 type Cell = string | number | undefined;

@@ -33,6 +33,7 @@ export interface ServingConfig {
 export interface ServingEstimate {
   feasible: boolean;
   infeasibleReason?: string;
+  /** memory.warning: near or over the KV-cache pool (then the estimate is at the sequences the pool holds) */
   memory: MemoryCheck;
   prefillTimeS: number;
   decodeTimeS: number;
@@ -80,6 +81,11 @@ function p2pS(bytes: number, pp: number, hw: HardwareSpec, k: PhysicsConstants):
 export function estimateServing(c: ServingConfig, k: PhysicsConstants = DEFAULT_PHYSICS): ServingEstimate {
   const { model: m, hardware: hw, pp } = c;
   const memory = checkMemory(c, k);
+  if (memory.feasible && memory.concurrentSequences < c.batch) {
+    // the KV pool holds fewer sequences than the batch: the engine runs that many at once and preempts the rest,
+    // so a request costs what it costs at the smaller batch
+    return { ...estimateServing({ ...c, batch: Math.max(1, memory.concurrentSequences) }, k), memory };
+  }
   const G = c.numGpus;
   const tp = effectiveTp(c);
   const gStage = G / pp; // GPUs per pipeline stage, over every replica

@@ -57,9 +57,16 @@ export interface InfeasibleConfig {
   reason: string;
 }
 
+/** A configuration that runs near or over its KV-cache pool (its record's batch is what runs at once). */
+export interface NearLimitConfig extends Omit<InfeasibleConfig, 'reason'> {
+  warning: string;
+}
+
 export interface SimulateResult {
   records: ProfilingRecord[];
   infeasible: InfeasibleConfig[];
+  /** configurations recorded with a memory warning (the engine preempts, or the memory is nearly full) */
+  nearLimit: NearLimitConfig[];
 }
 
 function positiveList(name: string, v: unknown, integer: boolean): void {
@@ -105,6 +112,7 @@ export function simulate(options: Partial<SimulateOptions> = {}): SimulateResult
   const rng = createRng(o.seed);
   const records: ProfilingRecord[] = [];
   const infeasible: InfeasibleConfig[] = [];
+  const nearLimit: NearLimitConfig[] = [];
   const total = models.length * hardware.length * o.tp.length * o.pp.length * o.batch.length * o.input.length * o.output.length;
   let done = 0;
   for (const m of models) for (const hw of hardware) for (const tp of o.tp) for (const pp of o.pp) {
@@ -122,12 +130,15 @@ export function simulate(options: Partial<SimulateOptions> = {}): SimulateResult
         infeasible.push({ model: m.name, hardware: hw.name, tp, pp, batch, input_tokens: input + visionTokens, output_tokens: output, precision, reason: est.infeasibleReason ?? 'does not fit' });
         continue;
       }
+      if (est.memory.warning) nearLimit.push({ model: m.name, hardware: hw.name, tp, pp, batch, input_tokens: input + visionTokens, output_tokens: output, precision, warning: est.memory.warning });
+      // the sequences decoded at once: the batch, or what the KV pool holds when the engine preempts the rest
+      const running = Math.min(batch, est.memory.concurrentSequences);
       const prefillEnergyJ = est.prefillEnergyJ * fe;
       const decodeEnergyJ = est.decodeEnergyJ * fe;
       const energyJ = prefillEnergyJ + decodeEnergyJ;
       const throughputTokS = est.throughputTokS / ft;
       records.push({
-        model: m.name, hardware: hw.name, tp, pp, batch, output_tokens: output, energy_j: round(energyJ),
+        model: m.name, hardware: hw.name, tp, pp, batch: running, output_tokens: output, energy_j: round(energyJ),
         input_tokens: input + visionTokens, ep, dp: 1, num_gpus: tp * pp, max_batch: Math.ceil(batch), precision,
         params_b: m.paramsB, active_params_b: m.activeParamsB,
         architecture: m.architecture === 'dense' && o.modality !== 'text' ? 'vlm' : m.architecture,
@@ -138,5 +149,5 @@ export function simulate(options: Partial<SimulateOptions> = {}): SimulateResult
       });
     }
   }
-  return { records, infeasible };
+  return { records, infeasible, nearLimit };
 }

@@ -112,9 +112,26 @@ describe('physics of one configuration', () => {
     const m = resolveModel('Llama-3.1-70B');
     const e = estimateServing(base({ model: m }));
     expect(e.feasible).toBe(false);
-    expect(e.infeasibleReason).toMatch(/weights need 140\.0 GB per GPU/);
+    expect(e.infeasibleReason).toMatch(/weights need 140 GB per GPU; the budget is 75\.3 GB/);
+    const long = estimateServing(base({ batch: 1, inputTokens: 600_000 }));
+    expect(long.feasible).toBe(false);
+    expect(long.infeasibleReason).toMatch(/one sequence of 600\d{3} tokens needs [\d.]+ GB of KV cache per GPU; [\d.]+ GB left after weights/);
+  });
+
+  it('runs a batch that outgrows the KV-cache pool with preemption, as serving engines do: feasible, with a warning', () => {
     const kv = estimateServing(base({ batch: 4096, inputTokens: 8192 }));
-    expect(kv.infeasibleReason).toMatch(/KV cache/);
+    expect(kv.feasible).toBe(true);
+    expect(kv.memory.warning).toMatch(/near the memory limit: the KV cache of batch 4096 .* about \d+ sequences run at once and the engine preempts the rest/);
+    const held = kv.memory.concurrentSequences;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(4096);
+    // a request costs what it costs at the batch the pool holds
+    const atHeld = estimateServing(base({ batch: held, inputTokens: 8192 }));
+    expect(atHeld.memory.warning ?? '').not.toMatch(/preempts/);
+    expect(kv.energyJ).toBeCloseTo(atHeld.energyJ, 9);
+    expect(kv.tpotS).toBeCloseTo(atHeld.tpotS, 12);
+    // a batch that fits is not warned about
+    expect(estimateServing(base({ batch: 8, inputTokens: 512 })).memory.warning).toBeUndefined();
   });
 });
 
