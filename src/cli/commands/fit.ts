@@ -5,6 +5,7 @@ import { fitEnergyModel, PARAMETER_NAMES, readEnergyModel, writeEnergyModel, typ
 import { readRecords, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, residualSdText, sig, textTable } from '../energy-args.js';
+import { fitWarnings } from '../fit-warnings.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
@@ -58,8 +59,10 @@ async function runFit(flags: FitFlags): Promise<void> {
     ...(base ? { base, ...(flags.refit ? { refit: flags.refit } : {}) } : {}),
   });
   writeEnergyModel(flags.out, model);
+  const warnings = fitWarnings(model, records);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(fitSummary(model, flags, all.length), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...fitSummary(model, flags, all.length), warnings }, null, 2)}\n`);
     return;
   }
   const rows = model.parameters.map((p) => [

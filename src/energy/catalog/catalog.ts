@@ -1,6 +1,7 @@
 /** Hardware and model lookup: built-in tables, optionally extended (and overridden) by a user catalog. */
 import { EnergyLensError } from '../../errors.js';
 import type { Architecture, RecordFields } from '../records/schema.js';
+import { energyBoundProblems } from '../records/bounds.js';
 import { nameKey, withoutOrg } from './aliases.js';
 import { HARDWARE, type HardwareSpec } from './hardware.js';
 import { estimateModel, type ModelSpec } from './model-spec.js';
@@ -98,12 +99,17 @@ export function resolveModel(name: string, record?: ModelHints, catalog: Catalog
   return catalog.resolveModel(name, record);
 }
 
-/** A row check for record validation: the hardware must be known, and the model known or described by params_b. */
+/**
+ * A row check for record validation: the hardware must be known, the model known or described by params_b, and
+ * the energies within the physical bounds of the configuration's GPUs (records/bounds.ts).
+ */
 export function catalogCheck(catalog: Catalog = builtinCatalog()):
   (r: RecordFields) => { column: string; expected: string; got?: string }[] {
   return (r) => {
     const out: { column: string; expected: string; got?: string }[] = [];
-    if (!catalog.findHardware(r.hardware)) {
+    const hw = catalog.findHardware(r.hardware);
+    if (hw) out.push(...energyBoundProblems(r, hw.boardPowerW));
+    if (!hw) {
       out.push({ column: 'hardware', expected: `a known accelerator or alias (known: ${catalog.hardware.map((x) => x.name).join(', ')}; ${HOW_TO_ADD})`, got: r.hardware });
     }
     if (!catalog.findModel(r.model) && r.params_b === undefined) {
