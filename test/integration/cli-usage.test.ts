@@ -46,6 +46,8 @@ describe('command-line errors: one line with a code', () => {
     [['validate', 'a.csv', 'b.csv'], 'EXCESS_ARGUMENTS', /too many arguments for 'validate'/],
     [['frobnicate'], 'UNKNOWN_COMMAND', /unknown command 'frobnicate' \(see energylens --help\)/],
     [['import', 'mlenergy', '--dir', 'x'], 'MISSING_OPTION', /required option '--out <file\.csv>' not specified \(see energylens import mlenergy --help\)/],
+    // no default folder that exists only in this repository's setting
+    [['import', 'mlenergy', '--out', 'x.csv'], 'MISSING_OPTION', /required option '--dir <folder>' not specified \(see energylens import mlenergy --help\)/],
     [['sr', '--data', 'data.csv', '--target', 'y', '--islands', '0'], 'INVALID_OPTION', /--islands must be an integer >= 1/],
   ])('%j -> [%s], exit 2, no help dump', async (args, code, message) => {
     const r = await cli(...args.map((a) => (a.endsWith('.csv') && a !== 'a.csv' && a !== 'b.csv' ? at(a) : a)));
@@ -95,6 +97,17 @@ describe('--version and --help', () => {
     expect(sr).toMatch(/--data <file\.csv> CSV file with a header row \(required\)/);
     expect(sr).toMatch(/--target <column> the column to explain \(required\)/);
     expect(sr).not.toMatch(/--features <a,b,\.\.\.>[^-]*\(required\)/);
+  });
+});
+
+describe('profile --dry-run runs nothing, so it needs no nvidia-smi', () => {
+  it('assumes as many GPUs as the largest configuration needs, and says so', async () => {
+    const plan = join(__dirname, '..', '..', 'examples', 'profile-vllm.yaml');
+    const r = await cli('profile', '--plan', plan, '--dry-run', '--nvidia-smi', join(dir, 'no-such-nvidia-smi'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: .*not found.*the dry run assumes GPUs 0,1,2,3,4,5,6,7 \(list them in the plan with gpus:/);
+    expect(r.stdout).toMatch(/^48 configurations/m);
+    expect(r.stdout).toMatch(/CUDA_VISIBLE_DEVICES=0,1,2,3,4,5,6,7 vllm serve/);
   });
 });
 

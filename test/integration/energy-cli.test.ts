@@ -153,6 +153,6 @@ describe.skipIf(!BUILT)('energylens simulate' + (BUILT ? '' : ' (skipped: run `n
     const r = run('simulate', '--help');
     expect(r.status).toBe(0);
     expect(r.stdout.replace(/\s+/g, " ")).toMatch(/--noise <sigma> .*\(default: 0\.03\)/);
-    expect(r.stdout).toMatch(/--tp <list>.*\(default: \[1,2,4,8\]\)/s);
+    expect(r.stdout).toMatch(/--tp <list>.*\(default: 1,2,4,8\)/s);
   });
 });

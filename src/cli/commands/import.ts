@@ -17,7 +17,7 @@ export function register(program: Command): void {
   cmd
     .command('mlenergy')
     .description('ML.ENERGY Leaderboard v3 task files (tasks/*.json) into records')
-    .option('--dir <folder>', 'the mlenergy-v3 folder (or its tasks folder)', '../shared/data/mlenergy-v3')
+    .requiredOption('--dir <folder>', 'the mlenergy-v3 folder (or its tasks folder) of a copy of the ML.ENERGY Leaderboard v3 data')
     .requiredOption('--out <file.csv>', 'records CSV to write (atomically)')
     .option('--json', 'print a JSON summary on stdout', false)
     .action(async (flags: MlEnergyFlags) => {

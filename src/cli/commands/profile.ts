@@ -47,8 +47,11 @@ async function dryRun(plan: ProfilePlan, flags: ProfileFlags): Promise<void> {
     try {
       gpus = (await probeGpus(flags.nvidiaSmi ? { command: flags.nvidiaSmi } : {})).map((g) => g.index);
     } catch (err) {
-      if (isEnergyLensError(err, 'GPU_UNAVAILABLE')) throw new EnergyLensError('GPU_UNAVAILABLE', `${err.message} (on a machine without GPUs, list them in the plan, gpus: [0, 1, ...], to see the dry run)`);
-      throw err;
+      if (!isEnergyLensError(err, 'GPU_UNAVAILABLE')) throw err;
+      // a dry run runs nothing: without GPUs to ask, assume as many as the largest configuration needs
+      const need = Math.max(...expandGrid(plan, Number.MAX_SAFE_INTEGER).configs.map(gpusOf), 1);
+      gpus = Array.from({ length: need }, (_, i) => i);
+      process.stderr.write(`note: ${err.message}; the dry run assumes GPUs ${gpus.join(',')} (list them in the plan with gpus: [0, 1, ...])\n`);
     }
   }
   const { configs, skipped } = expandGrid(plan, gpus.length);

@@ -2,9 +2,10 @@
 import { Command, Option } from 'commander';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import { loadCatalog } from '../../energy/catalog/index.js';
-import { DEFAULT_BATCHES, readEnergyModel, selectConfigurations, type Candidate, type Selection } from '../../energy/model/index.js';
+import { DEFAULT_BATCHES, readEnergyModel, selectConfigurations, type Selection } from '../../energy/model/index.js';
 import { PRECISIONS, type Precision } from '../../energy/records/index.js';
-import { integerArg, numberArg, numberListArg, sig, textTable } from '../energy-args.js';
+import { integerArg, numberArg, numberListArg } from '../energy-args.js';
+import { selectionText } from '../select-output.js';
 
 interface SelectFlags {
   model: string; llm: string; hardware: string; input: number; output: number; maxGpus: number; batch: number[];
@@ -37,8 +38,6 @@ export function register(program: Command): void {
     });
 }
 
-const describe = (c: Candidate): string => `tp ${c.tp}, pp ${c.pp}${c.ep > 1 ? `, ep ${c.ep}` : ''}, batch ${c.batch}`;
-const perToken = (c: Candidate): string => `${sig(c.energyPerTokenJ, 3)} (${sig(c.energyPerTokenLowJ, 3)}-${sig(c.energyPerTokenHighJ, 3)})`;
 
 function select(flags: SelectFlags): Selection {
   const model = readEnergyModel(flags.model);
@@ -57,37 +56,17 @@ function select(flags: SelectFlags): Selection {
 
 function runSelect(flags: SelectFlags): void {
   const s = select(flags);
-  const { candidates, infeasible, mostFrugal, fastest } = s;
+  const { candidates, infeasible, mostFrugal, fastest, fastestAtBatch } = s;
   const ratio = fastest && mostFrugal ? fastest.energyPerTokenJ / mostFrugal.energyPerTokenJ : null;
+  const ratioAtBatch = fastestAtBatch && mostFrugal ? fastestAtBatch.energyPerTokenJ / mostFrugal.energyPerTokenJ : null;
   if (candidates.length === 0) {
     throw new EnergyLensError('INFEASIBLE', `no configuration of ${flags.llm} on ${flags.hardware} fits within --max-gpus ${flags.maxGpus} (${infeasible.length} tried); first reason: ${infeasible[0]?.reason ?? 'none'}`);
   }
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ ...s, sloTpotMs: flags.sloTpotMs ?? null, fastestEnergyRatio: ratio, infeasibleCount: infeasible.length }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...s, sloTpotMs: flags.sloTpotMs ?? null, fastestEnergyRatio: ratio, fastestAtBatchEnergyRatio: ratioAtBatch, infeasibleCount: infeasible.length }, null, 2)}\n`);
     return;
   }
-  const slo = flags.sloTpotMs;
-  const shown = candidates.slice(0, flags.top);
-  const rows = shown.map((c) => [
-    String(c.rank), String(c.tp), String(c.pp), String(c.ep), String(c.gpus), String(c.batch), perToken(c),
-    c.tpotMs === null ? '-' : sig(c.tpotMs, 3), slo === undefined ? '' : c.meetsSlo ? 'ok' : 'miss', c.extrapolation.length > 0 ? '*' : '',
-  ]);
-  const lines = [
-    `${flags.llm} on ${flags.hardware}, ${flags.input} input and ${flags.output} output tokens per request: ${candidates.length} feasible configurations${shown.length < candidates.length ? ` (best ${shown.length} shown; --top N for more)` : ''}`,
-    '',
-    textTable(['rank', 'tp', 'pp', 'ep', 'gpus', 'batch', 'J/token (95 %)', 'TPOT ms', slo === undefined ? 'SLO' : `SLO ${slo} ms`, 'extrap.'], rows, [9]),
-  ];
-  const outside = shown.find((c) => c.extrapolation.length > 0);
-  if (outside) lines.push(`* outside the training data, e.g. rank ${outside.rank}: ${outside.extrapolation.join('; ')}`);
-  lines.push('');
-  if (mostFrugal) lines.push(`most frugal${slo === undefined ? '' : ` within the ${slo} ms objective`}: ${describe(mostFrugal)}: ${perToken(mostFrugal)} J/token${mostFrugal.tpotMs === null ? '' : `, TPOT ${sig(mostFrugal.tpotMs, 3)} ms`}`);
-  else lines.push(`no configuration meets the TPOT objective of ${slo} ms`);
-  if (!s.latencyModel) lines.push('fastest: unknown (the model was fitted without time per output token)');
-  else if (fastest) {
-    lines.push(`fastest: ${describe(fastest)}: ${perToken(fastest)} J/token, TPOT ${sig(fastest.tpotMs as number, 3)} ms`);
-    if (mostFrugal && s.fastestDiffers) lines.push(`the fastest configuration (${describe(fastest)}) uses ${(ratio as number).toFixed(1)}x the energy per token of the most frugal (${describe(mostFrugal)})`);
-    else if (mostFrugal) lines.push('the most frugal configuration is also the fastest');
-  }
+  const lines = [selectionText(s, { llm: flags.llm, hardware: flags.hardware, input: flags.input, output: flags.output, top: flags.top, sloTpotMs: flags.sloTpotMs }).trimEnd()];
   if (infeasible.length > 0) {
     lines.push('', `${infeasible.length} configuration${infeasible.length === 1 ? ' is' : 's are'} infeasible${infeasible.length > SHOWN ? ` (first ${SHOWN}; all with --json)` : ''}:`);
     for (const x of infeasible.slice(0, SHOWN)) lines.push(`  tp ${x.tp}, pp ${x.pp}${x.ep > 1 ? `, ep ${x.ep}` : ''}, batch ${x.batch}: ${x.reason}`);

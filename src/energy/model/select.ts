@@ -7,10 +7,10 @@
 import { EnergyLensError } from '../../errors.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import type { Precision } from '../records/schema.js';
-import { DEFAULT_PHYSICS } from '../simulator/constants.js';
 import { configurationMemory, type ConfigurationInput } from './features.js';
 import type { EnergyModel } from './model-file.js';
 import { predictEnergy, type EnergyPrediction } from './predict.js';
+import { widestInterval } from '../profiler/adaptive.js';
 
 export interface SelectOptions {
   llm: string;
@@ -38,9 +38,13 @@ export interface Candidate {
   ep: number;
   gpus: number;
   batch: number;
+  /** the sequences that run at once: the batch, or fewer when the KV-cache pool holds fewer (predicted there) */
+  runningBatch: number;
   energyPerTokenJ: number;
   energyPerTokenLowJ: number;
   energyPerTokenHighJ: number;
+  /** the 95 % interval as a factor: the prediction times or divided by this (sqrt of high over low) */
+  intervalFactor: number;
   energyJ: number;
   tpotMs: number | null;
   /** false when the predicted time per token misses sloTpotMs */
@@ -68,6 +72,16 @@ export interface Selection {
   fastest: Candidate | null;
   /** true when the fastest and the most frugal configuration are not the same */
   fastestDiffers: boolean;
+  /**
+   * the fastest configuration at the most frugal one's batch (and meeting the SLO, when there is one): the
+   * comparison that matters, parallel layouts at the same load; null without a latency model
+   */
+  fastestAtBatch: Candidate | null;
+  /**
+   * the configuration whose measurement would narrow the model's intervals most: the widest 95 % interval
+   * relative to its value (the profiler's adaptive rule, profiler/adaptive.ts)
+   */
+  mostInformative: Candidate | null;
   latencyModel: boolean;
 }
 
@@ -106,30 +120,43 @@ export function selectConfigurations(model: EnergyModel, o: SelectOptions): Sele
       }
     }
   }
-  const preds = predictEnergy(model, configs, { catalog });
+  // what a serving engine does: the weights must fit, and a batch larger than the KV-cache pool runs with the
+  // sequences the pool holds (the engine preempts the rest), so it is predicted at that running batch, with a warning
+  const memories = configs.map((c) => configurationMemory(c, { catalog }, util));
+  const runnable = configs.filter((c, i) => {
+    if (memories[i].feasible) return true;
+    infeasible.push({ tp: c.tp, pp: c.pp, ep: c.ep ?? 1, batch: c.batch, reason: memories[i].reason ?? 'does not fit in GPU memory' });
+    return false;
+  });
+  const runMemory = memories.filter((m) => m.feasible);
+  const preds = predictEnergy(model, runnable.map((c, i) => ({ ...c, batch: Math.min(c.batch, Math.max(1, runMemory[i].concurrentSequences)) })), { catalog });
   const candidates: Candidate[] = [];
-  configs.forEach((c, i) => {
+  runnable.forEach((c, i) => {
     const p: EnergyPrediction = preds[i];
-    // what a serving engine does: weights must fit, a batch larger than the KV pool runs with preemption (a warning)
-    const memory = util === DEFAULT_PHYSICS.memoryUtilisation ? { feasible: p.features.memoryFits, reason: p.features.memoryNote ?? undefined } : configurationMemory(c, { catalog }, util);
-    if (!memory.feasible) {
-      infeasible.push({ tp: c.tp, pp: c.pp, ep: c.ep ?? 1, batch: c.batch, reason: memory.reason ?? 'does not fit in GPU memory' });
-      return;
-    }
+    const memory = runMemory[i];
     const tpotMs = p.tpotS === null ? null : p.tpotS * 1e3;
+    const notes = p.extrapolation.filter((x) => !x.startsWith('near the memory limit'));
+    if (memory.warning) notes.push(memory.warning);
     candidates.push({
-      tp: c.tp, pp: c.pp, ep: c.ep ?? 1, gpus: c.tp * c.pp, batch: c.batch,
+      tp: c.tp, pp: c.pp, ep: c.ep ?? 1, gpus: c.tp * c.pp, batch: c.batch, runningBatch: Math.min(c.batch, memory.concurrentSequences),
       energyPerTokenJ: p.energyPerTokenJ, energyPerTokenLowJ: p.energyLowJ / c.output_tokens, energyPerTokenHighJ: p.energyHighJ / c.output_tokens,
-      energyJ: p.energyJ, tpotMs, meetsSlo: o.sloTpotMs === undefined || tpotMs === null || tpotMs <= o.sloTpotMs, extrapolation: p.extrapolation, rank: 0,
+      intervalFactor: Math.sqrt(p.energyHighJ / p.energyLowJ),
+      energyJ: p.energyJ, tpotMs, meetsSlo: o.sloTpotMs === undefined || tpotMs === null || tpotMs <= o.sloTpotMs, extrapolation: notes, rank: 0,
     });
   });
   candidates.sort((a, b) => a.energyPerTokenJ - b.energyPerTokenJ);
   candidates.forEach((c, i) => { c.rank = i + 1; });
   const latencyModel = candidates.some((c) => c.tpotMs !== null);
   const mostFrugal = candidates.find((c) => c.meetsSlo) ?? null;
-  const fastest = latencyModel ? candidates.reduce<Candidate | null>((best, c) => (best === null || (c.tpotMs as number) < (best.tpotMs as number) ? c : best), null) : null;
+  const quickest = (among: readonly Candidate[]): Candidate | null => (latencyModel
+    ? among.reduce<Candidate | null>((best, c) => (best === null || (c.tpotMs as number) < (best.tpotMs as number) ? c : best), null)
+    : null);
+  const fastest = quickest(candidates);
+  const fastestAtBatch = mostFrugal ? quickest(candidates.filter((c) => c.batch === mostFrugal.batch && c.meetsSlo)) : null;
+  const widest = widestInterval(candidates.map((c) => ({ lowJ: c.energyPerTokenLowJ, highJ: c.energyPerTokenHighJ, fits: true })));
   return {
     llm: o.llm, hardware: o.hardware, candidates, infeasible, mostFrugal, fastest,
-    fastestDiffers: fastest !== null && mostFrugal !== null && fastest !== mostFrugal, latencyModel,
+    fastestDiffers: fastest !== null && mostFrugal !== null && fastest !== mostFrugal, fastestAtBatch,
+    mostInformative: widest >= 0 ? candidates[widest] : null, latencyModel,
   };
 }

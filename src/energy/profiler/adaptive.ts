@@ -54,6 +54,20 @@ export function configurationOf(plan: ProfilePlan, hardware: string, c: PlannedC
 }
 
 /**
+ * The adaptive rule: the index of the prediction whose 95 % interval is widest relative to its value (log of
+ * high over low), preferring those that fit in memory; ties go to the first. -1 for an empty list.
+ */
+export function widestInterval(predictions: readonly { lowJ: number; highJ: number; fits: boolean }[]): number {
+  let best = -1;
+  let bestWidth = -Infinity;
+  predictions.forEach((p, i) => {
+    const width = Math.log(p.highJ / p.lowJ) + (p.fits ? 0 : -1e6);
+    if (width > bestWidth + 1e-12) { best = i; bestWidth = width; }
+  });
+  return best;
+}
+
+/**
  * The next configuration to measure among `candidates` (not yet tried), given the records measured so far and
  * every configuration tried (measured or failed).
  */
@@ -73,12 +87,7 @@ export function nextAdaptive(
     return { config: maximinChoice(candidates, tried), why: `spread over the grid (the model could not be fitted yet: ${(err as Error).message})` };
   }
   const fits = (i: number): boolean => predictions[i].features.memoryFits;
-  let best = -1;
-  let bestWidth = -Infinity;
-  predictions.forEach((p, i) => {
-    const width = Math.log(p.energyHighJ / p.energyLowJ) + (fits(i) ? 0 : -1e6);
-    if (width > bestWidth + 1e-12) { best = i; bestWidth = width; }
-  });
+  const best = widestInterval(predictions.map((p, i) => ({ lowJ: p.energyLowJ, highJ: p.energyHighJ, fits: fits(i) })));
   const p = predictions[best];
   const pm = (x: number): string => String(Number(x.toPrecision(3)));
   return {
