@@ -33,41 +33,66 @@ export function sampleEfficiencyChart(results: readonly MethodSummary[]): Record
     method: r.label, trainSize: r.trainSize, mape: r.median.mape * 100, mapeLow: (r.q25.mape ?? r.median.mape) * 100, mapeHigh: (r.q75.mape ?? r.median.mape) * 100,
     top1: (r.median.top1 ?? 0) * 100, pairwise: (r.median.pairwise ?? 0) * 100,
   }]));
-  const x = { field: 'trainSize', type: 'quantitative', scale: logScale, title: 'training records' };
+  // axes span the data (log scales otherwise round out to whole decades)
+  const sizes = [...new Set(values.map((v) => v.trainSize))].sort((a, b) => a - b);
+  const x = { field: 'trainSize', type: 'quantitative', scale: { type: 'log', nice: false, padding: 10 }, axis: { values: sizes, format: 'd' }, title: 'training records' };
   const color = { field: 'method', type: 'nominal', title: 'method' };
   const panel = (field: string, title: string, log: boolean, band?: [string, string]): Record<string, unknown> => ({
     width: 300, height: 240,
     layer: [
-      ...(band ? [{ mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: band[0], type: 'quantitative', scale: log ? logScale : {} }, y2: { field: band[1] }, color } }] : []),
-      { mark: { type: 'line', point: true }, encoding: { x, y: { field, type: 'quantitative', title, scale: log ? logScale : { zero: false } }, color } },
+      ...(band ? [{ mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: band[0], type: 'quantitative', scale: log ? { type: 'log', nice: false, padding: 6 } : {} }, y2: { field: band[1] }, color } }] : []),
+      { mark: { type: 'line', point: true }, encoding: { x, y: { field, type: 'quantitative', title, scale: log ? { type: 'log', nice: false, padding: 6 } : { zero: false } }, color } },
     ],
   });
   return {
     title: 'Sample efficiency: median over seeds (band: quartiles of MAPE)', data: { values },
     // three panels and a legend on the right would pass the page's width: the legend goes below
-    config: { legend: { orient: 'bottom', columns: 3 } },
+    config: { legend: { orient: 'bottom', columns: 2, labelLimit: 0 } },
     hconcat: [panel('mape', 'MAPE, energy per token (%)', true, ['mapeLow', 'mapeHigh']), panel('pairwise', 'pairwise ranking (%)', false), panel('top1', 'Top-1 (%)', false)],
   };
 }
 
-export function parallelismChart(points: readonly ConfigPoint[]): Record<string, unknown> {
-  const y = { field: 'energyPerToken', type: 'quantitative', scale: logScale, title: 'measured J / output token' };
-  const panel = (field: string, title: string, log: boolean): Record<string, unknown> => ({
-    width: 260, height: 220, mark: { type: 'point', filled: true, size: 16, opacity: 0.45 },
-    encoding: { x: { field, type: 'quantitative', title, scale: log ? { type: 'log', base: 2 } : { zero: false } }, y, color: { field: 'hardware', type: 'nominal' } },
-  });
-  return { title: 'Measured energy per token against tensor parallelism, pipeline parallelism and batch', data: { values: points }, hconcat: [panel('tp', 'TP', true), panel('pp', 'PP', true), panel('batch', 'batch (concurrent sequences)', true)] };
+/** Ticks at the powers of two the values span (a batch of 243 run at once sits between the 128 and 256 ticks). */
+function powersOfTwoSpanning(values: readonly number[]): number[] {
+  const lo = Math.floor(Math.log2(Math.min(...values)));
+  const hi = Math.ceil(Math.log2(Math.max(...values)));
+  return Array.from({ length: hi - lo + 1 }, (_, i) => 2 ** (lo + i)).filter((v, _, all) => all.length <= 10 || Math.log2(v) % 2 === 0);
 }
+
+export function parallelismChart(points: readonly ConfigPoint[]): Record<string, unknown> {
+  // the y axis spans the data (no rounding out to whole decades); a median line per GPU reads through the cloud
+  const y = { field: 'energyPerToken', type: 'quantitative', scale: { type: 'log', nice: false, padding: 6 }, title: 'measured J / output token' };
+  const color = { field: 'hardware', type: 'nominal', title: 'GPU' };
+  const panel = (field: string, title: string): Record<string, unknown> => {
+    const x = { field, type: 'quantitative', title, scale: { type: 'log', base: 2, nice: false, padding: 8 }, axis: { values: powersOfTwoSpanning(points.map((p) => p[field as 'tp' | 'pp' | 'batch'])), format: 'd' } };
+    return {
+      width: 250, height: 220,
+      layer: [
+        { mark: { type: 'point', filled: true, size: 12, opacity: 0.3 }, encoding: { x, y, color } },
+        { mark: { type: 'line', strokeWidth: 2.5, point: { size: 30 } }, encoding: { x, y: { ...y, aggregate: 'median' }, color } },
+      ],
+    };
+  };
+  return {
+    title: 'Measured energy per token against tensor parallelism, pipeline parallelism and batch (lines: median per GPU)',
+    data: { values: points }, config: { legend: { orient: 'bottom' } },
+    hconcat: [panel('tp', 'TP'), panel('pp', 'PP'), panel('batch', 'batch (concurrent sequences)')],
+  };
+}
+
+const DIFFERS = 'the fastest is not the most frugal';
+const SAME = 'the fastest is the most frugal';
 
 export function divergenceChart(points: readonly DivergencePoint[]): Record<string, unknown> {
   return {
     title: 'Energy of the fastest configuration over the most frugal, per scenario (measured)',
-    data: { values: points }, width: 760, height: 220,
+    data: { values: points.map((p) => ({ ...p, kind: p.differs ? DIFFERS : SAME })) }, width: 760, height: 220,
+    config: { legend: { orient: 'bottom' } },
     mark: { type: 'bar' },
     encoding: {
       x: { field: 'scenario', type: 'nominal', sort: '-y', axis: null, title: 'scenarios (sorted)' },
       y: { field: 'ratio', type: 'quantitative', title: 'fastest / most frugal, J per token' },
-      color: { field: 'differs', type: 'nominal', title: 'fastest differs', scale: { domain: [true, false], range: ['#d62728', '#1f77b4'] } },
+      color: { field: 'kind', type: 'nominal', title: null, scale: { domain: [DIFFERS, SAME], range: ['#d62728', '#1f77b4'] } },
       tooltip: [{ field: 'scenario' }, { field: 'ratio', format: '.2f' }],
     },
   };

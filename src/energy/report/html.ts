@@ -64,6 +64,7 @@ function rankingTables(input: ReportInput, size: string | null, runs: readonly R
     return cells;
   });
   return `<p>Trained on ${size} records (seed 1); for each scenario of the test records, the measured most frugal configuration and each method's pick with its extra measured energy. ${groups.length > 40 ? `First 40 of ${groups.length} scenarios.` : ''}</p>`
+    + '<p class="key">Key: <span class="hit">green: the method picks the measured best</span>; <span class="near">amber: its pick costs at most 10 % more</span>; <span class="miss">red: more than 10 % more</span>.</p>'
     + table(['scenario', 'configs', 'measured best', ...methods.map((m) => m.label)], rows);
 }
 
@@ -97,7 +98,7 @@ function protocolTables(ev: Evaluation): string {
 
 const STYLE = `body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left}th{background:#f3f3f3}
-figure.chart{margin:1em 0;overflow-x:auto}figcaption{font-size:.85em;color:#555}.hit{color:#2a7}.near{color:#b80}.miss{color:#c22}.note{font-size:.85em;color:#555}pre{background:#f6f6f6;padding:.5em;overflow-x:auto}`;
+figure.chart{margin:1em 0}figure.chart svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#555}.hit{color:#2a7}.near{color:#b80}.miss{color:#c22}.note{font-size:.85em;color:#555}pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap;overflow-wrap:anywhere}.key{font-size:.85em}`;
 
 export async function evaluationReportHtml(input: ReportInput): Promise<string> {
   const keys = input.evaluation.scenarioKeys;
@@ -110,7 +111,11 @@ export async function evaluationReportHtml(input: ReportInput): Promise<string> 
     charts.push(`<h2>Parity</h2>${figure(await renderSvg(parityChart(points, Number(size))), 'each point a test configuration; dashed: predicted = measured')}`);
   }
   const se = input.evaluation.protocols.find((p) => p.protocol === 'sample-efficiency');
-  if (se) charts.push(`<h2>Sample efficiency</h2>${figure(await renderSvg(sampleEfficiencyChart(se.results.filter((r) => r.median.mape !== null))), `${se.seeds} seeds per training size, tested on all other records`)}`);
+  if (se) {
+    const sizes = new Set(se.results.map((r) => r.trainSize)).size;
+    const caveat = sizes < 3 ? ` Only ${sizes} training size${sizes === 1 ? '' : 's'}: a curve needs three or more (evaluate --sizes).` : '';
+    charts.push(`<h2>Sample efficiency</h2>${figure(await renderSvg(sampleEfficiencyChart(se.results.filter((r) => r.median.mape !== null))), `${se.seeds} seeds per training size, tested on all other records.${caveat}`)}`);
+  }
   const configPoints = input.records.map((r) => ({ energyPerToken: energyPerTokenJ(r), tp: r.tp, pp: r.pp, batch: r.batch, hardware: r.hardware, model: r.model }));
   charts.push(`<h2>Energy against TP, PP and batch</h2>${figure(await renderSvg(parallelismChart(configPoints)), 'every record, measured')}`);
   const div = divergence(input.records, keys);
@@ -119,8 +124,11 @@ export async function evaluationReportHtml(input: ReportInput): Promise<string> 
     : `<p>In ${div.rows.length} of ${div.points.length} scenarios (${pct(div.rows.length / div.points.length)}) the fastest configuration (lowest measured time per output token) is not the most frugal one.</p>`
       + figure(await renderSvg(divergenceChart(div.points)), 'red: the fastest configuration is not the most frugal')
       + table(['scenario', 'fastest', 'most frugal', 'energy of fastest / frugal', 'TPOT fastest / frugal'], div.rows.slice(0, 30));
-  const params = table(['parameter', 'meaning', 'value', '95 % interval', 'unit', ''], input.model.parameters.map((p) => [
-    escapeHtml(p.name), escapeHtml(p.meaning), num(p.value, 4), p.held ? '-' : `${num(p.low)} - ${num(p.high)}`, escapeHtml(p.unit), p.held ? `held: ${escapeHtml(p.reason ?? '')}` : '',
+  // the held column only when a parameter is held: no empty column
+  const anyHeld = input.model.parameters.some((p) => p.held);
+  const params = table(['parameter', 'meaning', 'value', '95 % interval', 'unit', ...(anyHeld ? ['held'] : [])], input.model.parameters.map((p) => [
+    escapeHtml(p.name), escapeHtml(p.meaning), num(p.value, 4), p.held ? '-' : `${num(p.low)} - ${num(p.high)}`, escapeHtml(p.unit),
+    ...(anyHeld ? [p.held ? escapeHtml(p.reason ?? 'not fitted') : '-'] : []),
   ]));
   const body = [
     `<h1>${escapeHtml(input.title)}</h1>`,
@@ -129,7 +137,7 @@ export async function evaluationReportHtml(input: ReportInput): Promise<string> 
     ...charts,
     '<h2>Per-scenario rankings</h2>', rankingTables(input, size, parity, keys),
     '<h2>Where the fastest and the most frugal configurations diverge</h2>', divergenceHtml,
-    '<h2>The fitted closed form</h2>', `<p>Fitted on ${input.model.training.records} records (${input.model.training.latencyRows} with time per output token); residual sd of log energy ${num(input.model.residualSd.energy)}.</p>`,
+    '<h2>The fitted closed form</h2>', `<p>Fitted on ${input.model.training.records} records (${input.model.training.latencyRows} with time per output token). Residual sd of log energy ${num(input.model.residualSd.energy)}: a typical record lies within a factor ${num(Math.exp(input.model.residualSd.energy))} of its prediction.</p>`,
     `<pre>${escapeHtml(FORMULA_TEXT)}</pre>`, params,
     '<h2>Metrics per protocol</h2>', protocolTables(input.evaluation),
     `<p class="note">Medians over seeds. MAPE of energy per output token; R² of log energy; pairwise ranking, Top-1 and regret within scenarios (ties count as misordered). Generated by energylens in ${input.evaluation.seconds.toFixed(0)} s of evaluation.</p>`,
