@@ -98,7 +98,7 @@ describe('fitting and predicting', () => {
     expect(bigBatch.extrapolation.join(' ')).toMatch(/batch 512 outside the fitted 4-64/);
     expect(otherGpu.extrapolation.join(' ')).toMatch(/hardware B200 not in the training data/);
     const [tooBig] = predictEnergy(model, [{ ...records[0], model: 'Llama-3.1-405B-Instruct', params_b: undefined, active_params_b: undefined, tp: 1, pp: 1, num_gpus: 1 }]);
-    expect(tooBig.extrapolation.join(' ')).toMatch(/does not fit in GPU memory: weights and KV cache need \d+ % of it/);
+    expect(tooBig.extrapolation.join(' ')).toMatch(/does not fit in GPU memory: weights need [\d.]+ GB per GPU; the budget is [\d.]+ GB/);
   });
 
   it('rejects bad inputs with the row named: unknown hardware, too few rows, zero energy', () => {
