@@ -199,7 +199,7 @@ describe('energylens profile', () => {
     const other = join(dir, 'sweep.csv');
     const before = readFileSync(other, 'utf8');
     const clash = run(['profile', '--plan', p, '--out', other]);
-    expect(clash.status).toBe(1);
+    expect(clash.status).toBe(2); // INVALID_OPTION: a usage error
     expect(clash.stderr).toMatch(/sweep\.csv, row 1: a record of Llama-3.1-8B-Instruct \/ sweep, but the plan profiles Llama-3.1-8B-Instruct \/ nogpu; give another --out/);
     expect(readFileSync(other, 'utf8')).toBe(before);
   }, 60_000);
