@@ -19,6 +19,6 @@ export {
   type RegressorOptions, type RegressorJSON, type Equation, type FitInput, type Rows,
 } from './regressor.js';
 export {
-  saveCheckpoint, loadCheckpoint, writeFileAtomic, optionDifferences, CheckpointWriter, CHECKPOINT_VERSION,
+  saveCheckpoint, loadCheckpoint, optionDifferences, CheckpointWriter, CHECKPOINT_VERSION,
   type Checkpoint, type CheckpointDataset,
 } from './checkpoint.js';

@@ -9,7 +9,8 @@ import {
   DEFAULT_DISCOVER_OPTIONS as D, DISCOVERY_TARGETS, NEAR_BEST_FACTOR, discoverEnergyStructure, discoveryJSON,
   type DiscoveredTarget, type Discovery, type DiscoveryJSON, type DiscoveryProgress, type TermUse,
 } from '../../energy/model/discover.js';
-import { defaultWorkerCount, writeFileAtomic } from '../../sr/index.js';
+import { defaultWorkerCount } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import {
   discoverByGroup, discoverOnQueue, discoveryFromJSON, GROUP_BY, type DiscoverJobOptions, type GroupBy, type GroupedDiscoveryJSON,
 } from '../../distributed/index.js';

@@ -11,7 +11,7 @@ import {
   type Evaluation, type MethodSummary, type RunPredictions,
 } from '../../energy/evaluation/index.js';
 import { readRecords } from '../../energy/records/index.js';
-import { writeFileAtomic } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { assertOutputFolder, bad, integerArg, namesArg, numberListArg, sig, textTable } from '../energy-args.js';
 
 export interface EvaluateFlags {

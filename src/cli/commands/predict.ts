@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import { EnergyLensError } from '../../errors.js';
 import { loadCatalog } from '../../energy/catalog/index.js';
 import { predictEnergy, readEnergyModel, type EnergyPrediction } from '../../energy/model/index.js';
-import { writeFileAtomic } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { assertOutputFolder, readRecordsWithCells, sig } from '../energy-args.js';
 
 interface PredictFlags { model: string; data: string; out: string; catalog?: string; json?: boolean }

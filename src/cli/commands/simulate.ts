@@ -6,7 +6,7 @@ import { EnergyLensError } from '../../errors.js';
 import { loadCatalog } from '../../energy/catalog/index.js';
 import { MODALITIES, PRECISIONS, writeRecordsCsv, type Modality, type Precision } from '../../energy/records/index.js';
 import { DEFAULT_SIMULATE_OPTIONS as D, simulate } from '../../energy/simulator/index.js';
-import { writeFileAtomic } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 
 interface SimulateFlags {
   out: string; models: string[]; hardware: string[]; tp: number[]; pp: number[]; batch: number[]; input: number[]; output: number[];

@@ -7,10 +7,10 @@ import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import { SymbolicRegressor } from '../../sr/regressor.js';
 import { DEFAULT_OPTIONS, resolveOptions, type SearchOptions } from '../../sr/search/options.js';
 import type { SearchProgress } from '../../sr/search/search.js';
-import { writeFileAtomic } from '../../sr/checkpoint.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { defaultWorkerCount } from '../../sr/workers/pool-runner.js';
 import { BullMQRunner } from '../../distributed/index.js';
-import { readNumericCsv } from '../csv-table.js';
+import { readNumericCsv } from '../../util/csv-table.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
 import { frontTable, SELECTION_NOTE, srResultJSON } from '../sr-output.js';
 

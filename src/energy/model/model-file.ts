@@ -1,7 +1,7 @@
 /** The fitted energy model as a file: its shape, its version, and reading it back with clear errors. */
 import { existsSync, readFileSync } from 'node:fs';
 import { EnergyLensError } from '../../errors.js';
-import { writeFileAtomic } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { PARAMETERS } from './closed-form.js';
 
 export const ENERGY_MODEL_FORMAT = 'energylens-energy-model';

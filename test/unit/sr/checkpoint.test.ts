@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CheckpointWriter, loadCheckpoint, optionDifferences, saveCheckpoint, writeFileAtomic, type CheckpointDataset,
+  CheckpointWriter, loadCheckpoint, optionDifferences, saveCheckpoint, type CheckpointDataset,
 } from '../../../src/sr/checkpoint.js';
+import { writeFileAtomic } from '../../../src/util/atomic-write.js';
 import { resolveOptions } from '../../../src/sr/search/options.js';
 import type { SearchState } from '../../../src/sr/search/search.js';
 
