@@ -10,7 +10,7 @@
  *
  * Results are JSON (BullMQ stores a job's return value as JSON).
  */
-import { EnergyLensError } from '../errors.js';
+import { DistributedError } from './errors.js';
 import { COLUMNS, type ProfilingRecord } from '../energy/records/index.js';
 import type { DiscoveryJSON } from '../energy/model/discover.js';
 import type { EnergyModel } from '../energy/model/model-file.js';
@@ -68,7 +68,7 @@ export const MAX_JOB_RECORDS = 200_000;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const invalid = (where: string, why: string): never => { throw new EnergyLensError('INVALID_JOB', `${where}: ${why}`); };
+const invalid = (where: string, why: string): never => { throw new DistributedError('INVALID_JOB', `${where}: ${why}`); };
 const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 

@@ -16,7 +16,8 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EnergyLensError, isEnergyLensError } from '../errors.js';
+import { isEnergyLensError } from '../errors.js';
+import { DistributedError } from './errors.js';
 import { Catalog, parseUserCatalog } from '../energy/catalog/index.js';
 import { discoverEnergyStructure, discoveryJSON } from '../energy/model/discover.js';
 import { fitEnergyModel } from '../energy/model/fit.js';
@@ -57,7 +58,7 @@ export interface DistributedWorker {
   close(): Promise<void>;
 }
 
-const bad = (message: string): never => { throw new EnergyLensError('INVALID_OPTION', message); };
+const bad = (message: string): never => { throw new DistributedError('INVALID_OPTION', message); };
 
 function checkWorkerOptions(o: WorkerOptions): void {
   const posInt = (name: string, v: number | undefined, min = 1): void => {

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { EnergyLensError } from '../errors.js';
+import { SrError } from './errors.js';
 import type { SearchOptions } from './search/options.js';
 import type { SearchState } from './search/search.js';
 
@@ -57,7 +57,7 @@ export function optionDifferences(saved: SearchOptions, current: SearchOptions):
 }
 
 const invalid = (path: string, why: string): never => {
-  throw new EnergyLensError('CHECKPOINT_INVALID', `checkpoint ${path}: ${why}`);
+  throw new SrError('CHECKPOINT_INVALID', `checkpoint ${path}: ${why}`);
 };
 
 function checkShape(path: string, c: Checkpoint): void {
@@ -87,7 +87,7 @@ export function loadCheckpoint(path: string, expect: { dataset: CheckpointDatase
   try {
     c = JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
   } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') throw new EnergyLensError('FILE_NOT_FOUND', `checkpoint ${path} does not exist (nothing to resume)`);
+    if ((err as { code?: string }).code === 'ENOENT') throw new SrError('FILE_NOT_FOUND', `checkpoint ${path} does not exist (nothing to resume)`);
     return invalid(path, `not readable JSON (${(err as Error).message})`);
   }
   checkShape(path, c);
@@ -122,7 +122,7 @@ export class CheckpointWriter {
     private readonly now: () => number = () => performance.now() / 1000,
   ) {
     if (!(everySeconds >= 0) || !Number.isFinite(everySeconds)) {
-      throw new EnergyLensError('INVALID_OPTION', `checkpointEvery must be a non-negative number of seconds, got ${String(everySeconds)}`);
+      throw new SrError('INVALID_OPTION', `checkpointEvery must be a non-negative number of seconds, got ${String(everySeconds)}`);
     }
     this.last = this.now();
   }

@@ -1,4 +1,5 @@
 /** The symbolic-regression engine's public face. The energy application imports only from here. */
+export { SrError, isSrError, srErrorFromPlain, type SrErrorCode } from './errors.js';
 export * from './expression/operators.js';
 export * from './expression/node.js';
 export * from './expression/compile.js';

@@ -1,7 +1,7 @@
 /** Writing a whole file atomically, for both floors (the engine's checkpoints, the application's files). */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { EnergyLensError } from '../errors.js';
+import { SrError } from '../sr/errors.js';
 
 let tmpCounter = 0;
 
@@ -21,7 +21,7 @@ export function writeFileAtomic(path: string, text: string): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new EnergyLensError('WRITE_FAILED', `could not write ${path}: ${(err as Error).message}`);
+    throw new SrError('WRITE_FAILED', `could not write ${path}: ${(err as Error).message}`);
   }
   // make the rename itself durable; not every platform can open a folder, and the file is complete either way
   try {

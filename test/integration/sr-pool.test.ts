@@ -71,7 +71,7 @@ describe('PoolRunner', () => {
     try {
       await runner.setDataset(data, 'mse');
       const bad = { islandId: 0, state: { version: 999 }, generations: 1, migrants: [], options: {} };
-      await expect(runner.run([bad])).rejects.toMatchObject({ name: 'EnergyLensError', code: 'CHECKPOINT_INVALID' });
+      await expect(runner.run([bad])).rejects.toMatchObject({ name: 'SrError', code: 'CHECKPOINT_INVALID' });
     } finally {
       await runner.close();
     }

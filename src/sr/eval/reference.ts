@@ -2,7 +2,7 @@
  * The reference evaluator: plain TypeScript, one row at a time, straight from the operator table. It defines
  * what the WASM kernel must compute (the conformance suite checks the kernel against it). Slow by design.
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import type { Program } from '../expression/compile.js';
 import { OP_CONST, OP_FEATURE, operatorByOpcode, type Operator } from '../expression/operators.js';
 import { validateDataset } from './dataset.js';
@@ -26,7 +26,7 @@ export class ReferenceEvaluator implements Evaluator {
   }
 
   private require(): Dataset {
-    if (!this.data) throw new EnergyLensError('INVALID_DATA', 'no dataset: call setDataset(data) before evaluating');
+    if (!this.data) throw new SrError('INVALID_DATA', 'no dataset: call setDataset(data) before evaluating');
     return this.data;
   }
 
@@ -58,9 +58,9 @@ export class ReferenceEvaluator implements Evaluator {
 
   losses(programs: readonly Program[], loss: LossName): Float64Array {
     const data = this.require();
-    if (!LOSSES.includes(loss)) throw new EnergyLensError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${LOSSES.join(', ')}`);
-    if (loss === 'msle' && !data.y.every((v) => v > 0)) throw new EnergyLensError('INVALID_DATA', 'loss "msle" needs every target value > 0');
-    if (loss === 'mape' && !data.y.every((v) => v !== 0)) throw new EnergyLensError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
+    if (!LOSSES.includes(loss)) throw new SrError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${LOSSES.join(', ')}`);
+    if (loss === 'msle' && !data.y.every((v) => v > 0)) throw new SrError('INVALID_DATA', 'loss "msle" needs every target value > 0');
+    if (loss === 'mape' && !data.y.every((v) => v !== 0)) throw new SrError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
     programs.forEach((p, i) => validateProgram(p, data.nFeatures, i));
     const out = new Float64Array(programs.length);
     let sumW = 0;

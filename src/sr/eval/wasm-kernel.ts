@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import type { Program } from '../expression/compile.js';
 import { MAX_STACK_DEPTH } from '../expression/compile.js';
 import { validateDataset } from './dataset.js';
@@ -50,12 +50,12 @@ function loadModule(): WebAssembly.Module {
   try {
     bytes = readFileSync(path);
   } catch {
-    throw new EnergyLensError('WASM_LOAD_FAILED', `the WASM kernel ${path} is missing; run "npm run build" first`);
+    throw new SrError('WASM_LOAD_FAILED', `the WASM kernel ${path} is missing; run "npm run build" first`);
   }
   try {
     cachedModule = new WebAssembly.Module(bytes);
   } catch (err) {
-    throw new EnergyLensError('WASM_LOAD_FAILED', `the WASM kernel ${path} could not be compiled (${(err as Error).message}); this Node.js needs WebAssembly SIMD (Node >= 16.4)`);
+    throw new SrError('WASM_LOAD_FAILED', `the WASM kernel ${path} could not be compiled (${(err as Error).message}); this Node.js needs WebAssembly SIMD (Node >= 16.4)`);
   }
   return cachedModule;
 }
@@ -85,7 +85,7 @@ export class WasmEvaluator implements Evaluator {
     this.name = this.simd ? 'wasm-simd' : 'wasm-scalar';
     const instance = new WebAssembly.Instance(loadModule(), {
       env: {
-        abort: () => { throw new EnergyLensError('WASM_FAILED', 'the WASM kernel aborted'); },
+        abort: () => { throw new SrError('WASM_FAILED', 'the WASM kernel aborted'); },
         seed: () => 0,
         hostSin: Math.sin,
         hostCos: Math.cos,
@@ -94,7 +94,7 @@ export class WasmEvaluator implements Evaluator {
     this.k = instance.exports as unknown as KernelExports;
     this.block = this.k.BLOCK.value as number;
     if ((this.k.MAX_STACK.value as number) < MAX_STACK_DEPTH) {
-      throw new EnergyLensError('WASM_LOAD_FAILED', 'the WASM kernel was built with a smaller stack than the compiler allows; rebuild it');
+      throw new SrError('WASM_LOAD_FAILED', 'the WASM kernel was built with a smaller stack than the compiler allows; rebuild it');
     }
     this.scratchPtr = align16(this.k.heapBase());
     this.dataEnd = align16(this.scratchPtr + MAX_STACK_DEPTH * this.block * 8);
@@ -147,17 +147,17 @@ export class WasmEvaluator implements Evaluator {
   }
 
   private requireData(): void {
-    if (!this.hasData) throw new EnergyLensError('INVALID_DATA', 'no dataset: call setDataset(data) before evaluating');
+    if (!this.hasData) throw new SrError('INVALID_DATA', 'no dataset: call setDataset(data) before evaluating');
   }
 
   losses(programs: readonly Program[], loss: LossName): Float64Array {
     this.requireData();
     const lossCode = LOSS_CODES[loss];
     if (lossCode === undefined) {
-      throw new EnergyLensError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${Object.keys(LOSS_CODES).join(', ')}`);
+      throw new SrError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${Object.keys(LOSS_CODES).join(', ')}`);
     }
-    if (loss === 'msle' && !this.yAllPositive) throw new EnergyLensError('INVALID_DATA', 'loss "msle" needs every target value > 0');
-    if (loss === 'mape' && !this.yNoZero) throw new EnergyLensError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
+    if (loss === 'msle' && !this.yAllPositive) throw new SrError('INVALID_DATA', 'loss "msle" needs every target value > 0');
+    if (loss === 'mape' && !this.yNoZero) throw new SrError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
     for (let i = 0; i < programs.length; i++) validateProgram(programs[i], this.nFeatures, i);
     const out = new Float64Array(programs.length);
     for (let start = 0; start < programs.length; start += CHUNK_PROGRAMS) {
@@ -241,7 +241,7 @@ export class WasmEvaluator implements Evaluator {
       fn();
     } catch (err) {
       if ((err as { code?: string }).code) throw err;
-      throw new EnergyLensError('WASM_FAILED', `the WASM kernel failed: ${(err as Error).message}`);
+      throw new SrError('WASM_FAILED', `the WASM kernel failed: ${(err as Error).message}`);
     }
   }
 

@@ -6,7 +6,7 @@
  * cube root, ours (and mathjs') the real one. Non-finite constants print as `Infinity` and `NaN` (mathjs and
  * this parser read them; SymPy spells them `oo` and `nan`).
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import type { Node } from './node.js';
 import { operatorByName, type Operator } from './operators.js';
 
@@ -32,17 +32,17 @@ export function checkFeatureNames(names: readonly string[]): void {
   const seen = new Set<string>();
   for (const name of names) {
     if (!IDENTIFIER.test(name)) {
-      throw new EnergyLensError('INVALID_OPTION', `feature name "${name}" is not an identifier (letters, digits and _, not starting with a digit)`);
+      throw new SrError('INVALID_OPTION', `feature name "${name}" is not an identifier (letters, digits and _, not starting with a digit)`);
     }
-    if (RESERVED.has(name) || operatorByName(name)) throw new EnergyLensError('INVALID_OPTION', `feature name "${name}" is reserved (a function or constant name)`);
-    if (seen.has(name)) throw new EnergyLensError('INVALID_OPTION', `feature name "${name}" appears twice`);
+    if (RESERVED.has(name) || operatorByName(name)) throw new SrError('INVALID_OPTION', `feature name "${name}" is reserved (a function or constant name)`);
+    if (seen.has(name)) throw new SrError('INVALID_OPTION', `feature name "${name}" appears twice`);
     seen.add(name);
   }
 }
 
 export function featureName(index: number, names?: readonly string[]): string {
   if (names) {
-    if (index >= names.length) throw new EnergyLensError('INVALID_PROGRAM', `feature ${index} has no name (${names.length} names given)`);
+    if (index >= names.length) throw new SrError('INVALID_PROGRAM', `feature ${index} has no name (${names.length} names given)`);
     return names[index];
   }
   return `x${index}`;

@@ -9,7 +9,7 @@
  * `optimizeProbability`), the size frequencies of adaptive parsimony are updated, and the island's hall of fame
  * takes what is new.
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import { compile, setConstants } from '../expression/compile.js';
 import { clone, constantNodes, type Node } from '../expression/node.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
@@ -85,7 +85,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const o = task.options as unknown as SearchOptions;
   const s = task.state as unknown as IslandState;
   if (s.version !== ISLAND_STATE_VERSION) {
-    throw new EnergyLensError('CHECKPOINT_INVALID', `island state version ${s.version}; this engine reads version ${ISLAND_STATE_VERSION}`);
+    throw new SrError('CHECKPOINT_INVALID', `island state version ${s.version}; this engine reads version ${ISLAND_STATE_VERSION}`);
   }
   const { evaluator, data } = ctx;
   const rng = createRng(0);

@@ -2,7 +2,7 @@
  * Search options: one interface, one set of defaults, one validator whose messages name the field and the
  * allowed range. Options are JSON-safe: they travel to workers, into checkpoints and through queues.
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import { operatorByName, type OperatorName } from '../expression/operators.js';
 import { LOSS_NAMES, type LossName } from '../eval/types.js';
 
@@ -152,7 +152,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
 };
 
 const bad = (message: string): never => {
-  throw new EnergyLensError('INVALID_OPTION', message);
+  throw new SrError('INVALID_OPTION', message);
 };
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const posInt = (name: string, v: unknown): void => { if (!isInt(v) || v < 1) bad(`options.${name} must be a positive integer, got ${String(v)}`); };
@@ -179,7 +179,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   if (!Array.isArray(o.operators) || o.operators.length === 0) bad('options.operators must list at least one operator');
   o.operators = o.operators.map((name) => {
     const op = operatorByName(String(name).trim());
-    if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `options.operators: unknown operator "${name}"`);
+    if (!op) throw new SrError('UNKNOWN_OPERATOR', `options.operators: unknown operator "${name}"`);
     return op.name;
   });
   o.operators = [...new Set(o.operators)];
@@ -188,7 +188,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   }
   const canonical = (field: string, name: unknown): OperatorName => {
     const op = typeof name === 'string' ? operatorByName(name.trim()) : undefined;
-    if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `options.${field}: unknown operator "${String(name)}"`);
+    if (!op) throw new SrError('UNKNOWN_OPERATOR', `options.${field}: unknown operator "${String(name)}"`);
     return op.name;
   };
   const complexities: Record<string, number> = {};

@@ -8,7 +8,7 @@
  * given seed the result is the same whatever runs the islands (in-process, 1 or 8 workers, a queue). Only the
  * time budget is not reproducible (where it stops depends on the machine).
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import { decompile } from '../expression/compile.js';
 import type { Node } from '../expression/node.js';
 import { validateDataset } from '../eval/dataset.js';
@@ -83,13 +83,13 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
   const options = resolveOptions(partial);
   validateDataset(data);
   if (Array.isArray(options.featureComplexity) && options.featureComplexity.length !== data.nFeatures) {
-    throw new EnergyLensError('INVALID_OPTION', `options.featureComplexity has ${options.featureComplexity.length} values; the data has ${data.nFeatures} features`);
+    throw new SrError('INVALID_OPTION', `options.featureComplexity has ${options.featureComplexity.length} values; the data has ${data.nFeatures} features`);
   }
   if (hooks.resume && (!Array.isArray(hooks.resume.islands) || !Array.isArray(hooks.resume.hallOfFame) || !Array.isArray(hooks.resume.rng))) {
-    throw new EnergyLensError('CHECKPOINT_INVALID', 'the saved search state lacks islands, hallOfFame or rng');
+    throw new SrError('CHECKPOINT_INVALID', 'the saved search state lacks islands, hallOfFame or rng');
   }
   if (hooks.resume && hooks.resume.islands.length !== options.populations) {
-    throw new EnergyLensError('CHECKPOINT_INVALID', `the saved search has ${hooks.resume.islands.length} islands; options.populations is ${options.populations}`);
+    throw new SrError('CHECKPOINT_INVALID', `the saved search has ${hooks.resume.islands.length} islands; options.populations is ${options.populations}`);
   }
   // 2. start the runner
   const runner = hooks.runner ?? new InProcessRunner();
@@ -171,7 +171,7 @@ function stopReason(o: SearchOptions, now: { aborted: boolean; bestLoss: number;
 function checkResults(results: IslandTaskResult[], nIslands: number, runnerName: string): IslandTaskResult[] {
   const sorted = [...results].sort((a, b) => a.islandId - b.islandId);
   if (sorted.length !== nIslands || sorted.some((r, i) => r.islandId !== i)) {
-    throw new EnergyLensError('WORKER_FAILED', `runner ${runnerName} returned results for islands [${sorted.map((r) => r.islandId).join(', ')}]; expected 0 to ${nIslands - 1}`);
+    throw new SrError('WORKER_FAILED', `runner ${runnerName} returned results for islands [${sorted.map((r) => r.islandId).join(', ')}]; expected 0 to ${nIslands - 1}`);
   }
   return sorted;
 }
