@@ -11,7 +11,8 @@
 //
 // Flags: --quick (fewer generations and repetitions).
 import os from 'node:os';
-import { equationSearch, PoolRunner, InProcessRunner } from '../dist/index.js';
+import { equationSearch } from '../dist/index.js';
+import { PoolRunner, InProcessRunner } from '../dist/sr/runtime.js';
 import { nguyen5Search } from './nguyen5.mjs';
 import { runEnvironment } from './run-environment.mjs';
 

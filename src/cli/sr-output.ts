@@ -1,5 +1,5 @@
 /** What `energylens sr` prints and writes: the front as a table, and the JSON result. */
-import type { Equation } from '../sr/regressor.js';
+import type { Equation } from '../sr/index.js';
 
 export interface SrEquationJSON {
   expression: string;

@@ -6,7 +6,8 @@
  */
 import type { Redis } from 'ioredis';
 import { DistributedError } from './errors.js';
-import { datasetFingerprint, type Dataset } from '../sr/index.js';
+import type { Dataset } from '../sr/index.js';
+import { datasetFingerprint } from '../sr/runtime.js';
 
 const MAGIC = 0x53444c45; // "ELDS"
 const FORMAT = 1;

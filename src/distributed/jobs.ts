@@ -14,7 +14,8 @@ import { DistributedError } from './errors.js';
 import { COLUMNS, type ProfilingRecord } from '../energy/records/index.js';
 import type { DiscoveryJSON } from '../energy/model/discover.js';
 import type { EnergyModel } from '../energy/model/model-file.js';
-import { resolveOptions, type IslandTask, type IslandTaskResult, type SerializedMember } from '../sr/index.js';
+import { resolveOptions } from '../sr/index.js';
+import type { IslandTask, IslandTaskResult, SerializedMember } from '../sr/runtime.js';
 
 /** Bumped when a payload shape changes; a worker refuses jobs of another protocol. */
 export const JOB_PROTOCOL = 1;

@@ -4,11 +4,10 @@ import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
-import { SymbolicRegressor } from '../../sr/regressor.js';
-import { DEFAULT_OPTIONS, resolveOptions, type SearchOptions } from '../../sr/search/options.js';
-import type { SearchProgress } from '../../sr/search/search.js';
+import {
+  DEFAULT_OPTIONS, defaultWorkerCount, resolveOptions, SymbolicRegressor, type SearchOptions, type SearchProgress,
+} from '../../sr/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { defaultWorkerCount } from '../../sr/workers/pool-runner.js';
 import { BullMQRunner } from '../../distributed/index.js';
 import { readNumericCsv } from '../../util/csv-table.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';

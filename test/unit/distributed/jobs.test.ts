@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { validateJob, checkIslandResult, JOB_PROTOCOL } from '../../../src/distributed/jobs.js';
 import { decodeDataset, encodeDataset } from '../../../src/distributed/dataset-store.js';
 import { errorFromReason, jobId } from '../../../src/distributed/job-client.js';
-import { createIslandState, createWasmEvaluator, datasetFingerprint, resolveOptions, runIslandTask, type Dataset, type IslandTask } from '../../../src/sr/index.js';
+import { createWasmEvaluator, resolveOptions, type Dataset } from '../../../src/sr/index.js';
+import { createIslandState, datasetFingerprint, runIslandTask, type IslandTask } from '../../../src/sr/runtime.js';
 
 const n = 20;
 const data: Dataset = { X: Float64Array.from({ length: n }, (_, i) => i / n), y: Float64Array.from({ length: n }, (_, i) => (i / n) ** 2), nFeatures: 1, nRows: n };
