@@ -56,9 +56,51 @@ describe('imports between the floors', () => {
     expect(leaks).toEqual([]);
   });
 
+  it('src/energy/physics is shared by the simulator and the model and imports neither', () => {
+    const physics = files.filter((f) => under(f.file, 'energy/physics'));
+    expect(physics.length).toBeGreaterThan(0);
+    const leaks = physics.flatMap((f) => f.imports.filter((t) => under(t, 'energy/simulator') || under(t, 'energy/model')).map((t) => `${f.file} -> ${t}`));
+    expect(leaks).toEqual([]);
+    for (const user of ['energy/simulator/physics.ts', 'energy/model/features.ts']) {
+      expect(files.find((f) => f.file === user)?.imports).toContain('energy/physics/index.ts');
+    }
+    expect(files.find((f) => f.file === 'energy/model/features.ts')?.imports.filter((t) => under(t, 'energy/simulator'))).toEqual([]);
+  });
+
+  it('no import cycle among the files of src/energy (type-only imports included)', () => {
+    const graph = new Map(files.filter((f) => under(f.file, 'energy'))
+      .map((f) => [f.file, f.imports.filter((t) => under(t, 'energy'))]));
+    expect(findCycle(graph)).toEqual([]);
+    expect(findCycle(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']]]))).toEqual(['a.ts', 'b.ts', 'c.ts', 'a.ts']);
+  });
+
   it('the energy application imports neither the distributed layer nor the CLI', () => {
     const leaks = files.filter((f) => under(f.file, 'energy'))
       .flatMap((f) => f.imports.filter((t) => under(t, 'distributed') || under(t, 'cli')).map((t) => `${f.file} -> ${t}`));
     expect(leaks).toEqual([]);
   });
 });
+
+/** One cycle in a directed graph (file -> imported files), as a path that returns to its start; [] if none. */
+function findCycle(graph: Map<string, string[]>): string[] {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): string[] => {
+    if (state.get(node) === 'done') return [];
+    if (state.get(node) === 'open') return [...stack.slice(stack.indexOf(node)), node];
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      const cycle = visit(next);
+      if (cycle.length > 0) return cycle;
+    }
+    stack.pop();
+    state.set(node, 'done');
+    return [];
+  };
+  for (const node of graph.keys()) {
+    const cycle = visit(node);
+    if (cycle.length > 0) return cycle;
+  }
+  return [];
+}

@@ -15,12 +15,11 @@ import type { HardwareSpec } from '../catalog/hardware.js';
 import type { ModelSpec } from '../catalog/model-spec.js';
 import type { Precision, ProfilingRecord } from '../records/schema.js';
 import { gpuCount } from '../records/schema.js';
-import { TASK_INPUT_TOKENS, promptTokens } from '../simulator/calibration.js';
-import { BYTES_PER_PARAM, DEFAULT_PHYSICS, computeMultiplier } from '../simulator/constants.js';
-import { checkMemory } from '../simulator/memory.js';
-import { attentionFlopsPerToken, expertsTouchedFraction, kvCacheBytes, paramSplit, ssmFlopsPerToken, ssmStateBytes } from '../simulator/model-math.js';
-import { effectiveTp, type ServingConfig } from '../simulator/physics.js';
-import { visionTokensFor } from '../simulator/simulate.js';
+import {
+  BYTES_PER_PARAM, DEFAULT_PHYSICS, TASK_INPUT_TOKENS, attentionFlopsPerToken, checkMemory, computeMultiplier, effectiveTp,
+  expertsTouchedFraction, kvCacheBytes, paramSplit, promptTokens, ssmFlopsPerToken, ssmStateBytes, visionTokensFor,
+  type ServingConfig,
+} from '../physics/index.js';
 
 /** The configuration a feature vector describes (a record, or a candidate in `select`). */
 export interface ConfigurationInput {
@@ -102,7 +101,7 @@ export interface EnergyFeatures {
   prefillMs: number;
   /**
    * weights (vision encoder included) plus the KV cache and state of the batch per GPU, against its memory
-   * (1 = full): the simulator's memory check (simulator/memory.ts) with the whole memory as the budget
+   * (1 = full): the simulator's memory check (physics/memory.ts) with the whole memory as the budget
    */
   memoryFraction: number;
 }

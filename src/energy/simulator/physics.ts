@@ -6,29 +6,13 @@
 import type { HardwareSpec } from '../catalog/hardware.js';
 import type { ModelSpec } from '../catalog/model-spec.js';
 import type { Precision } from '../records/schema.js';
-import { BYTES_PER_PARAM, DEFAULT_PHYSICS, computeMultiplier, type PhysicsConstants } from './constants.js';
-import { checkMemory, type MemoryCheck } from './memory.js';
 import {
+  BYTES_PER_PARAM, DEFAULT_PHYSICS, computeMultiplier, checkMemory, effectiveTp,
   attentionFlopsPerToken, expertsTouchedFraction, kvCacheBytes, paramSplit, ssmFlopsPerToken, ssmStateBytes,
-} from './model-math.js';
+  type MemoryCheck, type PhysicsConstants, type ServingConfig,
+} from '../physics/index.js';
 
-export interface ServingConfig {
-  model: ModelSpec;
-  hardware: HardwareSpec;
-  tp: number;
-  pp: number;
-  dp: number;
-  ep: number;
-  numGpus: number;
-  /** mean concurrent sequences over the whole configuration */
-  batch: number;
-  /** language-model prompt tokens per request, vision tokens included */
-  inputTokens: number;
-  outputTokens: number;
-  precision: Precision;
-  /** vision tokens per request that the encoder produces (0 for text) */
-  visionTokens: number;
-}
+export { effectiveTp, type ServingConfig } from '../physics/index.js';
 
 export interface ServingEstimate {
   feasible: boolean;
@@ -48,14 +32,6 @@ export interface ServingEstimate {
 }
 
 interface Work { flops: number; bytes: number; expertBytes: number; cacheBytes: number; commS: number }
-
-/**
- * The tensor degree the dense layers really run at: when a configuration has more GPUs than tp*pp*dp (expert
- * parallelism reported with tp = 1), the engine shards attention and dense layers over the spare GPUs too.
- */
-export function effectiveTp(c: Pick<ServingConfig, 'tp' | 'pp' | 'dp' | 'numGpus'>): number {
-  return Math.max(c.tp, Math.floor(c.numGpus / (c.pp * c.dp)));
-}
 
 /** Power of one GPU (W) over a period in which it spends the given fractions of peak. */
 export function gpuPowerW(hw: HardwareSpec, busy: number, uCompute: number, uMemory: number, uNetwork: number, k: PhysicsConstants): number {

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  simulate, estimateServing, createRng, paramSplit, expertsTouchedFraction, kvCacheBytes, ssmStateBytes,
-  compareWithMeasurements, summariseRatios, type ServingConfig,
-} from '../../../src/energy/simulator/index.js';
+import { simulate, estimateServing, createRng, compareWithMeasurements, summariseRatios } from '../../../src/energy/simulator/index.js';
+import { paramSplit, expertsTouchedFraction, kvCacheBytes, ssmStateBytes, type ServingConfig } from '../../../src/energy/physics/index.js';
 import { resolveHardware, resolveModel } from '../../../src/energy/catalog/index.js';
 import { importMlEnergy } from '../../../src/energy/adapters/index.js';
 

@@ -1,7 +1,7 @@
 /** Does a configuration fit in GPU memory? Weights, KV cache and state-space state per GPU against the budget. */
 import { BYTES_PER_PARAM, type PhysicsConstants } from './constants.js';
 import { kvCacheBytes, paramSplit, ssmStateBytes } from './model-math.js';
-import { effectiveTp, type ServingConfig } from './physics.js';
+import { effectiveTp, type ServingConfig } from './serving-config.js';
 
 export interface MemoryCheck {
   feasible: boolean;
