@@ -125,7 +125,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
     for (;;) {
       if (hooks.signal?.aborted) { stoppedBy = 'aborted'; break; }
       const tasks: IslandTask[] = islands.map((state, i) => ({
-        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options: options as unknown as Record<string, unknown>,
+        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options,
       }));
       const results = checkResults(await runner.run(tasks), tasks.length, runner.name);
       islands = results.map((r) => r.state);

@@ -33,7 +33,7 @@ function failure(err: unknown): IslandResponse {
   return { ok: false, code: 'WORKER_FAILED', message: `island worker: ${err instanceof Error ? `${err.name}: ` : ''}${message}` };
 }
 
-export default function runIsland(req: IslandRequest): IslandResponse {
+export function runIsland(req: IslandRequest): IslandResponse {
   try {
     if (req?.type !== 'island' || req.protocol !== PROTOCOL_VERSION) {
       return { ok: false, code: 'WORKER_FAILED', message: `island worker speaks protocol ${PROTOCOL_VERSION}; got ${String(req?.protocol)}` };

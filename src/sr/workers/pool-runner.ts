@@ -18,7 +18,7 @@ import { SrError, srErrorFromPlain } from '../errors.js';
 import type { Dataset, LossName } from '../eval/types.js';
 import type { IslandRunner, IslandTask, IslandTaskResult } from '../search/runner.js';
 import { datasetFingerprint } from './fingerprint.js';
-import { DATASET_MISSING, PROTOCOL_VERSION, sliceDataset, type IslandRequest, type IslandResponse, type WorkerDataset, type WorkerFault } from './protocol.js';
+import { DATASET_MISSING, ISLAND_WORKER_EXPORT, PROTOCOL_VERSION, sliceDataset, type IslandRequest, type IslandResponse, type WorkerDataset, type WorkerFault } from './protocol.js';
 
 /** Worker threads when none are asked for: one per core this process may use. */
 export function defaultWorkerCount(): number {
@@ -102,7 +102,7 @@ export class PoolRunner implements IslandRunner {
     if (!this.pool) {
       const n = this.workers;
       // workers started by this pool get the dataset of the moment as workerData (once per worker)
-      this.pool = new Piscina({ filename: this.workerFile, minThreads: n, maxThreads: n, idleTimeout: 30_000, workerData: { dataset: this.dataset } });
+      this.pool = new Piscina({ filename: this.workerFile, name: ISLAND_WORKER_EXPORT, minThreads: n, maxThreads: n, idleTimeout: 30_000, workerData: { dataset: this.dataset } });
     }
     return this.pool;
   }
@@ -128,7 +128,7 @@ export class PoolRunner implements IslandRunner {
       }
       let res: IslandResponse;
       try {
-        res = (await pool.run(req, { filename: this.workerFile })) as IslandResponse;
+        res = (await pool.run(req, { filename: this.workerFile, name: ISLAND_WORKER_EXPORT })) as IslandResponse;
       } catch (err) {
         // the worker thread died (crash, exit, out of memory): rerun the same task on a fresh worker
         attempt++;

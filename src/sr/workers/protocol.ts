@@ -54,3 +54,6 @@ export function sliceDataset(id: string, data: { X: Float64Array; y: Float64Arra
   if (data.weights) out.weights = data.weights.slice();
   return out;
 }
+
+/** The island worker's named export that piscina calls (its `name` option; the worker has no default export). */
+export const ISLAND_WORKER_EXPORT = 'runIsland';

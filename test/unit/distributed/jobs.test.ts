@@ -10,7 +10,7 @@ import { createIslandState, datasetFingerprint, runIslandTask, type IslandTask }
 const n = 20;
 const data: Dataset = { X: Float64Array.from({ length: n }, (_, i) => i / n), y: Float64Array.from({ length: n }, (_, i) => (i / n) ** 2), nFeatures: 1, nRows: n };
 const options = resolveOptions({ populations: 1, populationSize: 8, generationsPerCycle: 2, seed: 1 });
-const task: IslandTask = { islandId: 0, state: createIslandState(0, 1), generations: 2, migrants: [], options: options as unknown as Record<string, unknown> };
+const task: IslandTask = { islandId: 0, state: createIslandState(0, 1), generations: 2, migrants: [], options: options };
 const job = { protocol: JOB_PROTOCOL, datasetId: datasetFingerprint(data), task };
 const code = (f: () => unknown): string | undefined => { try { f(); return undefined; } catch (e) { return (e as { code?: string }).code; } };
 

@@ -7,6 +7,7 @@ import {
 } from '../../../src/sr/checkpoint.js';
 import { writeFileAtomic } from '../../../src/util/atomic-write.js';
 import { resolveOptions } from '../../../src/sr/search/options.js';
+import { createIslandState } from '../../../src/sr/search/island.js';
 import type { SearchState } from '../../../src/sr/search/search.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'energylens-ckpt-'));
@@ -15,7 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const options = resolveOptions({ populations: 2, seed: 7, maxGenerations: 40, maxTime: null });
 const dataset: CheckpointDataset = { fingerprint: 'abc123', nRows: 40, nFeatures: 2, featureNames: ['batch', 'tp'] };
 const state: SearchState = {
-  islands: [{ version: 1, generation: 20 }, { version: 1, generation: 20 }], hallOfFame: [], migrants: [[], []],
+  islands: [{ ...createIslandState(0, 7), generation: 20 }, { ...createIslandState(1, 8), generation: 20 }], hallOfFame: [], migrants: [[], []],
   rng: [1, 2, 3, 4], generations: 20, evaluations: 1234, seconds: 1.5, cycles: 1,
 };
 const tmpFiles = () => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
