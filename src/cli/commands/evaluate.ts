@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import { importMlEnergy } from '../../energy/adapters/index.js';
 import { checkMethodNames, METHOD_NAMES, type TrainRecord } from '../../energy/baselines/index.js';
@@ -84,7 +84,7 @@ async function runEvaluate(flags: EvaluateFlags): Promise<void> {
   const catalog = loadCatalog(flags.catalog);
   const records = await loadEvaluationRecords(flags.data, catalog);
   const bar = flags.progress && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ format: 'evaluate |{bar}| {value}/{total} runs | {label}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    ? progressBar('evaluate |{bar}| {value}/{total} runs | {label}', { hideCursor: true })
     : undefined;
   const predictions: RunPredictions[] = [];
   let evaluation: Evaluation;

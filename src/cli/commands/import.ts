@@ -1,6 +1,6 @@
 /** energylens import: ML.ENERGY v3 task files, or any CSV with a column mapping, into a records CSV. */
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import { importCsv, importMlEnergy, parseColumnMap } from '../../energy/adapters/index.js';
 import { writeRecordsCsv } from '../../energy/records/index.js';
 
@@ -38,7 +38,7 @@ export function register(program: Command): void {
       const map = parseColumnMap(flags.map, '--map');
       const set = flags.set ? parseColumnMap(flags.set, '--set') : undefined;
       const bar = flags.progress && process.stderr.isTTY
-        ? new cliProgress.SingleBar({ format: 'import |{bar}| {percentage}% | validate, then write', stream: process.stderr }, cliProgress.Presets.shades_classic)
+        ? progressBar('import |{bar}| {percentage}% | validate, then write')
         : undefined;
       let started = false;
       let rows: number;

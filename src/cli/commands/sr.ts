@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import {
   DEFAULT_OPTIONS, defaultWorkerCount, resolveOptions, SymbolicRegressor, type SearchOptions, type SearchProgress,
@@ -146,7 +146,7 @@ async function searchAndPrint(flags: SrFlags, search: Partial<SearchOptions>, fe
   };
   process.once('SIGINT', onSigint);
   const bar = flags.progress && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ format: 'sr |{bar}| {percentage}% | {evals} evals | best loss {loss} | {seconds} s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    ? progressBar('sr |{bar}| {percentage}% | {evals} evals | best loss {loss} | {seconds} s', { hideCursor: true })
     : undefined;
   const done = (p: SearchProgress): number => Math.max(
     search.maxTime ? p.seconds / search.maxTime : 0,
