@@ -225,7 +225,7 @@ export function newDeploymentSplits(records: readonly SplitRecord[], options: Sp
     for (const k of sizes) {
       splits.push({
         group: `k=${k}`, trainSize: folds[0].train.length, seed,
-        parts: folds.map((f) => ({ train: f.train, calibrate: f.shuffled.slice(0, k), test: f.shuffled.slice(kMax) })),
+        parts: folds.map((f) => ({ train: f.train, ...(k > 0 ? { calibrate: f.shuffled.slice(0, k) } : {}), test: f.shuffled.slice(kMax) })),
       });
     }
   }
