@@ -17,9 +17,10 @@
 import { EnergyLensError } from '../../errors.js';
 import { createRng } from '../../sr/index.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
+import { DEFAULT_SERIES_BY, groupKey } from '../model/series-effects.js';
 import { randomSplit } from './metrics.js';
 
-export const PROTOCOL_NAMES = ['sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out'] as const;
+export const PROTOCOL_NAMES = ['sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out', 'new-deployment'] as const;
 export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
 
 export const PROTOCOL_DESCRIPTIONS: Readonly<Record<ProtocolName, string>> = {
@@ -27,6 +28,7 @@ export const PROTOCOL_DESCRIPTIONS: Readonly<Record<ProtocolName, string>> = {
   'batch-extrapolation': 'trained on batches up to the median, tested on larger batches',
   'hardware-extrapolation': 'trained on one GPU type, tested on another, zero-shot and after calibration on k records',
   'leave-one-model-out': 'trained on the other models, tested on the one left out (pooled over folds)',
+  'new-deployment': 'trained on every other series plus k records of the held-out series, tested on the rest of it (pooled over series)',
 };
 
 export const DEFAULT_SIZES: readonly number[] = [10, 25, 50, 100, 200, 400];
@@ -42,6 +44,12 @@ export interface SplitOptions {
   trainSize?: number;
   /** hardware extrapolation: records of the new GPU type used to calibrate (default 5) */
   calibrationRecords?: number;
+  /** new deployment: records of the held-out series given to each method (default 0, 3, 5, 10) */
+  calibrationSizes?: readonly number[];
+  /** new deployment: series held out in turn per seed (default: every series with enough records) */
+  heldOutSeries?: number;
+  /** new deployment: the columns that make a series (default model, hardware, precision, framework) */
+  seriesBy?: readonly string[];
   catalog?: Catalog;
   /** the data file, for error messages */
   file?: string;
@@ -88,7 +96,7 @@ function positiveInteger(name: string, v: number): number {
   return v;
 }
 
-function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'file' | 'sizes'>> & { sizes: readonly number[] } {
+function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'file' | 'sizes' | 'calibrationSizes' | 'heldOutSeries' | 'seriesBy'>> & { sizes: readonly number[] } {
   const r = { ...DEFAULT_SPLIT_OPTIONS, sizes: DEFAULT_SIZES, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as ReturnType<typeof resolved>;
   positiveInteger('seeds', r.seeds);
   positiveInteger('trainSize', r.trainSize);
@@ -179,6 +187,51 @@ export function leaveOneModelOutSplits(records: readonly SplitRecord[], options:
   return { protocol: 'leave-one-model-out', splits, skipped: [] };
 }
 
+export const DEFAULT_CALIBRATION_SIZES: readonly number[] = [0, 3, 5, 10];
+
+/**
+ * New deployment: each series (by default one model on one accelerator) is held out in turn; methods train on
+ * every other series plus k records of it and are tested on the rest of it. For a given seed and series the test
+ * records are the same for every k (the series' records past the largest k, in a seeded order), so the k are
+ * compared on equal terms; the series' parts are pooled per seed before scoring.
+ */
+export function newDeploymentSplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  const o = resolved(options);
+  const sizes = options.calibrationSizes ?? DEFAULT_CALIBRATION_SIZES;
+  if (sizes.length === 0) throw new EnergyLensError('INVALID_OPTION', 'calibrationSizes must list at least one k');
+  for (const k of sizes) if (!Number.isInteger(k) || k < 0) throw new EnergyLensError('INVALID_OPTION', `calibrationSizes must be integers >= 0, got ${k}`);
+  const by = options.seriesBy ?? DEFAULT_SERIES_BY.series;
+  const bySeries = new Map<string, number[]>();
+  records.forEach((r, i) => { const k = groupKey(r, by); bySeries.set(k, [...(bySeries.get(k) ?? []), i]); });
+  const kMax = Math.max(...sizes);
+  const skipped: string[] = [];
+  const eligible = [...bySeries.keys()].sort().filter((key) => {
+    const n = (bySeries.get(key) as number[]).length;
+    if (n < kMax + 2) skipped.push(`series ${key}: ${n} records, too few to give ${kMax} and test on at least 2`);
+    return n >= kMax + 2;
+  });
+  if (eligible.length === 0 || bySeries.size < 2) {
+    throw new EnergyLensError('INVALID_DATA', `new deployment needs at least two series (by ${by.join(', ')}) and one with ${kMax + 2} or more records; ${place(o)} has ${bySeries.size} series`);
+  }
+  if (options.heldOutSeries !== undefined) positiveInteger('heldOutSeries', options.heldOutSeries);
+  const splits: Split[] = [];
+  for (const seed of seedsOf(o.seeds)) {
+    const chosen = options.heldOutSeries === undefined ? eligible : sample(eligible.map((_, i) => i), options.heldOutSeries, seed * 7907).map((i) => eligible[i]);
+    const folds = chosen.map((key) => {
+      const own = bySeries.get(key) as number[];
+      const ownSet = new Set(own);
+      return { train: records.map((_, i) => i).filter((i) => !ownSet.has(i)), shuffled: sample(own, own.length, seed * 104729 + own[0]) };
+    });
+    for (const k of sizes) {
+      splits.push({
+        group: `k=${k}`, trainSize: folds[0].train.length, seed,
+        parts: folds.map((f) => ({ train: f.train, ...(k > 0 ? { calibrate: f.shuffled.slice(0, k) } : {}), test: f.shuffled.slice(kMax) })),
+      });
+    }
+  }
+  return { protocol: 'new-deployment', splits, skipped };
+}
+
 /** The splits of a protocol by name (an unknown name is an INVALID_OPTION naming the known ones). */
 export function protocolSplits(name: string, records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
   switch (name) {
@@ -186,6 +239,7 @@ export function protocolSplits(name: string, records: readonly SplitRecord[], op
     case 'batch-extrapolation': return batchExtrapolationSplits(records, options);
     case 'hardware-extrapolation': return hardwareExtrapolationSplits(records, options);
     case 'leave-one-model-out': return leaveOneModelOutSplits(records, options);
+    case 'new-deployment': return newDeploymentSplits(records, options);
     default: throw new EnergyLensError('INVALID_OPTION', `unknown protocol "${name}" (known: ${PROTOCOL_NAMES.join(', ')})`);
   }
 }

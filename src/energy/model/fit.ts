@@ -145,7 +145,8 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
     for (let round = 0; round < (options.robustRounds ?? 3); round++) {
       const pred = ev.predict(withValues(fit.constants));
       const res = rows.map((r, i) => Math.log(pred[i] / r.y));
-      const scale = 1.4826 * median(res.map((x) => Math.abs(x - median(res)))) || 1e-12;
+      const center = median(res);
+      const scale = 1.4826 * median(res.map((x) => Math.abs(x - center))) || 1e-12;
       const robust = Float64Array.from(res, (x, i) => weights[i] * Math.min(1, (HUBER_K * scale) / Math.max(Math.abs(x), 1e-300)));
       fit = fitConstants(withValues(fit.constants), ev, { y: data.y, weights: robust }, { loss: 'msle', lower, upper, restarts: 0, maxIterations, rng });
     }
