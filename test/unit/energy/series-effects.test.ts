@@ -73,7 +73,8 @@ describe('series effects (empirical Bayes)', () => {
     for (const k of [1, 3, 15]) {
       const part = own.slice(0, k);
       const s = seriesStats(part.map((x) => x.rec), part.map((x) => x.r), BY, center);
-      const e = effectFor({ model: 'm7', tp: 4, batch: 16 }, BY, center, c, new Map([[s[0].key, posteriorOf(s[0], c)]]));
+      const other = { model: 'm7', tp: 4, batch: 16 };
+      const e = effectFor(other, BY, center, c, new Map([[s[0].key, posteriorOf(s[0], c)]]));
       sds.push(e.sd);
       expect(e.records).toBe(k);
     }
@@ -95,6 +96,7 @@ describe('series effects (empirical Bayes)', () => {
   });
 
   it('keys records by the named columns, empty for an absent one', () => {
-    expect(groupKey({ model: 'a', batch: 1 } as { model: string; batch: number }, ['model', 'framework'])).toBe('a|');
+    const record: { model: string; batch: number } = { model: 'a', batch: 1 };
+    expect(groupKey(record, ['model', 'framework'])).toBe('a|');
   });
 });
