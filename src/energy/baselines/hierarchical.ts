@@ -49,7 +49,7 @@ export function createHierarchicalMethod(options: HierarchicalOptions = {}): Ene
       let fit = memo.get(key);
       if (!fit) {
         fit = fitHierarchical(records, shared, ctx, options);
-        if (memo.size >= 16) memo.delete(memo.keys().next().value as string);
+        if (memo.size >= 64) memo.delete(memo.keys().next().value as string);
         memo.set(key, fit);
       }
       return fitted(fit);
