@@ -55,6 +55,32 @@ export const PARAMETERS: readonly ParameterSpec[] = [
 
 export const PARAMETER_NAMES: readonly string[] = PARAMETERS.map((p) => p.name);
 
+/**
+ * Legacy (kept for the discovery module's joint fit; fit and predict use the physics structure): the columns of
+ * the single gated expression the closed form was fitted as before structures. The columns the expression reads, per row. `is_e` rows predict energy per output token, `is_t` rows time per
+ * output token (s); each column is zero where its row type does not use it.
+ */
+export const MODEL_COLUMNS = [
+  'static_j_per_ms', // is_e * G * P_idle / 1000 / B: J per ms of step time per output token, at p_static = 1
+  'latency_s_per_ms', // is_t * 1e-3
+  'layers_k', // layers / 1000 (tau_layer in us gives ms)
+  'memory_ms', 'expert_ms', 'compute_ms', 'pipeline_hops', 'sequences_k',
+  'expert_hops_k',
+  'bytes_gb_per_token', 'flops_tf_per_token', 'comm_gb_per_token',
+  'gpus_k', // is_e * G / 1000 (e_gpu in mJ gives J)
+] as const;
+export type ModelColumn = (typeof MODEL_COLUMNS)[number];
+
+/** Infix text of the closed form with the given parameter values (in PARAMETERS order) as its constants. */
+export function closedFormExpression(values: readonly number[]): string {
+  if (values.length !== PARAMETERS.length) throw new Error(`closedFormExpression needs ${PARAMETERS.length} values`);
+  const v = values.map((x) => (Object.is(x, -0) ? 0 : x).toPrecision(17));
+  return `(${v[0]} * static_j_per_ms + latency_s_per_ms) * (${v[1]} * layers_k + ${v[2]} * memory_ms + ${v[3]} * expert_ms`
+    + ` + ${v[4]} * compute_ms + ${v[5]} * pipeline_hops + ${v[6]} * sequences_k`
+    + ` + ${v[7]} * expert_hops_k) + ${v[8]} * bytes_gb_per_token + ${v[9]} * flops_tf_per_token`
+    + ` + ${v[10]} * comm_gb_per_token + ${v[11]} * gpus_k`;
+}
+
 /** The formula for people, in plain text and LaTeX (names, not values). */
 export const FORMULA_TEXT = [
   'T_step[ms] = tau_layer*L/1000 + k_mem*M_dense+kv + k_expert*M_experts + k_comp*C + tau_a2a*H_experts/1000 + tau_pp*(pp-1) + tau_seq*S/1000',

@@ -20,6 +20,7 @@ import { PHYSICS_STRUCTURE } from './structure-physics.js';
 import { ROW_KINDS, structureSpec, type Structure } from './structure.js';
 
 export { Z95 };
+export { designRows, unidentified } from './legacy-rows.js';
 
 export interface FitRecord extends ConfigurationInput {
   energy_j: number;
