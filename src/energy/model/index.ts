@@ -11,3 +11,4 @@ export * from './structure-features.js';
 export * from './structure.js';
 export * from './structure-physics.js';
 export * from './structure-check.js';
+export * from './structure-select.js';

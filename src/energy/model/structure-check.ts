@@ -1,7 +1,7 @@
 /**
  * Positivity of a structure on a grid of feasible configurations: every catalog model on every catalog
- * accelerator, TP 1-8, PP 1-2, batch 1-256, short and long prompts and outputs, kept where weights and KV cache
- * fit in memory. Each expression is evaluated at the starting values (must be > 0 everywhere), and at the
+ * accelerator, each pair with a different sixth of the combinations of TP 1, 2, 8, PP 1, 2, batch 1, 16, 256,
+ * prompts of 128 and 8192 and outputs of 32 and 2048 tokens, kept where weights and KV cache fit in memory. Each expression is evaluated at the starting values (must be > 0 everywhere), and at the
  * lower-bound corner, the upper-bound corner and a few seeded random points within the bounds (energy and latency
  * must stay > 0 there, prefill >= 0: a prefill share may vanish at a bound). A structure that fails is refused
  * with INVALID_STRUCTURE, naming the row kind, the configuration and the parameter values.
@@ -18,18 +18,26 @@ import { PHYSICS_STRUCTURE } from './structure-physics.js';
 interface GridPoint { config: ConfigurationInput; features: EnergyFeatures }
 
 const gridCache = new WeakMap<Catalog, GridPoint[]>();
+const GRID_STRIDE = 6;
 
 /** The feasible configurations a structure must be positive on (built once per catalog). */
 export function feasibilityGrid(catalog: Catalog = builtinCatalog()): GridPoint[] {
   const cached = gridCache.get(catalog);
   if (cached) return cached;
   const grid: GridPoint[] = [];
-  for (const m of catalog.models) for (const hw of catalog.hardware) for (const tp of [1, 2, 8]) for (const pp of [1, 2]) {
-    for (const batch of [1, 16, 256]) for (const input of [128, 8192]) for (const output of [32, 2048]) {
+  const combos: [number, number, number, number, number][] = [];
+  for (const tp of [1, 2, 8]) for (const pp of [1, 2]) for (const batch of [1, 16, 256]) for (const input of [128, 8192]) for (const output of [32, 2048]) combos.push([tp, pp, batch, input, output]);
+  let pair = 0;
+  for (const m of catalog.models) for (const hw of catalog.hardware) {
+    // a different sixth of the combinations for each model and accelerator: every combination is met, the grid
+    // stays a few thousand configurations
+    combos.forEach(([tp, pp, batch, input, output], i) => {
+      if ((i + pair) % GRID_STRIDE !== 0) return;
       const config: ConfigurationInput = { model: m.name, hardware: hw.name, tp, pp, ep: m.experts > 0 ? tp : 1, batch, input_tokens: input, output_tokens: output };
       const features = configurationFeatures(config, { catalog });
       if (features.memoryFraction <= 1) grid.push({ config, features });
-    }
+    });
+    pair++;
   }
   gridCache.set(catalog, grid);
   return grid;
