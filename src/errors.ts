@@ -13,6 +13,7 @@ export type EnergyErrorCode =
   | 'UNKNOWN_MODEL'
   | 'UNKNOWN_HARDWARE'
   | 'INVALID_CATALOG'
+  | 'INVALID_STRUCTURE'
   | 'INFEASIBLE'
   // profiling campaigns on real GPUs
   | 'INVALID_PLAN'

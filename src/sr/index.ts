@@ -44,3 +44,6 @@ export {
   SymbolicRegressor, datasetFromRows, r2Score, exactLossFloor, MIN_ROWS, presentFront, shortDecimal,
   type RegressorOptions, type RegressorJSON, type Equation, type FitInput, type Rows,
 } from './regressor.js';
+// parametric fitting: named parameters of fixed expressions, several row kinds, robust Levenberg-Marquardt,
+// covariance, prediction intervals, cross-validation
+export * from './fit/index.js';

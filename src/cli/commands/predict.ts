@@ -33,7 +33,8 @@ export function register(program: Command): void {
     });
 }
 
-const num = (x: number): string => sig(x, 6);
+/** empty where a structure has no such part (e.g. no prefill expression) */
+const num = (x: number): string => (Number.isFinite(x) ? sig(x, 6) : '');
 
 function predictionCells(p: EnergyPrediction): string[] {
   return [

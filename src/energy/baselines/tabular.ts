@@ -8,7 +8,7 @@
  * the output.
  */
 import { builtinCatalog } from '../catalog/catalog.js';
-import { modelColumns } from '../model/design.js';
+import { structureFeature } from '../model/structure-features.js';
 import { configurationFeatures, type EnergyFeatures } from '../model/features.js';
 import type { MethodContext, PredictInput } from './method.js';
 import { mean } from '../stats.js';
@@ -44,10 +44,11 @@ export const NUMERIC_FEATURES: readonly { name: string; value: (f: EnergyFeature
   { name: 'prefill_ms', value: (f) => f.prefillMs },
   { name: 'memory_fraction', value: (f) => f.memoryFraction },
   // the closed form's per-token columns (design rows): static J per ms, bytes, FLOPs and collective bytes per token
-  { name: 'static_j_per_ms', value: (f) => modelColumns(f, 'energy').static_j_per_ms },
-  { name: 'bytes_gb_per_token', value: (f) => modelColumns(f, 'energy').bytes_gb_per_token },
-  { name: 'flops_tf_per_token', value: (f) => modelColumns(f, 'energy').flops_tf_per_token },
-  { name: 'comm_gb_per_token', value: (f) => modelColumns(f, 'energy').comm_gb_per_token },
+  { name: 'static_j_per_ms', value: (f) => structureFeature('static_j_per_ms')!.value(f, 'energy') },
+  { name: 'bytes_gb_per_token', value: (f) => structureFeature('bytes_gb_per_token')!.value(f, 'energy') },
+  // decode and prefill FLOPs per output token
+  { name: 'flops_tf_per_token', value: (f) => structureFeature('flops_tf_per_token')!.value(f, 'energy') + structureFeature('prefill_flops_tf_per_token')!.value(f, 'energy') },
+  { name: 'comm_gb_per_token', value: (f) => structureFeature('comm_gb_per_token')!.value(f, 'energy') },
 ];
 
 export const CATEGORICAL_FEATURES = ['model', 'hardware', 'workload', 'precision', 'architecture'] as const;
