@@ -1,7 +1,7 @@
-/** energylens import: ML.ENERGY v3 task files, or any CSV with a column mapping, into a records CSV. */
+/** energylens import: ML.ENERGY v3 task files, LLM-Inference-Bench power runs, or any CSV with a column mapping, into a records CSV. */
 import { Command } from 'commander';
 import { progressBar } from '../progress.js';
-import { importCsv, importMlEnergy, parseColumnMap } from '../../energy/adapters/index.js';
+import { importCsv, importLlmInferenceBench, importMlEnergy, parseColumnMap } from '../../energy/adapters/index.js';
 import { writeRecordsCsv } from '../../energy/records/index.js';
 
 interface MlEnergyFlags { dir: string; out: string; json?: boolean }
@@ -24,6 +24,23 @@ export function register(program: Command): void {
       const records = importMlEnergy(flags.dir);
       const rows = await writeRecordsCsv(flags.out, records);
       done(flags, flags.out, rows, flags.dir);
+    });
+  cmd
+    .command('llm-inference-bench')
+    .description('LLM-Inference-Bench power runs (fig10_all_results.csv and fig16_power_results.csv) into records, units settled as in docs/llm-inference-bench.md')
+    .option('--dir <folder>', 'the llm-inference-bench folder', '../shared/data/llm-inference-bench')
+    .requiredOption('--out <file.csv>', 'records CSV to write (atomically; nothing is written if any line is bad)')
+    .option('--json', 'print a JSON summary on stdout', false)
+    .action(async (flags: MlEnergyFlags) => {
+      const imported = importLlmInferenceBench(flags.dir);
+      const rows = await writeRecordsCsv(flags.out, imported.records);
+      if (flags.json) {
+        const { measurements, replacedByFig16, averagedRepeats } = imported;
+        process.stdout.write(`${JSON.stringify({ out: flags.out, rows, from: flags.dir, measurements, replacedByFig16, averagedRepeats })}\n`);
+      } else {
+        process.stdout.write(`wrote ${rows} records to ${flags.out} (${imported.measurements.fig10} + ${imported.measurements.fig16} measurements; `
+          + `${imported.replacedByFig16} configurations of Fig_10 taken from Fig_16, ${imported.averagedRepeats} repeated ones averaged)\n`);
+      }
     });
   cmd
     .command('csv')

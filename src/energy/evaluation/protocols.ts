@@ -13,6 +13,12 @@
  *   on the training records plus those k); both are scored on the same records of B (all but the k).
  * - leave one model out: for each model, train on a sample of the other models' records and test on its own;
  *   the folds' predictions are pooled per seed before scoring (each model's scenarios are its own).
+ * - random 50: `trainSize` (50) records at random, tested on all the others: sample efficiency at one size, for
+ *   data sets too small for the sizes' sweep (llm-inference-bench has 192 records).
+ * - leave one framework out: for each serving framework, train on a sample of the other frameworks' records and
+ *   test on its own, pooled per seed as leave one model out.
+ * The last two are not in DEFAULT_PROTOCOLS: leave one framework out needs records of two frameworks, which
+ * ML.ENERGY (vLLM only) and the simulator do not have.
  */
 import { EnergyLensError } from '../../errors.js';
 import { createRng } from '../../sr/index.js';
@@ -20,14 +26,21 @@ import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import { DEFAULT_SERIES_BY, groupKey } from '../model/series-effects.js';
 import { randomSplit } from './metrics.js';
 
-export const PROTOCOL_NAMES = ['sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out', 'new-deployment'] as const;
+export const PROTOCOL_NAMES = [
+  'sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out', 'random-50', 'leave-one-framework-out', 'new-deployment',
+] as const;
 export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
+/** The protocols that apply to any data set with several GPU types, models and batches (the default). */
+export const DEFAULT_PROTOCOLS: readonly ProtocolName[] = ['sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out'];
 
 export const PROTOCOL_DESCRIPTIONS: Readonly<Record<ProtocolName, string>> = {
   'sample-efficiency': 'random training samples of each size, tested on all other records',
   'batch-extrapolation': 'trained on batches up to the median, tested on larger batches',
   'hardware-extrapolation': 'trained on one GPU type, tested on another, zero-shot and after calibration on k records',
   'leave-one-model-out': 'trained on the other models, tested on the one left out (pooled over folds)',
+  'random-50': 'trained on a random sample (50 records), tested on all the others',
+  'leave-one-framework-out': 'trained on the other serving frameworks, tested on the one left out (pooled over folds)',
   'new-deployment': 'trained on every other series plus k records of the held-out series, tested on the rest of it (pooled over series)',
 };
 
@@ -82,7 +95,7 @@ export interface ProtocolSplits {
 }
 
 /** The fields protocols read from a record. */
-export interface SplitRecord { model: string; hardware: string; batch: number }
+export interface SplitRecord { model: string; hardware: string; batch: number; framework?: string }
 
 const place = (o: SplitOptions): string => o.file ?? 'the records';
 
@@ -168,23 +181,50 @@ export function hardwareExtrapolationSplits(records: readonly SplitRecord[], opt
   return { protocol: 'hardware-extrapolation', splits, skipped };
 }
 
+/** One fold per level of `key`: trained on a sample of the other levels' records, tested on its own. */
+function leaveOneOutSplits(records: readonly SplitRecord[], o: ReturnType<typeof resolved>, key: (r: SplitRecord) => string, what: string): Split[] {
+  const byLevel = new Map<string, number[]>();
+  records.forEach((r, i) => byLevel.set(key(r), [...(byLevel.get(key(r)) ?? []), i]));
+  const levels = [...byLevel.keys()].sort();
+  return seedsOf(o.seeds).map((seed) => {
+    const rng = createRng(seed);
+    const parts = levels.map((level) => {
+      const others = records.map((r, i) => (key(r) !== level ? i : -1)).filter((i) => i >= 0);
+      return { train: sample(others, o.trainSize, seed * 1009 + rng.int(1 << 20)), test: byLevel.get(level) as number[] };
+    });
+    return { group: `${levels.length} ${what}`, trainSize: Math.min(o.trainSize, records.length), seed, parts };
+  });
+}
+
 export function leaveOneModelOutSplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
   const o = resolved(options);
-  const byModel = new Map<string, number[]>();
-  records.forEach((r, i) => byModel.set(r.model, [...(byModel.get(r.model) ?? []), i]));
-  if (byModel.size < 2) {
-    throw new EnergyLensError('INVALID_DATA', `leave-one-model-out needs records of at least two models; all ${records.length} records in ${place(o)} are of ${[...byModel.keys()][0] ?? 'none'}`);
+  const models = [...new Set(records.map((r) => r.model))];
+  if (models.length < 2) {
+    throw new EnergyLensError('INVALID_DATA', `leave-one-model-out needs records of at least two models; all ${records.length} records in ${place(o)} are of ${models[0] ?? 'none'}`);
   }
-  const models = [...byModel.keys()].sort();
-  const splits = seedsOf(o.seeds).map((seed) => {
-    const rng = createRng(seed);
-    const parts = models.map((m) => {
-      const others = records.map((r, i) => (r.model !== m ? i : -1)).filter((i) => i >= 0);
-      return { train: sample(others, o.trainSize, seed * 1009 + rng.int(1 << 20)), test: byModel.get(m) as number[] };
-    });
-    return { group: `${models.length} models`, trainSize: Math.min(o.trainSize, records.length), seed, parts };
-  });
-  return { protocol: 'leave-one-model-out', splits, skipped: [] };
+  return { protocol: 'leave-one-model-out', splits: leaveOneOutSplits(records, o, (r) => r.model, 'models'), skipped: [] };
+}
+
+export function leaveOneFrameworkOutSplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  const o = resolved(options);
+  const without = records.findIndex((r) => r.framework === undefined || r.framework === '');
+  if (without >= 0) {
+    throw new EnergyLensError('INVALID_DATA', `leave-one-framework-out needs the framework of every record; record ${without + 1} of ${place(o)} has none (column "framework")`);
+  }
+  const frameworks = [...new Set(records.map((r) => r.framework as string))];
+  if (frameworks.length < 2) {
+    throw new EnergyLensError('INVALID_DATA', `leave-one-framework-out needs records of at least two frameworks; all ${records.length} records in ${place(o)} are of ${frameworks[0] ?? 'none'}`);
+  }
+  return { protocol: 'leave-one-framework-out', splits: leaveOneOutSplits(records, o, (r) => r.framework as string, 'frameworks'), skipped: [] };
+}
+
+export function random50Splits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  const o = resolved(options);
+  if (records.length <= o.trainSize) {
+    throw new EnergyLensError('INVALID_DATA', `random-50 trains on ${o.trainSize} records and tests on the others; ${place(o)} has only ${records.length}`);
+  }
+  const splits = seedsOf(o.seeds).map((seed) => ({ group: `${o.trainSize} random`, trainSize: o.trainSize, seed, parts: [randomSplit(records.length, o.trainSize, seed)] }));
+  return { protocol: 'random-50', splits, skipped: [] };
 }
 
 export const DEFAULT_CALIBRATION_SIZES: readonly number[] = [0, 3, 5, 10];
@@ -239,6 +279,8 @@ export function protocolSplits(name: string, records: readonly SplitRecord[], op
     case 'batch-extrapolation': return batchExtrapolationSplits(records, options);
     case 'hardware-extrapolation': return hardwareExtrapolationSplits(records, options);
     case 'leave-one-model-out': return leaveOneModelOutSplits(records, options);
+    case 'random-50': return random50Splits(records, options);
+    case 'leave-one-framework-out': return leaveOneFrameworkOutSplits(records, options);
     case 'new-deployment': return newDeploymentSplits(records, options);
     default: throw new EnergyLensError('INVALID_OPTION', `unknown protocol "${name}" (known: ${PROTOCOL_NAMES.join(', ')})`);
   }

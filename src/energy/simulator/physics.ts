@@ -31,7 +31,7 @@ export interface ServingEstimate {
   throughputTokS: number;
 }
 
-interface Work { flops: number; bytes: number; expertBytes: number; cacheBytes: number; commS: number }
+interface Work { flops: number; recomputeFlops: number; bytes: number; expertBytes: number; cacheBytes: number; commS: number }
 
 /** Power of one GPU (W) over a period in which it spends the given fractions of peak. */
 export function gpuPowerW(hw: HardwareSpec, busy: number, uCompute: number, uMemory: number, uNetwork: number, k: PhysicsConstants): number {
@@ -79,13 +79,15 @@ export function estimateServing(c: ServingConfig, k: PhysicsConstants = DEFAULT_
     const expertBytes = moe ? expertCopies * expertsTouchedFraction(m, n / expertCopies) * split.expertsB * 1e9 * bpp : 0;
     const cacheBytes = n * (kvCacheBytes(m, ctxDecode, k.kvBytes) + 2 * ssmStateBytes(m, k.kvBytes));
     const flops = n * (2 * m.activeParamsB * 1e9 + attentionFlopsPerToken(m, ctxDecode) + ssmFlopsPerToken(m));
+    // a stack without a KV cache runs the prefix again (prefill-like GEMMs over ctx tokens) for every new token
+    const recomputeFlops = n * k.contextRecomputeFraction * ctxDecode * (2 * m.activeParamsB * 1e9 + attentionFlopsPerToken(m, ctxDecode / 2));
     const arS = ringAllReduceS((n / replicas) * actBytes, tp, hw, k);
     const a2aS = moe ? allToAllS((n / gStage) * m.activeExperts * actBytes, Math.min(c.ep, gStage), hw, k) : 0;
     const commS = layersPerStage * (2 * arS + 2 * a2aS);
-    return { flops: flops / pp, bytes: denseBytes / pp, expertBytes: expertBytes / pp, cacheBytes: cacheBytes / pp, commS };
+    return { flops: flops / pp, recomputeFlops: recomputeFlops / pp, bytes: denseBytes / pp, expertBytes: expertBytes / pp, cacheBytes: cacheBytes / pp, commS };
   };
   const dw = stageWork(nMicro);
-  const dComputeS = dw.flops / (gStage * peakFlops * k.computeEfficiencyDecode);
+  const dComputeS = dw.flops / (gStage * peakFlops * k.computeEfficiencyDecode) + dw.recomputeFlops / (gStage * peakFlops * k.computeEfficiencyPrefill);
   const dMemoryS = dw.bytes / (gStage * bwBytesS * k.memoryEfficiency)
     + dw.expertBytes / (gStage * bwBytesS * k.memoryEfficiency * k.expertEfficiency) + dw.cacheBytes / (gStage * bwBytesS * k.attentionMemoryEfficiency);
   const stageS = Math.max(dComputeS, dMemoryS) + dw.commS + k.layerOverheadS * layersPerStage;
@@ -94,7 +96,7 @@ export function estimateServing(c: ServingConfig, k: PhysicsConstants = DEFAULT_
   const tpotS = Math.max(micro, pp) * stageS + (pp - 1) * hopS + hostS;
   const dShare = micro / tpotS; // each GPU works on `micro` stage-steps per token round
   const decodePowerW = gpuPowerW(hw, Math.min(1, dShare * stageS),
-    (dShare * dw.flops) / (gStage * peakFlops), (dShare * (dw.bytes + dw.expertBytes + dw.cacheBytes)) / (gStage * bwBytesS), dShare * dw.commS, k);
+    (dShare * (dw.flops + dw.recomputeFlops)) / (gStage * peakFlops), (dShare * (dw.bytes + dw.expertBytes + dw.cacheBytes)) / (gStage * bwBytesS), dShare * dw.commS, k);
   const decodeTimeS = c.outputTokens * tpotS;
   const decodeEnergyJ = (G * decodePowerW * decodeTimeS) / c.batch;
 
