@@ -4,6 +4,7 @@ import b from 'benny';
 import { createWasmEvaluator } from '../dist/sr/eval/wasm-kernel.js';
 import { compileColumnClosures, compileGenerated, evalTreeNaive } from '../dist/sr/eval/js-evaluators.js';
 import { workload } from './workloads.mjs';
+import { handWrittenLoop } from './hand-loop.mjs';
 import { runEnvironment } from './run-environment.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -41,6 +42,16 @@ for (const kind of ['arith', 'mixed']) {
       add(name, ops, { coldMs: Number(coldMs.toFixed(3)) });
     }
 
+    if (kind === 'arith') {
+      // the ceiling: each program as its own hand-written f64x2 loop, same arithmetic, same run
+      const hand = await handWrittenLoop(programs, data);
+      const expected = simdEvaluator.losses(programs, 'mse');
+      const got = hand.run();
+      const agree = got.every((v, i) => Math.abs(v - expected[i]) <= 1e-9 * Math.abs(expected[i]));
+      const ops = await measure(`hand-written-f64x2 ${kind} ${rows}`, () => hand.run());
+      add('hand-written-f64x2', ops, { sameLossesAsKernel: agree });
+    }
+
     // JS baselines: predictions plus the same mean squared error
     const mseOf = (pred) => { let s = 0; for (let r = 0; r < rows; r++) { const d = pred[r] - data.y[r]; s += d * d; } return s / rows; };
     for (const [name, compileTree] of [['js-closures', compileColumnClosures], ['js-generated', compileGenerated]]) {
@@ -76,6 +87,8 @@ for (const kind of ['arith', 'mixed']) {
       results.push({
         name: 'wasm-jacobian', ...shape, trees: withConsts.length, nodesPerTree: nodes / withConsts.length,
         constsPerTree: consts / withConsts.length, nodeRowsPerSec: Math.round(jacOps * nodes * rows),
+        // every node of a tree carries one tangent per constant of the tree
+        nodeRowConstsPerSec: Math.round(jacOps * rows * withConsts.reduce((s, p) => s + p.length * p.consts.length, 0)),
       });
     }
   }
@@ -95,4 +108,17 @@ for (const kind of ['arith', 'mixed']) {
   }
 }
 
-process.stdout.write(`${JSON.stringify({ ...runEnvironment(), quick, results, ratios }, null, 2)}\n`);
+// issue 17's figures and targets (ratios within this run)
+const jac = (kind) => results.find((r) => r.name === 'wasm-jacobian' && r.workload === kind);
+const arith = rate('wasm-simd', 'arith', 1000);
+const mixed = rate('wasm-simd', 'mixed', 1000);
+const round = (v, d = 3) => Number(v.toFixed(d));
+const targets = {
+  arithOverHandWritten: { value: round(arith / rate('hand-written-f64x2', 'arith', 1000)), target: '>= 0.75' },
+  arithOverHandWritten10000: { value: round(rate('wasm-simd', 'arith', 10000) / rate('hand-written-f64x2', 'arith', 10000)), target: '>= 0.75' },
+  mixedNodeRowsPerSec: { value: mixed, target: '>= 1.5e9' },
+  mixedOverArith: { value: round(mixed / arith), target: '>= 0.40' },
+  jacobianNodeRowConstsPerSec: { value: jac('arith').nodeRowConstsPerSec, mixed: jac('mixed').nodeRowConstsPerSec, target: '>= 1e9' },
+};
+
+process.stdout.write(`${JSON.stringify({ ...runEnvironment(), quick, results, ratios, targets }, null, 2)}\n`);
