@@ -120,7 +120,7 @@ export function foldBinary(opc: i32, a: f64, b: f64): f64 {
   return f64x2.extract_lane(bad, 0) == 0.0 && f64x2.extract_lane(bad, 1) == 0.0;
 }
 
-function unaryV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
+export function unaryV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
   let bad = zeroV();
   switch (opc) {
     case OP_EXP: return transcendentalV(OP_EXP, src, out, nb, check);
@@ -141,7 +141,7 @@ function unaryV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool 
 }
 
 // a and b are vectors (pa, pb), or one of them is the scalar c (aIsConst / bIsConst)
-function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, bIsConst: bool, out: usize, nb: usize, check: bool): bool {
+export function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, bIsConst: bool, out: usize, nb: usize, check: bool): bool {
   let bad = f64x2.splat(0.0);
   const cv = f64x2.splat(c);
   // a kind-specialised loop per operator: the operand kinds do not change inside the loop

@@ -5,7 +5,7 @@ import * as D from './data';
 import { evalBlock, resultIsConst, resultPtr, resultVal } from './eval';
 import { programLoss } from './loss';
 import { logS } from './mathlib';
-export { jacobian } from './jacobian';
+export { jacobian, jacobianScratchF64, JAC_BLOCK } from './jacobian';
 export {
   OP_CONST, OP_FEATURE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE,
   OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH, OP_COUNT,

@@ -25,7 +25,8 @@ interface KernelExports {
   setData(x: number, y: number, w: number, logY: number, invAbsY: number, nRows: number, stride: number): void;
   evalLosses(code: number, consts: number, starts: number, lens: number, n: number, loss: number, simd: number, scratch: number, out: number): void;
   predict(code: number, consts: number, len: number, simd: number, scratch: number, out: number): void;
-  jacobian(code: number, consts: number, len: number, nConsts: number, scratch: number, outPred: number, outJac: number): number;
+  jacobian(code: number, consts: number, len: number, nConsts: number, scratch: number, outPred: number, outJac: number, maxStack: number, simd: number): number;
+  jacobianScratchF64(maxStack: number, nConsts: number): number;
   BLOCK: WebAssembly.Global;
   MAX_STACK: WebAssembly.Global;
   [name: string]: unknown;
@@ -224,11 +225,12 @@ export class WasmEvaluator implements Evaluator {
     const nC = program.consts.length;
     const { codePtr, constsPtr, end } = this.writeProgram(program);
     const scratch = end;
-    const predPtr = align16(scratch + program.maxStack * (1 + nC) * 8);
+    const scratchF64 = this.simd ? this.k.jacobianScratchF64(program.maxStack, nC) : program.maxStack * (1 + nC);
+    const predPtr = align16(scratch + scratchF64 * 8);
     const jacPtr = align16(predPtr + this.nRows * 8);
     this.ensure(jacPtr + nC * this.nRows * 8);
     let finite = 0;
-    this.call(() => { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr); });
+    this.call(() => { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); });
     return {
       predictions: this.f64(predPtr, this.nRows).slice(),
       jac: this.f64(jacPtr, nC * this.nRows).slice(),
