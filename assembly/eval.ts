@@ -33,6 +33,13 @@ export let resultIsConst: bool = false;
 export let resultPtr: usize = 0;
 export let resultVal: f64 = 0.0;
 
+/** Sets the result of the last evaluation (the f32 path hands its widened result to the loss this way). */
+export function setResult(isConst: bool, ptr: usize, val: f64): void {
+  resultIsConst = isConst;
+  resultPtr = ptr;
+  resultVal = val;
+}
+
 @inline function kindAt(i: i32): i32 { return load<i32>(SLOT_KIND + (<usize>i << 2)); }
 @inline function ptrAt(i: i32): usize { return load<usize>(SLOT_PTR + (<usize>i << 3)); }
 @inline function valAt(i: i32): f64 { return load<f64>(SLOT_VAL + (<usize>i << 3)); }

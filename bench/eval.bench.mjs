@@ -21,6 +21,7 @@ async function measure(name, fn) {
 const results = [];
 const simdEvaluator = createWasmEvaluator({ simd: true });
 const scalarEvaluator = createWasmEvaluator({ simd: false });
+const f32Evaluator = createWasmEvaluator({ precision: 'f32' });
 
 for (const kind of ['arith', 'mixed']) {
   for (const rows of [1000, 10000]) {
@@ -33,7 +34,7 @@ for (const kind of ['arith', 'mixed']) {
     const perBatch = totalNodes * rows;
     const add = (name, opsPerSec, extra = {}) => results.push({ name, ...shape, nodeRowsPerSec: Math.round(opsPerSec * perBatch), ...extra });
 
-    for (const [name, ev] of [['wasm-simd', simdEvaluator], ['wasm-scalar', scalarEvaluator]]) {
+    for (const [name, ev] of [['wasm-simd', simdEvaluator], ['wasm-simd-f32', f32Evaluator], ['wasm-scalar', scalarEvaluator]]) {
       const t0 = performance.now();
       ev.setDataset(data);
       ev.losses(programs, 'mse');
@@ -118,6 +119,8 @@ const targets = {
   arithOverHandWritten10000: { value: round(rate('wasm-simd', 'arith', 10000) / rate('hand-written-f64x2', 'arith', 10000)), target: '>= 0.75' },
   mixedNodeRowsPerSec: { value: mixed, target: '>= 1.5e9' },
   mixedOverArith: { value: round(mixed / arith), target: '>= 0.40' },
+  f32OverF64Arith: { value: round(rate('wasm-simd-f32', 'arith', 1000) / arith), rows10000: round(rate('wasm-simd-f32', 'arith', 10000) / rate('wasm-simd', 'arith', 10000)), target: '>= 1.8' },
+  f32OverF64Mixed: { value: round(rate('wasm-simd-f32', 'mixed', 1000) / mixed), rows10000: round(rate('wasm-simd-f32', 'mixed', 10000) / rate('wasm-simd', 'mixed', 10000)) },
   jacobianNodeRowConstsPerSec: { value: jac('arith').nodeRowConstsPerSec, mixed: jac('mixed').nodeRowConstsPerSec, target: '>= 1e9' },
 };
 
