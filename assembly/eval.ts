@@ -16,7 +16,8 @@ import {
 import { dataX, stride, BLOCK_BYTES } from './data';
 import { expS, logS, sinS, cosS, tanhS, cbrtS, powS } from './mathlib';
 import {
-  expSpecial, expFast, logSpecial, logFast, trigSpecial, sinCosFast, tanhV, cbrtSpecial, cbrtFast, powV, zeroV,
+  expSpecial, expFast, logSpecial, logFast, trigSpecial, sinCosFast, tanhV, cbrtSpecial, cbrtFast, zeroV, powIntLanes,
+  powExponent, powSpecial, powFast,
 } from './vmath';
 
 const KIND_VEC: i32 = 0;
@@ -27,6 +28,7 @@ const SLOT_VAL = memory.data(64 * 8);
 // lanes of the current unary loop that need the scalar function: pair offset and argument
 const SIDE_OFF = memory.data(128 * 4);
 const SIDE_X = memory.data(128 * 16);
+const SIDE_Y = memory.data(128 * 16);
 
 // the result of the last evaluation
 export let resultIsConst: bool = false;
@@ -127,6 +129,36 @@ export function foldBinary(opc: i32, a: f64, b: f64): f64 {
   return f64x2.extract_lane(bad, 0) == 0.0 && f64x2.extract_lane(bad, 1) == 0.0;
 }
 
+// pow: powFast in the loop, pairs with a special lane redone by powS after it (like transcendentalV)
+@inline function powLoopV(pa: usize, pb: usize, cv: v128, aIsConst: bool, bIsConst: bool, out: usize, nb: usize, check: bool): bool {
+  let bad = zeroV();
+  let nSide: usize = 0;
+  for (let i: usize = 0; i < nb; i += 16) {
+    const a = aIsConst ? cv : v128.load(pa + i);
+    const b = bIsConst ? cv : v128.load(pb + i);
+    if (!aIsConst) bad = checkV(bad, a);
+    if (!bIsConst) bad = checkV(bad, b);
+    const intLanes = powIntLanes(b);
+    const t = powExponent(a, b);
+    if (v128.any_true(powSpecial(a, b, t, intLanes))) {
+      store<u32>(SIDE_OFF + (nSide << 2), <u32>i);
+      v128.store(SIDE_X + (nSide << 4), a);
+      v128.store(SIDE_Y + (nSide << 4), b);
+      nSide++;
+    }
+    v128.store(out + i, powFast(a, b, t, intLanes));
+  }
+  for (let k: usize = 0; k < nSide; k++) {
+    const o = out + <usize>load<u32>(SIDE_OFF + (k << 2));
+    const x = SIDE_X + (k << 4);
+    const y = SIDE_Y + (k << 4);
+    store<f64>(o, powS(load<f64>(x), load<f64>(y)));
+    store<f64>(o, powS(load<f64>(x, 8), load<f64>(y, 8)), 8);
+  }
+  if (!check) return true;
+  return f64x2.extract_lane(bad, 0) == 0.0 && f64x2.extract_lane(bad, 1) == 0.0;
+}
+
 export function unaryV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
   let bad = zeroV();
   switch (opc) {
@@ -160,7 +192,7 @@ export function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, 
       case OP_DIV: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.div(v128.load(pa + i), b)); } break;
       case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, f64x2.min(a, b)); } break;
       case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, f64x2.max(a, b)); } break;
-      case OP_POW: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, powV(a, b)); } break;
+      case OP_POW: return powLoopV(pa, pb, cv, false, false, out, nb, check);
     }
   } else if (bIsConst) {
     switch (opc) {
@@ -170,7 +202,7 @@ export function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, 
       case OP_DIV: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.div(v128.load(pa + i), cv)); break;
       case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, f64x2.min(a, cv)); } break;
       case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, f64x2.max(a, cv)); } break;
-      case OP_POW: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, powV(a, cv)); } break;
+      case OP_POW: return powLoopV(pa, pb, cv, false, true, out, nb, check);
     }
   } else {
     switch (opc) {
@@ -180,7 +212,7 @@ export function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, 
       case OP_DIV: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.div(cv, b)); } break;
       case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.min(cv, b)); } break;
       case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.max(cv, b)); } break;
-      case OP_POW: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, powV(cv, b)); } break;
+      case OP_POW: return powLoopV(pa, pb, cv, true, false, out, nb, check);
     }
   }
   if (!check) return true;

@@ -93,6 +93,38 @@ describe.skipIf(!built)('conformance: WASM SIMD, WASM scalar and the reference',
     );
   });
 
+  it('agree on pow with integer, half-integer and out-of-range exponents, negative and zero bases', () => {
+    // the vector pow's two cases (repeated squaring for |y| <= 64, exp(y log x)) and its hand-off to the scalar pow
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(2, 7, 256, 300), (seed, nRows) => {
+        const rng = createRng(seed);
+        const X = Float64Array.from({ length: 2 * nRows }, () => {
+          const u = rng.next();
+          return u < 0.4 ? rng.int(141) - 70 : u < 0.6 ? (rng.int(141) - 70) / 2 : u < 0.8 ? (rng.next() - 0.5) * 20 : rng.next() * 1e3;
+        });
+        const data: Dataset = { X, y: Float64Array.from({ length: nRows }, () => 1 + rng.next()), nFeatures: 2, nRows };
+        for (const ev of [simd!, scalar!, ref]) ev.setDataset(data);
+        const x0: Node = { kind: 'feature', index: 0 };
+        const x1: Node = { kind: 'feature', index: 1 };
+        const c = (value: number): Node => ({ kind: 'const', value });
+        const pow = (a: Node, b: Node): Node => ({ kind: 'op', op: '^', children: [a, b] });
+        const trees = [pow(x0, x1), pow(x1, x0), pow(x0, c(3)), pow(x0, c(-2)), pow(x0, c(0.5)), pow(c(1.5), x1), pow(c(-2), x0), pow(x0, c(65)), pow(x0, c(800))];
+        for (const tree of trees) {
+          const p = compile(tree);
+          const a = simd!.predict(p);
+          const b = scalar!.predict(p);
+          const r = ref.predict(p);
+          for (let i = 0; i < nRows; i++) {
+            expect(same(a[i], r[i]), `${toInfix(tree)} row ${i} x0=${X[i]} x1=${X[nRows + i]}: simd ${a[i]} vs ${r[i]}`).toBe(true);
+            expect(same(b[i], r[i]), `${toInfix(tree)} row ${i}: scalar ${b[i]} vs ${r[i]}`).toBe(true);
+          }
+          expect(relClose(simd!.losses([p], 'mae')[0], ref.losses([p], 'mae')[0], 1e-12), toInfix(tree)).toBe(true);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('agree on Jacobians', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(1, 2, 3, 37, 257), (seed, nRows) => {

@@ -287,15 +287,13 @@ export class WasmEvaluator implements Evaluator {
     const scratch = end;
     const scratchF64 = this.simd ? this.k.jacobianScratchF64(program.maxStack, nC) : program.maxStack * (1 + nC);
     const predPtr = align16(scratch + scratchF64 * 8);
-    const jacPtr = align16(predPtr + this.nRows * 8);
+    const jacPtr = predPtr + this.nRows * 8; // right after the predictions: one copy out for both
     this.ensure(jacPtr + nC * this.nRows * 8);
     let finite = 0;
     this.call(() => { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); });
-    return {
-      predictions: this.f64(predPtr, this.nRows).slice(),
-      jac: this.f64(jacPtr, nC * this.nRows).slice(),
-      finite: finite === 1,
-    };
+    // one allocation for both (typed arrays of this size live outside V8's heap and cost the GC per allocation)
+    const both = this.f64(predPtr, (1 + nC) * this.nRows).slice();
+    return { predictions: both.subarray(0, this.nRows), jac: both.subarray(this.nRows), finite: finite === 1 };
   }
 
   private call(fn: () => void): void {
