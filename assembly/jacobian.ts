@@ -3,8 +3,8 @@
 // assembly/jacobian-scalar.ts, applied with the same operations in the same order, so both paths (and the
 // reference evaluator) agree to the last bit.
 //
-// Rows go in blocks of JAC_BLOCK. Every stack slot owns a value buffer and one tangent buffer per constant, each
-// JAC_BLOCK rows; each operator runs one f64x2 loop for its value, one for its derivative factor(s), then one loop
+// Rows go in blocks of JAC_BLOCK. Every stack slot owns two value buffers (an operator writes its value into the
+// one its operand does not occupy, so nothing is copied) and one tangent buffer per constant, each JAC_BLOCK rows; each operator runs one f64x2 loop for its value, one for its derivative factor(s), then one loop
 // per constant of its range, two constants per pass where it can (their loops share the operands' loads).
 import {
   OP_CONST, OP_FEATURE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE,
@@ -14,7 +14,7 @@ import { dataX, stride, nRows, MAX_STACK } from './data';
 import { unaryV, binaryV } from './eval';
 import { loAt, hiAt, setRange, setUnion, jacobianScalar } from './jacobian-scalar';
 
-/** Rows per block of the Jacobian (its buffers: (maxStack x (1 + nConsts) + 4) x JAC_BLOCK f64). */
+/** Rows per block of the Jacobian (its buffers: (maxStack x (2 + nConsts) + 4) x JAC_BLOCK f64). */
 export const JAC_BLOCK: i32 = 128;
 const JB_BYTES: usize = <usize>JAC_BLOCK << 3;
 const VAL_PTR = memory.data(MAX_STACK * 8);
@@ -96,12 +96,12 @@ function unaryFactorV(opc: i32, a: usize, v: usize, out: usize, nb: usize): void
   let k = k0;
   // two constants per pass: the operands, the value and the factors are loaded once for both
   for (; k + 1 < k1; k += 2) {
-    const outA = sa + JB_BYTES + <usize>k * JB_BYTES;
+    const outA = sa + <usize>k * JB_BYTES;
     const outB = outA + JB_BYTES;
     const taA = k >= la && k < ha ? outA : zeroBuf;
     const taB = k + 1 >= la && k + 1 < ha ? outB : zeroBuf;
-    const tbA = k >= lb && k < hb ? sb + JB_BYTES + <usize>k * JB_BYTES : zeroBuf;
-    const tbB = k + 1 >= lb && k + 1 < hb ? sb + JB_BYTES + <usize>(k + 1) * JB_BYTES : zeroBuf;
+    const tbA = k >= lb && k < hb ? sb + <usize>k * JB_BYTES : zeroBuf;
+    const tbB = k + 1 >= lb && k + 1 < hb ? sb + <usize>(k + 1) * JB_BYTES : zeroBuf;
     for (let i: usize = 0; i < nb; i += 16) {
       const av = v128.load(a + i);
       const bv = v128.load(b + i);
@@ -115,9 +115,9 @@ function unaryFactorV(opc: i32, a: usize, v: usize, out: usize, nb: usize): void
     }
   }
   if (k < k1) {
-    const out = sa + JB_BYTES + <usize>k * JB_BYTES;
+    const out = sa + <usize>k * JB_BYTES;
     const ta = k >= la && k < ha ? out : zeroBuf;
-    const tb = k >= lb && k < hb ? sb + JB_BYTES + <usize>k * JB_BYTES : zeroBuf;
+    const tb = k >= lb && k < hb ? sb + <usize>k * JB_BYTES : zeroBuf;
     for (let i: usize = 0; i < nb; i += 16) {
       const av = v128.load(a + i);
       const bv = v128.load(b + i);
@@ -144,11 +144,12 @@ function binaryTangents(opc: i32, sa: usize, sb: usize, zeroBuf: usize, la: i32,
 
 /** The f64 count of the scratch the SIMD Jacobian needs. */
 export function jacobianScratchF64(maxStack: i32, nConsts: i32): i32 {
-  return (maxStack * (1 + nConsts) + 4) * JAC_BLOCK;
+  return (maxStack * (2 + nConsts) + 4) * JAC_BLOCK;
 }
 
 function jacobianSimd(code: usize, consts: usize, len: i32, nConsts: i32, scratch: usize, outPred: usize, outJac: usize, maxStack: i32): i32 {
-  const slotBytes: usize = <usize>(1 + nConsts) * JB_BYTES; // value buffer, then one tangent buffer per constant
+  const slotBytes: usize = <usize>(2 + nConsts) * JB_BYTES; // tangent buffers, one per constant, then two value buffers
+  const valOff: usize = <usize>nConsts * JB_BYTES;
   const t1 = scratch + <usize>maxStack * slotBytes;
   const t2 = t1 + JB_BYTES;
   const t3 = t2 + JB_BYTES;
@@ -165,9 +166,9 @@ function jacobianSimd(code: usize, consts: usize, len: i32, nConsts: i32, scratc
       const arg = load<i32>(at, 4);
       if (opc == OP_CONST) {
         const s = scratch + <usize>sp * slotBytes;
-        fill(s, load<f64>(consts + (<usize>arg << 3)), nb);
-        fill(s + JB_BYTES + <usize>arg * JB_BYTES, 1.0, nb);
-        setVal(sp, s);
+        fill(s + valOff, load<f64>(consts + (<usize>arg << 3)), nb);
+        fill(s + <usize>arg * JB_BYTES, 1.0, nb);
+        setVal(sp, s + valOff);
         setRange(sp, arg, arg + 1);
         sp++;
       } else if (opc == OP_FEATURE) {
@@ -178,14 +179,14 @@ function jacobianSimd(code: usize, consts: usize, len: i32, nConsts: i32, scratc
         const i = sp - 1;
         const s = scratch + <usize>i * slotBytes;
         const a = valAt(i);
-        unaryV(opc, a, t1, nb, false);
+        const v = a == s + valOff ? s + valOff + JB_BYTES : s + valOff;
+        unaryV(opc, a, v, nb, false);
         const lo = loAt(i), hi = hiAt(i);
         if (lo < hi) {
-          unaryFactorV(opc, a, t1, t2, nb);
-          for (let k = lo; k < hi; k++) chainUnary(s + JB_BYTES + <usize>k * JB_BYTES, t2, nb);
+          unaryFactorV(opc, a, v, t2, nb);
+          for (let k = lo; k < hi; k++) chainUnary(s + <usize>k * JB_BYTES, t2, nb);
         }
-        copy(s, t1, nb);
-        setVal(i, s);
+        setVal(i, v);
       } else {
         const ia = sp - 2;
         const ib = sp - 1;
@@ -194,7 +195,8 @@ function jacobianSimd(code: usize, consts: usize, len: i32, nConsts: i32, scratc
         const sb = sa + slotBytes;
         const a = valAt(ia);
         const b = valAt(ib);
-        binaryV(opc, a, b, 0.0, false, false, t1, nb, false);
+        const v = a == sa + valOff ? sa + valOff + JB_BYTES : sa + valOff;
+        binaryV(opc, a, b, 0.0, false, false, v, nb, false);
         const la = loAt(ia), ha = hiAt(ia), lb = loAt(ib), hb = hiAt(ib);
         setUnion(ia, ib);
         const k0 = loAt(ia), k1 = hiAt(ia);
@@ -206,12 +208,11 @@ function jacobianSimd(code: usize, consts: usize, len: i32, nConsts: i32, scratc
             binaryV(OP_POW, a, t2, 0.0, false, false, t2, nb, false);
             for (let j: usize = 0; j < nb; j += 16) v128.store(t2 + j, f64x2.mul(v128.load(b + j), v128.load(t2 + j)));
             unaryV(OP_LOG, a, t3, nb, false);
-            for (let j: usize = 0; j < nb; j += 16) v128.store(t3 + j, f64x2.mul(v128.load(t1 + j), v128.load(t3 + j)));
+            for (let j: usize = 0; j < nb; j += 16) v128.store(t3 + j, f64x2.mul(v128.load(v + j), v128.load(t3 + j)));
           }
-          binaryTangents(opc, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, t1, t2, t3, nb, slotBytes);
+          binaryTangents(opc, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, t2, t3, nb, slotBytes);
         }
-        copy(sa, t1, nb);
-        setVal(ia, sa);
+        setVal(ia, v);
       }
     }
     const root = valAt(0);
@@ -227,7 +228,7 @@ function jacobianSimd(code: usize, consts: usize, len: i32, nConsts: i32, scratc
     for (let k: i32 = 0; k < nConsts; k++) {
       const dst = outJac + ((<usize>k * <usize>nRows + <usize>row0) << 3);
       if (k >= lo && k < hi) {
-        const src = scratch + JB_BYTES + <usize>k * JB_BYTES;
+        const src = scratch + <usize>k * JB_BYTES;
         for (let j: i32 = 0; j < n; j++) store<f64>(dst + (<usize>j << 3), load<f64>(src + (<usize>j << 3)));
         for (let j: i32 = 0; j + 1 < n; j += 2) bad = f64x2.add(bad, f64x2.mul(v128.load(src + (<usize>j << 3)), zero));
         if (n & 1) bad = f64x2.add(bad, f64x2.splat(load<f64>(src + (<usize>(n - 1) << 3)) * 0.0));
