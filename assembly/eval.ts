@@ -14,6 +14,7 @@ import {
   OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH,
 } from './opcodes';
 import { dataX, stride, BLOCK_BYTES } from './data';
+import { fusable, fusedV } from './fused';
 import { expS, logS, sinS, cosS, tanhS, cbrtS, powS } from './mathlib';
 import {
   expSpecial, expFast, logSpecial, logFast, trigSpecial, sinCosFast, tanhV, cbrtSpecial, cbrtFast, zeroV, powIntLanes,
@@ -293,6 +294,22 @@ export function evalBlock(code: usize, consts: usize, len: i32, row0: i32, nRows
         const c = aConst ? valAt(ia) : bConst ? valAt(ib) : 0.0;
         const pa: usize = aConst ? 0 : ptrAt(ia);
         const pb: usize = bConst ? 0 : ptrAt(ib);
+        // `a b op1 leaf op2` with arithmetic op1, op2: one fused loop (assembly/fused.ts)
+        if (simd && ip + 2 < len && fusable(opc)) {
+          const leafOpc = load<i32>(at, 8);
+          const opc2 = load<i32>(at, 16);
+          if ((leafOpc == OP_CONST || leafOpc == OP_FEATURE) && fusable(opc2)) {
+            const leafArg = load<i32>(at, 12);
+            const lConst = leafOpc == OP_CONST;
+            const cl = lConst ? load<f64>(consts + (<usize>leafArg << 3)) : 0.0;
+            if (check && lConst && !finite(cl)) return false;
+            const pl: usize = lConst ? 0 : dataX + ((<usize>leafArg * <usize>stride + <usize>row0) << 3);
+            if (!fusedV(opc, opc2, pa, pb, c, aConst, bConst, pl, cl, lConst, out, nb, check)) return false;
+            setVec(ia, out);
+            ip += 2;
+            continue;
+          }
+        }
         const ok = simd
           ? binaryV(opc, pa, pb, c, aConst, bConst, out, nb, check)
           : binaryS(opc, pa, pb, c, aConst, bConst, out, nb, check);
