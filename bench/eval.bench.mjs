@@ -1,6 +1,5 @@
 // npm run bench:eval — expression evaluation throughput, one thread, printed as one JSON object.
-// node-rows per second = (nodes of all trees) x rows x (evaluations of the whole batch per second).
-import b from 'benny';
+// node-rows per second = (nodes of all trees) x rows x (evaluations of the whole batch per CPU second).
 import { createWasmEvaluator } from '../dist/sr/eval/wasm-kernel.js';
 import { compileColumnClosures, compileGenerated, evalTreeNaive } from '../dist/sr/eval/js-evaluators.js';
 import { workload } from './workloads.mjs';
@@ -8,14 +7,32 @@ import { handWrittenLoop } from './hand-loop.mjs';
 import { runEnvironment } from './run-environment.mjs';
 
 const quick = process.argv.includes('--quick');
-// benny reports progress with console.log; stdout carries only the JSON
-console.log = (...args) => process.stderr.write(`${args.join(' ')}\n`);
-const benchOptions = quick ? { minSamples: 3, maxTime: 0.3 } : { minSamples: 10, maxTime: 2 };
+const samples = quick ? 5 : 15;
 
+/**
+ * Calls of fn per CPU second of this thread (process.cpuUsage: user + system), the best of `samples` samples of
+ * at least 20 ms each, after a warm-up. CPU time, not wall time: on a shared machine a descheduled thread does no
+ * work, and the wall clock then measures the other processes (a load average of 100 on 2 cores swung wall-time
+ * figures 7x within a minute, CPU-time figures by under 10 %).
+ */
 async function measure(name, fn) {
-  let ops = 0;
-  await b.suite(name, b.add(name, fn), b.configure({ cases: benchOptions }), b.complete((s) => { ops = s.results[0].ops; }));
-  return ops;
+  const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  let reps = 1;
+  for (;;) { // warm-up, and the repetitions that make a sample last 20 ms
+    const t0 = cpuMs();
+    for (let i = 0; i < reps; i++) fn();
+    const ms = cpuMs() - t0;
+    if (ms >= 20) break;
+    reps = Math.max(reps * 2, Math.ceil((reps * 25) / Math.max(ms, 0.5)));
+  }
+  let best = 0;
+  for (let s = 0; s < samples; s++) {
+    const t0 = cpuMs();
+    for (let i = 0; i < reps; i++) fn();
+    best = Math.max(best, (reps * 1000) / (cpuMs() - t0));
+  }
+  process.stderr.write(`${name}: ${best.toPrecision(4)} calls per CPU second\n`);
+  return best;
 }
 
 const results = [];
@@ -124,4 +141,4 @@ const targets = {
   jacobianNodeRowConstsPerSec: { value: jac('arith').nodeRowConstsPerSec, mixed: jac('mixed').nodeRowConstsPerSec, target: '>= 1e9' },
 };
 
-process.stdout.write(`${JSON.stringify({ ...runEnvironment(), quick, results, ratios, targets }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ ...runEnvironment(), timing: 'CPU time of this thread, best sample', quick, results, ratios, targets }, null, 2)}\n`);
