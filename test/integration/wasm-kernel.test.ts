@@ -172,3 +172,20 @@ describe('precision', () => {
     expect(e2.predict(p)[8]).toBe(Math.fround(Math.fround(dataset(9).X[8]) * Math.fround(1 / 3)));
   });
 });
+
+describe('precision in the search', () => {
+  it('options.precision is validated, and an island task sets it on its evaluator', async () => {
+    const { resolveOptions } = await import('../../src/sr/search/options.js');
+    const { equationSearch } = await import('../../src/sr/search/search.js');
+    const { InProcessRunner } = await import('../../src/sr/search/in-process-runner.js');
+    expect(resolveOptions({}).precision).toBe('f64');
+    expect(codeOf(() => resolveOptions({ precision: 'f16' as never }))).toBe('INVALID_OPTION');
+    const ev = createWasmEvaluator();
+    const runner = new InProcessRunner(() => ev);
+    const d = dataset(64);
+    const res = await equationSearch(d, { precision: 'f32', seed: 1, populations: 1, populationSize: 16, generationsPerCycle: 2, maxGenerations: 2, maxTime: null }, { runner });
+    expect(ev.name).toBe('wasm-simd-f32');
+    expect(res.evaluations).toBeGreaterThan(0);
+    await runner.close();
+  });
+});
