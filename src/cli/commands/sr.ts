@@ -37,6 +37,7 @@ export interface SrFlags extends RedisFlags {
   data: string; target: string; features?: string; operators: string; maxSize: number; loss: SearchOptions['loss'];
   time?: number; evals?: number; generations?: number; targetLoss?: number; islands: number; workers: number;
   seed: number; checkpoint?: string; checkpointEvery: number; resume?: boolean; json?: string; progress: boolean;
+  precision?: SearchOptions['precision'];
 }
 
 /** search option -> the flag that sets it, to name flags (not option fields) in error messages */
@@ -55,6 +56,7 @@ export function register(program: Command): void {
     .option('--operators <list>', 'operators, comma-separated', DEFAULT_OPTIONS.operators.join(','))
     .option('--max-size <n>', 'largest expression complexity', integer('--max-size', 3), DEFAULT_OPTIONS.maxSize)
     .addOption(new Option('--loss <name>', 'loss').choices(['mse', 'mae', 'mape', 'msle']).default(DEFAULT_OPTIONS.loss))
+    .addOption(new Option('--precision <p>', 'loss evaluation arithmetic: f32 uses f32x4 lanes (faster on large data; loss summed in f64)').choices(['f64', 'f32']).default(DEFAULT_OPTIONS.precision))
     .option('--time <seconds>', `time budget (default: ${DEFAULT_TIME} when no other stop condition is given)`, positive('--time'))
     .option('--evals <n>', 'evaluation budget', integer('--evals', 1))
     .option('--generations <n>', 'generation budget (per island)', integer('--generations', 1))
@@ -80,7 +82,7 @@ export function register(program: Command): void {
 function searchOptions(flags: SrFlags): Partial<SearchOptions> {
   const limits = { maxTime: flags.time ?? null, maxEvaluations: flags.evals ?? null, maxGenerations: flags.generations ?? null, targetLoss: flags.targetLoss ?? null };
   if (limits.maxTime === null && limits.maxEvaluations === null && limits.maxGenerations === null && limits.targetLoss === null) limits.maxTime = DEFAULT_TIME;
-  const search: Partial<SearchOptions> = { operators: list(flags.operators), maxSize: flags.maxSize, loss: flags.loss, populations: flags.islands, seed: flags.seed, ...limits };
+  const search: Partial<SearchOptions> = { operators: list(flags.operators), maxSize: flags.maxSize, loss: flags.loss, populations: flags.islands, seed: flags.seed, precision: flags.precision, ...limits };
   try {
     resolveOptions(search);
   } catch (err) {

@@ -68,6 +68,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     throw new SrError('CHECKPOINT_INVALID', `island state version ${s.version}; this engine reads version ${ISLAND_STATE_VERSION}`);
   }
   const { evaluator, data } = ctx;
+  evaluator.setPrecision?.(o.precision ?? 'f64');
   const rng = createRng(0);
   rng.setState(s.rng);
   const mctx = mutationContext(o, data.nFeatures, rng);

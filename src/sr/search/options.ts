@@ -4,7 +4,7 @@
  */
 import { SrError } from '../errors.js';
 import { operatorByName, type OperatorName } from '../expression/operators.js';
-import { LOSS_NAMES, type LossName } from '../eval/types.js';
+import { LOSS_NAMES, PRECISIONS, type LossName, type Precision } from '../eval/types.js';
 
 export interface MutationWeights {
   perturbConstant: number;
@@ -45,6 +45,8 @@ export interface SearchOptions {
   /** [outer, inner]: `inner` may not appear anywhere below `outer` */
   forbiddenNestings: [string, string][];
   loss: LossName;
+  /** arithmetic of loss evaluation: 'f64' (default) or 'f32' (f32x4 lanes, loss summed in f64; constant fitting's Jacobian stays f64) */
+  precision: Precision;
   /** number of islands (populations) */
   populations: number;
   populationSize: number;
@@ -125,6 +127,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
     ['cos', 'sin'], ['cos', 'cos'], ['tanh', 'tanh'], ['sqrt', 'sqrt'],
   ],
   loss: 'mse',
+  precision: 'f64',
   populations: 8,
   populationSize: 64,
   tournamentSize: 8,
@@ -211,6 +214,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
     return [canonical('forbiddenNestings', pair[0]), canonical('forbiddenNestings', pair[1])];
   });
   if (!LOSS_NAMES.includes(o.loss)) bad(`options.loss must be one of ${LOSS_NAMES.join(', ')}, got ${String(o.loss)}`);
+  if (!PRECISIONS.includes(o.precision)) bad(`options.precision must be one of ${PRECISIONS.join(', ')}, got ${String(o.precision)}`);
   posInt('populations', o.populations);
   posInt('populationSize', o.populationSize);
   if (o.populationSize < 4) bad(`options.populationSize must be at least 4, got ${o.populationSize}`);
