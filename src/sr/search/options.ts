@@ -92,6 +92,8 @@ export interface SearchOptions {
   maxEvaluations: number | null;
   targetLoss: number | null;
   maxGenerations: number | null;
+  /** stop once the best loss is at float precision (an exact fit: see exactLossFloor) */
+  stopOnExact: boolean;
   seed: number;
 }
 
@@ -148,6 +150,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   maxEvaluations: null,
   targetLoss: null,
   maxGenerations: null,
+  stopOnExact: true,
   seed: 0,
 };
 
@@ -246,6 +249,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   }
   if (typeof o.annealing !== 'boolean') bad('options.annealing must be true or false');
   if (typeof o.simplifyDuringSearch !== 'boolean') bad('options.simplifyDuringSearch must be true or false');
+  if (typeof o.stopOnExact !== 'boolean') bad('options.stopOnExact must be true or false');
   optionalLimit('maxTime', o.maxTime, false);
   optionalLimit('maxEvaluations', o.maxEvaluations, true);
   optionalLimit('maxGenerations', o.maxGenerations, true);
