@@ -4,6 +4,12 @@ export * from './expression/node.js';
 export * from './expression/compile.js';
 export { toInfix, toLatex, formatNumber, checkFeatureNames } from './expression/print.js';
 export { parseExpression } from './expression/parse.js';
+// readable output (issue 16): exports, named constants, polishing of found expressions
+export { exportExpression, toSympy, toJavaScript, toExpressionJSON, EXPORT_FORMATS, type ExportFormat, type ExpressionJSON } from './expression/export.js';
+export { namedConstant } from './expression/print.js';
+export { recognizeConstants, namedCandidates } from './search/recognize.js';
+export { polishTree, shortestConstants } from './search/polish.js';
+export { tidyTree } from './search/simplify.js';
 export { randomTree, randomLeaf, type RandomTreeOptions } from './expression/random.js';
 export * from './eval/types.js';
 export * from './eval/dataset.js';

@@ -115,7 +115,9 @@ export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
 };
 
 export const DEFAULT_OPTIONS: SearchOptions = {
-  operators: ['+', '-', '*', '/', 'square', 'cube', 'sqrt', 'exp', 'log', 'sin', 'cos'],
+  // no sin and cos unless asked: on data without periodic structure they buy small fits with stray
+  // constants (cos((-6.27 - pp) ^ 3) on energy data, issue 16); pass them in options.operators when wanted
+  operators: ['+', '-', '*', '/', 'square', 'cube', 'sqrt', 'exp', 'log'],
   operatorComplexity: {},
   featureComplexity: 1,
   constantComplexity: 1,

@@ -110,7 +110,19 @@ export function simplifyTree(input: Node, options: SimplifyOptions = {}): Node {
 const isNegConst = (n: Node): n is { kind: 'const'; value: number } => n.kind === 'const' && n.value < 0;
 
 /**
+ * A product or quotient whose leftmost factor is a negative constant, with that constant's sign flipped
+ * (-2 / c * v becomes 2 / c * v: exactly the negation, as IEEE negation commutes with * and /); else undefined.
+ */
+function negatedProduct(n: Node): Node | undefined {
+  if (isNegConst(n)) return { kind: 'const', value: -n.value };
+  if (n.kind !== 'op' || (n.op !== '*' && n.op !== '/')) return undefined;
+  const left = negatedProduct(n.children[0]);
+  return left ? { kind: 'op', op: n.op, children: [left, n.children[1]] } : undefined;
+}
+
+/**
  * Local rewrites that never change a value (IEEE-exact): `a - (-c)` is `a + c`, `a + (-c)` is `a - c`,
+ * `a + (-c) / x * y` is `a - c / x * y`,
  * `a - (-b)` is `a + b`, `-(-a)` is `a`, `-(c)` is the constant `-c`, `a * 1` and `a / 1` are `a`. Applied
  * bottom-up, so nothing printed reads `x - (-2)`.
  */
@@ -126,7 +138,8 @@ export function tidyTree(tree: Node): Node {
     case '+':
     case '-': {
       const flip = tree.op === '+' ? '-' : '+';
-      if (isNegConst(b)) return tidyTree({ kind: 'op', op: flip, children: [a, { kind: 'const', value: -b.value }] });
+      const positive = negatedProduct(b);
+      if (positive) return tidyTree({ kind: 'op', op: flip, children: [a, positive] });
       if (b.kind === 'op' && b.op === 'neg') return tidyTree({ kind: 'op', op: flip, children: [a, b.children[0]] });
       if (tree.op === '+' && isNegConst(a) && b.kind !== 'const') return { kind: 'op', op: '-', children: [b, { kind: 'const', value: -a.value }] };
       break;

@@ -29,6 +29,7 @@ describe('tidyTree', () => {
     expect(toInfix(tidyTree(parseExpression('x0 + (-2.5)')))).toBe('x0 - 2.5');
     expect(toInfix(tidyTree(parseExpression('x0 - -x1')))).toBe('x0 + x1');
     expect(toInfix(tidyTree(parseExpression('-2 + x0 * 1')))).toBe('x0 - 2');
+    expect(toInfix(tidyTree(parseExpression('128 + -197.8 / x0 * x1')))).toBe('128 - 197.8 / x0 * x1');
     const t = parseExpression('x0 * x1 + 3');
     expect(tidyTree(t)).toBe(t);
   });
