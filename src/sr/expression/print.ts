@@ -82,7 +82,7 @@ function namedNumbers(): Map<number, Named> {
     }
   }
   for (const q of NAMED_DENOMINATORS) {
-    for (let p = 1; p <= NAMED_MAX_NUMERATOR * q; p++) {
+    for (let p = 1; p <= NAMED_MAX_NUMERATOR; p++) {
       if (gcd(p, q) !== 1) continue;
       const v = p / q;
       // rationals whose decimal form is short print as decimals already

@@ -15,7 +15,7 @@ import { fitConstants } from './constants.js';
 
 /** Denominators of the small rationals and of the rational multiples of pi that are tried. */
 const DENOMINATORS = [1, 2, 3, 4, 5, 6, 8, 10, 12];
-/** Largest numerator (in absolute value) of a small rational. */
+/** Largest numerator of a small rational (p / q with p <= 24) and of a rational multiple of pi. */
 const MAX_NUMERATOR = 24;
 const ROOTS = [2, 3, 5, 6, 7, 10];
 
@@ -31,7 +31,7 @@ export function namedCandidates(value: number, relative = 1e-3): number[] {
   // fractions in lowest terms only, so each number has one form (the one the printer names)
   for (const q of DENOMINATORS) {
     const p = Math.round(a * q);
-    if (p >= 1 && p <= MAX_NUMERATOR * q && gcd(p, q) === 1) consider(p / q);
+    if (p >= 1 && p <= MAX_NUMERATOR && gcd(p, q) === 1) consider(p / q);
     const k = Math.round((a * q) / Math.PI);
     if (k >= 1 && k <= MAX_NUMERATOR && gcd(k, q) === 1) consider((k * Math.PI) / q);
     const kInv = Math.round(q / (a * Math.PI));
