@@ -21,7 +21,7 @@ export interface PolishOptions {
   operators?: readonly string[];
 }
 
-/** A copy of `tree` with every constant replaced by `f(constant, index)` (postfix order). */
+/** A copy of `tree` whose constants, in postfix order, take `values`. */
 function withConstants(tree: Node, values: readonly number[]): Node {
   let k = 0;
   const walk = (n: Node): Node => {
