@@ -17,6 +17,12 @@ export { simplifyTree, evaluateAt } from './search/simplify.js';
 export { complexity } from './search/tree-ops.js';
 
 // data and evaluation
+// readable output (issue 16): exports, named constants, polishing of found expressions
+export { exportExpression, toSympy, toJavaScript, toExpressionJSON, EXPORT_FORMATS, type ExportFormat, type ExpressionJSON } from './expression/export.js';
+export { namedConstant } from './expression/print.js';
+export { recognizeConstants, namedCandidates } from './search/recognize.js';
+export { polishTree, shortestConstants } from './search/polish.js';
+export { tidyTree } from './search/simplify.js';
 export * from './eval/types.js';
 export * from './eval/dataset.js';
 export { validateProgram } from './eval/validate-program.js';

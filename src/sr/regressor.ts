@@ -12,6 +12,7 @@
 import { SrError } from './errors.js';
 import { CheckpointWriter, loadCheckpoint, type CheckpointDataset } from './checkpoint.js';
 import { compile } from './expression/compile.js';
+import { exportExpression, type ExportFormat } from './expression/export.js';
 import { parseExpression } from './expression/parse.js';
 import type { Evaluator } from './eval/types.js';
 import { createWasmEvaluator } from './eval/wasm-kernel.js';
@@ -164,6 +165,20 @@ export class SymbolicRegressor {
     } finally {
       ev.dispose();
     }
+  }
+
+  /**
+   * The best equation (or the front member of the given complexity) as SymPy text, LaTeX, a JavaScript
+   * function of the features, or JSON (see exportExpression).
+   */
+  export(format: ExportFormat, which: { complexity?: number } = {}): string {
+    const eq = which.complexity === undefined ? this.best() : this.front.find((e) => e.complexity === which.complexity);
+    if (!eq) {
+      throw new SrError('INVALID_OPTION', which.complexity === undefined
+        ? 'the model has no equation: call fit() first'
+        : `no equation of complexity ${which.complexity} (the front has ${this.front.map((e) => e.complexity).join(', ') || 'none'})`);
+    }
+    return exportExpression(eq.tree, format, this.featureNames);
   }
 
   toJSON(): RegressorJSON {

@@ -81,9 +81,9 @@ export interface WasmEvaluatorOptions {
 
 function checkPrecision(precision: unknown, simd: boolean): Precision {
   if (!PRECISIONS.includes(precision as Precision)) {
-    throw new EnergyLensError('INVALID_OPTION', `precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`);
+    throw new SrError('INVALID_OPTION', `precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`);
   }
-  if (precision === 'f32' && !simd) throw new EnergyLensError('INVALID_OPTION', 'precision "f32" needs the SIMD path (simd: true)');
+  if (precision === 'f32' && !simd) throw new SrError('INVALID_OPTION', 'precision "f32" needs the SIMD path (simd: true)');
   return precision as Precision;
 }
 

@@ -94,6 +94,8 @@ export interface SearchOptions {
   maxEvaluations: number | null;
   targetLoss: number | null;
   maxGenerations: number | null;
+  /** stop once the best loss is at float precision (an exact fit: see exactLossFloor) */
+  stopOnExact: boolean;
   seed: number;
 }
 
@@ -115,7 +117,9 @@ export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
 };
 
 export const DEFAULT_OPTIONS: SearchOptions = {
-  operators: ['+', '-', '*', '/', 'square', 'cube', 'sqrt', 'exp', 'log', 'sin', 'cos'],
+  // no sin and cos unless asked: on data without periodic structure they buy small fits with stray
+  // constants (cos((-6.27 - pp) ^ 3) on energy data, issue 16); pass them in options.operators when wanted
+  operators: ['+', '-', '*', '/', 'square', 'cube', 'sqrt', 'exp', 'log'],
   operatorComplexity: {},
   featureComplexity: 1,
   constantComplexity: 1,
@@ -151,6 +155,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   maxEvaluations: null,
   targetLoss: null,
   maxGenerations: null,
+  stopOnExact: true,
   seed: 0,
 };
 
@@ -250,6 +255,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   }
   if (typeof o.annealing !== 'boolean') bad('options.annealing must be true or false');
   if (typeof o.simplifyDuringSearch !== 'boolean') bad('options.simplifyDuringSearch must be true or false');
+  if (typeof o.stopOnExact !== 'boolean') bad('options.stopOnExact must be true or false');
   optionalLimit('maxTime', o.maxTime, false);
   optionalLimit('maxEvaluations', o.maxEvaluations, true);
   optionalLimit('maxGenerations', o.maxGenerations, true);

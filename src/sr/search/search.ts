@@ -12,6 +12,7 @@ import { SrError } from '../errors.js';
 import { decompile } from '../expression/compile.js';
 import type { Node } from '../expression/node.js';
 import { validateDataset } from '../eval/dataset.js';
+import { exactLossFloor } from '../regressor-data.js';
 import type { Dataset } from '../eval/types.js';
 import { createRng, deriveSeed, type Rng } from '../util/rng.js';
 import { HallOfFame, selectModel } from './hall-of-fame.js';
@@ -64,7 +65,8 @@ export interface SearchResult {
   generations: number;
   seconds: number;
   seed: number;
-  stoppedBy: 'time' | 'evaluations' | 'generations' | 'target' | 'aborted';
+  /** 'exact': the best loss reached float precision (options.stopOnExact) */
+  stoppedBy: 'time' | 'evaluations' | 'generations' | 'target' | 'exact' | 'aborted';
   options: SearchOptions;
   /** the islands' final states (also in `state`) */
   islands: SerializedIsland[];
@@ -120,6 +122,8 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
     const seconds = (): number => secondsBefore + (performance.now() - started) / 1000;
     const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), migrants, rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles });
     let stoppedBy: SearchResult['stoppedBy'] = 'generations';
+    // an exact fit (loss at the rounding floor) cannot be beaten: the rest of the budget would be spent for nothing
+    const exactFloor = options.stopOnExact ? exactLossFloor(data, options.loss) : -Infinity;
 
     // 4. main loop
     for (;;) {
@@ -144,7 +148,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       // let the event loop run (signals, timers, I/O) even when the runner works in this thread
       await new Promise((resolve) => setImmediate(resolve));
 
-      const stop = stopReason(options, { aborted: hooks.signal?.aborted ?? false, bestLoss, evaluations, generations, seconds: seconds() });
+      const stop = stopReason(options, { aborted: hooks.signal?.aborted ?? false, bestLoss, exactFloor, evaluations, generations, seconds: seconds() });
       if (stop) { stoppedBy = stop; break; }
     }
 
@@ -158,9 +162,10 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
 }
 
 /** Why the search stops after this cycle, or null to go on. Checked in this order. */
-function stopReason(o: SearchOptions, now: { aborted: boolean; bestLoss: number; evaluations: number; generations: number; seconds: number }): SearchResult['stoppedBy'] | null {
+function stopReason(o: SearchOptions, now: { aborted: boolean; bestLoss: number; exactFloor: number; evaluations: number; generations: number; seconds: number }): SearchResult['stoppedBy'] | null {
   if (now.aborted) return 'aborted';
   if (o.targetLoss !== null && o.targetLoss !== undefined && now.bestLoss <= o.targetLoss) return 'target';
+  if (now.bestLoss <= now.exactFloor) return 'exact';
   if (o.maxEvaluations && now.evaluations >= o.maxEvaluations) return 'evaluations';
   if (o.maxGenerations && now.generations >= o.maxGenerations) return 'generations';
   if (o.maxTime && now.seconds >= o.maxTime) return 'time';
