@@ -12,3 +12,5 @@ export * from './structure.js';
 export * from './structure-physics.js';
 export * from './structure-check.js';
 export * from './structure-select.js';
+export * from './series-effects.js';
+export { fitHierarchical, calibrateSeries, predictHierarchical, posteriorsOf, type HierarchicalFit, type HierarchicalOptions, type HierarchicalPrediction, type SeriesModel, type SharedFit } from './hierarchical.js';
