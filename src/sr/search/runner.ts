@@ -30,6 +30,8 @@ export interface IslandTask {
   migrants: SerializedMember[];
   /** the JSON-safe search options (see search/options.ts) */
   options: Record<string, unknown>;
+  /** with a time budget: wall-clock time (ms since the epoch) after which the island ends its cycle early */
+  stopAtEpochMs?: number;
 }
 
 export interface IslandTaskResult {
