@@ -5,10 +5,11 @@ import { fitEnergyModel, PARAMETER_NAMES, readEnergyModel, writeEnergyModel, typ
 import { readRecords, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, residualSdText, sig, textTable } from '../energy-args.js';
+import { delayedBar } from '../progress.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
-  calibrate?: string; refit?: string[]; json?: boolean;
+  calibrate?: string; refit?: string[]; json?: boolean; progress: boolean;
 }
 
 const DEFAULT_RESTARTS = 8;
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option('--calibrate <base.json>', 'start from this model; with --refit, only the named parameters are fitted')
     .option('--refit <a,b,...>', 'with --calibrate: parameters to refit (the others keep the base model\'s values)', parameterList)
     .option('--json', 'print the model summary as JSON on stdout', false)
+    .option('--no-progress', 'no progress bar (it appears on a terminal when the fit takes more than 2 s)')
     .addHelpText('after', `\nParameters: ${PARAMETER_NAMES.join(', ')} (energylens explain --model FILE describes them).`)
     .action(async (flags: FitFlags) => {
       await runFit(flags);
@@ -51,12 +53,21 @@ async function runFit(flags: FitFlags): Promise<void> {
   assertOutputFolder('--out', flags.out);
   const catalog = loadCatalog(flags.catalog);
   const base = flags.calibrate ? readEnergyModel(flags.calibrate) : undefined;
-  const all = await readRecords(flags.data, { check: catalogCheck(catalog) });
-  const records = flags.sample === undefined ? all : sampleRecords(all, flags.sample, flags.seed, flags.data);
-  const model = fitEnergyModel(records, {
-    catalog, useLatency: flags.latency, restarts: flags.restarts, seed: flags.seed, file: flags.data,
-    ...(base ? { base, ...(flags.refit ? { refit: flags.refit } : {}) } : {}),
-  });
+  const bar = delayedBar(flags.progress, 'fit |{bar}| {percentage}% | {stage}');
+  let model: EnergyModel;
+  let all: ProfilingRecord[];
+  try {
+    // reading is the first 30 % of the bar, the fit the rest
+    all = await readRecords(flags.data, { check: catalogCheck(catalog), onProgress: (read, total) => bar.update(0.3 * read / Math.max(1, total), 'reading') });
+    const records = flags.sample === undefined ? all : sampleRecords(all, flags.sample, flags.seed, flags.data);
+    model = fitEnergyModel(records, {
+      catalog, useLatency: flags.latency, restarts: flags.restarts, seed: flags.seed, file: flags.data,
+      onProgress: (fraction, stage) => bar.update(0.3 + 0.7 * fraction, stage),
+      ...(base ? { base, ...(flags.refit ? { refit: flags.refit } : {}) } : {}),
+    });
+  } finally {
+    bar.stop();
+  }
   writeEnergyModel(flags.out, model);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(fitSummary(model, flags, all.length), null, 2)}\n`);

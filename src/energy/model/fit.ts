@@ -8,9 +8,9 @@
  * parameters then carry the static power's scale); no prompt lengths uses the workload's assumed prompt.
  */
 import { EnergyLensError } from '../../errors.js';
-import { compile, createRng, createWasmEvaluator, fitConstants, invertMatrix, parseExpression, type Evaluator, type Program } from '../../sr/index.js';
+import { compile, createRng, createWasmEvaluator, fitConstants, invertMatrix, parseExpression, type Evaluator, type FitConstantsResult, type Program } from '../../sr/index.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { median } from '../stats.js';
+import { medianAbsoluteDeviation } from '../stats.js';
 import { closedFormExpression, MODEL_COLUMNS, PARAMETERS } from './closed-form.js';
 import { modelColumns, toDataset, type DesignRow } from './design.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
@@ -41,6 +41,26 @@ export interface FitEnergyOptions {
   robustRounds?: number;
   /** file name for error messages */
   file?: string;
+  /** called between the stages of the fit with the fraction done (0..1) and what comes next */
+  onProgress?: (fraction: number, stage: string) => void;
+}
+
+/**
+ * Above this many rows, the Levenberg-Marquardt restarts and the robust rounds run on a seeded sample of this
+ * many rows, and one run on every row refines their solution (see fitEnergyModel). Below it, every run sees
+ * every row.
+ */
+export const START_SAMPLE_ROWS = 5_000;
+
+/** `k` distinct indices of 0..n-1, drawn by a seeded partial Fisher-Yates shuffle, in ascending order. */
+function sampleIndices(n: number, k: number, seed: number): number[] {
+  const rng = createRng(seed);
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(n - i);
+    const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+  }
+  return Array.from(idx.subarray(0, k)).sort((a, b) => a - b);
 }
 
 /** Huber's tuning constant: 95 % efficiency under normal residuals. */
@@ -69,7 +89,13 @@ export function designRows(records: readonly FitRecord[], features: readonly Ene
 }
 
 function ranges(records: readonly FitRecord[], features: readonly EnergyFeatures[]): TrainingRanges {
-  const span = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+  // a loop, not Math.min(...xs): spreading hundreds of thousands of arguments overflows the stack
+  const span = (xs: number[]): [number, number] => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of xs) { if (x < lo) lo = x; if (x > hi) hi = x; }
+    return [lo, hi];
+  };
   return {
     batch: span(features.map((f) => f.batch)),
     gpus: span(features.map((f) => f.gpus)),
@@ -112,6 +138,8 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
       throw new EnergyLensError('INVALID_RECORD', `${options.file ?? 'training data'}, row ${i + 1}: energy_j and output_tokens must be > 0 (got ${r.energy_j}, ${r.output_tokens})`);
     }
   });
+  const progress = options.onProgress ?? ((): void => {});
+  progress(0, 'features');
   const features = recordFeatures(records, { catalog: options.catalog, inputTokens: options.inputTokens }, options.file);
   const rows = designRows(records, features, options.useLatency ?? true);
   const P = PARAMETERS.length;
@@ -131,6 +159,7 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
   const lw = options.latencyWeight ?? 0.5;
   const weights = Float64Array.from(rows, (r) => (r.kind === 'latency' ? lw : 1));
   const data = toDataset(rows, weights);
+  progress(0.1, 'starts');
   const ev = createWasmEvaluator();
   try {
     ev.setDataset(data);
@@ -139,18 +168,54 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
     // the closed form is parsed once; each refit and the final evaluation only change its constants
     const compiled = closedFormProgram(baseValues);
     const withValues = (values: Float64Array): Program => ({ ...compiled, consts: values });
-    let fit = fitConstants(compiled, ev, { y: data.y, weights }, { loss: 'msle', lower, upper, restarts: options.restarts ?? 8, maxIterations, rng });
+    const restarts = options.restarts ?? 8;
+    const robustRounds = options.robustRounds ?? 3;
     // robust refits (Huber weights on log residuals, iteratively reweighted): a few runs that were not in
     // steady state must not pull the structure everyone else follows
-    for (let round = 0; round < (options.robustRounds ?? 3); round++) {
-      const pred = ev.predict(withValues(fit.constants));
-      const res = rows.map((r, i) => Math.log(pred[i] / r.y));
-      const scale = 1.4826 * median(res.map((x) => Math.abs(x - median(res)))) || 1e-12;
-      const robust = Float64Array.from(res, (x, i) => weights[i] * Math.min(1, (HUBER_K * scale) / Math.max(Math.abs(x), 1e-300)));
-      fit = fitConstants(withValues(fit.constants), ev, { y: data.y, weights: robust }, { loss: 'msle', lower, upper, restarts: 0, maxIterations, rng });
+    const huberWeights = (evaluator: Evaluator, target: readonly DesignRow[], base: Float64Array, values: Float64Array): Float64Array => {
+      const pred = evaluator.predict(withValues(values));
+      const res = Float64Array.from(target, (r, i) => Math.log(pred[i] / r.y));
+      const scale = 1.4826 * medianAbsoluteDeviation(res) || 1e-12;
+      return Float64Array.from(res, (x, i) => base[i] * Math.min(1, (HUBER_K * scale) / Math.max(Math.abs(x), 1e-300)));
+    };
+    const irls = (evaluator: Evaluator, target: readonly DesignRow[], y: Float64Array, base: Float64Array, first: FitConstantsResult): FitConstantsResult => {
+      let f = first;
+      for (let round = 0; round < robustRounds; round++) {
+        const robust = huberWeights(evaluator, target, base, f.constants);
+        f = fitConstants(withValues(f.constants), evaluator, { y, weights: robust }, { loss: 'msle', lower, upper, restarts: 0, maxIterations, rng });
+      }
+      return f;
+    };
+    let fit: FitConstantsResult;
+    if (rows.length > START_SAMPLE_ROWS && (restarts > 0 || robustRounds > 0)) {
+      // many rows: the starts and the robust rounds run on a seeded sample of the rows; then one
+      // Levenberg-Marquardt run on every row, with the Huber weights of that solution (a one-step M-estimator
+      // from a consistent start, asymptotically as efficient as iterating to the end). Time stays linear in the
+      // rows instead of (restarts + robust rounds + 1) times them
+      const sampleRows = sampleIndices(rows.length, START_SAMPLE_ROWS, (options.seed ?? 0) ^ 0x53a3).map((i) => rows[i]);
+      const sampleWeights = Float64Array.from(sampleRows, (r) => (r.kind === 'latency' ? lw : 1));
+      const sampleData = toDataset(sampleRows, sampleWeights);
+      const evSample = createWasmEvaluator();
+      let start: FitConstantsResult;
+      try {
+        evSample.setDataset(sampleData);
+        start = fitConstants(compiled, evSample, { y: sampleData.y, weights: sampleWeights }, { loss: 'msle', lower, upper, restarts, maxIterations, rng });
+        progress(0.3, 'robust rounds');
+        start = irls(evSample, sampleRows, sampleData.y, sampleWeights, start);
+      } finally {
+        evSample.dispose();
+      }
+      progress(0.4, 'every row');
+      const robust = robustRounds > 0 ? huberWeights(ev, rows, weights, start.constants) : weights;
+      fit = fitConstants(withValues(start.constants), ev, { y: data.y, weights: robust }, { loss: 'msle', lower, upper, restarts: 0, maxIterations, rng });
+    } else {
+      fit = fitConstants(compiled, ev, { y: data.y, weights }, { loss: 'msle', lower, upper, restarts, maxIterations, rng });
+      progress(0.5, 'robust rounds');
+      fit = irls(ev, rows, data.y, weights, fit);
     }
     const values = Array.from(fit.constants);
     // covariance of the free parameters: s^2 (J^T W J)^-1 on log residuals
+    progress(0.9, 'standard errors');
     const { jac, pred } = logJacobian(ev, withValues(fit.constants), rows.length);
     const logResiduals = rows.map((r, i) => Math.log(pred[i] / r.y));
     const sdOf = (kind: string): number | null => {
