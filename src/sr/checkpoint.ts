@@ -13,6 +13,9 @@ import { SrError } from './errors.js';
 import type { SearchOptions } from './search/options.js';
 import type { SearchState } from './search/search.js';
 
+/** the engine's atomic write (temporary file, fsync, rename), also used for its other outputs */
+export { writeFileAtomic };
+
 export const CHECKPOINT_FORMAT = 'energylens-sr-checkpoint';
 export const CHECKPOINT_VERSION = 2;
 /** options that may differ between a run and its resumption */
@@ -127,9 +130,12 @@ export class CheckpointWriter {
     this.last = this.now();
   }
 
-  /** Saves when `everySeconds` have passed since the last save; returns true when it saved. */
+  /**
+   * Saves after the first cycle, then when `everySeconds` have passed since the last save; returns true when
+   * it saved. The first save comes at once so that a run killed early can already be resumed.
+   */
   maybeSave(state: SearchState): boolean {
-    if (this.now() - this.last < this.everySeconds) return false;
+    if (this.written > 0 && this.now() - this.last < this.everySeconds) return false;
     this.save(state);
     return true;
   }

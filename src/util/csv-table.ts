@@ -33,7 +33,10 @@ export function readNumericCsv(path: string, choose: (header: string[]) => strin
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof records;
   } catch (err) {
-    throw new EnergyLensError('INVALID_CSV', `${path}: ${(err as Error).message}`);
+    // every csv-parse error (CSV_*, INVALID_OPENING_QUOTE, ...) carries the line and the 0-based field
+    const e = err as { message?: string; lines?: number; column?: unknown };
+    const where = typeof e.lines === 'number' ? `, line ${e.lines}${typeof e.column === 'number' ? `, column #${e.column + 1}` : ''}` : '';
+    throw new EnergyLensError('INVALID_CSV', `${path}${where}: malformed CSV: ${e.message ?? String(err)}`);
   }
   if (records.length === 0) throw new EnergyLensError('INVALID_CSV', `${path} is empty (expected a header row and data rows)`);
   const header = records[0].record;

@@ -170,9 +170,12 @@ async function searchAndPrint(flags: SrFlags, search: Partial<SearchOptions>, fe
     search.maxEvaluations ? p.evaluations / search.maxEvaluations : 0,
     search.maxGenerations ? p.generations / search.maxGenerations : 0,
   );
+  // a run killed before its first checkpoint left nothing to resume: the same command starts it afresh
+  const resume = flags.resume && flags.checkpoint !== undefined && existsSync(flags.checkpoint);
+  if (flags.resume && !resume) process.stderr.write(`note: no checkpoint at ${flags.checkpoint} yet; starting a fresh search (checkpoints go there from the first cycle on)\n`);
   bar?.start(100, 0, { evals: 0, loss: '-', seconds: 0 });
   const model = new SymbolicRegressor({
-    ...search, workers, runner, checkpoint: flags.checkpoint, checkpointEvery: flags.checkpointEvery, resume: flags.resume, signal: controller.signal,
+    ...search, workers, runner, checkpoint: flags.checkpoint, checkpointEvery: flags.checkpointEvery, resume, signal: controller.signal,
     onEvent: (e) => process.stderr.write(`\nwarning: the worker running island ${e.islandId} died (${e.reason}); the island is rerun from its last migration state\n`),
     onProgress: (p) => bar?.update(Math.min(100, Math.round(100 * done(p))), { evals: p.evaluations, loss: Number.isFinite(p.bestLoss) ? p.bestLoss.toExponential(3) : '-', seconds: p.seconds.toFixed(0) }),
   });

@@ -118,6 +118,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const childrenPerGeneration = Math.max(1, Math.floor(o.populationSize / 2));
   const nOptimize = Math.max(o.optimizeFraction > 0 ? 1 : 0, Math.round(o.optimizeFraction * o.populationSize));
   for (let g = 0; g < task.generations; g++) {
+    if (task.stopAtEpochMs !== undefined && Date.now() >= task.stopAtEpochMs) break; // the run's time is up
     generation++;
     const costs = members.map((m) => selectionCost(m, o, baseline, frequency));
     const parents: Member[] = [];

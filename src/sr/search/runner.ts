@@ -52,6 +52,8 @@ export interface IslandTask {
   migrants: SerializedMember[];
   /** the JSON-safe search options */
   options: SearchOptions;
+  /** with a time budget: wall-clock time (ms since the epoch) after which the island ends its cycle early */
+  stopAtEpochMs?: number;
 }
 
 export interface IslandTaskResult {

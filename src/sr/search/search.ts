@@ -128,8 +128,10 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
     // 4. main loop
     for (;;) {
       if (hooks.signal?.aborted) { stoppedBy = 'aborted'; break; }
+      // the time budget is also checked inside the cycle, between generations, so a long cycle cannot overrun it
+      const stopAt = options.maxTime ? { stopAtEpochMs: Date.now() + Math.max(0, options.maxTime - seconds()) * 1000 } : {};
       const tasks: IslandTask[] = islands.map((state, i) => ({
-        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options,
+        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options, ...stopAt,
       }));
       const results = checkResults(await runner.run(tasks), tasks.length, runner.name);
       islands = results.map((r) => r.state);

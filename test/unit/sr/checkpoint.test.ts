@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -89,18 +89,21 @@ describe('checkpoints', () => {
 });
 
 describe('CheckpointWriter', () => {
-  it('saves at most every N seconds, and always when asked', () => {
+  it('saves after the first cycle, then at most every N seconds, and always when asked', () => {
     let now = 0;
     const path = join(dir, 'periodic.ckpt');
     const w = new CheckpointWriter(path, { dataset, options }, 10, () => now);
+    now = 1;
+    expect(w.maybeSave(state)).toBe(true);
+    expect(existsSync(path)).toBe(true);
     now = 5;
     expect(w.maybeSave(state)).toBe(false);
-    now = 10;
+    now = 11;
     expect(w.maybeSave(state)).toBe(true);
     now = 15;
     expect(w.maybeSave({ ...state, generations: 40 })).toBe(false);
     w.save({ ...state, generations: 60 });
-    expect(w.written).toBe(2);
+    expect(w.written).toBe(3);
     expect(loadCheckpoint(path, { dataset, options }).state.generations).toBe(60);
     expect(() => new CheckpointWriter(path, { dataset, options }, -1)).toThrow(/checkpointEvery must be a non-negative number/);
   });
