@@ -4,9 +4,10 @@
  */
 import { modelColumns, type DesignRow } from './design.js';
 import type { EnergyFeatures } from './features.js';
-import type { FitRecord } from './fit.js';
+/** The measured fields a design row reads (a FitRecord has them; named here so this file does not import fit.ts). */
+interface MeasuredRecord { energy_j: number; output_tokens: number; tpot_s?: number; prefill_energy_j?: number; input_tokens?: number }
 
-export function designRows(records: readonly FitRecord[], features: readonly EnergyFeatures[], useLatency: boolean): DesignRow[] {
+export function designRows(records: readonly MeasuredRecord[], features: readonly EnergyFeatures[], useLatency: boolean): DesignRow[] {
   const rows: DesignRow[] = [];
   records.forEach((r, i) => {
     rows.push({ kind: 'energy', record: i, columns: modelColumns(features[i], 'energy'), y: r.energy_j / r.output_tokens });

@@ -21,7 +21,7 @@ describe('the method registry', () => {
     const all = await createMethods();
     expect(all.map((m) => m.name)).toEqual([...METHOD_NAMES]);
     expect((await createMethods(['roofline', 'closed-form'])).map((m) => m.name)).toEqual(['roofline', 'closed-form']);
-    await expect(createMethods(['closed-form', 'svm'], '--methods')).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/--methods: unknown method "svm" \(known: closed-form, latency-proxy/) });
+    await expect(createMethods(['closed-form', 'svm'], '--methods')).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/--methods: unknown method "svm" \(known: closed-form, hierarchical, latency-proxy/) });
     await expect(createMethods([])).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
 

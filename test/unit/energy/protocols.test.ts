@@ -99,7 +99,7 @@ describe('protocol splits', () => {
 
   it('the default protocols are the four that apply to any data set; the evaluation runs them when none is named', async () => {
     expect(DEFAULT_PROTOCOLS).toEqual(['sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out']);
-    expect(PROTOCOL_NAMES).toEqual([...DEFAULT_PROTOCOLS, 'random-50', 'leave-one-framework-out']);
+    expect(PROTOCOL_NAMES).toEqual([...DEFAULT_PROTOCOLS, 'random-50', 'leave-one-framework-out', 'new-deployment']);
     const e = await evaluateMethods(records, { methods: [rooflineMethod], seeds: 1, sizes: [25], trainSize: 20, scenarioKeys: keys });
     expect(e.protocols.map((p) => p.protocol)).toEqual([...DEFAULT_PROTOCOLS]);
   });
