@@ -8,6 +8,10 @@ export let dataW: usize = 0; // 0: unweighted
 export let dataLogY: usize = 0; // log(y) (mathlib), for msle
 export let dataInvAbsY: usize = 0; // 1 / |y|, for mape
 export let nRows: i32 = 0;
+// f32 copies of the feature columns for the f32x4 path (0 until set), stride a multiple of 4, padding rows
+// repeating the last row
+export let dataX32: usize = 0;
+export let stride32: i32 = 0;
 export let stride: i32 = 0;
 export let sumW: f64 = 0.0;
 

@@ -14,9 +14,11 @@ import {
   OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH,
 } from './opcodes';
 import { dataX, stride, BLOCK_BYTES } from './data';
+import { fusable, fusedV } from './fused';
 import { expS, logS, sinS, cosS, tanhS, cbrtS, powS } from './mathlib';
 import {
-  expSpecial, expFast, logSpecial, logFast, trigSpecial, sinCosFast, tanhV, cbrtSpecial, cbrtFast, powV, zeroV,
+  expSpecial, expFast, logSpecial, logFast, trigSpecial, sinCosFast, tanhV, cbrtSpecial, cbrtFast, zeroV, powIntLanes,
+  powExponent, powSpecial, powFast,
 } from './vmath';
 
 const KIND_VEC: i32 = 0;
@@ -27,11 +29,19 @@ const SLOT_VAL = memory.data(64 * 8);
 // lanes of the current unary loop that need the scalar function: pair offset and argument
 const SIDE_OFF = memory.data(128 * 4);
 const SIDE_X = memory.data(128 * 16);
+const SIDE_Y = memory.data(128 * 16);
 
 // the result of the last evaluation
 export let resultIsConst: bool = false;
 export let resultPtr: usize = 0;
 export let resultVal: f64 = 0.0;
+
+/** Sets the result of the last evaluation (the f32 path hands its widened result to the loss this way). */
+export function setResult(isConst: bool, ptr: usize, val: f64): void {
+  resultIsConst = isConst;
+  resultPtr = ptr;
+  resultVal = val;
+}
 
 @inline function kindAt(i: i32): i32 { return load<i32>(SLOT_KIND + (<usize>i << 2)); }
 @inline function ptrAt(i: i32): usize { return load<usize>(SLOT_PTR + (<usize>i << 3)); }
@@ -120,7 +130,37 @@ export function foldBinary(opc: i32, a: f64, b: f64): f64 {
   return f64x2.extract_lane(bad, 0) == 0.0 && f64x2.extract_lane(bad, 1) == 0.0;
 }
 
-function unaryV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
+// pow: powFast in the loop, pairs with a special lane redone by powS after it (like transcendentalV)
+@inline function powLoopV(pa: usize, pb: usize, cv: v128, aIsConst: bool, bIsConst: bool, out: usize, nb: usize, check: bool): bool {
+  let bad = zeroV();
+  let nSide: usize = 0;
+  for (let i: usize = 0; i < nb; i += 16) {
+    const a = aIsConst ? cv : v128.load(pa + i);
+    const b = bIsConst ? cv : v128.load(pb + i);
+    if (!aIsConst) bad = checkV(bad, a);
+    if (!bIsConst) bad = checkV(bad, b);
+    const intLanes = powIntLanes(b);
+    const t = powExponent(a, b);
+    if (v128.any_true(powSpecial(a, b, t, intLanes))) {
+      store<u32>(SIDE_OFF + (nSide << 2), <u32>i);
+      v128.store(SIDE_X + (nSide << 4), a);
+      v128.store(SIDE_Y + (nSide << 4), b);
+      nSide++;
+    }
+    v128.store(out + i, powFast(a, b, t, intLanes));
+  }
+  for (let k: usize = 0; k < nSide; k++) {
+    const o = out + <usize>load<u32>(SIDE_OFF + (k << 2));
+    const x = SIDE_X + (k << 4);
+    const y = SIDE_Y + (k << 4);
+    store<f64>(o, powS(load<f64>(x), load<f64>(y)));
+    store<f64>(o, powS(load<f64>(x, 8), load<f64>(y, 8)), 8);
+  }
+  if (!check) return true;
+  return f64x2.extract_lane(bad, 0) == 0.0 && f64x2.extract_lane(bad, 1) == 0.0;
+}
+
+export function unaryV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
   let bad = zeroV();
   switch (opc) {
     case OP_EXP: return transcendentalV(OP_EXP, src, out, nb, check);
@@ -141,7 +181,7 @@ function unaryV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool 
 }
 
 // a and b are vectors (pa, pb), or one of them is the scalar c (aIsConst / bIsConst)
-function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, bIsConst: bool, out: usize, nb: usize, check: bool): bool {
+export function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, bIsConst: bool, out: usize, nb: usize, check: bool): bool {
   let bad = f64x2.splat(0.0);
   const cv = f64x2.splat(c);
   // a kind-specialised loop per operator: the operand kinds do not change inside the loop
@@ -153,7 +193,7 @@ function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, bIsCons
       case OP_DIV: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.div(v128.load(pa + i), b)); } break;
       case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, f64x2.min(a, b)); } break;
       case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, f64x2.max(a, b)); } break;
-      case OP_POW: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, powV(a, b)); } break;
+      case OP_POW: return powLoopV(pa, pb, cv, false, false, out, nb, check);
     }
   } else if (bIsConst) {
     switch (opc) {
@@ -163,7 +203,7 @@ function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, bIsCons
       case OP_DIV: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.div(v128.load(pa + i), cv)); break;
       case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, f64x2.min(a, cv)); } break;
       case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, f64x2.max(a, cv)); } break;
-      case OP_POW: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, powV(a, cv)); } break;
+      case OP_POW: return powLoopV(pa, pb, cv, false, true, out, nb, check);
     }
   } else {
     switch (opc) {
@@ -173,7 +213,7 @@ function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, bIsCons
       case OP_DIV: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.div(cv, b)); } break;
       case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.min(cv, b)); } break;
       case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.max(cv, b)); } break;
-      case OP_POW: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, powV(cv, b)); } break;
+      case OP_POW: return powLoopV(pa, pb, cv, true, false, out, nb, check);
     }
   }
   if (!check) return true;
@@ -254,6 +294,22 @@ export function evalBlock(code: usize, consts: usize, len: i32, row0: i32, nRows
         const c = aConst ? valAt(ia) : bConst ? valAt(ib) : 0.0;
         const pa: usize = aConst ? 0 : ptrAt(ia);
         const pb: usize = bConst ? 0 : ptrAt(ib);
+        // `a b op1 leaf op2` with arithmetic op1, op2: one fused loop (assembly/fused.ts)
+        if (simd && ip + 2 < len && fusable(opc)) {
+          const leafOpc = load<i32>(at, 8);
+          const opc2 = load<i32>(at, 16);
+          if ((leafOpc == OP_CONST || leafOpc == OP_FEATURE) && fusable(opc2)) {
+            const leafArg = load<i32>(at, 12);
+            const lConst = leafOpc == OP_CONST;
+            const cl = lConst ? load<f64>(consts + (<usize>leafArg << 3)) : 0.0;
+            if (check && lConst && !finite(cl)) return false;
+            const pl: usize = lConst ? 0 : dataX + ((<usize>leafArg * <usize>stride + <usize>row0) << 3);
+            if (!fusedV(opc, opc2, pa, pb, c, aConst, bConst, pl, cl, lConst, out, nb, check)) return false;
+            setVec(ia, out);
+            ip += 2;
+            continue;
+          }
+        }
         const ok = simd
           ? binaryV(opc, pa, pb, c, aConst, bConst, out, nb, check)
           : binaryS(opc, pa, pb, c, aConst, bConst, out, nb, check);

@@ -3,9 +3,10 @@
 // validates every program before it is evaluated, so nothing here traps on bad input.
 import * as D from './data';
 import { evalBlock, resultIsConst, resultPtr, resultVal } from './eval';
-import { programLoss } from './loss';
+import { programLoss, programLoss32 } from './loss';
+import { evalBlock32, result32IsConst, result32Ptr, result32Val } from './eval32';
 import { logS } from './mathlib';
-export { jacobian } from './jacobian';
+export { jacobian, jacobianScratchF64, JAC_BLOCK } from './jacobian';
 export {
   OP_CONST, OP_FEATURE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE,
   OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH, OP_COUNT,
@@ -40,10 +41,21 @@ export function setData(x: usize, y: usize, w: usize, logY: usize, invAbsY: usiz
   D.sumW = s;
 }
 
+/** The f32 feature columns for the f32x4 path (mode 2): nFeatures columns of stride32 f32 (a multiple of 4). */
+export function setData32(x32: usize, stride32: i32): void {
+  D.dataX32 = x32;
+  D.stride32 = stride32;
+}
+
+/** Evaluation modes: the `simd` argument of evalLosses and predict. */
+export const MODE_SCALAR: i32 = 0;
+export const MODE_F64X2: i32 = 1;
+export const MODE_F32X4: i32 = 2;
+
 /**
  * Losses of a batch of programs. code: (opcode, arg) i32 pairs of all programs back to back; consts: f64 of all
  * programs back to back; starts: per program, i32 pairs (first instruction, first constant) and lens: i32
- * instruction counts. scratch: MAX_STACK * BLOCK f64. out: nPrograms f64.
+ * instruction counts. simd: a MODE_*. scratch: MAX_STACK * BLOCK f64. out: nPrograms f64.
  */
 export function evalLosses(code: usize, consts: usize, starts: usize, lens: usize, nPrograms: i32, loss: i32, simd: i32, scratch: usize, out: usize): void {
   for (let p: i32 = 0; p < nPrograms; p++) {
@@ -51,12 +63,24 @@ export function evalLosses(code: usize, consts: usize, starts: usize, lens: usiz
     const pc = code + (<usize>load<i32>(s) << 3);
     const pk = consts + (<usize>load<i32>(s, 4) << 3);
     const len = load<i32>(lens + (<usize>p << 2));
-    store<f64>(out + (<usize>p << 3), programLoss(pc, pk, len, loss, scratch, simd != 0));
+    const l = simd == MODE_F32X4 ? programLoss32(pc, pk, len, loss, scratch) : programLoss(pc, pk, len, loss, scratch, simd != 0);
+    store<f64>(out + (<usize>p << 3), l);
   }
 }
 
-/** Raw predictions of one program (no early exit) into out: nRows f64. */
+/** Raw predictions of one program (no early exit) into out: nRows f64. simd: a MODE_*. */
 export function predict(code: usize, consts: usize, len: i32, simd: i32, scratch: usize, out: usize): void {
+  if (simd == MODE_F32X4) {
+    for (let row0: i32 = 0; row0 < D.nRows; row0 += D.BLOCK) {
+      const n = min(D.BLOCK, D.nRows - row0);
+      evalBlock32(code, consts, len, row0, (n + 3) & ~3, scratch, false);
+      for (let j: i32 = 0; j < n; j++) {
+        const v = result32IsConst ? <f64><f32>result32Val : <f64>load<f32>(result32Ptr + (<usize>j << 2));
+        store<f64>(out + (<usize>(row0 + j) << 3), v);
+      }
+    }
+    return;
+  }
   for (let row0: i32 = 0; row0 < D.nRows; row0 += D.BLOCK) {
     const n = min(D.BLOCK, D.nRows - row0);
     const nEval = simd != 0 ? (n + 1) & ~1 : n;

@@ -1,6 +1,7 @@
 // Fitness: the loss of a program over the whole dataset, block by block; +Infinity for any non-finite value.
 import { dataY, dataW, dataLogY, dataInvAbsY, nRows, sumW, BLOCK } from './data';
-import { evalBlock, resultIsConst, resultPtr, resultVal } from './eval';
+import { evalBlock, resultIsConst, resultPtr, resultVal, setResult } from './eval';
+import { evalBlock32, result32IsConst, result32Ptr, result32Val, widen, widenBuffer } from './eval32';
 import { logS } from './mathlib';
 import { logFast, logSpecial } from './vmath';
 
@@ -95,6 +96,29 @@ export function programLoss(code: usize, consts: usize, len: i32, loss: i32, scr
     const nEval = simd ? (n + 1) & ~1 : n; // the padding row repeats the last row
     if (!evalBlock(code, consts, len, row0, nEval, scratch, simd, true)) return Infinity;
     total += simd ? blockSumV(loss, row0, n) : blockSumS(loss, row0, n);
+    if (!(total - total == 0.0)) return Infinity;
+  }
+  const result = total / sumW;
+  return result - result == 0.0 ? result : Infinity;
+}
+
+/** The loss on the f32x4 path: each block evaluated in f32, its predictions widened to f64, the sum in f64. */
+export function programLoss32(code: usize, consts: usize, len: i32, loss: i32, scratch: usize): f64 {
+  let total: f64 = 0.0;
+  const wide = widenBuffer(scratch);
+  for (let row0: i32 = 0; row0 < nRows; row0 += BLOCK) {
+    const n = min(BLOCK, nRows - row0);
+    const nEval = (n + 3) & ~3; // the padding rows repeat the last row
+    if (!evalBlock32(code, consts, len, row0, nEval, scratch, true)) return Infinity;
+    if (result32IsConst) {
+      const v = <f64><f32>result32Val;
+      if (!(v - v == 0.0)) return Infinity;
+      setResult(true, 0, v);
+    } else {
+      widen(result32Ptr, wide, <usize>nEval << 2);
+      setResult(false, wide, 0.0);
+    }
+    total += blockSumV(loss, row0, n);
     if (!(total - total == 0.0)) return Infinity;
   }
   const result = total / sumW;

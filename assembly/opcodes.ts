@@ -1,5 +1,5 @@
 // The one source of truth for opcode numbers. src/sr/expression/operators.ts mirrors it and a test
-// (test/integration/opcodes.test.ts) checks the two against the values the module exports.
+// (test/integration/wasm-kernel.test.ts, 'opcodes') checks the two against the values the module exports.
 export const OP_CONST: i32 = 0;
 export const OP_FEATURE: i32 = 1;
 // binary

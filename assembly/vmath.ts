@@ -187,7 +187,53 @@ const I_100000 = 8, I_3FF00000 = 9;
   return v128.or(y, v128.and(x, vi(I_SIGN)));
 }
 
-/** pow lane by lane (its special cases outnumber its fast path). */
+// pow: powS's two common cases lane-parallel, the rest by powS itself.
+//   integer exponents |y| <= 64: repeated squaring over the exponent's 7 bits (the same products as powIntS, whose
+//     extra squarings after the last bit never reach the result), 1 / result for negative exponents;
+//   positive normal finite x, other finite y, y log x in [-708, 709]: expFast(y logFast(x)), as expS(y logS(x)).
+
+/** Lanes of powFast that are the integer-exponent case. */
+@inline export function powIntLanes(y: v128): v128 {
+  return v128.and(f64x2.eq(f64x2.floor(y), y), f64x2.le(f64x2.abs(y), f64x2.splat(64.0)));
+}
+
+/** Lanes that neither case covers (done by powS): NaN, infinities, zero, negative or subnormal bases, overflow... */
+@inline export function powSpecial(x: v128, y: v128, t: v128, intLanes: v128): v128 {
+  const expCase = v128.and(
+    v128.and(f64x2.ge(x, vk(K_MIN_NORMAL)), f64x2.lt(x, vk(K_INF))),
+    v128.and(f64x2.ge(t, vk(K_EXP_LO)), f64x2.le(t, vk(K_EXP_HI))),
+  );
+  return v128.not(v128.or(intLanes, expCase));
+}
+
+/** y log x, for powSpecial and powFast (garbage in lanes that are not the exp case). */
+@inline export function powExponent(x: v128, y: v128): v128 { return f64x2.mul(y, logFast(x)); }
+
+/** x^n by repeated squaring for integer n, |n| <= 64 (the lanes of powIntLanes). */
+@inline function powIntV(x: v128, y: v128): v128 {
+  const one = vk(K_ONE);
+  const half = vk(K_HALF);
+  let m = f64x2.abs(y);
+  let result = one;
+  let base = x;
+  for (let bit = 0; bit < 7; bit++) {
+    const h = f64x2.floor(f64x2.mul(m, half));
+    const odd = f64x2.ne(f64x2.sub(m, f64x2.add(h, h)), vk(K_ZERO));
+    result = v128.bitselect(f64x2.mul(result, base), result, odd);
+    m = h;
+    base = f64x2.mul(base, base);
+  }
+  return v128.bitselect(f64x2.div(one, result), result, f64x2.lt(y, vk(K_ZERO)));
+}
+
+/** pow of the lanes powSpecial does not flag (each case computed only when some lane needs it). */
+@inline export function powFast(x: v128, y: v128, t: v128, intLanes: v128): v128 {
+  if (!v128.any_true(intLanes)) return expFast(t);
+  if (v128.all_true<i64>(intLanes)) return powIntV(x, y);
+  return v128.bitselect(powIntV(x, y), expFast(t), intLanes);
+}
+
+/** pow lane by lane, by powS (for the lanes powFast does not cover). */
 export function powV(x: v128, y: v128): v128 {
   const r0 = powS(f64x2.extract_lane(x, 0), f64x2.extract_lane(y, 0));
   const r1 = powS(f64x2.extract_lane(x, 1), f64x2.extract_lane(y, 1));

@@ -13,20 +13,31 @@
 //              k = 5 records), leave one model out (3 seeds each); medians and quartiles over seeds per method,
 //              protocol, group and training size. `headline` compares the closed form at 50 records with the
 //              best ensemble at 500. Methods run in worker threads, one per core.
+//   llmInferenceBench: LLM-Inference-Bench power runs (`energylens import llm-inference-bench`, 192 configurations,
+//              prompt = output length and batch varied, three frameworks): the closed form under the mlenergy
+//              protocol above, and in `protocols.llmInferenceBench` the closed form, random forest and XGBoost
+//              under random-50 and leave-one-framework-out (10 seeds each), scenarios (framework, model, GPU).
+//              `headline.llmInferenceBench` gives each method's medians and the issue-14 bar for a discovered
+//              structure (MAPE at most 0.75 x the best of the three, pairwise >= 0.95).
 // Options: --quick (3 seeds; protocols: 2 seeds, sizes 25, 50, 200, 1 seed elsewhere), --seeds=N, --train=N,
-//          --no-protocols.
+//          --no-protocols, --data=mlenergy,simulator,llmInferenceBench (the data sets to run; default all).
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fitEnergyModel, importMlEnergy, METHOD_NAMES, predictEnergy, randomSplit, scenarioKey, selectionMetrics, simulate } from '../dist/energy/index.js';
+import { fitEnergyModel, importLlmInferenceBench, importMlEnergy, METHOD_NAMES, predictEnergy, randomSplit, scenarioKey, selectionMetrics, simulate } from '../dist/energy/index.js';
 import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MLENERGY = join(here, '..', '..', 'shared', 'data', 'mlenergy-v3');
+const LLM_INFERENCE_BENCH = join(here, '..', '..', 'shared', 'data', 'llm-inference-bench');
+const ILB_KEYS = ['framework', 'model', 'hardware'];
+const ILB_METHODS = ['closed-form', 'random-forest', 'xgboost'];
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--data='))?.split('=')[1].split(',');
+const wanted = (name) => !only || only.includes(name);
 const nSeeds = arg('seeds', quick ? 3 : 10);
 const nTrain = arg('train', 50);
 const round = (x, d = 4) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
@@ -72,8 +83,12 @@ async function protocols() {
     { name: 'hardware-extrapolation', options: other }, { name: 'leave-one-model-out', options: other },
   ];
   const datasets = [
-    ...(existsSync(MLENERGY) ? [{ name: 'mlenergy', mlenergy: MLENERGY, scenarioKeys: ['workload', 'model', 'hardware'], protocols: list }] : []),
-    { name: 'simulator', simulate: sweepSpec, scenarioKeys: ['model', 'hardware', 'input_tokens', 'batch'], protocols: list },
+    ...(existsSync(MLENERGY) && wanted('mlenergy') ? [{ name: 'mlenergy', mlenergy: MLENERGY, scenarioKeys: ['workload', 'model', 'hardware'], protocols: list }] : []),
+    ...(wanted('simulator') ? [{ name: 'simulator', simulate: sweepSpec, scenarioKeys: ['model', 'hardware', 'input_tokens', 'batch'], protocols: list }] : []),
+    ...(existsSync(LLM_INFERENCE_BENCH) && wanted('llmInferenceBench') ? [{
+      name: 'llmInferenceBench', llmInferenceBench: LLM_INFERENCE_BENCH, scenarioKeys: ILB_KEYS, methods: ILB_METHODS,
+      protocols: [{ name: 'random-50', options: { seeds: quick ? 2 : 10, trainSize: 50 } }, { name: 'leave-one-framework-out', options: { seeds: quick ? 2 : 10, trainSize: 50 } }],
+    }] : []),
   ];
   // the random forest (ml-cart's quadratic split search) takes about as long as all the others together
   const groups = [['random-forest'], METHOD_NAMES.filter((m) => m !== 'random-forest')];
@@ -95,6 +110,7 @@ async function protocols() {
   }
   const headline = {};
   for (const [name, ps] of Object.entries(merged)) {
+    if (name === 'llmInferenceBench') { headline[name] = ilbHeadline(ps); continue; }
     const rows = ps.find((p) => p.protocol === 'sample-efficiency')?.results ?? [];
     const at = (method, n) => rows.find((r) => r.method === method && r.trainSize === n)?.median ?? null;
     const largest = Math.max(...rows.map((r) => r.trainSize));
@@ -109,12 +125,20 @@ async function protocols() {
   }
   return { seconds: round((performance.now() - started) / 1000, 1), quick, headline, ...merged };
 }
+/** Per protocol: each method's median MAPE, pairwise and Top-1, and the bar issue 14 sets for a discovered structure. */
+function ilbHeadline(ps) {
+  return Object.fromEntries(ps.map((p) => {
+    const byMethod = Object.fromEntries(p.results.map((r) => [r.method, { mape: r.median.mape, pairwise: r.median.pairwise, top1: r.median.top1 }]));
+    const best = Math.min(...ILB_METHODS.map((m) => byMethod[m]?.mape ?? Infinity));
+    return [p.protocol, { ...byMethod, discoveredTarget: { mapeAtMost: round(0.75 * best), pairwiseAtLeast: 0.95 } }];
+  }));
+}
 const roundAll = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? null : round(v)]));
 
 const { commit, node, cpu } = runEnvironment();
 const out = { commit, node, cpu, loadAverage: os.loadavg().map((x) => round(x, 2)) };
-out.targets = { mlenergy: 'median MAPE <= 0.12, pairwise >= 0.97, Top-1 >= 0.90 at 50 records; fit < 5 s', simulator: 'Top-1 >= 0.95 (truth.top1: against the noise-free energies; top1: against the noisy records, whose ceiling is oracleTop1)' };
-out.mlenergy = existsSync(MLENERGY) ? protocol(importMlEnergy(MLENERGY), ['workload', 'model', 'hardware']) : { skipped: `${MLENERGY} not found (the shared data folder is absent)` };
+out.targets = { mlenergy: 'median MAPE <= 0.12, pairwise >= 0.97, Top-1 >= 0.90 at 50 records; fit < 5 s', simulator: 'Top-1 >= 0.95 (truth.top1: against the noise-free energies; top1: against the noisy records, whose ceiling is oracleTop1)', llmInferenceBench: 'issue 14: a discovered structure at MAPE <= 0.75 x the best of closed form, random forest and XGBoost, pairwise >= 0.95 (10 seeds, 50 records)' };
+if (wanted('mlenergy')) out.mlenergy = existsSync(MLENERGY) ? protocol(importMlEnergy(MLENERGY), ['workload', 'model', 'hardware']) : { skipped: `${MLENERGY} not found (the shared data folder is absent)` };
 const sweepSpec = {
   models: ['Llama-3.1-8B-Instruct', 'Llama-3.1-70B-Instruct', 'Qwen3-30B-A3B-Instruct-2507'], hardware: ['H100', 'B200', 'A100'],
   tp: [1, 2, 4, 8], pp: [1, 2, 4], batch: [8, 32, 128], input: [512, 2048], output: [256], seed: 7,
@@ -122,6 +146,7 @@ const sweepSpec = {
 const sweep = simulate({ ...sweepSpec, noise: 0.03 }).records;
 const configKey = (r) => [r.model, r.hardware, r.tp, r.pp, r.batch, r.input_tokens, r.output_tokens].join('|');
 const noiseFree = new Map(simulate({ ...sweepSpec, noise: 0 }).records.map((r) => [configKey(r), r.energy_j / r.output_tokens]));
-out.simulator = protocol(sweep, ['model', 'hardware', 'input_tokens', 'batch'], (r) => noiseFree.get(configKey(r)));
+if (wanted('llmInferenceBench')) out.llmInferenceBench = existsSync(LLM_INFERENCE_BENCH) ? protocol(importLlmInferenceBench(LLM_INFERENCE_BENCH).records, ILB_KEYS) : { skipped: `${LLM_INFERENCE_BENCH} not found (the shared data folder is absent)` };
+if (wanted('simulator')) out.simulator = protocol(sweep, ['model', 'hardware', 'input_tokens', 'batch'], (r) => noiseFree.get(configKey(r)));
 if (!process.argv.includes('--no-protocols')) out.protocols = await protocols();
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -8,10 +8,13 @@
 // run really had two cores: a figure well under 2 for "workers-2" means the machine was busy with other work.
 //
 // scheduleBound: the speedup the cycle structure allows on 2 workers, from task times measured in this thread.
+// evaluationsPerCpuSecBest: evaluations per CPU second of the process (all threads), the search-level cost of an
+// evaluation independent of the machine's load; compare it across commits (issue 17: >= 1.5x on one worker).
 //
 // Flags: --quick (fewer generations and repetitions).
 import os from 'node:os';
-import { equationSearch, PoolRunner, InProcessRunner } from '../dist/index.js';
+import { equationSearch } from '../dist/index.js';
+import { PoolRunner, InProcessRunner } from '../dist/sr/runtime.js';
 import { nguyen5Search } from './nguyen5.mjs';
 import { runEnvironment } from './run-environment.mjs';
 
@@ -27,7 +30,8 @@ async function measure(runner) {
   const res = await equationSearch(data, options, { runner });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  return { evaluations: res.evaluations, seconds, cpuPerWall: (cpu.user + cpu.system) / 1e6 / seconds, bestLoss: res.best?.loss ?? null };
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { evaluations: res.evaluations, seconds, cpuSeconds, cpuPerWall: cpuSeconds / seconds, bestLoss: res.best?.loss ?? null };
 }
 
 // Load-independent view of the parallel structure: time each island task in this thread, then schedule the
@@ -84,6 +88,8 @@ const results = configs.map((c) => {
   return {
     name: c.name, evaluations: c.runs[0].evaluations,
     evaluationsPerSecBest: Math.round(Math.max(...rates)), evaluationsPerSecMedian: Math.round(median(rates)),
+    // per CPU second of the whole process (all threads): the work an evaluation costs, whatever else the machine runs
+    evaluationsPerCpuSecBest: Math.round(Math.max(...c.runs.map((r) => r.evaluations / r.cpuSeconds))),
     secondsPerRun: c.runs.map((r) => round(r.seconds)), cpuPerWall: c.runs.map((r) => round(r.cpuPerWall, 2)),
     bestLoss: c.runs[0].bestLoss,
   };

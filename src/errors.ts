@@ -1,21 +1,12 @@
 /**
- * One error class for the whole project. Callers check `code`, never `instanceof`
- * (an error rebuilt after crossing a worker boundary is still recognised by its code).
+ * The application's error class, EnergyLensError, extends the engine's SrError: one family, one stable `code`
+ * per condition. Callers check `code`, never `instanceof` (an error rebuilt after crossing a worker boundary is
+ * still recognised by its code). The CLI prints every one of them as `energylens: error [CODE]: message`.
  */
-export type ErrorCode =
-  // engine: data and programs
-  | 'INVALID_DATA'
-  | 'LENGTH_MISMATCH'
-  | 'EMPTY_DATA'
-  | 'NON_FINITE_DATA'
-  | 'UNKNOWN_OPERATOR'
-  | 'PROGRAM_TOO_LARGE'
-  | 'INVALID_PROGRAM'
-  | 'PARSE_ERROR'
-  | 'WASM_LOAD_FAILED'
-  | 'WASM_FAILED'
-  // engine: options and runs
-  | 'INVALID_OPTION'
+import { SrError, type SrErrorCode } from './sr/errors.js';
+import type { DistributedErrorCode } from './distributed/errors.js';
+
+export type EnergyErrorCode =
   // command line (usage errors, exit status 2, with INVALID_OPTION)
   | 'UNKNOWN_OPTION'
   | 'MISSING_OPTION'
@@ -23,49 +14,41 @@ export type ErrorCode =
   | 'EXCESS_ARGUMENTS'
   | 'UNKNOWN_COMMAND'
   | 'CONFLICTING_OPTIONS'
-  | 'WORKER_FAILED'
-  | 'CHECKPOINT_INVALID'
   // files and records
-  | 'FILE_NOT_FOUND'
-  | 'WRITE_FAILED'
   | 'INVALID_CSV'
   | 'INVALID_RECORD'
   | 'UNKNOWN_MODEL'
   | 'UNKNOWN_HARDWARE'
   | 'INVALID_CATALOG'
-  | 'INVALID_MODEL_FILE'
+  | 'INVALID_STRUCTURE'
   | 'INFEASIBLE'
-  | 'REDIS_UNAVAILABLE'
-  | 'INVALID_JOB'
   // profiling campaigns on real GPUs
   | 'INVALID_PLAN'
   | 'GPU_UNAVAILABLE'
   | 'SERVER_FAILED'
   | 'REQUEST_FAILED';
 
-export class EnergyLensError extends Error {
-  readonly code: ErrorCode;
-  readonly details?: unknown;
+/** Every code a user may see: the engine's, the application's and the distributed layer's. */
+export type ErrorCode = SrErrorCode | EnergyErrorCode | DistributedErrorCode;
 
+const FAMILY = new Set(['SrError', 'EnergyLensError', 'DistributedError']);
+
+export class EnergyLensError extends SrError<ErrorCode> {
   constructor(code: ErrorCode, message: string, details?: unknown) {
-    super(message);
+    super(code, message, details);
     this.name = 'EnergyLensError';
-    this.code = code;
-    if (details !== undefined) this.details = details;
-  }
-
-  toJSON(): { code: ErrorCode; message: string; details?: unknown } {
-    return this.details === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, details: this.details };
   }
 }
 
+/**
+ * True for an error of the family (engine, application or distributed layer) with the given code; without a
+ * code, for any of them.
+ */
 export function isEnergyLensError(err: unknown, code?: ErrorCode): err is EnergyLensError {
   if (typeof err !== 'object' || err === null) return false;
   const c = (err as { code?: unknown }).code;
   if (typeof c !== 'string') return false;
-  return code === undefined ? (err as Error).name === 'EnergyLensError' : c === code;
+  return code === undefined ? err instanceof SrError || FAMILY.has((err as Error).name) : c === code;
 }
 
 /** Rebuild a typed error from its plain `{ code, message }` form (for errors that crossed a worker boundary). */

@@ -1,5 +1,5 @@
 /** What `energylens sr` prints and writes: the front as a table, and the JSON result. */
-import type { Equation } from '../sr/regressor.js';
+import type { Equation } from '../sr/index.js';
 
 export interface SrEquationJSON {
   expression: string;
@@ -26,8 +26,9 @@ export function srResultJSON(front: readonly Equation[], best: Equation | undefi
 const fmt = (v: number): string => (Number.isFinite(v) ? (v === 0 ? '0' : v.toExponential(3)) : String(v));
 
 /** Why a search stopped, in words: "stopped by <this>". */
-export function stopText(stoppedBy: 'time' | 'evaluations' | 'generations' | 'target' | 'aborted'): string {
+export function stopText(stoppedBy: 'time' | 'evaluations' | 'generations' | 'target' | 'exact' | 'aborted'): string {
   if (stoppedBy === 'aborted') return 'the user (SIGINT, Ctrl-C)';
+  if (stoppedBy === 'exact') return 'reaching an exact fit';
   if (stoppedBy === 'target') return 'reaching the target loss';
   return stoppedBy;
 }

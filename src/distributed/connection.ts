@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
-import { EnergyLensError } from '../errors.js';
+import { DistributedError } from './errors.js';
 
 /** A parsed connection URL. `display` is the URL with the password masked (for messages). */
 export interface RedisTarget {
@@ -42,7 +42,7 @@ const URL_FORM = 'redis://[user:password@]host[:port][/db] or rediss://... (TLS)
 
 /** Parses a connection URL; INVALID_OPTION names what is wrong. The password may come from ENERGYLENS_REDIS_PASSWORD. */
 export function parseRedisUrl(url: string, env: NodeJS.ProcessEnv = process.env): RedisTarget {
-  const bad = (why: string): never => { throw new EnergyLensError('INVALID_OPTION', `Redis URL "${maskUrl(url)}": ${why} (expected ${URL_FORM})`); };
+  const bad = (why: string): never => { throw new DistributedError('INVALID_OPTION', `Redis URL "${maskUrl(url)}": ${why} (expected ${URL_FORM})`); };
   let u: URL;
   try {
     u = new URL(url);
@@ -98,11 +98,11 @@ export function redisOptions(t: RedisTarget, o: Pick<RedisConnectOptions, 'caFil
       try {
         options.tls.ca = readFileSync(o.caFile);
       } catch (err) {
-        throw new EnergyLensError('FILE_NOT_FOUND', `Redis CA file ${o.caFile}: ${(err as Error).message}`);
+        throw new DistributedError('FILE_NOT_FOUND', `Redis CA file ${o.caFile}: ${(err as Error).message}`);
       }
     }
   } else if (o.caFile) {
-    throw new EnergyLensError('INVALID_OPTION', `a CA file (${o.caFile}) is given but the Redis URL ${t.display} is not rediss:// (TLS)`);
+    throw new DistributedError('INVALID_OPTION', `a CA file (${o.caFile}) is given but the Redis URL ${t.display} is not rediss:// (TLS)`);
   }
   return options;
 }
@@ -136,7 +136,7 @@ export async function checkRedis(t: RedisTarget, o: Omit<RedisConnectOptions, 'r
     const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${seconds} s`)), seconds * 1000); });
     await Promise.race([(async () => { await client.connect(); await client.ping(); })(), timeout]);
   } catch (err) {
-    throw new EnergyLensError('REDIS_UNAVAILABLE', `cannot reach Redis at ${t.display}: ${describeRedisError(cause ?? err)}`);
+    throw new DistributedError('REDIS_UNAVAILABLE', `cannot reach Redis at ${t.display}: ${describeRedisError(cause ?? err)}`);
   } finally {
     clearTimeout(timer);
     client.disconnect();

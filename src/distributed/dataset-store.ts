@@ -5,8 +5,9 @@
  * (header, length, and the fingerprint recomputed over the bytes), so a damaged or foreign value is refused.
  */
 import type { Redis } from 'ioredis';
-import { EnergyLensError } from '../errors.js';
-import { datasetFingerprint, type Dataset } from '../sr/index.js';
+import { DistributedError } from './errors.js';
+import type { Dataset } from '../sr/index.js';
+import { datasetFingerprint } from '../sr/runtime.js';
 
 const MAGIC = 0x53444c45; // "ELDS"
 const FORMAT = 1;
@@ -32,7 +33,7 @@ export function encodeDataset(data: Dataset): Buffer {
 
 /** The dataset in `buf`, checked against its id. */
 export function decodeDataset(buf: Buffer, id: string): Dataset {
-  const bad = (why: string): never => { throw new EnergyLensError('INVALID_JOB', `dataset ${id} in Redis: ${why}`); };
+  const bad = (why: string): never => { throw new DistributedError('INVALID_JOB', `dataset ${id} in Redis: ${why}`); };
   if (buf.length < HEADER_BYTES || buf.readUInt32LE(0) !== MAGIC) bad('not an energylens dataset');
   if (buf.readUInt32LE(4) !== FORMAT) bad(`format ${buf.readUInt32LE(4)}; this version reads ${FORMAT}`);
   const nFeatures = buf.readUInt32LE(8);
@@ -74,7 +75,7 @@ export class DatasetCache {
     }
     const buf = await this.redis.getBuffer(this.keyOf(id));
     // an ordinary failure: the job is retried (attempts, backoff) while the head stores the dataset again
-    if (!buf) throw new EnergyLensError('WORKER_FAILED', `dataset ${id} is not in Redis (expired, or Redis restarted without persistence); the head stores it again`);
+    if (!buf) throw new DistributedError('WORKER_FAILED', `dataset ${id} is not in Redis (expired, or Redis restarted without persistence); the head stores it again`);
     const data = decodeDataset(buf, id);
     this.cache.set(id, data);
     while (this.cache.size > this.max) this.cache.delete(this.cache.keys().next().value as string);

@@ -3,7 +3,7 @@
  * hardware set, run by `energylens worker` processes and gathered here. Also the same grouping run locally, so
  * `discover --group-by hardware` gives the same result with or without a queue.
  */
-import { EnergyLensError } from '../errors.js';
+import { DistributedError } from './errors.js';
 import { builtinCatalog, type Catalog } from '../energy/catalog/index.js';
 import {
   discoverEnergyStructure, discoveryJSON, MIN_DISCOVERY_RECORDS, type DiscoverOptions, type Discovery, type DiscoveryJSON,
@@ -63,7 +63,7 @@ const splitGroups = (records: readonly ProfilingRecord[], by: GroupBy, catalog: 
   const run = all.filter((g) => g.records.length >= MIN_DISCOVERY_RECORDS);
   const skipped = all.filter((g) => g.records.length < MIN_DISCOVERY_RECORDS)
     .map((g) => ({ group: g.group.value, records: g.records.length, reason: `fewer than ${MIN_DISCOVERY_RECORDS} records` }));
-  if (run.length === 0) throw new EnergyLensError('INVALID_DATA', `no ${by} group has ${MIN_DISCOVERY_RECORDS} records or more (${skipped.map((s) => `${s.group}: ${s.records}`).join(', ')})`);
+  if (run.length === 0) throw new DistributedError('INVALID_DATA', `no ${by} group has ${MIN_DISCOVERY_RECORDS} records or more (${skipped.map((s) => `${s.group}: ${s.records}`).join(', ')})`);
   return { run, skipped };
 };
 
@@ -116,12 +116,12 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 function checkDiscovery(v: unknown): DiscoveryJSON {
   const d = isObj(v) ? v.discovery : undefined;
-  if (!isObj(d) || !Array.isArray(d.targets) || !Array.isArray(d.features)) throw new EnergyLensError('INVALID_JOB', 'a discovery job returned no discovery');
+  if (!isObj(d) || !Array.isArray(d.targets) || !Array.isArray(d.features)) throw new DistributedError('INVALID_JOB', 'a discovery job returned no discovery');
   return d as unknown as DiscoveryJSON;
 }
 
 function checkFit(v: unknown): EnergyModel {
   const m = isObj(v) ? v.model : undefined;
-  if (!isObj(m) || !Array.isArray(m.parameters)) throw new EnergyLensError('INVALID_JOB', 'a fit job returned no model');
+  if (!isObj(m) || !Array.isArray(m.parameters)) throw new DistributedError('INVALID_JOB', 'a fit job returned no model');
   return m as unknown as EnergyModel;
 }

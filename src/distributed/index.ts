@@ -3,6 +3,7 @@
  * queue jobs, run by `energylens worker` processes on any number of machines. Sits on both floors (the engine and
  * the energy application); neither imports it.
  */
+export { DistributedError, type DistributedErrorCode } from './errors.js';
 export {
   parseRedisUrl, maskUrl, isLoopback, authWarning, redisOptions, checkRedis, PASSWORD_ENV, DEFAULT_REDIS_PORT,
   type RedisTarget, type RedisConnectOptions,

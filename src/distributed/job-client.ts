@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EnergyLensError, type ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+import { DistributedError } from './errors.js';
 import { checkRedis, createRedisClient, parseRedisUrl, type RedisConnectOptions, type RedisTarget } from './connection.js';
 import type { JobName } from './jobs.js';
 
@@ -64,7 +65,7 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-const bad = (message: string): never => { throw new EnergyLensError('INVALID_OPTION', message); };
+const bad = (message: string): never => { throw new DistributedError('INVALID_OPTION', message); };
 
 export function checkQueueName(name: string, flag = 'queue'): string {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) bad(`${flag} must be 1-100 letters, digits, "_", "." or "-", got "${name}"`);
@@ -77,10 +78,10 @@ export function jobId(name: string, data: object): string {
 }
 
 /** A worker's failure "[CODE] message" as the typed error; anything else is WORKER_FAILED. */
-export function errorFromReason(label: string, reason: string | undefined): EnergyLensError {
+export function errorFromReason(label: string, reason: string | undefined): DistributedError {
   const m = /^\[([A-Z_]+)\] ([\s\S]*)$/.exec(reason ?? '');
-  if (m) return new EnergyLensError(m[1] as ErrorCode, `${label}: ${m[2]}`);
-  return new EnergyLensError('WORKER_FAILED', `${label}: ${reason || 'the job failed'}`);
+  if (m) return new DistributedError(m[1] as ErrorCode, `${label}: ${m[2]}`);
+  return new DistributedError('WORKER_FAILED', `${label}: ${reason || 'the job failed'}`);
 }
 
 export class JobClient {
@@ -185,7 +186,7 @@ export class JobClient {
       const id = jobId(req.name, req.data);
       return { id, promise: new Promise<unknown>((resolve, reject) => {
         const existing = this.waiters.get(id);
-        if (existing) { reject(new EnergyLensError('INVALID_OPTION', `${req.label}: the same job is already being waited for (${id})`)); return; }
+        if (existing) { reject(new DistributedError('INVALID_OPTION', `${req.label}: the same job is already being waited for (${id})`)); return; }
         this.waiters.set(id, { id, req: req as JobRequest<unknown>, submittedAt: Date.now(), retriedStale: false, resolve, reject });
       }) };
     });
@@ -279,7 +280,7 @@ export class JobClient {
   /** Closes the queue, its events and the connections. Pending waits are rejected. */
   async close(): Promise<void> {
     this.stopPolling();
-    for (const w of [...this.waiters.values()]) this.fail(w, new EnergyLensError('WORKER_FAILED', `${w.req.label}: the client was closed while the job was pending`));
+    for (const w of [...this.waiters.values()]) this.fail(w, new DistributedError('WORKER_FAILED', `${w.req.label}: the client was closed while the job was pending`));
     const closing: Promise<unknown>[] = [];
     if (this.events) closing.push(this.events.close().catch(() => undefined));
     if (this.queue) closing.push(this.queue.close().catch(() => undefined));

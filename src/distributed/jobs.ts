@@ -10,11 +10,12 @@
  *
  * Results are JSON (BullMQ stores a job's return value as JSON).
  */
-import { EnergyLensError } from '../errors.js';
+import { DistributedError } from './errors.js';
 import { COLUMNS, type ProfilingRecord } from '../energy/records/index.js';
 import type { DiscoveryJSON } from '../energy/model/discover.js';
 import type { EnergyModel } from '../energy/model/model-file.js';
-import { resolveOptions, type IslandTask, type IslandTaskResult, type SerializedMember } from '../sr/index.js';
+import { resolveOptions } from '../sr/index.js';
+import type { IslandTask, IslandTaskResult, SerializedMember } from '../sr/runtime.js';
 
 /** Bumped when a payload shape changes; a worker refuses jobs of another protocol. */
 export const JOB_PROTOCOL = 1;
@@ -68,7 +69,7 @@ export const MAX_JOB_RECORDS = 200_000;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const invalid = (where: string, why: string): never => { throw new EnergyLensError('INVALID_JOB', `${where}: ${why}`); };
+const invalid = (where: string, why: string): never => { throw new DistributedError('INVALID_JOB', `${where}: ${why}`); };
 const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 

@@ -10,7 +10,8 @@
  * - The head's own restart is the search's checkpoint (sr --checkpoint F --resume); jobs are named by their
  *   content, so a cycle a restarted head submits again finds the results already computed.
  */
-import { datasetFingerprint, type Dataset, type IslandRunner, type IslandTask, type IslandTaskResult, type LossName } from '../sr/index.js';
+import type { Dataset, IslandRunner, LossName } from '../sr/index.js';
+import { datasetFingerprint, type IslandTask, type IslandTaskResult } from '../sr/runtime.js';
 import { datasetKey, storeDataset } from './dataset-store.js';
 import { JobClient, type JobClientOptions } from './job-client.js';
 import { checkIslandResult, JOB_PROTOCOL, type IslandJob } from './jobs.js';

@@ -16,11 +16,13 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EnergyLensError, isEnergyLensError } from '../errors.js';
+import { isEnergyLensError } from '../errors.js';
+import { DistributedError } from './errors.js';
 import { Catalog, parseUserCatalog } from '../energy/catalog/index.js';
 import { discoverEnergyStructure, discoveryJSON } from '../energy/model/discover.js';
 import { fitEnergyModel } from '../energy/model/fit.js';
-import { createWasmEvaluator, islandWorkerPath, PoolRunner, runIslandTask, type Evaluator, type IslandTaskResult } from '../sr/index.js';
+import { createWasmEvaluator, type Evaluator } from '../sr/index.js';
+import { islandWorkerPath, PoolRunner, runIslandTask, type IslandTaskResult } from '../sr/runtime.js';
 import { checkRedis, createRedisClient, parseRedisUrl, type RedisConnectOptions } from './connection.js';
 import { DatasetCache, datasetKey } from './dataset-store.js';
 import { checkQueueName, DEFAULT_PREFIX, DEFAULT_QUEUE, type QueueNameOptions } from './job-client.js';
@@ -57,7 +59,7 @@ export interface DistributedWorker {
   close(): Promise<void>;
 }
 
-const bad = (message: string): never => { throw new EnergyLensError('INVALID_OPTION', message); };
+const bad = (message: string): never => { throw new DistributedError('INVALID_OPTION', message); };
 
 function checkWorkerOptions(o: WorkerOptions): void {
   const posInt = (name: string, v: number | undefined, min = 1): void => {

@@ -2,6 +2,7 @@
 export * from './records/index.js';
 export * from './catalog/index.js';
 export * from './adapters/index.js';
+export * from './physics/index.js';
 export * from './simulator/index.js';
 export * from './model/index.js';
 export * from './evaluation/index.js';

@@ -7,11 +7,14 @@
  * file. Loading refuses (CHECKPOINT_INVALID) a file written for other data or other search options; only the
  * stop conditions may change between a run and its resumption.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { EnergyLensError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { SrError } from './errors.js';
 import type { SearchOptions } from './search/options.js';
 import type { SearchState } from './search/search.js';
+
+/** the engine's atomic write (temporary file, fsync, rename), also used for its other outputs */
+export { writeFileAtomic };
 
 export const CHECKPOINT_FORMAT = 'energylens-sr-checkpoint';
 export const CHECKPOINT_VERSION = 2;
@@ -36,33 +39,6 @@ export interface Checkpoint {
   state: SearchState;
 }
 
-let tmpCounter = 0;
-
-/** Writes `text` to `path` atomically (temporary file in the same folder, fsync, rename, folder fsync). */
-export function writeFileAtomic(path: string, text: string): void {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx', 0o644);
-    try {
-      const bytes = Buffer.from(text, 'utf8');
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new EnergyLensError('WRITE_FAILED', `could not write ${path}: ${(err as Error).message}`);
-  }
-  // make the rename itself durable; not every platform can open a folder, and the file is complete either way
-  try {
-    const dfd = openSync(dir, 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch { /* best effort */ }
-}
-
 export function saveCheckpoint(path: string, content: { dataset: CheckpointDataset; options: SearchOptions; state: SearchState }): void {
   const full: Checkpoint = {
     format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, savedAt: new Date().toISOString(), seed: content.options.seed, ...content,
@@ -84,7 +60,7 @@ export function optionDifferences(saved: SearchOptions, current: SearchOptions):
 }
 
 const invalid = (path: string, why: string): never => {
-  throw new EnergyLensError('CHECKPOINT_INVALID', `checkpoint ${path}: ${why}`);
+  throw new SrError('CHECKPOINT_INVALID', `checkpoint ${path}: ${why}`);
 };
 
 function checkShape(path: string, c: Checkpoint): void {
@@ -114,7 +90,7 @@ export function loadCheckpoint(path: string, expect: { dataset: CheckpointDatase
   try {
     c = JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
   } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') throw new EnergyLensError('FILE_NOT_FOUND', `checkpoint ${path} does not exist (nothing to resume)`);
+    if ((err as { code?: string }).code === 'ENOENT') throw new SrError('FILE_NOT_FOUND', `checkpoint ${path} does not exist (nothing to resume)`);
     return invalid(path, `not readable JSON (${(err as Error).message})`);
   }
   checkShape(path, c);
@@ -149,14 +125,17 @@ export class CheckpointWriter {
     private readonly now: () => number = () => performance.now() / 1000,
   ) {
     if (!(everySeconds >= 0) || !Number.isFinite(everySeconds)) {
-      throw new EnergyLensError('INVALID_OPTION', `checkpointEvery must be a non-negative number of seconds, got ${String(everySeconds)}`);
+      throw new SrError('INVALID_OPTION', `checkpointEvery must be a non-negative number of seconds, got ${String(everySeconds)}`);
     }
     this.last = this.now();
   }
 
-  /** Saves when `everySeconds` have passed since the last save; returns true when it saved. */
+  /**
+   * Saves after the first cycle, then when `everySeconds` have passed since the last save; returns true when
+   * it saved. The first save comes at once so that a run killed early can already be resumed.
+   */
   maybeSave(state: SearchState): boolean {
-    if (this.now() - this.last < this.everySeconds) return false;
+    if (this.written > 0 && this.now() - this.last < this.everySeconds) return false;
     this.save(state);
     return true;
   }

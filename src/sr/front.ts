@@ -1,14 +1,14 @@
 /**
- * The front as users see it: search members made readable (constants snapped to short decimals when the data
- * cannot tell the difference, then mathjs simplification), scored on the data, and filtered to a Pareto front
- * that ends at the first exact equation.
+ * The front as users see it: search members made readable (polishTree: named constants recognised, the rest at
+ * the fewest digits that keep the loss, mathjs simplification, no `x - (-c)`), scored on the data, and filtered to
+ * a Pareto front that ends at the first exact equation.
  */
 import { compile } from './expression/compile.js';
 import { constantNodes, type Node } from './expression/node.js';
 import { toInfix, toLatex } from './expression/print.js';
 import type { Dataset, Evaluator } from './eval/types.js';
 import type { SearchOptions } from './search/options.js';
-import { simplifyTree } from './search/simplify.js';
+import { polishTree } from './search/polish.js';
 import { complexity } from './search/tree-ops.js';
 import { exactLossFloor, r2Score } from './regressor-data.js';
 
@@ -42,9 +42,9 @@ export function mapConstants(tree: Node, f: (v: number) => number): Node {
 }
 
 /**
- * Scores each member, its constant-snapped form and their simplifications; keeps, complexity by complexity, a
- * candidate that beats every simpler one. A snapped form replaces its original when its loss is no worse than
- * rounding (within 1e-9 relative, or under the exact floor). Once a candidate is exact (loss at the rounding
+ * Scores each member's readable forms (simplified and not, see polishTree, each with a loss within 1e-6 relative
+ * of the member's or under the exact floor); keeps, complexity by complexity, a candidate that beats every
+ * simpler one. Once a candidate is exact (loss at the rounding
  * floor, see exactLossFloor) nothing more complex is kept: beating it is noise. Expressions with more
  * constants than rows are left out (data that small is fitted exactly by them).
  */
@@ -56,10 +56,7 @@ export function presentFront(trees: readonly Node[], data: Dataset, o: SearchOpt
   for (const raw of trees) {
     const rawLoss = score(raw);
     if (!Number.isFinite(rawLoss)) continue;
-    const snapped = mapConstants(raw, (v) => shortDecimal(v));
-    const snappedLoss = score(snapped);
-    const base = snappedLoss <= Math.max(rawLoss * (1 + 1e-9), floor) ? snapped : raw;
-    for (const tree of [simplifyTree(base), base]) {
+    for (const tree of polishTree(raw, evaluator, data, { loss: o.loss, floor })) {
       if (constantNodes(tree).length > data.nRows) continue;
       const program = compile(tree);
       const loss = evaluator.losses([program], o.loss)[0];

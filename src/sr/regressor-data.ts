@@ -2,7 +2,7 @@
  * Turning what a user hands to SymbolicRegressor (rows of numbers, a target, weights, feature names) into a
  * checked feature-major Dataset. Every error names the row and column and what was expected.
  */
-import { EnergyLensError } from '../errors.js';
+import { SrError } from './errors.js';
 import { checkFeatureNames } from './expression/print.js';
 import type { Dataset, LossName } from './eval/types.js';
 
@@ -27,25 +27,25 @@ function describe(v: unknown): string {
 
 /** Rows (row-major) to a feature-major dataset; `featureNames` when given fixes the column count. */
 export function datasetFromRows(X: Rows, y: ArrayLike<number> | undefined, input: FitInput = {}): Dataset & { featureNames: string[] } {
-  if (!X || typeof X.length !== 'number') throw new EnergyLensError('INVALID_DATA', 'X must be an array of rows');
+  if (!X || typeof X.length !== 'number') throw new SrError('INVALID_DATA', 'X must be an array of rows');
   const nRows = X.length;
-  if (nRows === 0) throw new EnergyLensError('EMPTY_DATA', 'X has no rows');
+  if (nRows === 0) throw new SrError('EMPTY_DATA', 'X has no rows');
   const nFeatures = input.featureNames ? input.featureNames.length : X[0]?.length ?? 0;
-  if (nFeatures === 0) throw new EnergyLensError('EMPTY_DATA', 'X has no columns (row 0 is empty)');
+  if (nFeatures === 0) throw new SrError('EMPTY_DATA', 'X has no columns (row 0 is empty)');
   const featureNames = input.featureNames ? [...input.featureNames] : Array.from({ length: nFeatures }, (_, i) => `x${i}`);
   checkFeatureNames(featureNames);
-  if (y !== undefined && y.length !== nRows) throw new EnergyLensError('LENGTH_MISMATCH', `X has ${nRows} rows but y has ${y.length} values`);
+  if (y !== undefined && y.length !== nRows) throw new SrError('LENGTH_MISMATCH', `X has ${nRows} rows but y has ${y.length} values`);
   const Xf = new Float64Array(nFeatures * nRows);
   for (let r = 0; r < nRows; r++) {
     const row = X[r];
     if (!row || row.length !== nFeatures) {
       const expected = input.featureNames ? `${nFeatures} (one per feature name: ${featureNames.join(', ')})` : `${nFeatures} like row 0`;
-      throw new EnergyLensError('LENGTH_MISMATCH', `X row ${r} has ${row?.length ?? 0} values; expected ${expected}`);
+      throw new SrError('LENGTH_MISMATCH', `X row ${r} has ${row?.length ?? 0} values; expected ${expected}`);
     }
     for (let f = 0; f < nFeatures; f++) {
       const v = row[f];
       if (!isNumber(v) || !Number.isFinite(v)) {
-        throw new EnergyLensError('NON_FINITE_DATA', `X row ${r}, column ${featureNames[f]}: ${describe(v)} is not a finite number`);
+        throw new SrError('NON_FINITE_DATA', `X row ${r}, column ${featureNames[f]}: ${describe(v)} is not a finite number`);
       }
       Xf[f * nRows + r] = v;
     }
@@ -54,33 +54,33 @@ export function datasetFromRows(X: Rows, y: ArrayLike<number> | undefined, input
   if (y !== undefined) {
     for (let r = 0; r < nRows; r++) {
       const v = y[r];
-      if (!isNumber(v) || !Number.isFinite(v)) throw new EnergyLensError('NON_FINITE_DATA', `y row ${r}: ${describe(v)} is not a finite number`);
+      if (!isNumber(v) || !Number.isFinite(v)) throw new SrError('NON_FINITE_DATA', `y row ${r}: ${describe(v)} is not a finite number`);
       yf[r] = v;
     }
   }
   let weights: Float64Array | undefined;
   if (input.weights !== undefined) {
-    if (input.weights.length !== nRows) throw new EnergyLensError('LENGTH_MISMATCH', `weights has ${input.weights.length} values for ${nRows} rows`);
+    if (input.weights.length !== nRows) throw new SrError('LENGTH_MISMATCH', `weights has ${input.weights.length} values for ${nRows} rows`);
     weights = new Float64Array(nRows);
     for (let r = 0; r < nRows; r++) {
       const w = input.weights[r];
-      if (!isNumber(w) || !Number.isFinite(w)) throw new EnergyLensError('NON_FINITE_DATA', `weights row ${r}: ${describe(w)} is not a finite number`);
-      if (w < 0) throw new EnergyLensError('INVALID_DATA', `weights row ${r}: ${w} is negative`);
+      if (!isNumber(w) || !Number.isFinite(w)) throw new SrError('NON_FINITE_DATA', `weights row ${r}: ${describe(w)} is not a finite number`);
+      if (w < 0) throw new SrError('INVALID_DATA', `weights row ${r}: ${w} is negative`);
       weights[r] = w;
     }
-    if (!weights.some((w) => w > 0)) throw new EnergyLensError('INVALID_DATA', 'every weight is zero');
+    if (!weights.some((w) => w > 0)) throw new SrError('INVALID_DATA', 'every weight is zero');
   }
   return { X: Xf, y: yf, nFeatures, nRows, weights, featureNames };
 }
 
 /** What fit() needs beyond well-formed numbers: enough rows, a target that varies, values the loss accepts. */
 export function checkLearnable(data: Dataset, loss: LossName): void {
-  if (data.nRows < MIN_ROWS) throw new EnergyLensError('INVALID_DATA', `need at least ${MIN_ROWS} rows to fit an expression, got ${data.nRows}`);
+  if (data.nRows < MIN_ROWS) throw new SrError('INVALID_DATA', `need at least ${MIN_ROWS} rows to fit an expression, got ${data.nRows}`);
   const y = data.y;
-  if (y.every((v) => v === y[0])) throw new EnergyLensError('INVALID_DATA', `the target is constant (every row is ${y[0]}): nothing to learn`);
+  if (y.every((v) => v === y[0])) throw new SrError('INVALID_DATA', `the target is constant (every row is ${y[0]}): nothing to learn`);
   for (let r = 0; r < data.nRows; r++) {
-    if (loss === 'mape' && y[r] === 0) throw new EnergyLensError('INVALID_DATA', `y row ${r} is 0; loss "mape" divides by |y| (choose another loss)`);
-    if (loss === 'msle' && !(y[r] > 0)) throw new EnergyLensError('INVALID_DATA', `y row ${r} is ${y[r]}; loss "msle" needs every target value > 0`);
+    if (loss === 'mape' && y[r] === 0) throw new SrError('INVALID_DATA', `y row ${r} is 0; loss "mape" divides by |y| (choose another loss)`);
+    if (loss === 'msle' && !(y[r] > 0)) throw new SrError('INVALID_DATA', `y row ${r} is ${y[r]}; loss "msle" needs every target value > 0`);
   }
 }
 

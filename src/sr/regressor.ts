@@ -9,9 +9,10 @@
  * Islands run on worker threads (PoolRunner, one per core unless `workers` says otherwise; `workers: 0` runs
  * them in this thread), or on any IslandRunner handed in as `runner`.
  */
-import { EnergyLensError } from '../errors.js';
+import { SrError } from './errors.js';
 import { CheckpointWriter, loadCheckpoint, type CheckpointDataset } from './checkpoint.js';
 import { compile } from './expression/compile.js';
+import { exportExpression, type ExportFormat } from './expression/export.js';
 import { parseExpression } from './expression/parse.js';
 import type { Evaluator } from './eval/types.js';
 import { createWasmEvaluator } from './eval/wasm-kernel.js';
@@ -84,11 +85,11 @@ export class SymbolicRegressor {
     this.searchOptions = resolveOptions(splitOptions(options)); // fails early, naming the option
     const { workers, resume, checkpoint, checkpointEvery } = options;
     if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) {
-      throw new EnergyLensError('INVALID_OPTION', `workers must be a non-negative integer (0: in this thread), got ${String(workers)}`);
+      throw new SrError('INVALID_OPTION', `workers must be a non-negative integer (0: in this thread), got ${String(workers)}`);
     }
-    if (resume && !checkpoint) throw new EnergyLensError('INVALID_OPTION', 'resume needs a checkpoint file (options.checkpoint)');
+    if (resume && !checkpoint) throw new SrError('INVALID_OPTION', 'resume needs a checkpoint file (options.checkpoint)');
     if (checkpointEvery !== undefined && !(checkpointEvery >= 0 && Number.isFinite(checkpointEvery))) {
-      throw new EnergyLensError('INVALID_OPTION', `checkpointEvery must be a non-negative number of seconds, got ${String(checkpointEvery)}`);
+      throw new SrError('INVALID_OPTION', `checkpointEvery must be a non-negative number of seconds, got ${String(checkpointEvery)}`);
     }
   }
 
@@ -152,7 +153,7 @@ export class SymbolicRegressor {
     const options = typeof which === 'number' ? { complexity: which } : which;
     const eq = options.complexity === undefined ? this.best() : this.front.find((e) => e.complexity === options.complexity);
     if (!eq) {
-      throw new EnergyLensError('INVALID_OPTION', options.complexity === undefined
+      throw new SrError('INVALID_OPTION', options.complexity === undefined
         ? 'the model has no equation: call fit() first'
         : `no equation of complexity ${options.complexity} (the front has ${this.front.map((e) => e.complexity).join(', ') || 'none'})`);
     }
@@ -166,6 +167,20 @@ export class SymbolicRegressor {
     }
   }
 
+  /**
+   * The best equation (or the front member of the given complexity) as SymPy text, LaTeX, a JavaScript
+   * function of the features, or JSON (see exportExpression).
+   */
+  export(format: ExportFormat, which: { complexity?: number } = {}): string {
+    const eq = which.complexity === undefined ? this.best() : this.front.find((e) => e.complexity === which.complexity);
+    if (!eq) {
+      throw new SrError('INVALID_OPTION', which.complexity === undefined
+        ? 'the model has no equation: call fit() first'
+        : `no equation of complexity ${which.complexity} (the front has ${this.front.map((e) => e.complexity).join(', ') || 'none'})`);
+    }
+    return exportExpression(eq.tree, format, this.featureNames);
+  }
+
   toJSON(): RegressorJSON {
     const r = this.result;
     return {
@@ -177,7 +192,7 @@ export class SymbolicRegressor {
 
   /** A fitted model from toJSON(); expressions are parsed back exactly. Throws INVALID_MODEL_FILE. */
   static fromJSON(json: RegressorJSON, runOptions: Pick<RegressorOptions, 'evaluator'> = {}): SymbolicRegressor {
-    const bad = (why: string): never => { throw new EnergyLensError('INVALID_MODEL_FILE', `not a saved symbolic regressor: ${why}`); };
+    const bad = (why: string): never => { throw new SrError('INVALID_MODEL_FILE', `not a saved symbolic regressor: ${why}`); };
     if (json?.format !== 'energylens-symbolic-regressor') bad('format is not "energylens-symbolic-regressor"');
     if (json.version !== 1) bad(`version ${String(json.version)}; this version of energylens reads version 1`);
     if (!Array.isArray(json.featureNames) || !Array.isArray(json.front)) bad('featureNames or front is missing');

@@ -9,6 +9,7 @@ const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'energylens.js');
 const BUILT = existsSync(join(ROOT, 'dist', 'cli', 'commands', 'simulate.js'));
 const MLE = join(ROOT, '..', 'shared', 'data', 'mlenergy-v3');
+const ILB = join(ROOT, '..', 'shared', 'data', 'llm-inference-bench');
 let dir: string;
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
 const HEADER = 'model,hardware,tp,pp,batch,output_tokens,energy_j';
@@ -92,6 +93,22 @@ describe.skipIf(!BUILT)('energylens import' + (BUILT ? '' : ' (skipped: run `npm
     expect(readFileSync(join(dir, 'mle.csv'), 'utf8').trim().split('\n')).toHaveLength(839);
     const v = run('validate', 'mle.csv');
     expect(v.status, v.stdout).toBe(0);
+  });
+
+  it.skipIf(!existsSync(ILB))('imports the 192 llm-inference-bench configurations, which then validate; a bad line writes nothing', () => {
+    const r = run('import', 'llm-inference-bench', '--dir', ILB, '--out', 'ilb.csv', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ rows: 192, measurements: { fig10: 161, fig16: 48 }, replacedByFig16: 12, averagedRepeats: 5 });
+    expect(run('validate', 'ilb.csv').status).toBe(0);
+    const bad = mkdtempSync(join(tmpdir(), 'energylens-ilb-'));
+    writeFileSync(join(bad, 'fig10_all_results.csv'), readFileSync(join(ILB, 'fig10_all_results.csv'), 'utf8').replace('45.96582125', 'slow'));
+    writeFileSync(join(bad, 'fig16_power_results.csv'), readFileSync(join(ILB, 'fig16_power_results.csv'), 'utf8'));
+    const b = run('import', 'llm-inference-bench', '--dir', bad, '--out', 'ilb-bad.csv');
+    expect(b.status).toBe(1);
+    expect(b.stderr).toContain('fig10_all_results.csv:2 (row 1): column "Latency": expected a finite number > 0, got "slow"');
+    noStack(b.stderr);
+    expect(existsSync(join(dir, 'ilb-bad.csv'))).toBe(false);
+    rmSync(bad, { recursive: true, force: true });
   });
 
   it('imports a CSV through a column map, or writes nothing when a row is bad', () => {

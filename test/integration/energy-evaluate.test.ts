@@ -46,7 +46,7 @@ describe.skipIf(!BUILT)('energylens evaluate' + (BUILT ? '' : ' (skipped: run `n
     expect(m.stderr).toMatch(/error \[INVALID_OPTION\]: --methods: unknown method "svm" \(known: closed-form, latency-proxy, wilkins, roofline, random-forest, xgboost\)/);
     const p = run('evaluate', '--data', 'sim.csv', '--protocol', 'k-fold');
     expect(p.status).toBe(2);
-    expect(p.stderr).toMatch(/--protocol: unknown protocol "k-fold" \(known: sample-efficiency, batch-extrapolation, hardware-extrapolation, leave-one-model-out\)/);
+    expect(p.stderr).toMatch(/--protocol: unknown protocol "k-fold" \(known: sample-efficiency, batch-extrapolation, hardware-extrapolation, leave-one-model-out, random-50, leave-one-framework-out, new-deployment\)/);
     const lines = readFileSync(join(dir, 'sim.csv'), 'utf8').trim().split('\n');
     const hwCol = lines[0].split(',').indexOf('hardware');
     writeFileSync(join(dir, 'h100.csv'), [lines[0], ...lines.slice(1).filter((l) => l.split(',')[hwCol].startsWith('H100'))].join('\n'));

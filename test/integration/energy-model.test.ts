@@ -5,13 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importMlEnergy } from '../../src/energy/adapters/mlenergy.js';
 import { simulate } from '../../src/energy/simulator/simulate.js';
-import { closedFormExpression, PARAMETERS } from '../../src/energy/model/closed-form.js';
-import { modelColumns, toDataset } from '../../src/energy/model/design.js';
+import { PARAMETERS } from '../../src/energy/model/closed-form.js';
 import { configurationFeatures } from '../../src/energy/model/features.js';
-import { closedFormProgram, fitEnergyModel, type FitRecord } from '../../src/energy/model/fit.js';
+import { fitEnergyModel, type FitRecord } from '../../src/energy/model/fit.js';
 import { readEnergyModel, validateEnergyModel, writeEnergyModel } from '../../src/energy/model/model-file.js';
 import { predictEnergy } from '../../src/energy/model/predict.js';
-import { createWasmEvaluator } from '../../src/sr/eval/wasm-kernel.js';
+import { featureMatrix } from '../../src/energy/model/structure-features.js';
+import { compileStructure } from '../../src/energy/model/structure.js';
+import { PHYSICS_STRUCTURE } from '../../src/energy/model/structure-physics.js';
+import { ParametricEvaluator } from '../../src/sr/index.js';
 
 const MLE = join(process.cwd(), '../shared/data/mlenergy-v3');
 const code = (f: () => unknown): string | undefined => { try { f(); } catch (e) { return (e as { code?: string }).code; } return undefined; };
@@ -24,26 +26,23 @@ const sweep = () => simulate({
 /** Records whose energy, time per token and prefill energy are the closed form's own predictions with `truth`. */
 function synthetic(truth: number[]): FitRecord[] {
   const records = sweep();
-  const ev = createWasmEvaluator();
-  const program = closedFormProgram(truth);
-  const rows = records.flatMap((r) => {
-    const f = configurationFeatures(r);
-    return (['energy', 'latency', 'prefill'] as const).map((kind) => ({ kind, record: 0, columns: modelColumns(f, kind), y: 1 }));
-  });
-  ev.setDataset(toDataset(rows));
-  const pred = ev.predict(program);
+  const features = records.map((r) => configurationFeatures(r));
+  const model = compileStructure(PHYSICS_STRUCTURE);
+  const kinds = ['energy', 'latency', 'prefill'] as const;
+  const ev = new ParametricEvaluator(model, Object.fromEntries(kinds.map((k) => [k, { X: featureMatrix(features, k, model.features), nRows: records.length }])));
+  const [energy, tpot, prefill] = kinds.map((k) => ev.predict(model.kinds.find((x) => x.name === k)!, truth));
   ev.dispose();
-  return records.map((r, i) => ({ ...r, energy_j: pred[3 * i] * r.output_tokens, tpot_s: pred[3 * i + 1], prefill_energy_j: pred[3 * i + 2] * r.output_tokens }));
+  return records.map((r, i) => ({ ...r, energy_j: energy[i] * r.output_tokens, tpot_s: tpot[i], prefill_energy_j: prefill[i] * r.output_tokens }));
 }
 
 describe('the closed form', () => {
-  it('has twelve named parameters with meanings and units, each one constant of the expression, in order', () => {
+  it('has twelve named parameters with meanings and units, each used by the physics structure', () => {
     expect(PARAMETERS.length).toBe(12);
     expect(new Set(PARAMETERS.map((p) => p.name)).size).toBe(12);
     for (const p of PARAMETERS) { expect(p.meaning.length).toBeGreaterThan(10); expect(p.unit.length).toBeGreaterThan(0); }
-    const marks = PARAMETERS.map((_, k) => 1 + k / 16);
-    expect(Array.from(closedFormProgram(marks).consts)).toEqual(marks);
-    expect(closedFormExpression(marks)).toContain('pipeline_hops');
+    const model = compileStructure(PHYSICS_STRUCTURE);
+    PARAMETERS.forEach((p, k) => expect(model.kinds[0].uses[k], p.name).toBe(true));
+    expect(PHYSICS_STRUCTURE.expressions.energy).toContain('pipeline_hops');
   });
 
   it('recovers its own parameters from noise-free data (fitted on the kernel in log space)', () => {
@@ -118,7 +117,16 @@ describe('fitting and predicting', () => {
       writeEnergyModel(file, model);
       expect(readEnergyModel(file)).toEqual(JSON.parse(JSON.stringify(model)));
       writeFileSync(join(dir, 'old.json'), JSON.stringify({ ...model, version: 0 }));
-      expect(() => readEnergyModel(join(dir, 'old.json'))).toThrow(/old.json: version 0; this energylens reads version 2/);
+      expect(() => readEnergyModel(join(dir, 'old.json'))).toThrow(/old.json: version 0; this energylens reads versions 2 and 3: refit the model with energylens fit/);
+      // a version 2 file (the closed form before structures) loads as the physics structure
+      const { structure: _s, selection: _c, ...legacy } = model;
+      const v2 = { ...legacy, version: 2, parameters: model.parameters.map(({ lower: _l, upper: _u, phase: _p, origin: _o, ...p }) => p) };
+      writeFileSync(join(dir, 'v2.json'), JSON.stringify(v2));
+      const loaded = readEnergyModel(join(dir, 'v2.json'));
+      expect(loaded.structure.name).toBe('physics');
+      expect(predictEnergy(loaded, sweep().slice(0, 5)).map((p) => p.energyJ)).toEqual(predictEnergy(model, sweep().slice(0, 5)).map((p) => p.energyJ));
+      writeFileSync(join(dir, 'v3bad.json'), JSON.stringify({ ...model, structure: { ...model.structure, expressions: { energy: 'nope * 2' } } }));
+      expect(() => readEnergyModel(join(dir, 'v3bad.json'))).toThrow(/v3bad.json: .*unknown feature "nope".*refit/);
       expect(code(() => validateEnergyModel({ format: 'energylens-symbolic-regressor' }))).toBe('INVALID_MODEL_FILE');
       writeFileSync(join(dir, 'bad.json'), '{ nope');
       expect(code(() => readEnergyModel(join(dir, 'bad.json')))).toBe('INVALID_MODEL_FILE');

@@ -32,6 +32,7 @@ beforeAll(() => {
   writeFileSync(at('header.csv'), 'batch,tp,energy\n');
   writeFileSync(at('const.csv'), 'a,y\n1,2\n2,2\n3,2\n');
   writeFileSync(at('few.csv'), 'a,y\n1,2\n2,3\n');
+  writeFileSync(at('mixed.csv'), `${['gpu,batch,tp,energy', ...lines.slice(1).map((l) => `H100,${l}`)].join('\n')}\n`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,6 +54,16 @@ describe('energylens sr (built binary)', () => {
     expect(json.front.map((f: { complexity: number }) => f.complexity)).toEqual([...json.front.map((f: { complexity: number }) => f.complexity)].sort((a, b) => a - b));
   });
 
+  it('without --features uses the numeric columns, names the text ones it skips, and exports the best equation', () => {
+    const r = run('sr', '--data', at('mixed.csv'), ...base, '--evals', '400000', '--target-loss', '1e-20', '--seed', '1', '--export', 'js');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/features are the numeric columns batch, tp; skipped \(text, not numbers\): gpu/);
+    expect(r.stderr).toMatch(/complexity\s+mse\s+R2\s+expression/);
+    expect(r.stdout).toMatch(/^function model\(batch, tp\) \{\n  return .*batch.*;\n\}\n$/);
+    const f = new Function(`return (${r.stdout});`)() as (a: number, b: number) => number;
+    expect(f(1.1, 0.9)).toBeCloseTo(2.5 * 1.1 * 1.1 + 0.9, 9);
+  });
+
   it('fails on bad input with a message and no stack trace', () => {
     const r = run('sr', '--data', at('bad.csv'), '--target', 'energy');
     expect(r.status).toBe(1);
@@ -62,7 +73,8 @@ describe('energylens sr (built binary)', () => {
 
   it('checkpoints atomically; a resumed run equals an uninterrupted one; other data or options are refused', () => {
     const ckpt = at('run.ckpt');
-    const common = ['--data', at('data.csv'), ...base, '--seed', '3', '--checkpoint', ckpt];
+    // exact data: without --no-stop-on-exact the search would stop at the exact fit, before the budgets compared here
+    const common = ['--data', at('data.csv'), ...base, '--no-stop-on-exact', '--seed', '3', '--checkpoint', ckpt];
     const a = run('sr', ...common, '--generations', '20');
     expect(a.status, a.stderr).toBe(0);
     expect(existsSync(ckpt)).toBe(true);
@@ -70,7 +82,7 @@ describe('energylens sr (built binary)', () => {
     const b = run('sr', ...common, '--generations', '40', '--resume', '--json', at('resumed.json'));
     expect(b.status, b.stderr).toBe(0);
     expect(b.stdout).toMatch(/40 generations/);
-    const straight = run('sr', '--data', at('data.csv'), ...base, '--seed', '3', '--generations', '40', '--json', at('straight.json'));
+    const straight = run('sr', '--data', at('data.csv'), ...base, '--no-stop-on-exact', '--seed', '3', '--generations', '40', '--json', at('straight.json'));
     expect(straight.status, straight.stderr).toBe(0);
     const strip = (j: { front: unknown; evaluations: number; best: unknown }) => ({ front: j.front, best: j.best, evaluations: j.evaluations });
     expect(strip(readJSON('resumed.json'))).toEqual(strip(readJSON('straight.json')));
@@ -84,7 +96,7 @@ describe('energylens sr (built binary)', () => {
 
   it('stops on Ctrl-C after the current cycle and prints and writes the best so far', async () => {
     const ckpt = at('sigint.ckpt');
-    const child = spawn(process.execPath, [CLI, 'sr', '--data', at('data.csv'), ...base, '--time', '120', '--checkpoint', ckpt, '--checkpoint-every', '0', '--json', at('sigint.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'sr', '--data', at('data.csv'), ...base, '--no-stop-on-exact', '--time', '120', '--checkpoint', ckpt, '--checkpoint-every', '0', '--json', at('sigint.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

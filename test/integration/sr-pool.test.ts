@@ -6,6 +6,8 @@ import { PoolRunner, islandWorkerPath, type WorkerCrashEvent } from '../../src/s
 import { toInfix } from '../../src/sr/expression/print.js';
 import { createRng } from '../../src/sr/util/rng.js';
 import type { Dataset } from '../../src/sr/eval/types.js';
+import { createIslandState } from '../../src/sr/search/island.js';
+import { resolveOptions } from '../../src/sr/search/options.js';
 
 const rng = createRng(5);
 const n = 30;
@@ -70,8 +72,8 @@ describe('PoolRunner', () => {
     const runner = new PoolRunner({ workers: 1 });
     try {
       await runner.setDataset(data, 'mse');
-      const bad = { islandId: 0, state: { version: 999 }, generations: 1, migrants: [], options: {} };
-      await expect(runner.run([bad])).rejects.toMatchObject({ name: 'EnergyLensError', code: 'CHECKPOINT_INVALID' });
+      const bad = { islandId: 0, state: { ...createIslandState(0, 1), version: 999 }, generations: 1, migrants: [], options: resolveOptions() };
+      await expect(runner.run([bad])).rejects.toMatchObject({ name: 'SrError', code: 'CHECKPOINT_INVALID' });
     } finally {
       await runner.close();
     }

@@ -136,3 +136,56 @@ describe.each([true, false])('WASM evaluator (simd: %s)', (simd) => {
     }
   });
 });
+
+describe('precision', () => {
+  it('refuses an unknown precision, and f32 without SIMD, with INVALID_OPTION', () => {
+    expect(codeOf(() => createWasmEvaluator({ precision: 'f16' as never }))).toBe('INVALID_OPTION');
+    expect(codeOf(() => createWasmEvaluator({ simd: false, precision: 'f32' }))).toBe('INVALID_OPTION');
+    const ev = createWasmEvaluator({ simd: false });
+    expect(codeOf(() => ev.setPrecision('f32'))).toBe('INVALID_OPTION');
+  });
+
+  it('switches between f64 and f32 on one dataset; the Jacobian stays f64', () => {
+    const ev = createWasmEvaluator();
+    const d = dataset(7);
+    ev.setDataset(d);
+    // 1/3 is not an f32: the f32 path sees fround(1/3) times x0
+    const p = compile(op('*', feature(0), constant(1 / 3)));
+    const f64 = ev.predict(p);
+    expect(ev.name).toBe('wasm-simd');
+    ev.setPrecision('f32');
+    expect(ev.name).toBe('wasm-simd-f32');
+    const f32 = ev.predict(p);
+    for (let r = 0; r < 7; r++) {
+      expect(f64[r]).toBe(d.X[r] * (1 / 3));
+      expect(f32[r]).toBe(Math.fround(Math.fround(d.X[r]) * Math.fround(1 / 3)));
+    }
+    expect(ev.jacobian(p).predictions).toEqual(f64);
+    ev.setPrecision('f64');
+    expect(ev.predict(p)).toEqual(f64);
+    // a new dataset while in f32 gets its own f32 columns
+    const e2 = createWasmEvaluator({ precision: 'f32' });
+    expect(e2.name).toBe('wasm-simd-f32');
+    e2.setDataset(d);
+    expect(e2.predict(p)).toEqual(f32);
+    e2.setDataset(dataset(9));
+    expect(e2.predict(p)[8]).toBe(Math.fround(Math.fround(dataset(9).X[8]) * Math.fround(1 / 3)));
+  });
+});
+
+describe('precision in the search', () => {
+  it('options.precision is validated, and an island task sets it on its evaluator', async () => {
+    const { resolveOptions } = await import('../../src/sr/search/options.js');
+    const { equationSearch } = await import('../../src/sr/search/search.js');
+    const { InProcessRunner } = await import('../../src/sr/search/in-process-runner.js');
+    expect(resolveOptions({}).precision).toBe('f64');
+    expect(codeOf(() => resolveOptions({ precision: 'f16' as never }))).toBe('INVALID_OPTION');
+    const ev = createWasmEvaluator();
+    const runner = new InProcessRunner(() => ev);
+    const d = dataset(64);
+    const res = await equationSearch(d, { precision: 'f32', seed: 1, populations: 1, populationSize: 16, generationsPerCycle: 2, maxGenerations: 2, maxTime: null }, { runner });
+    expect(ev.name).toBe('wasm-simd-f32');
+    expect(res.evaluations).toBeGreaterThan(0);
+    await runner.close();
+  });
+});

@@ -5,7 +5,7 @@
  * write the HTML report, print a short summary.
  */
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import { createMethods } from '../../energy/baselines/index.js';
 import { evaluateMethods, randomSplit, type RunPredictions } from '../../energy/evaluation/index.js';
 import { discoverEnergyStructure, fitEnergyModel, selectConfigurations } from '../../energy/model/index.js';
@@ -47,7 +47,7 @@ export function demoSizes(samples: number, records: number): number[] {
 async function runDemo(flags: DemoFlags): Promise<void> {
   const started = performance.now();
   const bar = flags.progress && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ format: 'demo |{bar}| {percentage}% | {step}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    ? progressBar('demo |{bar}| {percentage}% | {step}', { hideCursor: true })
     : undefined;
   bar?.start(100, 0, { step: 'simulating the profiling campaign' });
   const step = (at: number, label: string): void => { bar?.update(at, { step: label }); };

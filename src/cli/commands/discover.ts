@@ -1,7 +1,7 @@
 /** energylens discover: structure discovery on a records CSV. A thin layer over discoverEnergyStructure. */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressBar, type ProgressBar } from '../progress.js';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import { invalidRecordsError, scanRecords, type ProfilingRecord } from '../../energy/records/index.js';
@@ -9,7 +9,8 @@ import {
   DEFAULT_DISCOVER_OPTIONS as D, DISCOVERY_TARGETS, NEAR_BEST_FACTOR, discoverEnergyStructure, discoveryJSON,
   type DiscoveredTarget, type Discovery, type DiscoveryJSON, type DiscoveryProgress, type TermUse,
 } from '../../energy/model/discover.js';
-import { defaultWorkerCount, writeFileAtomic } from '../../sr/index.js';
+import { defaultWorkerCount } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import {
   discoverByGroup, discoverOnQueue, discoveryFromJSON, GROUP_BY, type DiscoverJobOptions, type GroupBy, type GroupedDiscoveryJSON,
 } from '../../distributed/index.js';
@@ -64,7 +65,7 @@ async function readDiscoveryRecords(file: string, catalog: Catalog, targets: str
 }
 
 function progressBars(enabled: boolean, budget: { time?: number; evals?: number }): { update: (p: DiscoveryProgress) => void; stop: () => void } {
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: ProgressBar | undefined;
   let current = -1;
   const stop = (): void => { bar?.stop(); bar = undefined; };
   const update = (p: DiscoveryProgress): void => {
@@ -72,7 +73,7 @@ function progressBars(enabled: boolean, budget: { time?: number; evals?: number 
     if (p.index !== current) {
       stop();
       current = p.index;
-      bar = new cliProgress.SingleBar({ format: `${p.index + 1}/${p.count} ${p.target.padEnd(18)} |{bar}| {percentage}% | {evals} evals | best msle {loss}`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+      bar = progressBar(`${p.index + 1}/${p.count} ${p.target.padEnd(18)} |{bar}| {percentage}% | {evals} evals | best msle {loss}`, { hideCursor: true });
       bar.start(100, 0, { evals: 0, loss: '-' });
     }
     const s = p.search;

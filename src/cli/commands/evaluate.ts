@@ -2,16 +2,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import { importMlEnergy } from '../../energy/adapters/index.js';
 import { checkMethodNames, METHOD_NAMES, type TrainRecord } from '../../energy/baselines/index.js';
 import {
-  DEFAULT_SCENARIO_KEYS, DEFAULT_SIZES, DEFAULT_SPLIT_OPTIONS, PROTOCOL_NAMES, checkProtocolNames, evaluateMethods,
+  DEFAULT_PROTOCOLS, DEFAULT_SCENARIO_KEYS, DEFAULT_SIZES, DEFAULT_SPLIT_OPTIONS, PROTOCOL_NAMES, checkProtocolNames, evaluateMethods,
   type Evaluation, type MethodSummary, type RunPredictions,
 } from '../../energy/evaluation/index.js';
 import { readRecords } from '../../energy/records/index.js';
-import { writeFileAtomic } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { assertOutputFolder, bad, integerArg, namesArg, numberListArg, sig, textTable } from '../energy-args.js';
 
 export interface EvaluateFlags {
@@ -28,10 +28,10 @@ export function register(program: Command): void {
     .description('compare the closed form with its baselines (latency proxy, Wilkins et al., roofline, random forest, XGBoost) under the evaluation protocols')
     .requiredOption('--data <file.csv|folder>', 'profiling records CSV, or an ML.ENERGY v3 folder (../shared/data/mlenergy-v3)')
     .option('--methods <a,b,...>', `methods to compare (${METHOD_NAMES.join(', ')})`, methodList, [...METHOD_NAMES])
-    .option('--protocol <a,b,...|all>', `protocols (${PROTOCOL_NAMES.join(', ')})`, protocolList, [...PROTOCOL_NAMES])
+    .option('--protocol <a,b,...|all>', `protocols (${PROTOCOL_NAMES.join(', ')}; leave-one-framework-out needs a framework column with two or more frameworks)`, protocolList, [...DEFAULT_PROTOCOLS])
     .option('--sizes <list>', 'sample efficiency: training sizes', numberListArg('--sizes', true), [...DEFAULT_SIZES])
     .option('--seeds <n>', 'random splits per training size, GPU pair or fold', integerArg('--seeds', 1), DEFAULT_SPLIT_OPTIONS.seeds)
-    .option('--train <n>', 'training records per run of the other protocols', integerArg('--train', 1), DEFAULT_SPLIT_OPTIONS.trainSize)
+    .option('--train <n>', 'training records per run of the other protocols (random-50 included)', integerArg('--train', 1), DEFAULT_SPLIT_OPTIONS.trainSize)
     .option('--k <n>', 'hardware extrapolation: records of the new GPU type to calibrate on', integerArg('--k', 1), DEFAULT_SPLIT_OPTIONS.calibrationRecords)
     .option('--scenario <a,b,...>', 'columns that make a scenario (configurations are ranked within one)', namesArg, [...DEFAULT_SCENARIO_KEYS])
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
@@ -84,7 +84,7 @@ async function runEvaluate(flags: EvaluateFlags): Promise<void> {
   const catalog = loadCatalog(flags.catalog);
   const records = await loadEvaluationRecords(flags.data, catalog);
   const bar = flags.progress && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ format: 'evaluate |{bar}| {value}/{total} runs | {label}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    ? progressBar('evaluate |{bar}| {value}/{total} runs | {label}', { hideCursor: true })
     : undefined;
   const predictions: RunPredictions[] = [];
   let evaluation: Evaluation;

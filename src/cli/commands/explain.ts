@@ -1,6 +1,6 @@
 /** energylens explain: what a fitted energy model says, parameter by parameter, and what it was trained on. */
 import { Command } from 'commander';
-import { FORMULA_LATEX, FORMULA_TEXT, readEnergyModel, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
+import { readEnergyModel, structureFormula, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
 import { residualSdText, sig } from '../energy-args.js';
 
 interface ExplainFlags { model: string; json?: boolean }
@@ -27,9 +27,11 @@ function explanationJSON(m: EnergyModel): Record<string, unknown> {
   return {
     parameters: m.parameters.map((p) => ({
       name: p.name, meaning: p.meaning, unit: p.unit, value: p.value, standardError: p.standardError,
-      interval95: p.held ? null : [p.low, p.high], held: p.held, ...(p.reason ? { reason: p.reason } : {}),
+      interval95: p.held ? null : [p.low, p.high], held: p.held, ...(p.reason ? { reason: p.reason } : {}), origin: p.origin, phase: p.phase,
     })),
-    formula: { text: FORMULA_TEXT, latex: FORMULA_LATEX },
+    structure: { name: m.structure.name, description: m.structure.description, expressions: m.structure.expressions },
+    formula: structureFormula(m.structure),
+    ...(m.selection ? { selection: m.selection } : {}),
     training: m.training, residualSd: m.residualSd, fit: m.fit,
     ...(Object.keys(m.inputTokens).length > 0 ? { inputTokens: m.inputTokens } : {}),
   };
@@ -41,16 +43,21 @@ function runExplain(flags: ExplainFlags): void {
     process.stdout.write(`${JSON.stringify(explanationJSON(m), null, 2)}\n`);
     return;
   }
-  const lines = [`energy model ${flags.model}: ${m.parameters.filter((p) => !p.held).length} of ${m.parameters.length} parameters fitted`, ''];
+  const formula = structureFormula(m.structure);
+  const lines = [
+    `energy model ${flags.model}: structure "${m.structure.name}", ${m.parameters.filter((p) => !p.held).length} of ${m.parameters.length} parameters fitted`,
+    ...(m.selection ? [`  ${m.selection.reason}`] : []),
+    '',
+  ];
   for (const p of m.parameters) {
     const interval = p.held ? `held (${p.reason ?? 'not fitted'})` : p.standardError === null ? 'interval unknown (singular J^T J)' : `95 %: ${sig(p.low)}-${sig(p.high)}`;
-    lines.push(`${p.name} = ${sig(p.value)} ${p.unit}   ${interval}`, `    ${p.meaning}`);
+    lines.push(`${p.name} = ${sig(p.value)} ${p.unit}   ${interval}${p.origin === 'discovered' ? '   (discovered)' : ''}`, `    ${p.meaning}`);
   }
   const t = m.training;
   const r = t.ranges;
   lines.push(
-    '', 'formula (plain text):', ...FORMULA_TEXT.split('\n').map((l) => `  ${l}`),
-    '', 'formula (LaTeX):', `  ${FORMULA_LATEX}`,
+    '', 'formula (plain text):', ...formula.text.split('\n').map((l) => `  ${l}`),
+    '', 'formula (LaTeX):', `  ${formula.latex}`,
     '', `trained on ${t.records} records (${t.latencyRows} with time per output token), ${r.models.length} model${r.models.length === 1 ? '' : 's'} on ${r.hardware.join(', ')}`,
     `  models: ${r.models.join(', ')}`,
     `  ranges: ${RANGE_LABELS.map(([k, label]) => `${label} ${span(r[k] as [number, number])}`).join(', ')}`,

@@ -1,41 +1,56 @@
-/** energylens fit: the closed-form energy model fitted to a records CSV, written as a model file. */
+/** energylens fit: an energy model (a structure, chosen from the data by default) fitted to a records CSV. */
+import { readdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { catalogCheck, loadCatalog } from '../../energy/catalog/index.js';
-import { fitEnergyModel, PARAMETER_NAMES, readEnergyModel, writeEnergyModel, type EnergyModel } from '../../energy/model/index.js';
+import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
+import {
+  chooseStructure, fitEnergyModel, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
+  type CandidateStructure, type EnergyModel, type StructureSelection,
+} from '../../energy/model/index.js';
 import { readRecords, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
-import { assertOutputFolder, bad, integerArg, namesArg, residualSdText, sig, textTable } from '../energy-args.js';
+import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdText, sig, textTable } from '../energy-args.js';
 import { fitWarnings } from '../fit-warnings.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
-  calibrate?: string; refit?: string[]; json?: boolean;
+  calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
+  time?: number; evals?: number; progress: boolean;
 }
 
 const DEFAULT_RESTARTS = 8;
+const DEFAULT_FOLDS = 5;
+/** Structure files found beside the data file are named *.structure.json. */
+const BESIDE_SUFFIX = '.structure.json';
 
 const parameterList = (v: string): string[] => {
   const names = namesArg(v);
   if (names.length === 0) bad('--refit names no parameter');
-  for (const n of names) if (!PARAMETER_NAMES.includes(n)) bad(`--refit: unknown parameter "${n}" (known: ${PARAMETER_NAMES.join(', ')})`);
   return names;
 };
 
 export function register(program: Command): void {
   program
     .command('fit')
-    .description('fit the closed-form energy model (twelve physical parameters) to a records CSV')
+    .description('fit an energy model to a records CSV: a structure (physics, a structure file, or chosen from the data by cross-validation) and its parameters')
     .requiredOption('--data <file.csv>', 'training records CSV (energy_j; tpot_s where measured)')
     .requiredOption('--out <model.json>', 'model file to write (atomically)')
+    .option('--structure <physics|auto|file.json>', 'the structure: the built-in physics closed form, a structure file, or auto (candidates compared by K-fold cross-validation on the training records; physics unless a candidate wins)', 'auto')
+    .option('--candidates <f1.json,f2.json>', `with --structure auto: structure files to compare with physics (besides any *${BESIDE_SUFFIX} in the data file's folder)`, namesArg)
+    .option('--folds <k>', 'with --structure auto: cross-validation folds', integerArg('--folds', 2), DEFAULT_FOLDS)
+    .option('--time <seconds>', 'with --structure auto: stop scoring further candidates after this many seconds', numberArg('--time'))
+    .option('--evals <n>', 'with --structure auto: stop scoring further candidates after this many kernel evaluations (reproducible, unlike --time)', integerArg('--evals', 1))
     .option('--sample <n>', 'fit on a seeded random sample of n records (default: every record)', integerArg('--sample', 1))
-    .option('--seed <n>', 'random seed of --sample and of the fit\'s restarts', integerArg('--seed', 0), 0)
+    .option('--seed <n>', 'random seed of --sample, of the folds and of the fit\'s restarts', integerArg('--seed', 0), 0)
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
     .option('--no-latency', 'ignore tpot_s and fit energy rows only (p_static is then held)')
     .option('--restarts <n>', 'extra Levenberg-Marquardt starts from perturbed values', integerArg('--restarts', 0), DEFAULT_RESTARTS)
-    .option('--calibrate <base.json>', 'start from this model; with --refit, only the named parameters are fitted')
+    .option('--calibrate <base.json>', 'start from this model (and its structure); with --refit, only the named parameters are fitted')
     .option('--refit <a,b,...>', 'with --calibrate: parameters to refit (the others keep the base model\'s values)', parameterList)
+    .option('--no-progress', 'no progress bar')
     .option('--json', 'print the model summary as JSON on stdout', false)
-    .addHelpText('after', `\nParameters: ${PARAMETER_NAMES.join(', ')} (energylens explain --model FILE describes them).`)
+    .addHelpText('after', `\nPhysics parameters: ${PHYSICS_STRUCTURE.parameters.map((p) => p.name).join(', ')} (energylens explain --model FILE describes them).`)
     .action(async (flags: FitFlags) => {
       await runFit(flags);
     });
@@ -47,16 +62,85 @@ function sampleRecords(records: ProfilingRecord[], n: number, seed: number, file
   return randomSplit(records.length, n, seed).train.sort((a, b) => a - b).map((i) => records[i]);
 }
 
+/** physics first, then --candidates (refused when invalid), then *.structure.json beside the data (listed with the reason when invalid). */
+function candidateStructures(flags: FitFlags, catalog: Catalog): { candidates: CandidateStructure[]; refused: { source: string; error: string }[] } {
+  const candidates: CandidateStructure[] = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }];
+  const seen = new Set<string>();
+  for (const f of flags.candidates ?? []) {
+    seen.add(resolve(f));
+    candidates.push({ structure: readStructure(f, catalog), source: f });
+  }
+  const refused: { source: string; error: string }[] = [];
+  const folder = dirname(flags.data);
+  let beside: string[] = [];
+  try {
+    beside = readdirSync(folder).filter((n) => n.endsWith(BESIDE_SUFFIX)).sort();
+  } catch {
+    beside = [];
+  }
+  for (const name of beside) {
+    const path = join(folder, name);
+    if (seen.has(resolve(path))) continue;
+    try {
+      candidates.push({ structure: readStructure(path, catalog), source: path });
+    } catch (err) {
+      refused.push({ source: path, error: (err as Error).message });
+    }
+  }
+  return { candidates, refused };
+}
+
 async function runFit(flags: FitFlags): Promise<void> {
   if (flags.refit && !flags.calibrate) bad('--refit needs --calibrate BASE.json (the model whose other parameters are kept)');
+  const auto = flags.structure === 'auto';
+  if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined)) bad('--candidates, --time and --evals choose a structure: they need --structure auto');
   assertOutputFolder('--out', flags.out);
   const catalog = loadCatalog(flags.catalog);
   const base = flags.calibrate ? readEnergyModel(flags.calibrate) : undefined;
+  if (base && flags.refit) {
+    const known = base.parameters.map((p) => p.name);
+    for (const n of flags.refit) if (!known.includes(n)) bad(`--refit: unknown parameter "${n}" (the base model's: ${known.join(', ')})`);
+  }
   const all = await readRecords(flags.data, { check: catalogCheck(catalog) });
   const records = flags.sample === undefined ? all : sampleRecords(all, flags.sample, flags.seed, flags.data);
+  let structure = base?.structure ?? PHYSICS_STRUCTURE;
+  let selection: StructureSelection | undefined;
+  if (base) {
+    if (flags.structure !== 'auto' && flags.structure !== base.structure.name) bad(`--calibrate keeps the base model's structure ("${base.structure.name}"); drop --structure`);
+  } else if (!auto) {
+    structure = readStructure(flags.structure, catalog);
+    selection = { mode: 'forced', chosen: structure.name, folds: 0, seed: flags.seed, candidates: [], reason: `forced by --structure ${flags.structure}` };
+  } else {
+    const { candidates, refused } = candidateStructures(flags, catalog);
+    const bar = flags.progress && process.stderr.isTTY && candidates.length > 1
+      ? new cliProgress.SingleBar({ format: 'fit: cross-validating structures |{bar}| {value}/{total} | {label}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+      : undefined;
+    bar?.start(candidates.length, 0, { label: candidates[0].structure.name });
+    let choice;
+    try {
+      choice = candidates.length === 1
+        ? undefined
+        : chooseStructure(records, candidates, {
+          catalog, useLatency: flags.latency, folds: flags.folds, seed: flags.seed, timeSeconds: flags.time, evals: flags.evals, file: flags.data,
+          onProgress: (done, total, label) => bar?.update(done, { label }),
+        });
+    } finally {
+      bar?.stop();
+    }
+    if (choice) {
+      structure = choice.structure;
+      selection = { ...choice.selection, candidates: [...choice.selection.candidates, ...refused.map((r) => ({ name: basename(r.source), source: r.source, freeParameters: 0, cvRmsLog: null, cvMape: null, error: r.error }))] };
+    } else {
+      selection = {
+        mode: 'auto', chosen: structure.name, folds: 0, seed: flags.seed, reason: 'no other candidate structure (--candidates, or *.structure.json beside the data): physics, without cross-validation',
+        candidates: [{ name: 'physics', source: 'built-in', freeParameters: PHYSICS_STRUCTURE.parameters.length, cvRmsLog: null, cvMape: null }, ...refused.map((r) => ({ name: basename(r.source), source: r.source, freeParameters: 0, cvRmsLog: null, cvMape: null, error: r.error }))],
+      };
+    }
+  }
   const model = fitEnergyModel(records, {
-    catalog, useLatency: flags.latency, restarts: flags.restarts, seed: flags.seed, file: flags.data,
+    catalog, useLatency: flags.latency, restarts: flags.restarts, seed: flags.seed, file: flags.data, structure,
     ...(base ? { base, ...(flags.refit ? { refit: flags.refit } : {}) } : {}),
+    ...(selection ? { selection } : {}),
   });
   writeEnergyModel(flags.out, model);
   const warnings = fitWarnings(model, records);
@@ -70,6 +154,7 @@ async function runFit(flags: FitFlags): Promise<void> {
     p.held ? `held: ${p.reason ?? 'not fitted'}` : p.standardError === null ? '± ? (singular J^T J)' : `± ${sig(p.standardError, 2)}`,
   ]);
   process.stdout.write([
+    ...(model.selection ? selectionLines(model.selection) : []),
     textTable(['parameter', 'value', 'unit', '± standard error'], rows, [0, 2, 3]),
     '',
     `records used: ${model.training.records}${flags.sample !== undefined ? ` (a sample of ${all.length}, seed ${flags.seed})` : ''}, ${model.training.latencyRows} with time per output token`,
@@ -78,12 +163,24 @@ async function runFit(flags: FitFlags): Promise<void> {
   ].join('\n') + '\n');
 }
 
+function selectionLines(s: StructureSelection): string[] {
+  const lines = [`structure: ${s.chosen} (${s.reason})`];
+  if (s.candidates.length > 1 || s.candidates.some((c) => c.cvRmsLog !== null)) {
+    const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)} %`);
+    lines.push(textTable(['candidate', 'source', 'free', `CV RMS log error (${s.folds}-fold)`, 'CV MAPE', ''],
+      s.candidates.map((c) => [c.name, c.source, String(c.freeParameters), c.cvRmsLog === null ? '-' : c.cvRmsLog.toFixed(4), pct(c.cvMape), c.name === s.chosen ? 'chosen' : (c.error ?? '')]), [0, 1, 5]));
+  }
+  lines.push('');
+  return lines;
+}
+
 function fitSummary(model: EnergyModel, flags: FitFlags, available: number): Record<string, unknown> {
   return {
     out: flags.out, records: model.training.records, recordsInFile: available, latencyRows: model.training.latencyRows,
     ...(flags.sample !== undefined ? { sample: flags.sample, seed: flags.seed } : {}),
-    ...(flags.calibrate ? { calibratedFrom: flags.calibrate, refit: flags.refit ?? PARAMETER_NAMES } : {}),
+    ...(flags.calibrate ? { calibratedFrom: flags.calibrate, refit: flags.refit ?? model.parameters.map((p) => p.name) } : {}),
+    structure: model.structure.name, ...(model.selection ? { selection: model.selection } : {}),
     residualSd: model.residualSd, fit: model.fit,
-    parameters: model.parameters.map((p) => ({ name: p.name, value: p.value, standardError: p.standardError, low: p.low, high: p.high, unit: p.unit, held: p.held, ...(p.reason ? { reason: p.reason } : {}) })),
+    parameters: model.parameters.map((p) => ({ name: p.name, value: p.value, standardError: p.standardError, low: p.low, high: p.high, unit: p.unit, held: p.held, ...(p.reason ? { reason: p.reason } : {}), origin: p.origin })),
   };
 }

@@ -1,7 +1,7 @@
-/** energylens import: ML.ENERGY v3 task files, or any CSV with a column mapping, into a records CSV. */
+/** energylens import: ML.ENERGY v3 task files, LLM-Inference-Bench power runs, or any CSV with a column mapping, into a records CSV. */
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { importCsv, importMlEnergy, parseColumnMap } from '../../energy/adapters/index.js';
+import { progressBar } from '../progress.js';
+import { importCsv, importLlmInferenceBench, importMlEnergy, parseColumnMap } from '../../energy/adapters/index.js';
 import { writeRecordsCsv } from '../../energy/records/index.js';
 
 interface MlEnergyFlags { dir: string; out: string; json?: boolean }
@@ -26,6 +26,23 @@ export function register(program: Command): void {
       done(flags, flags.out, rows, flags.dir);
     });
   cmd
+    .command('llm-inference-bench')
+    .description('LLM-Inference-Bench power runs (fig10_all_results.csv and fig16_power_results.csv) into records, units settled as in docs/llm-inference-bench.md')
+    .option('--dir <folder>', 'the llm-inference-bench folder', '../shared/data/llm-inference-bench')
+    .requiredOption('--out <file.csv>', 'records CSV to write (atomically; nothing is written if any line is bad)')
+    .option('--json', 'print a JSON summary on stdout', false)
+    .action(async (flags: MlEnergyFlags) => {
+      const imported = importLlmInferenceBench(flags.dir);
+      const rows = await writeRecordsCsv(flags.out, imported.records);
+      if (flags.json) {
+        const { measurements, replacedByFig16, averagedRepeats } = imported;
+        process.stdout.write(`${JSON.stringify({ out: flags.out, rows, from: flags.dir, measurements, replacedByFig16, averagedRepeats })}\n`);
+      } else {
+        process.stdout.write(`wrote ${rows} records to ${flags.out} (${imported.measurements.fig10} + ${imported.measurements.fig16} measurements; `
+          + `${imported.replacedByFig16} configurations of Fig_10 taken from Fig_16, ${imported.averagedRepeats} repeated ones averaged)\n`);
+      }
+    });
+  cmd
     .command('csv')
     .description('any CSV into records: rename its columns with --map, set constants with --set')
     .requiredOption('--in <file.csv>', 'source CSV with a header row')
@@ -38,7 +55,7 @@ export function register(program: Command): void {
       const map = parseColumnMap(flags.map, '--map');
       const set = flags.set ? parseColumnMap(flags.set, '--set') : undefined;
       const bar = flags.progress && process.stderr.isTTY
-        ? new cliProgress.SingleBar({ format: 'import |{bar}| {percentage}% | validate, then write', stream: process.stderr }, cliProgress.Presets.shades_classic)
+        ? progressBar('import |{bar}| {percentage}% | validate, then write')
         : undefined;
       let started = false;
       let rows: number;

@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import { EnergyLensError } from '../../errors.js';
 import { loadCatalog } from '../../energy/catalog/index.js';
 import { predictEnergy, readEnergyModel, type EnergyPrediction } from '../../energy/model/index.js';
-import { writeFileAtomic } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { assertOutputFolder, readRecordsWithCells, sig } from '../energy-args.js';
 
 interface PredictFlags { model: string; data: string; out: string; catalog?: string; json?: boolean }
@@ -33,7 +33,8 @@ export function register(program: Command): void {
     });
 }
 
-const num = (x: number): string => sig(x, 6);
+/** empty where a structure has no such part (e.g. no prefill expression) */
+const num = (x: number): string => (Number.isFinite(x) ? sig(x, 6) : '');
 
 function predictionCells(p: EnergyPrediction): string[] {
   return [

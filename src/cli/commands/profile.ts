@@ -1,6 +1,6 @@
 /** energylens profile: sweep a serving engine on real GPUs and write the measured records. */
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import { loadCatalog } from '../../energy/catalog/index.js';
 import { quote } from 'shell-quote';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
@@ -87,7 +87,7 @@ async function runProfileCommand(flags: ProfileFlags): Promise<void> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   const tty = flags.progress && process.stderr.isTTY;
-  const bar = tty ? new cliProgress.SingleBar({ format: '{key} |{bar}| {value}/{total} {phase} requests', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = tty ? progressBar('{key} |{bar}| {value}/{total} {phase} requests', { clearOnComplete: true }) : undefined;
   let barOn = false;
   const log = (line: string): void => {
     if (barOn) { bar?.stop(); barOn = false; }

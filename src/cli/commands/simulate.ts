@@ -1,12 +1,12 @@
 /** energylens simulate: physics-based profiling sweeps written as a records CSV. */
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import { stringify } from 'csv-stringify/sync';
 import { EnergyLensError } from '../../errors.js';
 import { loadCatalog } from '../../energy/catalog/index.js';
 import { MODALITIES, PRECISIONS, writeRecordsCsv, type Modality, type Precision } from '../../energy/records/index.js';
 import { DEFAULT_SIMULATE_OPTIONS as D, simulate } from '../../energy/simulator/index.js';
-import { writeFileAtomic } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 
 interface SimulateFlags {
   out: string; models: string[]; hardware: string[]; tp: number[]; pp: number[]; batch: number[]; input: number[]; output: number[];
@@ -55,7 +55,7 @@ export function register(program: Command): void {
 async function runSimulate(flags: SimulateFlags): Promise<void> {
   const catalog = loadCatalog(flags.catalog);
   const bar = flags.progress && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ format: 'simulate |{bar}| {percentage}% | {value}/{total} configurations', stream: process.stderr }, cliProgress.Presets.shades_classic)
+    ? progressBar('simulate |{bar}| {percentage}% | {value}/{total} configurations')
     : undefined;
   let started = false;
   let result;

@@ -2,15 +2,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
-import { SymbolicRegressor } from '../../sr/regressor.js';
-import { DEFAULT_OPTIONS, resolveOptions, type SearchOptions } from '../../sr/search/options.js';
-import type { SearchProgress } from '../../sr/search/search.js';
-import { writeFileAtomic } from '../../sr/checkpoint.js';
-import { defaultWorkerCount } from '../../sr/workers/pool-runner.js';
+import {
+  DEFAULT_OPTIONS, defaultWorkerCount, resolveOptions, SymbolicRegressor, type SearchOptions, type SearchProgress, EXPORT_FORMATS, type ExportFormat,
+} from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { BullMQRunner } from '../../distributed/index.js';
-import { readNumericCsv } from '../csv-table.js';
+import { numericColumns, readNumericCsv } from '../../util/csv-table.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
 import { frontTable, SELECTION_NOTE, srResultJSON, stopText } from '../sr-output.js';
 
@@ -38,6 +37,8 @@ export interface SrFlags extends RedisFlags {
   data: string; target: string; features?: string; operators: string; maxSize: number; loss: SearchOptions['loss'];
   time?: number; evals?: number; generations?: number; targetLoss?: number; islands: number; workers: number;
   seed: number; checkpoint?: string; checkpointEvery: number; resume?: boolean; json?: string; progress: boolean;
+  precision?: SearchOptions['precision'];
+  export?: ExportFormat; stopOnExact: boolean;
 }
 
 /** search option -> the flag that sets it, to name flags (not option fields) in error messages */
@@ -52,10 +53,11 @@ export function register(program: Command): void {
     .description('symbolic regression: find closed-form expressions of one CSV column in terms of others')
     .requiredOption('--data <file.csv>', 'CSV file with a header row')
     .requiredOption('--target <column>', 'the column to explain')
-    .option('--features <a,b,...>', 'feature columns (default: every column but the target)')
+    .option('--features <a,b,...>', 'feature columns (default: every column but the target whose first row is a number; the text columns skipped are named on stderr)')
     .option('--operators <list>', 'operators, comma-separated', DEFAULT_OPTIONS.operators.join(','))
     .option('--max-size <n>', 'largest expression complexity', integer('--max-size', 3), DEFAULT_OPTIONS.maxSize)
     .addOption(new Option('--loss <name>', 'loss').choices(['mse', 'mae', 'mape', 'msle']).default(DEFAULT_OPTIONS.loss))
+    .addOption(new Option('--precision <p>', 'loss evaluation arithmetic: f32 uses f32x4 lanes (faster on large data; loss summed in f64)').choices(['f64', 'f32']).default(DEFAULT_OPTIONS.precision))
     .option('--time <seconds>', `time budget (default: ${DEFAULT_TIME} when no other stop condition is given)`, positive('--time'))
     .option('--evals <n>', 'evaluation budget', integer('--evals', 1))
     .option('--generations <n>', 'generation budget (per island)', integer('--generations', 1))
@@ -67,6 +69,8 @@ export function register(program: Command): void {
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints', nonNegative('--checkpoint-every'), 10)
     .option('--resume', 'continue the search saved in --checkpoint (same data and options; budgets may change and count the whole search)')
     .option('--json <out.json>', 'also write the result as JSON')
+    .option('--no-stop-on-exact', 'keep searching after an exact fit (loss at float precision); by default the search stops there')
+    .addOption(new Option('--export <format>', 'print only the selected equation on stdout in this format (the table goes to stderr)').choices([...EXPORT_FORMATS]))
     .option('--no-progress', 'no progress bar');
   addRedisOptions(cmd, 'run the island cycles on `energylens worker` processes');
   cmd
@@ -81,7 +85,10 @@ export function register(program: Command): void {
 function searchOptions(flags: SrFlags): Partial<SearchOptions> {
   const limits = { maxTime: flags.time ?? null, maxEvaluations: flags.evals ?? null, maxGenerations: flags.generations ?? null, targetLoss: flags.targetLoss ?? null };
   if (limits.maxTime === null && limits.maxEvaluations === null && limits.maxGenerations === null && limits.targetLoss === null) limits.maxTime = DEFAULT_TIME;
-  const search: Partial<SearchOptions> = { operators: list(flags.operators), maxSize: flags.maxSize, loss: flags.loss, populations: flags.islands, seed: flags.seed, ...limits };
+  const search: Partial<SearchOptions> = {
+    operators: list(flags.operators), maxSize: flags.maxSize, loss: flags.loss, populations: flags.islands, seed: flags.seed, precision: flags.precision,
+    stopOnExact: flags.stopOnExact !== false, ...limits,
+  };
   try {
     resolveOptions(search);
   } catch (err) {
@@ -113,10 +120,19 @@ function checkFlags(flags: SrFlags, cmd: Command): void {
 async function runSr(flags: SrFlags, cmd: Command): Promise<void> {
   checkFlags(flags, cmd);
   const search = searchOptions(flags);
+  // without --features: every numeric column but the target; the columns left out are named
+  let defaultFeatures: string[] | undefined;
+  if (flags.features === undefined) {
+    const { header, numeric, skipped } = numericColumns(flags.data);
+    if (!header.includes(flags.target)) throw new EnergyLensError('INVALID_CSV', `${flags.data}: no target column "${flags.target}" (columns: ${header.join(', ')})`);
+    defaultFeatures = numeric.filter((h) => h !== flags.target);
+    const left = skipped.filter((h) => h !== flags.target);
+    if (left.length > 0) process.stderr.write(`note: features are the numeric columns ${defaultFeatures.join(', ') || '(none)'}; skipped (text, not numbers): ${left.join(', ')}\n`);
+  }
   const table = readNumericCsv(flags.data, (header) => {
     if (!header.includes(flags.target)) throw new EnergyLensError('INVALID_CSV', `${flags.data}: no target column "${flags.target}" (columns: ${header.join(', ')})`);
-    const features = flags.features !== undefined ? list(flags.features) : header.filter((h) => h !== flags.target);
-    if (features.length === 0) bad(`${flags.data} has no column besides the target "${flags.target}"`);
+    const features = flags.features !== undefined ? list(flags.features) : defaultFeatures!;
+    if (features.length === 0) bad(`${flags.data} has no numeric column besides the target "${flags.target}"`);
     return [...features, flags.target];
   });
   const nF = table.columns.length - 1;
@@ -147,16 +163,19 @@ async function searchAndPrint(flags: SrFlags, search: Partial<SearchOptions>, fe
   };
   process.once('SIGINT', onSigint);
   const bar = flags.progress && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ format: 'sr |{bar}| {percentage}% | {evals} evals | best loss {loss} | {seconds} s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    ? progressBar('sr |{bar}| {percentage}% | {evals} evals | best loss {loss} | {seconds} s', { hideCursor: true })
     : undefined;
   const done = (p: SearchProgress): number => Math.max(
     search.maxTime ? p.seconds / search.maxTime : 0,
     search.maxEvaluations ? p.evaluations / search.maxEvaluations : 0,
     search.maxGenerations ? p.generations / search.maxGenerations : 0,
   );
+  // a run killed before its first checkpoint left nothing to resume: the same command starts it afresh
+  const resume = flags.resume && flags.checkpoint !== undefined && existsSync(flags.checkpoint);
+  if (flags.resume && !resume) process.stderr.write(`note: no checkpoint at ${flags.checkpoint} yet; starting a fresh search (checkpoints go there from the first cycle on)\n`);
   bar?.start(100, 0, { evals: 0, loss: '-', seconds: 0 });
   const model = new SymbolicRegressor({
-    ...search, workers, runner, checkpoint: flags.checkpoint, checkpointEvery: flags.checkpointEvery, resume: flags.resume, signal: controller.signal,
+    ...search, workers, runner, checkpoint: flags.checkpoint, checkpointEvery: flags.checkpointEvery, resume, signal: controller.signal,
     onEvent: (e) => process.stderr.write(`\nwarning: the worker running island ${e.islandId} died (${e.reason}); the island is rerun from its last migration state\n`),
     onProgress: (p) => bar?.update(Math.min(100, Math.round(100 * done(p))), { evals: p.evaluations, loss: Number.isFinite(p.bestLoss) ? p.bestLoss.toExponential(3) : '-', seconds: p.seconds.toFixed(0) }),
   });
@@ -171,6 +190,12 @@ async function searchAndPrint(flags: SrFlags, search: Partial<SearchOptions>, fe
   const best = model.best();
   if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(srResultJSON(front, best, r), null, 2)}\n`);
   const summary = `stopped by ${stopText(r.stoppedBy)} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
-  process.stdout.write(`${summary}\n\n${frontTable(front, best, flags.loss, r.evaluations)}\n\n${SELECTION_NOTE}\n`);
+  const report = `${summary}\n\n${frontTable(front, best, flags.loss, r.evaluations)}\n\n${SELECTION_NOTE}\n`;
+  if (flags.export) {
+    // stdout holds the export alone, so it can be piped; the table still reaches the user
+    process.stderr.write(report);
+    if (best) process.stdout.write(`${model.export(flags.export)}\n`);
+    else process.stderr.write('nothing to export: no equation was found\n');
+  } else process.stdout.write(report);
   if (flags.checkpoint) process.stderr.write(`checkpoint: ${flags.checkpoint}\n`);
 }

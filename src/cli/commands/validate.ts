@@ -1,6 +1,6 @@
 /** energylens validate: check a profiling-records CSV, reporting every problem at once. */
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import { EnergyLensError } from '../../errors.js';
 import { catalogCheck, loadCatalog } from '../../energy/catalog/index.js';
 import { DEFAULT_MAX_PROBLEMS, formatProblem, validateRecordsFile } from '../../energy/records/index.js';
@@ -30,7 +30,7 @@ export function register(program: Command): void {
 async function runValidate(file: string, flags: ValidateFlags): Promise<void> {
   const catalog = loadCatalog(flags.catalog);
   const bar = flags.progress && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ format: 'validate |{bar}| {percentage}% | {value}/{total} MB', stream: process.stderr }, cliProgress.Presets.shades_classic)
+    ? progressBar('validate |{bar}| {percentage}% | {value}/{total} MB')
     : undefined;
   let started = false;
   let report;

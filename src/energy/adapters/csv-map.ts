@@ -4,12 +4,12 @@
  * streamed twice (validate, then write), so memory stays bounded; nothing is written when any row is bad.
  */
 import { createReadStream } from 'node:fs';
-import { parse } from 'csv-parse';
 import { EnergyLensError } from '../../errors.js';
 import { COLUMN_NAMES, type ProfilingRecord } from '../records/schema.js';
 import { layoutHeader, parseRow, type HeaderLayout } from '../records/row.js';
 import { ProblemCollector, type RecordProblem } from '../records/problems.js';
-import { assertReadableFile, invalidRecordsError, isCsvError, type ValidationReport } from '../records/read.js';
+import { assertReadableFile, invalidRecordsError, type ValidationReport } from '../records/read.js';
+import { csvItems } from '../records/csv-rows.js';
 import { writeRecordsCsv } from '../records/write.js';
 
 /** `target=source` pairs, comma-separated; targets must be schema columns. */
@@ -50,34 +50,42 @@ function renameHeader(header: string[], opts: CsvImportOptions, file: string): s
   return header.map((h) => bySource.get(h) ?? (targets.has(h) ? `source_${h}` : h));
 }
 
-interface PassState { dataRows: number; extraColumns: string[]; progress?: (bytesRead: number) => void }
+interface PassState { dataRows: number; extraColumns: string[]; sourceHeader: string[]; progress?: (bytesRead: number) => void }
 
 async function* convertedRows(path: string, opts: CsvImportOptions, report: (p: RecordProblem) => void, state: PassState):
   AsyncGenerator<ProfilingRecord> {
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true });
   const input = createReadStream(path);
-  input.on('error', (err) => parser.destroy(err));
-  input.pipe(parser);
   const setCols = Object.entries(opts.set ?? {});
   let layout: HeaderLayout | undefined;
   let row = 0;
-  try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+  for await (const item of csvItems(path, input)) {
+    if (item.kind === 'malformed') {
+      const p = item.problem;
+      const field = p.field === undefined ? '' : `#${p.field + 1}`;
       if (!layout) {
-        const renamed = renameHeader(item.record, opts, path);
-        layout = layoutHeader([...renamed, ...setCols.map(([k]) => k)], path, report);
-        state.extraColumns = layout.extra.map((i) => layout!.header[i]);
-        continue;
+        report({ file: path, line: p.line, row: 0, column: field, expected: `${p.expected} in the header (reading stopped here)`, got: p.message, code: 'INVALID_CSV' });
+        return;
       }
-      row += 1;
+      if (!p.sameRecord) row += 1;
       state.dataRows = row;
-      if (state.progress && row % 20000 === 0) state.progress(input.bytesRead);
-      const cells = [...item.record, ...setCols.map(([, v]) => v)];
-      const rec = parseRow(cells, layout, { file: path, line: item.info.lines, row }, report);
-      if (rec) yield rec;
+      // the source's own column name: the problem is in the source file
+      const column = p.field === undefined ? '' : state.sourceHeader[p.field] || field;
+      report({ file: path, line: p.line, row, column, expected: p.expected, got: p.message, code: 'INVALID_CSV' });
+      continue;
     }
-  } finally {
-    input.destroy();
+    if (!layout) {
+      state.sourceHeader = item.cells.map((c) => c.trim());
+      const renamed = renameHeader(item.cells, opts, path);
+      layout = layoutHeader([...renamed, ...setCols.map(([k]) => k)], path, report);
+      state.extraColumns = layout.extra.map((i) => layout!.header[i]);
+      continue;
+    }
+    row += 1;
+    state.dataRows = row;
+    if (state.progress && row % 20000 === 0) state.progress(input.bytesRead);
+    const cells = [...item.cells, ...setCols.map(([, v]) => v)];
+    const rec = parseRow(cells, layout, { file: path, line: item.line, row }, report);
+    if (rec) yield rec;
   }
 }
 
@@ -86,22 +94,16 @@ export async function importCsv(inPath: string, outPath: string, opts: CsvImport
   const sizeBytes = assertReadableFile(inPath);
   const progress = opts.onProgress;
   const collector = new ProblemCollector(opts.maxProblems ?? 1000);
-  const state: PassState = { dataRows: 0, extraColumns: [], ...(progress ? { progress: (b: number) => progress(b, 2 * sizeBytes) } : {}) };
+  const state: PassState = { dataRows: 0, extraColumns: [], sourceHeader: [], ...(progress ? { progress: (b: number) => progress(b, 2 * sizeBytes) } : {}) };
   let valid = 0;
-  try {
-    for await (const _ of convertedRows(inPath, opts, (p) => collector.add(p), state)) valid += 1;
-  } catch (err) {
-    if (!isCsvError(err)) throw err;
-    const e = err as { message?: string; lines?: number };
-    collector.add({ file: inPath, line: e.lines ?? 0, row: 0, column: '', expected: 'well-formed CSV (reading stopped here)', got: e.message ?? String(err) });
-  }
-  if (state.dataRows === 0 && collector.count === 0) throw new EnergyLensError('INVALID_CSV', `${inPath}: no data rows (the file is empty or has only a header)`);
+  for await (const _ of convertedRows(inPath, opts, (p) => collector.add(p), state)) valid += 1;
+  if (state.dataRows === 0 && collector.count === 0) throw new EnergyLensError('INVALID_CSV', `${inPath}: no data rows (${state.sourceHeader.length === 0 ? 'the file is empty' : 'the file has only a header'})`);
   const report: ValidationReport = {
     file: inPath, ok: collector.count === 0, rows: state.dataRows, validRows: valid, problems: collector.problems,
     problemCount: collector.count, truncated: collector.truncated, columns: [],
   };
   if (!report.ok) throw invalidRecordsError(report);
-  const second: PassState = { dataRows: 0, extraColumns: [], ...(progress ? { progress: (b: number) => progress(sizeBytes + b, 2 * sizeBytes) } : {}) };
+  const second: PassState = { dataRows: 0, extraColumns: [], sourceHeader: [], ...(progress ? { progress: (b: number) => progress(sizeBytes + b, 2 * sizeBytes) } : {}) };
   const rows = await writeRecordsCsv(outPath, convertedRows(inPath, opts, () => {}, second), { extraColumns: state.extraColumns });
   progress?.(2 * sizeBytes, 2 * sizeBytes);
   return rows;

@@ -1,6 +1,7 @@
 /** The closed form and its baselines behind one interface: fit on records, predict energy per output token. */
 export * from './method.js';
 export * from './closed-form.js';
+export * from './hierarchical.js';
 export * from './latency-proxy.js';
 export * from './wilkins.js';
 export * from './roofline.js';

@@ -11,6 +11,8 @@ import type { FitRecord } from '../model/fit.js';
 /** A configuration to predict; `tpot_s` where it was measured (only the latency proxy reads it). */
 export interface PredictInput extends ConfigurationInput {
   tpot_s?: number;
+  /** serving framework (records of several frameworks: a categorical feature of the ensembles) */
+  framework?: string;
 }
 
 /** A training record (energy_j per request, tpot_s where measured) with the columns the baselines may read. */

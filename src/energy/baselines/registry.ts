@@ -2,18 +2,19 @@
 import { EnergyLensError } from '../../errors.js';
 import { closedFormMethod } from './closed-form.js';
 import { createGradientBoostingMethod } from './gradient-boosting.js';
+import { hierarchicalMethod } from './hierarchical.js';
 import { latencyProxyMethod } from './latency-proxy.js';
 import type { EnergyMethod } from './method.js';
 import { randomForestMethod } from './random-forest.js';
 import { rooflineMethod } from './roofline.js';
 import { wilkinsMethod } from './wilkins.js';
 
-export const METHOD_NAMES = ['closed-form', 'latency-proxy', 'wilkins', 'roofline', 'random-forest', 'xgboost'] as const;
+export const METHOD_NAMES = ['closed-form', 'hierarchical', 'latency-proxy', 'wilkins', 'roofline', 'random-forest', 'xgboost'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /** Every method but XGBoost, whose WebAssembly module createGradientBoostingMethod loads. */
 const READY: Readonly<Record<Exclude<MethodName, 'xgboost'>, EnergyMethod>> = {
-  'closed-form': closedFormMethod, 'latency-proxy': latencyProxyMethod, wilkins: wilkinsMethod, roofline: rooflineMethod, 'random-forest': randomForestMethod,
+  'closed-form': closedFormMethod, hierarchical: hierarchicalMethod, 'latency-proxy': latencyProxyMethod, wilkins: wilkinsMethod, roofline: rooflineMethod, 'random-forest': randomForestMethod,
 };
 
 /** The names, checked (none, or an unknown one, is an INVALID_OPTION naming the known ones), without repeats. */

@@ -1,14 +1,15 @@
 /**
  * The feature table the ensemble baselines learn from, for a fair comparison: the physical features the closed
  * form is built from (configurationFeatures, and the per-token columns of its design rows), in log space, plus
- * the categorical columns (model, hardware, workload, precision, architecture), encoded either one-hot (a level
+ * the categorical columns (model, hardware, workload, precision, architecture, and the serving framework where the
+ * training records name two or more), encoded either one-hot (a level
  * unseen in training: all zeros) or as one ordinal column each, levels ordered by their mean training target
  * (for a regression tree that order makes the best split over categories one of the ordinal splits; an unseen
  * level sits where the overall mean does). The target is log energy per output token; predictions are exp of
  * the output.
  */
 import { builtinCatalog } from '../catalog/catalog.js';
-import { modelColumns } from '../model/design.js';
+import { structureFeature } from '../model/structure-features.js';
 import { configurationFeatures, type EnergyFeatures } from '../model/features.js';
 import type { MethodContext, PredictInput } from './method.js';
 import { mean } from '../stats.js';
@@ -44,10 +45,11 @@ export const NUMERIC_FEATURES: readonly { name: string; value: (f: EnergyFeature
   { name: 'prefill_ms', value: (f) => f.prefillMs },
   { name: 'memory_fraction', value: (f) => f.memoryFraction },
   // the closed form's per-token columns (design rows): static J per ms, bytes, FLOPs and collective bytes per token
-  { name: 'static_j_per_ms', value: (f) => modelColumns(f, 'energy').static_j_per_ms },
-  { name: 'bytes_gb_per_token', value: (f) => modelColumns(f, 'energy').bytes_gb_per_token },
-  { name: 'flops_tf_per_token', value: (f) => modelColumns(f, 'energy').flops_tf_per_token },
-  { name: 'comm_gb_per_token', value: (f) => modelColumns(f, 'energy').comm_gb_per_token },
+  { name: 'static_j_per_ms', value: (f) => structureFeature('static_j_per_ms')!.value(f, 'energy') },
+  { name: 'bytes_gb_per_token', value: (f) => structureFeature('bytes_gb_per_token')!.value(f, 'energy') },
+  // decode and prefill FLOPs per output token
+  { name: 'flops_tf_per_token', value: (f) => structureFeature('flops_tf_per_token')!.value(f, 'energy') + structureFeature('prefill_flops_tf_per_token')!.value(f, 'energy') },
+  { name: 'comm_gb_per_token', value: (f) => structureFeature('comm_gb_per_token')!.value(f, 'energy') },
 ];
 
 export const CATEGORICAL_FEATURES = ['model', 'hardware', 'workload', 'precision', 'architecture'] as const;
@@ -68,30 +70,32 @@ const safeLog = (x: number): number => Math.log(Math.max(x, 1e-12));
  */
 export function tabularEncoder(train: readonly PredictInput[], ctx: MethodContext = {}, encoding: CategoricalEncoding = 'one-hot', target: readonly number[] = []): TabularEncoder {
   const catalog = ctx.catalog ?? builtinCatalog();
-  const level = (c: PredictInput, key: (typeof CATEGORICAL_FEATURES)[number]): string => {
+  const level = (c: PredictInput, key: string): string => {
     if (key === 'model') return catalog.findModel(c.model)?.name ?? c.model;
     if (key === 'hardware') return catalog.findHardware(c.hardware)?.name ?? c.hardware;
     if (key === 'precision') return c.precision ?? catalog.findModel(c.model)?.defaultPrecision ?? '';
-    return String(c[key] ?? '');
+    return String((c as unknown as Record<string, unknown>)[key] ?? '');
   };
-  const levels = CATEGORICAL_FEATURES.map((key) => [...new Set(train.map((c) => level(c, key)))].sort());
+  // the serving framework is a feature only where the training records name two or more (one adds nothing)
+  const keys: readonly string[] = new Set(train.map((c) => c.framework ?? '')).size > 1 ? [...CATEGORICAL_FEATURES, 'framework'] : CATEGORICAL_FEATURES;
+  const levels = keys.map((key) => [...new Set(train.map((c) => level(c, key)))].sort());
   const numeric = (c: PredictInput, i: number): number[] => {
     const f = configurationFeatures(c, { catalog, inputTokens: ctx.inputTokens }, { row: i + 1 });
     return NUMERIC_FEATURES.map((n) => safeLog(n.value(f)));
   };
   if (encoding === 'one-hot') {
     return {
-      columns: [...NUMERIC_FEATURES.map((f) => f.name), ...CATEGORICAL_FEATURES.flatMap((key, k) => levels[k].map((l) => `${key}=${l}`))],
+      columns: [...NUMERIC_FEATURES.map((f) => f.name), ...keys.flatMap((key, k) => levels[k].map((l) => `${key}=${l}`))],
       encode: (configs) => configs.map((c, i) => {
         const row = numeric(c, i);
-        CATEGORICAL_FEATURES.forEach((key, k) => { const v = level(c, key); for (const l of levels[k]) row.push(l === v ? 1 : 0); });
+        keys.forEach((key, k) => { const v = level(c, key); for (const l of levels[k]) row.push(l === v ? 1 : 0); });
         return row;
       }),
     };
   }
   const overall = target.length ? mean([...target]) : 0;
   // each level's code: its rank by mean training target; an unseen level, the rank the overall mean would have
-  const codes = CATEGORICAL_FEATURES.map((key, k) => {
+  const codes = keys.map((key, k) => {
     const means = levels[k].map((l) => {
       const ys = train.map((c, i) => (level(c, key) === l ? target[i] : Number.NaN)).filter(Number.isFinite);
       return ys.length ? mean(ys) : overall;
@@ -102,7 +106,7 @@ export function tabularEncoder(train: readonly PredictInput[], ctx: MethodContex
     return (v: string): number => code.get(v) ?? unseen;
   });
   return {
-    columns: [...NUMERIC_FEATURES.map((f) => f.name), ...CATEGORICAL_FEATURES],
-    encode: (configs) => configs.map((c, i) => [...numeric(c, i), ...CATEGORICAL_FEATURES.map((key, k) => codes[k](level(c, key)))]),
+    columns: [...NUMERIC_FEATURES.map((f) => f.name), ...keys],
+    encode: (configs) => configs.map((c, i) => [...numeric(c, i), ...keys.map((key, k) => codes[k](level(c, key)))]),
   };
 }

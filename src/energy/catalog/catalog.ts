@@ -7,6 +7,7 @@ import { HARDWARE, type HardwareSpec } from './hardware.js';
 import { estimateModel, type ModelSpec } from './model-spec.js';
 import { MLENERGY_MODELS } from './models-mlenergy.js';
 import { OPEN_MODELS } from './models-open.js';
+import { LLM_INFERENCE_BENCH_MODELS } from './models-llm-inference-bench.js';
 import { readUserCatalog, type UserCatalog } from './user-catalog.js';
 
 const HOW_TO_ADD = 'add it to a catalog JSON file passed with --catalog FILE (see docs/catalog.md)';
@@ -22,7 +23,7 @@ export class Catalog {
 
   constructor(extra?: UserCatalog) {
     for (const h of HARDWARE) this.addHardware(h);
-    for (const m of [...MLENERGY_MODELS, ...OPEN_MODELS]) this.addModel(m);
+    for (const m of [...MLENERGY_MODELS, ...OPEN_MODELS, ...LLM_INFERENCE_BENCH_MODELS]) this.addModel(m);
     for (const h of extra?.hardware ?? []) this.addHardware(h);
     for (const m of extra?.models ?? []) this.addModel(m);
   }

@@ -6,6 +6,9 @@
  * (or ROCm) context on but gives no work: bare idle plus the context overhead. Public figures: about 61 W for a
  * bare-idle H100 NVL, and a context adds roughly 26-66 W on recent NVIDIA parts. The values below are assumptions
  * scaled from those figures by board power (roughly 14-18 % of board power), rounded; see docs/simulator.md.
+ * Two exceptions: H100 NVL is the measured 61 W bare idle plus about 30 W of context (90 W, not 14-18 % of its
+ * 400 W cap), and GH200 takes the H100 SXM's 110 W, the same Hopper GPU: its 1000 W module figure includes the
+ * Grace CPU, so scaling by it would overstate the GPU's idle power.
  */
 
 export interface HardwareSpec {
@@ -39,4 +42,6 @@ export const HARDWARE: readonly HardwareSpec[] = [
   { name: 'MI250X', vendor: 'AMD', memoryGB: 128, hbmBandwidthTBs: 3.2, denseBf16Tflops: 383, boardPowerW: 560, idlePowerW: 90, interconnect: 'InfinityFabric', interconnectGBs: 100, fp8: false, fp4: false, aliases: ['MI250', 'AMD-MI250X'], notes: 'spec sheet (per link)' },
   { name: 'MI300X', vendor: 'AMD', memoryGB: 192, hbmBandwidthTBs: 5.3, denseBf16Tflops: 1307, boardPowerW: 750, idlePowerW: 140, interconnect: 'InfinityFabric', interconnectGBs: 896, fp8: true, fp4: false, aliases: ['MI300', 'AMD-MI300X'], notes: 'spec sheet (aggregate)' },
   { name: 'Gaudi2', vendor: 'Intel', memoryGB: 96, hbmBandwidthTBs: 2.45, denseBf16Tflops: 432, boardPowerW: 600, idlePowerW: 100, interconnect: 'RoCE-24x100GbE', interconnectGBs: 300, fp8: true, fp4: false, aliases: ['HL-225', 'Gaudi-2', 'Intel-Gaudi2'], notes: 'approximate (not a vendor BF16 figure)' },
+  { name: 'H100-NVL-94GB', vendor: 'NVIDIA', memoryGB: 94, hbmBandwidthTBs: 3.9, denseBf16Tflops: 835, boardPowerW: 400, idlePowerW: 90, interconnect: 'NVLink-bridge', interconnectGBs: 600, fp8: true, fp4: false, aliases: ['H100-NVL', 'H100NVL-94GB', 'H100-PCIe-NVL'], notes: 'spec sheet (PCIe card; power configurable 350-400 W)' },
+  { name: 'GH200-96GB', vendor: 'NVIDIA', memoryGB: 96, hbmBandwidthTBs: 4.0, denseBf16Tflops: 989, boardPowerW: 1000, idlePowerW: 110, interconnect: 'NVLink-C2C', interconnectGBs: 900, fp8: true, fp4: false, aliases: ['GH200', 'GH200-480GB', 'Grace-Hopper'], notes: 'spec sheet (Grace Hopper superchip; module power 450-1000 W includes the Grace CPU and its memory)' },
 ];

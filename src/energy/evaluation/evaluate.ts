@@ -6,13 +6,13 @@ import { EnergyLensError } from '../../errors.js';
 import { createMethods, METHOD_NAMES } from '../baselines/registry.js';
 import type { EnergyMethod, TrainRecord } from '../baselines/method.js';
 import { DEFAULT_SCENARIO_KEYS } from './metrics.js';
-import { PROTOCOL_NAMES, protocolSplits, type ProtocolName, type SplitOptions } from './protocols.js';
+import { DEFAULT_PROTOCOLS, PROTOCOL_NAMES, protocolSplits, type ProtocolName, type SplitOptions } from './protocols.js';
 import { evaluateSplits, type EvaluateOptions, type ProtocolResult } from './run-splits.js';
 
 export interface EvaluationOptions extends SplitOptions, EvaluateOptions {
   /** method names (default: all of METHOD_NAMES), or the methods themselves */
   methods?: readonly string[] | readonly EnergyMethod[];
-  /** protocol names (default: all of PROTOCOL_NAMES) */
+  /** protocol names (default: DEFAULT_PROTOCOLS) */
   protocols?: readonly string[];
 }
 
@@ -46,7 +46,7 @@ export function checkScenarioKeys(records: readonly TrainRecord[], keys: readonl
 export async function evaluateMethods(records: readonly TrainRecord[], options: EvaluationOptions = {}): Promise<Evaluation> {
   const started = performance.now();
   if (records.length === 0) throw new EnergyLensError('EMPTY_DATA', `${options.file ?? 'the records'}: no records to evaluate`);
-  const protocols = checkProtocolNames(options.protocols ?? PROTOCOL_NAMES);
+  const protocols = checkProtocolNames(options.protocols ?? DEFAULT_PROTOCOLS);
   const given = options.methods ?? METHOD_NAMES;
   const methods = given.length > 0 && typeof given[0] !== 'string' ? (given as readonly EnergyMethod[]) : await createMethods(given as readonly string[]);
   const scenarioKeys = checkScenarioKeys(records, options.scenarioKeys ?? DEFAULT_SCENARIO_KEYS, options.file);

@@ -13,20 +13,35 @@
  *   on the training records plus those k); both are scored on the same records of B (all but the k).
  * - leave one model out: for each model, train on a sample of the other models' records and test on its own;
  *   the folds' predictions are pooled per seed before scoring (each model's scenarios are its own).
+ * - random 50: `trainSize` (50) records at random, tested on all the others: sample efficiency at one size, for
+ *   data sets too small for the sizes' sweep (llm-inference-bench has 192 records).
+ * - leave one framework out: for each serving framework, train on a sample of the other frameworks' records and
+ *   test on its own, pooled per seed as leave one model out.
+ * The last two are not in DEFAULT_PROTOCOLS: leave one framework out needs records of two frameworks, which
+ * ML.ENERGY (vLLM only) and the simulator do not have.
  */
 import { EnergyLensError } from '../../errors.js';
 import { createRng } from '../../sr/index.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
+import { DEFAULT_SERIES_BY, groupKey } from '../model/series-effects.js';
 import { randomSplit } from './metrics.js';
 
-export const PROTOCOL_NAMES = ['sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out'] as const;
+export const PROTOCOL_NAMES = [
+  'sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out', 'random-50', 'leave-one-framework-out', 'new-deployment',
+] as const;
 export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
+/** The protocols that apply to any data set with several GPU types, models and batches (the default). */
+export const DEFAULT_PROTOCOLS: readonly ProtocolName[] = ['sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out'];
 
 export const PROTOCOL_DESCRIPTIONS: Readonly<Record<ProtocolName, string>> = {
   'sample-efficiency': 'random training samples of each size, tested on all other records',
   'batch-extrapolation': 'trained on batches up to the median, tested on larger batches',
   'hardware-extrapolation': 'trained on one GPU type, tested on another, zero-shot and after calibration on k records',
   'leave-one-model-out': 'trained on the other models, tested on the one left out (pooled over folds)',
+  'random-50': 'trained on a random sample (50 records), tested on all the others',
+  'leave-one-framework-out': 'trained on the other serving frameworks, tested on the one left out (pooled over folds)',
+  'new-deployment': 'trained on every other series plus k records of the held-out series, tested on the rest of it (pooled over series)',
 };
 
 export const DEFAULT_SIZES: readonly number[] = [10, 25, 50, 100, 200, 400];
@@ -42,6 +57,12 @@ export interface SplitOptions {
   trainSize?: number;
   /** hardware extrapolation: records of the new GPU type used to calibrate (default 5) */
   calibrationRecords?: number;
+  /** new deployment: records of the held-out series given to each method (default 0, 3, 5, 10) */
+  calibrationSizes?: readonly number[];
+  /** new deployment: series held out in turn per seed (default: every series with enough records) */
+  heldOutSeries?: number;
+  /** new deployment: the columns that make a series (default model, hardware, precision, framework) */
+  seriesBy?: readonly string[];
   catalog?: Catalog;
   /** the data file, for error messages */
   file?: string;
@@ -74,7 +95,7 @@ export interface ProtocolSplits {
 }
 
 /** The fields protocols read from a record. */
-export interface SplitRecord { model: string; hardware: string; batch: number }
+export interface SplitRecord { model: string; hardware: string; batch: number; framework?: string }
 
 const place = (o: SplitOptions): string => o.file ?? 'the records';
 
@@ -88,7 +109,7 @@ function positiveInteger(name: string, v: number): number {
   return v;
 }
 
-function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'file' | 'sizes'>> & { sizes: readonly number[] } {
+function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'file' | 'sizes' | 'calibrationSizes' | 'heldOutSeries' | 'seriesBy'>> & { sizes: readonly number[] } {
   const r = { ...DEFAULT_SPLIT_OPTIONS, sizes: DEFAULT_SIZES, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as ReturnType<typeof resolved>;
   positiveInteger('seeds', r.seeds);
   positiveInteger('trainSize', r.trainSize);
@@ -160,23 +181,95 @@ export function hardwareExtrapolationSplits(records: readonly SplitRecord[], opt
   return { protocol: 'hardware-extrapolation', splits, skipped };
 }
 
+/** One fold per level of `key`: trained on a sample of the other levels' records, tested on its own. */
+function leaveOneOutSplits(records: readonly SplitRecord[], o: ReturnType<typeof resolved>, key: (r: SplitRecord) => string, what: string): Split[] {
+  const byLevel = new Map<string, number[]>();
+  records.forEach((r, i) => byLevel.set(key(r), [...(byLevel.get(key(r)) ?? []), i]));
+  const levels = [...byLevel.keys()].sort();
+  return seedsOf(o.seeds).map((seed) => {
+    const rng = createRng(seed);
+    const parts = levels.map((level) => {
+      const others = records.map((r, i) => (key(r) !== level ? i : -1)).filter((i) => i >= 0);
+      return { train: sample(others, o.trainSize, seed * 1009 + rng.int(1 << 20)), test: byLevel.get(level) as number[] };
+    });
+    return { group: `${levels.length} ${what}`, trainSize: Math.min(o.trainSize, records.length), seed, parts };
+  });
+}
+
 export function leaveOneModelOutSplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
   const o = resolved(options);
-  const byModel = new Map<string, number[]>();
-  records.forEach((r, i) => byModel.set(r.model, [...(byModel.get(r.model) ?? []), i]));
-  if (byModel.size < 2) {
-    throw new EnergyLensError('INVALID_DATA', `leave-one-model-out needs records of at least two models; all ${records.length} records in ${place(o)} are of ${[...byModel.keys()][0] ?? 'none'}`);
+  const models = [...new Set(records.map((r) => r.model))];
+  if (models.length < 2) {
+    throw new EnergyLensError('INVALID_DATA', `leave-one-model-out needs records of at least two models; all ${records.length} records in ${place(o)} are of ${models[0] ?? 'none'}`);
   }
-  const models = [...byModel.keys()].sort();
-  const splits = seedsOf(o.seeds).map((seed) => {
-    const rng = createRng(seed);
-    const parts = models.map((m) => {
-      const others = records.map((r, i) => (r.model !== m ? i : -1)).filter((i) => i >= 0);
-      return { train: sample(others, o.trainSize, seed * 1009 + rng.int(1 << 20)), test: byModel.get(m) as number[] };
-    });
-    return { group: `${models.length} models`, trainSize: Math.min(o.trainSize, records.length), seed, parts };
+  return { protocol: 'leave-one-model-out', splits: leaveOneOutSplits(records, o, (r) => r.model, 'models'), skipped: [] };
+}
+
+export function leaveOneFrameworkOutSplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  const o = resolved(options);
+  const without = records.findIndex((r) => r.framework === undefined || r.framework === '');
+  if (without >= 0) {
+    throw new EnergyLensError('INVALID_DATA', `leave-one-framework-out needs the framework of every record; record ${without + 1} of ${place(o)} has none (column "framework")`);
+  }
+  const frameworks = [...new Set(records.map((r) => r.framework as string))];
+  if (frameworks.length < 2) {
+    throw new EnergyLensError('INVALID_DATA', `leave-one-framework-out needs records of at least two frameworks; all ${records.length} records in ${place(o)} are of ${frameworks[0] ?? 'none'}`);
+  }
+  return { protocol: 'leave-one-framework-out', splits: leaveOneOutSplits(records, o, (r) => r.framework as string, 'frameworks'), skipped: [] };
+}
+
+export function random50Splits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  const o = resolved(options);
+  if (records.length <= o.trainSize) {
+    throw new EnergyLensError('INVALID_DATA', `random-50 trains on ${o.trainSize} records and tests on the others; ${place(o)} has only ${records.length}`);
+  }
+  const splits = seedsOf(o.seeds).map((seed) => ({ group: `${o.trainSize} random`, trainSize: o.trainSize, seed, parts: [randomSplit(records.length, o.trainSize, seed)] }));
+  return { protocol: 'random-50', splits, skipped: [] };
+}
+
+export const DEFAULT_CALIBRATION_SIZES: readonly number[] = [0, 3, 5, 10];
+
+/**
+ * New deployment: each series (by default one model on one accelerator) is held out in turn; methods train on
+ * every other series plus k records of it and are tested on the rest of it. For a given seed and series the test
+ * records are the same for every k (the series' records past the largest k, in a seeded order), so the k are
+ * compared on equal terms; the series' parts are pooled per seed before scoring.
+ */
+export function newDeploymentSplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
+  const o = resolved(options);
+  const sizes = options.calibrationSizes ?? DEFAULT_CALIBRATION_SIZES;
+  if (sizes.length === 0) throw new EnergyLensError('INVALID_OPTION', 'calibrationSizes must list at least one k');
+  for (const k of sizes) if (!Number.isInteger(k) || k < 0) throw new EnergyLensError('INVALID_OPTION', `calibrationSizes must be integers >= 0, got ${k}`);
+  const by = options.seriesBy ?? DEFAULT_SERIES_BY.series;
+  const bySeries = new Map<string, number[]>();
+  records.forEach((r, i) => { const k = groupKey(r, by); bySeries.set(k, [...(bySeries.get(k) ?? []), i]); });
+  const kMax = Math.max(...sizes);
+  const skipped: string[] = [];
+  const eligible = [...bySeries.keys()].sort().filter((key) => {
+    const n = (bySeries.get(key) as number[]).length;
+    if (n < kMax + 2) skipped.push(`series ${key}: ${n} records, too few to give ${kMax} and test on at least 2`);
+    return n >= kMax + 2;
   });
-  return { protocol: 'leave-one-model-out', splits, skipped: [] };
+  if (eligible.length === 0 || bySeries.size < 2) {
+    throw new EnergyLensError('INVALID_DATA', `new deployment needs at least two series (by ${by.join(', ')}) and one with ${kMax + 2} or more records; ${place(o)} has ${bySeries.size} series`);
+  }
+  if (options.heldOutSeries !== undefined) positiveInteger('heldOutSeries', options.heldOutSeries);
+  const splits: Split[] = [];
+  for (const seed of seedsOf(o.seeds)) {
+    const chosen = options.heldOutSeries === undefined ? eligible : sample(eligible.map((_, i) => i), options.heldOutSeries, seed * 7907).map((i) => eligible[i]);
+    const folds = chosen.map((key) => {
+      const own = bySeries.get(key) as number[];
+      const ownSet = new Set(own);
+      return { train: records.map((_, i) => i).filter((i) => !ownSet.has(i)), shuffled: sample(own, own.length, seed * 104729 + own[0]) };
+    });
+    for (const k of sizes) {
+      splits.push({
+        group: `k=${k}`, trainSize: folds[0].train.length, seed,
+        parts: folds.map((f) => ({ train: f.train, ...(k > 0 ? { calibrate: f.shuffled.slice(0, k) } : {}), test: f.shuffled.slice(kMax) })),
+      });
+    }
+  }
+  return { protocol: 'new-deployment', splits, skipped };
 }
 
 /** The splits of a protocol by name (an unknown name is an INVALID_OPTION naming the known ones). */
@@ -186,6 +279,9 @@ export function protocolSplits(name: string, records: readonly SplitRecord[], op
     case 'batch-extrapolation': return batchExtrapolationSplits(records, options);
     case 'hardware-extrapolation': return hardwareExtrapolationSplits(records, options);
     case 'leave-one-model-out': return leaveOneModelOutSplits(records, options);
+    case 'random-50': return random50Splits(records, options);
+    case 'leave-one-framework-out': return leaveOneFrameworkOutSplits(records, options);
+    case 'new-deployment': return newDeploymentSplits(records, options);
     default: throw new EnergyLensError('INVALID_OPTION', `unknown protocol "${name}" (known: ${PROTOCOL_NAMES.join(', ')})`);
   }
 }

@@ -20,10 +20,9 @@
  * ML.ENERGY v3 and on the simulator alike; e_gpu took its place.) Every parameter is
  * non-negative and every feature is, so the prediction is always positive (tau_layer > 0, p_static > 0).
  *
- * The engine fits it as an expression: latency rows (measured time per output token) and energy rows share the
- * step-time parameters, so with latency data the static power and the times are both identified. The expression
- * is written so that each parameter appears once: its constants, in postfix order, are the parameters in the
- * order of PARAMETERS.
+ * The engine fits it as the built-in structure `physics` (structure-physics.ts): latency rows (measured time per
+ * output token) and energy rows share the step-time parameters, so with latency data the static power and the
+ * times are both identified.
  */
 
 export interface ParameterSpec {
@@ -57,7 +56,8 @@ export const PARAMETERS: readonly ParameterSpec[] = [
 export const PARAMETER_NAMES: readonly string[] = PARAMETERS.map((p) => p.name);
 
 /**
- * The columns the expression reads, per row. `is_e` rows predict energy per output token, `is_t` rows time per
+ * Legacy (kept for the discovery module's joint fit; fit and predict use the physics structure): the columns of
+ * the single gated expression the closed form was fitted as before structures. The columns the expression reads, per row. `is_e` rows predict energy per output token, `is_t` rows time per
  * output token (s); each column is zero where its row type does not use it.
  */
 export const MODEL_COLUMNS = [

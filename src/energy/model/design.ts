@@ -1,5 +1,6 @@
 /**
- * The rows the closed form is fitted on and predicts: one energy row per record (target: energy per output
+ * Row kinds, and (legacy, kept for the discovery module's joint fit; fit and predict use structures and
+ * structure-features.ts) the gated design columns of the closed form. The rows the closed form is fitted on and predicts: one energy row per record (target: energy per output
  * token, J), one latency row per record that carries a measured time per output token (target: s), and one
  * prefill row per record that carries its prefill energy (target: prefill energy per output token, J): the
  * prefill row keeps only the closed form's prefill terms.

@@ -15,12 +15,11 @@ import type { HardwareSpec } from '../catalog/hardware.js';
 import type { ModelSpec } from '../catalog/model-spec.js';
 import type { Precision, ProfilingRecord } from '../records/schema.js';
 import { gpuCount } from '../records/schema.js';
-import { TASK_INPUT_TOKENS, promptTokens } from '../simulator/calibration.js';
-import { BYTES_PER_PARAM, DEFAULT_PHYSICS, computeMultiplier } from '../simulator/constants.js';
-import { checkMemory, type MemoryCheck } from '../simulator/memory.js';
-import { attentionFlopsPerToken, expertsTouchedFraction, kvCacheBytes, paramSplit, ssmFlopsPerToken, ssmStateBytes } from '../simulator/model-math.js';
-import { effectiveTp, type ServingConfig } from '../simulator/physics.js';
-import { visionTokensFor } from '../simulator/simulate.js';
+import {
+  BYTES_PER_PARAM, DEFAULT_PHYSICS, TASK_INPUT_TOKENS, attentionFlopsPerToken, checkMemory, computeMultiplier, effectiveTp,
+  expertsTouchedFraction, kvCacheBytes, paramSplit, promptTokens, ssmFlopsPerToken, ssmStateBytes, visionTokensFor,
+  type MemoryCheck, type ServingConfig,
+} from '../physics/index.js';
 
 /** The configuration a feature vector describes (a record, or a candidate in `select`). */
 export interface ConfigurationInput {
@@ -61,6 +60,9 @@ export interface EnergyFeatures {
   contextTokens: number;
   layers: number;
   hiddenSize: number;
+  /** total and active (per token) parameters of the model, billions */
+  paramsB: number;
+  activeParamsB: number;
   /** weight bytes one GPU holds */
   weightBytesPerGpu: number;
   /** weight bytes read per decode step, all GPUs (MoE: the experts the step's tokens touch) */
@@ -102,7 +104,7 @@ export interface EnergyFeatures {
   prefillMs: number;
   /**
    * weights (vision encoder included) plus the KV cache and state of the batch per GPU, against its memory
-   * (1 = full): the simulator's memory check (simulator/memory.ts) with the whole memory as the budget
+   * (1 = full): the simulator's memory check (physics/memory.ts) with the whole memory as the budget
    */
   memoryFraction: number;
   /**
@@ -191,7 +193,7 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
   return {
     gpus: G, tensorDegree: t, pipelineDegree: pp, expertDegree: ep, replicas,
     batch: B, outputTokens: c.output_tokens, inputTokens, inputTokensKnown: known, contextTokens: ctxTokens,
-    layers: m.layers, hiddenSize: m.hiddenSize,
+    layers: m.layers, hiddenSize: m.hiddenSize, paramsB: m.paramsB, activeParamsB: m.activeParamsB,
     weightBytesPerGpu, weightBytesPerStep: denseBytes + expertBytes, expertBytesPerStep: expertBytes, cacheBytesPerStep: cacheBytes,
     flopsPerToken, prefillFlopsPerToken, kvBytesPerToken: kvCacheBytes(m, 1, KV_BYTES_PER_ELEMENT),
     commBytesPerStep: commBytes, tensorHopsPerStep: 4 * m.layers * (t - 1), expertHopsPerStep: moe && ep > 1 ? 2 * moeLayers * (ep - 1) : 0,

@@ -1,20 +1,26 @@
 /**
- * Fitting the closed form: Levenberg-Marquardt in log space (the engine's fitConstants with the msle loss, on the
- * WASM kernel's Jacobian), bounds from PARAMETERS, several starts; standard errors from the Jacobian at the
- * solution; parameters the data cannot identify are held at their documented starting value (and say so).
+ * Fitting an energy model: a structure (structure.ts; default the built-in `physics`) fitted to records by the
+ * engine's parametric fit (robust Levenberg-Marquardt in log space on the WASM kernel's Jacobian, several starts,
+ * Huber refits), on energy rows (energy per output token), latency rows (time per output token, where measured)
+ * and prefill rows (prefill energy per output token, where measured) sharing the parameters.
  *
- * Reductions (docs/energy-model.md): no pipeline parallelism in the data holds tau_pp; no expert parallelism holds
- * tau_a2a; no collective traffic (neither tensor nor expert parallelism) holds e_comm; no mixture-of-experts model holds k_expert; no measured time per output token holds p_static (the step-time
- * parameters then carry the static power's scale); no prompt lengths uses the workload's assumed prompt.
+ * Parameters the data cannot identify are held at their starting value and say so: a parameter whose derivative
+ * is zero on every training row (physics: no pipeline parallelism holds tau_pp, no expert parallelism tau_a2a, no
+ * collective traffic e_comm, no mixture-of-experts model k_expert), and, without any measured time per output
+ * token, p_static (the step-time parameters then carry the static power's scale).
  */
 import { EnergyLensError } from '../../errors.js';
-import { compile, createRng, createWasmEvaluator, fitConstants, invertMatrix, parseExpression, type Evaluator, type Program } from '../../sr/index.js';
+import { compileParametric, fitParametric, Z95, type KindRows, type ParametricFit } from '../../sr/index.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { median } from '../stats.js';
-import { closedFormExpression, MODEL_COLUMNS, PARAMETERS } from './closed-form.js';
-import { modelColumns, toDataset, type DesignRow } from './design.js';
+import type { RowKind } from './design.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
-import { ENERGY_MODEL_FORMAT, ENERGY_MODEL_VERSION, type EnergyModel, type FittedParameter, type TrainingRanges } from './model-file.js';
+import { ENERGY_MODEL_FORMAT, ENERGY_MODEL_VERSION, type EnergyModel, type FittedParameter, type StructureSelection, type TrainingRanges } from './model-file.js';
+import { featureMatrix } from './structure-features.js';
+import { PHYSICS_STRUCTURE } from './structure-physics.js';
+import { ROW_KINDS, structureSpec, type Structure } from './structure.js';
+
+export { Z95 };
+export { designRows, unidentified } from './legacy-rows.js';
 
 export interface FitRecord extends ConfigurationInput {
   energy_j: number;
@@ -26,6 +32,8 @@ export interface FitEnergyOptions {
   catalog?: Catalog;
   /** assumed prompt tokens per workload for records without input_tokens */
   inputTokens?: Readonly<Record<string, number>>;
+  /** the structure to fit (default: the base model's for a calibration, else the built-in physics) */
+  structure?: Structure;
   /** fit latency rows from tpot_s where records have it (default true) */
   useLatency?: boolean;
   /** weight of a latency row against an energy row (default 0.5) */
@@ -39,37 +47,52 @@ export interface FitEnergyOptions {
   refit?: readonly string[];
   /** iteratively reweighted refits with Huber weights on the log residuals (default 3; 0: plain least squares) */
   robustRounds?: number;
+  /** how the structure was chosen, stored in the model file */
+  selection?: StructureSelection;
   /** file name for error messages */
   file?: string;
 }
 
-/** Huber's tuning constant: 95 % efficiency under normal residuals. */
-const HUBER_K = 1.345;
+/** Why a physics parameter whose derivative is zero on every row cannot be fitted, in the field's words. */
+const ZERO_REASONS: Readonly<Record<string, string>> = {
+  tau_pp: 'no pipeline parallelism in the data',
+  tau_a2a: 'no expert parallelism in the data',
+  k_expert: 'no mixture-of-experts model in the data',
+  e_comm: 'no collective traffic in the data',
+};
+const NO_LATENCY_REASON = 'no measured time per output token: held at its starting value; step times carry the static-power scale';
 
-/** Standard-normal quantile of a two-sided 95 % interval. */
-export const Z95 = 1.959963984540054;
-
-/** The compiled closed form with these parameter values (constants in PARAMETERS order). */
-export function closedFormProgram(values: readonly number[]): Program {
-  const p = compile(parseExpression(closedFormExpression(values), MODEL_COLUMNS));
-  if (p.consts.length !== PARAMETERS.length) throw new EnergyLensError('INVALID_PROGRAM', `the closed form compiled to ${p.consts.length} constants; expected ${PARAMETERS.length}`);
-  return p;
+/** The rows of each kind the records give (energy always; latency and prefill where measured and expressed). */
+export interface EnergyRows {
+  data: Record<string, KindRows>;
+  /** record index of each row, per kind */
+  records: Record<string, number[]>;
 }
 
-export function designRows(records: readonly FitRecord[], features: readonly EnergyFeatures[], useLatency: boolean): DesignRow[] {
-  const rows: DesignRow[] = [];
-  records.forEach((r, i) => {
-    rows.push({ kind: 'energy', record: i, columns: modelColumns(features[i], 'energy'), y: r.energy_j / r.output_tokens });
-    if (useLatency && r.tpot_s !== undefined && r.tpot_s > 0) rows.push({ kind: 'latency', record: i, columns: modelColumns(features[i], 'latency'), y: r.tpot_s });
-    if (r.prefill_energy_j !== undefined && r.prefill_energy_j > 0 && r.input_tokens !== undefined && r.input_tokens > 0) {
-      rows.push({ kind: 'prefill', record: i, columns: modelColumns(features[i], 'prefill'), y: r.prefill_energy_j / r.output_tokens });
-    }
-  });
-  return rows;
+export function energyRows(structure: Structure, records: readonly FitRecord[], features: readonly EnergyFeatures[], names: readonly string[], options: { useLatency?: boolean; latencyWeight?: number } = {}): EnergyRows {
+  const pick: Record<RowKind, (r: FitRecord) => number | null> = {
+    energy: (r) => r.energy_j / r.output_tokens,
+    latency: (r) => ((options.useLatency ?? true) && r.tpot_s !== undefined && r.tpot_s > 0 ? r.tpot_s : null),
+    prefill: (r) => (r.prefill_energy_j !== undefined && r.prefill_energy_j > 0 && r.input_tokens !== undefined && r.input_tokens > 0 ? r.prefill_energy_j / r.output_tokens : null),
+  };
+  const data: Record<string, KindRows> = {};
+  const rowRecords: Record<string, number[]> = {};
+  for (const kind of ROW_KINDS) {
+    if (structure.expressions[kind] === undefined) continue;
+    const idx = records.map((r, i) => (pick[kind](r) !== null ? i : -1)).filter((i) => i >= 0);
+    if (idx.length === 0) continue;
+    const weight = kind === 'latency' ? (options.latencyWeight ?? 0.5) : 1;
+    data[kind] = {
+      X: featureMatrix(idx.map((i) => features[i]), kind, names), nRows: idx.length,
+      y: Float64Array.from(idx, (i) => pick[kind](records[i])!), weights: new Float64Array(idx.length).fill(weight), groups: Int32Array.from(idx),
+    };
+    rowRecords[kind] = idx;
+  }
+  return { data, records: rowRecords };
 }
 
 function ranges(records: readonly FitRecord[], features: readonly EnergyFeatures[]): TrainingRanges {
-  const span = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+  const span = (xs: number[]): [number, number] => xs.reduce<[number, number]>(([lo, hi], x) => [Math.min(lo, x), Math.max(hi, x)], [Infinity, -Infinity]);
   return {
     batch: span(features.map((f) => f.batch)),
     gpus: span(features.map((f) => f.gpus)),
@@ -83,108 +106,80 @@ function ranges(records: readonly FitRecord[], features: readonly EnergyFeatures
   };
 }
 
-/** Which parameters these rows cannot identify, with the reason (they are held at their starting value). */
-export function unidentified(rows: readonly DesignRow[]): Map<string, string> {
-  const held = new Map<string, string>();
-  const allZero = (col: string): boolean => rows.every((r) => r.columns[col as keyof DesignRow['columns']] === 0);
-  if (!rows.some((r) => r.kind === 'latency')) held.set('p_static', 'no measured time per output token: held at its starting value; step times carry the static-power scale');
-  if (allZero('pipeline_hops')) held.set('tau_pp', 'no pipeline parallelism in the data');
-  if (allZero('expert_hops_k')) held.set('tau_a2a', 'no expert parallelism in the data');
-  if (allZero('expert_ms')) held.set('k_expert', 'no mixture-of-experts model in the data');
-  if (allZero('comm_gb_per_token')) held.set('e_comm', 'no collective traffic in the data');
-  return held;
+export function checkFitRecords(records: readonly FitRecord[], file = 'training data'): void {
+  if (records.length === 0) throw new EnergyLensError('EMPTY_DATA', `${file}: no records to fit`);
+  records.forEach((r, i) => {
+    if (!(r.energy_j > 0) || !(r.output_tokens > 0)) {
+      throw new EnergyLensError('INVALID_RECORD', `${file}, row ${i + 1}: energy_j and output_tokens must be > 0 (got ${r.energy_j}, ${r.output_tokens})`);
+    }
+  });
 }
 
-/** Jacobian of log(prediction) for the given rows (rows x parameters, row-major), and the predictions. */
-export function logJacobian(ev: Evaluator, program: Program, nRows: number): { jac: Float64Array; pred: Float64Array } {
-  const j = ev.jacobian(program);
-  const P = PARAMETERS.length;
-  const jac = new Float64Array(nRows * P);
-  for (let r = 0; r < nRows; r++) for (let k = 0; k < P; k++) jac[r * P + k] = j.jac[k * nRows + r] / j.predictions[r];
-  return { jac, pred: j.predictions };
+/** The structure as fitted on these rows: calibration holds and the no-latency hold applied. */
+export function structureForFit(structure: Structure, data: Record<string, KindRows>, options: Pick<FitEnergyOptions, 'base' | 'refit'> = {}): Structure {
+  const names = structure.parameters.map((p) => p.name);
+  const baseValues = options.base ? options.base.parameters.map((p) => p.value) : undefined;
+  if (options.refit) {
+    for (const name of options.refit) if (!names.includes(name)) throw new EnergyLensError('INVALID_OPTION', `refit: unknown parameter "${name}" (known: ${names.join(', ')})`);
+  }
+  const parameters = structure.parameters.map((p, k) => {
+    const start = baseValues ? baseValues[k] : p.start;
+    if (p.held) return { ...p, start: p.held.value };
+    if (options.refit && !options.refit.includes(p.name)) return { ...p, start, held: { value: start, reason: 'kept from the base model (calibration)' } };
+    if (p.name === 'p_static' && structure.expressions.latency !== undefined && !data.latency) return { ...p, start, held: { value: start, reason: NO_LATENCY_REASON } };
+    return { ...p, start };
+  });
+  return { ...structure, parameters };
 }
 
 export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergyOptions = {}): EnergyModel {
   const started = performance.now();
-  if (records.length === 0) throw new EnergyLensError('EMPTY_DATA', `${options.file ?? 'training data'}: no records to fit`);
-  records.forEach((r, i) => {
-    if (!(r.energy_j > 0) || !(r.output_tokens > 0)) {
-      throw new EnergyLensError('INVALID_RECORD', `${options.file ?? 'training data'}, row ${i + 1}: energy_j and output_tokens must be > 0 (got ${r.energy_j}, ${r.output_tokens})`);
-    }
-  });
+  const file = options.file ?? 'training data';
+  checkFitRecords(records, file);
+  const structure = options.structure ?? options.base?.structure ?? PHYSICS_STRUCTURE;
+  if (options.base && options.structure && options.base.structure.name !== options.structure.name) {
+    throw new EnergyLensError('INVALID_OPTION', `calibration: the base model's structure is "${options.base.structure.name}", not "${options.structure.name}"`);
+  }
   const features = recordFeatures(records, { catalog: options.catalog, inputTokens: options.inputTokens }, options.file);
-  const rows = designRows(records, features, options.useLatency ?? true);
-  const P = PARAMETERS.length;
-  const baseValues = options.base ? options.base.parameters.map((p) => p.value) : PARAMETERS.map((p) => p.initial);
-  const held = unidentified(rows);
-  if (options.refit) {
-    for (const name of options.refit) if (!PARAMETERS.some((p) => p.name === name)) throw new EnergyLensError('INVALID_OPTION', `refit: unknown parameter "${name}" (known: ${PARAMETERS.map((p) => p.name).join(', ')})`);
-    for (const p of PARAMETERS) if (!options.refit.includes(p.name) && !held.has(p.name)) held.set(p.name, 'kept from the base model (calibration)');
-  }
-  const free = PARAMETERS.map((p, k) => k).filter((k) => !held.has(PARAMETERS[k].name));
-  if (free.length === 0) throw new EnergyLensError('INVALID_OPTION', 'no parameter is left to fit');
-  if (rows.length <= free.length) {
-    throw new EnergyLensError('INVALID_DATA', `${options.file ?? 'training data'}: ${rows.length} rows for ${free.length} free parameters; need more rows than parameters`);
-  }
-  const lower = PARAMETERS.map((p, k) => (held.has(p.name) ? baseValues[k] : p.lower));
-  const upper = PARAMETERS.map((p, k) => (held.has(p.name) ? baseValues[k] : p.upper));
-  const lw = options.latencyWeight ?? 0.5;
-  const weights = Float64Array.from(rows, (r) => (r.kind === 'latency' ? lw : 1));
-  const data = toDataset(rows, weights);
-  const ev = createWasmEvaluator();
+  const spec0 = structureSpec(structure);
+  const rows = energyRows(structure, records, features, spec0.features, options);
+  const fitted = structureForFit(structure, rows.data, options);
+  const model = compileParametric(structureSpec(fitted));
+  if (model.free.length === 0) throw new EnergyLensError('INVALID_OPTION', 'no parameter is left to fit');
+  const nRows = Object.values(rows.data).reduce((a, d) => a + d.nRows, 0);
+  let fit: ParametricFit;
   try {
-    ev.setDataset(data);
-    const rng = createRng(options.seed ?? 0);
-    const maxIterations = options.maxIterations ?? 200;
-    // the closed form is parsed once; each refit and the final evaluation only change its constants
-    const compiled = closedFormProgram(baseValues);
-    const withValues = (values: Float64Array): Program => ({ ...compiled, consts: values });
-    let fit = fitConstants(compiled, ev, { y: data.y, weights }, { loss: 'msle', lower, upper, restarts: options.restarts ?? 8, maxIterations, rng });
-    // robust refits (Huber weights on log residuals, iteratively reweighted): a few runs that were not in
-    // steady state must not pull the structure everyone else follows
-    for (let round = 0; round < (options.robustRounds ?? 3); round++) {
-      const pred = ev.predict(withValues(fit.constants));
-      const res = rows.map((r, i) => Math.log(pred[i] / r.y));
-      const scale = 1.4826 * median(res.map((x) => Math.abs(x - median(res)))) || 1e-12;
-      const robust = Float64Array.from(res, (x, i) => weights[i] * Math.min(1, (HUBER_K * scale) / Math.max(Math.abs(x), 1e-300)));
-      fit = fitConstants(withValues(fit.constants), ev, { y: data.y, weights: robust }, { loss: 'msle', lower, upper, restarts: 0, maxIterations, rng });
-    }
-    const values = Array.from(fit.constants);
-    // covariance of the free parameters: s^2 (J^T W J)^-1 on log residuals
-    const { jac, pred } = logJacobian(ev, withValues(fit.constants), rows.length);
-    const logResiduals = rows.map((r, i) => Math.log(pred[i] / r.y));
-    const sdOf = (kind: string): number | null => {
-      const idx = rows.map((r, i) => (r.kind === kind ? i : -1)).filter((i) => i >= 0);
-      if (idx.length === 0) return null;
-      return Math.sqrt(idx.reduce((a, i) => a + logResiduals[i] ** 2, 0) / Math.max(1, idx.length - (kind === 'energy' ? free.length : 0)));
-    };
-    const sse = logResiduals.reduce((a, x, i) => a + weights[i] * x * x, 0);
-    const s2 = sse / Math.max(1, rows.length - free.length);
-    const F = free.length;
-    const jtj = new Float64Array(F * F);
-    for (let r = 0; r < rows.length; r++) {
-      for (let a = 0; a < F; a++) for (let b = 0; b < F; b++) jtj[a * F + b] += weights[r] * jac[r * P + free[a]] * jac[r * P + free[b]];
-    }
-    const inv = invertMatrix(jtj, F);
-    const covariance = inv ? Array.from(inv, (x) => x * s2) : null;
-    const parameters: FittedParameter[] = PARAMETERS.map((p, k) => {
-      const at = free.indexOf(k);
-      const se = covariance && at >= 0 ? Math.sqrt(Math.max(0, covariance[at * F + at])) : null;
-      const value = values[k];
-      return {
-        name: p.name, meaning: p.meaning, unit: p.unit, value, standardError: se,
-        low: se === null ? value : Math.max(p.lower, value - Z95 * se), high: se === null ? value : Math.min(p.upper, value + Z95 * se),
-        held: held.has(p.name), ...(held.has(p.name) ? { reason: held.get(p.name) } : {}),
-      };
+    fit = fitParametric(model, rows.data, {
+      space: 'log', restarts: options.restarts ?? 8, maxIterations: options.maxIterations ?? 200, seed: options.seed ?? 0,
+      robustRounds: options.robustRounds ?? 3, holdUnidentified: true,
     });
-    return {
-      format: ENERGY_MODEL_FORMAT, version: ENERGY_MODEL_VERSION, parameters, free, covariance,
-      residualSd: { energy: sdOf('energy') ?? 0, latency: sdOf('latency') },
-      training: { records: records.length, latencyRows: rows.filter((r) => r.kind === 'latency').length, ranges: ranges(records, features) },
-      inputTokens: { ...(options.inputTokens ?? {}) },
-      fit: { loss: fit.loss, iterations: fit.iterations, evaluations: fit.evaluations, seconds: (performance.now() - started) / 1000 },
-    };
-  } finally {
-    ev.dispose();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'INVALID_DATA') throw new EnergyLensError('INVALID_DATA', `${file}: ${(err as Error).message}`);
+    throw err;
   }
+  if (nRows <= fit.free.length) {
+    throw new EnergyLensError('INVALID_DATA', `${file}: ${nRows} rows for ${fit.free.length} free parameters; need more rows than parameters`);
+  }
+  const F = fit.free.length;
+  const parameters: FittedParameter[] = fitted.parameters.map((p, k) => {
+    const at = fit.free.indexOf(k);
+    const se = fit.covariance && at >= 0 ? Math.sqrt(Math.max(0, fit.covariance[at * F + at])) : null;
+    const value = fit.values[k];
+    const reason = p.held?.reason ?? (fit.unidentified.includes(k) ? (ZERO_REASONS[p.name] ?? 'the data do not move it (its derivative is zero on every training row)') : undefined);
+    return {
+      name: p.name, meaning: p.meaning, unit: p.unit, value, standardError: se,
+      low: se === null ? value : Math.max(p.lower, value - Z95 * se), high: se === null ? value : Math.min(p.upper, value + Z95 * se),
+      held: at < 0, ...(reason ? { reason } : {}), lower: p.lower, upper: p.upper, phase: p.phase, origin: p.origin,
+    };
+  });
+  const sdOf = (kind: string): number | null => fit.kinds.find((k) => k.kind === kind)?.residualSd ?? null;
+  return {
+    format: ENERGY_MODEL_FORMAT, version: ENERGY_MODEL_VERSION, structure, parameters, free: fit.free,
+    covariance: fit.covariance ? Array.from(fit.covariance) : null,
+    residualSd: { energy: sdOf('energy') ?? 0, latency: sdOf('latency') },
+    training: { records: records.length, latencyRows: rows.data.latency?.nRows ?? 0, ranges: ranges(records, features) },
+    inputTokens: { ...(options.inputTokens ?? {}) },
+    fit: { loss: fit.loss, iterations: fit.iterations, evaluations: fit.evaluations, seconds: (performance.now() - started) / 1000 },
+    ...(options.selection ? { selection: options.selection } : {}),
+  };
 }

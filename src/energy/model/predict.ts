@@ -1,16 +1,17 @@
 /**
- * Predictions of a fitted closed form: energy per output token and per request with a 95 % prediction interval
- * (parameter covariance by the delta method in log space, plus the residual spread), the prefill and decode
- * shares, the time per output token where the model's latency part was fitted, and the reasons a configuration
- * lies outside what the model was fitted on (extrapolation).
+ * Predictions of a fitted energy model, whatever its structure: energy per output token and per request with a
+ * 95 % prediction interval (parameter covariance by the delta method in log space, plus the residual spread; the
+ * engine's predictWithIntervals), the prefill and decode shares (where the structure has a prefill expression),
+ * the time per output token (where a latency expression was fitted on measured times), and the reasons a
+ * configuration lies outside what the model was fitted on (extrapolation).
  */
-import { createWasmEvaluator } from '../../sr/index.js';
+import { compileParametric, ParametricEvaluator, predictWithIntervals, type KindRows } from '../../sr/index.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
-import { PARAMETERS } from './closed-form.js';
-import { modelColumns, toDataset, type DesignRow, type RowKind } from './design.js';
+import type { RowKind } from './design.js';
 import { configurationFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
-import { closedFormProgram, logJacobian, Z95 } from './fit.js';
 import type { EnergyModel } from './model-file.js';
+import { featureMatrix } from './structure-features.js';
+import { structureSpec } from './structure.js';
 
 export interface EnergyPrediction {
   energyPerTokenJ: number;
@@ -18,6 +19,7 @@ export interface EnergyPrediction {
   energyJ: number;
   energyLowJ: number;
   energyHighJ: number;
+  /** NaN when the model's structure has no prefill expression */
   prefillEnergyJ: number;
   decodeEnergyJ: number;
   /** predicted time per output token (s); null when the model has no fitted latency part */
@@ -53,38 +55,36 @@ export function extrapolationReasons(m: EnergyModel, c: ConfigurationInput, f: E
   return out;
 }
 
+/** Whether the model predicts time per output token: a latency expression fitted on measured times. */
+export function hasLatency(model: EnergyModel): boolean {
+  return model.structure.expressions.latency !== undefined && model.training.latencyRows > 0;
+}
+
 export function predictEnergy(model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions = {}): EnergyPrediction[] {
   if (configs.length === 0) return [];
   const features = configs.map((c, i) => configurationFeatures(c, { catalog: options.catalog, inputTokens: model.inputTokens }, { file: options.file, row: i + 1 }));
   const values = model.parameters.map((p) => p.value);
-  const latencyFitted = !model.parameters.find((p) => p.name === 'p_static')?.held;
-  // per configuration: an energy row, a prefill row (the closed form's prefill terms alone, as fitted on
-  // prefill rows) and, where the model has a latency part, a latency row
-  const kinds: RowKind[] = latencyFitted ? ['energy', 'prefill', 'latency'] : ['energy', 'prefill'];
-  const rows: DesignRow[] = kinds.flatMap((kind) => features.map((f, i) => ({ kind, record: i, columns: modelColumns(f, kind), y: Number.NaN })));
+  const spec = structureSpec(model.structure);
+  const compiled = compileParametric(spec);
+  const latency = hasLatency(model);
+  const prefill = model.structure.expressions.prefill !== undefined;
+  const kinds: RowKind[] = ['energy', ...(prefill ? ['prefill' as const] : []), ...(latency ? ['latency' as const] : [])];
   const n = configs.length;
-  const ev = createWasmEvaluator();
+  const data: Record<string, KindRows> = Object.fromEntries(kinds.map((k) => [k, { X: featureMatrix(features, k, spec.features), nRows: n }]));
+  const ev = new ParametricEvaluator(compiled, data);
   try {
-    ev.setDataset(toDataset(rows));
-    const program = closedFormProgram(values);
-    const { jac, pred } = logJacobian(ev, program, rows.length);
-    const P = PARAMETERS.length;
-    const F = model.free.length;
-    const sd = model.residualSd.energy;
+    const energy = predictWithIntervals(ev, 'energy', values, { space: 'log', free: model.free, covariance: model.covariance, residualSd: model.residualSd.energy });
+    const prefillPred = prefill ? ev.predict(compiled.kinds.find((k) => k.name === 'prefill')!, values) : null;
+    const tpot = latency ? ev.predict(compiled.kinds.find((k) => k.name === 'latency')!, values) : null;
     return configs.map((c, i) => {
       const f = features[i];
-      const e = pred[i];
-      let variance = sd * sd;
-      if (model.covariance) {
-        for (let a = 0; a < F; a++) for (let b = 0; b < F; b++) variance += jac[i * P + model.free[a]] * model.covariance[a * F + b] * jac[i * P + model.free[b]];
-      }
-      const half = Z95 * Math.sqrt(Math.max(0, variance));
+      const e = energy.predictions[i];
       const energyJ = e * f.outputTokens;
-      const prefillEnergyJ = Math.min(energyJ, pred[n + i] * f.outputTokens);
+      const prefillEnergyJ = prefillPred ? Math.min(energyJ, prefillPred[i] * f.outputTokens) : Number.NaN;
       return {
-        energyPerTokenJ: e, energyJ, energyLowJ: energyJ * Math.exp(-half), energyHighJ: energyJ * Math.exp(half),
+        energyPerTokenJ: e, energyJ, energyLowJ: energy.low[i] * f.outputTokens, energyHighJ: energy.high[i] * f.outputTokens,
         prefillEnergyJ, decodeEnergyJ: energyJ - prefillEnergyJ,
-        tpotS: latencyFitted ? pred[2 * n + i] : null,
+        tpotS: tpot ? tpot[i] : null,
         extrapolation: extrapolationReasons(model, c, f, options.catalog), features: f,
       };
     });

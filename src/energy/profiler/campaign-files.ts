@@ -13,7 +13,7 @@ import { EnergyLensError } from '../../errors.js';
 import { readRecords } from '../records/read.js';
 import type { ProfilingRecord } from '../records/schema.js';
 import { writeRecordsCsv } from '../records/write.js';
-import { writeFileAtomic } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { PlannedConfig } from './plan.js';
 
 /** Pass-through columns a profiled record carries after the schema's. */

@@ -12,13 +12,15 @@ export interface RecordProblem {
   expected: string;
   /** the offending text, when there is one */
   got?: string;
+  /** set for malformed CSV (a stray or unclosed quote): the file cannot be read as CSV there */
+  code?: 'INVALID_CSV';
 }
 
 export function formatProblem(p: RecordProblem): string {
   const where = p.line <= 0 ? p.file : p.row > 0 ? `${p.file}:${p.line} (row ${p.row})` : `${p.file}:${p.line} (header)`;
   const col = p.column ? ` column "${p.column}":` : '';
   const got = p.got === undefined ? '' : `, got ${JSON.stringify(p.got.length > 60 ? `${p.got.slice(0, 57)}...` : p.got)}`;
-  return `${where}:${col} expected ${p.expected}${got}`;
+  return `${p.code ? `[${p.code}] ` : ''}${where}:${col} expected ${p.expected}${got}`;
 }
 
 /** Keeps the first `limit` problems and counts all of them, so validating a huge file stays bounded in memory. */

@@ -4,8 +4,8 @@
  * first `maxProblems` problems are kept, with a count of all of them.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { parse } from 'csv-parse';
 import { EnergyLensError } from '../../errors.js';
+import { csvItems } from './csv-rows.js';
 import { ProblemCollector, summariseProblems, type RecordProblem } from './problems.js';
 import { layoutHeader, parseRow, type HeaderLayout } from './row.js';
 import type { ProfilingRecord } from './schema.js';
@@ -47,6 +47,8 @@ export interface ValidationReport {
   columns: string[];
 }
 
+export { isCsvError } from './csv-rows.js';
+
 export const DEFAULT_MAX_PROBLEMS = 1000;
 
 /** Throws FILE_NOT_FOUND unless `path` is a readable regular file. */
@@ -80,14 +82,24 @@ export async function scanRecords(
   let layout: HeaderLayout | undefined;
   let rows = 0;
   let validRows = 0;
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true });
   const input = createReadStream(path);
-  input.on('error', (err) => parser.destroy(err));
-  input.pipe(parser);
+  let csvProblems = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const cells = item.record;
-      const line = item.info.lines;
+    for await (const item of csvItems(path, input)) {
+      if (item.kind === 'malformed') {
+        const p = item.problem;
+        csvProblems += 1;
+        if (layout === undefined) {
+          // a malformed header: what follows cannot be laid out against it, so reading stops here
+          report({ file: path, line: p.line, row: 0, column: p.field === undefined ? '' : `#${p.field + 1}`, expected: `${p.expected} in the header (reading stopped here)`, got: p.message, code: 'INVALID_CSV' });
+          break;
+        }
+        if (!p.sameRecord) rows += 1;
+        const column = p.field === undefined ? '' : layout.header[p.field] || `#${p.field + 1}`;
+        report({ file: path, line: p.line, row: rows, column, expected: p.expected, got: p.message, code: 'INVALID_CSV' });
+        continue;
+      }
+      const { cells, line } = item;
       if (layout === undefined) {
         layout = layoutHeader(cells, path, report, options.optionalColumns);
         continue;
@@ -102,26 +114,17 @@ export async function scanRecords(
       if (onRecord) await onRecord(rec, { ...place, cells });
     }
   } catch (err) {
-    const e = err as { message?: string; lines?: number; code?: string };
+    const e = err as { message?: string; code?: string };
     if (e.code === 'EISDIR' || e.code === 'EACCES') throw new EnergyLensError('FILE_NOT_FOUND', `${path}: ${e.message}`);
-    if (!isCsvError(err)) throw err;
-    report({ file: path, line: e.lines ?? 0, row: 0, column: '', expected: 'well-formed CSV (reading stopped here)', got: e.message ?? String(err) });
-  } finally {
-    input.destroy();
+    throw err;
   }
   options.onProgress?.(sizeBytes, sizeBytes);
-  if (layout === undefined) report({ file: path, line: 0, row: 0, column: '', expected: 'a header row and data rows (the file is empty)' });
-  else if (rows === 0) report({ file: path, line: 0, row: 0, column: '', expected: 'at least one data row after the header (the file has only a header)' });
+  if (layout === undefined && csvProblems === 0) report({ file: path, line: 0, row: 0, column: '', expected: 'a header row and data rows (the file is empty)' });
+  else if (layout !== undefined && rows === 0) report({ file: path, line: 0, row: 0, column: '', expected: 'at least one data row after the header (the file has only a header)' });
   return {
     file: path, ok: collector.count === 0, rows, validRows, problems: collector.problems, problemCount: collector.count,
     truncated: collector.truncated, columns: layout?.header ?? [],
   };
-}
-
-/** A csv-parse error (malformed CSV), as opposed to an error of the caller's callback or of the file system. */
-export function isCsvError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('CSV_');
 }
 
 /** Validates a file without keeping its rows. */
@@ -139,5 +142,6 @@ export async function readRecords(path: string, options: ScanOptions = {}): Prom
 
 export function invalidRecordsError(report: ValidationReport): EnergyLensError {
   const head = `${report.file}: ${report.problemCount} problem${report.problemCount === 1 ? '' : 's'} in ${report.rows} data rows`;
-  return new EnergyLensError('INVALID_RECORD', `${head}\n${summariseProblems(report.problems, report.problemCount)}`, report);
+  const code = report.problems.some((p) => p.code === 'INVALID_CSV') ? 'INVALID_CSV' : 'INVALID_RECORD';
+  return new EnergyLensError(code, `${head}\n${summariseProblems(report.problems, report.problemCount)}`, report);
 }

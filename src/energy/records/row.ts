@@ -43,12 +43,26 @@ export function layoutHeader(header: string[], file: string, report: (p: RecordP
 
 type Cell = string | number | undefined;
 
+/**
+ * One copy of each repeated text cell (model, hardware, workload, pass-through columns): a large file repeats a
+ * few names on every row, and a copy per row would hold most of the records' memory. Bounded, so a column of
+ * unique values costs nothing more than before.
+ */
+const INTERNED = new Map<string, string>();
+const MAX_INTERNED = 50_000;
+function intern(s: string): string {
+  const known = INTERNED.get(s);
+  if (known !== undefined) return known;
+  if (INTERNED.size < MAX_INTERNED) INTERNED.set(s, s);
+  return s;
+}
+
 function convert(spec: ColumnSpec, text: string): { ok: true; value: Cell } | { ok: false } {
   const t = text.trim();
   if (t === '') return spec.required ? { ok: false } : { ok: true, value: undefined };
   switch (spec.kind) {
     case 'string':
-      return { ok: true, value: t };
+      return { ok: true, value: intern(t) };
     case 'positiveInteger': {
       const n = Number(t);
       return Number.isInteger(n) && n > 0 ? { ok: true, value: n } : { ok: false };
@@ -120,7 +134,7 @@ export function parseRow(
   if (bad) return undefined;
   if (layout.extra.length > 0) {
     const extra: Record<string, string> = {};
-    for (const i of layout.extra) extra[layout.header[i]] = cells[i] ?? '';
+    for (const i of layout.extra) extra[layout.header[i]] = intern(cells[i] ?? '');
     rec.extra = extra;
   }
   return rec;

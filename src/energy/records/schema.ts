@@ -49,6 +49,7 @@ export interface RecordFields {
   architecture?: Architecture;
   modality?: Modality;
   workload?: string;
+  framework?: string;
   prefill_energy_j?: number;
   decode_energy_j?: number;
   ttft_s?: number;
@@ -82,6 +83,7 @@ export const COLUMNS: readonly ColumnSpec[] = [
   { name: 'architecture', kind: 'architecture', required: false, description: `architecture: ${ARCHITECTURES.join(', ')}` },
   { name: 'modality', kind: 'modality', required: false, description: `input modality: ${MODALITIES.join(', ')}` },
   { name: 'workload', kind: 'string', required: false, description: 'workload or task name' },
+  { name: 'framework', kind: 'string', required: false, description: 'serving framework (vLLM, TensorRT-LLM, DeepSpeed-MII, ...); records of different frameworks are different series' },
   { name: 'prefill_energy_j', kind: 'nonNegativeNumber', required: false, description: 'prefill energy per request (J)' },
   { name: 'decode_energy_j', kind: 'nonNegativeNumber', required: false, description: 'decode energy per request (J)' },
   { name: 'ttft_s', kind: 'nonNegativeNumber', required: false, description: 'time to first token (s)' },

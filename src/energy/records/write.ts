@@ -4,10 +4,10 @@
  * removed, so no partial output is ever left behind.
  */
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
 import { EnergyLensError } from '../../errors.js';
+import { releaseTemp, removeStaleTemps, tempPathFor } from '../../util/atomic-write.js';
 import { COLUMN_NAMES, type ProfilingRecord } from './schema.js';
 
 export interface WriteOptions {
@@ -46,11 +46,6 @@ function drained(csv: NodeJS.EventEmitter, out: NodeJS.EventEmitter): Promise<vo
   });
 }
 
-/** A temporary path beside `path` (same directory, so the final rename is atomic). */
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
-}
-
 /** Writes records (an array, iterable or async iterable) to `path` atomically; returns the number of rows. */
 export async function writeRecordsCsv(
   path: string,
@@ -58,6 +53,7 @@ export async function writeRecordsCsv(
   options: WriteOptions = {},
 ): Promise<number> {
   const extras = options.extraColumns ?? (Array.isArray(records) ? extraColumnsOf(records) : []);
+  removeStaleTemps(path);
   const tmp = tempPathFor(path);
   let out;
   try {
@@ -65,6 +61,7 @@ export async function writeRecordsCsv(
     await once(out, 'open');
   } catch (err) {
     rmSync(tmp, { force: true });
+    releaseTemp(tmp);
     throw new EnergyLensError('WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`);
   }
   const csv = stringify({ header: true, columns: [...COLUMN_NAMES, ...extras], record_delimiter: 'unix' });
@@ -90,6 +87,8 @@ export async function writeRecordsCsv(
     rmSync(tmp, { force: true });
     if (err !== failure) throw err;
     throw new EnergyLensError('WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`);
+  } finally {
+    releaseTemp(tmp);
   }
   return n;
 }

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnergyLensError } from '../../errors.js';
-import { writeFileAtomic } from '../../sr/index.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { randomSplit } from '../evaluation/metrics.js';
 import { fitEnergyModel } from '../model/fit.js';

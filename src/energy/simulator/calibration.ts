@@ -7,32 +7,8 @@ import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import type { ModelSpec } from '../catalog/model-spec.js';
 import type { Modality, ProfilingRecord } from '../records/schema.js';
 import { quantileOfSorted } from '../stats.js';
-import { DEFAULT_PHYSICS, type PhysicsConstants } from './constants.js';
+import { DEFAULT_PHYSICS, promptTokens, TASK_INPUT_TOKENS, visionTokensFor, type PhysicsConstants } from '../physics/index.js';
 import { estimateServing } from './physics.js';
-import { visionTokensFor } from './simulate.js';
-
-/** Assumed mean text prompt tokens per request of each ML.ENERGY v3 task (vision tokens are added). */
-export const TASK_INPUT_TOKENS: Readonly<Record<string, number>> = {
-  gpqa: 300, // a graduate-level question, four options and the answer-format instruction
-  'lm-arena-chat': 300, // chat prompts: mostly short, with a long tail
-  'sourcegraph-fim': 1500, // fill-in-the-middle code context
-  'image-chat': 100, // a short question about one image
-  'video-chat': 100, // a short question about one clip
-};
-export const DEFAULT_INPUT_TOKENS = 300;
-
-/**
- * Prompt tokens of a request: the record's input_tokens when it has them, else the workload's assumed text prompt
- * (DEFAULT_INPUT_TOKENS for an unknown workload) plus the vision tokens its modality adds.
- */
-export function promptTokens(
-  r: { input_tokens?: number; workload?: string; modality?: Modality },
-  m: ModelSpec,
-  assumed: Readonly<Record<string, number>> = TASK_INPUT_TOKENS,
-): number {
-  if (r.input_tokens !== undefined) return r.input_tokens;
-  return (assumed[r.workload ?? ''] ?? DEFAULT_INPUT_TOKENS) + visionTokensFor(m, r.modality ?? 'text');
-}
 
 export interface CalibrationRow {
   record: ProfilingRecord;

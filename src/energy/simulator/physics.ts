@@ -6,29 +6,13 @@
 import type { HardwareSpec } from '../catalog/hardware.js';
 import type { ModelSpec } from '../catalog/model-spec.js';
 import type { Precision } from '../records/schema.js';
-import { BYTES_PER_PARAM, DEFAULT_PHYSICS, computeMultiplier, type PhysicsConstants } from './constants.js';
-import { checkMemory, type MemoryCheck } from './memory.js';
 import {
+  BYTES_PER_PARAM, DEFAULT_PHYSICS, computeMultiplier, checkMemory, effectiveTp,
   attentionFlopsPerToken, expertsTouchedFraction, kvCacheBytes, paramSplit, ssmFlopsPerToken, ssmStateBytes,
-} from './model-math.js';
+  type MemoryCheck, type PhysicsConstants, type ServingConfig,
+} from '../physics/index.js';
 
-export interface ServingConfig {
-  model: ModelSpec;
-  hardware: HardwareSpec;
-  tp: number;
-  pp: number;
-  dp: number;
-  ep: number;
-  numGpus: number;
-  /** mean concurrent sequences over the whole configuration */
-  batch: number;
-  /** language-model prompt tokens per request, vision tokens included */
-  inputTokens: number;
-  outputTokens: number;
-  precision: Precision;
-  /** vision tokens per request that the encoder produces (0 for text) */
-  visionTokens: number;
-}
+export { effectiveTp, type ServingConfig } from '../physics/index.js';
 
 export interface ServingEstimate {
   feasible: boolean;
@@ -48,15 +32,7 @@ export interface ServingEstimate {
   throughputTokS: number;
 }
 
-interface Work { flops: number; bytes: number; expertBytes: number; cacheBytes: number; commS: number }
-
-/**
- * The tensor degree the dense layers really run at: when a configuration has more GPUs than tp*pp*dp (expert
- * parallelism reported with tp = 1), the engine shards attention and dense layers over the spare GPUs too.
- */
-export function effectiveTp(c: Pick<ServingConfig, 'tp' | 'pp' | 'dp' | 'numGpus'>): number {
-  return Math.max(c.tp, Math.floor(c.numGpus / (c.pp * c.dp)));
-}
+interface Work { flops: number; recomputeFlops: number; bytes: number; expertBytes: number; cacheBytes: number; commS: number }
 
 /** Power of one GPU (W) over a period in which it spends the given fractions of peak. */
 export function gpuPowerW(hw: HardwareSpec, busy: number, uCompute: number, uMemory: number, uNetwork: number, k: PhysicsConstants): number {
@@ -109,13 +85,15 @@ export function estimateServing(c: ServingConfig, k: PhysicsConstants = DEFAULT_
     const expertBytes = moe ? expertCopies * expertsTouchedFraction(m, n / expertCopies) * split.expertsB * 1e9 * bpp : 0;
     const cacheBytes = n * (kvCacheBytes(m, ctxDecode, k.kvBytes) + 2 * ssmStateBytes(m, k.kvBytes));
     const flops = n * (2 * m.activeParamsB * 1e9 + attentionFlopsPerToken(m, ctxDecode) + ssmFlopsPerToken(m));
+    // a stack without a KV cache runs the prefix again (prefill-like GEMMs over ctx tokens) for every new token
+    const recomputeFlops = n * k.contextRecomputeFraction * ctxDecode * (2 * m.activeParamsB * 1e9 + attentionFlopsPerToken(m, ctxDecode / 2));
     const arS = ringAllReduceS((n / replicas) * actBytes, tp, hw, k);
     const a2aS = moe ? allToAllS((n / gStage) * m.activeExperts * actBytes, Math.min(c.ep, gStage), hw, k) : 0;
     const commS = layersPerStage * (2 * arS + 2 * a2aS);
-    return { flops: flops / pp, bytes: denseBytes / pp, expertBytes: expertBytes / pp, cacheBytes: cacheBytes / pp, commS };
+    return { flops: flops / pp, recomputeFlops: recomputeFlops / pp, bytes: denseBytes / pp, expertBytes: expertBytes / pp, cacheBytes: cacheBytes / pp, commS };
   };
   const dw = stageWork(nMicro);
-  const dComputeS = dw.flops / (gStage * peakFlops * k.computeEfficiencyDecode);
+  const dComputeS = dw.flops / (gStage * peakFlops * k.computeEfficiencyDecode) + dw.recomputeFlops / (gStage * peakFlops * k.computeEfficiencyPrefill);
   const dMemoryS = dw.bytes / (gStage * bwBytesS * k.memoryEfficiency)
     + dw.expertBytes / (gStage * bwBytesS * k.memoryEfficiency * k.expertEfficiency) + dw.cacheBytes / (gStage * bwBytesS * k.attentionMemoryEfficiency);
   const stageS = Math.max(dComputeS, dMemoryS) + dw.commS + k.layerOverheadS * layersPerStage;
@@ -124,7 +102,7 @@ export function estimateServing(c: ServingConfig, k: PhysicsConstants = DEFAULT_
   const tpotS = Math.max(micro, pp) * stageS + (pp - 1) * hopS + hostS;
   const dShare = micro / tpotS; // each GPU works on `micro` stage-steps per token round
   const decodePowerW = gpuPowerW(hw, Math.min(1, dShare * stageS),
-    (dShare * dw.flops) / (gStage * peakFlops), (dShare * (dw.bytes + dw.expertBytes + dw.cacheBytes)) / (gStage * bwBytesS), dShare * dw.commS, k);
+    (dShare * (dw.flops + dw.recomputeFlops)) / (gStage * peakFlops), (dShare * (dw.bytes + dw.expertBytes + dw.cacheBytes)) / (gStage * bwBytesS), dShare * dw.commS, k);
   const decodeTimeS = c.outputTokens * tpotS;
   const decodeEnergyJ = (G * decodePowerW * decodeTimeS) / c.batch;
 

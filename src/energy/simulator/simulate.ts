@@ -7,7 +7,7 @@ import { EnergyLensError } from '../../errors.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import type { ModelSpec } from '../catalog/model-spec.js';
 import { PRECISIONS, MODALITIES, type Modality, type Precision, type ProfilingRecord } from '../records/schema.js';
-import { DEFAULT_PHYSICS, type PhysicsConstants } from './constants.js';
+import { DEFAULT_PHYSICS, visionTokensFor, type PhysicsConstants } from '../physics/index.js';
 import { estimateServing } from './physics.js';
 import { createRng } from './rng.js';
 
@@ -90,11 +90,6 @@ export function resolveSimulateOptions(o: Partial<SimulateOptions>): SimulateOpt
   return r;
 }
 
-/** Vision tokens per request a model produces for a modality (0 for text or a model without vision). */
-export function visionTokensFor(m: ModelSpec, modality: Modality): number {
-  if (modality === 'text' || !m.vision) return 0;
-  return modality === 'image' ? m.vision.tokensPerImage : m.vision.tokensPerVideo;
-}
 
 const round = (x: number, digits = 6): number => Number(x.toPrecision(digits));
 

@@ -10,7 +10,7 @@
  *   issue 2 and in the README).
  * - `evalTreeNaive`: a recursive tree walker, one row and one call per node.
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import type { Program } from '../expression/compile.js';
 import type { Node } from '../expression/node.js';
 import { OP_CONST, OP_FEATURE, operatorByName, operatorByOpcode, type Operator } from '../expression/operators.js';
@@ -21,13 +21,13 @@ export type ColumnEvaluator = (X: Float64Array, nRows: number, out?: Float64Arra
 function opAt(program: Program, i: number): Operator {
   const opc = program.code[2 * i];
   const op = operatorByOpcode(opc);
-  if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `unknown opcode ${opc} at instruction ${i}`);
+  if (!op) throw new SrError('UNKNOWN_OPERATOR', `unknown opcode ${opc} at instruction ${i}`);
   return op;
 }
 
 function checkShape(program: Program, X: Float64Array, nRows: number): void {
   if (X.length < program.nFeaturesUsed * nRows) {
-    throw new EnergyLensError('LENGTH_MISMATCH', `X has ${X.length} values; the program needs ${program.nFeaturesUsed} features x ${nRows} rows`);
+    throw new SrError('LENGTH_MISMATCH', `X has ${X.length} values; the program needs ${program.nFeaturesUsed} features x ${nRows} rows`);
   }
 }
 

@@ -2,7 +2,7 @@
  * The reference evaluator: plain TypeScript, one row at a time, straight from the operator table. It defines
  * what the WASM kernel must compute (the conformance suite checks the kernel against it). Slow by design.
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import type { Program } from '../expression/compile.js';
 import { OP_CONST, OP_FEATURE, operatorByOpcode, type Operator } from '../expression/operators.js';
 import { validateDataset } from './dataset.js';
@@ -26,7 +26,7 @@ export class ReferenceEvaluator implements Evaluator {
   }
 
   private require(): Dataset {
-    if (!this.data) throw new EnergyLensError('INVALID_DATA', 'no dataset: call setDataset(data) before evaluating');
+    if (!this.data) throw new SrError('INVALID_DATA', 'no dataset: call setDataset(data) before evaluating');
     return this.data;
   }
 
@@ -58,9 +58,9 @@ export class ReferenceEvaluator implements Evaluator {
 
   losses(programs: readonly Program[], loss: LossName): Float64Array {
     const data = this.require();
-    if (!LOSSES.includes(loss)) throw new EnergyLensError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${LOSSES.join(', ')}`);
-    if (loss === 'msle' && !data.y.every((v) => v > 0)) throw new EnergyLensError('INVALID_DATA', 'loss "msle" needs every target value > 0');
-    if (loss === 'mape' && !data.y.every((v) => v !== 0)) throw new EnergyLensError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
+    if (!LOSSES.includes(loss)) throw new SrError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${LOSSES.join(', ')}`);
+    if (loss === 'msle' && !data.y.every((v) => v > 0)) throw new SrError('INVALID_DATA', 'loss "msle" needs every target value > 0');
+    if (loss === 'mape' && !data.y.every((v) => v !== 0)) throw new SrError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
     programs.forEach((p, i) => validateProgram(p, data.nFeatures, i));
     const out = new Float64Array(programs.length);
     let sumW = 0;
@@ -104,6 +104,9 @@ export class ReferenceEvaluator implements Evaluator {
     for (let r = 0; r < nRows; r++) {
       const vals: number[] = [];
       const tans: Float64Array[] = [];
+      // the constant index range [lo, hi) of each stack entry (assembly/jacobian-scalar.ts): tangents outside it are
+      // exactly 0 and never computed
+      const ranges: [number, number][] = [];
       for (let i = 0; i < program.length; i++) {
         const opc = program.code[2 * i];
         const arg = program.code[2 * i + 1];
@@ -112,6 +115,7 @@ export class ReferenceEvaluator implements Evaluator {
           const t = new Float64Array(nC);
           if (opc === OP_CONST) t[arg] = 1;
           tans.push(t);
+          ranges.push(opc === OP_CONST ? [arg, arg + 1] : [0, 0]);
           continue;
         }
         const op = operatorByOpcode(opc) as Operator;
@@ -120,7 +124,8 @@ export class ReferenceEvaluator implements Evaluator {
           const ta = tans[tans.length - 1];
           const v = op.ref(a);
           const g = unaryFactor(op.name, a, v);
-          for (let k = 0; k < nC; k++) ta[k] = ta[k] === 0 ? 0 : ta[k] * g; // 0 x Infinity (sqrt, log, inv at 0) is 0
+          const [lo, hi] = ranges[ranges.length - 1];
+          for (let k = lo; k < hi; k++) ta[k] = ta[k] === 0 ? 0 : ta[k] * g; // 0 x Infinity (sqrt, log, inv at 0) is 0
           vals.push(v);
         } else {
           const b = vals.pop() as number;
@@ -128,7 +133,11 @@ export class ReferenceEvaluator implements Evaluator {
           const tb = tans.pop() as Float64Array;
           const ta = tans[tans.length - 1];
           const v = op.ref(a, b);
-          for (let k = 0; k < nC; k++) ta[k] = binaryTangent(op.name, a, b, v, ta[k], tb[k]);
+          const rb = ranges.pop() as [number, number];
+          const ra = ranges[ranges.length - 1];
+          const [lo, hi] = ra[0] >= ra[1] ? rb : rb[0] >= rb[1] ? ra : [Math.min(ra[0], rb[0]), Math.max(ra[1], rb[1])];
+          ranges[ranges.length - 1] = [lo, hi];
+          for (let k = lo; k < hi; k++) ta[k] = binaryTangent(op.name, a, b, v, ta[k], tb[k]);
           vals.push(v);
         }
       }

@@ -2,6 +2,9 @@
 import type { Program } from '../expression/compile.js';
 
 export type LossName = 'mse' | 'mae' | 'mape' | 'msle';
+/** Arithmetic of loss evaluation: f64 (default) or f32 (f32x4 lanes, the loss still summed in f64). */
+export type Precision = 'f64' | 'f32';
+export const PRECISIONS: readonly Precision[] = ['f64', 'f32'];
 export const LOSS_NAMES: readonly LossName[] = ['mse', 'mae', 'mape', 'msle'];
 
 /**
@@ -39,5 +42,10 @@ export interface Evaluator {
   predict(program: Program): Float64Array;
   /** Forward-mode derivatives of the predictions with respect to the program's constants. */
   jacobian(program: Program): JacobianResult;
+  /**
+   * Precision of `losses` and `predict` from now on, where the evaluator offers a choice (the WASM SIMD
+   * evaluator); Jacobians stay f64. Evaluators without it always compute in f64.
+   */
+  setPrecision?(precision: Precision): void;
   dispose(): void;
 }

@@ -4,17 +4,18 @@
  *
  * Memory layout above the module's heap base (16-byte aligned regions):
  *   [eval scratch: MAX_STACK x BLOCK f64] [X: nFeatures x stride f64] [y] [log y] [1/|y|] [weights]   (per dataset)
+ *   [X32: nFeatures x stride32 f32]                                            (per dataset, precision 'f32' only)
  *   [batch: code i32 pairs | consts f64 | starts i32 pairs | lens i32 | out f64 | jacobian scratch]  (per call)
  * Memory only grows when a dataset or a batch needs more than it has ever needed; views are re-created after
  * every call that may grow it.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import type { Program } from '../expression/compile.js';
 import { MAX_STACK_DEPTH } from '../expression/compile.js';
 import { validateDataset } from './dataset.js';
-import type { Dataset, Evaluator, JacobianResult, LossName } from './types.js';
+import { PRECISIONS, type Dataset, type Evaluator, type JacobianResult, type LossName, type Precision } from './types.js';
 import { validateProgram } from './validate-program.js';
 
 export { validateProgram };
@@ -25,13 +26,19 @@ interface KernelExports {
   setData(x: number, y: number, w: number, logY: number, invAbsY: number, nRows: number, stride: number): void;
   evalLosses(code: number, consts: number, starts: number, lens: number, n: number, loss: number, simd: number, scratch: number, out: number): void;
   predict(code: number, consts: number, len: number, simd: number, scratch: number, out: number): void;
-  jacobian(code: number, consts: number, len: number, nConsts: number, scratch: number, outPred: number, outJac: number): number;
+  jacobian(code: number, consts: number, len: number, nConsts: number, scratch: number, outPred: number, outJac: number, maxStack: number, simd: number): number;
+  jacobianScratchF64(maxStack: number, nConsts: number): number;
+  setData32(x32: number, stride32: number): void;
   BLOCK: WebAssembly.Global;
   MAX_STACK: WebAssembly.Global;
   [name: string]: unknown;
 }
 
 const LOSS_CODES: Record<LossName, number> = { mse: 0, mae: 1, mape: 2, msle: 3 };
+/** the kernel's evaluation modes (MODE_* in assembly/index.ts) */
+const MODE_SCALAR = 0;
+const MODE_F64X2 = 1;
+const MODE_F32X4 = 2;
 /** Programs per kernel call: bounds the batch region however many programs are asked for. */
 const CHUNK_PROGRAMS = 2048;
 const PAGE = 65536;
@@ -50,12 +57,12 @@ function loadModule(): WebAssembly.Module {
   try {
     bytes = readFileSync(path);
   } catch {
-    throw new EnergyLensError('WASM_LOAD_FAILED', `the WASM kernel ${path} is missing; run "npm run build" first`);
+    throw new SrError('WASM_LOAD_FAILED', `the WASM kernel ${path} is missing; run "npm run build" first`);
   }
   try {
     cachedModule = new WebAssembly.Module(bytes);
   } catch (err) {
-    throw new EnergyLensError('WASM_LOAD_FAILED', `the WASM kernel ${path} could not be compiled (${(err as Error).message}); this Node.js needs WebAssembly SIMD (Node >= 16.4)`);
+    throw new SrError('WASM_LOAD_FAILED', `the WASM kernel ${path} could not be compiled (${(err as Error).message}); this Node.js needs WebAssembly SIMD (Node >= 16.4)`);
   }
   return cachedModule;
 }
@@ -63,29 +70,46 @@ function loadModule(): WebAssembly.Module {
 const align16 = (n: number): number => (n + 15) & ~15;
 
 export interface WasmEvaluatorOptions {
-  /** f64x2 SIMD path (default) or the scalar path */
+  /** SIMD (default) or the scalar path */
   simd?: boolean;
+  /**
+   * 'f64' (default): f64x2 lanes. 'f32': losses and predictions on f32x4 lanes over f32 copies of the features,
+   * the loss summed in f64 (SIMD only); Jacobians are always f64.
+   */
+  precision?: Precision;
+}
+
+function checkPrecision(precision: unknown, simd: boolean): Precision {
+  if (!PRECISIONS.includes(precision as Precision)) {
+    throw new SrError('INVALID_OPTION', `precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`);
+  }
+  if (precision === 'f32' && !simd) throw new SrError('INVALID_OPTION', 'precision "f32" needs the SIMD path (simd: true)');
+  return precision as Precision;
 }
 
 export class WasmEvaluator implements Evaluator {
-  readonly name: string;
   private readonly simd: boolean;
+  private precision: Precision;
   private readonly k: KernelExports;
   private readonly block: number;
   private readonly scratchPtr: number;
+  private readonly scratchBytes: number;
   private dataEnd: number;
   private nRows = 0;
   private nFeatures = 0;
   private yAllPositive = false;
   private yNoZero = false;
   private hasData = false;
+  /** the f32 feature columns of the current dataset are in memory */
+  private hasData32 = false;
+  private data: Dataset | undefined;
 
   constructor(options: WasmEvaluatorOptions = {}) {
     this.simd = options.simd ?? true;
-    this.name = this.simd ? 'wasm-simd' : 'wasm-scalar';
+    this.precision = checkPrecision(options.precision ?? 'f64', this.simd);
     const instance = new WebAssembly.Instance(loadModule(), {
       env: {
-        abort: () => { throw new EnergyLensError('WASM_FAILED', 'the WASM kernel aborted'); },
+        abort: () => { throw new SrError('WASM_FAILED', 'the WASM kernel aborted'); },
         seed: () => 0,
         hostSin: Math.sin,
         hostCos: Math.cos,
@@ -94,11 +118,18 @@ export class WasmEvaluator implements Evaluator {
     this.k = instance.exports as unknown as KernelExports;
     this.block = this.k.BLOCK.value as number;
     if ((this.k.MAX_STACK.value as number) < MAX_STACK_DEPTH) {
-      throw new EnergyLensError('WASM_LOAD_FAILED', 'the WASM kernel was built with a smaller stack than the compiler allows; rebuild it');
+      throw new SrError('WASM_LOAD_FAILED', 'the WASM kernel was built with a smaller stack than the compiler allows; rebuild it');
     }
     this.scratchPtr = align16(this.k.heapBase());
-    this.dataEnd = align16(this.scratchPtr + MAX_STACK_DEPTH * this.block * 8);
+    // the kernel's stack (at least MAX_STACK_DEPTH) x BLOCK f64: the f64 slots, or the f32 slots and f64 temporaries
+    this.scratchBytes = align16((this.k.MAX_STACK.value as number) * this.block * 8);
+    this.dataEnd = this.scratchPtr + this.scratchBytes;
     this.ensure(this.dataEnd);
+  }
+
+  /** 'wasm-simd', 'wasm-simd-f32' or 'wasm-scalar' */
+  get name(): string {
+    return !this.simd ? 'wasm-scalar' : this.precision === 'f32' ? 'wasm-simd-f32' : 'wasm-simd';
   }
 
   /** Size of the kernel's linear memory in bytes. */
@@ -124,7 +155,7 @@ export class WasmEvaluator implements Evaluator {
     const { nFeatures, nRows, X, y, weights } = data;
     const stride = nRows + (nRows & 1);
     const colBytes = align16(stride * 8);
-    const xPtr = this.scratchPtr + align16(MAX_STACK_DEPTH * this.block * 8);
+    const xPtr = this.scratchPtr + this.scratchBytes;
     const yPtr = xPtr + nFeatures * colBytes;
     const logYPtr = yPtr + colBytes;
     const invPtr = logYPtr + colBytes;
@@ -144,20 +175,50 @@ export class WasmEvaluator implements Evaluator {
     this.yAllPositive = y.every((v) => v > 0);
     this.yNoZero = y.every((v) => v !== 0);
     this.hasData = true;
+    this.hasData32 = false;
+    this.data = data;
+    if (this.precision === 'f32') this.loadData32();
+  }
+
+  /** Switches losses and predictions to f32x4 lanes (or back to f64); the f32 columns are made once per dataset. */
+  setPrecision(precision: Precision): void {
+    this.precision = checkPrecision(precision, this.simd);
+    if (precision === 'f32' && this.hasData) this.loadData32();
+  }
+
+  /** Writes f32 copies of the feature columns after the f64 dataset (stride a multiple of 4, padding repeating the last row). */
+  private loadData32(): void {
+    if (this.hasData32 || !this.data) return;
+    const { nFeatures, nRows, X } = this.data;
+    const stride32 = (nRows + 3) & ~3;
+    const x32Ptr = this.dataEnd;
+    this.dataEnd = align16(x32Ptr + nFeatures * stride32 * 4);
+    this.ensure(this.dataEnd);
+    for (let f = 0; f < nFeatures; f++) {
+      const col = new Float32Array(this.k.memory.buffer, x32Ptr + f * stride32 * 4, stride32);
+      col.set(X.subarray(f * nRows, (f + 1) * nRows));
+      col.fill(X[f * nRows + nRows - 1], nRows);
+    }
+    this.k.setData32(x32Ptr, stride32);
+    this.hasData32 = true;
+  }
+
+  private mode(): number {
+    return !this.simd ? MODE_SCALAR : this.precision === 'f32' ? MODE_F32X4 : MODE_F64X2;
   }
 
   private requireData(): void {
-    if (!this.hasData) throw new EnergyLensError('INVALID_DATA', 'no dataset: call setDataset(data) before evaluating');
+    if (!this.hasData) throw new SrError('INVALID_DATA', 'no dataset: call setDataset(data) before evaluating');
   }
 
   losses(programs: readonly Program[], loss: LossName): Float64Array {
     this.requireData();
     const lossCode = LOSS_CODES[loss];
     if (lossCode === undefined) {
-      throw new EnergyLensError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${Object.keys(LOSS_CODES).join(', ')}`);
+      throw new SrError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${Object.keys(LOSS_CODES).join(', ')}`);
     }
-    if (loss === 'msle' && !this.yAllPositive) throw new EnergyLensError('INVALID_DATA', 'loss "msle" needs every target value > 0');
-    if (loss === 'mape' && !this.yNoZero) throw new EnergyLensError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
+    if (loss === 'msle' && !this.yAllPositive) throw new SrError('INVALID_DATA', 'loss "msle" needs every target value > 0');
+    if (loss === 'mape' && !this.yNoZero) throw new SrError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
     for (let i = 0; i < programs.length; i++) validateProgram(programs[i], this.nFeatures, i);
     const out = new Float64Array(programs.length);
     for (let start = 0; start < programs.length; start += CHUNK_PROGRAMS) {
@@ -194,7 +255,7 @@ export class WasmEvaluator implements Evaluator {
       ci += prog.length;
       ki += prog.consts.length;
     }
-    this.call(() => this.k.evalLosses(codePtr, constsPtr, startsPtr, lensPtr, n, lossCode, this.simd ? 1 : 0, this.scratchPtr, outPtr));
+    this.call(() => this.k.evalLosses(codePtr, constsPtr, startsPtr, lensPtr, n, lossCode, this.mode(), this.scratchPtr, outPtr));
     return this.f64(outPtr, n).slice();
   }
 
@@ -214,7 +275,7 @@ export class WasmEvaluator implements Evaluator {
     validateProgram(program, this.nFeatures, 0);
     const { codePtr, constsPtr, end } = this.writeProgram(program);
     this.ensure(end + this.nRows * 8);
-    this.call(() => this.k.predict(codePtr, constsPtr, program.length, this.simd ? 1 : 0, this.scratchPtr, end));
+    this.call(() => this.k.predict(codePtr, constsPtr, program.length, this.mode(), this.scratchPtr, end));
     return this.f64(end, this.nRows).slice();
   }
 
@@ -224,16 +285,15 @@ export class WasmEvaluator implements Evaluator {
     const nC = program.consts.length;
     const { codePtr, constsPtr, end } = this.writeProgram(program);
     const scratch = end;
-    const predPtr = align16(scratch + program.maxStack * (1 + nC) * 8);
-    const jacPtr = align16(predPtr + this.nRows * 8);
+    const scratchF64 = this.simd ? this.k.jacobianScratchF64(program.maxStack, nC) : program.maxStack * (1 + nC);
+    const predPtr = align16(scratch + scratchF64 * 8);
+    const jacPtr = predPtr + this.nRows * 8; // right after the predictions: one copy out for both
     this.ensure(jacPtr + nC * this.nRows * 8);
     let finite = 0;
-    this.call(() => { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr); });
-    return {
-      predictions: this.f64(predPtr, this.nRows).slice(),
-      jac: this.f64(jacPtr, nC * this.nRows).slice(),
-      finite: finite === 1,
-    };
+    this.call(() => { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); });
+    // one allocation for both (typed arrays of this size live outside V8's heap and cost the GC per allocation)
+    const both = this.f64(predPtr, (1 + nC) * this.nRows).slice();
+    return { predictions: both.subarray(0, this.nRows), jac: both.subarray(this.nRows), finite: finite === 1 };
   }
 
   private call(fn: () => void): void {
@@ -241,12 +301,14 @@ export class WasmEvaluator implements Evaluator {
       fn();
     } catch (err) {
       if ((err as { code?: string }).code) throw err;
-      throw new EnergyLensError('WASM_FAILED', `the WASM kernel failed: ${(err as Error).message}`);
+      throw new SrError('WASM_FAILED', `the WASM kernel failed: ${(err as Error).message}`);
     }
   }
 
   dispose(): void {
     this.hasData = false;
+    this.hasData32 = false;
+    this.data = undefined;
   }
 }
 

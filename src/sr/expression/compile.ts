@@ -3,7 +3,7 @@
  * `arg` is the feature index for OP_FEATURE, the constant index for OP_CONST, 0 otherwise.
  * Constants are numbered in postfix order, the order of `constantNodes(tree)`.
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import { constantNodes, type Node } from './node.js';
 import { OP_CONST, OP_FEATURE, operatorByName, operatorByOpcode } from './operators.js';
 import { constant, feature, type Node as TreeNode } from './node.js';
@@ -38,16 +38,16 @@ export function compile(tree: Node): Program {
       depth++;
     } else if (node.kind === 'feature') {
       if (!Number.isInteger(node.index) || node.index < 0) {
-        throw new EnergyLensError('INVALID_PROGRAM', `feature index ${node.index} is not a non-negative integer`);
+        throw new SrError('INVALID_PROGRAM', `feature index ${node.index} is not a non-negative integer`);
       }
       code.push(OP_FEATURE, node.index);
       nFeaturesUsed = Math.max(nFeaturesUsed, node.index + 1);
       depth++;
     } else {
       const op = operatorByName(node.op);
-      if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `unknown operator "${node.op}"`);
+      if (!op) throw new SrError('UNKNOWN_OPERATOR', `unknown operator "${node.op}"`);
       if (node.children.length !== op.arity) {
-        throw new EnergyLensError('INVALID_PROGRAM', `operator "${node.op}" takes ${op.arity} operand(s), got ${node.children.length}`);
+        throw new SrError('INVALID_PROGRAM', `operator "${node.op}" takes ${op.arity} operand(s), got ${node.children.length}`);
       }
       for (const c of node.children) visit(c);
       code.push(op.opcode, 0);
@@ -58,10 +58,10 @@ export function compile(tree: Node): Program {
   visit(tree);
   const length = code.length / 2;
   if (length > MAX_PROGRAM_LENGTH) {
-    throw new EnergyLensError('PROGRAM_TOO_LARGE', `program has ${length} instructions; the maximum is ${MAX_PROGRAM_LENGTH}`);
+    throw new SrError('PROGRAM_TOO_LARGE', `program has ${length} instructions; the maximum is ${MAX_PROGRAM_LENGTH}`);
   }
   if (maxStack > MAX_STACK_DEPTH) {
-    throw new EnergyLensError('PROGRAM_TOO_LARGE', `program needs a stack of ${maxStack}; the maximum is ${MAX_STACK_DEPTH}`);
+    throw new SrError('PROGRAM_TOO_LARGE', `program needs a stack of ${maxStack}; the maximum is ${MAX_STACK_DEPTH}`);
   }
   return { code: Int32Array.from(code), consts: Float64Array.from(consts), length, maxStack, nFeaturesUsed };
 }
@@ -76,13 +76,13 @@ export function decompile(program: Program): TreeNode {
     else if (opcode === OP_FEATURE) stack.push(feature(arg));
     else {
       const op = operatorByOpcode(opcode);
-      if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `unknown opcode ${opcode}`);
-      if (stack.length < op.arity) throw new EnergyLensError('INVALID_PROGRAM', `stack underflow at instruction ${i}`);
+      if (!op) throw new SrError('UNKNOWN_OPERATOR', `unknown opcode ${opcode}`);
+      if (stack.length < op.arity) throw new SrError('INVALID_PROGRAM', `stack underflow at instruction ${i}`);
       const children = stack.splice(stack.length - op.arity, op.arity);
       stack.push({ kind: 'op', op: op.name, children });
     }
   }
-  if (stack.length !== 1) throw new EnergyLensError('INVALID_PROGRAM', `program leaves ${stack.length} values on the stack`);
+  if (stack.length !== 1) throw new SrError('INVALID_PROGRAM', `program leaves ${stack.length} values on the stack`);
   return stack[0];
 }
 
@@ -90,7 +90,7 @@ export function decompile(program: Program): TreeNode {
 export function setConstants(tree: Node, values: ArrayLike<number>): void {
   const nodes = constantNodes(tree);
   if (nodes.length !== values.length) {
-    throw new EnergyLensError('INVALID_PROGRAM', `tree has ${nodes.length} constants, got ${values.length} values`);
+    throw new SrError('INVALID_PROGRAM', `tree has ${nodes.length} constants, got ${values.length} values`);
   }
   for (let i = 0; i < nodes.length; i++) nodes[i].value = values[i];
 }

@@ -11,7 +11,7 @@
  * 2 and 3) become square and cube; names are features (by the given names, else x0, x1, ...), functions from
  * the operator table (and its aliases: pow, ln, ...), or the constants pi and e.
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import type { Node } from './node.js';
 import { operatorByName } from './operators.js';
 import { checkFeatureNames } from './print.js';
@@ -35,7 +35,7 @@ function tokenize(text: string): Token[] {
     if (name) { tokens.push({ kind: 'name', text: name[0], pos: i }); i += name[0].length; continue; }
     if (c === '*' && text[i + 1] === '*') { tokens.push({ kind: 'sym', text: '^', pos: i }); i += 2; continue; }
     if ('+-*/^(),'.includes(c)) { tokens.push({ kind: 'sym', text: c, pos: i }); i++; continue; }
-    throw new EnergyLensError('PARSE_ERROR', `unexpected character "${c}" at position ${i} in "${text}"`);
+    throw new SrError('PARSE_ERROR', `unexpected character "${c}" at position ${i} in "${text}"`);
   }
   tokens.push({ kind: 'end', text: '', pos: text.length });
   return tokens;
@@ -54,7 +54,7 @@ class Parser {
   private fail(expected: string): never {
     const t = this.peek();
     const found = t.kind === 'end' ? 'the end' : `"${t.text}"`;
-    throw new EnergyLensError('PARSE_ERROR', `expected ${expected} at position ${t.pos} of "${this.text}", found ${found}`);
+    throw new SrError('PARSE_ERROR', `expected ${expected} at position ${t.pos} of "${this.text}", found ${found}`);
   }
   private isSym(s: string): boolean { const t = this.peek(); return t.kind === 'sym' && t.text === s; }
   private expect(s: string): void { if (!this.isSym(s)) this.fail(`"${s}"`); this.i++; }
@@ -138,7 +138,7 @@ class Parser {
       if (t.text === 'Infinity' || t.text === 'inf') return { kind: 'const', value: Infinity };
       if (t.text === 'NaN' || t.text === 'nan') return { kind: 'const', value: NaN };
       const known = this.features ? [...this.features.keys()].join(', ') : 'x0, x1, ...';
-      throw new EnergyLensError('PARSE_ERROR', `unknown name "${t.text}" at position ${t.pos} of "${this.text}"; the features are ${known}`);
+      throw new SrError('PARSE_ERROR', `unknown name "${t.text}" at position ${t.pos} of "${this.text}"; the features are ${known}`);
     }
     this.i--;
     return this.fail('a number, a name or "("');
@@ -146,13 +146,13 @@ class Parser {
 
   private call(name: Token): Node {
     const op = operatorByName(name.text);
-    if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `unknown function "${name.text}" at position ${name.pos} of "${this.text}"`);
+    if (!op) throw new SrError('UNKNOWN_OPERATOR', `unknown function "${name.text}" at position ${name.pos} of "${this.text}"`);
     this.expect('(');
     const args: Node[] = [this.sum()];
     while (this.isSym(',')) { this.i++; args.push(this.sum()); }
     this.expect(')');
     if (args.length !== op.arity) {
-      throw new EnergyLensError('PARSE_ERROR', `${name.text} takes ${op.arity} argument(s), got ${args.length} at position ${name.pos} of "${this.text}"`);
+      throw new SrError('PARSE_ERROR', `${name.text} takes ${op.arity} argument(s), got ${args.length} at position ${name.pos} of "${this.text}"`);
     }
     return { kind: 'op', op: op.name, children: args };
   }

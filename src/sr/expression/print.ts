@@ -6,7 +6,7 @@
  * cube root, ours (and mathjs') the real one. Non-finite constants print as `Infinity` and `NaN` (mathjs and
  * this parser read them; SymPy spells them `oo` and `nan`).
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import type { Node } from './node.js';
 import { operatorByName, type Operator } from './operators.js';
 
@@ -32,17 +32,17 @@ export function checkFeatureNames(names: readonly string[]): void {
   const seen = new Set<string>();
   for (const name of names) {
     if (!IDENTIFIER.test(name)) {
-      throw new EnergyLensError('INVALID_OPTION', `feature name "${name}" is not an identifier (letters, digits and _, not starting with a digit)`);
+      throw new SrError('INVALID_OPTION', `feature name "${name}" is not an identifier (letters, digits and _, not starting with a digit)`);
     }
-    if (RESERVED.has(name) || operatorByName(name)) throw new EnergyLensError('INVALID_OPTION', `feature name "${name}" is reserved (a function or constant name)`);
-    if (seen.has(name)) throw new EnergyLensError('INVALID_OPTION', `feature name "${name}" appears twice`);
+    if (RESERVED.has(name) || operatorByName(name)) throw new SrError('INVALID_OPTION', `feature name "${name}" is reserved (a function or constant name)`);
+    if (seen.has(name)) throw new SrError('INVALID_OPTION', `feature name "${name}" appears twice`);
     seen.add(name);
   }
 }
 
 export function featureName(index: number, names?: readonly string[]): string {
   if (names) {
-    if (index >= names.length) throw new EnergyLensError('INVALID_PROGRAM', `feature ${index} has no name (${names.length} names given)`);
+    if (index >= names.length) throw new SrError('INVALID_PROGRAM', `feature ${index} has no name (${names.length} names given)`);
     return names[index];
   }
   return `x${index}`;
@@ -57,6 +57,63 @@ export function formatNumber(value: number): string {
   return String(value);
 }
 
+/** Denominators and largest numerator of the named numbers (search/recognize.ts produces exactly these values). */
+const NAMED_DENOMINATORS = [1, 2, 3, 4, 5, 6, 8, 10, 12];
+const NAMED_MAX_NUMERATOR = 24;
+const NAMED_ROOTS = [2, 3, 5, 6, 7, 10];
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+interface Named { infix: string; latex: string; product: boolean }
+
+let namedTable: Map<number, Named> | undefined;
+/** value -> how to write it, for every named number (built once) */
+function namedNumbers(): Map<number, Named> {
+  if (namedTable) return namedTable;
+  const t = new Map<number, Named>();
+  const add = (v: number, infix: string, latex: string, product: boolean): void => { if (!t.has(v)) t.set(v, { infix, latex, product }); };
+  for (const q of NAMED_DENOMINATORS) {
+    for (let k = 1; k <= NAMED_MAX_NUMERATOR; k++) {
+      if (gcd(k, q) !== 1) continue;
+      const kText = k === 1 ? '' : `${k} * `;
+      const kLatex = k === 1 ? '' : `${k}`;
+      add((k * Math.PI) / q, q === 1 ? `${kText}pi` : `${kText}pi / ${q}`, q === 1 ? `${kLatex}\\pi` : `\\frac{${kLatex}\\pi}{${q}}`, k > 1 || q > 1);
+      add(q / (k * Math.PI), k === 1 ? `${q} / pi` : `${q} / (${k} * pi)`, `\\frac{${q}}{${kLatex}\\pi}`, true);
+    }
+  }
+  for (const q of NAMED_DENOMINATORS) {
+    for (let p = 1; p <= NAMED_MAX_NUMERATOR; p++) {
+      if (gcd(p, q) !== 1) continue;
+      const v = p / q;
+      // rationals whose decimal form is short print as decimals already
+      if (String(v).length > 6) add(v, `${p} / ${q}`, `\\frac{${p}}{${q}}`, true);
+    }
+  }
+  add(Math.E, 'E', 'e', false);
+  add(1 / Math.E, '1 / E', '\\frac{1}{e}', true);
+  for (const n of NAMED_ROOTS) {
+    add(Math.sqrt(n), `sqrt(${n})`, `\\sqrt{${n}}`, false);
+    add(1 / Math.sqrt(n), `1 / sqrt(${n})`, `\\frac{1}{\\sqrt{${n}}}`, true);
+  }
+  add(Math.sqrt(2 * Math.PI), 'sqrt(2 * pi)', '\\sqrt{2\\pi}', false);
+  add(1 / Math.sqrt(2 * Math.PI), '1 / sqrt(2 * pi)', '\\frac{1}{\\sqrt{2\\pi}}', true);
+  add(Math.sqrt(Math.PI), 'sqrt(pi)', '\\sqrt{\\pi}', false);
+  namedTable = t;
+  return t;
+}
+
+/**
+ * How a named number (a small rational with a long decimal form, a rational multiple of pi or of 1 / pi, e,
+ * a square root of a small integer or its reciprocal) is written, when `value` is exactly one; else undefined.
+ * The text evaluates to the same double as `value`.
+ */
+export function namedConstant(value: number): { infix: string; latex: string; product: boolean } | undefined {
+  if (!Number.isFinite(value) || value === 0) return undefined;
+  const named = namedNumbers().get(Math.abs(value));
+  if (!named) return undefined;
+  return value > 0 ? named : { infix: `-${named.infix}`, latex: `-${named.latex}`, product: named.product };
+}
+
 // precedence of what a printed subtree is, to decide on parentheses
 const PREC_SUM = 1;
 const PREC_PRODUCT = 2;
@@ -66,14 +123,16 @@ const PREC_ATOM = 5;
 
 interface Printed { text: string; prec: number }
 
-function printInfix(node: Node, names: readonly string[] | undefined): Printed {
+function printInfix(node: Node, names: readonly string[] | undefined, named = true): Printed {
   if (node.kind === 'feature') return { text: featureName(node.index, names), prec: PREC_ATOM };
   if (node.kind === 'const') {
+    const name = named ? namedConstant(node.value) : undefined;
+    if (name) return { text: name.infix, prec: node.value < 0 ? PREC_UNARY : name.product ? PREC_PRODUCT : PREC_ATOM };
     const text = formatNumber(node.value);
     return { text, prec: text.startsWith('-') ? PREC_UNARY : PREC_ATOM };
   }
   const op = operatorByName(node.op) as Operator;
-  const kids = node.children.map((c) => printInfix(c, names));
+  const kids = node.children.map((c) => printInfix(c, names, named));
   const wrap = (p: Printed, minPrec: number): string => (p.prec < minPrec ? `(${p.text})` : p.text);
   switch (op.infix.kind) {
     case 'function':
@@ -100,10 +159,13 @@ function printInfix(node: Node, names: readonly string[] | undefined): Printed {
   }
 }
 
-/** Infix text with feature names (default x0, x1, ...). */
-export function toInfix(tree: Node, featureNames?: readonly string[]): string {
+/**
+ * Infix text with feature names (default x0, x1, ...). Named numbers (4 * pi, 1 / 3, sqrt(2): see
+ * namedConstant) are written by name unless `options.namedConstants` is false.
+ */
+export function toInfix(tree: Node, featureNames?: readonly string[], options: { namedConstants?: boolean } = {}): string {
   if (featureNames) checkFeatureNames(featureNames);
-  return printInfix(tree, featureNames).text;
+  return printInfix(tree, featureNames, options.namedConstants ?? true).text;
 }
 
 function latexName(name: string): string {
@@ -126,6 +188,8 @@ export function latexNumber(value: number): string {
 function printLatex(node: Node, names: readonly string[] | undefined): Printed {
   if (node.kind === 'feature') return { text: latexName(featureName(node.index, names)), prec: PREC_ATOM };
   if (node.kind === 'const') {
+    const named = namedConstant(node.value);
+    if (named) return { text: named.latex, prec: node.value < 0 ? PREC_UNARY : named.product ? PREC_PRODUCT : PREC_ATOM };
     const text = latexNumber(node.value);
     return { text, prec: node.value < 0 ? PREC_UNARY : text.includes('\\cdot') ? PREC_PRODUCT : PREC_ATOM };
   }

@@ -1,5 +1,5 @@
 /** Random trees from a seeded RNG: for search initialisation, mutations, tests and benchmarks. */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import type { Rng } from '../util/rng.js';
 import type { Node } from './node.js';
 import { operatorByName, type Operator } from './operators.js';
@@ -26,7 +26,7 @@ export function randomLeaf(rng: Rng, nFeatures: number, constProbability = 0.3, 
 export function randomTree(rng: Rng, options: RandomTreeOptions): Node {
   const ops: Operator[] = options.operators.map((name) => {
     const op = operatorByName(name);
-    if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `unknown operator "${name}"`);
+    if (!op) throw new SrError('UNKNOWN_OPERATOR', `unknown operator "${name}"`);
     return op;
   });
   const unary = ops.filter((o) => o.arity === 1);

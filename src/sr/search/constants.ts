@@ -14,7 +14,7 @@
  *
  * Constants are numbered in postfix order (the order `compile` and `constantNodes` use).
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import { compile, type Program } from '../expression/compile.js';
 import type { Node } from '../expression/node.js';
 import type { Evaluator, LossName } from '../eval/types.js';
@@ -101,11 +101,11 @@ interface State { c: Float64Array; r: Float64Array; J: Float64Array; sse: number
 export function fitConstants(expression: Node | Program, evaluator: Evaluator, target: FitTarget, options: FitConstantsOptions = {}): FitConstantsResult {
   const compiled = 'kind' in expression ? compile(expression) : expression;
   if (options.initial && options.initial.length !== compiled.consts.length) {
-    throw new EnergyLensError('INVALID_OPTION', `initial must have one value per constant (${compiled.consts.length}), got ${options.initial.length}`);
+    throw new SrError('INVALID_OPTION', `initial must have one value per constant (${compiled.consts.length}), got ${options.initial.length}`);
   }
   const program: Program = options.initial ? { ...compiled, consts: Float64Array.from(options.initial) } : compiled;
   for (const [name, v] of [['maxIterations', options.maxIterations], ['restarts', options.restarts]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new EnergyLensError('INVALID_OPTION', `${name} must be a non-negative integer, got ${v}`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new SrError('INVALID_OPTION', `${name} must be a non-negative integer, got ${v}`);
   }
   const loss = options.loss ?? 'mse';
   const maxIterations = options.maxIterations ?? 100;
@@ -115,7 +115,7 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
   const lower = options.lower;
   const upper = options.upper;
   if ((lower && lower.length !== nC) || (upper && upper.length !== nC)) {
-    throw new EnergyLensError('INVALID_OPTION', `bounds must have one value per constant (${nC})`);
+    throw new SrError('INVALID_OPTION', `bounds must have one value per constant (${nC})`);
   }
   let evaluations = 0;
   const sw = target.weights ? target.weights.map(Math.sqrt) : undefined;
@@ -156,7 +156,7 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
     evaluations++;
     const { predictions, jac, finite } = evaluator.jacobian(withConsts(c));
     if (predictions.length !== n) {
-      throw new EnergyLensError('LENGTH_MISMATCH', `target.y has ${n} values; the evaluator's dataset has ${predictions.length} rows`);
+      throw new SrError('LENGTH_MISMATCH', `target.y has ${n} values; the evaluator's dataset has ${predictions.length} rows`);
     }
     if (!finite) return null;
     const { r, J, sse } = residuals(predictions, jac);

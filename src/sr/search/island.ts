@@ -9,7 +9,7 @@
  * `optimizeProbability`), the size frequencies of adaptive parsimony are updated, and the island's hall of fame
  * takes what is new.
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import { compile, setConstants } from '../expression/compile.js';
 import { clone, constantNodes, type Node } from '../expression/node.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
@@ -20,31 +20,11 @@ import { crossover, mutate, mutationContext, randomMember } from './mutate.js';
 import type { SearchOptions } from './options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
 import { deserializeMember, makeMember, serializeMember, tournament, type Member } from './population.js';
-import type { IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
+import type { IslandState, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
 export const ISLAND_STATE_VERSION = 1;
 /** scale of the annealing acceptance: a child worse by a fraction d survives with probability exp(-d / (T alpha)) */
 const ANNEALING_ALPHA = 0.1;
-
-interface IslandState {
-  version: number;
-  islandId: number;
-  generation: number;
-  rng: number[];
-  members: SerializedMember[];
-  hallOfFame: SerializedMember[];
-  /** smoothed share of each complexity in the population (adaptive parsimony) */
-  frequency: number[];
-  /**
-   * keys (postfix code and constants) of expressions whose constants Levenberg-Marquardt already fitted, newest
-   * last, at most OPTIMIZED_MEMORY of them: refitting them again would spend evaluations for nothing
-   */
-  optimized?: string[];
-  /** lowest loss the island has held, and the cycles since it last fell (restarts, options.restartAfterCycles) */
-  bestLoss?: number;
-  stagnantCycles?: number;
-  restarts?: number;
-}
 
 const OPTIMIZED_MEMORY = 256;
 const memberKey = (tree: Node): string => {
@@ -58,7 +38,7 @@ const memberKey = (tree: Node): string => {
  */
 export function createIslandState(islandId: number, seed: number): SerializedIsland {
   const state: IslandState = { version: ISLAND_STATE_VERSION, islandId, generation: 0, rng: createRng(seed).getState(), members: [], hallOfFame: [], frequency: [] };
-  return state as unknown as SerializedIsland;
+  return state;
 }
 
 /** Loss of the constant predictor mean(y), which normalises losses in the selection cost. */
@@ -82,12 +62,13 @@ export interface IslandContext {
 }
 
 export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskResult {
-  const o = task.options as unknown as SearchOptions;
-  const s = task.state as unknown as IslandState;
+  const o = task.options;
+  const s = task.state;
   if (s.version !== ISLAND_STATE_VERSION) {
-    throw new EnergyLensError('CHECKPOINT_INVALID', `island state version ${s.version}; this engine reads version ${ISLAND_STATE_VERSION}`);
+    throw new SrError('CHECKPOINT_INVALID', `island state version ${s.version}; this engine reads version ${ISLAND_STATE_VERSION}`);
   }
   const { evaluator, data } = ctx;
+  evaluator.setPrecision?.(o.precision ?? 'f64');
   const rng = createRng(0);
   rng.setState(s.rng);
   const mctx = mutationContext(o, data.nFeatures, rng);
@@ -137,6 +118,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const childrenPerGeneration = Math.max(1, Math.floor(o.populationSize / 2));
   const nOptimize = Math.max(o.optimizeFraction > 0 ? 1 : 0, Math.round(o.optimizeFraction * o.populationSize));
   for (let g = 0; g < task.generations; g++) {
+    if (task.stopAtEpochMs !== undefined && Date.now() >= task.stopAtEpochMs) break; // the run's time is up
     generation++;
     const costs = members.map((m) => selectionCost(m, o, baseline, frequency));
     const parents: Member[] = [];
@@ -210,5 +192,5 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     stagnantCycles,
     restarts,
   };
-  return { islandId: task.islandId, state: state as unknown as SerializedIsland, hallOfFame: hof.members(), evaluations };
+  return { islandId: task.islandId, state, hallOfFame: hof.members(), evaluations };
 }

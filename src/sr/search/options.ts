@@ -2,9 +2,9 @@
  * Search options: one interface, one set of defaults, one validator whose messages name the field and the
  * allowed range. Options are JSON-safe: they travel to workers, into checkpoints and through queues.
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import { operatorByName, type OperatorName } from '../expression/operators.js';
-import { LOSS_NAMES, type LossName } from '../eval/types.js';
+import { LOSS_NAMES, PRECISIONS, type LossName, type Precision } from '../eval/types.js';
 
 export interface MutationWeights {
   perturbConstant: number;
@@ -45,6 +45,8 @@ export interface SearchOptions {
   /** [outer, inner]: `inner` may not appear anywhere below `outer` */
   forbiddenNestings: [string, string][];
   loss: LossName;
+  /** arithmetic of loss evaluation: 'f64' (default) or 'f32' (f32x4 lanes, loss summed in f64; constant fitting's Jacobian stays f64) */
+  precision: Precision;
   /** number of islands (populations) */
   populations: number;
   populationSize: number;
@@ -92,6 +94,8 @@ export interface SearchOptions {
   maxEvaluations: number | null;
   targetLoss: number | null;
   maxGenerations: number | null;
+  /** stop once the best loss is at float precision (an exact fit: see exactLossFloor) */
+  stopOnExact: boolean;
   seed: number;
 }
 
@@ -113,7 +117,9 @@ export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
 };
 
 export const DEFAULT_OPTIONS: SearchOptions = {
-  operators: ['+', '-', '*', '/', 'square', 'cube', 'sqrt', 'exp', 'log', 'sin', 'cos'],
+  // no sin and cos unless asked: on data without periodic structure they buy small fits with stray
+  // constants (cos((-6.27 - pp) ^ 3) on energy data, issue 16); pass them in options.operators when wanted
+  operators: ['+', '-', '*', '/', 'square', 'cube', 'sqrt', 'exp', 'log'],
   operatorComplexity: {},
   featureComplexity: 1,
   constantComplexity: 1,
@@ -125,6 +131,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
     ['cos', 'sin'], ['cos', 'cos'], ['tanh', 'tanh'], ['sqrt', 'sqrt'],
   ],
   loss: 'mse',
+  precision: 'f64',
   populations: 8,
   populationSize: 64,
   tournamentSize: 8,
@@ -148,11 +155,12 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   maxEvaluations: null,
   targetLoss: null,
   maxGenerations: null,
+  stopOnExact: true,
   seed: 0,
 };
 
 const bad = (message: string): never => {
-  throw new EnergyLensError('INVALID_OPTION', message);
+  throw new SrError('INVALID_OPTION', message);
 };
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const posInt = (name: string, v: unknown): void => { if (!isInt(v) || v < 1) bad(`options.${name} must be a positive integer, got ${String(v)}`); };
@@ -179,7 +187,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   if (!Array.isArray(o.operators) || o.operators.length === 0) bad('options.operators must list at least one operator');
   o.operators = o.operators.map((name) => {
     const op = operatorByName(String(name).trim());
-    if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `options.operators: unknown operator "${name}"`);
+    if (!op) throw new SrError('UNKNOWN_OPERATOR', `options.operators: unknown operator "${name}"`);
     return op.name;
   });
   o.operators = [...new Set(o.operators)];
@@ -188,7 +196,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   }
   const canonical = (field: string, name: unknown): OperatorName => {
     const op = typeof name === 'string' ? operatorByName(name.trim()) : undefined;
-    if (!op) throw new EnergyLensError('UNKNOWN_OPERATOR', `options.${field}: unknown operator "${String(name)}"`);
+    if (!op) throw new SrError('UNKNOWN_OPERATOR', `options.${field}: unknown operator "${String(name)}"`);
     return op.name;
   };
   const complexities: Record<string, number> = {};
@@ -211,6 +219,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
     return [canonical('forbiddenNestings', pair[0]), canonical('forbiddenNestings', pair[1])];
   });
   if (!LOSS_NAMES.includes(o.loss)) bad(`options.loss must be one of ${LOSS_NAMES.join(', ')}, got ${String(o.loss)}`);
+  if (!PRECISIONS.includes(o.precision)) bad(`options.precision must be one of ${PRECISIONS.join(', ')}, got ${String(o.precision)}`);
   posInt('populations', o.populations);
   posInt('populationSize', o.populationSize);
   if (o.populationSize < 4) bad(`options.populationSize must be at least 4, got ${o.populationSize}`);
@@ -246,6 +255,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   }
   if (typeof o.annealing !== 'boolean') bad('options.annealing must be true or false');
   if (typeof o.simplifyDuringSearch !== 'boolean') bad('options.simplifyDuringSearch must be true or false');
+  if (typeof o.stopOnExact !== 'boolean') bad('options.stopOnExact must be true or false');
   optionalLimit('maxTime', o.maxTime, false);
   optionalLimit('maxEvaluations', o.maxEvaluations, true);
   optionalLimit('maxGenerations', o.maxGenerations, true);

@@ -4,9 +4,10 @@
  *
  * One task is one island's whole cycle (many generations). Everything in a task and its result is
  * JSON-safe (numbers, strings, arrays, plain objects), so it can go to a worker, a checkpoint file or a queue.
- * Island states are opaque here: the search module defines and reads them.
+ * Island states are typed here; only the search module (island.ts) reads and writes their fields.
  */
 import type { Dataset, LossName } from '../eval/types.js';
+import type { SearchOptions } from './options.js';
 
 /** A JSON-safe expression with its scores. `code` holds postfix (opcode, arg) pairs as in `Program`. */
 export interface SerializedMember {
@@ -18,8 +19,29 @@ export interface SerializedMember {
   birth: number;
 }
 
-/** JSON-safe island state; its inner shape belongs to src/sr/search. */
-export type SerializedIsland = { readonly version: number } & Record<string, unknown>;
+/** JSON-safe state of one island between cycles (what a checkpoint holds and a worker receives). */
+export interface IslandState {
+  version: number;
+  islandId: number;
+  generation: number;
+  rng: number[];
+  members: SerializedMember[];
+  hallOfFame: SerializedMember[];
+  /** smoothed share of each complexity in the population (adaptive parsimony) */
+  frequency: number[];
+  /**
+   * keys (postfix code and constants) of expressions whose constants Levenberg-Marquardt already fitted, newest
+   * last, at most OPTIMIZED_MEMORY of them: refitting them again would spend evaluations for nothing
+   */
+  optimized?: string[];
+  /** lowest loss the island has held, and the cycles since it last fell (restarts, options.restartAfterCycles) */
+  bestLoss?: number;
+  stagnantCycles?: number;
+  restarts?: number;
+}
+
+/** An island's state as it travels (the same JSON-safe shape). */
+export type SerializedIsland = IslandState;
 
 export interface IslandTask {
   islandId: number;
@@ -28,8 +50,10 @@ export interface IslandTask {
   generations: number;
   /** expressions arriving from other islands (or the merged hall of fame) at the start of the cycle */
   migrants: SerializedMember[];
-  /** the JSON-safe search options (see search/options.ts) */
-  options: Record<string, unknown>;
+  /** the JSON-safe search options */
+  options: SearchOptions;
+  /** with a time budget: wall-clock time (ms since the epoch) after which the island ends its cycle early */
+  stopAtEpochMs?: number;
 }
 
 export interface IslandTaskResult {

@@ -8,10 +8,11 @@
  * given seed the result is the same whatever runs the islands (in-process, 1 or 8 workers, a queue). Only the
  * time budget is not reproducible (where it stops depends on the machine).
  */
-import { EnergyLensError } from '../../errors.js';
+import { SrError } from '../errors.js';
 import { decompile } from '../expression/compile.js';
 import type { Node } from '../expression/node.js';
 import { validateDataset } from '../eval/dataset.js';
+import { exactLossFloor } from '../regressor-data.js';
 import type { Dataset } from '../eval/types.js';
 import { createRng, deriveSeed, type Rng } from '../util/rng.js';
 import { HallOfFame, selectModel } from './hall-of-fame.js';
@@ -64,7 +65,8 @@ export interface SearchResult {
   generations: number;
   seconds: number;
   seed: number;
-  stoppedBy: 'time' | 'evaluations' | 'generations' | 'target' | 'aborted';
+  /** 'exact': the best loss reached float precision (options.stopOnExact) */
+  stoppedBy: 'time' | 'evaluations' | 'generations' | 'target' | 'exact' | 'aborted';
   options: SearchOptions;
   /** the islands' final states (also in `state`) */
   islands: SerializedIsland[];
@@ -83,13 +85,13 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
   const options = resolveOptions(partial);
   validateDataset(data);
   if (Array.isArray(options.featureComplexity) && options.featureComplexity.length !== data.nFeatures) {
-    throw new EnergyLensError('INVALID_OPTION', `options.featureComplexity has ${options.featureComplexity.length} values; the data has ${data.nFeatures} features`);
+    throw new SrError('INVALID_OPTION', `options.featureComplexity has ${options.featureComplexity.length} values; the data has ${data.nFeatures} features`);
   }
   if (hooks.resume && (!Array.isArray(hooks.resume.islands) || !Array.isArray(hooks.resume.hallOfFame) || !Array.isArray(hooks.resume.rng))) {
-    throw new EnergyLensError('CHECKPOINT_INVALID', 'the saved search state lacks islands, hallOfFame or rng');
+    throw new SrError('CHECKPOINT_INVALID', 'the saved search state lacks islands, hallOfFame or rng');
   }
   if (hooks.resume && hooks.resume.islands.length !== options.populations) {
-    throw new EnergyLensError('CHECKPOINT_INVALID', `the saved search has ${hooks.resume.islands.length} islands; options.populations is ${options.populations}`);
+    throw new SrError('CHECKPOINT_INVALID', `the saved search has ${hooks.resume.islands.length} islands; options.populations is ${options.populations}`);
   }
   // 2. start the runner
   const runner = hooks.runner ?? new InProcessRunner();
@@ -120,12 +122,16 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
     const seconds = (): number => secondsBefore + (performance.now() - started) / 1000;
     const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), migrants, rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles });
     let stoppedBy: SearchResult['stoppedBy'] = 'generations';
+    // an exact fit (loss at the rounding floor) cannot be beaten: the rest of the budget would be spent for nothing
+    const exactFloor = options.stopOnExact ? exactLossFloor(data, options.loss) : -Infinity;
 
     // 4. main loop
     for (;;) {
       if (hooks.signal?.aborted) { stoppedBy = 'aborted'; break; }
+      // the time budget is also checked inside the cycle, between generations, so a long cycle cannot overrun it
+      const stopAt = options.maxTime ? { stopAtEpochMs: Date.now() + Math.max(0, options.maxTime - seconds()) * 1000 } : {};
       const tasks: IslandTask[] = islands.map((state, i) => ({
-        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options: options as unknown as Record<string, unknown>,
+        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options, ...stopAt,
       }));
       const results = checkResults(await runner.run(tasks), tasks.length, runner.name);
       islands = results.map((r) => r.state);
@@ -144,7 +150,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       // let the event loop run (signals, timers, I/O) even when the runner works in this thread
       await new Promise((resolve) => setImmediate(resolve));
 
-      const stop = stopReason(options, { aborted: hooks.signal?.aborted ?? false, bestLoss, evaluations, generations, seconds: seconds() });
+      const stop = stopReason(options, { aborted: hooks.signal?.aborted ?? false, bestLoss, exactFloor, evaluations, generations, seconds: seconds() });
       if (stop) { stoppedBy = stop; break; }
     }
 
@@ -158,9 +164,10 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
 }
 
 /** Why the search stops after this cycle, or null to go on. Checked in this order. */
-function stopReason(o: SearchOptions, now: { aborted: boolean; bestLoss: number; evaluations: number; generations: number; seconds: number }): SearchResult['stoppedBy'] | null {
+function stopReason(o: SearchOptions, now: { aborted: boolean; bestLoss: number; exactFloor: number; evaluations: number; generations: number; seconds: number }): SearchResult['stoppedBy'] | null {
   if (now.aborted) return 'aborted';
   if (o.targetLoss !== null && o.targetLoss !== undefined && now.bestLoss <= o.targetLoss) return 'target';
+  if (now.bestLoss <= now.exactFloor) return 'exact';
   if (o.maxEvaluations && now.evaluations >= o.maxEvaluations) return 'evaluations';
   if (o.maxGenerations && now.generations >= o.maxGenerations) return 'generations';
   if (o.maxTime && now.seconds >= o.maxTime) return 'time';
@@ -171,7 +178,7 @@ function stopReason(o: SearchOptions, now: { aborted: boolean; bestLoss: number;
 function checkResults(results: IslandTaskResult[], nIslands: number, runnerName: string): IslandTaskResult[] {
   const sorted = [...results].sort((a, b) => a.islandId - b.islandId);
   if (sorted.length !== nIslands || sorted.some((r, i) => r.islandId !== i)) {
-    throw new EnergyLensError('WORKER_FAILED', `runner ${runnerName} returned results for islands [${sorted.map((r) => r.islandId).join(', ')}]; expected 0 to ${nIslands - 1}`);
+    throw new SrError('WORKER_FAILED', `runner ${runnerName} returned results for islands [${sorted.map((r) => r.islandId).join(', ')}]; expected 0 to ${nIslands - 1}`);
   }
   return sorted;
 }

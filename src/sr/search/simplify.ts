@@ -84,14 +84,17 @@ export interface SimplifyOptions {
  * Simplified tree (never larger, never different in value beyond 1e-9 relative at the sample points, only
  * operators from `options.operators`), or the original.
  */
-export function simplifyTree(tree: Node, options: SimplifyOptions = {}): Node {
+export function simplifyTree(input: Node, options: SimplifyOptions = {}): Node {
+  const tidied = tidyTree(input);
+  const allowedOps = (t: Node): boolean => !options.operators || [...operatorsIn(t)].every((name) => options.operators!.includes(name));
+  const tree = allowedOps(tidied) ? tidied : input;
   if (tree.kind !== 'op') return tree;
   const nFeatures = maxFeatureIndex(tree) + 1;
   let simplified: Node;
   try {
-    const text = toInfix(tree);
+    const text = toInfix(tree, undefined, { namedConstants: false });
     const out = mathjs().simplify(text, {}, { exactFractions: false }).toString({ parenthesis: 'auto', implicit: 'show' });
-    simplified = canonicalPowers(parseExpression(out.replace(/\bnthRoot\(([^,()]+), 3\)/g, 'cbrt($1)')));
+    simplified = tidyTree(canonicalPowers(parseExpression(out.replace(/\bnthRoot\(([^,()]+), 3\)/g, 'cbrt($1)'))));
   } catch {
     return tree;
   }
@@ -102,4 +105,52 @@ export function simplifyTree(tree: Node, options: SimplifyOptions = {}): Node {
     for (const name of operatorsIn(simplified)) if (!allowed.has(name)) return tree;
   }
   return sameValues(tree, simplified, Math.max(1, nFeatures)) ? simplified : tree;
+}
+
+const isNegConst = (n: Node): n is { kind: 'const'; value: number } => n.kind === 'const' && n.value < 0;
+
+/**
+ * A product or quotient whose leftmost factor is a negative constant, with that constant's sign flipped
+ * (-2 / c * v becomes 2 / c * v: exactly the negation, as IEEE negation commutes with * and /); else undefined.
+ */
+function negatedProduct(n: Node): Node | undefined {
+  if (isNegConst(n)) return { kind: 'const', value: -n.value };
+  if (n.kind !== 'op' || (n.op !== '*' && n.op !== '/')) return undefined;
+  const left = negatedProduct(n.children[0]);
+  return left ? { kind: 'op', op: n.op, children: [left, n.children[1]] } : undefined;
+}
+
+/**
+ * Local rewrites that never change a value (IEEE-exact): `a - (-c)` is `a + c`, `a + (-c)` is `a - c`,
+ * `a + (-c) / x * y` is `a - c / x * y`,
+ * `a - (-b)` is `a + b`, `-(-a)` is `a`, `-(c)` is the constant `-c`, `a * 1` and `a / 1` are `a`. Applied
+ * bottom-up, so nothing printed reads `x - (-2)`.
+ */
+export function tidyTree(tree: Node): Node {
+  if (tree.kind !== 'op') return tree;
+  const kids = tree.children.map(tidyTree);
+  const [a, b] = kids;
+  switch (tree.op) {
+    case 'neg':
+      if (a.kind === 'const') return { kind: 'const', value: -a.value };
+      if (a.kind === 'op' && a.op === 'neg') return a.children[0];
+      break;
+    case '+':
+    case '-': {
+      const flip = tree.op === '+' ? '-' : '+';
+      const positive = negatedProduct(b);
+      if (positive) return tidyTree({ kind: 'op', op: flip, children: [a, positive] });
+      if (b.kind === 'op' && b.op === 'neg') return tidyTree({ kind: 'op', op: flip, children: [a, b.children[0]] });
+      if (tree.op === '+' && isNegConst(a) && b.kind !== 'const') return { kind: 'op', op: '-', children: [b, { kind: 'const', value: -a.value }] };
+      break;
+    }
+    case '*':
+      if (b.kind === 'const' && b.value === 1) return a;
+      if (a.kind === 'const' && a.value === 1) return b;
+      break;
+    case '/':
+      if (b.kind === 'const' && b.value === 1) return a;
+      break;
+  }
+  return kids.every((k, i) => k === tree.children[i]) ? tree : { kind: 'op', op: tree.op, children: kids };
 }

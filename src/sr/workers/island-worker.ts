@@ -4,7 +4,7 @@
  * boundary: failures are answered as `{ ok: false, code, message }`.
  */
 import { threadId, workerData } from 'node:worker_threads';
-import { isEnergyLensError } from '../../errors.js';
+import { isSrError } from '../errors.js';
 import { createWasmEvaluator } from '../eval/wasm-kernel.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import { runIslandTask } from '../search/island.js';
@@ -29,11 +29,11 @@ if (initial) remember(initial);
 /** Our typed errors keep their code; anything else (a bug, a Node error) is WORKER_FAILED with its message. */
 function failure(err: unknown): IslandResponse {
   const message = err instanceof Error ? err.message : String(err);
-  if (isEnergyLensError(err)) return { ok: false, code: err.code, message };
+  if (isSrError(err)) return { ok: false, code: err.code, message };
   return { ok: false, code: 'WORKER_FAILED', message: `island worker: ${err instanceof Error ? `${err.name}: ` : ''}${message}` };
 }
 
-export default function runIsland(req: IslandRequest): IslandResponse {
+export function runIsland(req: IslandRequest): IslandResponse {
   try {
     if (req?.type !== 'island' || req.protocol !== PROTOCOL_VERSION) {
       return { ok: false, code: 'WORKER_FAILED', message: `island worker speaks protocol ${PROTOCOL_VERSION}; got ${String(req?.protocol)}` };

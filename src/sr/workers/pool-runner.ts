@@ -8,17 +8,17 @@
  * - A worker that dies mid-task does not take the run down: the task (the island's state at the last migration,
  *   which this side still holds) is run again on a fresh worker and `onEvent` reports it. Tasks are pure, so the
  *   rerun gives exactly what the lost run would have given. An error answered by a worker (bad options, bad
- *   state) is not retried: it is rebuilt into an EnergyLensError with its code.
+ *   state) is not retried: it is rebuilt into an SrError with its code.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { EnergyLensError, errorFromPlain } from '../../errors.js';
+import { SrError, srErrorFromPlain } from '../errors.js';
 import type { Dataset, LossName } from '../eval/types.js';
 import type { IslandRunner, IslandTask, IslandTaskResult } from '../search/runner.js';
 import { datasetFingerprint } from './fingerprint.js';
-import { DATASET_MISSING, PROTOCOL_VERSION, sliceDataset, type IslandRequest, type IslandResponse, type WorkerDataset, type WorkerFault } from './protocol.js';
+import { DATASET_MISSING, ISLAND_WORKER_EXPORT, PROTOCOL_VERSION, sliceDataset, type IslandRequest, type IslandResponse, type WorkerDataset, type WorkerFault } from './protocol.js';
 
 /** Worker threads when none are asked for: one per core this process may use. */
 export function defaultWorkerCount(): number {
@@ -58,9 +58,9 @@ export function islandWorkerPath(from: string = import.meta.url): string {
   const dir = here.slice(0, Math.max(here.lastIndexOf('/'), here.lastIndexOf('\\')) + 1);
   if (!here.endsWith('.ts')) return `${dir}island-worker.js`;
   const at = Math.max(here.lastIndexOf('/src/'), here.lastIndexOf('\\src\\'));
-  if (at < 0) throw new EnergyLensError('WORKER_FAILED', `cannot find the compiled island worker for ${here} (not under a src/ folder)`);
+  if (at < 0) throw new SrError('WORKER_FAILED', `cannot find the compiled island worker for ${here} (not under a src/ folder)`);
   const dist = `${dir.slice(0, at + 1)}dist${dir.slice(at + 4)}island-worker.js`;
-  if (!existsSync(dist)) throw new EnergyLensError('WORKER_FAILED', `worker file ${dist} is missing; run "npm run build" first`);
+  if (!existsSync(dist)) throw new SrError('WORKER_FAILED', `worker file ${dist} is missing; run "npm run build" first`);
   return dist;
 }
 
@@ -78,10 +78,10 @@ export class PoolRunner implements IslandRunner {
   constructor(private readonly options: PoolRunnerOptions = {}) {
     const { workers, maxRetries } = options;
     if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
-      throw new EnergyLensError('INVALID_OPTION', `workers must be a positive integer, got ${String(workers)}`);
+      throw new SrError('INVALID_OPTION', `workers must be a positive integer, got ${String(workers)}`);
     }
     if (maxRetries !== undefined && (!Number.isInteger(maxRetries) || maxRetries < 0)) {
-      throw new EnergyLensError('INVALID_OPTION', `maxRetries must be a non-negative integer, got ${String(maxRetries)}`);
+      throw new SrError('INVALID_OPTION', `maxRetries must be a non-negative integer, got ${String(maxRetries)}`);
     }
     this.pool = options.pool;
     this.ownPool = !options.pool;
@@ -102,14 +102,14 @@ export class PoolRunner implements IslandRunner {
     if (!this.pool) {
       const n = this.workers;
       // workers started by this pool get the dataset of the moment as workerData (once per worker)
-      this.pool = new Piscina({ filename: this.workerFile, minThreads: n, maxThreads: n, idleTimeout: 30_000, workerData: { dataset: this.dataset } });
+      this.pool = new Piscina({ filename: this.workerFile, name: ISLAND_WORKER_EXPORT, minThreads: n, maxThreads: n, idleTimeout: 30_000, workerData: { dataset: this.dataset } });
     }
     return this.pool;
   }
 
   async run(tasks: readonly IslandTask[]): Promise<IslandTaskResult[]> {
     const ds = this.dataset;
-    if (!ds) throw new EnergyLensError('WORKER_FAILED', 'PoolRunner.run: call setDataset first');
+    if (!ds) throw new SrError('WORKER_FAILED', 'PoolRunner.run: call setDataset first');
     this.cycle++;
     const pool = this.getPool();
     return Promise.all(tasks.map((task) => this.runOne(pool, ds, task)));
@@ -128,13 +128,13 @@ export class PoolRunner implements IslandRunner {
       }
       let res: IslandResponse;
       try {
-        res = (await pool.run(req, { filename: this.workerFile })) as IslandResponse;
+        res = (await pool.run(req, { filename: this.workerFile, name: ISLAND_WORKER_EXPORT })) as IslandResponse;
       } catch (err) {
         // the worker thread died (crash, exit, out of memory): rerun the same task on a fresh worker
         attempt++;
         const reason = (err as Error)?.message ?? String(err);
         if (attempt > maxRetries) {
-          throw new EnergyLensError('WORKER_FAILED', `island ${task.islandId}: its worker died ${attempt} times (last: ${reason})`);
+          throw new SrError('WORKER_FAILED', `island ${task.islandId}: its worker died ${attempt} times (last: ${reason})`);
         }
         this.restarts++;
         this.options.onEvent?.({ type: 'worker-crashed', islandId: task.islandId, attempt, reason });
@@ -143,11 +143,11 @@ export class PoolRunner implements IslandRunner {
       }
       if (res.ok) return res.result;
       if (res.code === DATASET_MISSING) {
-        if (attach) throw new EnergyLensError('WORKER_FAILED', `island ${task.islandId}: the worker did not keep the dataset it was sent`);
+        if (attach) throw new SrError('WORKER_FAILED', `island ${task.islandId}: the worker did not keep the dataset it was sent`);
         attach = true;
         continue;
       }
-      throw errorFromPlain(res);
+      throw srErrorFromPlain(res);
     }
   }
 

@@ -6,9 +6,9 @@
  *   cache datasets by id, so a pool can be reused across datasets and a caller may hand in a pool of its own.
  * - The dataset is flat typed arrays, sliced (copied) before posting so no view of anyone's memory travels.
  * - Typed errors do not survive the thread boundary (they arrive as plain Errors), so a worker answers
- *   `{ ok: false, code, message }` and the pool rebuilds the EnergyLensError from it.
+ *   `{ ok: false, code, message }` and the pool rebuilds the SrError from it.
  */
-import type { ErrorCode } from '../../errors.js';
+import type { SrErrorCode } from '../errors.js';
 import type { IslandTask, IslandTaskResult } from '../search/runner.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -46,7 +46,7 @@ export const DATASET_MISSING = 'DATASET_MISSING';
 
 export type IslandResponse =
   | { ok: true; result: IslandTaskResult; /** the worker thread's id (diagnostics) */ threadId: number }
-  | { ok: false; code: ErrorCode | typeof DATASET_MISSING; message: string };
+  | { ok: false; code: SrErrorCode | typeof DATASET_MISSING; message: string };
 
 /** Copies a dataset's arrays into fresh buffers of exactly their length (safe to post or transfer). */
 export function sliceDataset(id: string, data: { X: Float64Array; y: Float64Array; weights?: Float64Array; nFeatures: number; nRows: number }): WorkerDataset {
@@ -54,3 +54,6 @@ export function sliceDataset(id: string, data: { X: Float64Array; y: Float64Arra
   if (data.weights) out.weights = data.weights.slice();
   return out;
 }
+
+/** The island worker's named export that piscina calls (its `name` option; the worker has no default export). */
+export const ISLAND_WORKER_EXPORT = 'runIsland';

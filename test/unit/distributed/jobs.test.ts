@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { validateJob, checkIslandResult, JOB_PROTOCOL } from '../../../src/distributed/jobs.js';
 import { decodeDataset, encodeDataset } from '../../../src/distributed/dataset-store.js';
 import { errorFromReason, jobId } from '../../../src/distributed/job-client.js';
-import { createIslandState, createWasmEvaluator, datasetFingerprint, resolveOptions, runIslandTask, type Dataset, type IslandTask } from '../../../src/sr/index.js';
+import { createWasmEvaluator, resolveOptions, type Dataset } from '../../../src/sr/index.js';
+import { createIslandState, datasetFingerprint, runIslandTask, type IslandTask } from '../../../src/sr/runtime.js';
 
 const n = 20;
 const data: Dataset = { X: Float64Array.from({ length: n }, (_, i) => i / n), y: Float64Array.from({ length: n }, (_, i) => (i / n) ** 2), nFeatures: 1, nRows: n };
 const options = resolveOptions({ populations: 1, populationSize: 8, generationsPerCycle: 2, seed: 1 });
-const task: IslandTask = { islandId: 0, state: createIslandState(0, 1), generations: 2, migrants: [], options: options as unknown as Record<string, unknown> };
+const task: IslandTask = { islandId: 0, state: createIslandState(0, 1), generations: 2, migrants: [], options: options };
 const job = { protocol: JOB_PROTOCOL, datasetId: datasetFingerprint(data), task };
 const code = (f: () => unknown): string | undefined => { try { f(); return undefined; } catch (e) { return (e as { code?: string }).code; } };
 

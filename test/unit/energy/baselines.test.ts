@@ -21,7 +21,7 @@ describe('the method registry', () => {
     const all = await createMethods();
     expect(all.map((m) => m.name)).toEqual([...METHOD_NAMES]);
     expect((await createMethods(['roofline', 'closed-form'])).map((m) => m.name)).toEqual(['roofline', 'closed-form']);
-    await expect(createMethods(['closed-form', 'svm'], '--methods')).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/--methods: unknown method "svm" \(known: closed-form, latency-proxy/) });
+    await expect(createMethods(['closed-form', 'svm'], '--methods')).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/--methods: unknown method "svm" \(known: closed-form, hierarchical, latency-proxy/) });
     await expect(createMethods([])).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
 
@@ -119,6 +119,18 @@ describe('ensemble features and models', () => {
     expect(ordinal.columns).toHaveLength(NUMERIC_FEATURES.length + CATEGORICAL_FEATURES.length);
     const [o] = ordinal.encode([{ ...trainRecords[0], model: 'Llama-3.1-70B-Instruct' }]);
     expect(o.every(Number.isFinite)).toBe(true);
+  });
+
+  it('encodes the serving framework only where the training records name two or more', () => {
+    const one = tabularEncoder(trainRecords.map((r) => ({ ...r, framework: 'vLLM' })));
+    expect(one.columns.some((c) => c.startsWith('framework'))).toBe(false);
+    const two = trainRecords.map((r, i) => ({ ...r, framework: i % 2 ? 'vLLM' : 'TensorRT-LLM' }));
+    const enc = tabularEncoder(two);
+    expect(enc.columns.filter((c) => c.startsWith('framework='))).toEqual(['framework=TensorRT-LLM', 'framework=vLLM']);
+    const [row] = enc.encode([two[1]]);
+    expect(row[enc.columns.indexOf('framework=vLLM')]).toBe(1);
+    const y = two.map((r) => Math.log(r.energy_j / r.output_tokens));
+    expect(tabularEncoder(two, {}, 'ordinal', y).columns).toHaveLength(NUMERIC_FEATURES.length + CATEGORICAL_FEATURES.length + 1);
   });
 
   it('random forest and XGBoost are reproducible for a seed', async () => {

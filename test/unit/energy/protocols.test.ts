@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   batchExtrapolationSplits, evaluateSplits, hardwareExtrapolationSplits, leaveOneModelOutSplits, protocolSplits, runProtocol,
-  sampleEfficiencySplits, PROTOCOL_NAMES,
+  sampleEfficiencySplits, PROTOCOL_NAMES, DEFAULT_PROTOCOLS, leaveOneFrameworkOutSplits, random50Splits, evaluateMethods,
 } from '../../../src/energy/evaluation/index.js';
 import { closedFormMethod, latencyProxyMethod, rooflineMethod, type EnergyMethod, type TrainRecord } from '../../../src/energy/baselines/index.js';
 import { simulate } from '../../../src/energy/simulator/index.js';
@@ -63,6 +63,45 @@ describe('protocol splits', () => {
       expect(p.test.every((i) => records[i].model === held)).toBe(true);
       expect(p.train.every((i) => records[i].model !== held)).toBe(true);
     }
+  });
+
+  it('random 50: trainSize records at random, all the others to test, reproducible per seed', () => {
+    const { splits } = random50Splits(records, { seeds: 3 });
+    expect(splits.map((s) => s.group)).toEqual(['50 random', '50 random', '50 random']);
+    for (const s of splits) {
+      const [p] = s.parts;
+      expect(p.train).toHaveLength(50);
+      expect(p.test).toHaveLength(records.length - 50);
+      expect(new Set([...p.train, ...p.test]).size).toBe(records.length);
+    }
+    expect(splits[0].parts[0].train).not.toEqual(splits[1].parts[0].train);
+    expect(random50Splits(records, { seeds: 3 })).toEqual(random50Splits(records, { seeds: 3 }));
+    expect(() => random50Splits(records.slice(0, 50), { file: 'few.csv' })).toThrow(/few\.csv has only 50/);
+  });
+
+  it('leave one framework out: one fold per framework, trained on the others only; refuses records without one or with a single one', () => {
+    const withFw = records.map((r, i) => ({ ...r, framework: ['vLLM', 'TensorRT-LLM', 'DeepSpeed-MII'][i % 3] }));
+    const { splits } = leaveOneFrameworkOutSplits(withFw, { seeds: 2, trainSize: 20 });
+    expect(splits.map((s) => s.group)).toEqual(['3 frameworks', '3 frameworks']);
+    for (const s of splits) {
+      expect(s.parts).toHaveLength(3);
+      for (const p of s.parts) {
+        const held = withFw[p.test[0]].framework;
+        expect(p.test.every((i) => withFw[i].framework === held)).toBe(true);
+        expect(p.test).toHaveLength(withFw.filter((r) => r.framework === held).length);
+        expect(p.train).toHaveLength(20);
+        expect(p.train.every((i) => withFw[i].framework !== held)).toBe(true);
+      }
+    }
+    expect(() => leaveOneFrameworkOutSplits(records, { file: 'sim.csv' })).toThrow(/record 1 of sim\.csv has none \(column "framework"\)/);
+    expect(() => leaveOneFrameworkOutSplits(withFw.map((r) => ({ ...r, framework: 'vLLM' })), { file: 'one.csv' })).toThrow(/at least two frameworks; all \d+ records in one\.csv are of vLLM/);
+  });
+
+  it('the default protocols are the four that apply to any data set; the evaluation runs them when none is named', async () => {
+    expect(DEFAULT_PROTOCOLS).toEqual(['sample-efficiency', 'batch-extrapolation', 'hardware-extrapolation', 'leave-one-model-out']);
+    expect(PROTOCOL_NAMES).toEqual([...DEFAULT_PROTOCOLS, 'random-50', 'leave-one-framework-out', 'new-deployment']);
+    const e = await evaluateMethods(records, { methods: [rooflineMethod], seeds: 1, sizes: [25], trainSize: 20, scenarioKeys: keys });
+    expect(e.protocols.map((p) => p.protocol)).toEqual([...DEFAULT_PROTOCOLS]);
   });
 
   it('an unknown protocol is an INVALID_OPTION naming the known ones', () => {

@@ -78,8 +78,29 @@ describe('reading records', () => {
     const p = file('quote.csv', `${HEADER}\nm,H100,1,1,1,10,5\n"m,H100,1,1,1,10,5\n`);
     const rep = await validateRecordsFile(p);
     expect(rep.ok).toBe(false);
-    expect(formatProblem(rep.problems[0])).toMatch(/well-formed CSV/);
+    expect(rep.problems[0]).toMatchObject({ code: 'INVALID_CSV', line: 3, row: 2, column: 'model' });
+    expect(formatProblem(rep.problems[0])).toMatch(/^\[INVALID_CSV\] .*quote\.csv:3 \(row 2\).*closing quote/);
     await expect(scanRecords(file('ok.csv', `${HEADER}\nm,H100,1,1,1,10,5\n`), () => { throw new Error('callback failed'); })).rejects.toThrow('callback failed');
+  });
+
+  it('names the data line, row and column of a stray quote, and keeps reading and counting after it', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `m,H100,1,1,${i + 1},10,5`);
+    rows[19] = 'm,H100,1,1"x,20,10,5';
+    const p = file('stray.csv', `${HEADER}\n${rows.join('\n')}\n`);
+    const rep = await validateRecordsFile(p);
+    expect(rep).toMatchObject({ rows: 30, validRows: 29, problemCount: 1 });
+    expect(rep.problems[0]).toMatchObject({ code: 'INVALID_CSV', line: 21, row: 20, column: 'pp' });
+    expect(formatProblem(rep.problems[0])).not.toMatch(/header|empty/);
+    await expect(readRecords(p)).rejects.toMatchObject({ code: 'INVALID_CSV', message: expect.stringMatching(/stray\.csv:21 \(row 20\): column "pp"/) });
+  });
+
+  it('calls a file empty only when it is, and stops at a malformed header', async () => {
+    const empty = await validateRecordsFile(file('empty.csv', ''));
+    expect(formatProblem(empty.problems[0])).toMatch(/the file is empty/);
+    const badHeader = await validateRecordsFile(file('badheader.csv', `model,"hardware"x,tp\n${'m,H100,1\n'.repeat(20)}`));
+    expect(badHeader.problems).toHaveLength(1);
+    expect(badHeader.problems[0]).toMatchObject({ code: 'INVALID_CSV', line: 1, row: 0, column: '#2' });
+    expect(formatProblem(badHeader.problems[0])).not.toMatch(/empty/);
   });
 
   it('reports a missing file as FILE_NOT_FOUND', async () => {

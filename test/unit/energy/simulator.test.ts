@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  simulate, estimateServing, createRng, paramSplit, expertsTouchedFraction, kvCacheBytes, ssmStateBytes,
-  compareWithMeasurements, summariseRatios, type ServingConfig,
-} from '../../../src/energy/simulator/index.js';
+import { simulate, estimateServing, createRng, compareWithMeasurements, summariseRatios } from '../../../src/energy/simulator/index.js';
+import { paramSplit, expertsTouchedFraction, kvCacheBytes, ssmStateBytes, DEFAULT_PHYSICS, type ServingConfig } from '../../../src/energy/physics/index.js';
 import { resolveHardware, resolveModel } from '../../../src/energy/catalog/index.js';
 import { importMlEnergy } from '../../../src/energy/adapters/index.js';
 
@@ -61,6 +59,20 @@ describe('physics of one configuration', () => {
     expect(e.tpotS).toBeGreaterThan(weightsS);
     expect(e.tpotS).toBeLessThan(3 * weightsS);
     expect(e.feasible).toBe(true);
+  });
+  it('a stack without a KV cache: energy per output token grows about linearly with the output length at batch 1; with a cache it barely grows', () => {
+    const perToken = (outputTokens: number, contextRecomputeFraction: number): number => {
+      const e = estimateServing(base({ model: resolveModel('meta-llama/Llama-2-7b-hf'), hardware: resolveHardware('A100-SXM4-40GB'), batch: 1, inputTokens: 128, outputTokens, precision: 'fp16' }),
+        { ...DEFAULT_PHYSICS, contextRecomputeFraction });
+      return e.energyJ / outputTokens;
+    };
+    const cached = [1024, 2048, 4096].map((o) => perToken(o, 0));
+    const recomputed = [1024, 2048, 4096].map((o) => perToken(o, 1));
+    expect(cached[2] / cached[0]).toBeLessThan(1.3);
+    expect(recomputed[1] / recomputed[0]).toBeGreaterThan(1.7);
+    expect(recomputed[2] / recomputed[0]).toBeGreaterThan(3.2);
+    expect(recomputed[0]).toBeGreaterThan(3 * cached[0]);
+    expect(estimateServing(base(), { ...DEFAULT_PHYSICS, contextRecomputeFraction: 0 })).toEqual(estimateServing(base()));
   });
   it('prefill is compute-bound: TTFT grows about linearly with long prompts', () => {
     const a = estimateServing(base({ inputTokens: 8192 }));

@@ -1,11 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CheckpointWriter, loadCheckpoint, optionDifferences, saveCheckpoint, writeFileAtomic, type CheckpointDataset,
+  CheckpointWriter, loadCheckpoint, optionDifferences, saveCheckpoint, type CheckpointDataset,
 } from '../../../src/sr/checkpoint.js';
+import { writeFileAtomic } from '../../../src/util/atomic-write.js';
 import { resolveOptions } from '../../../src/sr/search/options.js';
+import { createIslandState } from '../../../src/sr/search/island.js';
 import type { SearchState } from '../../../src/sr/search/search.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'energylens-ckpt-'));
@@ -14,7 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const options = resolveOptions({ populations: 2, seed: 7, maxGenerations: 40, maxTime: null });
 const dataset: CheckpointDataset = { fingerprint: 'abc123', nRows: 40, nFeatures: 2, featureNames: ['batch', 'tp'] };
 const state: SearchState = {
-  islands: [{ version: 1, generation: 20 }, { version: 1, generation: 20 }], hallOfFame: [], migrants: [[], []],
+  islands: [{ ...createIslandState(0, 7), generation: 20 }, { ...createIslandState(1, 8), generation: 20 }], hallOfFame: [], migrants: [[], []],
   rng: [1, 2, 3, 4], generations: 20, evaluations: 1234, seconds: 1.5, cycles: 1,
 };
 const tmpFiles = () => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
@@ -87,18 +89,21 @@ describe('checkpoints', () => {
 });
 
 describe('CheckpointWriter', () => {
-  it('saves at most every N seconds, and always when asked', () => {
+  it('saves after the first cycle, then at most every N seconds, and always when asked', () => {
     let now = 0;
     const path = join(dir, 'periodic.ckpt');
     const w = new CheckpointWriter(path, { dataset, options }, 10, () => now);
+    now = 1;
+    expect(w.maybeSave(state)).toBe(true);
+    expect(existsSync(path)).toBe(true);
     now = 5;
     expect(w.maybeSave(state)).toBe(false);
-    now = 10;
+    now = 11;
     expect(w.maybeSave(state)).toBe(true);
     now = 15;
     expect(w.maybeSave({ ...state, generations: 40 })).toBe(false);
     w.save({ ...state, generations: 60 });
-    expect(w.written).toBe(2);
+    expect(w.written).toBe(3);
     expect(loadCheckpoint(path, { dataset, options }).state.generations).toBe(60);
     expect(() => new CheckpointWriter(path, { dataset, options }, -1)).toThrow(/checkpointEvery must be a non-negative number/);
   });

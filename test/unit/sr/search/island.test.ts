@@ -20,7 +20,7 @@ function problem(n = 24): Dataset {
 
 const options = resolveOptions({ populationSize: 24, maxGenerations: 10, maxSize: 15, operators: ['+', '-', '*', 'sin', 'exp'] });
 const task = (seed: number, generations = 5): IslandTask => ({
-  islandId: 2, state: createIslandState(2, seed), generations, migrants: [], options: options as unknown as Record<string, unknown>,
+  islandId: 2, state: createIslandState(2, seed), generations, migrants: [], options: options,
 });
 
 describe('parsimony', () => {
@@ -125,7 +125,7 @@ describe('island restarts and constant-free search', () => {
     let state = createIslandState(2, 5);
     const states: Record<string, unknown>[] = [];
     for (let cycle = 0; cycle < 12; cycle++) {
-      const r = runIslandTask({ islandId: 2, state, generations: 2, migrants: [], options: o as unknown as Record<string, unknown> }, ctx());
+      const r = runIslandTask({ islandId: 2, state, generations: 2, migrants: [], options: o }, ctx());
       state = r.state;
       states.push(state as unknown as Record<string, unknown>);
     }
@@ -142,12 +142,12 @@ describe('island restarts and constant-free search', () => {
   it('with restartAfterCycles 0 an island never restarts', () => {
     const o = resolveOptions({ ...options, restartAfterCycles: 0 });
     let state = createIslandState(2, 5);
-    for (let cycle = 0; cycle < 8; cycle++) state = runIslandTask({ islandId: 2, state, generations: 2, migrants: [], options: o as unknown as Record<string, unknown> }, ctx()).state;
+    for (let cycle = 0; cycle < 8; cycle++) state = runIslandTask({ islandId: 2, state, generations: 2, migrants: [], options: o }, ctx()).state;
     expect((state as unknown as { restarts: number }).restarts).toBe(0);
   });
   it('constantProbability 0 searches without constants', () => {
     const o = resolveOptions({ ...options, constantProbability: 0 });
-    const r = runIslandTask({ islandId: 2, state: createIslandState(2, 9), generations: 6, migrants: [], options: o as unknown as Record<string, unknown> }, ctx());
+    const r = runIslandTask({ islandId: 2, state: createIslandState(2, 9), generations: 6, migrants: [], options: o }, ctx());
     const members = (r.state as unknown as { members: SerializedMember[] }).members;
     expect(members.length).toBe(o.populationSize);
     for (const m of members) expect(m.consts.length).toBe(0);

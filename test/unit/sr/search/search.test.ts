@@ -47,7 +47,7 @@ describe('equationSearch', () => {
   it('stops cleanly on abort and returns the best so far', async () => {
     const controller = new AbortController();
     let cycles = 0;
-    const res = await equationSearch(problem((x) => x * x * x), { ...small, maxGenerations: 100000, seed: 2 }, {
+    const res = await equationSearch(problem((x) => x * x * x), { ...small, maxGenerations: 100000, stopOnExact: false, seed: 2 }, {
       signal: controller.signal,
       onProgress: () => { if (++cycles === 3) controller.abort(); },
     });
@@ -57,9 +57,19 @@ describe('equationSearch', () => {
   });
 
   it('stops on an evaluation budget', async () => {
-    const res = await equationSearch(problem((x) => x), { ...small, maxEvaluations: 5000, seed: 2 });
+    const res = await equationSearch(problem((x) => x), { ...small, maxEvaluations: 5000, stopOnExact: false, seed: 2 });
     expect(res.stoppedBy === 'evaluations' || res.stoppedBy === 'target').toBe(true);
     expect(res.evaluations).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('stops once a fit is exact (loss at float precision), unless told not to', async () => {
+    const data = problem((x) => 3 * x * x);
+    const early = await equationSearch(data, { ...small, maxGenerations: 400, seed: 2 });
+    expect(early.stoppedBy).toBe('exact');
+    expect(early.generations).toBeLessThan(400);
+    expect(Math.min(...early.front.map((m) => m.loss))).toBeLessThan(1e-24);
+    const full = await equationSearch(data, { ...small, maxGenerations: 60, stopOnExact: false, seed: 2 });
+    expect(full.stoppedBy).toBe('generations');
   });
 
   it('rejects a resume state with another number of islands', async () => {

@@ -39,6 +39,12 @@ export interface PhysicsConstants {
   kvBytes: number;
   /** vision-encoder patches per language-model vision token (2x2 patch merging) */
   visionPatchesPerToken: number;
+  /**
+   * share of its context a sequence recomputes at every decode step: 0 for a stack with a KV cache (the serving
+   * engines), 1 for one that keeps no cache and runs the whole prefix again for each new token, so that the
+   * energy per output token grows about linearly with the context
+   */
+  contextRecomputeFraction: number;
 }
 
 export const DEFAULT_PHYSICS: PhysicsConstants = {
@@ -63,6 +69,7 @@ export const DEFAULT_PHYSICS: PhysicsConstants = {
   reservedMemoryGB: 2,
   kvBytes: 2,
   visionPatchesPerToken: 4,
+  contextRecomputeFraction: 0,
 };
 
 /** Bytes per weight (MXFP4: 4 bits plus one 8-bit scale per 32 weights). */

@@ -34,7 +34,10 @@ export function readNumericCsv(path: string, choose: (header: string[]) => strin
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof records;
   } catch (err) {
-    throw new EnergyLensError('INVALID_CSV', `${path}: ${(err as Error).message}`);
+    // every csv-parse error (CSV_*, INVALID_OPENING_QUOTE, ...) carries the line and the 0-based field
+    const e = err as { message?: string; lines?: number; column?: unknown };
+    const where = typeof e.lines === 'number' ? `, line ${e.lines}${typeof e.column === 'number' ? `, column #${e.column + 1}` : ''}` : '';
+    throw new EnergyLensError('INVALID_CSV', `${path}${where}: malformed CSV: ${e.message ?? String(err)}`);
   }
   if (records.length === 0) throw new EnergyLensError('INVALID_CSV', `${path} is empty (expected a header row and data rows)`);
   const header = records[0].record;
@@ -63,4 +66,31 @@ export function readNumericCsv(path: string, choose: (header: string[]) => strin
     }));
   }
   return { columns: [...wanted], rows };
+}
+
+/**
+ * The header, split into numeric columns and text columns (for `sr` without --features). A column is text when
+ * its first data row holds text that is no spelling of a number (a hardware or model name, say); a column that
+ * starts with a number and breaks later is numeric, and readNumericCsv then reports the bad cell by row and column.
+ */
+export function numericColumns(path: string): { header: string[]; numeric: string[]; skipped: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new EnergyLensError('FILE_NOT_FOUND', code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(err as Error).message}`);
+  }
+  let records: string[][];
+  try {
+    records = parse(text, { bom: true, skip_empty_lines: true, trim: true }) as string[][];
+  } catch (err) {
+    throw new EnergyLensError('INVALID_CSV', `${path}: ${(err as Error).message}`);
+  }
+  if (records.length === 0) throw new EnergyLensError('INVALID_CSV', `${path} is empty (expected a header row and data rows)`);
+  const header = records[0];
+  const first = records[1] ?? [];
+  const isText = (cell: string | undefined): boolean => cell !== undefined && cell !== '' && typeof parseCell(cell) === 'string' && !/^[+-]?(nan|inf|infinity)$/i.test(cell);
+  const numeric = header.filter((_, c) => !isText(first[c]));
+  return { header, numeric, skipped: header.filter((h) => !numeric.includes(h)) };
 }

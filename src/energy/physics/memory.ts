@@ -9,7 +9,7 @@
  */
 import { BYTES_PER_PARAM, type PhysicsConstants } from './constants.js';
 import { kvCacheBytes, paramSplit, ssmStateBytes } from './model-math.js';
-import { effectiveTp, type ServingConfig } from './physics.js';
+import { effectiveTp, type ServingConfig } from './serving-config.js';
 
 export interface MemoryCheck {
   feasible: boolean;

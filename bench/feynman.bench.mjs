@@ -1,0 +1,113 @@
+// npm run bench:feynman — the Feynman equations of ../shared/data/sr-benchmarks/feynman-public.csv under the
+// protocol people quote: 1,000 noise-free rows sampled uniformly in each variable's range (seeded), a time budget
+// per problem, exact recovery judged by SymPy (simplify(model - truth) or simplify(model / truth) a constant),
+// accuracy when R2 > 0.999 on 1,000 fresh rows. One JSON object on stdout; progress on stderr.
+//
+//   npm run bench:feynman -- [--time 60] [--problems N|name,name] [--half dev|heldout|all] [--seed 1]
+//                            [--workers 2] [--options '{"populations":16}'] [--no-sympy]
+//
+// --half: dev is file positions 0, 2, 4, ... (tune on these), heldout 1, 3, 5, ...; --problems N draws N
+// problems of the half with the seed. The operators are one fixed set for every problem (the Feynman set needs
+// sin and cos, which the engine's defaults leave out): + - * / square cube sqrt exp log sin cos.
+import { existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SymbolicRegressor, r2Score } from '../dist/index.js';
+import { readFeynman, sampleProblem, chooseProblems } from './feynman-data.mjs';
+import { judgeExact, sympyAvailable } from './sympy-judge.mjs';
+import { runEnvironment } from './run-environment.mjs';
+
+export const FEYNMAN_OPERATORS = ['+', '-', '*', '/', 'square', 'cube', 'sqrt', 'exp', 'log', 'sin', 'cos'];
+const ROWS = 1000;
+const ACCURATE_R2 = 0.999;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const file = join(here, '..', '..', 'shared', 'data', 'sr-benchmarks', 'feynman-public.csv');
+if (!existsSync(file)) {
+  process.stderr.write(`bench:feynman needs ${file} (the shared data set); it is absent, nothing to measure\n`);
+  process.stdout.write(`${JSON.stringify({ skipped: `missing ${file}` })}\n`);
+  process.exit(0);
+}
+
+const { values: args } = parseArgs({
+  options: {
+    time: { type: 'string', default: '60' }, problems: { type: 'string' }, half: { type: 'string', default: 'all' },
+    seed: { type: 'string', default: '1' }, workers: { type: 'string', default: '2' }, options: { type: 'string' },
+    'no-sympy': { type: 'boolean', default: false },
+  },
+});
+const timeSeconds = Number(args.time);
+const seed = Number(args.seed);
+const workers = Number(args.workers);
+if (!(timeSeconds > 0)) throw new Error(`--time must be a positive number of seconds, got ${args.time}`);
+if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${args.seed}`);
+if (!Number.isInteger(workers) || workers < 0) throw new Error(`--workers must be a non-negative integer, got ${args.workers}`);
+const extra = args.options ? JSON.parse(args.options) : {};
+
+const sympy = args['no-sympy'] ? { available: false, reason: '--no-sympy' } : sympyAvailable();
+if (!sympy.available) process.stderr.write(`bench:feynman: SymPy is missing (${sympy.reason}): exact recovery is NOT judged, only accuracy\n`);
+
+const problems = chooseProblems(readFeynman(file), { half: args.half, problems: args.problems, seed });
+const results = [];
+for (const p of problems) {
+  const train = sampleProblem(p, ROWS, seed * 1000 + p.index);
+  const test = sampleProblem(p, ROWS, seed * 1000 + p.index + 500_000);
+  const featureNames = p.variables.map((v) => v.feature);
+  const t0 = performance.now();
+  let row;
+  try {
+    const model = await new SymbolicRegressor({ operators: FEYNMAN_OPERATORS, seed, workers, maxTime: timeSeconds, ...extra })
+      .fit(train.X, train.y, { featureNames });
+    const seconds = (performance.now() - t0) / 1000;
+    const best = model.best();
+    const testR2 = r2Score(model.predict(test.X), test.y);
+    // front members that also fit the fresh rows closely are judged too (exact somewhere on the front)
+    const candidates = model.equations().filter((e) => e !== best && r2Score(model.predict(test.X, { complexity: e.complexity }), test.y) > 1 - 1e-9).map((e) => e.expression);
+    row = {
+      problem: p.name, truth: p.formula, expression: best?.expression ?? null, complexity: best?.complexity ?? null,
+      testR2, accurate: testR2 > ACCURATE_R2, seconds: Number(seconds.toFixed(2)), stoppedBy: model.result.stoppedBy,
+      evaluations: model.result.evaluations, candidates,
+    };
+  } catch (err) {
+    row = { problem: p.name, truth: p.formula, expression: null, testR2: null, accurate: false, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)), error: `${err.code ?? ''} ${err.message}`.trim() };
+  }
+  results.push(row);
+  process.stderr.write(`${p.name}: R2 ${row.testR2?.toFixed(6) ?? '-'} in ${row.seconds} s: ${row.expression ?? row.error}\n`);
+}
+
+// exactness: one python3 process for every judged expression
+if (sympy.available) {
+  const symbolsOf = (name) => Object.fromEntries(problems.find((p) => p.name === name).variables.map((v) => [v.feature, v.name]));
+  const pairs = [];
+  for (const r of results) {
+    for (const model of [r.expression, ...(r.candidates ?? [])]) {
+      if (model) pairs.push({ problem: r.problem, model, truth: r.truth, symbols: symbolsOf(r.problem) });
+    }
+  }
+  const verdicts = judgeExact(pairs);
+  for (const r of results) {
+    const mine = pairs.map((pair, i) => [pair, verdicts[i]]).filter(([pair]) => pair.problem === r.problem);
+    const selected = mine.find(([pair]) => pair.model === r.expression);
+    r.exact = selected ? selected[1].exact : false;
+    r.exactHow = selected ? selected[1].how : 'no expression';
+    r.exactOnFront = mine.some(([, v]) => v.exact);
+  }
+}
+
+const count = (key) => results.filter((r) => r[key]).length;
+const { commit, node, cpu, cores } = runEnvironment();
+process.stdout.write(`${JSON.stringify({
+  commit, node, cpu, cores, timeSecondsPerProblem: timeSeconds, workers, seed, half: args.half, problemsArg: args.problems ?? null,
+  operators: FEYNMAN_OPERATORS, extraOptions: extra,
+  sympy: sympy.available ? 'judged with SymPy' : `SymPy missing (${sympy.reason}): exact not judged`,
+  problems: results.length,
+  exact: sympy.available ? count('exact') : null,
+  exactOnFront: sympy.available ? count('exactOnFront') : null,
+  accurate: count('accurate'),
+  medianSeconds: results.map((r) => r.seconds).sort((a, b) => a - b)[Math.floor(results.length / 2)] ?? null,
+  totalSeconds: Number(results.reduce((a, r) => a + r.seconds, 0).toFixed(1)),
+  criteria: `exact: SymPy simplifies the selected model minus the truth, or their ratio, to a constant; accurate: R2 > ${ACCURATE_R2} on ${ROWS} fresh rows`,
+  targets: 'exact >= 50 %, accurate >= 90 % (60 s per problem, 2 workers)',
+  results,
+}, null, 2)}\n`);

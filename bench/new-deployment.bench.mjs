@@ -1,0 +1,100 @@
+// npm run bench:new-deployment — a new deployment from a few records (issue 15's protocol). Prints one JSON object.
+// Each series (model, GPU, precision, serving stack) is held out in turn; every method trains on all other series
+// plus k records of the held-out one and predicts the rest of it (the same test records for every k):
+//   closed-form:   the pooled closed form, refitted on the other series plus the k records
+//   hierarchical:  the closed form with per-series effects (empirical Bayes); the k records set the series' posterior
+//   random-forest, xgboost: trained on the other series plus the k records, same features as everywhere else
+// MAPE of energy per output token, pairwise ranking and Top-1 within each (task, model, GPU) of the held-out
+// series, and for the hierarchical method the share of test records inside its 95 % interval.
+// Options: --data=mlenergy|llm-inference-bench|simulator, --seeds=N (default 3), --series=N (held-out series per
+//          seed, default 12; 0 = all), --k=0,3,5,10, --methods=a,b
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMethods, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
+import { runEnvironment } from './run-environment.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = join(here, '..', '..', 'shared', 'data');
+const opt = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
+const data = opt('data', 'mlenergy');
+const seeds = Number(opt('seeds', 3));
+const series = Number(opt('series', 12));
+const ks = opt('k', '0,3,5,10').split(',').map(Number);
+const methodNames = opt('methods', 'closed-form,hierarchical,random-forest,xgboost').split(',');
+const round = (x, d = 4) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
+
+async function loadRecords() {
+  if (data === 'mlenergy') {
+    const dir = join(shared, 'mlenergy-v3');
+    return existsSync(dir) ? { records: importMlEnergy(dir), scenarioKeys: ['workload', 'model', 'hardware'] } : { skipped: `${dir} not found (the shared data folder is absent)` };
+  }
+  if (data === 'llm-inference-bench') {
+    const dir = join(shared, 'llm-inference-bench');
+    const energy = await import('../dist/energy/index.js');
+    if (!existsSync(dir)) return { skipped: `${dir} not found (the shared data folder is absent)` };
+    if (typeof energy.importLlmInferenceBench !== 'function') return { skipped: 'this build has no llm-inference-bench importer' };
+    const imported = energy.importLlmInferenceBench(dir);
+    return { records: imported.records ?? imported, scenarioKeys: ['model', 'hardware', 'framework', 'input_tokens'] };
+  }
+  const sweep = simulate({ models: ['Llama-3.1-8B-Instruct', 'Llama-3.1-70B-Instruct', 'Qwen3-30B-A3B-Instruct-2507'], hardware: ['H100', 'B200', 'A100'], tp: [1, 2, 4, 8], pp: [1, 2], batch: [8, 32, 128], input: [512, 2048], output: [256], seed: 7, noise: 0.03 });
+  return { records: sweep.records, scenarioKeys: ['model', 'hardware', 'input_tokens', 'batch'] };
+}
+
+const loaded = await loadRecords();
+const env = runEnvironment();
+if (loaded.skipped) {
+  console.log(JSON.stringify({ ...env, data, skipped: loaded.skipped }));
+  process.exit(0);
+}
+const { records, scenarioKeys } = loaded;
+const splitOptions = { seeds, calibrationSizes: ks, ...(series > 0 ? { heldOutSeries: series } : {}) };
+const started = performance.now();
+const methods = await createMethods(methodNames);
+const result = runProtocol('new-deployment', records, methods, splitOptions, {
+  scenarioKeys,
+  onProgress: (done, total, label) => { if (done % 8 === 0 || done === total) process.stderr.write(`${done}/${total} ${label}\n`); },
+});
+
+// interval coverage of the hierarchical method (its fits are memoised: this pass refits nothing)
+const hier = methods.find((m) => m.name === 'hierarchical');
+const coverage = {};
+if (hier) {
+  const splits = newDeploymentSplits(records, splitOptions);
+  for (const split of splits.splits) {
+    let inside = 0;
+    let total = 0;
+    let widthLog = 0;
+    for (const part of split.parts) {
+      const fit = hier.fit(part.train.map((i) => records[i]), { seed: split.seed });
+      const cal = part.calibrate ? fit.calibrate(part.calibrate.map((i) => records[i])) : fit;
+      const test = part.test.map((i) => records[i]);
+      cal.predictInterval(test).forEach((iv, j) => {
+        const y = test[j].energy_j / test[j].output_tokens;
+        inside += iv.lowJ <= y && y <= iv.highJ ? 1 : 0;
+        widthLog += Math.log(iv.highJ / iv.lowJ);
+        total += 1;
+      });
+    }
+    const c = coverage[split.group] ?? { inside: 0, total: 0, widthLog: 0 };
+    coverage[split.group] = { inside: c.inside + inside, total: c.total + total, widthLog: c.widthLog + widthLog };
+  }
+}
+
+const table = {};
+for (const r of result.results) {
+  if (r.variant === 'zero-shot' && r.group !== 'k=0') continue;
+  table[r.group] ??= {};
+  table[r.group][r.method] = { mape: round(r.median.mape), pairwise: round(r.median.pairwise), top1: round(r.median.top1), runs: r.runs, failed: r.failed, ...(r.errors.length ? { errors: r.errors } : {}) };
+  if (r.method === 'hierarchical' && coverage[r.group]) {
+    const c = coverage[r.group];
+    table[r.group][r.method].intervalCoverage95 = round(c.inside / c.total);
+    table[r.group][r.method].intervalFactor = round(Math.exp(c.widthLog / c.total / 2), 3);
+  }
+}
+console.log(JSON.stringify({
+  ...env, data, records: records.length, seeds, heldOutSeriesPerSeed: series > 0 ? series : 'all', k: ks, scenarioKeys,
+  seconds: round((performance.now() - started) / 1000, 1), skipped: result.skipped,
+  note: 'median over seeds of metrics pooled over the held-out series; k=0 rows are zero-shot; intervalFactor: the 95 % interval spans [p / f, p * f] on average (geometric)',
+  byK: table,
+}, null, 2));

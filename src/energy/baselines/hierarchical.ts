@@ -1,0 +1,60 @@
+/**
+ * The closed form with per-series effects (model/hierarchical.ts) behind the method interface: fitted on public
+ * records of many series, calibrated to a new series by the posterior of its effects from a few of its records
+ * (the shared parameters and the spread of series effects stay: they are the prior).
+ */
+import { calibrateSeries, fitHierarchical, predictHierarchical, type HierarchicalFit, type HierarchicalOptions } from '../model/hierarchical.js';
+import { closedFormMethod } from './closed-form.js';
+import type { EnergyMethod, FittedMethod, MethodContext, PredictInput, TrainRecord } from './method.js';
+
+export interface IntervalMethod extends FittedMethod {
+  /** 95 % prediction intervals of energy per output token (J) */
+  predictInterval(configs: readonly PredictInput[]): { lowJ: number; highJ: number }[];
+}
+
+function fitted(fit: HierarchicalFit): IntervalMethod {
+  const c = fit.series.components;
+  const notes = [
+    ...fit.shared.notes,
+    `series effects: ${fit.series.stats.length} series; spreads (log energy) level ${c.tauLevel.toFixed(3)}, slope in log batch ${c.tauSlope.toFixed(3)}, setting ${c.tauSetting.toFixed(3)}, residual ${c.sigma.toFixed(3)}`,
+  ];
+  return {
+    method: 'hierarchical',
+    notes,
+    predict: (configs) => predictHierarchical(fit, configs).map((p) => p.energyPerTokenJ),
+    predictInterval: (configs) => predictHierarchical(fit, configs).map(({ lowJ, highJ }) => ({ lowJ, highJ })),
+    calibrate: (records: readonly TrainRecord[]) => fitted(calibrateSeries(fit, records)),
+  };
+}
+
+/** A fingerprint of a training set and seed, so splits that share their training records share one fit. */
+function fingerprint(records: readonly TrainRecord[], seed: number | undefined): string {
+  let h = 0x811c9dc5;
+  const mix = (s: string): void => { for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0; };
+  for (const r of records) mix(`${r.model}|${r.hardware}|${r.tp}|${r.pp}|${r.batch}|${r.energy_j}|${r.output_tokens};`);
+  return `${records.length}:${h}:${seed ?? ''}`;
+}
+
+/** The method; `options` chooses the series grouping. Fits are memoised per training set (the protocols reuse them). */
+export function createHierarchicalMethod(options: HierarchicalOptions = {}): EnergyMethod {
+  const memo = new Map<string, HierarchicalFit>();
+  const shared = (records: readonly TrainRecord[], ctx: MethodContext): FittedMethod => closedFormMethod.fit(records, ctx);
+  return {
+    name: 'hierarchical',
+    label: 'closed form + series effects',
+    kind: 'closed form',
+    description: 'the closed form fitted with per-series effects (level, slope in log batch, setting level) shrunk by empirical Bayes; calibrated by the posterior of a series\' effects',
+    fit: (records, ctx = {}) => {
+      const key = fingerprint(records, ctx.seed);
+      let fit = memo.get(key);
+      if (!fit) {
+        fit = fitHierarchical(records, shared, ctx, options);
+        if (memo.size >= 64) memo.delete(memo.keys().next().value as string);
+        memo.set(key, fit);
+      }
+      return fitted(fit);
+    },
+  };
+}
+
+export const hierarchicalMethod: EnergyMethod = createHierarchicalMethod();

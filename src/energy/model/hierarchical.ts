@@ -1,0 +1,105 @@
+/**
+ * The hierarchical fit: shared parameters (any structure's, through a method's fit) plus per-series effects with
+ * shrinkage learned from the data (series-effects.ts). The shared fit and the effects are estimated in turn
+ * (backfitting): the shared structure is fitted on records whose energies have their series' current effect taken
+ * out, so the shared parameters describe the physics common to every series and not the mix of series in the data.
+ */
+import type { FittedMethod, MethodContext, PredictInput, TrainRecord } from '../baselines/method.js';
+import {
+  DEFAULT_SERIES_BY, effectFor, estimateComponents, logBatchCenter, mergeStats, posteriorOf, seriesStats,
+  type EffectPrediction, type SeriesBy, type SeriesPosterior, type SeriesStats, type VarianceComponents,
+} from './series-effects.js';
+
+/** Fits the shared structure on some records (the energy model's fit, or any method's). */
+export type SharedFit = (records: readonly TrainRecord[], ctx: MethodContext) => FittedMethod;
+
+export interface HierarchicalOptions {
+  by?: SeriesBy;
+  /** shared-fit / effects rounds (default 2: the second shared fit sees the series effects taken out) */
+  rounds?: number;
+}
+
+/** What the effects part of a hierarchical model holds (stored in a model file beside the shared parameters). */
+export interface SeriesModel {
+  by: SeriesBy;
+  center: number;
+  components: VarianceComponents;
+  stats: SeriesStats[];
+}
+
+export interface HierarchicalFit {
+  shared: FittedMethod;
+  series: SeriesModel;
+  posteriors: Map<string, SeriesPosterior>;
+}
+
+const measuredPerToken = (r: TrainRecord): number => r.energy_j / r.output_tokens;
+
+/** The record with its series effect taken out of every energy it carries (times are left as measured). */
+function withoutEffect(r: TrainRecord, shift: number): TrainRecord {
+  if (shift === 0) return r;
+  const f = Math.exp(-shift);
+  const out = { ...r, energy_j: r.energy_j * f } as TrainRecord & { decode_energy_j?: number };
+  if (r.prefill_energy_j !== undefined) out.prefill_energy_j = r.prefill_energy_j * f;
+  const d = (r as { decode_energy_j?: number }).decode_energy_j;
+  if (d !== undefined) out.decode_energy_j = d * f;
+  return out;
+}
+
+/** Log residuals (measured over predicted energy per token) of records under a shared fit. */
+export function logResiduals(shared: FittedMethod, records: readonly TrainRecord[]): Float64Array {
+  const pred = shared.predict(records);
+  return Float64Array.from(records, (r, i) => Math.log(measuredPerToken(r) / pred[i]));
+}
+
+export function posteriorsOf(series: SeriesModel): Map<string, SeriesPosterior> {
+  return new Map(series.stats.map((s) => [s.key, posteriorOf(s, series.components)]));
+}
+
+export function fitHierarchical(records: readonly TrainRecord[], sharedFit: SharedFit, ctx: MethodContext = {}, options: HierarchicalOptions = {}): HierarchicalFit {
+  const by = options.by ?? DEFAULT_SERIES_BY;
+  const rounds = Math.max(1, options.rounds ?? 2);
+  const center = logBatchCenter(records);
+  let shifts = new Float64Array(records.length);
+  let result: HierarchicalFit | undefined;
+  for (let round = 0; round < rounds; round++) {
+    const shared = sharedFit(records.map((r, i) => withoutEffect(r, shifts[i])), ctx);
+    const stats = seriesStats(records, logResiduals(shared, records), by, center);
+    const components = estimateComponents(stats);
+    const series: SeriesModel = { by, center, components, stats };
+    const posteriors = posteriorsOf(series);
+    shifts = Float64Array.from(records, (r) => effectFor(r, by, center, components, posteriors).shift);
+    if (result) result.shared.dispose?.();
+    result = { shared, series, posteriors };
+  }
+  return result as HierarchicalFit;
+}
+
+/** The series' effects updated with new records (the shared fit and the components stay: they are the prior). */
+export function calibrateSeries(fit: HierarchicalFit, records: readonly TrainRecord[]): HierarchicalFit {
+  const { by, center, components } = fit.series;
+  const fresh = seriesStats(records, logResiduals(fit.shared, records), by, center);
+  const stats = new Map(fit.series.stats.map((s) => [s.key, s]));
+  for (const s of fresh) stats.set(s.key, stats.has(s.key) ? mergeStats(stats.get(s.key) as SeriesStats, s) : s);
+  const series: SeriesModel = { by, center, components, stats: [...stats.values()] };
+  return { shared: fit.shared, series, posteriors: posteriorsOf(series) };
+}
+
+export interface HierarchicalPrediction extends EffectPrediction {
+  energyPerTokenJ: number;
+  /** 95 % interval of energy per token from the effects' posterior and the residual spread */
+  lowJ: number;
+  highJ: number;
+}
+
+const Z95 = 1.959963984540054;
+
+export function predictHierarchical(fit: HierarchicalFit, configs: readonly PredictInput[]): HierarchicalPrediction[] {
+  const base = fit.shared.predict(configs);
+  const { by, center, components } = fit.series;
+  return configs.map((c, i) => {
+    const e = effectFor(c, by, center, components, fit.posteriors);
+    const mid = base[i] * Math.exp(e.shift);
+    return { ...e, energyPerTokenJ: mid, lowJ: mid * Math.exp(-Z95 * e.sd), highJ: mid * Math.exp(Z95 * e.sd) };
+  });
+}

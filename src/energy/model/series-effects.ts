@@ -1,0 +1,294 @@
+/**
+ * Per-series effects on top of any fitted structure: a hierarchical (mixed) model of the log residuals.
+ *
+ *   log y_j = log f(x_j; theta) + u_g + v_g * c_j + w_{g,l} + e_j,     c_j = log(batch_j) - center
+ *   u_g ~ N(0, tauLevel^2),  v_g ~ N(0, tauSlope^2),  w_{g,l} ~ N(0, tauSetting^2),  e_j ~ N(0, sigma^2)
+ *
+ * g is a series (by default one model on one accelerator at one precision: a deployment), l a setting nested in it
+ * (by default the parallel layout and the workload). The variance components are estimated from the data by
+ * maximising the marginal likelihood (empirical Bayes: the effects integrated out), so the shrinkage is learned
+ * from the public records, not chosen by hand. Given the components, each series' effects have a Gaussian
+ * posterior (Bayesian linear regression with the components as the prior): with no record of a series its
+ * prediction is the shared model's with the prior's spread; with many it is the series' own.
+ *
+ * Everything runs on per-series sufficient statistics (n, r'r, Z'r, Z'Z with Z the effects' design), so the cost
+ * is linear in the records and a model file can store them and update a series exactly when records arrive.
+ */
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { EnergyLensError } from '../../errors.js';
+
+/** How records are grouped: the series' columns, and the columns of the setting nested in a series. */
+export interface SeriesBy {
+  series: readonly string[];
+  setting: readonly string[];
+}
+
+/** Default grouping: one model on one accelerator at one precision and serving stack; a setting is a layout on a workload. */
+export const DEFAULT_SERIES_BY: SeriesBy = {
+  series: ['model', 'hardware', 'precision', 'framework'],
+  setting: ['tp', 'pp', 'ep', 'dp', 'num_gpus', 'workload'],
+};
+
+export interface VarianceComponents {
+  /** residual spread of log energy within a setting */
+  sigma: number;
+  /** spread of series levels (log energy) */
+  tauLevel: number;
+  /** spread of series slopes in log batch */
+  tauSlope: number;
+  /** spread of setting levels within a series */
+  tauSetting: number;
+}
+
+/** One series' sufficient statistics: effects design [1, c, one-hot of its settings]. */
+export interface SeriesStats {
+  key: string;
+  settings: string[];
+  n: number;
+  rr: number;
+  /** Z'r, length 2 + settings */
+  zr: number[];
+  /** Z'Z row-major, (2 + settings)^2 */
+  zz: number[];
+}
+
+/** A series' posterior: effects mean and covariance (order: level, slope, settings...). */
+export interface SeriesPosterior {
+  key: string;
+  records: number;
+  settings: string[];
+  mean: number[];
+  covariance: number[];
+}
+
+export interface EffectPrediction {
+  /** log-space shift added to the shared model's log prediction */
+  shift: number;
+  /** log-space predictive standard deviation (effects' posterior and the residual spread) */
+  sd: number;
+  /** which series effect applied ('' when the series is unseen) and from how many records */
+  series: string;
+  records: number;
+  /** the setting's own level was known from records */
+  settingSeen: boolean;
+}
+
+/** What grouping reads of a record: its batch, and any column by name (typed fields or pass-through `extra`). */
+export interface RecordLike { readonly batch: number }
+
+function column(record: RecordLike, c: string): unknown {
+  const r = record as unknown as Record<string, unknown> & { extra?: Record<string, string> };
+  return r[c] ?? r.extra?.[c];
+}
+
+/** Text key of a record under some columns (an absent column counts as empty, so data without it still group). */
+export function groupKey(record: RecordLike, columns: readonly string[]): string {
+  return columns.map((c) => {
+    const v = column(record, c);
+    return v === undefined || v === null ? '' : String(v);
+  }).join('|');
+}
+
+/** Checks that a grouping names only columns some record carries (a column no record has is a mistake). */
+export function checkSeriesBy(records: readonly RecordLike[], by: SeriesBy, file = 'the records'): void {
+  if (by.series.length === 0) throw new EnergyLensError('INVALID_OPTION', 'series-by must name at least one column');
+  const has = (c: string): boolean => records.some((r) => {
+    const v = column(r, c);
+    return v !== undefined && v !== null && v !== '';
+  });
+  const missing = by.series.filter((c) => !DEFAULT_SERIES_BY.series.includes(c) && !has(c));
+  if (missing.length > 0 && records.length > 0) {
+    throw new EnergyLensError('INVALID_OPTION', `series-by names ${missing.map((c) => `"${c}"`).join(', ')}, a column no record of ${file} has`);
+  }
+}
+
+/** Mean log batch of the records: the slope's centre, fixed once so the level means energy at a typical batch. */
+export function logBatchCenter(records: readonly RecordLike[]): number {
+  if (records.length === 0) return 0;
+  return records.reduce((a, r) => a + Math.log(r.batch), 0) / records.length;
+}
+
+/** Sufficient statistics per series of log residuals (measured over predicted). */
+export function seriesStats(records: readonly RecordLike[], logResiduals: ArrayLike<number>, by: SeriesBy, center: number): SeriesStats[] {
+  const groups = new Map<string, { settings: Map<string, number>; rows: { c: number; s: number; r: number }[] }>();
+  records.forEach((rec, i) => {
+    const key = groupKey(rec, by.series);
+    const g = groups.get(key) ?? { settings: new Map<string, number>(), rows: [] as { c: number; s: number; r: number }[] };
+    groups.set(key, g);
+    const sk = groupKey(rec, by.setting);
+    if (!g.settings.has(sk)) g.settings.set(sk, g.settings.size);
+    g.rows.push({ c: Math.log(rec.batch) - center, s: g.settings.get(sk) as number, r: logResiduals[i] });
+  });
+  return [...groups].map(([key, g]) => {
+    const m = 2 + g.settings.size;
+    const zr = new Array<number>(m).fill(0);
+    const zz = new Array<number>(m * m).fill(0);
+    let rr = 0;
+    for (const { c, s, r } of g.rows) {
+      const idx = [0, 1, 2 + s];
+      const val = [1, c, 1];
+      rr += r * r;
+      for (let a = 0; a < 3; a++) {
+        zr[idx[a]] += val[a] * r;
+        for (let b = 0; b < 3; b++) zz[idx[a] * m + idx[b]] += val[a] * val[b];
+      }
+    }
+    return { key, settings: [...g.settings.keys()], n: g.rows.length, rr, zr, zz };
+  });
+}
+
+/** The prior's diagonal for a series with this many settings. */
+function priorVariances(c: VarianceComponents, settings: number): number[] {
+  return [c.tauLevel ** 2, c.tauSlope ** 2, ...new Array<number>(settings).fill(c.tauSetting ** 2)];
+}
+
+/** A = D^-1 + Z'Z / sigma^2 and b = Z'r / sigma^2 of a series. */
+function precisionSystem(s: SeriesStats, c: VarianceComponents): { A: Matrix; b: Matrix; prior: number[] } {
+  const m = 2 + s.settings.length;
+  const s2 = c.sigma ** 2;
+  const prior = priorVariances(c, s.settings.length);
+  const A = new Matrix(m, m);
+  const b = new Matrix(m, 1);
+  for (let i = 0; i < m; i++) {
+    b.set(i, 0, s.zr[i] / s2);
+    for (let j = 0; j < m; j++) A.set(i, j, s.zz[i * m + j] / s2 + (i === j ? 1 / prior[i] : 0));
+  }
+  return { A, b, prior };
+}
+
+/** Log marginal likelihood of the series' residuals with the effects integrated out (Woodbury identities). */
+export function logMarginalLikelihood(stats: readonly SeriesStats[], c: VarianceComponents): number {
+  let total = 0;
+  for (const s of stats) {
+    const { A, b, prior } = precisionSystem(s, c);
+    const chol = new CholeskyDecomposition(A);
+    if (!chol.isPositiveDefinite()) return Number.NEGATIVE_INFINITY;
+    const L = chol.lowerTriangularMatrix;
+    let logDetA = 0;
+    for (let i = 0; i < L.rows; i++) logDetA += 2 * Math.log(L.get(i, i));
+    const x = chol.solve(b);
+    let bAb = 0;
+    for (let i = 0; i < L.rows; i++) bAb += b.get(i, 0) * x.get(i, 0);
+    const logDetD = prior.reduce((a, v) => a + Math.log(v), 0);
+    const s2 = c.sigma ** 2;
+    total += -0.5 * (s.n * Math.log(2 * Math.PI * s2) + logDetD + logDetA + s.rr / s2 - bAb);
+  }
+  return total;
+}
+
+/** Nelder-Mead on a few variables (minimises f); deterministic. */
+function nelderMead(f: (x: number[]) => number, start: number[], step: number, iterations: number): number[] {
+  const n = start.length;
+  let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + step : v)))].map((x) => ({ x, f: f(x) }));
+  for (let it = 0; it < iterations; it++) {
+    simplex.sort((a, b) => a.f - b.f);
+    if (Math.abs(simplex[n].f - simplex[0].f) < 1e-10 * (1 + Math.abs(simplex[0].f))) break;
+    const centroid = start.map((_, j) => simplex.slice(0, n).reduce((a, p) => a + p.x[j], 0) / n);
+    const along = (t: number): number[] => centroid.map((c, j) => c + t * (simplex[n].x[j] - c));
+    const reflected = along(-1);
+    const fr = f(reflected);
+    if (fr < simplex[0].f) {
+      const expanded = along(-2);
+      const fe = f(expanded);
+      simplex[n] = fe < fr ? { x: expanded, f: fe } : { x: reflected, f: fr };
+    } else if (fr < simplex[n - 1].f) {
+      simplex[n] = { x: reflected, f: fr };
+    } else {
+      const contracted = fr < simplex[n].f ? along(-0.5) : along(0.5);
+      const fc = f(contracted);
+      if (fc < Math.min(fr, simplex[n].f)) simplex[n] = { x: contracted, f: fc };
+      else simplex = simplex.map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => simplex[0].x[j] + 0.5 * (v - simplex[0].x[j])), f: Number.NaN }))
+        .map((p) => (Number.isNaN(p.f) ? { x: p.x, f: f(p.x) } : p));
+    }
+  }
+  simplex.sort((a, b) => a.f - b.f);
+  return simplex[0].x;
+}
+
+/** Smallest spread a component may take (log space): below it the effect is off, and the algebra stays finite. */
+export const MIN_SPREAD = 1e-3;
+const MAX_SPREAD = 5;
+
+const clampSpread = (v: number): number => Math.min(MAX_SPREAD, Math.max(MIN_SPREAD, v));
+
+/**
+ * Empirical Bayes: the variance components that maximise the marginal likelihood of the series' residuals. A
+ * component the data do not support goes to MIN_SPREAD (the slope where no series varies its batch, the setting
+ * level where every series has one setting).
+ */
+export function estimateComponents(stats: readonly SeriesStats[]): VarianceComponents {
+  const n = stats.reduce((a, s) => a + s.n, 0);
+  if (n === 0) throw new EnergyLensError('INVALID_DATA', 'series effects need at least one record');
+  const rms = Math.sqrt(stats.reduce((a, s) => a + s.rr, 0) / n) || 0.1;
+  const toComponents = (x: number[]): VarianceComponents => ({
+    sigma: clampSpread(Math.exp(x[0])), tauLevel: clampSpread(Math.exp(x[1])), tauSlope: clampSpread(Math.exp(x[2])), tauSetting: clampSpread(Math.exp(x[3])),
+  });
+  const objective = (x: number[]): number => {
+    if (x.some((v) => v < Math.log(MIN_SPREAD) - 1 || v > Math.log(MAX_SPREAD) + 1)) return Number.POSITIVE_INFINITY;
+    const ll = logMarginalLikelihood(stats, toComponents(x));
+    return Number.isFinite(ll) ? -ll : Number.POSITIVE_INFINITY;
+  };
+  const l = Math.log(clampSpread(rms / 2));
+  // two starts (effects large, effects small): the likelihood can have a shallow second mode at zero spread
+  const starts = [[l, l, Math.log(0.05), l], [Math.log(clampSpread(rms)), Math.log(0.01), Math.log(0.01), Math.log(0.01)]];
+  let best = starts[0];
+  let bestF = Number.POSITIVE_INFINITY;
+  for (const s of starts) {
+    let x = s;
+    for (let round = 0; round < 3; round++) x = nelderMead(objective, x, 0.5 / (round + 1), 400);
+    const fx = objective(x);
+    if (fx < bestF) { bestF = fx; best = x; }
+  }
+  return toComponents(best);
+}
+
+/** The posterior of each series' effects given its statistics and the components. */
+export function posteriorOf(s: SeriesStats, c: VarianceComponents): SeriesPosterior {
+  const { A, b } = precisionSystem(s, c);
+  const chol = new CholeskyDecomposition(A);
+  if (!chol.isPositiveDefinite()) throw new EnergyLensError('INVALID_DATA', `series ${s.key}: its effects' posterior is singular`);
+  const mean = chol.solve(b).to1DArray();
+  const cov = chol.solve(Matrix.eye(A.rows)).to1DArray();
+  return { key: s.key, records: s.n, settings: [...s.settings], mean, covariance: cov };
+}
+
+/** Adds two series' statistics (a base model's series and the user's new records of it). */
+export function mergeStats(a: SeriesStats, b: SeriesStats): SeriesStats {
+  const settings = [...a.settings, ...b.settings.filter((s) => !a.settings.includes(s))];
+  const m = 2 + settings.length;
+  const zr = new Array<number>(m).fill(0);
+  const zz = new Array<number>(m * m).fill(0);
+  for (const s of [a, b]) {
+    const ms = 2 + s.settings.length;
+    const map = [0, 1, ...s.settings.map((k) => 2 + settings.indexOf(k))];
+    for (let i = 0; i < ms; i++) {
+      zr[map[i]] += s.zr[i];
+      for (let j = 0; j < ms; j++) zz[map[i] * m + map[j]] += s.zz[i * ms + j];
+    }
+  }
+  return { key: a.key, settings, n: a.n + b.n, rr: a.rr + b.rr, zr, zz };
+}
+
+/** The effect for one record: its series' posterior (or the prior when unseen) at its centred log batch and setting. */
+export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: VarianceComponents, posteriors: ReadonlyMap<string, SeriesPosterior>): EffectPrediction {
+  const key = groupKey(record, by.series);
+  const cb = Math.log(record.batch) - center;
+  const post = posteriors.get(key);
+  if (!post) {
+    const variance = c.tauLevel ** 2 + cb * cb * c.tauSlope ** 2 + c.tauSetting ** 2 + c.sigma ** 2;
+    return { shift: 0, sd: Math.sqrt(variance), series: '', records: 0, settingSeen: false };
+  }
+  const m = post.mean.length;
+  const si = post.settings.indexOf(groupKey(record, by.setting));
+  const z = new Array<number>(m).fill(0);
+  z[0] = 1;
+  z[1] = cb;
+  if (si >= 0) z[2 + si] = 1;
+  let shift = 0;
+  let variance = c.sigma ** 2 + (si >= 0 ? 0 : c.tauSetting ** 2);
+  for (let a = 0; a < m; a++) {
+    shift += z[a] * post.mean[a];
+    for (let b = 0; b < m; b++) variance += z[a] * post.covariance[a * m + b] * z[b];
+  }
+  return { shift, sd: Math.sqrt(variance), series: key, records: post.records, settingSeen: si >= 0 };
+}

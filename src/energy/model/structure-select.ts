@@ -1,0 +1,120 @@
+/**
+ * Choosing the structure from the data (`fit --structure auto`): every candidate is scored by K-fold
+ * cross-validation on the training records alone (the same folds for all, a record's rows of every kind kept
+ * together), by the held-out log error of energy per output token. The built-in `physics` is the default: another
+ * candidate replaces it only when it wins by the one-standard-error rule on the paired held-out errors (the mean
+ * of its squared log errors minus physics', plus one standard error of that mean, is below zero) and its held-out
+ * MAPE is not worse. Candidates are scored in order until the time or evaluation budget is spent; the rest are
+ * listed as not scored. With the same seed and evaluation budget the choice is the same on any machine.
+ */
+import { compileParametric, crossValidate, type CrossValidationResult } from '../../sr/index.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { recordFeatures } from './features.js';
+import { checkFitRecords, energyRows, structureForFit, type FitRecord } from './fit.js';
+import type { StructureCandidate, StructureSelection } from './model-file.js';
+import { structureSpec, type Structure } from './structure.js';
+
+export interface CandidateStructure {
+  structure: Structure;
+  /** "built-in", a file path, or the module that proposed it */
+  source: string;
+}
+
+export interface ChooseStructureOptions {
+  catalog?: Catalog;
+  inputTokens?: Readonly<Record<string, number>>;
+  useLatency?: boolean;
+  latencyWeight?: number;
+  /** default 5 */
+  folds?: number;
+  seed?: number;
+  /** Levenberg-Marquardt restarts of each fold's fit (default 2) */
+  restarts?: number;
+  robustRounds?: number;
+  /** stop scoring further candidates after this many seconds (machine-dependent) */
+  timeSeconds?: number;
+  /** stop scoring further candidates after this many kernel evaluations (reproducible) */
+  evals?: number;
+  onProgress?: (done: number, total: number, candidate: string) => void;
+  file?: string;
+}
+
+export interface StructureChoice {
+  structure: Structure;
+  selection: StructureSelection;
+}
+
+interface Scored { candidate: CandidateStructure; cv: CrossValidationResult | null; error?: string }
+
+function score(c: CandidateStructure, records: readonly FitRecord[], o: ChooseStructureOptions, features: ReturnType<typeof recordFeatures>): Scored {
+  try {
+    const spec0 = structureSpec(c.structure);
+    const rows = energyRows(c.structure, records, features, spec0.features, o);
+    const model = compileParametric(structureSpec(structureForFit(c.structure, rows.data)));
+    const cv = crossValidate(model, rows.data, {
+      folds: o.folds ?? 5, seed: o.seed ?? 0, space: 'log', restarts: o.restarts ?? 2, robustRounds: o.robustRounds ?? 3, scoreKind: 'energy', holdUnidentified: true,
+    });
+    return { candidate: c, cv };
+  } catch (err) {
+    return { candidate: c, cv: null, error: (err as Error).message };
+  }
+}
+
+/** Paired one-standard-error test: does `b` have lower held-out squared log errors than `a`? */
+export function winsByOneStandardError(a: CrossValidationResult, b: CrossValidationResult, y: Float64Array): boolean {
+  const n = y.length;
+  const d = Float64Array.from({ length: n }, (_, i) => Math.log(b.predictions[i] / y[i]) ** 2 - Math.log(a.predictions[i] / y[i]) ** 2);
+  if (!d.every(Number.isFinite)) return false;
+  const mean = d.reduce((s, v) => s + v, 0) / n;
+  const sd = Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, n - 1));
+  return mean + sd / Math.sqrt(n) < 0;
+}
+
+const freeCount = (s: Structure): number => s.parameters.filter((p) => !p.held).length;
+
+/** Scores the candidates (the first is the default, normally physics) and picks one. */
+export function chooseStructure(records: readonly FitRecord[], candidates: readonly CandidateStructure[], options: ChooseStructureOptions = {}): StructureChoice {
+  checkFitRecords(records, options.file);
+  const features = recordFeatures(records, { catalog: options.catalog, inputTokens: options.inputTokens }, options.file);
+  const started = performance.now();
+  const y = Float64Array.from(records, (r) => r.energy_j / r.output_tokens);
+  let evaluations = 0;
+  const scored: Scored[] = [];
+  candidates.forEach((c, i) => {
+    const overTime = options.timeSeconds !== undefined && (performance.now() - started) / 1000 > options.timeSeconds;
+    const overEvals = options.evals !== undefined && evaluations >= options.evals;
+    if (i > 0 && (overTime || overEvals)) {
+      scored.push({ candidate: c, cv: null, error: `not scored: the ${overEvals ? `evaluation budget (${options.evals})` : `time budget (${options.timeSeconds} s)`} was spent` });
+    } else {
+      const s = score(c, records, options, features);
+      evaluations += s.cv?.evaluations ?? 0;
+      scored.push(s);
+    }
+    options.onProgress?.(i + 1, candidates.length, c.structure.name);
+  });
+  const base = scored[0];
+  let chosen = base;
+  let reason: string;
+  if (!base.cv) {
+    reason = `the default structure "${base.candidate.structure.name}" could not be cross-validated (${base.error}); kept`;
+  } else {
+    const winners = scored.slice(1).filter((s) => s.cv && s.cv.mape <= base.cv!.mape && winsByOneStandardError(base.cv!, s.cv, y));
+    winners.sort((a, b) => a.cv!.rmse - b.cv!.rmse);
+    if (winners.length > 0) {
+      chosen = winners[0];
+      reason = `"${chosen.candidate.structure.name}" beats "${base.candidate.structure.name}" in ${base.cv.folds}-fold cross-validation on the training records by more than one standard error (RMS log error ${chosen.cv!.rmse.toFixed(4)} against ${base.cv.rmse.toFixed(4)}, MAPE ${(chosen.cv!.mape * 100).toFixed(1)} % against ${(base.cv.mape * 100).toFixed(1)} %)`;
+    } else {
+      reason = scored.length === 1
+        ? `only "${base.candidate.structure.name}" was a candidate`
+        : `no candidate beats "${base.candidate.structure.name}" in ${base.cv.folds}-fold cross-validation by more than one standard error with a MAPE no worse: kept "${base.candidate.structure.name}"`;
+    }
+  }
+  const list: StructureCandidate[] = scored.map((s) => ({
+    name: s.candidate.structure.name, source: s.candidate.source, freeParameters: freeCount(s.candidate.structure),
+    cvRmsLog: s.cv ? s.cv.rmse : null, cvMape: s.cv ? s.cv.mape : null, ...(s.error ? { error: s.error } : {}),
+  }));
+  return {
+    structure: chosen.candidate.structure,
+    selection: { mode: 'auto', chosen: chosen.candidate.structure.name, folds: base.cv?.folds ?? options.folds ?? 5, seed: options.seed ?? 0, candidates: list, reason },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Constant recognition: a fitted constant such as 12.566370614 is most likely 4 pi. Each constant of an
+ * expression is tried, nearest first, against the "named" numbers close to it (small rationals, rational
+ * multiples of pi, e, square roots of small integers and their reciprocals); the named value is fixed, the
+ * other constants are refitted by Levenberg-Marquardt, and the change is kept only when the loss holds
+ * (no worse than `tolerance` relative, or under the exact floor).
+ *
+ * The printer writes these values by name (see namedConstant in print.ts), so a recognised constant reads as
+ * `4 * pi` and not as 12.566370614359172.
+ */
+import { compile, setConstants } from '../expression/compile.js';
+import { clone, constantNodes, type Node } from '../expression/node.js';
+import type { Evaluator, LossName } from '../eval/types.js';
+import { fitConstants } from './constants.js';
+
+/** Denominators of the small rationals and of the rational multiples of pi that are tried. */
+const DENOMINATORS = [1, 2, 3, 4, 5, 6, 8, 10, 12];
+/** Largest numerator of a small rational (p / q with p <= 24) and of a rational multiple of pi. */
+const MAX_NUMERATOR = 24;
+const ROOTS = [2, 3, 5, 6, 7, 10];
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** Named numbers within `relative` of `value`, nearest first: the values a printer can name exactly. */
+export function namedCandidates(value: number, relative = 1e-3): number[] {
+  if (!Number.isFinite(value) || value === 0) return [];
+  const sign = Math.sign(value);
+  const a = Math.abs(value);
+  const out = new Set<number>();
+  const consider = (v: number): void => { if (Math.abs(v - a) <= relative * a) out.add(sign * v); };
+  // fractions in lowest terms only, so each number has one form (the one the printer names)
+  for (const q of DENOMINATORS) {
+    const p = Math.round(a * q);
+    if (p >= 1 && p <= MAX_NUMERATOR && gcd(p, q) === 1) consider(p / q);
+    const k = Math.round((a * q) / Math.PI);
+    if (k >= 1 && k <= MAX_NUMERATOR && gcd(k, q) === 1) consider((k * Math.PI) / q);
+    const kInv = Math.round(q / (a * Math.PI));
+    if (kInv >= 1 && kInv <= MAX_NUMERATOR && gcd(kInv, q) === 1) consider(q / (kInv * Math.PI));
+  }
+  consider(Math.E);
+  consider(1 / Math.E);
+  for (const n of ROOTS) {
+    consider(Math.sqrt(n));
+    consider(1 / Math.sqrt(n));
+  }
+  consider(Math.sqrt(2 * Math.PI));
+  consider(1 / Math.sqrt(2 * Math.PI));
+  consider(Math.sqrt(Math.PI));
+  return [...out].sort((x, y) => Math.abs(x - value) - Math.abs(y - value));
+}
+
+export interface RecognizeOptions {
+  loss: LossName;
+  /** loss at float precision: a loss under it always holds */
+  floor: number;
+  /** a substitution is kept when the refitted loss is at most (1 + tolerance) times the loss before it */
+  tolerance?: number;
+  /** Levenberg-Marquardt iterations for the refit of the other constants */
+  iterations?: number;
+}
+
+/**
+ * `tree` with as many constants as possible replaced by named numbers (the evaluator must hold the data).
+ * Returns the new tree and its loss; the input tree is not changed.
+ */
+export function recognizeConstants(tree: Node, evaluator: Evaluator, target: { y: Float64Array; weights?: Float64Array }, o: RecognizeOptions): { tree: Node; loss: number } {
+  const tolerance = o.tolerance ?? 1e-6;
+  let current = clone(tree);
+  let loss = evaluator.losses([compile(current)], o.loss)[0];
+  const n = constantNodes(current).length;
+  if (n === 0 || !Number.isFinite(loss)) return { tree: current, loss };
+  const fixed = new Set<number>();
+  for (let k = 0; k < n; k++) {
+    const values = constantNodes(current).map((c) => c.value);
+    for (const named of namedCandidates(values[k])) {
+      const trial = clone(current);
+      const start = values.slice();
+      start[k] = named;
+      setConstants(trial, start);
+      let trialLoss: number;
+      let constants = start;
+      if (fixed.size + 1 < n) {
+        // the other free constants are refitted with this one (and those already named) held
+        const lower = start.map((v, i) => (i === k || fixed.has(i) ? v : -Infinity));
+        const upper = start.map((v, i) => (i === k || fixed.has(i) ? v : Infinity));
+        const fit = fitConstants(compile(trial), evaluator, target, { loss: o.loss, maxIterations: o.iterations ?? 30, lower, upper });
+        constants = Array.from(fit.constants);
+        constants[k] = named; // exactly, whatever the projection left
+        setConstants(trial, constants);
+      }
+      trialLoss = evaluator.losses([compile(trial)], o.loss)[0];
+      if (trialLoss <= Math.max(loss * (1 + tolerance), o.floor)) {
+        current = trial;
+        loss = trialLoss;
+        fixed.add(k);
+        break;
+      }
+    }
+  }
+  return { tree: current, loss };
+}
