@@ -22,3 +22,6 @@ export {
   saveCheckpoint, loadCheckpoint, writeFileAtomic, optionDifferences, CheckpointWriter, CHECKPOINT_VERSION,
   type Checkpoint, type CheckpointDataset,
 } from './checkpoint.js';
+// parametric fitting: named parameters of fixed expressions, several row kinds, robust Levenberg-Marquardt,
+// covariance, prediction intervals, cross-validation
+export * from './fit/index.js';

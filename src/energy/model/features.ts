@@ -61,6 +61,9 @@ export interface EnergyFeatures {
   contextTokens: number;
   layers: number;
   hiddenSize: number;
+  /** total and active (per token) parameters of the model, billions */
+  paramsB: number;
+  activeParamsB: number;
   /** weight bytes one GPU holds */
   weightBytesPerGpu: number;
   /** weight bytes read per decode step, all GPUs (MoE: the experts the step's tokens touch) */
@@ -182,7 +185,7 @@ export function configurationFeatures(c: ConfigurationInput, ctx: FeatureContext
   return {
     gpus: G, tensorDegree: t, pipelineDegree: pp, expertDegree: ep, replicas,
     batch: B, outputTokens: c.output_tokens, inputTokens, inputTokensKnown: known, contextTokens: ctxTokens,
-    layers: m.layers, hiddenSize: m.hiddenSize,
+    layers: m.layers, hiddenSize: m.hiddenSize, paramsB: m.paramsB, activeParamsB: m.activeParamsB,
     weightBytesPerGpu, weightBytesPerStep: denseBytes + expertBytes, expertBytesPerStep: expertBytes, cacheBytesPerStep: cacheBytes,
     flopsPerToken, prefillFlopsPerToken, kvBytesPerToken: kvCacheBytes(m, 1, KV_BYTES_PER_ELEMENT),
     commBytesPerStep: commBytes, tensorHopsPerStep: 4 * m.layers * (t - 1), expertHopsPerStep: moe && ep > 1 ? 2 * moeLayers * (ep - 1) : 0,

@@ -7,3 +7,7 @@ export * from './predict.js';
 export * from './model-file.js';
 export * from './select.js';
 export * from './discover.js';
+export * from './structure-features.js';
+export * from './structure.js';
+export * from './structure-physics.js';
+export * from './structure-check.js';
