@@ -10,6 +10,7 @@
  * and are not offered; the physics part already carries them.
  */
 import type { EnergyFeatures } from '../features.js';
+import { structureFeature } from '../structure-features.js';
 
 export interface CorrectionFeature {
   /** the name the search sees: log_<registry feature> */
@@ -22,22 +23,17 @@ export interface CorrectionFeature {
   value: (f: EnergyFeatures) => number;
 }
 
-const log = (name: string, unit: string, meaning: string, value: (f: EnergyFeatures) => number, parallel: CorrectionFeature['parallel'] = 'none'): CorrectionFeature => ({
-  name: `log_${name}`, feature: name, unit, meaning, parallel, value: (f) => Math.log(value(f)),
-});
+/** log of a registry feature (its value on energy rows: the raw features do not depend on the row kind). */
+function log(name: string, parallel: CorrectionFeature['parallel'] = 'none'): CorrectionFeature {
+  const feature = structureFeature(name);
+  if (!feature) throw new Error(`correction feature ${name} is not in the structure-feature registry`);
+  return { name: `log_${name}`, feature: name, unit: `log(${feature.unit})`, meaning: feature.meaning, parallel, value: (f) => Math.log(feature.value(f, 'energy')) };
+}
 
 /** In this order: a later column that is an affine function of an earlier one is left out. */
 export const CORRECTION_FEATURES: readonly CorrectionFeature[] = [
-  log('batch', 'sequences', 'concurrent sequences', (f) => f.batch),
-  log('output_tokens', 'tokens', 'output tokens per request', (f) => f.outputTokens),
-  log('input_tokens', 'tokens', 'prompt tokens per request', (f) => f.inputTokens),
-  log('tp', '1', 'tensor-parallel degree', (f) => f.tensorDegree, 'tp'),
-  log('pp', '1', 'pipeline-parallel degree', (f) => f.pipelineDegree, 'pp'),
-  log('ep', '1', 'expert-parallel degree', (f) => f.expertDegree),
-  log('layers', 'layers', 'transformer layers', (f) => f.layers),
-  log('hbm_tbs', 'TB/s', 'spec-sheet HBM bandwidth of one GPU', (f) => f.hbmBandwidthBs / 1e12),
-  log('tflops', 'TFLOP/s', 'spec-sheet dense tensor throughput of one GPU at the precision', (f) => f.peakFlopsS / 1e12),
-  log('idle_power_w', 'W', 'catalog idle power of one GPU', (f) => f.idlePowerW),
+  log('batch'), log('output_tokens'), log('input_tokens'), log('tp', 'tp'), log('pp', 'pp'), log('ep'),
+  log('active_params_b'), log('params_b'), log('layers'), log('hbm_tbs'), log('tflops'), log('idle_power_w'),
 ];
 
 export interface ChosenColumns {

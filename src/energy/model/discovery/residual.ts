@@ -11,18 +11,17 @@
  */
 import { EnergyLensError } from '../../../errors.js';
 import { compile, deriveSeed, evaluateAt, SymbolicRegressor, type Evaluator, type SearchProgress } from '../../../sr/index.js';
-import { simulate } from '../../simulator/index.js';
 import type { Catalog } from '../../catalog/catalog.js';
 import { PARAMETERS } from '../closed-form.js';
-import { configurationFeatures, recordFeatures, type EnergyFeatures } from '../features.js';
+import { recordFeatures, type EnergyFeatures } from '../features.js';
+import { feasibilityGrid } from '../structure-check.js';
 import { designRows, unidentified, type FitRecord } from '../fit.js';
+import { MAX_FREE_PARAMETERS } from '../structure.js';
 import { candidatesOf, gridProblem, type CandidateCorrection } from './candidates.js';
 import { chooseCorrectionColumns, CORRECTION_FEATURES } from './correction-features.js';
-import { crossValidate, kFolds, pairedGain, type CvScore } from './cv.js';
+import { ACCEPT_STANDARD_ERRORS, crossValidate, kFolds, pairedGain, type CvScore } from './cv.js';
 import { fitJoint, jointDataset, jointProgram, NO_CORRECTION, withKernel, type Correction, type JointFit } from './joint-fit.js';
 
-/** The paper's budget of free parameters. */
-export const MAX_FREE_PARAMETERS = 12;
 export const MIN_CORRECTION_RECORDS = 15;
 
 export interface ResidualDiscoveryOptions {
@@ -42,7 +41,7 @@ export interface ResidualDiscoveryOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_RESIDUAL_OPTIONS = { maxTime: 20, seed: 0, folds: 5, maxSize: 13, operators: ['+', '-', '*'] } as const;
+export const DEFAULT_RESIDUAL_OPTIONS = { maxTime: 20, seed: 0, folds: 5, maxSize: 9, operators: ['+', '-', '*'] } as const;
 
 export interface CandidateScore {
   phase: 'energy' | 'prefill';
@@ -50,7 +49,7 @@ export interface CandidateScore {
   constants: number;
   /** physics parameters it needed dropped to stay within twelve free */
   dropped: string[];
-  cvMsle: number | null;
+  cvLogError: number | null;
   cvMape: number | null;
   /** mean paired gain in squared log error over the reference, and its standard error */
   gain: number | null;
@@ -70,30 +69,11 @@ export interface ResidualDiscovery {
   dropped: string[];
   /** the joint fit on every training record */
   fit: JointFit;
-  physicsCv: { msle: number; mape: number };
+  physicsCv: { logError: number; mape: number };
   candidates: CandidateScore[];
   searches: { phase: 'energy' | 'prefill'; rows: number; evaluations: number; seconds: number; seed: number; front: number }[];
   records: number;
   options: { maxTime: number | null; maxEvaluations: number | null; seed: number; folds: number; maxSize: number; operators: string[] };
-}
-
-/** A grid of simulated feasible configurations of the records' models and hardware (for the finiteness check). */
-function feasibleGrid(records: readonly FitRecord[], catalog: Catalog | undefined): EnergyFeatures[] {
-  const models = [...new Set(records.map((r) => r.model))];
-  const hardware = [...new Set(records.map((r) => r.hardware))];
-  const out: EnergyFeatures[] = [];
-  for (const model of models) {
-    for (const hw of hardware) {
-      let sim;
-      try {
-        sim = simulate({ models: [model], hardware: [hw], tp: [1, 2, 4, 8], pp: [1, 2, 4], batch: [1, 16, 256], input: [64, 8192], output: [16, 4096], noise: 0, seed: 1, modality: 'text', catalog });
-      } catch {
-        continue; // a model the simulator cannot place: the records themselves are checked below
-      }
-      for (const r of sim.records) out.push(configurationFeatures(r, { catalog }));
-    }
-  }
-  return out;
 }
 
 async function searchResiduals(X: number[][], r: number[], names: string[], seed: number, options: ResidualDiscoveryOptions, phase: 'energy' | 'prefill') {
@@ -130,7 +110,7 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
   const names = columns.map((j) => CORRECTION_FEATURES[j].name);
   const operators = [...(options.operators ?? D.operators)];
   const rowOf = (f: EnergyFeatures): number[] => columns.map((j) => CORRECTION_FEATURES[j].value(f));
-  const grid = [...features, ...feasibleGrid(records, options.catalog)].map(rowOf);
+  const grid = [...features, ...feasibilityGrid(options.catalog).map((g) => g.features)].map(rowOf);
   const folds = kFolds(records.length, K, deriveSeed(seed, 101));
   const held = unidentified(designRows(records, features, true));
   const freePhysics = PARAMETERS.filter((p) => !held.has(p.name)).map((p) => p.name);
@@ -152,7 +132,7 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
       if (over <= 0) return [];
       if (dropOrder === null) {
         const droppable = freePhysics.filter((n) => PARAMETERS.find((p) => p.name === n)!.lower === 0);
-        dropOrder = droppable.map((n) => ({ n, s: crossValidate(ctx, NO_CORRECTION, [n]).msle })).sort((a, b) => a.s - b.s).map((x) => x.n);
+        dropOrder = droppable.map((n) => ({ n, s: crossValidate(ctx, NO_CORRECTION, [n]).logError })).sort((a, b) => a.s - b.s).map((x) => x.n);
       }
       return over <= dropOrder.length ? dropOrder.slice(0, over) : null;
     };
@@ -163,10 +143,10 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
       const { front, run } = await searchResiduals(res.map((x) => rowOf(features[x.record])), res.map((x) => x.r), names, deriveSeed(seed, phase === 'energy' ? 1 : 2), options, phase);
       searches.push(run);
       const { candidates: found, refused } = candidatesOf(front, columns, operators);
-      for (const r of refused) candidates.push({ phase, expression: r.expression, constants: 0, dropped: [], cvMsle: null, cvMape: null, gain: null, standardError: null, status: 'refused', reason: r.reason });
+      for (const r of refused) candidates.push({ phase, expression: r.expression, constants: 0, dropped: [], cvLogError: null, cvMape: null, gain: null, standardError: null, status: 'refused', reason: r.reason });
       let best: { c: CandidateCorrection; score: CvScore; dropped: string[]; entry: CandidateScore } | null = null;
       for (const c of found) {
-        const entry: CandidateScore = { phase, expression: c.expression, constants: c.constants, dropped: [], cvMsle: null, cvMape: null, gain: null, standardError: null, status: 'not better' };
+        const entry: CandidateScore = { phase, expression: c.expression, constants: c.constants, dropped: [], cvLogError: null, cvMape: null, gain: null, standardError: null, status: 'not better' };
         candidates.push(entry);
         const problem = gridProblem(c.tree, grid, evaluateAt);
         if (problem) { Object.assign(entry, { status: 'refused', reason: problem }); continue; }
@@ -177,11 +157,11 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
         const score = crossValidate(ctx, correction, dropped, phase);
         progress(found.length);
         const g = pairedGain(reference, score);
-        Object.assign(entry, { dropped, cvMsle: score.msle, cvMape: score.mape, gain: g.gain, standardError: g.standardError });
-        if (g.better && (best === null || score.msle < best.score.msle)) best = { c, score, dropped, entry };
+        Object.assign(entry, { dropped, cvLogError: score.logError, cvMape: score.mape, gain: g.gain, standardError: g.standardError });
+        if (g.better && (best === null || score.logError < best.score.logError)) best = { c, score, dropped, entry };
       }
       if (best === null) return { correction: base, score: reference, dropped: [] };
-      for (const e of candidates) if (e.phase === phase && e.status === 'not better' && e.gain !== null && e.gain > (e.standardError ?? Infinity)) e.status = 'beaten';
+      for (const e of candidates) if (e.phase === phase && e.status === 'not better' && e.gain !== null && e.gain > ACCEPT_STANDARD_ERRORS * (e.standardError ?? Infinity)) e.status = 'beaten';
       best.entry.status = 'chosen';
       return { correction: phase === 'energy' ? { ...base, energy: best.c.tree } : { ...base, prefill: best.c.tree }, score: best.score, dropped: best.dropped };
     };
@@ -195,7 +175,7 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
     const fit = found ? fitJoint(records, features, correction, { columns, dropped, seed, restarts: 8, robustRounds: 3 }, ev) : physicsFit;
     return {
       name: found ? 'physics+discovered' : 'physics', correction, columns, droppedColumns, dropped: found ? dropped : [], fit,
-      physicsCv: { msle: physicsCv.msle, mape: physicsCv.mape }, candidates, searches, records: records.length,
+      physicsCv: { logError: physicsCv.logError, mape: physicsCv.mape }, candidates, searches, records: records.length,
       options: { maxTime: options.maxTime ?? (options.maxEvaluations == null ? D.maxTime : null), maxEvaluations: options.maxEvaluations ?? null, seed, folds: K, maxSize: options.maxSize ?? D.maxSize, operators },
     };
   });
