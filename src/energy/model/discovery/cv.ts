@@ -36,6 +36,8 @@ export interface CvContext {
   columns: readonly number[];
   seed: number;
   ev: Evaluator;
+  /** physics values each fold's fit starts from (the fit on every training record): one start, no restarts */
+  start?: readonly number[];
 }
 
 /** The measured target of a record for a row kind (J per output token), undefined when it is not measured. */
@@ -52,7 +54,7 @@ export function crossValidate(ctx: CvContext, correction: Correction, dropped: r
   for (const test of ctx.folds) {
     const inTest = new Set(test);
     const train = ctx.records.map((_, i) => i).filter((i) => !inTest.has(i));
-    const fit = fitJoint(train.map((i) => ctx.records[i]), train.map((i) => ctx.features[i]), correction, { columns: ctx.columns, dropped, seed: ctx.seed, restarts: 2, robustRounds: 1 }, ctx.ev);
+    const fit = fitJoint(train.map((i) => ctx.records[i]), train.map((i) => ctx.features[i]), correction, { columns: ctx.columns, dropped, seed: ctx.seed, start: ctx.start, restarts: ctx.start ? 0 : 2, robustRounds: 1 }, ctx.ev);
     const pred = predictJoint(fit, test.map((i) => ctx.features[i]), correction, ctx.columns, ctx.ev, kind);
     test.forEach((i, k) => {
       const y = measured(ctx.records[i], kind);

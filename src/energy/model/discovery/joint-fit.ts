@@ -34,6 +34,8 @@ export interface JointFitOptions {
   columns: readonly number[];
   /** physics parameters held at 0 (dropped terms), besides those the data cannot identify */
   dropped?: readonly string[];
+  /** starting physics values (PARAMETERS order; default: each parameter's documented start) */
+  start?: readonly number[];
   restarts?: number;
   robustRounds?: number;
   seed?: number;
@@ -48,7 +50,7 @@ export interface JointFit {
   /** constants of g_energy and g_prefill */
   energyConstants: number;
   prefillConstants: number;
-  /** log residuals of the energy rows, by record index */
+  /** the fit's loss (msle over the rows, weighted) */
   loss: number;
 }
 
@@ -102,7 +104,7 @@ export function fitJoint(records: readonly FitRecord[], features: readonly Energ
   for (const name of options.dropped ?? []) if (!held.has(name)) held.set(name, 'dropped: cross-validation on the training records did not need it');
   const nE = constantsOf(correction.energy);
   const nP = constantsOf(correction.prefill);
-  const start = PARAMETERS.map((p) => (options.dropped?.includes(p.name) ? 0 : p.initial));
+  const start = PARAMETERS.map((p, k) => (options.dropped?.includes(p.name) ? 0 : held.has(p.name) ? p.initial : options.start?.[k] ?? p.initial));
   const program = jointProgram(start, correction, options.columns);
   const lower = [...PARAMETERS.map((p, k) => (held.has(p.name) ? start[k] : p.lower)), ...Array(nE + nP).fill(-CORRECTION_BOUND)];
   const upper = [...PARAMETERS.map((p, k) => (held.has(p.name) ? start[k] : p.upper)), ...Array(nE + nP).fill(CORRECTION_BOUND)];

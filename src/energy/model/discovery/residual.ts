@@ -10,7 +10,7 @@
  * (held at 0).
  */
 import { EnergyLensError } from '../../../errors.js';
-import { compile, deriveSeed, evaluateAt, SymbolicRegressor, type Evaluator, type SearchProgress } from '../../../sr/index.js';
+import { compile, deriveSeed, evaluateAt, resolveOptions, SymbolicRegressor, type Evaluator, type SearchProgress } from '../../../sr/index.js';
 import type { Catalog } from '../../catalog/catalog.js';
 import { PARAMETERS } from '../closed-form.js';
 import { recordFeatures, type EnergyFeatures } from '../features.js';
@@ -105,6 +105,8 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
   const seed = options.seed ?? D.seed;
   const K = options.folds ?? D.folds;
   if (!Number.isInteger(K) || K < 2 || K > records.length) throw new EnergyLensError('INVALID_OPTION', `options.folds must be an integer from 2 to the number of records (${records.length})`);
+  // the search options fail before any work, naming the option
+  resolveOptions({ operators: [...(options.operators ?? D.operators)], maxSize: options.maxSize ?? D.maxSize, loss: 'mse', maxTime: options.maxTime ?? null, maxEvaluations: options.maxEvaluations ?? null, seed });
   const features = recordFeatures(records, { catalog: options.catalog, inputTokens: options.inputTokens }, options.file);
   const { keep: columns, dropped: droppedColumns } = chooseCorrectionColumns(features);
   const names = columns.map((j) => CORRECTION_FEATURES[j].name);
@@ -118,8 +120,8 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
   const candidates: CandidateScore[] = [];
 
   return withKernel(async (ev) => {
-    const ctx = { records, features, folds, columns, seed, ev };
-    const physicsFit = fitJoint(records, features, NO_CORRECTION, { columns, seed }, ev);
+    const physicsFit = fitJoint(records, features, NO_CORRECTION, { columns, seed, restarts: 8, robustRounds: 3 }, ev);
+    const ctx = { records, features, folds, columns, seed, ev, start: physicsFit.values.slice(0, PARAMETERS.length) };
     const physicsCv = crossValidate(ctx, NO_CORRECTION);
     const hasPrefill = designRows(records, features, false).filter((r) => r.kind === 'prefill').length >= MIN_CORRECTION_RECORDS;
     let cvDone = 0;
@@ -172,7 +174,7 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
     const correction = prefill.correction;
     const dropped = [...new Set([...energy.dropped, ...prefill.dropped])];
     const found = correction.energy !== null || correction.prefill !== null;
-    const fit = found ? fitJoint(records, features, correction, { columns, dropped, seed, restarts: 8, robustRounds: 3 }, ev) : physicsFit;
+    const fit = found ? fitJoint(records, features, correction, { columns, dropped, seed, start: ctx.start, restarts: 8, robustRounds: 3 }, ev) : physicsFit;
     return {
       name: found ? 'physics+discovered' : 'physics', correction, columns, droppedColumns, dropped: found ? dropped : [], fit,
       physicsCv: { logError: physicsCv.logError, mape: physicsCv.mape }, candidates, searches, records: records.length,
