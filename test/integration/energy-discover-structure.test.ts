@@ -60,8 +60,8 @@ describe('residual discovery', () => {
     const feats = recordFeatures(records);
     const { keep } = chooseCorrectionColumns(feats);
     const names = keep.map((j) => CORRECTION_FEATURES[j].name);
-    expect(names).toEqual(expect.arrayContaining(['log_batch', 'log_output_tokens', 'log_tp', 'log_pp']));
-    const correction = { energy: parseExpression('0.13 * log_batch + -0.07 * log_output_tokens', names), prefill: null };
+    expect(names).toEqual(expect.arrayContaining(['log_batch', 'log_tp', 'log_pp']));
+    const correction = { energy: parseExpression('0.13 * log_batch + -0.07 * log_tp', names), prefill: null };
     const dropped = ['tau_seq'];
     const fit = withKernel((ev) => fitJoint(records, feats, correction, { columns: keep, dropped, seed: 1 }, ev));
     const d: ResidualDiscovery = {
