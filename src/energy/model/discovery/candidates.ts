@@ -83,7 +83,9 @@ export function describeConstants(tree: Node, columns: readonly number[], phase:
     else if (term.kind === 'op' && term.op === '*' && feats.length === 1 && n === 1 && term.children.some((c) => c.kind === 'feature')) {
       text = `power of ${words(feats[0])} (${CORRECTION_FEATURES[columns[feats[0]]].feature}) in the ${phase} energy`;
     } else {
-      text = `coefficient in the ${phase}-energy term ${toInfix(term, columns.map((j) => CORRECTION_FEATURES[j].name)).replace(/\blog_([a-z_]+)\b/g, 'log($1)')}`;
+      // the term with its constants as c (their values are the parameters themselves)
+      const shape = toInfix(term, columns.map((j) => CORRECTION_FEATURES[j].name)).replace(/(?<![\w.])-?\d+(\.\d+)?(e[-+]?\d+)?/g, 'c');
+      text = `coefficient in the ${phase}-energy term ${shape.replace(/\blog_([a-z_]+)\b/g, 'log($1)')}`;
     }
     for (let i = 0; i < n; i++) out.push(text);
   }
