@@ -1,6 +1,7 @@
 /**
  * energylens demo: the main job end to end on a simulated profiling campaign: simulate the campaign, sample 50
- * configurations as if only those had been profiled, discover the structure of energy per token, fit the closed
+ * configurations as if only those had been profiled, discover corrections to the physics form (kept only when
+ * cross-validation on the sample says so; the summary and the report list the terms added), fit the closed
  * form, select configurations for a deployment, compare with the baselines on the configurations not profiled,
  * write the HTML report, print a short summary.
  */
@@ -8,7 +9,7 @@ import { Command } from 'commander';
 import { progressBar } from '../progress.js';
 import { createMethods } from '../../energy/baselines/index.js';
 import { evaluateMethods, randomSplit, type RunPredictions } from '../../energy/evaluation/index.js';
-import { discoverEnergyStructure, fitEnergyModel, selectConfigurations } from '../../energy/model/index.js';
+import { discoveredStructure, discoverResidualStructure, fitEnergyModel, selectConfigurations } from '../../energy/model/index.js';
 import { simulate, type SimulateOptions } from '../../energy/simulator/index.js';
 import { writeEvaluationReport } from '../../energy/report/index.js';
 import { integerArg, numberArg, sig } from '../energy-args.js';
@@ -29,7 +30,7 @@ export function register(program: Command): void {
     .option('--out <folder>', 'folder for the report (index.html)', 'energylens-demo')
     .option('--samples <n>', 'configurations "profiled" (the training sample)', integerArg('--samples', 15), 50)
     .option('--seed <n>', 'seed of the campaign\'s noise, the sample and the fits', integerArg('--seed', 0), 1)
-    .option('--discover-time <s>', 'seconds of structure discovery', numberArg('--discover-time'), 15)
+    .option('--discover-time <s>', 'seconds per search phase of the residual discovery (the correction to the physics form)', numberArg('--discover-time'), 15)
     .option('--json', 'print the summary as JSON', false)
     .option('--no-progress', 'no progress bar')
     .action(async (flags: DemoFlags) => {
@@ -55,11 +56,13 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     const { records, infeasible } = simulate({ ...DEMO_CAMPAIGN, modality: 'text', seed: flags.seed });
     const { train } = randomSplit(records.length, Math.min(flags.samples, records.length - 20), flags.seed);
     const sample = train.map((i) => records[i]);
-    step(5, `discovering the structure of energy per token (${flags.discoverTime} s)`);
-    const discovery = await discoverEnergyStructure(sample, {
-      targets: ['energy_per_token'], maxTime: flags.discoverTime, seed: flags.seed,
-      onProgress: (p) => step(5 + Math.min(30, Math.round((30 * p.search.seconds) / flags.discoverTime)), `discovering the structure of energy per token (${p.search.seconds.toFixed(0)} s)`),
+    step(5, `discovering corrections to the physics form (${flags.discoverTime} s per phase)`);
+    const discovery = await discoverResidualStructure(sample, {
+      maxTime: flags.discoverTime, seed: flags.seed,
+      onProgress: (p) => step(5 + (p.phase === 'cv' ? 25 : 0) + Math.min(5, Math.round(p.phase === 'cv' ? (5 * p.done) / p.total : 0)),
+        p.phase === 'cv' ? `cross-validating candidate corrections (${p.done}/${p.total})` : `searching corrections of the ${p.phase} energy (${p.search.seconds.toFixed(0)} s)`),
     });
+    const { structure, terms } = discoveredStructure(discovery, { data: 'the demo sample' });
     step(36, `fitting the closed form on ${sample.length} configurations`);
     const model = fitEnergyModel(sample, { seed: flags.seed });
     step(40, 'selecting configurations for Llama-3.1-70B on H100');
@@ -73,10 +76,16 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     });
     // the report draws the curve over every size; the summary quotes the size that was "profiled"
     const rows = evaluation.protocols[0].results.filter((r) => r.trainSize === sample.length);
-    const selected = discovery.targets[0]?.selected;
+    const cvMape = (x: number): string => `${(x * 100).toFixed(1)} %`;
+    const chosen = discovery.candidates.find((c) => c.status === 'chosen');
+    const discoveredLines = structure.name === 'physics'
+      ? [`discovery (${flags.discoverTime} s per phase): no correction beat physics in ${discovery.options.folds}-fold CV on the sample (physics CV MAPE ${cvMape(discovery.physicsCv.mape)}); structure: physics`]
+      : [`discovery (${flags.discoverTime} s per phase): physics x exp(g), g = ${chosen?.expression ?? '?'} (CV MAPE ${cvMape(discovery.physicsCv.mape)} -> ${chosen?.cvMape == null ? '-' : cvMape(chosen.cvMape)}); terms added:`,
+        ...terms.map((t) => `  ${t.parameter ?? 'fixed'} = ${sig(t.value, 3)} [${t.unit}]: ${t.meaning}`)];
+
     const summary = [
       `simulated ${records.length} configurations (${infeasible.length} more do not fit in memory); profiled a sample of ${sample.length}`,
-      `symbolic regression (${flags.discoverTime} s) found, as the expression of energy per token in physical features that best trades accuracy for size: ${selected ? `${selected.expression}  (R2 ${sig(selected.r2, 3)})` : 'no expression'}`,
+      ...discoveredLines,
       `closed form fitted in ${model.fit.seconds.toFixed(1)} s; a typical profiled configuration lies within a factor ${sig(Math.exp(model.residualSd.energy), 3)} of its prediction (residual sd of log energy ${sig(model.residualSd.energy, 3)})`,
       selection.mostFrugal ? `Llama-3.1-70B on H100, 2048 in / 256 out: most frugal TP ${selection.mostFrugal.tp}, PP ${selection.mostFrugal.pp}, batch ${selection.mostFrugal.batch}: ${sig(selection.mostFrugal.energyPerTokenJ, 3)} J/token`
         + (selection.fastestAtBatch && selection.fastestAtBatch !== selection.mostFrugal ? `; at the same batch the fastest layout, TP ${selection.fastestAtBatch.tp}, PP ${selection.fastestAtBatch.pp}, uses ${sig(selection.fastestAtBatch.energyPerTokenJ / selection.mostFrugal.energyPerTokenJ, 3)}x the energy` : '; at the same batch it is also the fastest layout') : 'no feasible configuration',
@@ -89,7 +98,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     bar?.stop();
     const seconds = (performance.now() - started) / 1000;
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ records: records.length, sample: sample.length, discovered: selected?.expression ?? null, mostFrugal: selection.mostFrugal, fastest: selection.fastest, results: rows, report: path, seconds }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ records: records.length, sample: sample.length, structure: structure.name, termsAdded: terms, mostFrugal: selection.mostFrugal, fastest: selection.fastest, results: rows, report: path, seconds }, null, 2)}\n`);
       return;
     }
     process.stdout.write(`${[...summary, `report: ${path}`, `${seconds.toFixed(0)} s`].join('\n')}\n`);

@@ -14,31 +14,35 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import {
   discoverByGroup, discoverOnQueue, discoveryFromJSON, GROUP_BY, type DiscoverJobOptions, type GroupBy, type GroupedDiscoveryJSON,
 } from '../../distributed/index.js';
+import { DEFAULT_RESIDUAL_OPTIONS as R } from '../../energy/model/discovery/residual.js';
 import { assertOutputFolder, integerArg, namesArg, numberArg, textTable } from '../energy-args.js';
+import { runDiscoverStructure } from './discover-structure.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
 import { frontTable, SELECTION_NOTE, stopText } from '../sr-output.js';
 
 interface DiscoverFlags extends RedisFlags {
   groupBy?: GroupBy; data: string; targets?: string; time?: number; evals?: number; seed: number; workers: number; maxSize: number;
-  operators: string; catalog?: string; json?: string; progress: boolean;
+  operators: string; catalog?: string; json?: string; progress: boolean; out?: string; folds: number;
 }
 
 
 /** option field -> the flag that sets it, so that messages name flags */
-const FLAGS: Record<string, string> = { operators: '--operators', maxSize: '--max-size', maxTime: '--time', maxEvaluations: '--evals', seed: '--seed', targets: '--targets', workers: '--workers' };
+const FLAGS: Record<string, string> = { operators: '--operators', maxSize: '--max-size', maxTime: '--time', maxEvaluations: '--evals', seed: '--seed', targets: '--targets', workers: '--workers', folds: '--folds' };
 
 export function register(program: Command): void {
   const cmd = program
     .command('discover')
-    .description('structure discovery: search for expressions of energy and time in physical features, and read them against the closed form')
+    .description('structure discovery: with --out, find corrections to the physics closed form and write a structure that `fit` can use; without, search free expressions of energy and time and read them against the closed form')
     .requiredOption('--data <file.csv>', 'records CSV (see docs/records.md)')
+    .option('--out <structure.json>', 'residual discovery: write the structure (physics, or physics x exp(g) with g found by the engine and kept by cross-validation; docs/energy-model.md)')
+    .option('--folds <k>', 'with --out: cross-validation folds on the training records', integerArg('--folds', 2), 5)
     .option('--targets <list>', `targets, comma-separated: ${DISCOVERY_TARGETS.map((t) => t.name).join(', ')} (default: every one the records carry)`)
     .option('--time <seconds>', `time budget per target (default: ${D.maxTime} unless --evals is given)`, numberArg('--time'))
     .option('--evals <n>', 'evaluation budget per target (with --seed and no --time, a run is reproducible)', integerArg('--evals', 1))
     .option('--seed <n>', 'random seed', integerArg('--seed', 0), D.seed)
     .option('--workers <n>', 'worker threads (0: in this thread)', integerArg('--workers', 0), defaultWorkerCount())
-    .option('--max-size <n>', 'largest expression complexity', integerArg('--max-size', 3), D.maxSize)
-    .option('--operators <list>', 'operators, comma-separated', D.operators.join(','))
+    .option('--max-size <n>', `largest expression complexity (default ${D.maxSize}; with --out ${R.maxSize})`, integerArg('--max-size', 3), D.maxSize)
+    .option('--operators <list>', `operators, comma-separated (default ${D.operators.join(',')}; with --out ${R.operators.join(',')})`, D.operators.join(','))
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
     .option('--json <out.json>', 'also write the result as JSON')
     .option('--no-progress', 'no progress bar')
@@ -46,8 +50,9 @@ export function register(program: Command): void {
   addRedisOptions(cmd, 'run the discovery (one job per group with --group-by) on `energylens worker` processes');
   cmd
     .addHelpText('after', '\nCtrl-C stops the searches after their current cycle and prints what they found (not with --redis: the jobs run on).')
-    .action(async (flags: DiscoverFlags) => {
-      await runDiscover(flags);
+    .action(async (flags: DiscoverFlags, command: Command) => {
+      const given = (name: string): boolean => command.getOptionValueSource(name) !== 'default';
+      await runDiscover(flags, given);
     });
 }
 
@@ -131,6 +136,23 @@ const searchOptions = (flags: DiscoverFlags, targets: string[] | undefined): Dis
   targets, maxTime: flags.time, maxEvaluations: flags.evals, seed: flags.seed, operators: namesArg(flags.operators), maxSize: flags.maxSize,
 });
 
+/** Residual discovery written as a structure (--out). */
+async function runStructure(flags: DiscoverFlags & { out: string }, records: ProfilingRecord[], catalog: Catalog, given: (name: string) => boolean): Promise<void> {
+  const controller = new AbortController();
+  const onSigint = (): void => { process.stderr.write('\nstopping the searches (Ctrl-C again to quit at once)\n'); controller.abort(); };
+  process.once('SIGINT', onSigint);
+  try {
+    await runDiscoverStructure({
+      data: flags.data, out: flags.out, groupBy: flags.groupBy, time: flags.time, evals: flags.evals, seed: flags.seed, workers: flags.workers, folds: flags.folds,
+      maxSize: given('maxSize') ? flags.maxSize : undefined, operators: given('operators') ? flags.operators : undefined, json: flags.json, progress: flags.progress,
+    }, records, catalog, controller.signal);
+  } catch (err) {
+    throw withFlagNames(err);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
 /** The discovery as jobs on the queue: one, or one per group. */
 async function runOnQueue(flags: DiscoverFlags & { redis: string }, records: ProfilingRecord[], catalog: Catalog, targets: string[] | undefined): Promise<void> {
   let catalogJSON: unknown;
@@ -145,11 +167,17 @@ async function runOnQueue(flags: DiscoverFlags & { redis: string }, records: Pro
   write(flags, result);
 }
 
-async function runDiscover(flags: DiscoverFlags): Promise<void> {
+async function runDiscover(flags: DiscoverFlags, given: (name: string) => boolean): Promise<void> {
   if (flags.json) assertOutputFolder('--json', flags.json);
+  if (flags.out) {
+    assertOutputFolder('--out', flags.out);
+    if (flags.redis) throw new EnergyLensError('INVALID_OPTION', '--out runs here only: --redis is for the free search without --out');
+    if (flags.targets) throw new EnergyLensError('INVALID_OPTION', '--out corrects the energy (and prefill) expressions: --targets is for the free search without --out');
+  }
   const targets = flags.targets === undefined ? undefined : namesArg(flags.targets);
   const catalog = loadCatalog(flags.catalog);
-  const records = await readDiscoveryRecords(flags.data, catalog, targets);
+  const records = await readDiscoveryRecords(flags.data, catalog, flags.out ? ['energy_per_token'] : targets);
+  if (flags.out) return runStructure({ ...flags, out: flags.out }, records, catalog, given);
   if (flags.redis) return runOnQueue({ ...flags, redis: flags.redis }, records, catalog, targets);
   const bars = progressBars(flags.progress && process.stderr.isTTY, { time: flags.time ?? (flags.evals ? undefined : D.maxTime), evals: flags.evals });
   const controller = new AbortController();

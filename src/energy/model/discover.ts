@@ -14,6 +14,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { analyseTerms, type DroppedColumn, type TargetName, type TermsAnalysis } from './discover-terms.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
 
+export * from './discovery/index.js';
 export { CLOSED_FORM_TERMS, NEAR_BEST_FACTOR, analyseTerms, type ClosedFormTerm, type DroppedColumn, type TargetName, type TermUse, type TermsAnalysis } from './discover-terms.js';
 
 export interface DiscoveryRecord extends ConfigurationInput {

@@ -1,0 +1,90 @@
+// npm run bench:discover — residual discovery on held-out data: physics against physics+discovered. Prints one JSON object.
+//   mlenergy:  ML.ENERGY v3, discovery and fits on 50 random configurations, tested on the rest, 10 seeds
+//   ilb:       an llm-inference-bench records CSV (energylens import llm-inference-bench), if --ilb=F.csv is given:
+//              random 50 (10 seeds) and leave one framework out (discovery and fits on the other frameworks)
+// Per run: `physics` is fitEnergyModel; `discovered` is the structure discovery chose (physics when it found
+// nothing, so the same predictions; else the joint fit of physics x exp(g) on the training records); xgboost and
+// random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
+// (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
+// (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createMethods, discoverResidualStructure, fitEnergyModel, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
+  recordFeatures, scenarioKey, selectionMetrics, withKernel,
+} from '../dist/energy/index.js';
+import { toInfix } from '../dist/sr/index.js';
+import { CORRECTION_FEATURES } from '../dist/energy/model/discovery/correction-features.js';
+import { runEnvironment } from './run-environment.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const MLENERGY = join(here, '..', '..', 'shared', 'data', 'mlenergy-v3');
+const opt = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const nSeeds = Number(opt('seeds') ?? 10);
+const budget = opt('evals') ? { maxEvaluations: Number(opt('evals')), maxTime: null } : { maxTime: Number(opt('time') ?? 10) };
+const median = (xs) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const round = (x) => (x === null ? null : Number(x.toFixed(4)));
+
+async function run(train, test, seed, keys) {
+  const score = (pred) => selectionMetrics(test.map((r, i) => ({ measured: r.energy_j / r.output_tokens, predicted: pred[i], scenario: scenarioKey(r, keys) })));
+  const physics = predictEnergy(fitEnergyModel(train, { seed }), test).map((p) => p.energyPerTokenJ);
+  const t0 = performance.now();
+  const d = await discoverResidualStructure(train, { ...budget, seed, workers: 2 });
+  const seconds = (performance.now() - t0) / 1000;
+  const discovered = d.name === 'physics' ? physics : Array.from(withKernel((ev) => predictJoint(d.fit, recordFeatures(test), d.correction, d.columns, ev)));
+  const out = { seed, chosen: d.name, seconds: round(seconds), physics: score(physics), discovered: score(discovered) };
+  const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
+  if (d.correction.energy) out.g = toInfix(d.correction.energy, names);
+  if (d.correction.prefill) out.gPrefill = toInfix(d.correction.prefill, names);
+  if (d.dropped.length) out.dropped = d.dropped;
+  for (const m of await createMethods(['xgboost', 'random-forest'])) {
+    const fitted = m.fit(train, { seed });
+    out[m.name] = score(fitted.predict(test));
+    fitted.dispose?.();
+  }
+  return out;
+}
+
+function summary(runs) {
+  const methods = ['physics', 'discovered', 'xgboost', 'random-forest'];
+  return {
+    median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
+    discoveredChosen: runs.filter((r) => r.chosen !== 'physics').length,
+    runs: runs.map((r) => ({ seed: r.seed, group: r.group, chosen: r.chosen, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
+  };
+}
+
+const out = { environment: runEnvironment(), budget };
+if (!process.argv.includes('--no-mlenergy')) {
+  if (!existsSync(MLENERGY)) out.mlenergy = { skipped: `${MLENERGY} is absent` };
+  else {
+    const records = importMlEnergy(MLENERGY);
+    const runs = [];
+    for (let seed = 1; seed <= nSeeds; seed++) {
+      const { train, test } = randomSplit(records.length, 50, seed);
+      runs.push(await run(train.map((i) => records[i]), test.map((i) => records[i]), seed, ['workload', 'model', 'hardware']));
+      process.stderr.write(`mlenergy seed ${seed}: ${runs.at(-1).chosen}\n`);
+    }
+    out.mlenergy = summary(runs);
+  }
+}
+const ilb = opt('ilb');
+if (ilb) {
+  const records = await readRecords(ilb);
+  const keys = ['framework', 'model', 'hardware'];
+  const runs = [];
+  for (let seed = 1; seed <= nSeeds; seed++) {
+    const { train, test } = randomSplit(records.length, 50, seed);
+    runs.push(await run(train.map((i) => records[i]), test.map((i) => records[i]), seed, keys));
+    process.stderr.write(`ilb seed ${seed}: ${runs.at(-1).chosen}\n`);
+  }
+  const lofo = [];
+  for (const fw of [...new Set(records.map((r) => r.framework))]) {
+    const r = await run(records.filter((x) => x.framework !== fw), records.filter((x) => x.framework === fw), 1, keys);
+    lofo.push({ ...r, group: fw });
+    process.stderr.write(`ilb leave out ${fw}: ${r.chosen}\n`);
+  }
+  out.ilb = { random50: summary(runs), leaveOneFrameworkOut: summary(lofo) };
+}
+process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
