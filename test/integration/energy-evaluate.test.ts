@@ -43,7 +43,7 @@ describe.skipIf(!BUILT)('energylens evaluate' + (BUILT ? '' : ' (skipped: run `n
   it('rejects unknown methods and protocols, and a protocol the data cannot support, naming the file', () => {
     const m = run('evaluate', '--data', 'sim.csv', '--methods', 'closed-form,svm');
     expect(m.status).toBe(2); // usage errors exit with 2
-    expect(m.stderr).toMatch(/error \[INVALID_OPTION\]: --methods: unknown method "svm" \(known: closed-form, latency-proxy, wilkins, roofline, random-forest, xgboost\)/);
+    expect(m.stderr).toMatch(/error \[INVALID_OPTION\]: --methods: unknown method "svm" \(known: closed-form, hierarchical, latency-proxy, wilkins, roofline, random-forest, xgboost\)/);
     const p = run('evaluate', '--data', 'sim.csv', '--protocol', 'k-fold');
     expect(p.status).toBe(2);
     expect(p.stderr).toMatch(/--protocol: unknown protocol "k-fold" \(known: sample-efficiency, batch-extrapolation, hardware-extrapolation, leave-one-model-out, random-50, leave-one-framework-out, new-deployment\)/);
