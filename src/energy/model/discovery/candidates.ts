@@ -48,7 +48,7 @@ export function candidatesOf(front: readonly Equation[], columns: readonly numbe
   const refused: { expression: string; reason: string }[] = [];
   for (const e of front) {
     const tree = simplifyTree(e.tree, { operators });
-    const expression = toInfix(tree, names);
+    const expression = toInfix(tree, names, { namedConstants: false });
     if (seen.has(expression)) continue;
     seen.add(expression);
     if (!hasFeature(tree)) { refused.push({ expression, reason: 'a constant alone: the physics parameters already carry a scale' }); continue; }

@@ -4,6 +4,7 @@
  * record is its absolute log error; a structure's score is their mean (records without the target are skipped). Two structures are compared on the same
  * folds, record by record (paired), so the noise of the split cancels.
  */
+import { erf } from 'mathjs';
 import { createRng, type Evaluator } from '../../../sr/index.js';
 import type { EnergyFeatures } from '../features.js';
 import type { FitRecord } from '../fit.js';
@@ -78,14 +79,31 @@ export function crossValidate(ctx: CvContext, correction: Correction, dropped: r
 export const ACCEPT_STANDARD_ERRORS = 2;
 
 /**
- * Whether `b` beats `a` beyond the noise of the folds: the mean paired difference of the per-record absolute log
- * errors exceeds ACCEPT_STANDARD_ERRORS standard errors of that mean.
+ * Standard errors the best of `candidates` corrections must clear: the one-sided normal quantile at a family-wise
+ * 2.5 % (Bonferroni over the candidates scored on the same folds), never less than ACCEPT_STANDARD_ERRORS. One
+ * candidate: 2; four: 2.50; ten: 2.81.
  */
-export function pairedGain(a: CvScore, b: CvScore): { gain: number; standardError: number; better: boolean } {
+export function acceptStandardErrors(candidates: number): number {
+  const tail = 0.025 / Math.max(1, candidates);
+  let lo = 0;
+  let hi = 10;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (0.5 * (1 - erf(mid / Math.SQRT2)) > tail) lo = mid;
+    else hi = mid;
+  }
+  return Math.max(ACCEPT_STANDARD_ERRORS, hi);
+}
+
+/**
+ * Whether `b` beats `a` beyond the noise of the folds: the mean paired difference of the per-record absolute log
+ * errors exceeds `threshold` standard errors of that mean (ACCEPT_STANDARD_ERRORS by default).
+ */
+export function pairedGain(a: CvScore, b: CvScore, threshold = ACCEPT_STANDARD_ERRORS): { gain: number; standardError: number; better: boolean } {
   const d = a.perRecord.map((x, i) => x - b.perRecord[i]).filter((x) => !Number.isNaN(x));
   const n = d.length;
   const mean = d.reduce((s, x) => s + x, 0) / n;
   const sd = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, n - 1));
   const standardError = sd / Math.sqrt(n);
-  return { gain: mean, standardError, better: mean > ACCEPT_STANDARD_ERRORS * standardError };
+  return { gain: mean, standardError, better: mean > threshold * standardError };
 }

@@ -69,8 +69,8 @@ function constantsOf(tree: Node | null): number {
 export function jointExpression(physics: readonly number[], correction: Correction, columns: readonly number[]): string {
   const names = columns.map((j) => CORRECTION_FEATURES[j].name);
   const parts: string[] = [];
-  if (correction.energy) parts.push(`is_energy * (${toInfix(correction.energy, names)})`);
-  if (correction.prefill) parts.push(`is_prefill * (${toInfix(correction.prefill, names)})`);
+  if (correction.energy) parts.push(`is_energy * (${toInfix(correction.energy, names, { namedConstants: false })})`);
+  if (correction.prefill) parts.push(`is_prefill * (${toInfix(correction.prefill, names, { namedConstants: false })})`);
   const base = closedFormExpression(physics);
   return parts.length ? `(${base}) * exp(${parts.join(' + ')})` : base;
 }

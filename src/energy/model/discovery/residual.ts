@@ -19,7 +19,7 @@ import { designRows, unidentified, type FitRecord } from '../fit.js';
 import { MAX_FREE_PARAMETERS } from '../structure.js';
 import { candidatesOf, gridProblem, type CandidateCorrection } from './candidates.js';
 import { chooseCorrectionColumns, CORRECTION_FEATURES } from './correction-features.js';
-import { ACCEPT_STANDARD_ERRORS, crossValidate, kFolds, pairedGain, type CvScore } from './cv.js';
+import { acceptStandardErrors, crossValidate, kFolds, pairedGain, type CvScore } from './cv.js';
 import { fitJoint, jointDataset, jointProgram, NO_CORRECTION, withKernel, type Correction, type JointFit } from './joint-fit.js';
 
 export const MIN_CORRECTION_RECORDS = 15;
@@ -146,6 +146,7 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
       searches.push(run);
       const { candidates: found, refused } = candidatesOf(front, columns, operators);
       for (const r of refused) candidates.push({ phase, expression: r.expression, constants: 0, dropped: [], cvLogError: null, cvMape: null, gain: null, standardError: null, status: 'refused', reason: r.reason });
+      const threshold = acceptStandardErrors(found.length);
       let best: { c: CandidateCorrection; score: CvScore; dropped: string[]; entry: CandidateScore } | null = null;
       for (const c of found) {
         const entry: CandidateScore = { phase, expression: c.expression, constants: c.constants, dropped: [], cvLogError: null, cvMape: null, gain: null, standardError: null, status: 'not better' };
@@ -158,12 +159,12 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
         const correction: Correction = phase === 'energy' ? { ...base, energy: c.tree } : { ...base, prefill: c.tree };
         const score = crossValidate(ctx, correction, dropped, phase);
         progress(found.length);
-        const g = pairedGain(reference, score);
+        const g = pairedGain(reference, score, threshold);
         Object.assign(entry, { dropped, cvLogError: score.logError, cvMape: score.mape, gain: g.gain, standardError: g.standardError });
         if (g.better && (best === null || score.logError < best.score.logError)) best = { c, score, dropped, entry };
       }
       if (best === null) return { correction: base, score: reference, dropped: [] };
-      for (const e of candidates) if (e.phase === phase && e.status === 'not better' && e.gain !== null && e.gain > ACCEPT_STANDARD_ERRORS * (e.standardError ?? Infinity)) e.status = 'beaten';
+      for (const e of candidates) if (e.phase === phase && e.status === 'not better' && e.gain !== null && e.gain > threshold * (e.standardError ?? Infinity)) e.status = 'beaten';
       best.entry.status = 'chosen';
       return { correction: phase === 'energy' ? { ...base, energy: best.c.tree } : { ...base, prefill: best.c.tree }, score: best.score, dropped: best.dropped };
     };
