@@ -11,7 +11,7 @@
  *   fit.values; fit.standardErrors; fit.covariance; fit.kinds[0].residualSd
  */
 import { SrError } from '../errors.js';
-import { invertMatrix, solveLinear } from '../search/constants.js';
+import { invertMatrix, normalEquations, solveLinear } from '../search/constants.js';
 import { createRng } from '../util/rng.js';
 import { ParametricEvaluator, type ParametricData, type ParametricEvaluatorOptions } from './evaluate.js';
 import { startValues, type ParametricModel } from './parametric.js';
@@ -171,25 +171,7 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
     return Number.isFinite(sse) ? { values, r, J, sse } : null;
   };
 
-  const normal = (s: State): { A: Float64Array; g: Float64Array } => {
-    const F = free.length;
-    const A = new Float64Array(F * F);
-    const g = new Float64Array(F);
-    for (let a = 0; a < F; a++) {
-      const Ja = s.J.subarray(a * n, (a + 1) * n);
-      let ga = 0;
-      for (let i = 0; i < n; i++) ga += Ja[i] * s.r[i];
-      g[a] = ga;
-      for (let b = a; b < F; b++) {
-        const Jb = s.J.subarray(b * n, (b + 1) * n);
-        let v = 0;
-        for (let i = 0; i < n; i++) v += Ja[i] * Jb[i];
-        A[a * F + b] = v;
-        A[b * F + a] = v;
-      }
-    }
-    return { A, g };
-  };
+  const normal = (s: State): { A: Float64Array; g: Float64Array } => normalEquations(s.J, s.r, free.length, n);
 
   const project = (v: Float64Array): Float64Array => {
     for (const k of free) v[k] = Math.min(upper[k], Math.max(lower[k], v[k]));

@@ -98,6 +98,29 @@ export function invertMatrix(A: Float64Array, n: number): Float64Array | null {
 interface State { c: Float64Array; r: Float64Array; J: Float64Array; sse: number }
 
 /** Fits the constants of `expression` (a tree or a compiled program) to `target` by Levenberg-Marquardt. */
+/**
+ * The Gauss-Newton normal equations of a linearised least-squares problem: A = J^T J and g = J^T r, with J
+ * parameter-major (`J[k * nRows + row]`). Shared by the search's constant fitting and the parametric fit.
+ */
+export function normalEquations(J: Float64Array, r: Float64Array, nParams: number, nRows: number): { A: Float64Array; g: Float64Array } {
+  const A = new Float64Array(nParams * nParams);
+  const g = new Float64Array(nParams);
+  for (let a = 0; a < nParams; a++) {
+    const Ja = J.subarray(a * nRows, (a + 1) * nRows);
+    let ga = 0;
+    for (let i = 0; i < nRows; i++) ga += Ja[i] * r[i];
+    g[a] = ga;
+    for (let b = a; b < nParams; b++) {
+      const Jb = J.subarray(b * nRows, (b + 1) * nRows);
+      let v = 0;
+      for (let i = 0; i < nRows; i++) v += Ja[i] * Jb[i];
+      A[a * nParams + b] = v;
+      A[b * nParams + a] = v;
+    }
+  }
+  return { A, g };
+}
+
 export function fitConstants(expression: Node | Program, evaluator: Evaluator, target: FitTarget, options: FitConstantsOptions = {}): FitConstantsResult {
   const compiled = 'kind' in expression ? compile(expression) : expression;
   if (options.initial && options.initial.length !== compiled.consts.length) {
@@ -163,24 +186,7 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
     return J && Number.isFinite(sse) ? { c, r, J, sse } : null;
   };
 
-  const normal = (s: State): { A: Float64Array; g: Float64Array } => {
-    const A = new Float64Array(nC * nC);
-    const g = new Float64Array(nC);
-    for (let a = 0; a < nC; a++) {
-      const Ja = s.J.subarray(a * n, (a + 1) * n);
-      let ga = 0;
-      for (let i = 0; i < n; i++) ga += Ja[i] * s.r[i];
-      g[a] = ga;
-      for (let b = a; b < nC; b++) {
-        const Jb = s.J.subarray(b * n, (b + 1) * n);
-        let v = 0;
-        for (let i = 0; i < n; i++) v += Ja[i] * Jb[i];
-        A[a * nC + b] = v;
-        A[b * nC + a] = v;
-      }
-    }
-    return { A, g };
-  };
+  const normal = (s: State): { A: Float64Array; g: Float64Array } => normalEquations(s.J, s.r, nC, n);
 
   const run = (start: Float64Array): { s: State | null; iterations: number } => {
     let s = linearise(project(start.slice()));
