@@ -1,7 +1,7 @@
 /** Reading a numeric table from a CSV file for the `sr` command, with errors that name file, row and column. */
-import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { EnergyLensError } from '../errors.js';
+import { readTextFile } from './read-text.js';
 
 export interface NumericTable {
   columns: string[];
@@ -20,20 +20,9 @@ export function parseCell(cell: string): number | string {
   return Number.isFinite(v) ? v : `"${cell}" is too large for a 64-bit float`;
 }
 
-/** The text of a CSV file; a folder, a missing file or an unreadable one is a one-line error naming it. */
-function readCsvText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'EISDIR') throw new EnergyLensError('INVALID_CSV', `${path} is a folder; expected a CSV file with a header row`);
-    throw new EnergyLensError('FILE_NOT_FOUND', code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(err as Error).message}`);
-  }
-}
-
 /** Reads the columns that `choose` picks from the header (it may throw to reject the header). */
 export function readNumericCsv(path: string, choose: (header: string[]) => string[]): NumericTable {
-  const text = readCsvText(path);
+  const text = readTextFile(path, 'CSV file', 'INVALID_CSV');
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof records;
@@ -78,7 +67,7 @@ export function readNumericCsv(path: string, choose: (header: string[]) => strin
  * starts with a number and breaks later is numeric, and readNumericCsv then reports the bad cell by row and column.
  */
 export function numericColumns(path: string): { header: string[]; numeric: string[]; skipped: string[] } {
-  const text = readCsvText(path);
+  const text = readTextFile(path, 'CSV file', 'INVALID_CSV');
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true }) as string[][];

@@ -26,6 +26,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'energylens-usage-'));
   writeFileSync(at('data.csv'), 'a,y\n1,2\n2,3\n3,5\n');
   writeFileSync(at('no-energy.csv'), 'model,hardware,tp,pp,batch,output_tokens\nLlama-3.1-8B,H100,1,1,8,256\nLlama-3.1-8B,H100,1,1,16,256\n');
+  writeFileSync(at('ok.csv'), 'model,hardware,tp,pp,batch,output_tokens,energy_j\nLlama-3.1-8B,H100,1,1,8,256,100\nLlama-3.1-8B,H100,1,1,16,256,150\n');
   writeFileSync(at('tpu.csv'), 'model,hardware,tp,pp,batch,output_tokens,energy_j\nLlama-3.1-8B,TPU9,1,1,8,256,100\n');
   vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
   vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
@@ -61,13 +62,24 @@ describe('command-line errors: one line with a code', () => {
   it('a data error is not a usage error: exit 1', async () => {
     const r = await cli('sr', '--data', at('missing.csv'), '--target', 'y');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^energylens: error \[FILE_NOT_FOUND\]: .*missing\.csv: no such file\n$/);
+    expect(r.stderr).toMatch(/^energylens: error \[FILE_NOT_FOUND\]: .*missing\.csv: no such CSV file\n$/);
+  });
+
+  it.each([
+    ['select --model', ['select', '--model', '<dir>', '--llm', 'Llama-3.1-8B', '--hardware', 'H100', '--input', '512', '--output', '256'], 'INVALID_MODEL_FILE', 'model file'],
+    ['predict --model', ['predict', '--model', '<dir>', '--data', '<data>', '--out', '<out>'], 'INVALID_MODEL_FILE', 'model file'],
+    ['fit --structure', ['fit', '--data', '<data>', '--out', '<out>', '--structure', '<dir>'], 'INVALID_STRUCTURE', 'structure file'],
+    ['fit --catalog', ['fit', '--data', '<data>', '--out', '<out>', '--catalog', '<dir>'], 'INVALID_CATALOG', 'catalog file'],
+  ])('%s on a folder: one line naming it, no raw EISDIR', async (_, args, code, what) => {
+    const r = await cli(...args.map((a) => a.replace('<dir>', dir).replace('<data>', at('ok.csv')).replace('<out>', at('never.json'))));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`energylens: error [${code}]: ${dir} is a folder; expected a ${what}\n`);
   });
 
   it('sr on a folder says so instead of a raw EISDIR', async () => {
     const r = await cli('sr', '--data', dir, '--target', 'y');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/\[INVALID_CSV\]: .* is a folder; expected a CSV file with a header row/);
+    expect(r.stderr).toMatch(/\[INVALID_CSV\]: .* is a folder; expected a CSV file/);
     expect(r.stderr).not.toMatch(/EISDIR/);
   });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { writeRecordsCsv, type ProfilingRecord } from '../../src/energy/records/index.js';
 import { simulate } from '../../src/energy/simulator/index.js';
-import { createRng } from '../../src/energy/simulator/rng.js';
+import { createRng } from '../../src/sr/index.js';
 
 let dir: string;
 let stderr = '';

@@ -183,7 +183,7 @@ describe('energylens profile', () => {
     const bad = run(['profile', '--plan', badPlan, '--out', out]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/error \[INVALID_PLAN\]: .*bad\.yaml, line 13: workload\.requests must be a positive integer \(got "eight"\)/);
-    expect(run(['profile', '--plan', join(dir, 'none.yaml'), '--out', out]).stderr).toMatch(/FILE_NOT_FOUND.*none\.yaml: cannot read the plan \(no such file\)/);
+    expect(run(['profile', '--plan', join(dir, 'none.yaml'), '--out', out]).stderr).toMatch(/FILE_NOT_FOUND.*none\.yaml: no such plan file/);
     const unknown = join(dir, 'unknown.yaml');
     writeFileSync(unknown, readFileSync(p, 'utf8').replace('model: Llama-3.1-8B-Instruct', 'model: Foo-9B'));
     expect(run(['profile', '--plan', unknown, '--out', out]).stderr).toMatch(/UNKNOWN_MODEL\]: the plan's model "Foo-9B" is not in the catalog: .*give params_b .* in the plan/);

@@ -119,7 +119,7 @@ describe('energylens sr: input checks (in-process)', () => {
   afterAll(() => { vi.restoreAllMocks(); });
 
   it.each([
-    [['--data', 'missing.csv', '--target', 'energy'], /FILE_NOT_FOUND.*missing\.csv: no such file/],
+    [['--data', 'missing.csv', '--target', 'energy'], /FILE_NOT_FOUND.*missing\.csv: no such CSV file/],
     [['--data', 'data.csv', '--target', 'power'], /no target column "power" \(columns: batch, tp, energy\)/],
     [['--data', 'nan.csv', '--target', 'energy'], /nan\.csv, row 2 \(line 3\), column "energy": is "NaN"; only finite numbers/],
     [['--data', 'inf.csv', '--target', 'energy'], /inf\.csv, row 1 \(line 2\), column "tp": is "Infinity"/],

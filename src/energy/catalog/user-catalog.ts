@@ -6,8 +6,8 @@
  *                     "headDim", "intermediateSize", optional "activeParamsB", "aliases", "experts", ... } ] }
  * Every problem is reported at once, each with its JSON path.
  */
-import { readFileSync } from 'node:fs';
 import { EnergyLensError } from '../../errors.js';
+import { readTextFile } from '../../util/read-text.js';
 import { ARCHITECTURES, PRECISIONS } from '../records/schema.js';
 import type { HardwareSpec } from './hardware.js';
 import { defineModel, type ModelSpec, type VisionSpec } from './model-spec.js';
@@ -149,16 +149,10 @@ export function parseUserCatalog(json: unknown, source: string): UserCatalog {
 
 /** Reads a user catalog JSON file. */
 export function readUserCatalog(path: string): UserCatalog {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new EnergyLensError('FILE_NOT_FOUND', code === 'ENOENT' ? `catalog ${path}: no such file` : `catalog ${path}: ${(err as Error).message}`);
-  }
+  const text = readTextFile(path, 'catalog file', 'INVALID_CATALOG');
   let json: unknown;
   try {
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+    json = JSON.parse(text);
   } catch (err) {
     throw new EnergyLensError('INVALID_CATALOG', `${path}: not valid JSON (${(err as Error).message})`);
   }

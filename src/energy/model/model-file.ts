@@ -3,9 +3,9 @@
  * bounds, value and standard error), its version, and reading it back with clear errors. Version 2 files (the
  * twelve-parameter closed form before structures) still load: they are the physics structure.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { EnergyLensError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { readTextFile } from '../../util/read-text.js';
 import { PARAMETERS } from './closed-form.js';
 import { validateStructureShape, type Structure, type StructureParameter } from './structure.js';
 import { PHYSICS_STRUCTURE } from './structure-physics.js';
@@ -134,10 +134,10 @@ export function validateEnergyModel(value: unknown, file = 'model'): EnergyModel
 }
 
 export function readEnergyModel(path: string): EnergyModel {
-  if (!existsSync(path)) throw new EnergyLensError('FILE_NOT_FOUND', `${path}: no such model file`);
+  const text = readTextFile(path, 'model file', 'INVALID_MODEL_FILE');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new EnergyLensError('INVALID_MODEL_FILE', `${path}: not valid JSON (${(err as Error).message})`);
   }

@@ -13,8 +13,8 @@
  * by no expression, or predicts a non-positive value somewhere on the feasibility grid (feasibility.ts) is
  * refused with INVALID_STRUCTURE and the reason.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { EnergyLensError } from '../../errors.js';
+import { readTextFile } from '../../util/read-text.js';
 import { compileParametric, operatorByName, type ParametricModel, type ParametricSpec } from '../../sr/index.js';
 import type { RowKind } from './design.js';
 import { STRUCTURE_FEATURE_NAMES } from './structure-features.js';
@@ -158,6 +158,5 @@ export function parseStructureShape(text: string, file = 'structure'): Structure
 }
 
 export function readStructureText(path: string): string {
-  if (!existsSync(path)) throw new EnergyLensError('FILE_NOT_FOUND', `${path}: no such structure file`);
-  return readFileSync(path, 'utf8');
+  return readTextFile(path, 'structure file', 'INVALID_STRUCTURE');
 }

@@ -5,6 +5,7 @@
  * `min_tokens = max_tokens` and `ignore_eos`.
  */
 import { EnergyLensError } from '../../errors.js';
+import { createRng } from '../../sr/index.js';
 import { mean, median } from '../stats.js';
 import { nowMs, type RequestTiming, type WaveResult } from './types.js';
 
@@ -58,18 +59,6 @@ function positiveInteger(value: number, name: string): void {
 
 // ---- prompts ----------------------------------------------------------------------------------------------
 
-/** mulberry32: a small, fast 32-bit PRNG; uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Exactly `tokens` token ids in [vocab.low, vocab.high), the same for the same seed; another seed, another prompt. */
 export function syntheticPrompt(tokens: number, seed: number, vocab: { low: number; high: number } = DEFAULT_VOCAB): number[] {
   if (!(Number.isInteger(tokens) && tokens >= 0)) throw invalid(`tokens must be a non-negative integer, got ${tokens}`);
@@ -78,10 +67,10 @@ export function syntheticPrompt(tokens: number, seed: number, vocab: { low: numb
   if (!(Number.isInteger(low) && Number.isInteger(high) && low >= 0 && high > low)) {
     throw invalid(`vocab must have integers 0 <= low < high, got low ${low}, high ${high}`);
   }
-  // scramble the seed so that consecutive seeds start far apart
-  const next = mulberry32(Math.imul(Math.trunc(seed) ^ 0x9e3779b9, 0x85ebca6b));
+  // the engine's seeded generator (splitmix-seeded xoshiro128**): consecutive seeds give unrelated prompts
+  const rng = createRng(Math.trunc(seed));
   const ids = new Array<number>(tokens);
-  for (let i = 0; i < tokens; i++) ids[i] = low + Math.floor(next() * (high - low));
+  for (let i = 0; i < tokens; i++) ids[i] = low + rng.int(high - low);
   return ids;
 }
 

@@ -4,10 +4,10 @@
  * many requests to send and how to sample the GPUs. Every value is checked, and a bad one is reported with the
  * file, its line and the field (`plan.yaml, line 7: grid.tp must be ...`).
  */
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml';
 import { parse as parseShell } from 'shell-quote';
 import { EnergyLensError } from '../../errors.js';
+import { readTextFile } from '../../util/read-text.js';
 import { PRECISIONS, ARCHITECTURES, type Architecture, type Precision } from '../records/schema.js';
 
 export interface ProfilePlan {
@@ -267,14 +267,7 @@ export function parsePlan(text: string, file = 'plan'): ProfilePlan {
 
 /** Reads a plan file. */
 export function readPlan(path: string): ProfilePlan {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new EnergyLensError(e.code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'INVALID_PLAN', `${path}: cannot read the plan (${e.code === 'ENOENT' ? 'no such file' : e.message})`);
-  }
-  return parsePlan(text, path);
+  return parsePlan(readTextFile(path, 'plan file', 'INVALID_PLAN'), path);
 }
 
 /** GPUs a configuration takes: tp x pp (expert parallelism reuses the same GPUs, as vLLM's --enable-expert-parallel does). */

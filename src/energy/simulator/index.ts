@@ -1,4 +1,3 @@
 export { simulate, resolveSimulateOptions, DEFAULT_SIMULATE_OPTIONS, type SimulateOptions, type SimulateResult, type InfeasibleConfig } from './simulate.js';
 export { estimateServing, gpuPowerW, type ServingEstimate } from './physics.js';
-export { createRng, type Rng } from './rng.js';
 export { compareWithMeasurements, summariseRatios, type CalibrationRow, type CalibrationResult, type RatioSummary } from './calibration.js';

@@ -9,7 +9,7 @@ import type { ModelSpec } from '../catalog/model-spec.js';
 import { PRECISIONS, MODALITIES, type Modality, type Precision, type ProfilingRecord } from '../records/schema.js';
 import { DEFAULT_PHYSICS, visionTokensFor, type PhysicsConstants } from '../physics/index.js';
 import { estimateServing } from './physics.js';
-import { createRng } from './rng.js';
+import { createRng } from '../../sr/index.js';
 
 export interface SimulateOptions {
   models: string[];

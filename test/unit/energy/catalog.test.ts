@@ -122,7 +122,7 @@ describe('user catalog', () => {
     }
   });
   it('rejects a missing file and bad JSON clearly', () => {
-    expect(() => loadCatalog('/nonexistent/c.json')).toThrowError(/no such file/);
+    expect(() => loadCatalog('/nonexistent/c.json')).toThrowError(/no such catalog file/);
     const dir = mkdtempSync(join(tmpdir(), 'el-cat-'));
     writeFileSync(join(dir, 'b.json'), '{ nope');
     try { loadCatalog(join(dir, 'b.json')); expect.unreachable(); } catch (e) { expect((e as { code: string }).code).toBe('INVALID_CATALOG'); }

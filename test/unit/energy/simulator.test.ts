@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { simulate, estimateServing, createRng, compareWithMeasurements, summariseRatios } from '../../../src/energy/simulator/index.js';
+import { simulate, estimateServing, compareWithMeasurements, summariseRatios } from '../../../src/energy/simulator/index.js';
+import { createRng } from '../../../src/sr/index.js';
 import { paramSplit, expertsTouchedFraction, kvCacheBytes, ssmStateBytes, DEFAULT_PHYSICS, type ServingConfig } from '../../../src/energy/physics/index.js';
 import { resolveHardware, resolveModel } from '../../../src/energy/catalog/index.js';
 import { importMlEnergy } from '../../../src/energy/adapters/index.js';
@@ -11,7 +12,7 @@ const base = (over: Partial<ServingConfig> = {}): ServingConfig => ({
   batch: 8, inputTokens: 512, outputTokens: 256, precision: 'bf16', visionTokens: 0, ...over,
 });
 
-describe('rng', () => {
+describe('the seeded generator the simulator draws its noise from', () => {
   it('is seeded and reproducible, with standard-normal draws', () => {
     const a = createRng(7); const b = createRng(7); const c = createRng(8);
     const xs = Array.from({ length: 5 }, () => a.next());
