@@ -7,10 +7,10 @@ import type { Program } from '../expression/compile.js';
 import { OP_CONST, OP_FEATURE, operatorByOpcode, type Operator } from '../expression/operators.js';
 import { validateDataset } from './dataset.js';
 import * as M from './mathlib.js';
-import type { Dataset, Evaluator, JacobianResult, LossName } from './types.js';
+import type { Dataset, Evaluator, JacobianResult, KernelLoss } from './types.js';
 import { validateProgram } from './validate-program.js';
 
-const LOSSES: readonly LossName[] = ['mse', 'mae', 'mape', 'msle'];
+const LOSSES: readonly KernelLoss[] = ['mse', 'mae', 'mape', 'msle', 'mse-scaled'];
 
 export class ReferenceEvaluator implements Evaluator {
   readonly name = 'reference';
@@ -56,7 +56,7 @@ export class ReferenceEvaluator implements Evaluator {
     return { value: stack[0], finite };
   }
 
-  losses(programs: readonly Program[], loss: LossName): Float64Array {
+  losses(programs: readonly Program[], loss: KernelLoss): Float64Array {
     const data = this.require();
     if (!LOSSES.includes(loss)) throw new SrError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${LOSSES.join(', ')}`);
     if (loss === 'msle' && !data.y.every((v) => v > 0)) throw new SrError('INVALID_DATA', 'loss "msle" needs every target value > 0');
@@ -66,6 +66,7 @@ export class ReferenceEvaluator implements Evaluator {
     let sumW = 0;
     for (let r = 0; r < data.nRows; r++) sumW += data.weights ? data.weights[r] : 1;
     programs.forEach((p, i) => {
+      if (loss === 'mse-scaled') { out[i] = this.scaledLoss(p, sumW); return; }
       let sum = 0;
       for (let r = 0; r < data.nRows; r++) {
         const { value, finite } = this.row(p, r);
@@ -83,6 +84,36 @@ export class ReferenceEvaluator implements Evaluator {
       out[i] = Number.isFinite(l) ? l : Infinity;
     });
     return out;
+  }
+
+  /** The mse of the best a * p + b, two passes over plain sums (the kernel merges centred block sums). */
+  private scaledLoss(p: Program, sumW: number): number {
+    const data = this.require();
+    const w = (r: number): number => (data.weights ? data.weights[r] : 1);
+    const pred = new Float64Array(data.nRows);
+    let mp = 0;
+    let my = 0;
+    for (let r = 0; r < data.nRows; r++) {
+      const { value, finite } = this.row(p, r);
+      if (!finite) return Infinity;
+      pred[r] = value;
+      mp += w(r) * value;
+      my += w(r) * data.y[r];
+    }
+    mp /= sumW;
+    my /= sumW;
+    let cpp = 0;
+    let cpy = 0;
+    for (let r = 0; r < data.nRows; r++) {
+      cpp += w(r) * (pred[r] - mp) ** 2;
+      cpy += w(r) * (pred[r] - mp) * (data.y[r] - my);
+    }
+    const a = cpp > 1e-24 * mp * mp * sumW && cpp > 1e-300 ? cpy / cpp : 0;
+    const b = my - a * mp;
+    let sum = 0;
+    for (let r = 0; r < data.nRows; r++) sum += w(r) * (a * pred[r] + b - data.y[r]) ** 2;
+    const l = sum / sumW;
+    return Number.isFinite(l) ? l : Infinity;
   }
 
   predict(program: Program): Float64Array {
