@@ -91,7 +91,9 @@ describe('linear scaling in the search', () => {
     ev.dispose();
   });
 
-  it('options.linearScaling needs loss mse and is a boolean', () => {
+  it('options.linearScaling is on by default for mse only, needs loss mse when asked for, and is a boolean', () => {
+    expect(resolveOptions({}).linearScaling).toBe(true);
+    expect(resolveOptions({ loss: 'msle' }).linearScaling).toBe(false);
     expect(() => resolveOptions({ linearScaling: true, loss: 'mae' })).toThrow(/linearScaling needs options.loss "mse"/);
     expect(() => resolveOptions({ linearScaling: 'yes' as unknown as boolean })).toThrow(/linearScaling must be true or false/);
   });
