@@ -6,6 +6,7 @@ import { SrError } from '../errors.js';
 import type { Program } from '../expression/compile.js';
 import { OP_CONST, OP_FEATURE, operatorByOpcode, type Operator } from '../expression/operators.js';
 import { validateDataset } from './dataset.js';
+import { scalingCoefficients } from './linear-scaling.js';
 import * as M from './mathlib.js';
 import type { Dataset, Evaluator, JacobianResult, KernelLoss } from './types.js';
 import { validateProgram } from './validate-program.js';
@@ -86,32 +87,18 @@ export class ReferenceEvaluator implements Evaluator {
     return out;
   }
 
-  /** The mse of the best a * p + b, two passes over plain sums (the kernel merges centred block sums). */
+  /** The mse of the best a * p + b (the kernel merges centred block sums; this is the plain two-pass form). */
   private scaledLoss(p: Program, sumW: number): number {
     const data = this.require();
-    const w = (r: number): number => (data.weights ? data.weights[r] : 1);
     const pred = new Float64Array(data.nRows);
-    let mp = 0;
-    let my = 0;
     for (let r = 0; r < data.nRows; r++) {
       const { value, finite } = this.row(p, r);
       if (!finite) return Infinity;
       pred[r] = value;
-      mp += w(r) * value;
-      my += w(r) * data.y[r];
     }
-    mp /= sumW;
-    my /= sumW;
-    let cpp = 0;
-    let cpy = 0;
-    for (let r = 0; r < data.nRows; r++) {
-      cpp += w(r) * (pred[r] - mp) ** 2;
-      cpy += w(r) * (pred[r] - mp) * (data.y[r] - my);
-    }
-    const a = cpp > 1e-24 * mp * mp * sumW && cpp > 1e-300 ? cpy / cpp : 0;
-    const b = my - a * mp;
+    const { a, b } = scalingCoefficients(pred, data);
     let sum = 0;
-    for (let r = 0; r < data.nRows; r++) sum += w(r) * (a * pred[r] + b - data.y[r]) ** 2;
+    for (let r = 0; r < data.nRows; r++) sum += (data.weights ? data.weights[r] : 1) * (a * pred[r] + b - data.y[r]) ** 2;
     const l = sum / sumW;
     return Number.isFinite(l) ? l : Infinity;
   }
