@@ -3,7 +3,7 @@
 // validates every program before it is evaluated, so nothing here traps on bad input.
 import * as D from './data';
 import { evalBlock, resultIsConst, resultPtr, resultVal } from './eval';
-import { programLoss, programLoss32 } from './loss';
+import { programLoss, programLoss32, programLossScaled, LOSS_MSE_SCALED } from './loss';
 import { evalBlock32, result32IsConst, result32Ptr, result32Val } from './eval32';
 import { logS } from './mathlib';
 export { jacobian, jacobianScratchF64, JAC_BLOCK } from './jacobian';
@@ -11,7 +11,7 @@ export {
   OP_CONST, OP_FEATURE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE,
   OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH, OP_COUNT,
 } from './opcodes';
-export { LOSS_MSE, LOSS_MAE, LOSS_MAPE, LOSS_MSLE } from './loss';
+export { LOSS_MSE, LOSS_MAE, LOSS_MAPE, LOSS_MSLE, LOSS_MSE_SCALED } from './loss';
 export { BLOCK, MAX_STACK } from './data';
 
 export function heapBase(): usize {
@@ -63,7 +63,9 @@ export function evalLosses(code: usize, consts: usize, starts: usize, lens: usiz
     const pc = code + (<usize>load<i32>(s) << 3);
     const pk = consts + (<usize>load<i32>(s, 4) << 3);
     const len = load<i32>(lens + (<usize>p << 2));
-    const l = simd == MODE_F32X4 ? programLoss32(pc, pk, len, loss, scratch) : programLoss(pc, pk, len, loss, scratch, simd != 0);
+    // the scaled loss is always computed in f64 (its closed form needs centred sums, see programLossScaled)
+    const l = loss == LOSS_MSE_SCALED ? programLossScaled(pc, pk, len, scratch, simd != MODE_SCALAR)
+      : simd == MODE_F32X4 ? programLoss32(pc, pk, len, loss, scratch) : programLoss(pc, pk, len, loss, scratch, simd != 0);
     store<f64>(out + (<usize>p << 3), l);
   }
 }

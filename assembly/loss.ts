@@ -9,6 +9,8 @@ export const LOSS_MSE: i32 = 0;
 export const LOSS_MAE: i32 = 1;
 export const LOSS_MAPE: i32 = 2;
 export const LOSS_MSLE: i32 = 3;
+// mse after the best linear scaling a * p + b of the predictions (closed form, weighted least squares)
+export const LOSS_MSE_SCALED: i32 = 4;
 
 // term of one row: p prediction, k row (byte offset into the y-like columns)
 @inline function termS(loss: i32, p: f64, k: usize): f64 {
@@ -123,4 +125,78 @@ export function programLoss32(code: usize, consts: usize, len: i32, loss: i32, s
   }
   const result = total / sumW;
   return result - result == 0.0 ? result : Infinity;
+}
+
+/** Below this fraction of the target's variance the scaled loss is recomputed from residuals (see programLossScaled). */
+const SCALED_RECHECK: f64 = 1e-8;
+
+/**
+ * Mean squared error of the best a * p + b (weighted least squares in closed form), on f64 evaluation.
+ * Weighted means and centred sums are kept per block and merged (Chan et al.), so a large mean does not cancel the
+ * variance. A predictor with no variance gets a = 0 (the loss of the mean). The closed form carries a rounding
+ * error of about 1e-16 of the target's variance, far above the exact floor, so a near-exact fit (loss under
+ * SCALED_RECHECK of the variance) is evaluated a second time and scored from its residuals y - (a p + b).
+ */
+export function programLossScaled(code: usize, consts: usize, len: i32, scratch: usize, simd: bool): f64 {
+  let W: f64 = 0.0, mp: f64 = 0.0, my: f64 = 0.0, cpp: f64 = 0.0, cpy: f64 = 0.0, cyy: f64 = 0.0;
+  const weighted = dataW != 0;
+  for (let row0: i32 = 0; row0 < nRows; row0 += BLOCK) {
+    const n = min(BLOCK, nRows - row0);
+    const nEval = simd ? (n + 1) & ~1 : n;
+    if (!evalBlock(code, consts, len, row0, nEval, scratch, simd, true)) return Infinity;
+    const base: usize = <usize>row0 << 3;
+    let wb: f64 = 0.0, sp: f64 = 0.0, sy: f64 = 0.0;
+    for (let j: i32 = 0; j < n; j++) {
+      const off: usize = <usize>j << 3;
+      const w = weighted ? load<f64>(dataW + base + off) : 1.0;
+      wb += w;
+      sp += w * (resultIsConst ? resultVal : load<f64>(resultPtr + off));
+      sy += w * load<f64>(dataY + base + off);
+    }
+    if (!(wb > 0.0)) continue;
+    const bp = sp / wb, by = sy / wb;
+    let bpp: f64 = 0.0, bpy: f64 = 0.0, byy: f64 = 0.0;
+    for (let j: i32 = 0; j < n; j++) {
+      const off: usize = <usize>j << 3;
+      const w = weighted ? load<f64>(dataW + base + off) : 1.0;
+      const dp = (resultIsConst ? resultVal : load<f64>(resultPtr + off)) - bp;
+      const dy = load<f64>(dataY + base + off) - by;
+      bpp += w * dp * dp;
+      bpy += w * dp * dy;
+      byy += w * dy * dy;
+    }
+    const total = W + wb;
+    const dmp = bp - mp, dmy = by - my, f = W * wb / total;
+    mp += dmp * wb / total;
+    my += dmy * wb / total;
+    cpp += bpp + dmp * dmp * f;
+    cpy += bpy + dmp * dmy * f;
+    cyy += byy + dmy * dmy * f;
+    W = total;
+    if (!(cpp - cpp == 0.0) || !(cpy - cpy == 0.0)) return Infinity;
+  }
+  if (!(W > 0.0)) return Infinity;
+  // a predictor whose spread is at rounding level of its mean carries no signal: the mean's loss
+  const flat = !(cpp > 1e-24 * mp * mp * W) || !(cpp > 1e-300);
+  const a = flat ? 0.0 : cpy / cpp;
+  const b = my - a * mp;
+  let loss = flat ? cyy / W : max(0.0, cyy - cpy * a) / W;
+  if (!flat && loss < SCALED_RECHECK * cyy / W) loss = scaledResiduals(code, consts, len, scratch, simd, a, b);
+  return loss - loss == 0.0 ? loss : Infinity;
+}
+
+function scaledResiduals(code: usize, consts: usize, len: i32, scratch: usize, simd: bool, a: f64, b: f64): f64 {
+  let total: f64 = 0.0;
+  for (let row0: i32 = 0; row0 < nRows; row0 += BLOCK) {
+    const n = min(BLOCK, nRows - row0);
+    const nEval = simd ? (n + 1) & ~1 : n;
+    if (!evalBlock(code, consts, len, row0, nEval, scratch, simd, true)) return Infinity;
+    const base: usize = <usize>row0 << 3;
+    for (let j: i32 = 0; j < n; j++) {
+      const off: usize = <usize>j << 3;
+      const d = a * (resultIsConst ? resultVal : load<f64>(resultPtr + off)) + b - load<f64>(dataY + base + off);
+      total += (dataW != 0 ? load<f64>(dataW + base + off) : 1.0) * d * d;
+    }
+  }
+  return total / sumW;
 }

@@ -38,7 +38,7 @@ export interface SrFlags extends RedisFlags {
   time?: number; evals?: number; generations?: number; targetLoss?: number; islands: number; workers: number;
   seed: number; checkpoint?: string; checkpointEvery: number; resume?: boolean; json?: string; progress: boolean;
   precision?: SearchOptions['precision'];
-  export?: ExportFormat; stopOnExact: boolean;
+  export?: ExportFormat; stopOnExact: boolean; linearScaling: boolean;
 }
 
 /** search option -> the flag that sets it, to name flags (not option fields) in error messages */
@@ -69,6 +69,7 @@ export function register(program: Command): void {
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints', nonNegative('--checkpoint-every'), 10)
     .option('--resume', 'continue the search saved in --checkpoint (same data and options; budgets may change and count the whole search)')
     .option('--json <out.json>', 'also write the result as JSON')
+    .option('--no-linear-scaling', 'score each candidate f as it is; by default (loss mse) f is scored by its best a * f + b in closed form, and the equations shown include a and b')
     .option('--no-stop-on-exact', 'keep searching after an exact fit (loss at float precision); by default the search stops there')
     .addOption(new Option('--export <format>', 'print only the selected equation on stdout in this format (the table goes to stderr)').choices([...EXPORT_FORMATS]))
     .option('--no-progress', 'no progress bar');
@@ -87,7 +88,7 @@ function searchOptions(flags: SrFlags): Partial<SearchOptions> {
   if (limits.maxTime === null && limits.maxEvaluations === null && limits.maxGenerations === null && limits.targetLoss === null) limits.maxTime = DEFAULT_TIME;
   const search: Partial<SearchOptions> = {
     operators: list(flags.operators), maxSize: flags.maxSize, loss: flags.loss, populations: flags.islands, seed: flags.seed, precision: flags.precision,
-    stopOnExact: flags.stopOnExact !== false, ...limits,
+    stopOnExact: flags.stopOnExact !== false, ...(flags.linearScaling === false ? { linearScaling: false } : {}), ...limits,
   };
   try {
     resolveOptions(search);

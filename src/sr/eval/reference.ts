@@ -6,11 +6,12 @@ import { SrError } from '../errors.js';
 import type { Program } from '../expression/compile.js';
 import { OP_CONST, OP_FEATURE, operatorByOpcode, type Operator } from '../expression/operators.js';
 import { validateDataset } from './dataset.js';
+import { scalingCoefficients } from './linear-scaling.js';
 import * as M from './mathlib.js';
-import type { Dataset, Evaluator, JacobianResult, LossName } from './types.js';
+import type { Dataset, Evaluator, JacobianResult, KernelLoss } from './types.js';
 import { validateProgram } from './validate-program.js';
 
-const LOSSES: readonly LossName[] = ['mse', 'mae', 'mape', 'msle'];
+const LOSSES: readonly KernelLoss[] = ['mse', 'mae', 'mape', 'msle', 'mse-scaled'];
 
 export class ReferenceEvaluator implements Evaluator {
   readonly name = 'reference';
@@ -56,7 +57,7 @@ export class ReferenceEvaluator implements Evaluator {
     return { value: stack[0], finite };
   }
 
-  losses(programs: readonly Program[], loss: LossName): Float64Array {
+  losses(programs: readonly Program[], loss: KernelLoss): Float64Array {
     const data = this.require();
     if (!LOSSES.includes(loss)) throw new SrError('INVALID_OPTION', `unknown loss "${String(loss)}"; expected one of ${LOSSES.join(', ')}`);
     if (loss === 'msle' && !data.y.every((v) => v > 0)) throw new SrError('INVALID_DATA', 'loss "msle" needs every target value > 0');
@@ -66,6 +67,7 @@ export class ReferenceEvaluator implements Evaluator {
     let sumW = 0;
     for (let r = 0; r < data.nRows; r++) sumW += data.weights ? data.weights[r] : 1;
     programs.forEach((p, i) => {
+      if (loss === 'mse-scaled') { out[i] = this.scaledLoss(p, sumW); return; }
       let sum = 0;
       for (let r = 0; r < data.nRows; r++) {
         const { value, finite } = this.row(p, r);
@@ -83,6 +85,22 @@ export class ReferenceEvaluator implements Evaluator {
       out[i] = Number.isFinite(l) ? l : Infinity;
     });
     return out;
+  }
+
+  /** The mse of the best a * p + b (the kernel merges centred block sums; this is the plain two-pass form). */
+  private scaledLoss(p: Program, sumW: number): number {
+    const data = this.require();
+    const pred = new Float64Array(data.nRows);
+    for (let r = 0; r < data.nRows; r++) {
+      const { value, finite } = this.row(p, r);
+      if (!finite) return Infinity;
+      pred[r] = value;
+    }
+    const { a, b } = scalingCoefficients(pred, data);
+    let sum = 0;
+    for (let r = 0; r < data.nRows; r++) sum += (data.weights ? data.weights[r] : 1) * (a * pred[r] + b - data.y[r]) ** 2;
+    const l = sum / sumW;
+    return Number.isFinite(l) ? l : Infinity;
   }
 
   predict(program: Program): Float64Array {

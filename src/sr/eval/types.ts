@@ -6,6 +6,11 @@ export type LossName = 'mse' | 'mae' | 'mape' | 'msle';
 export type Precision = 'f64' | 'f32';
 export const PRECISIONS: readonly Precision[] = ['f64', 'f32'];
 export const LOSS_NAMES: readonly LossName[] = ['mse', 'mae', 'mape', 'msle'];
+/**
+ * What an evaluator scores: a loss, or 'mse-scaled', the mse of the best a * p + b (weighted least squares in
+ * closed form; a = 0 when p has no spread). The search's linear scaling (options.linearScaling) scores with it.
+ */
+export type KernelLoss = LossName | 'mse-scaled';
 
 /**
  * Loss definitions (w_i = 1 without weights; sums divided by sum of w_i):
@@ -37,7 +42,7 @@ export interface Evaluator {
   readonly name: string;
   setDataset(data: Dataset): void;
   /** One loss per program. */
-  losses(programs: readonly Program[], loss: LossName): Float64Array;
+  losses(programs: readonly Program[], loss: KernelLoss): Float64Array;
   /** Raw predictions of one program (IEEE values, no early exit). */
   predict(program: Program): Float64Array;
   /** Forward-mode derivatives of the predictions with respect to the program's constants. */

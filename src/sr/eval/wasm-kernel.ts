@@ -15,7 +15,7 @@ import { SrError } from '../errors.js';
 import type { Program } from '../expression/compile.js';
 import { MAX_STACK_DEPTH } from '../expression/compile.js';
 import { validateDataset } from './dataset.js';
-import { PRECISIONS, type Dataset, type Evaluator, type JacobianResult, type LossName, type Precision } from './types.js';
+import { PRECISIONS, type Dataset, type Evaluator, type JacobianResult, type KernelLoss, type Precision } from './types.js';
 import { validateProgram } from './validate-program.js';
 
 export { validateProgram };
@@ -34,7 +34,7 @@ interface KernelExports {
   [name: string]: unknown;
 }
 
-const LOSS_CODES: Record<LossName, number> = { mse: 0, mae: 1, mape: 2, msle: 3 };
+const LOSS_CODES: Record<KernelLoss, number> = { mse: 0, mae: 1, mape: 2, msle: 3, 'mse-scaled': 4 };
 /** the kernel's evaluation modes (MODE_* in assembly/index.ts) */
 const MODE_SCALAR = 0;
 const MODE_F64X2 = 1;
@@ -211,7 +211,7 @@ export class WasmEvaluator implements Evaluator {
     if (!this.hasData) throw new SrError('INVALID_DATA', 'no dataset: call setDataset(data) before evaluating');
   }
 
-  losses(programs: readonly Program[], loss: LossName): Float64Array {
+  losses(programs: readonly Program[], loss: KernelLoss): Float64Array {
     this.requireData();
     const lossCode = LOSS_CODES[loss];
     if (lossCode === undefined) {

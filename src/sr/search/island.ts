@@ -15,11 +15,13 @@ import { clone, constantNodes, type Node } from '../expression/node.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import { createRng } from '../util/rng.js';
 import { fitConstants } from './constants.js';
+import { exactLossFloor } from '../regressor-data.js';
 import { HallOfFame } from './hall-of-fame.js';
 import { crossover, mutate, mutationContext, randomMember } from './mutate.js';
-import type { SearchOptions } from './options.js';
+import { operatorComplexityOf, type SearchOptions } from './options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
 import { deserializeMember, makeMember, serializeMember, tournament, type Member } from './population.js';
+import { fitScaledConstants, scaledExpression } from './scaling.js';
 import type { IslandState, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
 export const ISLAND_STATE_VERSION = 1;
@@ -61,6 +63,13 @@ export interface IslandContext {
   data: Dataset;
 }
 
+/** The complexities a * f + b may have (f, a * f, f + b, a * f + b): true when one of them would be kept. */
+function scalingMayKeep(hof: HallOfFame, m: Member, o: SearchOptions): boolean {
+  const times = operatorComplexityOf(o, '*') + o.constantComplexity;
+  const plus = operatorComplexityOf(o, '+') + o.constantComplexity;
+  return [times, plus, times + plus].some((extra) => hof.wouldKeep(m.complexity + extra, m.loss));
+}
+
 export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskResult {
   const o = task.options;
   const s = task.state;
@@ -88,7 +97,15 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const score = (trees: Node[]): number[] => {
     if (trees.length === 0) return [];
     evaluations += trees.length;
-    return Array.from(evaluator.losses(trees.map(compile), o.loss));
+    return Array.from(evaluator.losses(trees.map(compile), o.linearScaling ? 'mse-scaled' : o.loss));
+  };
+  // what the hall of fame keeps: the member itself, or under linear scaling the expression a * f + b it stands for
+  const floor = o.linearScaling ? exactLossFloor(data, 'mse') : 0;
+  const offer = (m: Member): void => {
+    if (!o.linearScaling) { hof.offer(serializeMember(m)); return; }
+    const scaled = Number.isFinite(m.loss) ? scaledExpression(m.tree, evaluator, data, floor) : null;
+    evaluations += 5;
+    if (scaled) hof.offer(serializeMember(makeMember(scaled.tree, scaled.loss, m.birth, o)));
   };
 
   let members: Member[] = s.members.map(deserializeMember);
@@ -113,7 +130,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     const incoming = task.migrants.map(deserializeMember).slice(0, Math.max(0, members.length - 1));
     for (const m of incoming) members[rng.int(members.length)] = { ...m, birth: generation };
   }
-  for (const m of members) hof.offer(serializeMember(m));
+  for (const m of members) offer(m);
 
   const childrenPerGeneration = Math.max(1, Math.floor(o.populationSize / 2));
   const nOptimize = Math.max(o.optimizeFraction > 0 ? 1 : 0, Math.round(o.optimizeFraction * o.populationSize));
@@ -145,7 +162,8 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       let oldest = 0;
       for (let i = 1; i < members.length; i++) if (members[i].birth < members[oldest].birth) oldest = i;
       members[oldest] = child;
-      if (accept && hof.wouldKeep(child.complexity, child.loss)) hof.offer(serializeMember(child));
+      // (under linear scaling a and b may add to the complexity: offered when it would be kept at any of them)
+      if (accept && (hof.wouldKeep(child.complexity, child.loss) || (o.linearScaling && scalingMayKeep(hof, child, o)))) offer(child);
     }
     // constants of the best few members, refitted
     // (no draw when the probability is 1, so the random stream does not depend on this option's presence)
@@ -160,12 +178,13 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
         done++;
         const tree = clone(m.tree);
         const bounds = constantBounds(o, constantNodes(tree).length);
-        const fit = fitConstants(compile(tree), evaluator, data, { loss: o.loss, maxIterations: o.optimizeIterations, restarts: o.optimizeRestarts, rng, ...bounds });
+        const settings = { maxIterations: o.optimizeIterations, restarts: o.optimizeRestarts, rng, ...bounds };
+        const fit = o.linearScaling ? fitScaledConstants(tree, evaluator, data, settings) : fitConstants(compile(tree), evaluator, data, { loss: o.loss, ...settings });
         evaluations += fit.evaluations;
         if (fit.loss < m.loss) {
           setConstants(tree, fit.constants);
           members[i] = { ...m, tree, loss: fit.loss };
-          hof.offer(serializeMember(members[i]));
+          offer(members[i]);
         }
         remember(memberKey(members[i].tree));
       }

@@ -154,13 +154,20 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       if (stop) { stoppedBy = stop; break; }
     }
 
-    // 5. format
-    const front = toFront(hof.paretoFront());
+    // 5. format: the front ends at its first exact member (beating an exact fit is rounding noise, and under
+    // linear scaling noise-level losses differ between equivalent forms)
+    const front = toFront(untilExact(hof.paretoFront(), exactLossFloor(data, options.loss)));
     return { front, best: selectModel(front), evaluations, generations, seconds: seconds(), seed: options.seed, stoppedBy, options, islands, state: snapshot() };
   } finally {
     // 6. tear down
     if (ownRunner) await runner.close();
   }
+}
+
+/** The members up to and including the first whose loss is at the exact floor. */
+function untilExact(front: SerializedMember[], floor: number): SerializedMember[] {
+  const end = front.findIndex((m) => m.loss <= floor);
+  return end < 0 ? front : front.slice(0, end + 1);
 }
 
 /** Why the search stops after this cycle, or null to go on. Checked in this order. */

@@ -100,7 +100,8 @@ describe('search budget', () => {
   it('recovers x0^2 + x0 within an evaluation budget', async () => {
     const res = await equationSearch(problem((x) => x * x + x, 30, 4), {
       populations: 4, populationSize: 32, maxTime: null, maxEvaluations: 300_000, targetLoss: 1e-20, seed: 1,
-      operators: ['+', '-', '*', '/', 'sin', 'exp'],
+      // unscaled: with linear scaling this seed's first fit under the target is a bloated form of complexity 25
+      operators: ['+', '-', '*', '/', 'sin', 'exp'], linearScaling: false,
     });
     expect(res.stoppedBy).toBe('target');
     expect(res.evaluations).toBeLessThan(300_000);

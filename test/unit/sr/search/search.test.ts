@@ -35,10 +35,11 @@ describe('equationSearch', () => {
 
   it('resuming from a saved state continues exactly where an uninterrupted run goes', async () => {
     const data = problem((x) => Math.exp(x) - x);
-    const straight = await equationSearch(data, { ...small, maxGenerations: 60, seed: 4 });
+    // (no stop at an exact fit: every run goes to its generation budget)
+    const straight = await equationSearch(data, { ...small, maxGenerations: 60, stopOnExact: false, seed: 4 });
     let saved: SearchState | undefined;
-    await equationSearch(data, { ...small, maxGenerations: 30, seed: 4 }, { onCycle: (s) => { saved = s; } });
-    const resumed = await equationSearch(data, { ...small, maxGenerations: 60, seed: 4 }, { resume: saved });
+    await equationSearch(data, { ...small, maxGenerations: 30, stopOnExact: false, seed: 4 }, { onCycle: (s) => { saved = s; } });
+    const resumed = await equationSearch(data, { ...small, maxGenerations: 60, stopOnExact: false, seed: 4 }, { resume: saved });
     expect(resumed.generations).toBe(60);
     expect(resumed.evaluations).toBe(straight.evaluations);
     expect(resumed.front.map((m) => toInfix(m.tree))).toEqual(straight.front.map((m) => toInfix(m.tree)));
