@@ -99,8 +99,8 @@ export async function runFitFromBase(flags: SeriesFlags): Promise<void> {
     records = await readRecords(flags.data, { check: catalogCheck(catalog) });
   } catch (err) {
     const e = err as EnergyLensError;
-    if (/unknown model/.test(e.message)) {
-      throw new EnergyLensError(e.code, `${e.message}\n  (a model ${flags.base} has not seen starts a new series from the shared parameters, which need its size: give params_b, or add it to a --catalog)`);
+    if (/expected a catalog model/.test(e.message)) {
+      throw new EnergyLensError(e.code, `${e.message.trimEnd()}\n  such a record matches no series of ${flags.base}: it starts a new series from the shared parameters, which need the model's size (params_b)`);
     }
     throw err;
   }
