@@ -1,7 +1,8 @@
 /** energylens explain: what a fitted energy model says, parameter by parameter, and what it was trained on. */
 import { Command } from 'commander';
-import { readEnergyModel, structureFormula, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
+import { readEnergyModel, seriesPosteriors, structureFormula, Z95, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
 import { residualSdText, sig } from '../energy-args.js';
+import { seriesLines, seriesSummary } from '../series-output.js';
 
 interface ExplainFlags { model: string; json?: boolean }
 
@@ -23,6 +24,19 @@ const RANGE_LABELS: [keyof TrainingRanges, string][] = [
 
 const span = ([lo, hi]: [number, number]): string => (lo === hi ? sig(lo) : `${sig(lo)}-${sig(hi)}`);
 
+/** Each series' level effect (at the batch centre, its own settings averaged out) with its 95 % interval and records. */
+function seriesEffects(m: EnergyModel): { series: string; records: number; settings: number; levelFactor: number; levelLow: number; levelHigh: number }[] {
+  if (!m.series) return [];
+  const posteriors = seriesPosteriors(m.series);
+  return [...posteriors.values()].map((p) => {
+    const sd = Math.sqrt(p.covariance[0]);
+    return { series: p.key, records: p.records, settings: p.settings.length, levelFactor: Math.exp(p.mean[0]), levelLow: Math.exp(p.mean[0] - Z95 * sd), levelHigh: Math.exp(p.mean[0] + Z95 * sd) };
+  }).sort((a, b) => b.records - a.records || a.series.localeCompare(b.series));
+}
+
+/** Series listed in the text (all with --json). */
+const SERIES_SHOWN = 12;
+
 function explanationJSON(m: EnergyModel): Record<string, unknown> {
   return {
     parameters: m.parameters.map((p) => ({
@@ -34,6 +48,7 @@ function explanationJSON(m: EnergyModel): Record<string, unknown> {
     ...(m.selection ? { selection: m.selection } : {}),
     training: m.training, residualSd: m.residualSd, fit: m.fit,
     ...(Object.keys(m.inputTokens).length > 0 ? { inputTokens: m.inputTokens } : {}),
+    ...(m.series ? { series: { ...seriesSummary(m.series), effects: seriesEffects(m) } } : {}),
   };
 }
 
@@ -64,5 +79,12 @@ function runExplain(flags: ExplainFlags): void {
     `  ${residualSdText(m.residualSd)}`,
     'predictions outside these ranges or on other hardware are marked as extrapolations',
   );
+  if (m.series) {
+    const effects = seriesEffects(m);
+    const pct = (f: number): string => `${f >= 1 ? '+' : ''}${((f - 1) * 100).toFixed(1)} %`;
+    lines.push('', ...seriesLines(m), `  each series' level (energy at a typical batch against the shared model; 95 % interval; records)${effects.length > SERIES_SHOWN ? `, the ${SERIES_SHOWN} with most records (all with --json)` : ''}:`);
+    for (const e of effects.slice(0, SERIES_SHOWN)) lines.push(`    ${e.series}: ${pct(e.levelFactor)} (${pct(e.levelLow)} to ${pct(e.levelHigh)}), ${e.records} records`);
+    lines.push('  a series the model has not seen gets the shared prediction with the spread of series levels in its interval');
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

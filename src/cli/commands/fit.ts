@@ -5,18 +5,19 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import {
-  chooseStructure, fitEnergyModel, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
+  chooseStructure, DEFAULT_SERIES_BY, fitEnergyModel, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
   type CandidateStructure, type EnergyModel, type StructureSelection,
 } from '../../energy/model/index.js';
 import { readRecords, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdText, sig, textTable } from '../energy-args.js';
 import { fitWarnings } from '../fit-warnings.js';
+import { runFitFromBase, seriesLines, seriesSummary, withSeries } from '../series-output.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
-  time?: number; evals?: number; progress: boolean;
+  time?: number; evals?: number; progress: boolean; series: boolean; seriesBy?: string[]; base?: string;
 }
 
 const DEFAULT_RESTARTS = 8;
@@ -48,6 +49,9 @@ export function register(program: Command): void {
     .option('--restarts <n>', 'extra Levenberg-Marquardt starts from perturbed values', integerArg('--restarts', 0), DEFAULT_RESTARTS)
     .option('--calibrate <base.json>', 'start from this model (and its structure); with --refit, only the named parameters are fitted')
     .option('--refit <a,b,...>', 'with --calibrate: parameters to refit (the others keep the base model\'s values)', parameterList)
+    .option('--series-by <a,b,...>', `columns whose values name a series (one deployment) for the series effects (default: ${DEFAULT_SERIES_BY.series.join(',')})`, namesArg)
+    .option('--no-series', 'a pooled fit: no per-series effects (by default they are fitted when the records hold more than one series)')
+    .option('--base <public.json>', 'your records set your series\' effects under this model (fitted with series effects, e.g. models/mlenergy-v3.json): its shared parameters and effect spreads are the prior and stay; unlike --calibrate, no parameter is refitted')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the model summary as JSON on stdout', false)
     .addHelpText('after', `\nPhysics parameters: ${PHYSICS_STRUCTURE.parameters.map((p) => p.name).join(', ')} (energylens explain --model FILE describes them).`)
@@ -91,6 +95,10 @@ function candidateStructures(flags: FitFlags, catalog: Catalog): { candidates: C
 }
 
 async function runFit(flags: FitFlags): Promise<void> {
+  if (flags.base) {
+    await runFitFromBase(flags);
+    return;
+  }
   if (flags.refit && !flags.calibrate) bad('--refit needs --calibrate BASE.json (the model whose other parameters are kept)');
   const auto = flags.structure === 'auto';
   if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined)) bad('--candidates, --time and --evals choose a structure: they need --structure auto');
@@ -137,11 +145,13 @@ async function runFit(flags: FitFlags): Promise<void> {
       };
     }
   }
-  const model = fitEnergyModel(records, {
+  const fitOptions = {
     catalog, useLatency: flags.latency, restarts: flags.restarts, seed: flags.seed, file: flags.data, structure,
     ...(base ? { base, ...(flags.refit ? { refit: flags.refit } : {}) } : {}),
     ...(selection ? { selection } : {}),
-  });
+  };
+  const pooled = fitEnergyModel(records, fitOptions);
+  const model = withSeries(pooled, records, fitOptions, flags, catalog);
   writeEnergyModel(flags.out, model);
   const warnings = fitWarnings(model, records);
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
@@ -159,6 +169,7 @@ async function runFit(flags: FitFlags): Promise<void> {
     '',
     `records used: ${model.training.records}${flags.sample !== undefined ? ` (a sample of ${all.length}, seed ${flags.seed})` : ''}, ${model.training.latencyRows} with time per output token`,
     residualSdText(model.residualSd),
+    ...seriesLines(model),
     `fitted in ${model.fit.seconds.toFixed(2)} s (${model.fit.iterations} iterations); wrote ${flags.out}`,
   ].join('\n') + '\n');
 }
@@ -180,7 +191,7 @@ function fitSummary(model: EnergyModel, flags: FitFlags, available: number): Rec
     ...(flags.sample !== undefined ? { sample: flags.sample, seed: flags.seed } : {}),
     ...(flags.calibrate ? { calibratedFrom: flags.calibrate, refit: flags.refit ?? model.parameters.map((p) => p.name) } : {}),
     structure: model.structure.name, ...(model.selection ? { selection: model.selection } : {}),
-    residualSd: model.residualSd, fit: model.fit,
+    residualSd: model.residualSd, fit: model.fit, ...(model.series ? { series: seriesSummary(model.series) } : {}),
     parameters: model.parameters.map((p) => ({ name: p.name, value: p.value, standardError: p.standardError, low: p.low, high: p.high, unit: p.unit, held: p.held, ...(p.reason ? { reason: p.reason } : {}), origin: p.origin })),
   };
 }

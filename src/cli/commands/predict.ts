@@ -6,6 +6,7 @@ import { loadCatalog } from '../../energy/catalog/index.js';
 import { predictEnergy, readEnergyModel, type EnergyPrediction } from '../../energy/model/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { assertOutputFolder, readRecordsWithCells, sig } from '../energy-args.js';
+import { effectsBySeries, effectText } from '../series-output.js';
 
 interface PredictFlags { model: string; data: string; out: string; catalog?: string; json?: boolean }
 
@@ -14,6 +15,9 @@ export const PREDICTION_COLUMNS = [
   'energy_j_pred', 'energy_per_token_j_pred', 'energy_j_low', 'energy_j_high', 'prefill_energy_j_pred', 'decode_energy_j_pred',
   'tpot_s_pred', 'extrapolation',
 ] as const;
+
+/** Added after those when the model has series effects: the series, its records, the effect as a factor and its 95 % interval. */
+export const SERIES_COLUMNS = ['series', 'series_records', 'series_factor', 'series_factor_low', 'series_factor_high'] as const;
 
 /** Extrapolated rows named in the text summary. */
 const SHOWN = 3;
@@ -27,7 +31,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file.csv>', 'predictions CSV to write (atomically): the input columns as they were, then the predictions')
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
     .option('--json', 'print a JSON summary on stdout', false)
-    .addHelpText('after', `\nAdded columns: ${PREDICTION_COLUMNS.join(', ')}.\ntpot_s_pred is empty when the model was fitted without time per token; extrapolation lists why a row lies outside the training data.`)
+    .addHelpText('after', `\nAdded columns: ${PREDICTION_COLUMNS.join(', ')}; with a model fitted with series effects, also ${SERIES_COLUMNS.join(', ')}.\ntpot_s_pred is empty when the model was fitted without time per token; extrapolation lists why a row lies outside the training data.`)
     .action(async (flags: PredictFlags) => {
       await runPredict(flags);
     });
@@ -40,6 +44,7 @@ function predictionCells(p: EnergyPrediction): string[] {
   return [
     num(p.energyJ), num(p.energyPerTokenJ), num(p.energyLowJ), num(p.energyHighJ), num(p.prefillEnergyJ), num(p.decodeEnergyJ),
     p.tpotS === null ? '' : num(p.tpotS), p.extrapolation.join('; '),
+    ...(p.series ? [p.series.series, String(p.series.records), num(p.series.factor), num(p.series.factorLow), num(p.series.factorHigh)] : []),
   ];
 }
 
@@ -48,11 +53,12 @@ async function runPredict(flags: PredictFlags): Promise<void> {
   const model = readEnergyModel(flags.model);
   const catalog = loadCatalog(flags.catalog);
   const { header, records, cells } = await readRecordsWithCells(flags.data, catalog, ['energy_j']);
-  const clash = PREDICTION_COLUMNS.find((c) => header.includes(c));
+  const added = [...PREDICTION_COLUMNS, ...(model.series ? SERIES_COLUMNS : [])];
+  const clash = added.find((c) => header.includes(c));
   if (clash) throw new EnergyLensError('INVALID_CSV', `${flags.data} already has a column "${clash}" (is it a predictions file?); remove the prediction columns first`);
   const preds = predictEnergy(model, records, { catalog, file: flags.data });
   const rows = cells.map((c, i) => [...c, ...predictionCells(preds[i])]);
-  writeFileAtomic(flags.out, stringify([[...header, ...PREDICTION_COLUMNS], ...rows], { record_delimiter: 'unix' }));
+  writeFileAtomic(flags.out, stringify([[...header, ...added], ...rows], { record_delimiter: 'unix' }));
 
   const extrapolated = preds.flatMap((p, i) => (p.extrapolation.length > 0 ? [{ row: i + 1, reasons: p.extrapolation }] : []));
   const measured = records.flatMap((r, i) => {
@@ -65,6 +71,7 @@ async function runPredict(flags: PredictFlags): Promise<void> {
     process.stdout.write(`${JSON.stringify({
       out: flags.out, rows: preds.length, extrapolations: extrapolated.length, extrapolated,
       mapeEnergyPerTokenPct: mape, measuredRows: measured.length,
+      ...(model.series ? { seriesEffects: effectsBySeries(preds.map((p) => p.series)) } : {}),
     }, null, 2)}\n`);
     return;
   }
@@ -74,6 +81,12 @@ async function runPredict(flags: PredictFlags): Promise<void> {
     lines.push(`${extrapolated.length} row${extrapolated.length === 1 ? ' is an extrapolation' : 's are extrapolations'} (outside the training data):`);
     for (const x of extrapolated.slice(0, SHOWN)) lines.push(`  row ${x.row}: ${x.reasons.join('; ')}`);
     if (extrapolated.length > SHOWN) lines.push(`  ... ${extrapolated.length - SHOWN} more (column "extrapolation" of ${flags.out})`);
+  }
+  if (model.series) {
+    const groups = effectsBySeries(preds.map((p) => p.series));
+    lines.push(`series effects (by ${model.series.by.series.join(', ')}):`);
+    for (const g of groups.slice(0, SHOWN)) lines.push(`  ${g.series} (${g.rows} row${g.rows === 1 ? '' : 's'}; at row ${g.firstRow}): ${effectText(g.effect)}`);
+    if (groups.length > SHOWN) lines.push(`  ... ${groups.length - SHOWN} more series (columns ${SERIES_COLUMNS.join(', ')} of ${flags.out})`);
   }
   if (mape !== null) lines.push(`MAPE of energy per output token: ${mape.toFixed(2)} % over ${measured.length} rows with energy_j`);
   process.stdout.write(`${lines.join('\n')}\n`);

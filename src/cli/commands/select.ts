@@ -6,6 +6,7 @@ import { DEFAULT_BATCHES, readEnergyModel, selectConfigurations, type Selection 
 import { PRECISIONS, type Precision } from '../../energy/records/index.js';
 import { integerArg, numberArg, numberListArg } from '../energy-args.js';
 import { selectionText } from '../select-output.js';
+import { effectText } from '../series-output.js';
 
 interface SelectFlags {
   model: string; llm: string; hardware: string; input: number; output: number; maxGpus: number; batch: number[];
@@ -67,6 +68,7 @@ function runSelect(flags: SelectFlags): void {
     return;
   }
   const lines = [selectionText(s, { llm: flags.llm, hardware: flags.hardware, input: flags.input, output: flags.output, top: flags.top, sloTpotMs: flags.sloTpotMs }).trimEnd()];
+  if (s.series) lines.push('', `series effect (${s.series.series}), at the most frugal configuration: ${effectText(s.series)}`);
   if (infeasible.length > 0) {
     lines.push('', `${infeasible.length} configuration${infeasible.length === 1 ? ' is' : 's are'} infeasible${infeasible.length > SHOWN ? ` (first ${SHOWN}; all with --json)` : ''}:`);
     for (const x of infeasible.slice(0, SHOWN)) lines.push(`  tp ${x.tp}, pp ${x.pp}${x.ep > 1 ? `, ep ${x.ep}` : ''}, batch ${x.batch}: ${x.reason}`);

@@ -6,8 +6,8 @@
  */
 import type { FittedMethod, MethodContext, PredictInput, TrainRecord } from '../baselines/method.js';
 import {
-  DEFAULT_SERIES_BY, effectFor, estimateComponents, logBatchCenter, mergeStats, posteriorOf, seriesStats,
-  type EffectPrediction, type SeriesBy, type SeriesPosterior, type SeriesStats, type VarianceComponents,
+  DEFAULT_SERIES_BY, effectFor, resolveSeriesKey, estimateComponents, logBatchCenter, mergeStats, posteriorOf, seriesStats,
+  type EffectPrediction, type SeriesBy, type SeriesModel, type SeriesPosterior, type SeriesStats,
 } from './series-effects.js';
 
 /** Fits the shared structure on some records (the energy model's fit, or any method's). */
@@ -17,14 +17,8 @@ export interface HierarchicalOptions {
   by?: SeriesBy;
   /** shared-fit / effects rounds (default 2: the second shared fit sees the series effects taken out) */
   rounds?: number;
-}
-
-/** What the effects part of a hierarchical model holds (stored in a model file beside the shared parameters). */
-export interface SeriesModel {
-  by: SeriesBy;
-  center: number;
-  components: VarianceComponents;
-  stats: SeriesStats[];
+  /** the first round's shared fit when it is already made (the shared structure fitted on the records as measured) */
+  first?: FittedMethod;
 }
 
 export interface HierarchicalFit {
@@ -56,6 +50,8 @@ export function posteriorsOf(series: SeriesModel): Map<string, SeriesPosterior> 
   return new Map(series.stats.map((s) => [s.key, posteriorOf(s, series.components)]));
 }
 
+export type { SeriesModel };
+
 export function fitHierarchical(records: readonly TrainRecord[], sharedFit: SharedFit, ctx: MethodContext = {}, options: HierarchicalOptions = {}): HierarchicalFit {
   const by = options.by ?? DEFAULT_SERIES_BY;
   const rounds = Math.max(1, options.rounds ?? 2);
@@ -63,7 +59,7 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
   let shifts = new Float64Array(records.length);
   let result: HierarchicalFit | undefined;
   for (let round = 0; round < rounds; round++) {
-    const shared = sharedFit(records.map((r, i) => withoutEffect(r, shifts[i])), ctx);
+    const shared = round === 0 && options.first ? options.first : sharedFit(records.map((r, i) => withoutEffect(r, shifts[i])), ctx);
     const stats = seriesStats(records, logResiduals(shared, records), by, center);
     const components = estimateComponents(stats);
     const series: SeriesModel = { by, center, components, stats };
@@ -78,7 +74,7 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
 /** The series' effects updated with new records (the shared fit and the components stay: they are the prior). */
 export function calibrateSeries(fit: HierarchicalFit, records: readonly TrainRecord[]): HierarchicalFit {
   const { by, center, components } = fit.series;
-  const fresh = seriesStats(records, logResiduals(fit.shared, records), by, center);
+  const fresh = seriesStats(records, logResiduals(fit.shared, records), by, center, (r) => resolveSeriesKey(r, by.series, fit.posteriors));
   const stats = new Map(fit.series.stats.map((s) => [s.key, s]));
   for (const s of fresh) stats.set(s.key, stats.has(s.key) ? mergeStats(stats.get(s.key) as SeriesStats, s) : s);
   const series: SeriesModel = { by, center, components, stats: [...stats.values()] };

@@ -1,12 +1,16 @@
 /**
  * The fitted energy model as a file: its structure (expressions and every parameter with name, meaning, unit,
  * bounds, value and standard error), its version, and reading it back with clear errors. Version 2 files (the
- * twelve-parameter closed form before structures) still load: they are the physics structure.
+ * twelve-parameter closed form before structures) still load: they are the physics structure. A model fitted on
+ * records of several series carries a `series` section (series-effects.ts): the grouping, the batch centre, the
+ * spreads of the effects and each series' sufficient statistics, from which every series' effect is recomputed
+ * on reading. The section is optional, so the version stays 3: files without it are pooled models, as before.
  */
 import { EnergyLensError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { readTextFile } from '../../util/read-text.js';
 import { PARAMETERS } from './closed-form.js';
+import type { SeriesModel } from './series-effects.js';
 import { validateStructureShape, type Structure, type StructureParameter } from './structure.js';
 import { PHYSICS_STRUCTURE } from './structure-physics.js';
 
@@ -89,6 +93,35 @@ export interface EnergyModel {
   fit: { loss: number; iterations: number; evaluations: number; seconds: number };
   /** how the structure was chosen (absent for calibrations and version 2 files) */
   selection?: StructureSelection;
+  /** per-series effects on top of the shared parameters (absent: a pooled model) */
+  series?: ModelSeries;
+}
+
+/** The series section of a model file. */
+export interface ModelSeries extends SeriesModel {
+  /** set by `fit --base`: the user's records that updated the series (the shared parameters and spreads are the base's) */
+  calibration?: { base: string; records: number; series: string[] };
+}
+
+/** Checks the series section's shape (a hand-edited or truncated file gets a message naming the field). */
+function validateSeries(s: unknown, bad: (what: string) => never): void {
+  const x = s as Partial<ModelSeries> | null;
+  const strings = (v: unknown): boolean => Array.isArray(v) && v.every((c) => typeof c === 'string');
+  if (typeof x !== 'object' || x === null) bad('series is not an object');
+  if (!x.by || !strings(x.by.series) || x.by.series.length === 0 || !strings(x.by.setting)) bad('series.by must list the series and setting columns');
+  if (typeof x.center !== 'number' || !Number.isFinite(x.center)) bad('series.center must be a finite number');
+  const c = x.components;
+  for (const k of ['sigma', 'tauLevel', 'tauSlope', 'tauSetting'] as const) {
+    if (!c || typeof c[k] !== 'number' || !(c[k] > 0)) bad(`series.components.${k} must be a positive number`);
+  }
+  if (!Array.isArray(x.stats)) bad('series.stats must be a list');
+  x.stats.forEach((st, i) => {
+    const m = 2 + (Array.isArray(st?.settings) ? st.settings.length : 0);
+    if (typeof st?.key !== 'string' || !strings(st.settings) || !(st.n >= 0) || typeof st.rr !== 'number'
+      || !Array.isArray(st.zr) || st.zr.length !== m || !Array.isArray(st.zz) || st.zz.length !== m * m) {
+      bad(`series.stats[${i}] is malformed (key, settings, n, rr, zr of 2 + settings, zz of its square)`);
+    }
+  });
 }
 
 /** A version 2 file (the closed form before structures) as a version 3 model of the physics structure. */
@@ -130,6 +163,7 @@ export function validateEnergyModel(value: unknown, file = 'model'): EnergyModel
   if (m.covariance !== null && (!Array.isArray(m.covariance) || m.covariance.length !== m.free.length ** 2)) bad('covariance does not match free');
   if (!m.residualSd || typeof m.residualSd.energy !== 'number') bad('residualSd.energy is missing');
   if (!m.training?.ranges) bad('training.ranges is missing');
+  if (m.series !== undefined) validateSeries(m.series, bad);
   return m;
 }
 

@@ -3,13 +3,16 @@
  * 95 % prediction interval (parameter covariance by the delta method in log space, plus the residual spread; the
  * engine's predictWithIntervals), the prefill and decode shares (where the structure has a prefill expression),
  * the time per output token (where a latency expression was fitted on measured times), and the reasons a
- * configuration lies outside what the model was fitted on (extrapolation).
+ * configuration lies outside what the model was fitted on (extrapolation). A model with a series section applies
+ * the effect of the configuration's series (its level, slope in log batch and setting level; none for a new
+ * series) to the energy, and its interval takes the effect's posterior spread in place of the pooled residual spread.
  */
-import { compileParametric, ParametricEvaluator, predictWithIntervals, type KindRows } from '../../sr/index.js';
+import { compileParametric, ParametricEvaluator, predictWithIntervals, Z95, type KindRows } from '../../sr/index.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import type { RowKind } from './design.js';
 import { configurationFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
 import type { EnergyModel } from './model-file.js';
+import { applySeriesEffect, type AppliedSeriesEffect, type RecordLike } from './series-effects.js';
 import { featureMatrix } from './structure-features.js';
 import { structureSpec } from './structure.js';
 
@@ -27,6 +30,15 @@ export interface EnergyPrediction {
   /** why this configuration is outside the training data (empty: inside) */
   extrapolation: string[];
   features: EnergyFeatures;
+  /** the series effect applied (null: the model has no series section) */
+  series: AppliedSeriesEffect | null;
+}
+
+/** A configuration with its model and hardware named as the catalog names them, so series keys match across aliases. */
+export function canonicalNames<T extends { model: string; hardware: string }>(c: T, catalog: Catalog = builtinCatalog()): T {
+  const model = catalog.findModel(c.model)?.name ?? c.model;
+  const hardware = catalog.findHardware(c.hardware)?.name ?? c.hardware;
+  return model === c.model && hardware === c.hardware ? c : { ...c, model, hardware };
 }
 
 export interface PredictOptions {
@@ -76,16 +88,33 @@ export function predictEnergy(model: EnergyModel, configs: readonly Configuratio
     const energy = predictWithIntervals(ev, 'energy', values, { space: 'log', free: model.free, covariance: model.covariance, residualSd: model.residualSd.energy });
     const prefillPred = prefill ? ev.predict(compiled.kinds.find((k) => k.name === 'prefill')!, values) : null;
     const tpot = latency ? ev.predict(compiled.kinds.find((k) => k.name === 'latency')!, values) : null;
+    const catalog = options.catalog ?? builtinCatalog();
     return configs.map((c, i) => {
       const f = features[i];
-      const e = energy.predictions[i];
+      let e = energy.predictions[i];
+      let low = energy.low[i];
+      let high = energy.high[i];
+      let prefillPerToken = prefillPred ? prefillPred[i] : Number.NaN;
+      let series: AppliedSeriesEffect | null = null;
+      if (model.series) {
+        // the effect shifts every energy; the interval: the parameters' part of the pooled one plus the effect's spread
+        const effect = applySeriesEffect(canonicalNames(c, catalog) as RecordLike, model.series);
+        const pooledSd = Math.log(high / low) / (2 * Z95);
+        const parameterVar = Math.max(0, pooledSd ** 2 - model.residualSd.energy ** 2);
+        const sd = Math.sqrt(parameterVar + effect.sd ** 2);
+        e *= effect.applied.factor;
+        prefillPerToken *= effect.applied.factor;
+        low = e * Math.exp(-Z95 * sd);
+        high = e * Math.exp(Z95 * sd);
+        series = effect.applied;
+      }
       const energyJ = e * f.outputTokens;
-      const prefillEnergyJ = prefillPred ? Math.min(energyJ, prefillPred[i] * f.outputTokens) : Number.NaN;
+      const prefillEnergyJ = prefillPred ? Math.min(energyJ, prefillPerToken * f.outputTokens) : Number.NaN;
       return {
-        energyPerTokenJ: e, energyJ, energyLowJ: energy.low[i] * f.outputTokens, energyHighJ: energy.high[i] * f.outputTokens,
+        energyPerTokenJ: e, energyJ, energyLowJ: low * f.outputTokens, energyHighJ: high * f.outputTokens,
         prefillEnergyJ, decodeEnergyJ: energyJ - prefillEnergyJ,
         tpotS: tpot ? tpot[i] : null,
-        extrapolation: extrapolationReasons(model, c, f, options.catalog), features: f,
+        extrapolation: extrapolationReasons(model, c, f, options.catalog), features: f, series,
       };
     });
   } finally {

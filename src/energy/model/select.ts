@@ -10,6 +10,7 @@ import type { Precision } from '../records/schema.js';
 import { configurationMemory, type ConfigurationInput } from './features.js';
 import type { EnergyModel } from './model-file.js';
 import { predictEnergy, type EnergyPrediction } from './predict.js';
+import type { AppliedSeriesEffect } from './series-effects.js';
 import { widestInterval } from '../profiler/adaptive.js';
 
 export interface SelectOptions {
@@ -51,6 +52,8 @@ export interface Candidate {
   meetsSlo: boolean;
   extrapolation: string[];
   rank: number;
+  /** the series effect applied (null: the model has no series section) */
+  series: AppliedSeriesEffect | null;
 }
 
 export interface Infeasible {
@@ -83,6 +86,8 @@ export interface Selection {
    */
   mostInformative: Candidate | null;
   latencyModel: boolean;
+  /** the series effect at the most frugal configuration (null: the model has no series section) */
+  series: AppliedSeriesEffect | null;
 }
 
 /** Concurrent sequences considered when the caller names none. */
@@ -142,6 +147,7 @@ export function selectConfigurations(model: EnergyModel, o: SelectOptions): Sele
       energyPerTokenJ: p.energyPerTokenJ, energyPerTokenLowJ: p.energyLowJ / c.output_tokens, energyPerTokenHighJ: p.energyHighJ / c.output_tokens,
       intervalFactor: Math.sqrt(p.energyHighJ / p.energyLowJ),
       energyJ: p.energyJ, tpotMs, meetsSlo: o.sloTpotMs === undefined || tpotMs === null || tpotMs <= o.sloTpotMs, extrapolation: notes, rank: 0,
+      series: p.series,
     });
   });
   candidates.sort((a, b) => a.energyPerTokenJ - b.energyPerTokenJ);
@@ -158,5 +164,6 @@ export function selectConfigurations(model: EnergyModel, o: SelectOptions): Sele
     llm: o.llm, hardware: o.hardware, candidates, infeasible, mostFrugal, fastest,
     fastestDiffers: fastest !== null && mostFrugal !== null && fastest !== mostFrugal, fastestAtBatch,
     mostInformative: widest >= 0 ? candidates[widest] : null, latencyModel,
+    series: (mostFrugal ?? candidates[0])?.series ?? null,
   };
 }

@@ -40,6 +40,14 @@ export interface VarianceComponents {
   tauSetting: number;
 }
 
+/** What the effects part of a hierarchical model holds (stored in a model file beside the shared parameters). */
+export interface SeriesModel {
+  by: SeriesBy;
+  center: number;
+  components: VarianceComponents;
+  stats: SeriesStats[];
+}
+
 /** One series' sufficient statistics: effects design [1, c, one-hot of its settings]. */
 export interface SeriesStats {
   key: string;
@@ -89,14 +97,17 @@ export function groupKey(record: RecordLike, columns: readonly string[]): string
   }).join('|');
 }
 
-/** Checks that a grouping names only columns some record carries (a column no record has is a mistake). */
-export function checkSeriesBy(records: readonly RecordLike[], by: SeriesBy, file = 'the records'): void {
+/**
+ * Checks that a grouping names only columns some record carries (a column no record has is a mistake). A default
+ * column (framework) may be absent unless `explicit` (the user named the columns).
+ */
+export function checkSeriesBy(records: readonly RecordLike[], by: SeriesBy, file = 'the records', explicit = false): void {
   if (by.series.length === 0) throw new EnergyLensError('INVALID_OPTION', 'series-by must name at least one column');
   const has = (c: string): boolean => records.some((r) => {
     const v = column(r, c);
     return v !== undefined && v !== null && v !== '';
   });
-  const missing = by.series.filter((c) => !DEFAULT_SERIES_BY.series.includes(c) && !has(c));
+  const missing = by.series.filter((c) => (explicit || !DEFAULT_SERIES_BY.series.includes(c)) && !has(c));
   if (missing.length > 0 && records.length > 0) {
     throw new EnergyLensError('INVALID_OPTION', `series-by names ${missing.map((c) => `"${c}"`).join(', ')}, a column no record of ${file} has`);
   }
@@ -109,10 +120,10 @@ export function logBatchCenter(records: readonly RecordLike[]): number {
 }
 
 /** Sufficient statistics per series of log residuals (measured over predicted). */
-export function seriesStats(records: readonly RecordLike[], logResiduals: ArrayLike<number>, by: SeriesBy, center: number): SeriesStats[] {
+export function seriesStats(records: readonly RecordLike[], logResiduals: ArrayLike<number>, by: SeriesBy, center: number, keyOf: (r: RecordLike) => string = (r) => groupKey(r, by.series)): SeriesStats[] {
   const groups = new Map<string, { settings: Map<string, number>; rows: { c: number; s: number; r: number }[] }>();
   records.forEach((rec, i) => {
-    const key = groupKey(rec, by.series);
+    const key = keyOf(rec);
     const g = groups.get(key) ?? { settings: new Map<string, number>(), rows: [] as { c: number; s: number; r: number }[] };
     groups.set(key, g);
     const sk = groupKey(rec, by.setting);
@@ -271,7 +282,7 @@ export function mergeStats(a: SeriesStats, b: SeriesStats): SeriesStats {
 
 /** The effect for one record: its series' posterior (or the prior when unseen) at its centred log batch and setting. */
 export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: VarianceComponents, posteriors: ReadonlyMap<string, SeriesPosterior>): EffectPrediction {
-  const key = groupKey(record, by.series);
+  const key = resolveSeriesKey(record, by.series, posteriors);
   const cb = Math.log(record.batch) - center;
   const post = posteriors.get(key);
   if (!post) {
@@ -291,4 +302,69 @@ export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: V
     for (let b = 0; b < m; b++) variance += z[a] * post.covariance[a * m + b] * z[b];
   }
   return { shift, sd: Math.sqrt(variance), series: key, records: post.records, settingSeen: si >= 0 };
+}
+
+/**
+ * The series a record belongs to among known ones: its own key when known; else, when the record lacks some of the
+ * series' columns (a configuration to select has no framework), the known series that agrees on every column it
+ * has (the one with most records when several do); else its own key (a new series).
+ */
+export function resolveSeriesKey(record: RecordLike, columns: readonly string[], known: ReadonlyMap<string, { records: number }>): string {
+  const own = groupKey(record, columns);
+  if (known.has(own)) return own;
+  const parts = own.split('|');
+  if (!parts.some((p) => p === '')) return own;
+  let best: string | undefined;
+  let bestN = -1;
+  for (const [key, v] of known) {
+    const kp = key.split('|');
+    if (kp.length === parts.length && parts.every((p, i) => p === '' || p === kp[i]) && v.records > bestN) { best = key; bestN = v.records; }
+  }
+  return best ?? own;
+}
+
+const posteriorCache = new WeakMap<SeriesModel, Map<string, SeriesPosterior>>();
+
+/** Each series' posterior under the model's components (computed once per series model). */
+export function seriesPosteriors(series: SeriesModel): Map<string, SeriesPosterior> {
+  let p = posteriorCache.get(series);
+  if (!p) {
+    p = new Map(series.stats.map((s) => [s.key, posteriorOf(s, series.components)]));
+    posteriorCache.set(series, p);
+  }
+  return p;
+}
+
+/** The series effect applied to a prediction, for people: which series, from how many records, as a factor on energy. */
+export interface AppliedSeriesEffect {
+  /** the series' key (its columns joined by "|"); the record's own key when the series is new */
+  series: string;
+  /** the series was seen (in the fit or a calibration) */
+  seen: boolean;
+  /** records of the series behind its effect (0: the prior, the shared model's prediction) */
+  records: number;
+  /** the effect as a factor on energy (exp of the log shift), with its 95 % interval (the effect's posterior only) */
+  factor: number;
+  factorLow: number;
+  factorHigh: number;
+  /** the setting (layout, workload) had records of its own */
+  settingSeen: boolean;
+}
+
+const Z95_EFFECT = 1.959963984540054;
+
+/** The effect a record gets from a series model, and its predictive sd in log space (effects and residual spread). */
+export function applySeriesEffect(record: RecordLike, series: SeriesModel): { applied: AppliedSeriesEffect; shift: number; sd: number } {
+  const posteriors = seriesPosteriors(series);
+  const e = effectFor(record, series.by, series.center, series.components, posteriors);
+  const effectSd = Math.sqrt(Math.max(0, e.sd ** 2 - series.components.sigma ** 2));
+  const seen = e.series !== '';
+  return {
+    shift: e.shift, sd: e.sd,
+    applied: {
+      series: seen ? e.series : groupKey(record, series.by.series), seen, records: e.records,
+      factor: Math.exp(e.shift), factorLow: Math.exp(e.shift - Z95_EFFECT * effectSd), factorHigh: Math.exp(e.shift + Z95_EFFECT * effectSd),
+      settingSeen: e.settingSeen,
+    },
+  };
 }

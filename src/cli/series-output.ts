@@ -1,0 +1,125 @@
+/**
+ * The series effects in the CLI: `fit`'s series step (default on for records of several series, --series-by,
+ * --no-series), `fit --base` (the user's records under a public model), and the lines predict, select and explain
+ * print about which series effect applied, from how many records, and its interval.
+ */
+import { EnergyLensError } from '../errors.js';
+import { catalogCheck, loadCatalog, type Catalog } from '../energy/catalog/index.js';
+import {
+  calibrateFromBase, countSeries, DEFAULT_SERIES_BY, fitSeriesEffects, readEnergyModel, writeEnergyModel,
+  type AppliedSeriesEffect, type EnergyModel, type FitEnergyOptions, type FitRecord, type ModelSeries, type SeriesBy,
+} from '../energy/model/index.js';
+import { readRecords } from '../energy/records/index.js';
+import { assertOutputFolder } from './energy-args.js';
+
+/** The flags of `fit` this file reads. */
+export interface SeriesFlags {
+  data: string; out: string; series: boolean; seriesBy?: string[]; base?: string; calibrate?: string; refit?: string[];
+  structure: string; catalog?: string; json?: boolean; sample?: number; candidates?: string[];
+}
+
+const conflict = (message: string): never => { throw new EnergyLensError('CONFLICTING_OPTIONS', message); };
+
+/** The grouping --series-by names (its setting: the default setting columns it does not use for the series). */
+export function seriesByOf(flags: Pick<SeriesFlags, 'seriesBy'>): SeriesBy {
+  if (!flags.seriesBy) return DEFAULT_SERIES_BY;
+  return { series: flags.seriesBy, setting: DEFAULT_SERIES_BY.setting.filter((c) => !flags.seriesBy!.includes(c)) };
+}
+
+/** `fit`'s series step: the pooled model with series effects added, unless --no-series or the records hold one series. */
+export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], fitOptions: FitEnergyOptions, flags: SeriesFlags, catalog: Catalog): EnergyModel {
+  if (!flags.series) {
+    if (flags.seriesBy) conflict('--series-by groups records for series effects; --no-series turns them off: drop one');
+    return pooled;
+  }
+  const by = seriesByOf(flags);
+  if (countSeries(records, by, catalog) < 2) {
+    if (flags.seriesBy) process.stderr.write(`note: ${flags.data} holds one series by ${by.series.join(', ')}: a pooled fit, no series effects\n`);
+    return pooled;
+  }
+  return fitSeriesEffects(pooled, records, fitOptions, { catalog, file: flags.data, ...(flags.seriesBy ? { by } : {}) });
+}
+
+const pct = (f: number): string => `${f >= 1 ? '+' : ''}${((f - 1) * 100).toFixed(1)} %`;
+
+/** One effect in words: "+12.0 % (95 %: +3.1 % to +21.6 %) from 14 records" or the new-series case. */
+export function effectText(e: AppliedSeriesEffect): string {
+  if (e.records === 0) return `new series: no records, the shared model's prediction (95 % of series lie within ${pct(e.factorLow)} to ${pct(e.factorHigh)} of it)`;
+  return `${pct(e.factor)} (95 %: ${pct(e.factorLow)} to ${pct(e.factorHigh)}) from ${e.records} record${e.records === 1 ? '' : 's'}${e.settingSeen ? '' : ', this layout and workload unseen'}`;
+}
+
+/** The series section in short, for fit's and explain's JSON. */
+export function seriesSummary(s: ModelSeries): Record<string, unknown> {
+  return {
+    by: s.by, center: s.center, components: s.components, count: s.stats.length,
+    records: s.stats.reduce((a, x) => a + x.n, 0), ...(s.calibration ? { calibration: s.calibration } : {}),
+  };
+}
+
+/** The lines fit and explain print about a model's series effects. */
+export function seriesLines(m: EnergyModel): string[] {
+  const s = m.series;
+  if (!s) return ['series effects: none (a pooled model)'];
+  const c = s.components;
+  return [
+    `series effects: ${s.stats.length} series by ${s.by.series.join(', ')} (settings within a series: ${s.by.setting.join(', ')})`,
+    `  spreads (log energy): series level ${c.tauLevel.toFixed(3)}, slope in log batch ${c.tauSlope.toFixed(3)}, setting ${c.tauSetting.toFixed(3)}, residual ${c.sigma.toFixed(3)}`,
+    ...(s.calibration ? [`  calibrated from ${s.calibration.base} with ${s.calibration.records} records of ${s.calibration.series.join('; ')}`] : []),
+  ];
+}
+
+/** Applied effects grouped by series, for a summary: key, how many rows got it, and the effect at its first row (it varies with batch and setting). */
+export function effectsBySeries(effects: readonly (AppliedSeriesEffect | null)[]): { series: string; rows: number; firstRow: number; effect: AppliedSeriesEffect }[] {
+  const out = new Map<string, { series: string; rows: number; firstRow: number; effect: AppliedSeriesEffect }>();
+  for (const [i, e] of effects.entries()) {
+    if (!e) continue;
+    const g = out.get(e.series) ?? { series: e.series, rows: 0, firstRow: i + 1, effect: e };
+    g.rows += 1;
+    out.set(e.series, g);
+  }
+  return [...out.values()];
+}
+
+/** `fit --base BASE --data mine.csv --out mine.json`: the user's records set their series' effects under the base. */
+export async function runFitFromBase(flags: SeriesFlags): Promise<void> {
+  if (flags.calibrate || flags.refit) conflict('--base keeps the base model\'s parameters and sets your series\' effects; --calibrate refits parameters: use one');
+  if (!flags.series) conflict('--base sets series effects; --no-series turns them off: drop one');
+  if (flags.sample !== undefined || flags.candidates) conflict('--base fits no structure and uses every record: drop --sample and --candidates');
+  assertOutputFolder('--out', flags.out);
+  const base = readEnergyModel(flags.base as string);
+  if (flags.structure !== 'auto' && flags.structure !== base.structure.name) {
+    throw new EnergyLensError('INVALID_MODEL_FILE', `${flags.base}: its structure is "${base.structure.name}", not "${flags.structure}"; drop --structure (a base model keeps its structure) or fit a base of that structure`);
+  }
+  if (base.series && flags.seriesBy && flags.seriesBy.join(',') !== base.series.by.series.join(',')) {
+    throw new EnergyLensError('INVALID_MODEL_FILE', `${flags.base}: its series are by ${base.series.by.series.join(',')}, not ${flags.seriesBy.join(',')}; drop --series-by (the base's grouping is the prior's)`);
+  }
+  const catalog = loadCatalog(flags.catalog);
+  let records;
+  try {
+    records = await readRecords(flags.data, { check: catalogCheck(catalog) });
+  } catch (err) {
+    const e = err as EnergyLensError;
+    if (/expected a catalog model/.test(e.message)) {
+      throw new EnergyLensError(e.code, `${e.message.trimEnd()}\n  such a record matches no series of ${flags.base}: it starts a new series from the shared parameters, which need the model's size (params_b)`);
+    }
+    throw err;
+  }
+  const model = calibrateFromBase(base, records, { catalog, baseFile: flags.base, file: flags.data });
+  writeEnergyModel(flags.out, model);
+  const s = model.series as ModelSeries;
+  const mine = (s.calibration?.series ?? []).map((key) => {
+    const st = s.stats.find((x) => x.key === key);
+    const before = base.series?.stats.find((x) => x.key === key)?.n ?? 0;
+    return { series: key, recordsInBase: before, records: st?.n ?? 0 };
+  });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ out: flags.out, base: flags.base, records: records.length, structure: model.structure.name, series: seriesSummary(s), yourSeries: mine }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write([
+    `calibrated ${flags.base} (structure "${model.structure.name}") with ${records.length} record${records.length === 1 ? '' : 's'} of ${flags.data}; its shared parameters and spreads are kept`,
+    ...mine.map((x) => `  series ${x.series}: ${x.records} records (${x.recordsInBase === 0 ? 'new to the base' : `${x.recordsInBase} from the base`})`),
+    ...seriesLines(model),
+    `wrote ${flags.out}`,
+  ].join('\n') + '\n');
+}

@@ -1,0 +1,99 @@
+/**
+ * Series effects in a fitted energy model (what `energylens fit` does by default, and `fit --base`):
+ *
+ * - `fitSeriesEffects`: a model fitted on records of several series gets per-series effects (hierarchical.ts,
+ *   series-effects.ts): the spreads by empirical Bayes, then the shared parameters refitted on the records with
+ *   their series' effect taken out (backfitting), so the shared parameters describe what all series have in common.
+ * - `calibrateFromBase`: a user's own records set their series' effects under a base model (say, one fitted on all
+ *   of ML.ENERGY v3): the base's shared parameters and effect spreads are the prior and stay as they are; only the
+ *   series' statistics grow. Unlike `fit --calibrate` (which refits shared parameters on the user's records alone),
+ *   a handful of records cannot overfit: each effect is shrunk toward the base by the base's spreads.
+ *
+ * Series keys use the catalog's names of the model and the hardware, so an alias (H100) meets the series its
+ * records named otherwise (H100-SXM5-80GB).
+ */
+import { EnergyLensError } from '../../errors.js';
+import type { FittedMethod, TrainRecord } from '../baselines/method.js';
+import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
+import { fitEnergyModel, type FitEnergyOptions, type FitRecord } from './fit.js';
+import { calibrateSeries, fitHierarchical } from './hierarchical.js';
+import type { EnergyModel, ModelSeries } from './model-file.js';
+import { canonicalNames, predictEnergy } from './predict.js';
+import { checkSeriesBy, DEFAULT_SERIES_BY, groupKey, resolveSeriesKey, seriesPosteriors, type SeriesBy } from './series-effects.js';
+
+export interface SeriesFitOptions {
+  /** the grouping (default DEFAULT_SERIES_BY: model, hardware, precision, framework; a setting is a layout on a workload) */
+  by?: SeriesBy;
+  /** shared-fit / effects rounds (default 2) */
+  rounds?: number;
+  catalog?: Catalog;
+  /** file name for error messages */
+  file?: string;
+}
+
+/** The number of series the records hold under a grouping (catalog names for model and hardware). */
+export function countSeries(records: readonly FitRecord[], by: SeriesBy = DEFAULT_SERIES_BY, catalog: Catalog = builtinCatalog()): number {
+  return new Set(records.map((r) => groupKey(canonicalNames(r, catalog), by.series))).size;
+}
+
+/** A model as a shared fit for the backfitting (its series section, if any, left out). */
+function sharedOf(model: EnergyModel, catalog: Catalog): FittedMethod & { model: EnergyModel } {
+  const pooled: EnergyModel = { ...model };
+  delete pooled.series;
+  return { method: 'closed-form', notes: [], model: pooled, predict: (configs) => predictEnergy(pooled, configs, { catalog }).map((p) => p.energyPerTokenJ) };
+}
+
+/**
+ * A model fitted on `records` (by `fitEnergyModel` with `fitOptions`) with per-series effects added: the model as
+ * given is the first round's shared fit; later rounds refit the shared parameters with the effects taken out.
+ */
+export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord[], fitOptions: FitEnergyOptions, options: SeriesFitOptions = {}): EnergyModel {
+  const catalog = options.catalog ?? fitOptions.catalog ?? builtinCatalog();
+  const by = options.by ?? DEFAULT_SERIES_BY;
+  checkSeriesBy(records, by, options.file ?? fitOptions.file, options.by !== undefined);
+  const named = records.map((r) => canonicalNames(r, catalog)) as TrainRecord[];
+  const first = sharedOf(model, catalog);
+  const fit = fitHierarchical(named, (recs) => sharedOf(fitEnergyModel(recs, { ...fitOptions, catalog }), catalog), { catalog },
+    { by, rounds: options.rounds ?? 2, first });
+  const shared = (fit.shared as ReturnType<typeof sharedOf>).model;
+  return {
+    ...shared, training: model.training, fit: { ...shared.fit, seconds: model.fit.seconds + (fit.shared === first ? 0 : shared.fit.seconds) },
+    ...(model.selection ? { selection: model.selection } : {}),
+    series: fit.series,
+  };
+}
+
+/**
+ * The user's records (of their own series, seen by the base or new) calibrate the base model's series effects;
+ * the shared parameters and the spreads stay the base's. `baseFile` is recorded in the model's series section.
+ */
+export function calibrateFromBase(base: EnergyModel, records: readonly FitRecord[], options: { catalog?: Catalog; baseFile?: string; file?: string } = {}): EnergyModel {
+  const file = options.file ?? 'the records';
+  const baseFile = options.baseFile ?? 'the base model';
+  if (!base.series) {
+    throw new EnergyLensError('INVALID_MODEL_FILE', `${baseFile} has no series section (a pooled model, fitted with --no-series or on one series); refit it on records of several series, or use --calibrate to refit its parameters`);
+  }
+  if (records.length === 0) throw new EnergyLensError('EMPTY_DATA', `${file}: no records to calibrate with`);
+  records.forEach((r, i) => {
+    if (!(r.energy_j > 0) || !(r.output_tokens > 0)) throw new EnergyLensError('INVALID_RECORD', `${file}, row ${i + 1}: energy_j and output_tokens must be > 0 (got ${r.energy_j}, ${r.output_tokens})`);
+  });
+  const catalog = options.catalog ?? builtinCatalog();
+  const series: ModelSeries = base.series;
+  checkSeriesBy(records, series.by, file);
+  const named = records.map((r) => canonicalNames(r, catalog)) as TrainRecord[];
+  const shared = sharedOf(base, catalog);
+  const calibrated = calibrateSeries({ shared, series, posteriors: seriesPosteriors(series) }, named);
+  const posteriors = seriesPosteriors(series);
+  const keys = [...new Set(named.map((r) => resolveSeriesKey(r, series.by.series, posteriors)))].sort();
+  const previous = series.calibration;
+  return {
+    ...base,
+    series: {
+      ...calibrated.series,
+      calibration: {
+        base: previous?.base ?? baseFile, records: (previous?.records ?? 0) + records.length,
+        series: [...new Set([...(previous?.series ?? []), ...keys])].sort(),
+      },
+    },
+  };
+}

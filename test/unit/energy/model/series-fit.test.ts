@@ -1,0 +1,107 @@
+// Series effects in a fitted energy model: fitSeriesEffects, the model file's series section, predictEnergy's use of
+// it, calibrateFromBase, and the shipped base model. Small simulated data with a known level per series.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  calibrateFromBase, fitEnergyModel, fitSeriesEffects, PHYSICS_STRUCTURE, predictEnergy, readEnergyModel, validateEnergyModel,
+  type EnergyModel, type FitRecord,
+} from '../../../../src/energy/model/index.js';
+import { simulate } from '../../../../src/energy/simulator/index.js';
+
+/** Each (model, hardware) series carries a level (a factor on energy) no feature describes. */
+const LEVELS: Record<string, number> = {
+  'meta-llama/Llama-3.1-8B-Instruct|H100': 1.35, 'meta-llama/Llama-3.1-8B-Instruct|B200': 0.8,
+  'Qwen/Qwen3-30B-A3B-Instruct-2507|H100': 0.75, 'Qwen/Qwen3-30B-A3B-Instruct-2507|B200': 1.25,
+  'meta-llama/Llama-3.1-70B-Instruct|H100': 1.1, 'meta-llama/Llama-3.1-70B-Instruct|B200': 0.9,
+};
+
+function records(models: string[], seed: number): FitRecord[] {
+  const sim = simulate({ models, hardware: ['H100', 'B200'], tp: [1, 2, 4], pp: [1], batch: [4, 16, 64], input: [512], output: [256], noise: 0.02, seed });
+  return sim.records.map((r) => ({ ...r, energy_j: r.energy_j * (LEVELS[`${r.model}|${r.hardware.slice(0, 4)}`] ?? 1) })) as FitRecord[];
+}
+
+const FIT = { structure: PHYSICS_STRUCTURE, restarts: 1, seed: 0 };
+const train = records(['meta-llama/Llama-3.1-8B-Instruct', 'Qwen/Qwen3-30B-A3B-Instruct-2507'], 1);
+const pooled = fitEnergyModel(train, FIT);
+const model = fitSeriesEffects(pooled, train, FIT);
+const mape = (m: EnergyModel, rs: readonly FitRecord[]): number => predictEnergy(m, rs)
+  .reduce((a, p, i) => a + Math.abs(p.energyPerTokenJ / (rs[i].energy_j / rs[i].output_tokens) - 1), 0) / rs.length;
+
+describe('fitSeriesEffects and predictEnergy', () => {
+  it('adds a series section (by, center, spreads, one entry per series) and survives the file round trip', () => {
+    expect(model.series?.by.series).toEqual(['model', 'hardware', 'precision', 'framework']);
+    expect(model.series?.stats).toHaveLength(4);
+    expect(model.series?.components.tauLevel).toBeGreaterThan(0.1);
+    const back = validateEnergyModel(JSON.parse(JSON.stringify(model)));
+    expect(predictEnergy(back, train.slice(0, 3)).map((p) => p.energyJ)).toEqual(predictEnergy(model, train.slice(0, 3)).map((p) => p.energyJ));
+  });
+
+  it('predicts a seen series better than the pooled fit and says which effect applied', () => {
+    expect(mape(model, train)).toBeLessThan(mape(pooled, train) / 2);
+    const p = predictEnergy(model, [train[0]])[0];
+    expect(p.series).toMatchObject({ series: 'meta-llama/Llama-3.1-8B-Instruct|H100-SXM5-80GB|bf16|', seen: true, records: 9 });
+    expect(p.series!.factorLow).toBeLessThan(p.series!.factor);
+    expect(p.series!.factorHigh).toBeGreaterThan(p.series!.factor);
+    expect(predictEnergy(pooled, [train[0]])[0].series).toBeNull();
+  });
+
+  it('an unseen series gets no shift and a wider interval than a seen one', () => {
+    const unseen = records(['meta-llama/Llama-3.1-70B-Instruct'], 2)[0];
+    const [p] = predictEnergy(model, [unseen]);
+    expect(p.series).toMatchObject({ seen: false, records: 0, factor: 1 });
+    const [q] = predictEnergy(model, [train[0]]);
+    expect(p.energyHighJ / p.energyLowJ).toBeGreaterThan(q.energyHighJ / q.energyLowJ);
+  });
+
+  it('refuses a malformed series section with the field named', () => {
+    const broken = JSON.parse(JSON.stringify(model));
+    broken.series.components.tauLevel = -1;
+    expect(() => validateEnergyModel(broken, 'm.json')).toThrow(/m\.json: series\.components\.tauLevel must be a positive number/);
+    const short = JSON.parse(JSON.stringify(model));
+    short.series.stats[0].zr.pop();
+    expect(() => validateEnergyModel(short, 'm.json')).toThrow(/series\.stats\[0\] is malformed/);
+  });
+
+  it('a grouping naming a column no record has is refused', () => {
+    expect(() => fitSeriesEffects(pooled, train, FIT, { by: { series: ['model', 'cluster'], setting: ['tp'] }, file: 'x.csv' }))
+      .toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/"cluster", a column no record of x\.csv has/) }));
+  });
+});
+
+describe('calibrateFromBase', () => {
+  const mine = records(['meta-llama/Llama-3.1-70B-Instruct'], 3).filter((r) => r.hardware.startsWith('H100'));
+  it('a few records of a new series pin its level; the shared parameters and spreads stay the base\'s', () => {
+    const cal = calibrateFromBase(model, mine.slice(0, 3), { baseFile: 'base.json' });
+    expect(cal.parameters).toEqual(model.parameters);
+    expect(cal.series?.components).toEqual(model.series?.components);
+    expect(cal.series?.calibration).toMatchObject({ base: 'base.json', records: 3 });
+    const test = mine.slice(3);
+    expect(mape(cal, test)).toBeLessThan(mape(model, test));
+    const [before] = predictEnergy(model, [test[0]]);
+    const [after] = predictEnergy(cal, [test[0]]);
+    expect(after.series?.records).toBe(3);
+    expect(after.energyHighJ / after.energyLowJ).toBeLessThan(before.energyHighJ / before.energyLowJ);
+  });
+
+  it('refuses a base without a series section', () => {
+    expect(() => calibrateFromBase(pooled, mine, { baseFile: 'pooled.json' })).toThrow(expect.objectContaining({ code: 'INVALID_MODEL_FILE', message: expect.stringMatching(/pooled\.json has no series section/) }));
+  });
+});
+
+describe('the shipped base model', () => {
+  const path = join(__dirname, '..', '..', '..', '..', 'models', 'mlenergy-v3.json');
+  it('loads, has ML.ENERGY v3 series, and predicts a seen and a new series', () => {
+    expect(existsSync(path)).toBe(true);
+    const base = readEnergyModel(path);
+    expect(base.series?.stats.length).toBeGreaterThan(40);
+    expect(JSON.parse(readFileSync(path, 'utf8')).version).toBe(3);
+    const seen = base.series!.stats.reduce((a, s) => (s.n > a.n ? s : a));
+    const [model, hardware, precision] = seen.key.split('|');
+    const config = { model, hardware, precision: precision as 'bf16', tp: 1, pp: 1, batch: 32, input_tokens: 1000, output_tokens: 500 };
+    const [p, q] = predictEnergy(base, [config, { ...config, model: 'meta-llama/Llama-3.1-8B-Instruct', precision: 'fp8' as const }]);
+    expect(p.series).toMatchObject({ series: seen.key, seen: true });
+    expect(p.energyPerTokenJ).toBeGreaterThan(0);
+    expect(q.series?.seen).toBe(false);
+  });
+});
