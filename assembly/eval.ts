@@ -14,7 +14,7 @@ import {
   OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH,
 } from './opcodes';
 import { dataX, stride, BLOCK_BYTES } from './data';
-import { fusable, fusedV } from './fused';
+import { arithLoop, fusable, fusedV } from './fused';
 import { expS, logS, sinS, cosS, tanhS, cbrtS, powS } from './mathlib';
 import {
   expSpecial, expFast, logSpecial, logFast, trigSpecial, sinCosFast, tanhV, cbrtSpecial, cbrtFast, zeroV, powIntLanes,
@@ -187,30 +187,30 @@ export function binaryV(opc: i32, pa: usize, pb: usize, c: f64, aIsConst: bool, 
   // a kind-specialised loop per operator: the operand kinds do not change inside the loop
   if (!aIsConst && !bIsConst) {
     switch (opc) {
-      case OP_ADD: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.add(v128.load(pa + i), v128.load(pb + i))); break;
-      case OP_SUB: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.sub(v128.load(pa + i), v128.load(pb + i))); break;
-      case OP_MUL: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.mul(v128.load(pa + i), v128.load(pb + i))); break;
-      case OP_DIV: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.div(v128.load(pa + i), b)); } break;
+      case OP_ADD: bad = arithLoop(OP_ADD, false, false, pa, pb, cv, out, nb); break;
+      case OP_SUB: bad = arithLoop(OP_SUB, false, false, pa, pb, cv, out, nb); break;
+      case OP_MUL: bad = arithLoop(OP_MUL, false, false, pa, pb, cv, out, nb); break;
+      case OP_DIV: bad = arithLoop(OP_DIV, false, false, pa, pb, cv, out, nb); break;
       case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, f64x2.min(a, b)); } break;
       case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); const b = v128.load(pb + i); bad = checkV(checkV(bad, a), b); v128.store(out + i, f64x2.max(a, b)); } break;
       case OP_POW: return powLoopV(pa, pb, cv, false, false, out, nb, check);
     }
   } else if (bIsConst) {
     switch (opc) {
-      case OP_ADD: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.add(v128.load(pa + i), cv)); break;
-      case OP_SUB: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.sub(v128.load(pa + i), cv)); break;
-      case OP_MUL: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.mul(v128.load(pa + i), cv)); break;
-      case OP_DIV: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.div(v128.load(pa + i), cv)); break;
+      case OP_ADD: bad = arithLoop(OP_ADD, false, true, pa, pb, cv, out, nb); break;
+      case OP_SUB: bad = arithLoop(OP_SUB, false, true, pa, pb, cv, out, nb); break;
+      case OP_MUL: bad = arithLoop(OP_MUL, false, true, pa, pb, cv, out, nb); break;
+      case OP_DIV: bad = arithLoop(OP_DIV, false, true, pa, pb, cv, out, nb); break;
       case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, f64x2.min(a, cv)); } break;
       case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(pa + i); bad = checkV(bad, a); v128.store(out + i, f64x2.max(a, cv)); } break;
       case OP_POW: return powLoopV(pa, pb, cv, false, true, out, nb, check);
     }
   } else {
     switch (opc) {
-      case OP_ADD: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.add(cv, v128.load(pb + i))); break;
-      case OP_SUB: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.sub(cv, v128.load(pb + i))); break;
-      case OP_MUL: for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, f64x2.mul(cv, v128.load(pb + i))); break;
-      case OP_DIV: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.div(cv, b)); } break;
+      case OP_ADD: bad = arithLoop(OP_ADD, true, false, pa, pb, cv, out, nb); break;
+      case OP_SUB: bad = arithLoop(OP_SUB, true, false, pa, pb, cv, out, nb); break;
+      case OP_MUL: bad = arithLoop(OP_MUL, true, false, pa, pb, cv, out, nb); break;
+      case OP_DIV: bad = arithLoop(OP_DIV, true, false, pa, pb, cv, out, nb); break;
       case OP_MIN: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.min(cv, b)); } break;
       case OP_MAX: for (let i: usize = 0; i < nb; i += 16) { const b = v128.load(pb + i); bad = checkV(bad, b); v128.store(out + i, f64x2.max(cv, b)); } break;
       case OP_POW: return powLoopV(pa, pb, cv, true, false, out, nb, check);
@@ -304,11 +304,22 @@ export function evalBlock(code: usize, consts: usize, len: i32, row0: i32, nRows
             const cl = lConst ? load<f64>(consts + (<usize>leafArg << 3)) : 0.0;
             if (check && lConst && !finite(cl)) return false;
             const pl: usize = lConst ? 0 : dataX + ((<usize>leafArg * <usize>stride + <usize>row0) << 3);
-            if (!fusedV(opc, opc2, pa, pb, c, aConst, bConst, pl, cl, lConst, out, nb, check)) return false;
+            if (!fusedV(opc, opc2, false, pa, pb, c, aConst, bConst, pl, cl, lConst, out, nb, check)) return false;
             setVec(ia, out);
             ip += 2;
             continue;
           }
+        }
+        // `l a b op1 op2` with arithmetic op1, op2: l op2 (a op1 b) in one loop, into l's slot
+        if (simd && ia > 0 && ip + 1 < len && fusable(opc) && fusable(load<i32>(at, 8))) {
+          const il = ia - 1;
+          const lConst = kindAt(il) == KIND_CONST;
+          const outL = scratch + <usize>il * BLOCK_BYTES;
+          if (!fusedV(opc, load<i32>(at, 8), true, pa, pb, c, aConst, bConst, lConst ? 0 : ptrAt(il), lConst ? valAt(il) : 0.0, lConst, outL, nb, check)) return false;
+          setVec(il, outL);
+          sp--;
+          ip += 1;
+          continue;
         }
         const ok = simd
           ? binaryV(opc, pa, pb, c, aConst, bConst, out, nb, check)

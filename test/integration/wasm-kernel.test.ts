@@ -77,6 +77,27 @@ describe.each([true, false])('WASM evaluator (simd: %s)', (simd) => {
     expect(ev.predict(logNeg).every(Number.isNaN)).toBe(true);
   });
 
+  it('keeps the divisor checks inside fused chains of arithmetic operators', () => {
+    const ev = createWasmEvaluator({ simd });
+    ev.setDataset(dataset(9));
+    const zero = constant(0);
+    // postfix `x0 x1 0 / /` (l a b op1 op2): x0 / (x1 / 0) = x0 / Infinity = 0, a non-finite divisor absorbed
+    const swapped = compile(op('/', feature(0), op('/', feature(1), zero)));
+    // postfix `2 x1 x0 x0 - / /`: 2 / (x1 / 0) with the zero a vector
+    const swappedVec = compile(op('/', constant(2), op('/', feature(1), op('-', feature(0), feature(0)))));
+    // postfix `x1 x0 x0 - / x0 /` (a b op1 leaf op2): (x1 / 0) / x0, then 1 / that
+    const leaf = compile(op('inv', op('/', op('/', feature(1), op('-', feature(0), feature(0))), feature(0))));
+    for (const p of [swapped, swappedVec, leaf]) {
+      expect(ev.losses([p], 'mse')[0]).toBe(Infinity);
+      expect(Array.from(ev.predict(p)).every((v) => v === 0)).toBe(true);
+    }
+    // and the same chains with finite values give the plain IEEE results
+    const finite = compile(op('-', feature(0), op('*', feature(1), op('+', feature(0), constant(0.5)))));
+    const d = dataset(9);
+    const expected = Array.from({ length: 9 }, (_, r) => d.X[r] - d.X[9 + r] * (d.X[r] + 0.5));
+    expect(Array.from(ev.predict(finite))).toEqual(expected);
+  });
+
   it('rejects bad data and bad programs with typed errors, never a trap', () => {
     const ev = createWasmEvaluator({ simd });
     expect(codeOf(() => ev.losses([compile(feature(0))], 'mse'))).toBe('INVALID_DATA');

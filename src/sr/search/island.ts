@@ -10,8 +10,8 @@
  * takes what is new.
  */
 import { SrError } from '../errors.js';
-import { compile, setConstants } from '../expression/compile.js';
-import { clone, constantNodes, type Node } from '../expression/node.js';
+import { compile, setConstants, type Program } from '../expression/compile.js';
+import { clone, type Node } from '../expression/node.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import { createRng } from '../util/rng.js';
 import { fitConstants } from './constants.js';
@@ -20,7 +20,7 @@ import { HallOfFame } from './hall-of-fame.js';
 import { crossover, mutate, mutationContext, randomMember } from './mutate.js';
 import { operatorComplexityOf, type SearchOptions } from './options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
-import { deserializeMember, makeMember, serializeMember, tournament, type Member } from './population.js';
+import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
 import { fitScaledConstants, scaledExpression } from './scaling.js';
 import type { IslandState, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
@@ -29,10 +29,6 @@ export const ISLAND_STATE_VERSION = 1;
 const ANNEALING_ALPHA = 0.1;
 
 const OPTIMIZED_MEMORY = 256;
-const memberKey = (tree: Node): string => {
-  const p = compile(tree);
-  return `${p.code.join(',')}|${p.consts.join(',')}`;
-};
 
 /**
  * A new island: its seed and nothing else. The first task draws and scores the initial population (scoring
@@ -94,10 +90,11 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     if (optimized.size > OPTIMIZED_MEMORY) optimized.delete(optimized.values().next().value as string);
   };
 
-  const score = (trees: Node[]): number[] => {
-    if (trees.length === 0) return [];
+  // new trees are compiled here, once: the members keep the programs
+  const score = (trees: Node[]): { programs: Program[]; losses: Float64Array } => {
+    const programs = trees.map(compile);
     evaluations += trees.length;
-    return Array.from(evaluator.losses(trees.map(compile), o.linearScaling ? 'mse-scaled' : o.loss));
+    return { programs, losses: trees.length > 0 ? evaluator.losses(programs, o.linearScaling ? 'mse-scaled' : o.loss) : new Float64Array(0) };
   };
   // what the hall of fame keeps: the member itself, or under linear scaling the expression a * f + b it stands for
   const floor = o.linearScaling ? exactLossFloor(data, 'mse') : 0;
@@ -105,7 +102,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     if (!o.linearScaling) { hof.offer(serializeMember(m)); return; }
     const scaled = Number.isFinite(m.loss) ? scaledExpression(m.tree, evaluator, data, floor) : null;
     evaluations += 5;
-    if (scaled) hof.offer(serializeMember(makeMember(scaled.tree, scaled.loss, m.birth, o)));
+    if (scaled) hof.offer(serializeMember(makeMember(scaled.tree, compile(scaled.tree), scaled.loss, m.birth, o)));
   };
 
   let members: Member[] = s.members.map(deserializeMember);
@@ -122,8 +119,8 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   }
   if (members.length === 0) {
     const trees = Array.from({ length: o.populationSize }, () => randomMember(mctx));
-    const losses = score(trees);
-    members = trees.map((t, i) => makeMember(t, losses[i], generation, o));
+    const { programs, losses } = score(trees);
+    members = trees.map((t, i) => makeMember(t, programs[i], losses[i], generation, o));
   }
   // migrants replace random members
   if (task.migrants.length > 0) {
@@ -148,12 +145,12 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       parents.push(parent);
       children.push(child ?? clone(parent.tree));
     }
-    const losses = score(children);
+    const { programs, losses } = score(children);
     // simulated annealing on the acceptance of each child (temperature falls from 1 to 0 over the task), then
     // the child, or a copy of its parent when rejected, replaces the oldest member (regularised evolution)
     const temperature = task.generations > 1 ? 1 - g / (task.generations - 1) : 0;
     for (let k = 0; k < children.length; k++) {
-      let child = makeMember(children[k], losses[k], generation, o);
+      let child = makeMember(children[k], programs[k], losses[k], generation, o);
       const parentCost = selectionCost(parents[k], o, baseline, frequency);
       const childCost = selectionCost(child, o, baseline, frequency);
       const delta = (childCost - parentCost) / Math.max(parentCost, 1e-300);
@@ -174,19 +171,20 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       for (const [, i] of order) {
         if (done >= nOptimize) break;
         const m = members[i];
-        if (!Number.isFinite(m.loss) || constantNodes(m.tree).length === 0 || optimized.has(memberKey(m.tree))) continue;
+        if (!Number.isFinite(m.loss) || m.program.consts.length === 0 || optimized.has(memberKey(m.program))) continue;
         done++;
-        const tree = clone(m.tree);
-        const bounds = constantBounds(o, constantNodes(tree).length);
+        const bounds = constantBounds(o, m.program.consts.length);
         const settings = { maxIterations: o.optimizeIterations, restarts: o.optimizeRestarts, rng, ...bounds };
-        const fit = o.linearScaling ? fitScaledConstants(tree, evaluator, data, settings) : fitConstants(compile(tree), evaluator, data, { loss: o.loss, ...settings });
+        const fit = o.linearScaling ? fitScaledConstants(m.tree, evaluator, data, settings) : fitConstants(m.program, evaluator, data, { loss: o.loss, ...settings });
         evaluations += fit.evaluations;
         if (fit.loss < m.loss) {
+          // the program's constants are numbered in the order of the tree's constant nodes (compile's postfix order)
+          const tree = clone(m.tree);
           setConstants(tree, fit.constants);
-          members[i] = { ...m, tree, loss: fit.loss };
+          members[i] = { ...m, tree, program: { ...m.program, consts: Float64Array.from(fit.constants) }, loss: fit.loss };
           offer(members[i]);
         }
-        remember(memberKey(members[i].tree));
+        remember(memberKey(members[i].program));
       }
     }
     // smoothed size frequencies (adaptive parsimony, see parsimony.ts)

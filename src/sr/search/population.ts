@@ -1,6 +1,14 @@
-/** Population members, their costs, tournament selection and (de)serialisation. */
-import { compile, decompile } from '../expression/compile.js';
+/**
+ * Population members, their costs, tournament selection and (de)serialisation.
+ *
+ * A member carries its tree (what mutation and crossover edit) and its program (the tree compiled once, when the
+ * member is made): the program is what the kernel scores, what Levenberg-Marquardt fits, what serialisation
+ * copies and what the member's key is made of. Programs are never changed in place (new constants make a new
+ * program), so members may share them.
+ */
+import { compile, decompile, type Program } from '../expression/compile.js';
 import type { Node } from '../expression/node.js';
+import { OP_CONST, OP_FEATURE, operatorByOpcode } from '../expression/operators.js';
 import type { Rng } from '../util/rng.js';
 import type { SearchOptions } from './options.js';
 import type { SerializedMember } from './runner.js';
@@ -10,27 +18,65 @@ export { selectionCost } from './parsimony.js';
 
 export interface Member {
   tree: Node;
+  /** `compile(tree)`, made once */
+  program: Program;
   loss: number;
   complexity: number;
   /** generation in which it was born */
   birth: number;
 }
 
+/** The key of a member's expression (postfix code and constants), as kept in IslandState.optimized. */
+export function memberKey(p: Program): string {
+  return `${p.code.subarray(0, 2 * p.length).join(',')}|${p.consts.join(',')}`;
+}
+
 export function serializeMember(m: Member): SerializedMember {
-  const p = compile(m.tree);
-  return { code: Array.from(p.code), consts: Array.from(p.consts), loss: m.loss, complexity: m.complexity, birth: m.birth };
+  const p = m.program;
+  return { code: Array.from(p.code.subarray(0, 2 * p.length)), consts: Array.from(p.consts), loss: m.loss, complexity: m.complexity, birth: m.birth };
+}
+
+/**
+ * The program of serialised code whose tree is `tree`: the code itself when it is what `compile(tree)` gives
+ * (constants numbered in postfix order, operators with argument 0), else `compile(tree)`.
+ */
+function programOf(code: Int32Array, consts: Float64Array, tree: Node): Program {
+  const length = code.length / 2;
+  let depth = 0;
+  let maxStack = 0;
+  let nFeaturesUsed = 0;
+  let nextConst = 0;
+  for (let i = 0; i < length; i++) {
+    const opc = code[2 * i];
+    const arg = code[2 * i + 1];
+    if (opc === OP_CONST) {
+      if (arg !== nextConst++) return compile(tree);
+      depth++;
+    } else if (opc === OP_FEATURE) {
+      depth++;
+      if (arg + 1 > nFeaturesUsed) nFeaturesUsed = arg + 1;
+    } else {
+      if (arg !== 0) return compile(tree);
+      depth -= (operatorByOpcode(opc)?.arity ?? 1) - 1;
+    }
+    if (depth > maxStack) maxStack = depth;
+  }
+  if (nextConst !== consts.length) return compile(tree);
+  return { code, consts, length, maxStack, nFeaturesUsed };
 }
 
 export function deserializeMember(s: SerializedMember): Member {
   const code = Int32Array.from(s.code);
-  const tree = decompile({ code, consts: Float64Array.from(s.consts), length: code.length / 2, maxStack: 0, nFeaturesUsed: 0 });
+  const consts = Float64Array.from(s.consts);
+  const tree = decompile({ code, consts, length: code.length / 2, maxStack: 0, nFeaturesUsed: 0 });
   // a loss that went through JSON (checkpoints) comes back as null when it was Infinity
   const loss = typeof s.loss === 'number' && Number.isFinite(s.loss) ? s.loss : Infinity;
-  return { tree, loss, complexity: s.complexity, birth: s.birth };
+  return { tree, program: programOf(code, consts, tree), loss, complexity: s.complexity, birth: s.birth };
 }
 
-export function makeMember(tree: Node, loss: number, birth: number, o: SearchOptions): Member {
-  return { tree, loss: Number.isFinite(loss) ? loss : Infinity, complexity: complexity(tree, o), birth };
+/** A member of `tree`, whose compiled program is `program` (pass what `compile(tree)` gave; it is not compiled again). */
+export function makeMember(tree: Node, program: Program, loss: number, birth: number, o: SearchOptions): Member {
+  return { tree, program, loss: Number.isFinite(loss) ? loss : Infinity, complexity: complexity(tree, o), birth };
 }
 
 /** Tournament: `tournamentSize` members at random; the best wins with probability p, the next with p(1-p), ... */
