@@ -15,6 +15,7 @@ import { invertMatrix, normalEquations, solveLinear } from '../search/constants.
 import { createRng } from '../util/rng.js';
 import { ParametricEvaluator, type ParametricData, type ParametricEvaluatorOptions } from './evaluate.js';
 import { startValues, type ParametricModel } from './parametric.js';
+import { DEFAULT_SAMPLE_ROWS, sampleRows } from './sample.js';
 
 export type FitSpace = 'log' | 'linear';
 
@@ -37,6 +38,16 @@ export interface ParametricFitOptions extends ParametricEvaluatorOptions {
   initial?: ArrayLike<number>;
   /** hold free parameters whose derivative is zero on every row at the start (the data cannot move them) */
   holdUnidentified?: boolean;
+  /**
+   * fitParametric on more rows than this: the starts and robust rounds run on a seeded sample of this many rows,
+   * then one Huber-weighted run on every row from the sample's solution; default DEFAULT_SAMPLE_ROWS (0: never)
+   */
+  sampleRows?: number;
+  /**
+   * `initial` is already a fit: no plain run and no restarts; the robust rounds start from it (with one round,
+   * a one-step M-estimator)
+   */
+  refine?: boolean;
 }
 
 export interface KindFit {
@@ -89,7 +100,7 @@ export function robustScale(residuals: ArrayLike<number>): number {
 }
 
 function checkOptions(o: ParametricFitOptions): void {
-  for (const k of ['restarts', 'maxIterations', 'robustRounds', 'seed'] as const) {
+  for (const k of ['restarts', 'maxIterations', 'robustRounds', 'seed', 'sampleRows'] as const) {
     const v = o[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new SrError('INVALID_OPTION', `options.${k} must be a non-negative integer, got ${v}`);
   }
@@ -97,8 +108,25 @@ function checkOptions(o: ParametricFitOptions): void {
   if (o.huberK !== undefined && !(o.huberK > 0)) throw new SrError('INVALID_OPTION', `options.huberK must be > 0, got ${o.huberK}`);
 }
 
-/** Fits the free parameters of `model` to `data` (every kind with rows must carry y). */
+/**
+ * Fits the free parameters of `model` to `data` (every kind with rows must carry y). Above `sampleRows` rows the
+ * starts and robust rounds run on a seeded sample and one Huber-weighted run on every row refines their solution
+ * (a one-step M-estimator from a consistent start), so time grows as one run over the rows instead of
+ * (restarts + robust rounds + 2) runs; fits on fewer rows are unchanged.
+ */
 export function fitParametric(model: ParametricModel, data: ParametricData, options: ParametricFitOptions = {}): ParametricFit {
+  checkOptions(options);
+  const limit = options.sampleRows ?? DEFAULT_SAMPLE_ROWS;
+  const total = Object.values(data).reduce((a, d) => a + d.nRows, 0);
+  const restarts = options.restarts ?? DEFAULT_FIT_OPTIONS.restarts;
+  const rounds = options.robustRounds ?? DEFAULT_FIT_OPTIONS.robustRounds;
+  if (limit === 0 || total <= limit || options.refine || (restarts === 0 && rounds === 0)) return fitOn(model, data, options);
+  const first = fitOn(model, sampleRows(data, limit, (options.seed ?? 0) ^ 0x53a3), options);
+  const polished = fitOn(model, data, { ...options, initial: first.values, restarts: 0, robustRounds: Math.min(rounds, 1), refine: rounds > 0 });
+  return { ...polished, iterations: first.iterations + polished.iterations, evaluations: first.evaluations + polished.evaluations };
+}
+
+function fitOn(model: ParametricModel, data: ParametricData, options: ParametricFitOptions): ParametricFit {
   const ev = new ParametricEvaluator(model, data, options);
   try {
     return fitWith(ev, options);
@@ -225,10 +253,10 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
     }
   }
 
-  let best = run(start, sqrtBase);
+  let best = o.refine ? { s: linearise(project(start.slice()), sqrtBase, true), iterations: 0 } : run(start, sqrtBase);
   let iterations = best.iterations;
   const rng = createRng(o.seed);
-  for (let k = 0; k < o.restarts && free.length > 0; k++) {
+  for (let k = 0; k < (o.refine ? 0 : o.restarts) && free.length > 0; k++) {
     const base = best.s?.values ?? start;
     const from = base.slice();
     // two draws per parameter, held ones included, so a start does not depend on which parameters are held
