@@ -11,7 +11,7 @@
  *   fit.values; fit.standardErrors; fit.covariance; fit.kinds[0].residualSd
  */
 import { SrError } from '../errors.js';
-import { invertMatrix, normalEquations, solveLinear } from '../search/constants.js';
+import { invertMatrix, solveLinear } from '../search/constants.js';
 import { createRng } from '../util/rng.js';
 import { ParametricEvaluator, type ParametricData, type ParametricEvaluatorOptions } from './evaluate.js';
 import { startValues, type ParametricModel } from './parametric.js';
@@ -83,7 +83,11 @@ export interface ParametricFit {
 
 export const DEFAULT_FIT_OPTIONS = { space: 'log', restarts: 8, maxIterations: 200, seed: 0, robustRounds: 3, huberK: 1.345, tolerance: 1e-14 } as const;
 
-interface State { values: Float64Array; r: Float64Array; J: Float64Array; sse: number }
+/** A linearisation: residuals and, with the Jacobian, the normal equations A = J^T J, g = J^T r over the free parameters. */
+interface State { values: Float64Array; r: Float64Array; A: Float64Array; g: Float64Array; moves: boolean[]; sse: number }
+
+/** Rows per block when the normal equations are accumulated (the Jacobian of a block, not of every row, is held). */
+const ROW_BLOCK = 1024;
 
 /** Median of a copy (O(n log n)). */
 export function medianOf(xs: ArrayLike<number>): number {
@@ -172,16 +176,22 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
   const unidentified: number[] = [];
   let evaluations = 0;
 
-  // fit-space residuals and, with jac, their Jacobian over the free parameters (free-major) for these weights
+  // fit-space residuals and, with jac, the normal equations over the free parameters for these weights,
+  // accumulated block by block of rows (J itself, free x rows, is never held)
   const linearise = (values: Float64Array, sw: Float64Array, withJac: boolean): State | null => {
+    const F = free.length;
     const r = new Float64Array(n);
-    const J = new Float64Array(withJac ? free.length * n : 0);
+    const A = new Float64Array(withJac ? F * F : 0);
+    const g = new Float64Array(withJac ? F : 0);
+    const moves = new Array<boolean>(withJac ? F : 0).fill(false);
+    const block = new Float64Array(withJac ? F * ROW_BLOCK : 0);
     let sse = 0;
     for (let i = 0; i < kinds.length; i++) {
       evaluations++;
       const off = offsets[i];
-      const j = withJac ? ev.jacobian(kinds[i], values) : null;
-      const pred = j ? j.predictions : ev.predict(kinds[i], values);
+      const kind = kinds[i];
+      const j = withJac ? ev.constantJacobian(kind, values) : null;
+      const pred = j ? j.predictions : ev.predict(kind, values);
       if (j && !j.finite) return null;
       const m = pred.length;
       for (let row = 0; row < m; row++) {
@@ -190,16 +200,44 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
         r[off + row] = v;
         sse += v * v;
       }
-      if (j) {
-        free.forEach((k, a) => {
-          for (let row = 0; row < m; row++) J[a * n + off + row] = j.jac[k * m + row] * sw[off + row] / (log ? pred[row] : 1);
-        });
+      if (!j) continue;
+      // the constants that are each free parameter
+      const consts = free.map((k) => { const cs: number[] = []; kind.occurrences.forEach((q, c) => { if (q === k) cs.push(c); }); return cs; });
+      for (let b0 = 0; b0 < m; b0 += ROW_BLOCK) {
+        const len = Math.min(ROW_BLOCK, m - b0);
+        for (let a = 0; a < F; a++) {
+          const d = block.subarray(a * ROW_BLOCK, a * ROW_BLOCK + len);
+          d.fill(0);
+          for (const c of consts[a]) {
+            const base = c * m + b0;
+            for (let t = 0; t < len; t++) d[t] += j.jac[base + t];
+          }
+          let any = false;
+          for (let t = 0; t < len; t++) {
+            d[t] *= sw[off + b0 + t] / (log ? pred[b0 + t] : 1);
+            if (d[t] !== 0) any = true;
+          }
+          if (any) moves[a] = true;
+        }
+        for (let a = 0; a < F; a++) {
+          const da = block.subarray(a * ROW_BLOCK, a * ROW_BLOCK + len);
+          let ga = 0;
+          for (let t = 0; t < len; t++) ga += da[t] * r[off + b0 + t];
+          g[a] += ga;
+          for (let b = a; b < F; b++) {
+            const db = block.subarray(b * ROW_BLOCK, b * ROW_BLOCK + len);
+            let s2 = 0;
+            for (let t = 0; t < len; t++) s2 += da[t] * db[t];
+            A[a * F + b] += s2;
+          }
+        }
       }
     }
-    return Number.isFinite(sse) ? { values, r, J, sse } : null;
+    for (let a = 0; a < free.length; a++) for (let b = 0; b < a; b++) A[a * free.length + b] = A[b * free.length + a];
+    return Number.isFinite(sse) ? { values, r, A, g, moves, sse } : null;
   };
 
-  const normal = (s: State): { A: Float64Array; g: Float64Array } => normalEquations(s.J, s.r, free.length, n);
+  const normal = (s: State): { A: Float64Array; g: Float64Array } => ({ A: s.A, g: s.g });
 
   const project = (v: Float64Array): Float64Array => {
     for (const k of free) v[k] = Math.min(upper[k], Math.max(lower[k], v[k]));
@@ -247,7 +285,7 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
   if (o.holdUnidentified && free.length > 0) {
     const s = linearise(project(start.slice()), sqrtBase, true);
     if (s) {
-      const moves = free.map((_, a) => s.J.subarray(a * n, (a + 1) * n).some((v) => v !== 0));
+      const moves = s.moves;
       unidentified.push(...free.filter((_, a) => !moves[a]));
       free = free.filter((_, a) => moves[a]);
     }
