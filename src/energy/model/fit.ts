@@ -51,6 +51,8 @@ export interface FitEnergyOptions {
   selection?: StructureSelection;
   /** file name for error messages */
   file?: string;
+  /** above this many rows, starts and robust rounds on a seeded sample of them (the engine's fitParametric; 0: never) */
+  sampleRows?: number;
 }
 
 /** Why a physics parameter whose derivative is zero on every row cannot be fitted, in the field's words. */
@@ -151,7 +153,7 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
   try {
     fit = fitParametric(model, rows.data, {
       space: 'log', restarts: options.restarts ?? 8, maxIterations: options.maxIterations ?? 200, seed: options.seed ?? 0,
-      robustRounds: options.robustRounds ?? 3, holdUnidentified: true,
+      robustRounds: options.robustRounds ?? 3, holdUnidentified: true, ...(options.sampleRows !== undefined ? { sampleRows: options.sampleRows } : {}),
     });
   } catch (err) {
     if ((err as { code?: string }).code === 'INVALID_DATA') throw new EnergyLensError('INVALID_DATA', `${file}: ${(err as Error).message}`);
