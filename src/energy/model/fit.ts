@@ -94,17 +94,29 @@ export function energyRows(structure: Structure, records: readonly FitRecord[], 
 }
 
 function ranges(records: readonly FitRecord[], features: readonly EnergyFeatures[]): TrainingRanges {
-  const span = (xs: number[]): [number, number] => xs.reduce<[number, number]>(([lo, hi], x) => [Math.min(lo, x), Math.max(hi, x)], [Infinity, -Infinity]);
+  // one pass per field over the distinct features objects (records of one configuration share one)
+  const distinct = [...new Set(features)];
+  const span = (of: (f: EnergyFeatures) => number): [number, number] => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const f of distinct) { const x = of(f); if (x < lo) lo = x; if (x > hi) hi = x; }
+    return [lo, hi];
+  };
+  const names = (of: (r: FitRecord) => string): string[] => {
+    const seen = new Set<string>();
+    for (const r of records) seen.add(of(r));
+    return [...seen].sort();
+  };
   return {
-    batch: span(features.map((f) => f.batch)),
-    gpus: span(features.map((f) => f.gpus)),
-    tensorDegree: span(features.map((f) => f.tensorDegree)),
-    pipelineDegree: span(features.map((f) => f.pipelineDegree)),
-    outputTokens: span(features.map((f) => f.outputTokens)),
-    inputTokens: span(features.map((f) => f.inputTokens)),
-    weightGBPerGpu: span(features.map((f) => f.weightBytesPerGpu / 1e9)),
-    hardware: [...new Set(records.map((r) => r.hardware))].sort(),
-    models: [...new Set(records.map((r) => r.model))].sort(),
+    batch: span((f) => f.batch),
+    gpus: span((f) => f.gpus),
+    tensorDegree: span((f) => f.tensorDegree),
+    pipelineDegree: span((f) => f.pipelineDegree),
+    outputTokens: span((f) => f.outputTokens),
+    inputTokens: span((f) => f.inputTokens),
+    weightGBPerGpu: span((f) => f.weightBytesPerGpu / 1e9),
+    hardware: names((r) => r.hardware),
+    models: names((r) => r.model),
   };
 }
 

@@ -185,6 +185,7 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
     const g = new Float64Array(withJac ? F : 0);
     const moves = new Array<boolean>(withJac ? F : 0).fill(false);
     const block = new Float64Array(withJac ? F * ROW_BLOCK : 0);
+    const scale = new Float64Array(withJac ? ROW_BLOCK : 0);
     let sse = 0;
     for (let i = 0; i < kinds.length; i++) {
       evaluations++;
@@ -201,33 +202,37 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
         sse += v * v;
       }
       if (!j) continue;
+      const jac = j.jac;
       // the constants that are each free parameter
       const consts = free.map((k) => { const cs: number[] = []; kind.occurrences.forEach((q, c) => { if (q === k) cs.push(c); }); return cs; });
       for (let b0 = 0; b0 < m; b0 += ROW_BLOCK) {
         const len = Math.min(ROW_BLOCK, m - b0);
+        // d fit-residual / d prediction of each row: sqrt(weight) (/ prediction in log space)
+        for (let t = 0; t < len; t++) scale[t] = log ? sw[off + b0 + t] / pred[b0 + t] : sw[off + b0 + t];
         for (let a = 0; a < F; a++) {
-          const d = block.subarray(a * ROW_BLOCK, a * ROW_BLOCK + len);
-          d.fill(0);
+          const at = a * ROW_BLOCK;
+          block.fill(0, at, at + len);
           for (const c of consts[a]) {
             const base = c * m + b0;
-            for (let t = 0; t < len; t++) d[t] += j.jac[base + t];
+            for (let t = 0; t < len; t++) block[at + t] += jac[base + t];
           }
           let any = false;
           for (let t = 0; t < len; t++) {
-            d[t] *= sw[off + b0 + t] / (log ? pred[b0 + t] : 1);
-            if (d[t] !== 0) any = true;
+            const v = block[at + t] * scale[t];
+            block[at + t] = v;
+            if (v !== 0) any = true;
           }
           if (any) moves[a] = true;
+          let ga = 0;
+          for (let t = 0; t < len; t++) ga += block[at + t] * r[off + b0 + t];
+          g[a] += ga;
         }
         for (let a = 0; a < F; a++) {
-          const da = block.subarray(a * ROW_BLOCK, a * ROW_BLOCK + len);
-          let ga = 0;
-          for (let t = 0; t < len; t++) ga += da[t] * r[off + b0 + t];
-          g[a] += ga;
+          const at = a * ROW_BLOCK;
           for (let b = a; b < F; b++) {
-            const db = block.subarray(b * ROW_BLOCK, b * ROW_BLOCK + len);
+            const bt = b * ROW_BLOCK;
             let s2 = 0;
-            for (let t = 0; t < len; t++) s2 += da[t] * db[t];
+            for (let t = 0; t < len; t++) s2 += block[at + t] * block[bt + t];
             A[a * F + b] += s2;
           }
         }
