@@ -2,7 +2,9 @@
 //   Data: the ML.ENERGY v3 import repeated with 3 % jitter on the measurements (bench/scale-data.mjs) to 1k, 10k,
 //   100k and 500k records (each CSV row is a record for fit, predict and discover, and a table row for sr).
 //   Steps, each run as its own `energylens` process (seconds: wall clock of the whole command, reading
-//   included; peak RSS: the process's maxRSS, worker threads included, read in the child at exit):
+//   included; cpuSeconds: the process's user + system CPU time, worker threads included, which a loaded machine
+//   inflates less than the wall clock; peak RSS: the process's maxRSS, worker threads included, both read in the
+//   child at exit):
 //     fit       energylens fit --data N.csv (default restarts and robust rounds)
 //     predict   energylens predict with a model fitted on the 1k records
 //     discover  energylens discover --targets energy_per_token --evals 2000 --seed 1 --workers 1
@@ -26,10 +28,11 @@ const steps = opt('steps', 'fit,predict,discover,sr').split(',');
 const timeoutS = Number(opt('timeout', 900));
 const EVALS = 2000;
 const dir = mkdtempSync(join(tmpdir(), 'energylens-scale-'));
-// loaded into each child before the CLI: writes the process's peak RSS (KB) where EL_RSS_FILE says, at exit
-const RSS_HOOK = `data:text/javascript,process.on('exit',()=>{try{process.getBuiltinModule('node:fs').writeFileSync(process.env.EL_RSS_FILE,String(process.resourceUsage().maxRSS))}catch{}})`;
+// loaded into each child before the CLI: writes the process's peak RSS (KB) and CPU time (us) where EL_RSS_FILE
+// says, at exit
+const RSS_HOOK = `data:text/javascript,process.on('exit',()=>{try{const u=process.resourceUsage();process.getBuiltinModule('node:fs').writeFileSync(process.env.EL_RSS_FILE,u.maxRSS+' '+(u.userCPUTime+u.systemCPUTime))}catch{}})`;
 
-/** Runs one energylens command; { seconds, peakRssMB, ok, error? }. */
+/** Runs one energylens command; { seconds, cpuSeconds, peakRssMB, ok, error? }. */
 function measure(args) {
   const rssFile = join(dir, 'rss.txt');
   rmSync(rssFile, { force: true });
@@ -39,10 +42,16 @@ function measure(args) {
   });
   const seconds = (performance.now() - t0) / 1000;
   let peakRssMB = null;
-  try { peakRssMB = Math.round(Number(readFileSync(rssFile, 'utf8')) / 1024); } catch { /* killed by the timeout */ }
-  if (r.error?.code === 'ETIMEDOUT' || r.signal) return { seconds: Number(seconds.toFixed(2)), peakRssMB, ok: false, error: `timed out after ${timeoutS} s` };
-  if (r.status !== 0) return { seconds: Number(seconds.toFixed(2)), peakRssMB, ok: false, error: (r.stderr || r.stdout).trim().split('\n').slice(0, 3).join(' | ') };
-  return { seconds: Number(seconds.toFixed(2)), peakRssMB, ok: true };
+  let cpuSeconds = null;
+  try {
+    const [rssKB, cpuUs] = readFileSync(rssFile, 'utf8').split(' ').map(Number);
+    peakRssMB = Math.round(rssKB / 1024);
+    cpuSeconds = Number((cpuUs / 1e6).toFixed(2));
+  } catch { /* killed by the timeout */ }
+  const base = { seconds: Number(seconds.toFixed(2)), cpuSeconds, peakRssMB };
+  if (r.error?.code === 'ETIMEDOUT' || r.signal) return { ...base, ok: false, error: `timed out after ${timeoutS} s` };
+  if (r.status !== 0) return { ...base, ok: false, error: (r.stderr || r.stdout).trim().split('\n').slice(0, 3).join(' | ') };
+  return { ...base, ok: true };
 }
 
 const command = {
@@ -85,6 +94,7 @@ try {
     }
     const ok = (r) => r.ok;
     results[step].secondsGrowth = growth(results[step].runs.map((r) => ({ n: r.n, value: ok(r) ? r.seconds : null })));
+    results[step].cpuSecondsGrowth = growth(results[step].runs.map((r) => ({ n: r.n, value: ok(r) ? r.cpuSeconds : null })));
     results[step].rssGrowth = growth(results[step].runs.map((r) => ({ n: r.n, value: ok(r) ? r.peakRssMB : null })));
   }
   const fit500k = results.fit?.runs.find((r) => r.n === 500000);
@@ -92,6 +102,7 @@ try {
     fit500kUnder120s: fit500k ? fit500k.ok && fit500k.seconds < 120 : null,
     fit500kUnder1GB: fit500k ? fit500k.ok && fit500k.peakRssMB !== null && fit500k.peakRssMB < 1024 : null,
     atMost13xPerTenfoldFrom10k: Object.fromEntries(Object.entries(results).map(([s, r]) => [s, r.secondsGrowth.filter((g) => g.from >= 10000).every((g) => g.perTenfold <= 13)])),
+    cpuAtMost13xPerTenfoldFrom10k: Object.fromEntries(Object.entries(results).map(([s, r]) => [s, r.cpuSecondsGrowth.filter((g) => g.from >= 10000).every((g) => g.perTenfold <= 13)])),
   };
   process.stdout.write(`${JSON.stringify({ benchmark: 'scale', ...runEnvironment(), loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(1))), evals: EVALS, data, results, targets }, null, 2)}\n`);
 } finally {

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { progressBar, type ProgressBar } from '../progress.js';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
-import { invalidRecordsError, scanRecords, type ProfilingRecord } from '../../energy/records/index.js';
+import { invalidRecordsError, RecordTable, scanRecords, type ProfilingRecord } from '../../energy/records/index.js';
 import {
   DEFAULT_DISCOVER_OPTIONS as D, DISCOVERY_TARGETS, NEAR_BEST_FACTOR, discoverEnergyStructure, discoveryJSON,
   type DiscoveredTarget, type Discovery, type DiscoveryJSON, type DiscoveryProgress, type TermUse,
@@ -58,15 +58,16 @@ export function register(program: Command): void {
 
 /** The records of the file, after checking that it has a target column at all. */
 async function readDiscoveryRecords(file: string, catalog: Catalog, targets: string[] | undefined): Promise<ProfilingRecord[]> {
-  const records: ProfilingRecord[] = [];
-  const report = await scanRecords(file, (r) => { records.push(r); }, { check: catalogCheck(catalog) });
+  // streamed into columns: each record is a small view (records/columns.ts)
+  const table = new RecordTable();
+  const report = await scanRecords(file, (r) => { table.push(r); }, { check: catalogCheck(catalog) });
   const wanted = DISCOVERY_TARGETS.filter((t) => targets === undefined || targets.includes(t.name));
   const columns = [...new Set(wanted.map((t) => String(t.column)))];
   if (report.columns.length > 0 && !columns.some((c) => report.columns.includes(c))) {
     throw new EnergyLensError('INVALID_CSV', `${file}: no target column: none of ${columns.join(', ')} is in the header (columns: ${report.columns.join(', ')})`);
   }
   if (!report.ok) throw invalidRecordsError(report);
-  return records;
+  return table.views();
 }
 
 function progressBars(enabled: boolean, budget: { time?: number; evals?: number }): { update: (p: DiscoveryProgress) => void; stop: () => void } {
@@ -95,7 +96,7 @@ function columnCell(u: TermUse): string {
 
 function targetReport(t: DiscoveredTarget): string {
   const r = t.run;
-  const head = `== ${t.target} (${t.unit}, ${t.rows} records): stopped by ${stopText(r.stoppedBy)} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
+  const head = `== ${t.target} (${t.unit}, ${t.rows} records${t.searchedRows ? `, searched on a seeded sample of ${t.searchedRows}` : ''}): stopped by ${stopText(r.stoppedBy)} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
   const yes = (b: boolean): string => (b ? 'yes' : '-');
   const termsHead = ['parameter', 'term', 'column', 'in the closed form here', 'selected', `within ${NEAR_BEST_FACTOR}x (${t.terms.nearBestCount})`];
   const termsRows = t.terms.closedForm.map((u) => [u.parameter, u.term, columnCell(u), yes(u.expected), yes(u.inSelected), yes(u.inNearBest)]);

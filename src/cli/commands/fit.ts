@@ -8,7 +8,7 @@ import {
   chooseStructure, DEFAULT_SERIES_BY, fitEnergyModel, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
   type CandidateStructure, type EnergyModel, type StructureSelection,
 } from '../../energy/model/index.js';
-import { readRecords, type ProfilingRecord } from '../../energy/records/index.js';
+import { readRecordTable, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdText, sig, textTable } from '../energy-args.js';
 import { fitWarnings } from '../fit-warnings.js';
@@ -109,7 +109,8 @@ async function runFit(flags: FitFlags): Promise<void> {
     const known = base.parameters.map((p) => p.name);
     for (const n of flags.refit) if (!known.includes(n)) bad(`--refit: unknown parameter "${n}" (the base model's: ${known.join(', ')})`);
   }
-  const all = await readRecords(flags.data, { check: catalogCheck(catalog) });
+  // streamed into columns: each record is a small view, so memory grows by tens of bytes per record
+  const all = (await readRecordTable(flags.data, { check: catalogCheck(catalog) })).views();
   const records = flags.sample === undefined ? all : sampleRecords(all, flags.sample, flags.seed, flags.data);
   let structure = base?.structure ?? PHYSICS_STRUCTURE;
   let selection: StructureSelection | undefined;

@@ -9,7 +9,7 @@
  *   d.targets[0].terms.summary          // "found: ... -> p_static, k_mem. missing: ..."
  */
 import { EnergyLensError } from '../../errors.js';
-import { deriveSeed, resolveOptions, SymbolicRegressor, type Equation, type SearchOptions, type SearchProgress, type SearchResult } from '../../sr/index.js';
+import { deriveSeed, resolveOptions, sampleIndexes, SymbolicRegressor, type Equation, type SearchOptions, type SearchProgress, type SearchResult } from '../../sr/index.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { analyseTerms, type DroppedColumn, type TargetName, type TermsAnalysis } from './discover-terms.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
@@ -55,6 +55,14 @@ export const DISCOVERY_TARGETS: readonly DiscoveryTarget[] = [
 ];
 export const TARGET_NAMES: readonly TargetName[] = DISCOVERY_TARGETS.map((t) => t.name);
 
+/**
+ * Each target's search runs on a seeded sample of at most this many of its records (all of them below it): the
+ * search's work per evaluation grows with its rows, and 10,000 rows estimate an expression's mean squared log
+ * error within about 1.5 % (relative standard error sqrt(2 / n) for normal log residuals), well inside the
+ * differences between the members of a front.
+ */
+export const DISCOVERY_SEARCH_ROWS = 10_000;
+
 /** Fewer records than this cannot support a search over a dozen features. */
 export const MIN_DISCOVERY_RECORDS = 10;
 
@@ -88,6 +96,8 @@ export interface DiscoveredTarget {
   unit: string;
   /** records carrying the target */
   rows: number;
+  /** present when the search ran on a seeded sample of the rows (DISCOVERY_SEARCH_ROWS): its size */
+  searchedRows?: number;
   /** simplest first; each Equation has complexity, loss (msle), r2, expression (feature names), latex, tree */
   front: Equation[];
   selected: Equation | undefined;
@@ -168,12 +178,14 @@ export async function discoverEnergyStructure(records: readonly DiscoveryRecord[
       ...search, seed: targetSeed, workers: options.workers, signal: options.signal,
       onProgress: options.onProgress ? (p) => options.onProgress?.({ target: t.name, index, count: plan.length, search: p }) : undefined,
     });
-    await model.fit(rows.map((i) => keep.map((j) => table[i][j])), y, { featureNames });
+    const sample = rows.length > DISCOVERY_SEARCH_ROWS ? Array.from(sampleIndexes(rows.length, DISCOVERY_SEARCH_ROWS, targetSeed)) : null;
+    const searched = sample ? sample.map((k) => rows[k]) : rows;
+    await model.fit(searched.map((i) => keep.map((j) => table[i][j])), sample ? sample.map((k) => y[k]) : y, { featureNames });
     const front = model.equations();
     const selected = model.best();
     const r = model.result!;
     targets.push({
-      target: t.name, unit: t.unit, rows: rows.length, front, selected,
+      target: t.name, unit: t.unit, rows: rows.length, ...(sample ? { searchedRows: sample.length } : {}), front, selected,
       terms: analyseTerms(t.name, front, selected, featureNames, dropped),
       run: { evaluations: r.evaluations, generations: r.generations, seconds: r.seconds, seed: r.seed, stoppedBy: r.stoppedBy },
     });

@@ -237,7 +237,27 @@ function memoryFraction(c: ServingConfig): number {
   return (mem.weightsGB + mem.cacheGB) / mem.budgetGB;
 }
 
-/** Features of every record, or a clear error naming the record's row. */
+/** The fields of a configuration its features depend on, as one key: records with equal keys have equal features. */
+export function configurationKey(c: ConfigurationInput): string {
+  return `${c.model}\u0000${c.hardware}\u0000${c.tp}\u0000${c.pp}\u0000${c.ep}\u0000${c.dp}\u0000${c.num_gpus}\u0000${c.batch}\u0000${c.output_tokens}\u0000${c.input_tokens}\u0000${c.precision}\u0000${c.params_b}\u0000${c.active_params_b}\u0000${c.architecture}\u0000${c.modality}\u0000${c.workload}`;
+}
+
+/**
+ * Features of every record, or a clear error naming the record's (first such) row. Records that describe the
+ * same configuration (a profiling campaign repeats each one) share one features object, computed once: time and
+ * memory grow with the distinct configurations, not with the records. The objects are shared: do not modify them.
+ */
 export function recordFeatures(records: readonly ConfigurationInput[], ctx: FeatureContext = {}, file?: string): EnergyFeatures[] {
-  return records.map((r, i) => configurationFeatures(r, ctx, { file, row: i + 1 }));
+  const seen = new Map<string, EnergyFeatures>();
+  const out = new Array<EnergyFeatures>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const key = configurationKey(records[i]);
+    let f = seen.get(key);
+    if (f === undefined) {
+      f = configurationFeatures(records[i], ctx, { file, row: i + 1 });
+      seen.set(key, f);
+    }
+    out[i] = f;
+  }
+  return out;
 }

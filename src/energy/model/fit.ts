@@ -51,6 +51,8 @@ export interface FitEnergyOptions {
   selection?: StructureSelection;
   /** file name for error messages */
   file?: string;
+  /** above this many rows, starts and robust rounds on a seeded sample of them (the engine's fitParametric; 0: never) */
+  sampleRows?: number;
 }
 
 /** Why a physics parameter whose derivative is zero on every row cannot be fitted, in the field's words. */
@@ -92,17 +94,29 @@ export function energyRows(structure: Structure, records: readonly FitRecord[], 
 }
 
 function ranges(records: readonly FitRecord[], features: readonly EnergyFeatures[]): TrainingRanges {
-  const span = (xs: number[]): [number, number] => xs.reduce<[number, number]>(([lo, hi], x) => [Math.min(lo, x), Math.max(hi, x)], [Infinity, -Infinity]);
+  // one pass per field over the distinct features objects (records of one configuration share one)
+  const distinct = [...new Set(features)];
+  const span = (of: (f: EnergyFeatures) => number): [number, number] => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const f of distinct) { const x = of(f); if (x < lo) lo = x; if (x > hi) hi = x; }
+    return [lo, hi];
+  };
+  const names = (of: (r: FitRecord) => string): string[] => {
+    const seen = new Set<string>();
+    for (const r of records) seen.add(of(r));
+    return [...seen].sort();
+  };
   return {
-    batch: span(features.map((f) => f.batch)),
-    gpus: span(features.map((f) => f.gpus)),
-    tensorDegree: span(features.map((f) => f.tensorDegree)),
-    pipelineDegree: span(features.map((f) => f.pipelineDegree)),
-    outputTokens: span(features.map((f) => f.outputTokens)),
-    inputTokens: span(features.map((f) => f.inputTokens)),
-    weightGBPerGpu: span(features.map((f) => f.weightBytesPerGpu / 1e9)),
-    hardware: [...new Set(records.map((r) => r.hardware))].sort(),
-    models: [...new Set(records.map((r) => r.model))].sort(),
+    batch: span((f) => f.batch),
+    gpus: span((f) => f.gpus),
+    tensorDegree: span((f) => f.tensorDegree),
+    pipelineDegree: span((f) => f.pipelineDegree),
+    outputTokens: span((f) => f.outputTokens),
+    inputTokens: span((f) => f.inputTokens),
+    weightGBPerGpu: span((f) => f.weightBytesPerGpu / 1e9),
+    hardware: names((r) => r.hardware),
+    models: names((r) => r.model),
   };
 }
 
@@ -151,7 +165,7 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
   try {
     fit = fitParametric(model, rows.data, {
       space: 'log', restarts: options.restarts ?? 8, maxIterations: options.maxIterations ?? 200, seed: options.seed ?? 0,
-      robustRounds: options.robustRounds ?? 3, holdUnidentified: true,
+      robustRounds: options.robustRounds ?? 3, holdUnidentified: true, ...(options.sampleRows !== undefined ? { sampleRows: options.sampleRows } : {}),
     });
   } catch (err) {
     if ((err as { code?: string }).code === 'INVALID_DATA') throw new EnergyLensError('INVALID_DATA', `${file}: ${(err as Error).message}`);

@@ -10,7 +10,7 @@
 import { compileParametric, ParametricEvaluator, predictWithIntervals, Z95, type KindRows } from '../../sr/index.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import type { RowKind } from './design.js';
-import { configurationFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
+import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
 import type { EnergyModel } from './model-file.js';
 import { applySeriesEffect, type AppliedSeriesEffect, type RecordLike } from './series-effects.js';
 import { featureMatrix } from './structure-features.js';
@@ -74,7 +74,7 @@ export function hasLatency(model: EnergyModel): boolean {
 
 export function predictEnergy(model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions = {}): EnergyPrediction[] {
   if (configs.length === 0) return [];
-  const features = configs.map((c, i) => configurationFeatures(c, { catalog: options.catalog, inputTokens: model.inputTokens }, { file: options.file, row: i + 1 }));
+  const features = recordFeatures(configs, { catalog: options.catalog, inputTokens: model.inputTokens }, options.file);
   const values = model.parameters.map((p) => p.value);
   const spec = structureSpec(model.structure);
   const compiled = compileParametric(spec);

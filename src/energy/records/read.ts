@@ -5,6 +5,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { EnergyLensError } from '../../errors.js';
+import { RecordTable } from './columns.js';
 import { csvItems } from './csv-rows.js';
 import { ProblemCollector, summariseProblems, type RecordProblem } from './problems.js';
 import { layoutHeader, parseRow, type HeaderLayout } from './row.js';
@@ -138,6 +139,17 @@ export async function readRecords(path: string, options: ScanOptions = {}): Prom
   const report = await scanRecords(path, (r) => { out.push(r); }, options);
   if (!report.ok) throw invalidRecordsError(report);
   return out;
+}
+
+/**
+ * As readRecords, streamed into columns (columns.ts): the records returned are views of a RecordTable, a few
+ * dozen bytes each, for files of hundreds of thousands of records. Read them by field name; do not spread them.
+ */
+export async function readRecordTable(path: string, options: ScanOptions = {}): Promise<RecordTable> {
+  const table = new RecordTable();
+  const report = await scanRecords(path, (r) => { table.push(r); }, options);
+  if (!report.ok) throw invalidRecordsError(report);
+  return table;
 }
 
 export function invalidRecordsError(report: ValidationReport): EnergyLensError {

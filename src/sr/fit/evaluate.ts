@@ -83,6 +83,14 @@ export class ParametricEvaluator {
     return { predictions: j.predictions, jac, finite: j.finite };
   }
 
+  /**
+   * Derivatives with respect to the kind's program constants (constant-major, jac[c * nRows + r]), as the kernel
+   * gives them: kind.occurrences says which parameter each constant is. Saves jacobian()'s parameter-major copy.
+   */
+  constantJacobian(kind: ParametricKind, values: ArrayLike<number>): ParameterJacobian {
+    return this.evaluator(kind.name).jacobian(programWith(kind, values));
+  }
+
   dispose(): void {
     for (const ev of this.evaluators.values()) ev.dispose();
     this.evaluators.clear();

@@ -4,3 +4,4 @@ export * from './evaluate.js';
 export * from './levenberg-marquardt.js';
 export * from './intervals.js';
 export * from './cross-validate.js';
+export * from './sample.js';

@@ -11,10 +11,11 @@
  *   fit.values; fit.standardErrors; fit.covariance; fit.kinds[0].residualSd
  */
 import { SrError } from '../errors.js';
-import { invertMatrix, normalEquations, solveLinear } from '../search/constants.js';
+import { invertMatrix, solveLinear } from '../search/constants.js';
 import { createRng } from '../util/rng.js';
 import { ParametricEvaluator, type ParametricData, type ParametricEvaluatorOptions } from './evaluate.js';
 import { startValues, type ParametricModel } from './parametric.js';
+import { DEFAULT_SAMPLE_ROWS, sampleRows } from './sample.js';
 
 export type FitSpace = 'log' | 'linear';
 
@@ -37,6 +38,16 @@ export interface ParametricFitOptions extends ParametricEvaluatorOptions {
   initial?: ArrayLike<number>;
   /** hold free parameters whose derivative is zero on every row at the start (the data cannot move them) */
   holdUnidentified?: boolean;
+  /**
+   * fitParametric on more rows than this: the starts and robust rounds run on a seeded sample of this many rows,
+   * then one Huber-weighted run on every row from the sample's solution; default DEFAULT_SAMPLE_ROWS (0: never)
+   */
+  sampleRows?: number;
+  /**
+   * `initial` is already a fit: no plain run and no restarts; the robust rounds start from it (with one round,
+   * a one-step M-estimator)
+   */
+  refine?: boolean;
 }
 
 export interface KindFit {
@@ -72,7 +83,11 @@ export interface ParametricFit {
 
 export const DEFAULT_FIT_OPTIONS = { space: 'log', restarts: 8, maxIterations: 200, seed: 0, robustRounds: 3, huberK: 1.345, tolerance: 1e-14 } as const;
 
-interface State { values: Float64Array; r: Float64Array; J: Float64Array; sse: number }
+/** A linearisation: residuals and, with the Jacobian, the normal equations A = J^T J, g = J^T r over the free parameters. */
+interface State { values: Float64Array; r: Float64Array; A: Float64Array; g: Float64Array; moves: boolean[]; sse: number }
+
+/** Rows per block when the normal equations are accumulated (the Jacobian of a block, not of every row, is held). */
+const ROW_BLOCK = 1024;
 
 /** Median of a copy (O(n log n)). */
 export function medianOf(xs: ArrayLike<number>): number {
@@ -89,7 +104,7 @@ export function robustScale(residuals: ArrayLike<number>): number {
 }
 
 function checkOptions(o: ParametricFitOptions): void {
-  for (const k of ['restarts', 'maxIterations', 'robustRounds', 'seed'] as const) {
+  for (const k of ['restarts', 'maxIterations', 'robustRounds', 'seed', 'sampleRows'] as const) {
     const v = o[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new SrError('INVALID_OPTION', `options.${k} must be a non-negative integer, got ${v}`);
   }
@@ -97,8 +112,25 @@ function checkOptions(o: ParametricFitOptions): void {
   if (o.huberK !== undefined && !(o.huberK > 0)) throw new SrError('INVALID_OPTION', `options.huberK must be > 0, got ${o.huberK}`);
 }
 
-/** Fits the free parameters of `model` to `data` (every kind with rows must carry y). */
+/**
+ * Fits the free parameters of `model` to `data` (every kind with rows must carry y). Above `sampleRows` rows the
+ * starts and robust rounds run on a seeded sample and one Huber-weighted run on every row refines their solution
+ * (a one-step M-estimator from a consistent start), so time grows as one run over the rows instead of
+ * (restarts + robust rounds + 2) runs; fits on fewer rows are unchanged.
+ */
 export function fitParametric(model: ParametricModel, data: ParametricData, options: ParametricFitOptions = {}): ParametricFit {
+  checkOptions(options);
+  const limit = options.sampleRows ?? DEFAULT_SAMPLE_ROWS;
+  const total = Object.values(data).reduce((a, d) => a + d.nRows, 0);
+  const restarts = options.restarts ?? DEFAULT_FIT_OPTIONS.restarts;
+  const rounds = options.robustRounds ?? DEFAULT_FIT_OPTIONS.robustRounds;
+  if (limit === 0 || total <= limit || options.refine || (restarts === 0 && rounds === 0)) return fitOn(model, data, options);
+  const first = fitOn(model, sampleRows(data, limit, (options.seed ?? 0) ^ 0x53a3), options);
+  const polished = fitOn(model, data, { ...options, initial: first.values, restarts: 0, robustRounds: Math.min(rounds, 1), refine: rounds > 0 });
+  return { ...polished, iterations: first.iterations + polished.iterations, evaluations: first.evaluations + polished.evaluations };
+}
+
+function fitOn(model: ParametricModel, data: ParametricData, options: ParametricFitOptions): ParametricFit {
   const ev = new ParametricEvaluator(model, data, options);
   try {
     return fitWith(ev, options);
@@ -144,16 +176,23 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
   const unidentified: number[] = [];
   let evaluations = 0;
 
-  // fit-space residuals and, with jac, their Jacobian over the free parameters (free-major) for these weights
+  // fit-space residuals and, with jac, the normal equations over the free parameters for these weights,
+  // accumulated block by block of rows (J itself, free x rows, is never held)
   const linearise = (values: Float64Array, sw: Float64Array, withJac: boolean): State | null => {
+    const F = free.length;
     const r = new Float64Array(n);
-    const J = new Float64Array(withJac ? free.length * n : 0);
+    const A = new Float64Array(withJac ? F * F : 0);
+    const g = new Float64Array(withJac ? F : 0);
+    const moves = new Array<boolean>(withJac ? F : 0).fill(false);
+    const block = new Float64Array(withJac ? F * ROW_BLOCK : 0);
+    const scale = new Float64Array(withJac ? ROW_BLOCK : 0);
     let sse = 0;
     for (let i = 0; i < kinds.length; i++) {
       evaluations++;
       const off = offsets[i];
-      const j = withJac ? ev.jacobian(kinds[i], values) : null;
-      const pred = j ? j.predictions : ev.predict(kinds[i], values);
+      const kind = kinds[i];
+      const j = withJac ? ev.constantJacobian(kind, values) : null;
+      const pred = j ? j.predictions : ev.predict(kind, values);
       if (j && !j.finite) return null;
       const m = pred.length;
       for (let row = 0; row < m; row++) {
@@ -162,16 +201,48 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
         r[off + row] = v;
         sse += v * v;
       }
-      if (j) {
-        free.forEach((k, a) => {
-          for (let row = 0; row < m; row++) J[a * n + off + row] = j.jac[k * m + row] * sw[off + row] / (log ? pred[row] : 1);
-        });
+      if (!j) continue;
+      const jac = j.jac;
+      // the constants that are each free parameter
+      const consts = free.map((k) => { const cs: number[] = []; kind.occurrences.forEach((q, c) => { if (q === k) cs.push(c); }); return cs; });
+      for (let b0 = 0; b0 < m; b0 += ROW_BLOCK) {
+        const len = Math.min(ROW_BLOCK, m - b0);
+        // d fit-residual / d prediction of each row: sqrt(weight) (/ prediction in log space)
+        for (let t = 0; t < len; t++) scale[t] = log ? sw[off + b0 + t] / pred[b0 + t] : sw[off + b0 + t];
+        for (let a = 0; a < F; a++) {
+          const at = a * ROW_BLOCK;
+          block.fill(0, at, at + len);
+          for (const c of consts[a]) {
+            const base = c * m + b0;
+            for (let t = 0; t < len; t++) block[at + t] += jac[base + t];
+          }
+          let any = false;
+          for (let t = 0; t < len; t++) {
+            const v = block[at + t] * scale[t];
+            block[at + t] = v;
+            if (v !== 0) any = true;
+          }
+          if (any) moves[a] = true;
+          let ga = 0;
+          for (let t = 0; t < len; t++) ga += block[at + t] * r[off + b0 + t];
+          g[a] += ga;
+        }
+        for (let a = 0; a < F; a++) {
+          const at = a * ROW_BLOCK;
+          for (let b = a; b < F; b++) {
+            const bt = b * ROW_BLOCK;
+            let s2 = 0;
+            for (let t = 0; t < len; t++) s2 += block[at + t] * block[bt + t];
+            A[a * F + b] += s2;
+          }
+        }
       }
     }
-    return Number.isFinite(sse) ? { values, r, J, sse } : null;
+    for (let a = 0; a < free.length; a++) for (let b = 0; b < a; b++) A[a * free.length + b] = A[b * free.length + a];
+    return Number.isFinite(sse) ? { values, r, A, g, moves, sse } : null;
   };
 
-  const normal = (s: State): { A: Float64Array; g: Float64Array } => normalEquations(s.J, s.r, free.length, n);
+  const normal = (s: State): { A: Float64Array; g: Float64Array } => ({ A: s.A, g: s.g });
 
   const project = (v: Float64Array): Float64Array => {
     for (const k of free) v[k] = Math.min(upper[k], Math.max(lower[k], v[k]));
@@ -219,16 +290,16 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
   if (o.holdUnidentified && free.length > 0) {
     const s = linearise(project(start.slice()), sqrtBase, true);
     if (s) {
-      const moves = free.map((_, a) => s.J.subarray(a * n, (a + 1) * n).some((v) => v !== 0));
+      const moves = s.moves;
       unidentified.push(...free.filter((_, a) => !moves[a]));
       free = free.filter((_, a) => moves[a]);
     }
   }
 
-  let best = run(start, sqrtBase);
+  let best = o.refine ? { s: linearise(project(start.slice()), sqrtBase, true), iterations: 0 } : run(start, sqrtBase);
   let iterations = best.iterations;
   const rng = createRng(o.seed);
-  for (let k = 0; k < o.restarts && free.length > 0; k++) {
+  for (let k = 0; k < (o.refine ? 0 : o.restarts) && free.length > 0; k++) {
     const base = best.s?.values ?? start;
     const from = base.slice();
     // two draws per parameter, held ones included, so a start does not depend on which parameters are held
