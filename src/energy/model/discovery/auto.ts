@@ -10,7 +10,6 @@
 import type { Catalog } from '../../catalog/catalog.js';
 import type { FitRecord } from '../fit.js';
 import type { CandidateStructure } from '../structure-select.js';
-import type { Structure } from '../structure.js';
 import { discoverResidualStructure, MIN_CORRECTION_RECORDS, type ResidualDiscovery, type ResidualDiscoveryOptions } from './residual.js';
 import { discoveredStructure, type DiscoveredTerm } from './structure-out.js';
 
@@ -24,6 +23,8 @@ export const DISCOVERED_SOURCE = 'discovery';
 export interface AutoDiscoveryOptions {
   /** the whole structure choice's time budget, seconds (default DEFAULT_AUTO_SECONDS) */
   timeSeconds?: number;
+  /** seconds per search phase, instead of a share of timeSeconds */
+  phaseSeconds?: number;
   /** kernel evaluations per search phase (reproducible; replaces the time budget) */
   evals?: number;
   seed?: number;
@@ -49,8 +50,9 @@ export interface AutoDiscovery {
 }
 
 /** The search budget of each phase: evaluations when given, else a share of the time budget. */
-export function autoSearchBudget(o: Pick<AutoDiscoveryOptions, 'timeSeconds' | 'evals'>): { maxTime: number | null; maxEvaluations: number | null } {
+export function autoSearchBudget(o: Pick<AutoDiscoveryOptions, 'timeSeconds' | 'evals' | 'phaseSeconds'>): { maxTime: number | null; maxEvaluations: number | null } {
   if (o.evals !== undefined) return { maxTime: null, maxEvaluations: o.evals };
+  if (o.phaseSeconds !== undefined) return { maxTime: o.phaseSeconds, maxEvaluations: null };
   return { maxTime: Math.max(0.5, (o.timeSeconds ?? DEFAULT_AUTO_SECONDS) * PHASE_SHARE), maxEvaluations: null };
 }
 
@@ -71,10 +73,4 @@ export async function autoDiscoveryCandidate(records: readonly FitRecord[], o: A
   }
   const { structure, terms } = discoveredStructure(discovery, { data: o.file ?? 'the training records' }, o.catalog);
   return { candidate: { structure, source: DISCOVERED_SOURCE, required: true }, discovery, terms, seconds: seconds() };
-}
-
-/** The terms a structure's discovery added (empty for physics and for hand-written structures). */
-export function discoveredTermsOf(structure: Structure): DiscoveredTerm[] {
-  const d = structure.discovery as { termsAdded?: DiscoveredTerm[] } | undefined;
-  return Array.isArray(d?.termsAdded) ? d.termsAdded : [];
 }

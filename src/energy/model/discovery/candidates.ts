@@ -71,23 +71,24 @@ export function gridProblem(tree: Node, rows: readonly number[][], evaluate: (tr
   return null;
 }
 
-/** Plain words for each constant of g (postfix order, as compile numbers them). */
-export function describeConstants(tree: Node, columns: readonly number[], phase: string): string[] {
-  const out: string[] = [];
+/** Plain words for each constant of g (postfix order, as compile numbers them); `feature` for a power law d * log(x). */
+export function describeConstants(tree: Node, columns: readonly number[], phase: string): { text: string; feature?: string }[] {
+  const out: { text: string; feature?: string }[] = [];
   const words = (k: number): string => CORRECTION_FEATURES[columns[k]].meaning;
   for (const term of additiveTerms(tree)) {
     const feats = [...featureIndexes(term)];
     const n = compile(term).consts.length;
-    let text: string;
-    if (feats.length === 0) text = `log of a constant factor on the ${phase} energy`;
+    let described: { text: string; feature?: string };
+    if (feats.length === 0) described = { text: `log of a constant factor on the ${phase} energy` };
     else if (term.kind === 'op' && term.op === '*' && feats.length === 1 && n === 1 && term.children.some((c) => c.kind === 'feature')) {
-      text = `power of ${words(feats[0])} (${CORRECTION_FEATURES[columns[feats[0]]].feature}) in the ${phase} energy`;
+      const feature = CORRECTION_FEATURES[columns[feats[0]]].feature;
+      described = { text: `power of ${words(feats[0])} (${feature}) in the ${phase} energy`, feature };
     } else {
       // the term with its constants as c (their values are the parameters themselves)
       const shape = toInfix(term, columns.map((j) => CORRECTION_FEATURES[j].name)).replace(/(?<![\w.])-?\d+(\.\d+)?(e[-+]?\d+)?/g, 'c');
-      text = `coefficient in the ${phase}-energy term ${shape.replace(/\blog_([a-z_]+)\b/g, 'log($1)')}`;
+      described = { text: `coefficient in the ${phase}-energy term ${shape.replace(/\blog_([a-z_]+)\b/g, 'log($1)')}` };
     }
-    for (let i = 0; i < n; i++) out.push(text);
+    for (let i = 0; i < n; i++) out.push(described);
   }
   return out;
 }

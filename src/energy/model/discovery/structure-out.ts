@@ -22,6 +22,8 @@ export interface DiscoveredTerm {
   unit: string;
   phase: 'decode' | 'prefill';
   meaning: string;
+  /** for a power law d * log(x): the registry feature x (energy scales as x^d) */
+  feature?: string;
 }
 
 export interface StructureProvenance {
@@ -95,10 +97,11 @@ export function discoveredStructure(d: ResidualDiscovery, provenance: StructureP
     const names = values.map((v, i) => {
       const fixed = recognisable(v);
       const ph = phase === 'energy' ? 'decode' : 'prefill';
-      if (fixed !== null) { terms.push({ parameter: null, value: fixed, unit: '1', phase: ph, meaning: `fixed number: ${words[i]}` }); return fixed; }
+      const feature = words[i].feature ? { feature: words[i].feature } : {};
+      if (fixed !== null) { terms.push({ parameter: null, value: fixed, unit: '1', phase: ph, meaning: `fixed number: ${words[i].text}`, ...feature }); return fixed; }
       const name = `d${dParams.length + 1}`;
-      dParams.push({ name, meaning: `discovered term: ${words[i]}`, unit: '1', start: v, lower: v, upper: v, phase: ph, origin: 'discovered' });
-      terms.push({ parameter: name, value: v, unit: '1', phase: ph, meaning: words[i] });
+      dParams.push({ name, meaning: `discovered term: ${words[i].text}`, unit: '1', start: v, lower: v, upper: v, phase: ph, origin: 'discovered' });
+      terms.push({ parameter: name, value: v, unit: '1', phase: ph, meaning: words[i].text, ...feature });
       return name;
     });
     texts[phase] = correctionText(tree, d.columns, names);
