@@ -22,8 +22,10 @@ export interface DiscoveredTerm {
   unit: string;
   phase: 'decode' | 'prefill';
   meaning: string;
-  /** for a power law d * log(x): the registry feature x (energy scales as x^d) */
+  /** for a power law d * log(x): the registry feature x (energy scales as x^(sign * d)) */
   feature?: string;
+  /** the sign the term enters g with, for a power law or a constant (g = c - d * log(x): -1 for d) */
+  sign?: 1 | -1;
 }
 
 export interface StructureProvenance {
@@ -97,7 +99,7 @@ export function discoveredStructure(d: ResidualDiscovery, provenance: StructureP
     const names = values.map((v, i) => {
       const fixed = recognisable(v);
       const ph = phase === 'energy' ? 'decode' : 'prefill';
-      const feature = words[i].feature ? { feature: words[i].feature } : {};
+      const feature = { ...(words[i].feature ? { feature: words[i].feature } : {}), ...(words[i].sign ? { sign: words[i].sign } : {}) };
       if (fixed !== null) { terms.push({ parameter: null, value: fixed, unit: '1', phase: ph, meaning: `fixed number: ${words[i].text}`, ...feature }); return fixed; }
       const name = `d${dParams.length + 1}`;
       dParams.push({ name, meaning: `discovered term: ${words[i].text}`, unit: '1', start: v, lower: v, upper: v, phase: ph, origin: 'discovered' });

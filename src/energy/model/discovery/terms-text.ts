@@ -32,9 +32,10 @@ export function discoveredTermsOf(structure: Structure): DiscoveredTerm[] {
 
 const round = (x: number, digits = 3): string => String(Number(x.toPrecision(digits)));
 
-/** The effect of a term at value `v`, in plain words. */
-export function termEffect(t: DiscoveredTerm, v: number): string {
+/** The effect of a term at value `v` (the parameter's value; the sign the term enters g with is applied), in plain words. */
+export function termEffect(t: DiscoveredTerm, value: number): string {
   const energy = t.phase === 'prefill' ? 'prefill energy per output token' : 'energy per output token';
+  const v = value * (t.sign ?? 1);
   if (t.feature) {
     const meaning = structureFeature(t.feature)?.meaning ?? t.feature;
     const factor = 2 ** v;
