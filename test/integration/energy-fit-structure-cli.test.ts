@@ -72,7 +72,7 @@ describe.skipIf(!BUILT)('energylens fit --structure' + (BUILT ? '' : ' (skipped:
   });
 
   it('auto compares the candidates by cross-validation on the training records and prints and stores the scores', async () => {
-    const r = await start('fit', '--data', 'train.csv', '--out', 'auto.json', '--candidates', 'context.json', '--folds', '3', '--evals', '100000', '--seed', '2');
+    const r = await start('fit', '--data', 'train.csv', '--out', 'auto.json', '--candidates', 'context.json', '--folds', '3', '--evals', '100000', '--seed', '2', '--no-discovery');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/candidate\s+source\s+free\s+CV RMS log error \(3-fold\)\s+CV MAPE/);
     expect(r.stdout).toMatch(/^physics\s+built-in\s+12\s+[\d.]+\s+[\d.]+ %/m);
@@ -83,7 +83,7 @@ describe.skipIf(!BUILT)('energylens fit --structure' + (BUILT ? '' : ' (skipped:
     expect(m.selection.candidates.every((c: { cvRmsLog: number }) => c.cvRmsLog > 0)).toBe(true);
     expect(m.structure.name).toBe(m.selection.chosen);
     // the same seed and evaluation budget choose the same model
-    const again = await start('fit', '--data', 'train.csv', '--out', 'auto2.json', '--candidates', 'context.json', '--folds', '3', '--evals', '100000', '--seed', '2');
+    const again = await start('fit', '--data', 'train.csv', '--out', 'auto2.json', '--candidates', 'context.json', '--folds', '3', '--evals', '100000', '--seed', '2', '--no-discovery');
     expect(again.status, again.stderr).toBe(0);
     expect(json('auto2.json').parameters).toEqual(m.parameters);
     expect(json('auto2.json').selection).toEqual(m.selection);
@@ -102,10 +102,10 @@ describe.skipIf(!BUILT)('energylens fit --structure' + (BUILT ? '' : ' (skipped:
       expect(r.stderr).toMatch(cases[i][1]);
       expect(existsSync(join(dir, `bad${i}.json`))).toBe(false);
     });
-    const auto = await start('fit', '--data', 'train.csv', '--out', 'bad9.json', '--candidates', 'unknown.json');
+    const auto = await start('fit', '--data', 'train.csv', '--out', 'bad9.json', '--candidates', 'unknown.json', '--no-discovery');
     expect(auto.status).toBe(1);
     expect(auto.stderr).toContain('[INVALID_STRUCTURE]');
     const misuse = await start('fit', '--data', 'train.csv', '--out', 'bad8.json', '--structure', 'physics', '--evals', '10');
-    expect(misuse.stderr).toMatch(/--candidates, --time and --evals choose a structure: they need --structure auto/);
+    expect(misuse.stderr).toMatch(/--candidates, --time, --evals and --no-discovery choose a structure: they need --structure auto/);
   });
 });

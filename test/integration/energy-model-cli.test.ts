@@ -47,7 +47,7 @@ beforeAll(() => {
     '--tp', '1,2,4', '--pp', '1,2', '--batch', '4,16,64', '--input', '512', '--output', '256', '--noise', '0.02', '--seed', '5');
   if (sim.status !== 0) throw new Error(sim.stderr);
   trainRows = readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n').length - 1;
-  const fit = run('fit', '--data', 'train.csv', '--out', 'model.json');
+  const fit = run('fit', '--data', 'train.csv', '--out', 'model.json', '--no-discovery');
   if (fit.status !== 0) throw new Error(fit.stderr);
   fitText = fit.stdout;
 });
@@ -64,7 +64,7 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
   });
 
   it('fits a seeded sample reproducibly, and --json prints the summary', async () => {
-    const sample = (out: string, seed: string) => start('fit', '--data', 'train.csv', '--out', out, '--sample', '30', '--seed', seed, '--restarts', '1', '--json');
+    const sample = (out: string, seed: string) => start('fit', '--data', 'train.csv', '--out', out, '--sample', '30', '--seed', seed, '--restarts', '1', '--json', '--no-discovery');
     const [a, b] = await Promise.all([sample('s1.json', '7'), sample('s2.json', '7')]);
     expect(a.status, a.stderr).toBe(0);
     const summary = JSON.parse(a.stdout);
@@ -163,7 +163,7 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
   });
 
   it('without time per token: no tpot predictions, and select says the fastest is unknown', () => {
-    expect(run('fit', '--data', 'train.csv', '--out', 'nolat.json', '--no-latency', '--restarts', '1').status).toBe(0);
+    expect(run('fit', '--data', 'train.csv', '--out', 'nolat.json', '--no-latency', '--restarts', '1', '--no-discovery').status).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'nolat.json'), 'utf8')).parameters[0]).toMatchObject({ name: 'p_static', held: true });
     expect(run('predict', '--model', 'nolat.json', '--data', 'noenergy.csv', '--out', 'pred3.csv').status).toBe(0);
     expect(csv('pred3.csv')[1][6 + PRED.indexOf('tpot_s_pred')]).toBe('');

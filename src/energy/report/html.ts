@@ -110,7 +110,7 @@ export function discoveredTermsHtml(model: EnergyModel): string {
     ...(g.prefill ? [`E_prefill = E_prefill,physics x exp(g_prefill)\ng_prefill = ${g.prefill}`] : []),
   ].join('\n\n');
   const rows = terms.map((t) => [
-    escapeHtml(t.parameter ?? 'fixed number'), num(t.fitted, 4), t.interval ? `${num(t.interval[0])} - ${num(t.interval[1])}` : '-', escapeHtml(t.unit === '1' ? '1 (exponent)' : t.unit),
+    escapeHtml(t.parameter ?? 'fixed number'), num(t.fitted, 4), t.interval ? `${num(t.interval[0])} - ${num(t.interval[1])}` : '-', escapeHtml(t.unit === '1' ? (t.feature ? '1 (exponent)' : /constant factor/.test(t.meaning) ? '1 (log of a factor)' : '1') : t.unit),
     escapeHtml(t.phase), escapeHtml(t.effect),
   ]);
   return '<h3>Discovered terms beside the physics form</h3>'
