@@ -23,10 +23,20 @@ const here = dirname(fileURLToPath(import.meta.url));
 const MLENERGY = join(here, '..', '..', 'shared', 'data', 'mlenergy-v3');
 const opt = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const nSeeds = Number(opt('seeds') ?? 10);
+// --first-seed=6 --seeds=5: the other half of the seeds (choose on one half, report on the other); --no-lofo skips leave one framework out
 const firstSeed = Number(opt('first-seed') ?? 1);
 const budget = opt('evals') ? { maxEvaluations: Number(opt('evals')), maxTime: null } : { maxTime: Number(opt('time') ?? 10) };
 const median = (xs) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const round = (x) => (x === null ? null : Number(x.toFixed(4)));
+
+/** The discovery as fit --structure auto's candidate, or null with the reason (the structure refused). */
+async function autoDiscoveryCandidateOf(d) {
+  try {
+    return { candidate: { structure: discoveredStructure(d, { data: 'bench' }).structure, source: 'discovery' } };
+  } catch (err) {
+    return { candidate: null, note: err.message };
+  }
+}
 
 async function run(train, test, seed, keys) {
   const score = (pred) => selectionMetrics(test.map((r, i) => ({ measured: r.energy_j / r.output_tokens, predicted: pred[i], scenario: scenarioKey(r, keys) })));
@@ -40,10 +50,12 @@ async function run(train, test, seed, keys) {
   let auto = physics;
   let autoChosen = 'physics';
   if (d.name !== 'physics') {
-    const { structure } = discoveredStructure(d, { data: 'bench' });
-    const choice = chooseStructure(train, [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, { structure, source: 'discovery' }], { seed });
-    autoChosen = choice.selection.chosen;
-    if (autoChosen !== 'physics') auto = predictEnergy(fitEnergyModel(train, { seed, structure: choice.structure }), test).map((p) => p.energyPerTokenJ);
+    const { candidate, note } = await autoDiscoveryCandidateOf(d);
+    if (candidate) {
+      const choice = chooseStructure(train, [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, candidate], { seed });
+      autoChosen = choice.selection.chosen;
+      if (autoChosen !== 'physics') auto = predictEnergy(fitEnergyModel(train, { seed, structure: choice.structure }), test).map((p) => p.energyPerTokenJ);
+    } else autoChosen = `physics (${note})`;
   }
   const out = { seed, chosen: d.name, autoChosen, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto) };
   const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
@@ -63,7 +75,7 @@ function summary(runs) {
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
     discoveredChosen: runs.filter((r) => r.chosen !== 'physics').length,
-    autoChosen: runs.filter((r) => r.autoChosen !== 'physics').length,
+    autoChosen: runs.filter((r) => !r.autoChosen.startsWith('physics')).length,
     runs: runs.map((r) => ({ seed: r.seed, group: r.group, chosen: r.chosen, autoChosen: r.autoChosen, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
   };
 }
@@ -93,7 +105,7 @@ if (ilb) {
     process.stderr.write(`ilb seed ${seed}: ${runs.at(-1).chosen}\n`);
   }
   const lofo = [];
-  for (const fw of [...new Set(records.map((r) => r.framework))]) {
+  for (const fw of process.argv.includes('--no-lofo') ? [] : [...new Set(records.map((r) => r.framework))]) {
     const r = await run(records.filter((x) => x.framework !== fw), records.filter((x) => x.framework === fw), 1, keys);
     lofo.push({ ...r, group: fw });
     process.stderr.write(`ilb leave out ${fw}: ${r.chosen}\n`);

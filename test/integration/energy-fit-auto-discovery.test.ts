@@ -2,10 +2,10 @@
 // a candidate beside physics, chosen only when cross-validation on the training records says so; the report and
 // the demo show its terms with their fitted values. WASM kernel in this thread; the CLI part needs `npm run build`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliStarter } from './cli-start.js';
 import { simulate } from '../../src/energy/simulator/index.js';
 import { writeRecordsCsv } from '../../src/energy/records/index.js';
 import { chooseStructure, fitEnergyModel, PHYSICS_STRUCTURE } from '../../src/energy/model/index.js';
@@ -79,16 +79,7 @@ describe('the discovery fit --structure auto runs', () => {
 
 describe.skipIf(!BUILT)('energylens fit (auto, with discovery)' + (BUILT ? '' : ' (skipped: run `npm run build` first)'), () => {
   let dir: string;
-  interface Ran { status: number | null; stdout: string; stderr: string }
-  const start = (...args: string[]): Promise<Ran> => new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  const start = cliStarter(CLI, () => dir);
   const json = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8'));
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'energylens-fit-auto-'));

@@ -1,26 +1,17 @@
 // `energylens fit --structure physics|auto|FILE` end to end (built CLI: run `npm run build` first): a forced
 // structure, a structure file, candidates compared by cross-validation, refused structure files, explain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliStarter } from './cli-start.js';
 import { PHYSICS_STRUCTURE } from '../../src/energy/model/structure-physics.js';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'energylens.js');
 const BUILT = existsSync(join(ROOT, 'dist', 'cli', 'commands', 'fit.js'));
 let dir: string;
-interface Ran { status: number | null; stdout: string; stderr: string }
-const start = (...args: string[]): Promise<Ran> => new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.on('error', reject);
-  child.on('close', (status) => resolve({ status, stdout, stderr }));
-});
+const start = cliStarter(CLI, () => dir);
 const json = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8'));
 
 /** physics plus a per-context-token energy (k_expert held, to stay within twelve free parameters) */

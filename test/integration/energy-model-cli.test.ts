@@ -1,9 +1,10 @@
 // The energy-model commands end to end: fit -> predict -> explain -> select (built CLI: run `npm run build` first).
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliStarter, type Ran } from './cli-start.js';
 import { parse } from 'csv-parse/sync';
 
 const ROOT = join(__dirname, '..', '..');
@@ -11,17 +12,8 @@ const CLI = join(ROOT, 'bin', 'energylens.js');
 const BUILT = existsSync(join(ROOT, 'dist', 'cli', 'commands', 'fit.js'));
 let dir: string;
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
-interface Ran { status: number | null; stdout: string; stderr: string }
 /** The same, without waiting: independent runs go side by side (each spends most of its time starting Node). */
-const start = (...args: string[]): Promise<Ran> => new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.on('error', reject);
-  child.on('close', (status) => resolve({ status, stdout, stderr }));
-});
+const start = cliStarter(CLI, () => dir);
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
 const file = (name: string, text: string) => { writeFileSync(join(dir, name), text); return name; };
 const csv = (name: string): string[][] => parse(readFileSync(join(dir, name), 'utf8')) as string[][];

@@ -4,7 +4,7 @@
  * --group-by), print the candidates with their cross-validation scores and the terms added, write the structure
  * (with --group-by: the pooled structure, shared across the groups, at --out, and each group's own beside it).
  */
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import type { Catalog } from '../../energy/catalog/index.js';
 import type { ProfilingRecord } from '../../energy/records/index.js';
 import { discoverResidualGroups, type GroupedResidualDiscovery } from '../../energy/model/discovery/groups.js';
@@ -49,9 +49,10 @@ function groupsReport(g: GroupedResidualDiscovery): string {
   return [...parts, `shared structure: ${g.shared.holds ? 'holds' : 'does not hold'}: ${g.shared.summary}`].join('\n\n');
 }
 
-function progress(enabled: boolean, budgetS: number | undefined): { update: ResidualDiscoveryOptions['onProgress']; stop: () => void } {
+/** A residual discovery's progress bar on stderr ("LABEL |bar| ..."): the searches by their share of the budget, then the cross-validation. */
+export function discoveryProgress(enabled: boolean, budgetS: number | undefined, label = 'discover'): { update: ResidualDiscoveryOptions['onProgress']; stop: () => void } {
   if (!enabled) return { update: undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar({ format: 'discover |{bar}| {percentage}% | {step}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = progressBar(`${label} |{bar}| {percentage}% | {step}`, { hideCursor: true });
   bar.start(100, 0, { step: 'fitting physics' });
   return {
     update: (p) => {
@@ -63,7 +64,7 @@ function progress(enabled: boolean, budgetS: number | undefined): { update: Resi
 }
 
 export async function runDiscoverStructure(flags: StructureFlags, records: ProfilingRecord[], catalog: Catalog, signal: AbortSignal): Promise<void> {
-  const bar = progress(flags.progress && process.stderr.isTTY, flags.time ?? (flags.evals ? undefined : 20));
+  const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.time ?? (flags.evals ? undefined : 20));
   const options: ResidualDiscoveryOptions = {
     maxTime: flags.time ?? null, maxEvaluations: flags.evals ?? null, seed: flags.seed, workers: flags.workers, folds: flags.folds,
     ...(flags.maxSize !== undefined ? { maxSize: flags.maxSize } : {}), ...(flags.operators ? { operators: flags.operators.split(',').map((s) => s.trim()) } : {}),

@@ -9,14 +9,11 @@ import {
   type CandidateStructure, type EnergyModel, type StructureSelection,
 } from '../../energy/model/index.js';
 import { autoDiscoveryCandidate, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE } from '../../energy/model/discovery/index.js';
-import type { ResidualDiscoveryOptions } from '../../energy/model/discovery/index.js';
 import { readRecords, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdText, sig, textTable } from '../energy-args.js';
 import { fitWarnings } from '../fit-warnings.js';
-import { progressBar } from '../progress.js';
-
-type DiscoveryProgress = Parameters<NonNullable<ResidualDiscoveryOptions['onProgress']>>[0];
+import { discoveryProgress } from './discover-structure.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
@@ -77,7 +74,7 @@ async function candidateStructures(flags: FitFlags, catalog: Catalog, records: r
   const candidates: CandidateStructure[] = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }];
   const refused: { source: string; error: string }[] = [];
   if (flags.discovery) {
-    const bar = discoveryBar(flags.progress && process.stderr.isTTY, flags.evals === undefined ? (flags.time ?? DEFAULT_AUTO_SECONDS) / 4 : undefined);
+    const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.evals === undefined ? (flags.time ?? DEFAULT_AUTO_SECONDS) / 4 : undefined, 'fit: discovering corrections');
     try {
       const auto = await autoDiscoveryCandidate(records, {
         timeSeconds: flags.time, evals: flags.evals, seed: flags.seed, folds: flags.folds, catalog, file: flags.data, onProgress: bar.update,
@@ -110,20 +107,6 @@ async function candidateStructures(flags: FitFlags, catalog: Catalog, records: r
     }
   }
   return { candidates, refused };
-}
-
-/** The discovery's progress bar on stderr: the searches by their share of the budget, then the cross-validation. */
-function discoveryBar(enabled: boolean, phaseSeconds: number | undefined): { update: (p: DiscoveryProgress) => void; stop: () => void } {
-  if (!enabled) return { update: () => undefined, stop: () => undefined };
-  const bar = progressBar('fit: discovering corrections |{bar}| {percentage}% | {step}', { hideCursor: true });
-  bar.start(100, 0, { step: 'fitting physics' });
-  return {
-    update: (p) => {
-      if (p.phase === 'cv') bar.update(Math.round((100 * p.done) / Math.max(1, p.total)), { step: `cross-validating corrections (${p.done}/${p.total})` });
-      else bar.update(phaseSeconds ? Math.min(100, Math.round((100 * p.search.seconds) / phaseSeconds)) : 0, { step: `searching ${p.phase} residuals (${p.search.evaluations} evaluations)` });
-    },
-    stop: () => bar.stop(),
-  };
 }
 
 async function runFit(flags: FitFlags): Promise<void> {

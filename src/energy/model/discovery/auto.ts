@@ -71,6 +71,12 @@ export async function autoDiscoveryCandidate(records: readonly FitRecord[], o: A
   if (discovery.name === 'physics') {
     return { candidate: null, note: `discovery kept no correction: none predicted held-out training records better than physics in ${folds}-fold cross-validation`, discovery, terms: [], seconds: seconds() };
   }
-  const { structure, terms } = discoveredStructure(discovery, { data: o.file ?? 'the training records' }, o.catalog);
-  return { candidate: { structure, source: DISCOVERED_SOURCE, required: true }, discovery, terms, seconds: seconds() };
+  let built: ReturnType<typeof discoveredStructure>;
+  try {
+    built = discoveredStructure(discovery, { data: o.file ?? 'the training records' }, o.catalog);
+  } catch (err) {
+    // e.g. physics parameters dropped to make room leave an expression at 0 on a feasible configuration
+    return { candidate: null, note: `the discovered structure was refused: ${(err as Error).message}`, discovery, terms: [], seconds: seconds() };
+  }
+  return { candidate: { structure: built.structure, source: DISCOVERED_SOURCE, required: true }, discovery, terms: built.terms, seconds: seconds() };
 }

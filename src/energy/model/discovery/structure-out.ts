@@ -115,14 +115,17 @@ export function discoveredStructure(d: ResidualDiscovery, provenance: StructureP
   };
   const added = terms.map((t) => `${t.parameter ?? t.value}: ${t.meaning}`).join('; ');
   let lastError: unknown;
-  for (const width of BOUND_WIDTHS) {
+  // the fitted physics values as starts, else (a fitted 0 can leave an expression at 0 somewhere, e.g. the prefill
+  // energy with k_comp and e_flop at 0 on records without prefill rows) the built-in starts of the free ones
+  const defaultStarts = physics.map((p, k) => (p.held ? p : { ...p, start: PHYSICS_STRUCTURE.parameters[k].start }));
+  for (const [physicsParams, width] of [physics, defaultStarts].flatMap((ps) => BOUND_WIDTHS.map((w) => [ps, w] as const))) {
     const params = dParams.map((p) => ({ ...p, lower: p.start - width * Math.max(1, Math.abs(p.start)), upper: p.start + width * Math.max(1, Math.abs(p.start)) }));
     const structure: Structure = {
       format: PHYSICS_STRUCTURE.format, version: PHYSICS_STRUCTURE.version, name: 'physics+discovered',
       description: `The physics closed form times exp(g), g discovered by the engine on ${provenance.data} from the log residuals of the physics fit `
         + `and kept because it predicts held-out training records better in ${d.options.folds}-fold cross-validation (CV MAPE ${(d.physicsCv.mape * 100).toFixed(1)} % for physics). `
         + `Terms added: ${added}.${d.dropped.length ? ` Dropped to stay within twelve free parameters: ${d.dropped.join(', ')}.` : ''}`,
-      expressions, parameters: [...physics, ...params],
+      expressions, parameters: [...physicsParams, ...params],
       discovery: { ...base, result: 'physics+discovered', termsAdded: terms, dropped: d.dropped, correction: texts },
     };
     try {
