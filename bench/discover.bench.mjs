@@ -75,7 +75,7 @@ function summary(runs) {
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
     discoveredChosen: runs.filter((r) => r.chosen !== 'physics').length,
-    autoChosen: runs.filter((r) => !r.autoChosen.startsWith('physics')).length,
+    autoChosen: runs.filter((r) => r.autoChosen === 'physics+discovered').length,
     runs: runs.map((r) => ({ seed: r.seed, group: r.group, chosen: r.chosen, autoChosen: r.autoChosen, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
   };
 }
