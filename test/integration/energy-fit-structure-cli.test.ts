@@ -93,7 +93,7 @@ describe.skipIf(!BUILT)('energylens fit --structure' + (BUILT ? '' : ' (skipped:
       expect(r.stderr).toMatch(cases[i][1]);
       expect(existsSync(join(dir, `bad${i}.json`))).toBe(false);
     });
-    const auto = await start('fit', '--data', 'train.csv', '--out', 'bad9.json', '--candidates', 'unknown.json', '--no-discovery');
+    const auto = await start('fit', '--data', 'train.csv', '--out', 'bad9.json', '--candidates', 'unknown.json');
     expect(auto.status).toBe(1);
     expect(auto.stderr).toContain('[INVALID_STRUCTURE]');
     const misuse = await start('fit', '--data', 'train.csv', '--out', 'bad8.json', '--structure', 'physics', '--evals', '10');

@@ -73,6 +73,8 @@ function sampleRecords(records: ProfilingRecord[], n: number, seed: number, file
 async function candidateStructures(flags: FitFlags, catalog: Catalog, records: readonly ProfilingRecord[]): Promise<{ candidates: CandidateStructure[]; refused: { source: string; error: string }[] }> {
   const candidates: CandidateStructure[] = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }];
   const refused: { source: string; error: string }[] = [];
+  // a bad --candidates file is refused before the discovery spends its budget
+  const given = (flags.candidates ?? []).map((f): CandidateStructure => ({ structure: readStructure(f, catalog), source: f }));
   if (flags.discovery) {
     const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.evals === undefined ? (flags.time ?? DEFAULT_AUTO_SECONDS) / 4 : undefined, 'fit: discovering corrections');
     try {
@@ -85,11 +87,8 @@ async function candidateStructures(flags: FitFlags, catalog: Catalog, records: r
       bar.stop();
     }
   }
-  const seen = new Set<string>();
-  for (const f of flags.candidates ?? []) {
-    seen.add(resolve(f));
-    candidates.push({ structure: readStructure(f, catalog), source: f });
-  }
+  const seen = new Set((flags.candidates ?? []).map((f) => resolve(f)));
+  candidates.push(...given);
   const folder = dirname(flags.data);
   let beside: string[] = [];
   try {
