@@ -7,7 +7,8 @@
 // what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV); xgboost and
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
-// (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy.
+// (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy, --first-seed=N (with --seeds: one half of the
+// seeds to choose on, the other to report on), --no-lofo.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
