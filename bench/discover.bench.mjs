@@ -3,15 +3,17 @@
 //   ilb:       an llm-inference-bench records CSV (energylens import llm-inference-bench), if --ilb=F.csv is given:
 //              random 50 (10 seeds) and leave one framework out (discovery and fits on the other frameworks)
 // Per run: `physics` is fitEnergyModel; `discovered` is the structure discovery chose (physics when it found
-// nothing, so the same predictions; else the joint fit of physics x exp(g) on the training records); xgboost and
+// nothing, so the same predictions; else the joint fit of physics x exp(g) on the training records); `auto` is
+// what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV); xgboost and
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
-// (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy.
+// (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy, --first-seed=N (with --seeds: one half of the
+// seeds to choose on, the other to report on), --no-lofo.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  createMethods, discoverResidualStructure, fitEnergyModel, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
+  chooseStructure, createMethods, discoveredStructure, discoverResidualStructure, fitEnergyModel, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
   recordFeatures, scenarioKey, selectionMetrics, withKernel,
 } from '../dist/energy/index.js';
 import { toInfix } from '../dist/sr/index.js';
@@ -22,9 +24,20 @@ const here = dirname(fileURLToPath(import.meta.url));
 const MLENERGY = join(here, '..', '..', 'shared', 'data', 'mlenergy-v3');
 const opt = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const nSeeds = Number(opt('seeds') ?? 10);
+// --first-seed=6 --seeds=5: the other half of the seeds (choose on one half, report on the other); --no-lofo skips leave one framework out
+const firstSeed = Number(opt('first-seed') ?? 1);
 const budget = opt('evals') ? { maxEvaluations: Number(opt('evals')), maxTime: null } : { maxTime: Number(opt('time') ?? 10) };
 const median = (xs) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const round = (x) => (x === null ? null : Number(x.toFixed(4)));
+
+/** The discovery as fit --structure auto's candidate, or null with the reason (the structure refused). */
+async function autoDiscoveryCandidateOf(d) {
+  try {
+    return { candidate: { structure: discoveredStructure(d, { data: 'bench' }).structure, source: 'discovery' } };
+  } catch (err) {
+    return { candidate: null, note: err.message };
+  }
+}
 
 async function run(train, test, seed, keys) {
   const score = (pred) => selectionMetrics(test.map((r, i) => ({ measured: r.energy_j / r.output_tokens, predicted: pred[i], scenario: scenarioKey(r, keys) })));
@@ -33,7 +46,19 @@ async function run(train, test, seed, keys) {
   const d = await discoverResidualStructure(train, { ...budget, seed, workers: 2 });
   const seconds = (performance.now() - t0) / 1000;
   const discovered = d.name === 'physics' ? physics : Array.from(withKernel((ev) => predictJoint(d.fit, recordFeatures(test), d.correction, d.columns, ev)));
-  const out = { seed, chosen: d.name, seconds: round(seconds), physics: score(physics), discovered: score(discovered) };
+  // auto: what `fit --structure auto` does with this discovery: physics unless the discovered structure wins the
+  // structure choice's cross-validation, then the chosen structure fitted on the training records
+  let auto = physics;
+  let autoChosen = 'physics';
+  if (d.name !== 'physics') {
+    const { candidate, note } = await autoDiscoveryCandidateOf(d);
+    if (candidate) {
+      const choice = chooseStructure(train, [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, candidate], { seed });
+      autoChosen = choice.selection.chosen;
+      if (autoChosen !== 'physics') auto = predictEnergy(fitEnergyModel(train, { seed, structure: choice.structure }), test).map((p) => p.energyPerTokenJ);
+    } else autoChosen = `physics (${note})`;
+  }
+  const out = { seed, chosen: d.name, autoChosen, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto) };
   const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
   if (d.correction.energy) out.g = toInfix(d.correction.energy, names);
   if (d.correction.prefill) out.gPrefill = toInfix(d.correction.prefill, names);
@@ -47,11 +72,12 @@ async function run(train, test, seed, keys) {
 }
 
 function summary(runs) {
-  const methods = ['physics', 'discovered', 'xgboost', 'random-forest'];
+  const methods = ['physics', 'discovered', 'auto', 'xgboost', 'random-forest'];
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
     discoveredChosen: runs.filter((r) => r.chosen !== 'physics').length,
-    runs: runs.map((r) => ({ seed: r.seed, group: r.group, chosen: r.chosen, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
+    autoChosen: runs.filter((r) => r.autoChosen === 'physics+discovered').length,
+    runs: runs.map((r) => ({ seed: r.seed, group: r.group, chosen: r.chosen, autoChosen: r.autoChosen, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
   };
 }
 
@@ -61,7 +87,7 @@ if (!process.argv.includes('--no-mlenergy')) {
   else {
     const records = importMlEnergy(MLENERGY);
     const runs = [];
-    for (let seed = 1; seed <= nSeeds; seed++) {
+    for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
       const { train, test } = randomSplit(records.length, 50, seed);
       runs.push(await run(train.map((i) => records[i]), test.map((i) => records[i]), seed, ['workload', 'model', 'hardware']));
       process.stderr.write(`mlenergy seed ${seed}: ${runs.at(-1).chosen}\n`);
@@ -74,13 +100,13 @@ if (ilb) {
   const records = await readRecords(ilb);
   const keys = ['framework', 'model', 'hardware'];
   const runs = [];
-  for (let seed = 1; seed <= nSeeds; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
     const { train, test } = randomSplit(records.length, 50, seed);
     runs.push(await run(train.map((i) => records[i]), test.map((i) => records[i]), seed, keys));
     process.stderr.write(`ilb seed ${seed}: ${runs.at(-1).chosen}\n`);
   }
   const lofo = [];
-  for (const fw of [...new Set(records.map((r) => r.framework))]) {
+  for (const fw of process.argv.includes('--no-lofo') ? [] : [...new Set(records.map((r) => r.framework))]) {
     const r = await run(records.filter((x) => x.framework !== fw), records.filter((x) => x.framework === fw), 1, keys);
     lofo.push({ ...r, group: fw });
     process.stderr.write(`ilb leave out ${fw}: ${r.chosen}\n`);

@@ -157,6 +157,17 @@ describe.skipIf(!BUILT)('energylens discover --out' + (BUILT ? '' : ' (skipped: 
     expect(s.discovery).toMatchObject({ data: 'sim.csv', seed: 2, groupBy: 'hardware', shared: { holds: expect.any(Boolean) } });
     const j = JSON.parse(readFileSync(join(dir, 'd.json'), 'utf8'));
     expect(j).toMatchObject({ structure: 's.json', name: s.name });
+    // each hardware set's own structure beside the shared one, valid, naming its group and the shared file
+    const groups = [...r.stdout.matchAll(/^### hardware (\S+) \(/gm)].map((m) => m[1]).sort();
+    expect(groups).toHaveLength(2);
+    expect(j.groupStructures.map((g: { structure: string }) => g.structure).sort()).toEqual(groups.map((g) => `s.hardware-${g}.json`));
+    for (const g of j.groupStructures) {
+      expect(r.stdout).toContain(`wrote ${g.structure} (hardware ${g.group}: structure "${g.name}"`);
+      const own = JSON.parse(readFileSync(join(dir, g.structure), 'utf8'));
+      expect(() => validateStructure(own, g.structure)).not.toThrow();
+      expect(own.discovery).toMatchObject({ groupBy: 'hardware', group: g.group, shared: 's.json' });
+    }
+    expect(r.stdout).toContain('wrote s.json (structure "' + s.name + '", shared across the hardware sets)');
   }, 600_000);
 
   it('refuses --out with --redis or --targets, naming the flag', () => {

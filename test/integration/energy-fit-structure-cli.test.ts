@@ -1,26 +1,17 @@
 // `energylens fit --structure physics|auto|FILE` end to end (built CLI: run `npm run build` first): a forced
 // structure, a structure file, candidates compared by cross-validation, refused structure files, explain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliStarter } from './cli-start.js';
 import { PHYSICS_STRUCTURE } from '../../src/energy/model/structure-physics.js';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'energylens.js');
 const BUILT = existsSync(join(ROOT, 'dist', 'cli', 'commands', 'fit.js'));
 let dir: string;
-interface Ran { status: number | null; stdout: string; stderr: string }
-const start = (...args: string[]): Promise<Ran> => new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.on('error', reject);
-  child.on('close', (status) => resolve({ status, stdout, stderr }));
-});
+const start = cliStarter(CLI, () => dir);
 const json = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8'));
 
 /** physics plus a per-context-token energy (k_expert held, to stay within twelve free parameters) */
@@ -72,7 +63,7 @@ describe.skipIf(!BUILT)('energylens fit --structure' + (BUILT ? '' : ' (skipped:
   });
 
   it('auto compares the candidates by cross-validation on the training records and prints and stores the scores', async () => {
-    const r = await start('fit', '--data', 'train.csv', '--out', 'auto.json', '--candidates', 'context.json', '--folds', '3', '--evals', '100000', '--seed', '2');
+    const r = await start('fit', '--data', 'train.csv', '--out', 'auto.json', '--candidates', 'context.json', '--folds', '3', '--evals', '100000', '--seed', '2', '--no-discovery');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/candidate\s+source\s+free\s+CV RMS log error \(3-fold\)\s+CV MAPE/);
     expect(r.stdout).toMatch(/^physics\s+built-in\s+12\s+[\d.]+\s+[\d.]+ %/m);
@@ -83,7 +74,7 @@ describe.skipIf(!BUILT)('energylens fit --structure' + (BUILT ? '' : ' (skipped:
     expect(m.selection.candidates.every((c: { cvRmsLog: number }) => c.cvRmsLog > 0)).toBe(true);
     expect(m.structure.name).toBe(m.selection.chosen);
     // the same seed and evaluation budget choose the same model
-    const again = await start('fit', '--data', 'train.csv', '--out', 'auto2.json', '--candidates', 'context.json', '--folds', '3', '--evals', '100000', '--seed', '2');
+    const again = await start('fit', '--data', 'train.csv', '--out', 'auto2.json', '--candidates', 'context.json', '--folds', '3', '--evals', '100000', '--seed', '2', '--no-discovery');
     expect(again.status, again.stderr).toBe(0);
     expect(json('auto2.json').parameters).toEqual(m.parameters);
     expect(json('auto2.json').selection).toEqual(m.selection);
@@ -106,6 +97,6 @@ describe.skipIf(!BUILT)('energylens fit --structure' + (BUILT ? '' : ' (skipped:
     expect(auto.status).toBe(1);
     expect(auto.stderr).toContain('[INVALID_STRUCTURE]');
     const misuse = await start('fit', '--data', 'train.csv', '--out', 'bad8.json', '--structure', 'physics', '--evals', '10');
-    expect(misuse.stderr).toMatch(/--candidates, --time and --evals choose a structure: they need --structure auto/);
+    expect(misuse.stderr).toMatch(/--candidates, --time, --evals and --no-discovery choose a structure: they need --structure auto/);
   });
 });

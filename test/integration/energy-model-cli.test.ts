@@ -1,9 +1,10 @@
 // The energy-model commands end to end: fit -> predict -> explain -> select (built CLI: run `npm run build` first).
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliStarter, type Ran } from './cli-start.js';
 import { parse } from 'csv-parse/sync';
 
 const ROOT = join(__dirname, '..', '..');
@@ -11,17 +12,8 @@ const CLI = join(ROOT, 'bin', 'energylens.js');
 const BUILT = existsSync(join(ROOT, 'dist', 'cli', 'commands', 'fit.js'));
 let dir: string;
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
-interface Ran { status: number | null; stdout: string; stderr: string }
 /** The same, without waiting: independent runs go side by side (each spends most of its time starting Node). */
-const start = (...args: string[]): Promise<Ran> => new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.on('error', reject);
-  child.on('close', (status) => resolve({ status, stdout, stderr }));
-});
+const start = cliStarter(CLI, () => dir);
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
 const file = (name: string, text: string) => { writeFileSync(join(dir, name), text); return name; };
 const csv = (name: string): string[][] => parse(readFileSync(join(dir, name), 'utf8')) as string[][];
@@ -47,8 +39,9 @@ beforeAll(() => {
     '--tp', '1,2,4', '--pp', '1,2', '--batch', '4,16,64', '--input', '512', '--output', '256', '--noise', '0.02', '--seed', '5');
   if (sim.status !== 0) throw new Error(sim.stderr);
   trainRows = readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n').length - 1;
-  // the pooled model (three models: fit would add series effects; energy-series-cli.test.ts covers those)
-  const fit = run('fit', '--data', 'train.csv', '--out', 'model.json', '--no-series');
+  // the pooled model (three models: fit would add series effects; energy-series-cli.test.ts covers those) of the
+  // physics structure (auto's discovery is energy-fit-auto-discovery.test.ts's)
+  const fit = run('fit', '--data', 'train.csv', '--out', 'model.json', '--no-series', '--no-discovery');
   if (fit.status !== 0) throw new Error(fit.stderr);
   fitText = fit.stdout;
 });
@@ -65,7 +58,7 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
   });
 
   it('fits a seeded sample reproducibly, and --json prints the summary', async () => {
-    const sample = (out: string, seed: string) => start('fit', '--data', 'train.csv', '--out', out, '--sample', '30', '--seed', seed, '--restarts', '1', '--json');
+    const sample = (out: string, seed: string) => start('fit', '--data', 'train.csv', '--out', out, '--sample', '30', '--seed', seed, '--restarts', '1', '--json', '--no-discovery');
     const [a, b] = await Promise.all([sample('s1.json', '7'), sample('s2.json', '7')]);
     expect(a.status, a.stderr).toBe(0);
     const summary = JSON.parse(a.stdout);
@@ -164,7 +157,7 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
   });
 
   it('without time per token: no tpot predictions, and select says the fastest is unknown', () => {
-    expect(run('fit', '--data', 'train.csv', '--out', 'nolat.json', '--no-latency', '--restarts', '1').status).toBe(0);
+    expect(run('fit', '--data', 'train.csv', '--out', 'nolat.json', '--no-latency', '--restarts', '1', '--no-discovery').status).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'nolat.json'), 'utf8')).parameters[0]).toMatchObject({ name: 'p_static', held: true });
     expect(run('predict', '--model', 'nolat.json', '--data', 'noenergy.csv', '--out', 'pred3.csv').status).toBe(0);
     expect(csv('pred3.csv')[1][6 + PRED.indexOf('tpot_s_pred')]).toBe('');

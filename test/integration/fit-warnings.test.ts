@@ -33,7 +33,7 @@ const fit = async (data: string, ...extra: string[]) => {
   stderr = '';
   stdout = '';
   process.exitCode = undefined;
-  await main(['node', 'energylens', 'fit', '--data', join(dir, data), '--out', join(dir, `${data}.json`), '--restarts', '1', ...extra]);
+  await main(['node', 'energylens', 'fit', '--data', join(dir, data), '--out', join(dir, `${data}.json`), '--restarts', '1', '--no-discovery', ...extra]);
   return { code: process.exitCode ?? 0, stderr, stdout };
 };
 

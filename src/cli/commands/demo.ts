@@ -1,15 +1,16 @@
 /**
  * energylens demo: the main job end to end on a simulated profiling campaign: simulate the campaign, sample 50
  * configurations as if only those had been profiled, discover corrections to the physics form (kept only when
- * cross-validation on the sample says so; the summary and the report list the terms added), fit the closed
- * form, select configurations for a deployment, compare with the baselines on the configurations not profiled,
+ * cross-validation on the sample says so), fit the structure cross-validation chooses (physics, or physics with
+ * the discovered terms, which the summary and the report list with their fitted values), select configurations for a deployment, compare with the baselines on the configurations not profiled,
  * write the HTML report, print a short summary.
  */
 import { Command } from 'commander';
 import { progressBar } from '../progress.js';
 import { createMethods } from '../../energy/baselines/index.js';
 import { evaluateMethods, randomSplit, type RunPredictions } from '../../energy/evaluation/index.js';
-import { discoveredStructure, discoverResidualStructure, fitEnergyModel, selectConfigurations } from '../../energy/model/index.js';
+import { chooseStructure, fitEnergyModel, PHYSICS_STRUCTURE, selectConfigurations } from '../../energy/model/index.js';
+import { autoDiscoveryCandidate, correctionTexts, fittedDiscoveredTerms } from '../../energy/model/discovery/index.js';
 import { simulate, type SimulateOptions } from '../../energy/simulator/index.js';
 import { writeEvaluationReport } from '../../energy/report/index.js';
 import { integerArg, numberArg, sig } from '../energy-args.js';
@@ -57,14 +58,20 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     const { train } = randomSplit(records.length, Math.min(flags.samples, records.length - 20), flags.seed);
     const sample = train.map((i) => records[i]);
     step(5, `discovering corrections to the physics form (${flags.discoverTime} s per phase)`);
-    const discovery = await discoverResidualStructure(sample, {
-      maxTime: flags.discoverTime, seed: flags.seed,
+    const auto = await autoDiscoveryCandidate(sample, {
+      phaseSeconds: flags.discoverTime, seed: flags.seed, file: 'the demo sample',
       onProgress: (p) => step(5 + (p.phase === 'cv' ? 25 : 0) + Math.min(5, Math.round(p.phase === 'cv' ? (5 * p.done) / p.total : 0)),
         p.phase === 'cv' ? `cross-validating candidate corrections (${p.done}/${p.total})` : `searching corrections of the ${p.phase} energy (${p.search.seconds.toFixed(0)} s)`),
     });
-    const { structure, terms } = discoveredStructure(discovery, { data: 'the demo sample' });
-    step(36, `fitting the closed form on ${sample.length} configurations`);
-    const model = fitEnergyModel(sample, { seed: flags.seed });
+    step(34, 'choosing the structure by cross-validation on the sample');
+    // as `fit --structure auto`: physics unless the discovered structure wins in cross-validation
+    const choice = auto.candidate
+      ? chooseStructure(sample, [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, auto.candidate], { seed: flags.seed })
+      : undefined;
+    const structure = choice?.structure ?? PHYSICS_STRUCTURE;
+    step(36, `fitting the ${structure.name} structure on ${sample.length} configurations`);
+    const model = fitEnergyModel(sample, { seed: flags.seed, structure, ...(choice ? { selection: choice.selection } : {}) });
+    const terms = fittedDiscoveredTerms(model);
     step(40, 'selecting configurations for Llama-3.1-70B on H100');
     const selection = selectConfigurations(model, { llm: 'Llama-3.1-70B-Instruct', hardware: 'H100', inputTokens: 2048, outputTokens: 256, maxGpus: 8, batch: DEMO_CAMPAIGN.batch });
     step(42, 'comparing with the baselines');
@@ -77,16 +84,19 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     // the report draws the curve over every size; the summary quotes the size that was "profiled"
     const rows = evaluation.protocols[0].results.filter((r) => r.trainSize === sample.length);
     const cvMape = (x: number): string => `${(x * 100).toFixed(1)} %`;
-    const chosen = discovery.candidates.find((c) => c.status === 'chosen');
-    const discoveredLines = structure.name === 'physics'
-      ? [`discovery (${flags.discoverTime} s per phase): no correction beat physics in ${discovery.options.folds}-fold CV on the sample (physics CV MAPE ${cvMape(discovery.physicsCv.mape)}); structure: physics`]
-      : [`discovery (${flags.discoverTime} s per phase): physics x exp(g), g = ${chosen?.expression ?? '?'} (CV MAPE ${cvMape(discovery.physicsCv.mape)} -> ${chosen?.cvMape == null ? '-' : cvMape(chosen.cvMape)}); terms added:`,
-        ...terms.map((t) => `  ${t.parameter ?? 'fixed'} = ${sig(t.value, 3)} [${t.unit}]: ${t.meaning}`)];
+    const g = correctionTexts(model.structure);
+    const head = `discovery (${flags.discoverTime} s per phase)`;
+    const discoveredLines = auto.candidate === null
+      ? [`${head}: ${auto.note}; structure: physics`]
+      : structure.name === 'physics'
+        ? [`${head} proposed physics x exp(g), g = ${correctionTexts(auto.candidate.structure).energy ?? '-'}, but ${choice?.selection.reason}`]
+        : [`${head}: the model is physics x exp(g)${g.energy ? `, g = ${g.energy}` : ''}${g.prefill ? `, g_prefill = ${g.prefill}` : ''} (${choice?.selection.reason}); terms, as fitted:`,
+          ...terms.map((t) => `  ${t.parameter ?? 'fixed'} = ${sig(t.fitted, 3)} [${t.unit}]: ${t.effect}`)];
 
     const summary = [
       `simulated ${records.length} configurations (${infeasible.length} more do not fit in memory); profiled a sample of ${sample.length}`,
       ...discoveredLines,
-      `closed form fitted in ${model.fit.seconds.toFixed(1)} s; a typical profiled configuration lies within a factor ${sig(Math.exp(model.residualSd.energy), 3)} of its prediction (residual sd of log energy ${sig(model.residualSd.energy, 3)})`,
+      `${structure.name} fitted in ${model.fit.seconds.toFixed(1)} s; a typical profiled configuration lies within a factor ${sig(Math.exp(model.residualSd.energy), 3)} of its prediction (residual sd of log energy ${sig(model.residualSd.energy, 3)})`,
       selection.mostFrugal ? `Llama-3.1-70B on H100, 2048 in / 256 out: most frugal TP ${selection.mostFrugal.tp}, PP ${selection.mostFrugal.pp}, batch ${selection.mostFrugal.batch}: ${sig(selection.mostFrugal.energyPerTokenJ, 3)} J/token`
         + (selection.fastestAtBatch && selection.fastestAtBatch !== selection.mostFrugal ? `; at the same batch the fastest layout, TP ${selection.fastestAtBatch.tp}, PP ${selection.fastestAtBatch.pp}, uses ${sig(selection.fastestAtBatch.energyPerTokenJ / selection.mostFrugal.energyPerTokenJ, 3)}x the energy` : '; at the same batch it is also the fastest layout') : 'no feasible configuration',
       `on the ${records.length - sample.length} configurations not profiled (median of 3 samples of ${flags.samples}):`,
@@ -98,7 +108,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     bar?.stop();
     const seconds = (performance.now() - started) / 1000;
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ records: records.length, sample: sample.length, structure: structure.name, termsAdded: terms, mostFrugal: selection.mostFrugal, fastest: selection.fastest, results: rows, report: path, seconds }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ records: records.length, sample: sample.length, structure: structure.name, termsAdded: terms, selection: model.selection, mostFrugal: selection.mostFrugal, fastest: selection.fastest, results: rows, report: path, seconds }, null, 2)}\n`);
       return;
     }
     process.stdout.write(`${[...summary, `report: ${path}`, `${seconds.toFixed(0)} s`].join('\n')}\n`);

@@ -1,9 +1,10 @@
 /**
  * `energylens discover --out STRUCTURE.json`: residual discovery (src/energy/model/discovery) written as a
  * structure file that `fit` can use. A thin layer: read the records, run the discovery (per hardware set too with
- * --group-by), print the candidates with their cross-validation scores and the terms added, write the structure.
+ * --group-by), print the candidates with their cross-validation scores and the terms added, write the structure
+ * (with --group-by: the pooled structure, shared across the groups, at --out, and each group's own beside it).
  */
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.js';
 import type { Catalog } from '../../energy/catalog/index.js';
 import type { ProfilingRecord } from '../../energy/records/index.js';
 import { discoverResidualGroups, type GroupedResidualDiscovery } from '../../energy/model/discovery/groups.js';
@@ -48,9 +49,10 @@ function groupsReport(g: GroupedResidualDiscovery): string {
   return [...parts, `shared structure: ${g.shared.holds ? 'holds' : 'does not hold'}: ${g.shared.summary}`].join('\n\n');
 }
 
-function progress(enabled: boolean, budgetS: number | undefined): { update: ResidualDiscoveryOptions['onProgress']; stop: () => void } {
+/** A residual discovery's progress bar on stderr ("LABEL |bar| ..."): the searches by their share of the budget, then the cross-validation. */
+export function discoveryProgress(enabled: boolean, budgetS: number | undefined, label = 'discover'): { update: ResidualDiscoveryOptions['onProgress']; stop: () => void } {
   if (!enabled) return { update: undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar({ format: 'discover |{bar}| {percentage}% | {step}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = progressBar(`${label} |{bar}| {percentage}% | {step}`, { hideCursor: true });
   bar.start(100, 0, { step: 'fitting physics' });
   return {
     update: (p) => {
@@ -62,7 +64,7 @@ function progress(enabled: boolean, budgetS: number | undefined): { update: Resi
 }
 
 export async function runDiscoverStructure(flags: StructureFlags, records: ProfilingRecord[], catalog: Catalog, signal: AbortSignal): Promise<void> {
-  const bar = progress(flags.progress && process.stderr.isTTY, flags.time ?? (flags.evals ? undefined : 20));
+  const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.time ?? (flags.evals ? undefined : 20));
   const options: ResidualDiscoveryOptions = {
     maxTime: flags.time ?? null, maxEvaluations: flags.evals ?? null, seed: flags.seed, workers: flags.workers, folds: flags.folds,
     ...(flags.maxSize !== undefined ? { maxSize: flags.maxSize } : {}), ...(flags.operators ? { operators: flags.operators.split(',').map((s) => s.trim()) } : {}),
@@ -83,10 +85,26 @@ export async function runDiscoverStructure(flags: StructureFlags, records: Profi
   }
   const extra = grouped ? { groupBy: flags.groupBy, shared: grouped.shared, groups: grouped.groups.map((g) => ({ group: g.group, records: g.records, skipped: g.skipped, result: g.discovery?.name, candidates: g.discovery?.candidates, pooledGain: g.pooledGain })) } : undefined;
   const { structure, terms } = discoveredStructure(pooled, { data: flags.data, extra }, catalog);
+  // every structure is built (and checked) before any file is written
+  const perGroup = (grouped?.groups ?? []).filter((g) => g.discovery !== null).map((g) => {
+    const built = discoveredStructure(g.discovery!, { data: `${flags.data}, ${flags.groupBy} ${g.group} (${g.records} records)`, extra: { groupBy: flags.groupBy, group: g.group, shared: flags.out } }, catalog);
+    return { group: g.group, path: groupStructurePath(flags.out, flags.groupBy!, g.group), ...built };
+  });
+  for (const g of perGroup) writeFileAtomic(g.path, `${JSON.stringify(g.structure, null, 2)}\n`);
   writeFileAtomic(flags.out, `${JSON.stringify(structure, null, 2)}\n`);
-  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify({ structure: flags.out, name: structure.name, termsAdded: terms, discovery: structure.discovery }, null, 2)}\n`);
+  const groupFiles = perGroup.map((g) => ({ group: g.group, structure: g.path, name: g.structure.name, termsAdded: g.terms }));
+  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify({ structure: flags.out, name: structure.name, termsAdded: terms, discovery: structure.discovery, ...(grouped ? { groupStructures: groupFiles } : {}) }, null, 2)}\n`);
   process.stdout.write(`${[
     grouped ? `## all ${records.length} records` : '', candidatesReport(pooled), termsReport(structure.name, terms, pooled),
-    grouped ? groupsReport(grouped) : '', `wrote ${flags.out} (structure "${structure.name}")`,
+    grouped ? groupsReport(grouped) : '',
+    ...perGroup.map((g) => `wrote ${g.path} (${flags.groupBy} ${g.group}: structure "${g.structure.name}"${g.terms.length ? `, ${g.terms.length} discovered term${g.terms.length === 1 ? '' : 's'}` : ''})`),
+    `wrote ${flags.out} (structure "${structure.name}"${grouped ? `, shared across the ${flags.groupBy} sets` : ''})`,
   ].filter(Boolean).join('\n\n')}\n`);
+}
+
+/** Where a group's own structure goes: beside --out, named after the group (out.json -> out.hardware-H100.json). */
+export function groupStructurePath(out: string, groupBy: string, group: string): string {
+  const stem = out.replace(/(\.structure)?\.json$/i, '');
+  const safe = group.replace(/[^A-Za-z0-9._-]+/g, '-');
+  return `${stem}.${groupBy}-${safe}.json`;
 }

@@ -8,16 +8,18 @@ import {
   chooseStructure, DEFAULT_SERIES_BY, fitEnergyModel, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
   type CandidateStructure, type EnergyModel, type StructureSelection,
 } from '../../energy/model/index.js';
+import { autoDiscoveryCandidate, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE } from '../../energy/model/discovery/index.js';
 import { readRecordTable, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdText, sig, textTable } from '../energy-args.js';
 import { fitWarnings } from '../fit-warnings.js';
 import { runFitFromBase, seriesLines, seriesSummary, withSeries } from '../series-output.js';
+import { discoveryProgress } from './discover-structure.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
-  time?: number; evals?: number; progress: boolean; series: boolean; seriesBy?: string[]; base?: string;
+  time?: number; evals?: number; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; base?: string;
 }
 
 const DEFAULT_RESTARTS = 8;
@@ -40,8 +42,9 @@ export function register(program: Command): void {
     .option('--structure <physics|auto|file.json>', 'the structure: the built-in physics closed form, a structure file, or auto (candidates compared by K-fold cross-validation on the training records; physics unless a candidate wins)', 'auto')
     .option('--candidates <f1.json,f2.json>', `with --structure auto: structure files to compare with physics (besides any *${BESIDE_SUFFIX} in the data file's folder)`, namesArg)
     .option('--folds <k>', 'with --structure auto: cross-validation folds', integerArg('--folds', 2), DEFAULT_FOLDS)
-    .option('--time <seconds>', 'with --structure auto: stop scoring further candidates after this many seconds', numberArg('--time'))
-    .option('--evals <n>', 'with --structure auto: stop scoring further candidates after this many kernel evaluations (reproducible, unlike --time)', integerArg('--evals', 1))
+    .option('--time <seconds>', `with --structure auto: time budget of the structure choice (default ${DEFAULT_AUTO_SECONDS}): each discovery search phase gets a quarter; further candidates are not scored once it is spent`, numberArg('--time'))
+    .option('--evals <n>', 'with --structure auto: kernel evaluations per discovery search phase, and the budget for scoring further candidates (reproducible, unlike --time)', integerArg('--evals', 1))
+    .option('--no-discovery', 'with --structure auto: no discovery of corrections (physics, --candidates and structure files beside the data only)')
     .option('--sample <n>', 'fit on a seeded random sample of n records (default: every record)', integerArg('--sample', 1))
     .option('--seed <n>', 'random seed of --sample, of the folds and of the fit\'s restarts', integerArg('--seed', 0), 0)
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
@@ -66,15 +69,30 @@ function sampleRecords(records: ProfilingRecord[], n: number, seed: number, file
   return randomSplit(records.length, n, seed).train.sort((a, b) => a - b).map((i) => records[i]);
 }
 
-/** physics first, then --candidates (refused when invalid), then *.structure.json beside the data (listed with the reason when invalid). */
-function candidateStructures(flags: FitFlags, catalog: Catalog): { candidates: CandidateStructure[]; refused: { source: string; error: string }[] } {
+/**
+ * physics first, then (unless --no-discovery) the structure a bounded residual discovery on the training records
+ * proposes, then --candidates (refused when invalid), then *.structure.json beside the data (listed with the
+ * reason when invalid). A discovery that keeps nothing is listed with the reason.
+ */
+async function candidateStructures(flags: FitFlags, catalog: Catalog, records: readonly ProfilingRecord[]): Promise<{ candidates: CandidateStructure[]; refused: { source: string; error: string }[] }> {
   const candidates: CandidateStructure[] = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }];
-  const seen = new Set<string>();
-  for (const f of flags.candidates ?? []) {
-    seen.add(resolve(f));
-    candidates.push({ structure: readStructure(f, catalog), source: f });
-  }
   const refused: { source: string; error: string }[] = [];
+  // a bad --candidates file is refused before the discovery spends its budget
+  const given = (flags.candidates ?? []).map((f): CandidateStructure => ({ structure: readStructure(f, catalog), source: f }));
+  if (flags.discovery) {
+    const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.evals === undefined ? (flags.time ?? DEFAULT_AUTO_SECONDS) / 4 : undefined, 'fit: discovering corrections');
+    try {
+      const auto = await autoDiscoveryCandidate(records, {
+        timeSeconds: flags.time, evals: flags.evals, seed: flags.seed, folds: flags.folds, catalog, file: flags.data, onProgress: bar.update,
+      });
+      if (auto.candidate) candidates.push(auto.candidate);
+      else refused.push({ source: DISCOVERED_SOURCE, error: auto.note ?? 'no correction kept' });
+    } finally {
+      bar.stop();
+    }
+  }
+  const seen = new Set((flags.candidates ?? []).map((f) => resolve(f)));
+  candidates.push(...given);
   const folder = dirname(flags.data);
   let beside: string[] = [];
   try {
@@ -101,7 +119,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   }
   if (flags.refit && !flags.calibrate) bad('--refit needs --calibrate BASE.json (the model whose other parameters are kept)');
   const auto = flags.structure === 'auto';
-  if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined)) bad('--candidates, --time and --evals choose a structure: they need --structure auto');
+  if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined || !flags.discovery)) bad('--candidates, --time, --evals and --no-discovery choose a structure: they need --structure auto');
   assertOutputFolder('--out', flags.out);
   const catalog = loadCatalog(flags.catalog);
   const base = flags.calibrate ? readEnergyModel(flags.calibrate) : undefined;
@@ -120,7 +138,7 @@ async function runFit(flags: FitFlags): Promise<void> {
     structure = readStructure(flags.structure, catalog);
     selection = { mode: 'forced', chosen: structure.name, folds: 0, seed: flags.seed, candidates: [], reason: `forced by --structure ${flags.structure}` };
   } else {
-    const { candidates, refused } = candidateStructures(flags, catalog);
+    const { candidates, refused } = await candidateStructures(flags, catalog, records);
     const bar = flags.progress && process.stderr.isTTY && candidates.length > 1
       ? new cliProgress.SingleBar({ format: 'fit: cross-validating structures |{bar}| {value}/{total} | {label}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
       : undefined;
@@ -141,7 +159,7 @@ async function runFit(flags: FitFlags): Promise<void> {
       selection = { ...choice.selection, candidates: [...choice.selection.candidates, ...refused.map((r) => ({ name: basename(r.source), source: r.source, freeParameters: 0, cvRmsLog: null, cvMape: null, error: r.error }))] };
     } else {
       selection = {
-        mode: 'auto', chosen: structure.name, folds: 0, seed: flags.seed, reason: 'no other candidate structure (--candidates, or *.structure.json beside the data): physics, without cross-validation',
+        mode: 'auto', chosen: structure.name, folds: 0, seed: flags.seed, reason: 'no other candidate structure (a kept discovery, --candidates, or *.structure.json beside the data): physics, without cross-validation',
         candidates: [{ name: 'physics', source: 'built-in', freeParameters: PHYSICS_STRUCTURE.parameters.length, cvRmsLog: null, cvMape: null }, ...refused.map((r) => ({ name: basename(r.source), source: r.source, freeParameters: 0, cvRmsLog: null, cvMape: null, error: r.error }))],
       };
     }

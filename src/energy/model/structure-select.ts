@@ -18,6 +18,8 @@ export interface CandidateStructure {
   structure: Structure;
   /** "built-in", a file path, or the module that proposed it */
   source: string;
+  /** scored whatever the budget (its cost, a discovery, is already spent) */
+  required?: boolean;
 }
 
 export interface ChooseStructureOptions {
@@ -83,7 +85,7 @@ export function chooseStructure(records: readonly FitRecord[], candidates: reado
   candidates.forEach((c, i) => {
     const overTime = options.timeSeconds !== undefined && (performance.now() - started) / 1000 > options.timeSeconds;
     const overEvals = options.evals !== undefined && evaluations >= options.evals;
-    if (i > 0 && (overTime || overEvals)) {
+    if (i > 0 && !c.required && (overTime || overEvals)) {
       scored.push({ candidate: c, cv: null, error: `not scored: the ${overEvals ? `evaluation budget (${options.evals})` : `time budget (${options.timeSeconds} s)`} was spent` });
     } else {
       const s = score(c, records, options, features);

@@ -3,7 +3,9 @@
  * of codes per text column (-1 where empty) with its distinct values, filled as the file streams by. Each record
  * is then a small view (a table and a row index) whose fields are getters on the view's prototype, so code that
  * reads `record.energy_j` works unchanged while a million records take tens of megabytes instead of a kilobyte
- * each. Views are read-only and have no own fields: read them by name (spreading one gives nothing).
+ * each. Views are read-only; behind a shared Proxy handler their present fields show as own enumerable properties,
+ * so `{ ...record, energy_j }`, `Object.keys` and `Object.entries` give a plain record as they would on the objects
+ * `readRecords` returns.
  */
 import { COLUMNS, type ProfilingRecord } from './schema.js';
 
@@ -54,6 +56,8 @@ export class RecordTable {
   private readonly text = new Map<string, TextColumn>();
   private readonly extraNames: string[] = [];
   private readonly View: new (row: number) => ProfilingRecord;
+  /** own-key traps shared by every view: the fields a row has, as enumerable data properties */
+  private readonly spreadable: ProxyHandler<{ row: number }>;
 
   constructor() {
     for (const c of COLUMNS) {
@@ -77,6 +81,14 @@ export class RecordTable {
     });
     Object.defineProperty(View.prototype, 'toJSON', { value(this: { row: number }) { return table.plain(this.row); } });
     this.View = View;
+    this.spreadable = {
+      ownKeys: (view) => Object.keys(table.plain(view.row)),
+      getOwnPropertyDescriptor: (view, key) => {
+        if (key === 'row' || key === 'toJSON') return undefined;
+        const value = (view as unknown as Record<string | symbol, unknown>)[key];
+        return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
+      },
+    };
   }
 
   get length(): number {
@@ -135,7 +147,7 @@ export class RecordTable {
   /** One view per record, in file order. */
   views(): ProfilingRecord[] {
     const out = new Array<ProfilingRecord>(this.n);
-    for (let i = 0; i < this.n; i++) out[i] = new this.View(i);
+    for (let i = 0; i < this.n; i++) out[i] = new Proxy(new this.View(i) as unknown as { row: number }, this.spreadable) as unknown as ProfilingRecord;
     return out;
   }
 }

@@ -256,7 +256,9 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
     let lambda = 1e-3;
     let it = 0;
     const floor = s.sse * 1e-28;
-    for (; it < o.maxIterations && s.sse > floor && F > 0; it++) {
+    // converged: the last step's relative decrease was below the tolerance (the count stays the iterations done)
+    let converged = false;
+    for (; it < o.maxIterations && s.sse > floor && F > 0 && !converged; it++) {
       const { A, g } = normal(s);
       let improved = false;
       for (let tries = 0; tries < 8 && lambda < 1e16; tries++) {
@@ -275,7 +277,7 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
           s = lin;
           lambda = Math.max(lambda / 3, 1e-12);
           improved = true;
-          if (rel < o.tolerance) it = o.maxIterations;
+          if (rel < o.tolerance) converged = true;
           break;
         }
         lambda *= 4;

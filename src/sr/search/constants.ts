@@ -197,7 +197,9 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
     let lambda = 1e-3;
     let it = 0;
     const floor = s.sse * 1e-28;
-    for (; it < maxIterations && s.sse > floor; it++) {
+    // converged: the last step's relative decrease was below the tolerance (the count stays the iterations done)
+    let converged = false;
+    for (; it < maxIterations && s.sse > floor && !converged; it++) {
       const { A, g } = normal(s);
       let improved = false;
       for (let tries = 0; tries < 8 && lambda < 1e16; tries++) {
@@ -215,7 +217,7 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
           s = next;
           lambda = Math.max(lambda / 3, 1e-12);
           improved = true;
-          if (rel < tolerance) it = maxIterations;
+          if (rel < tolerance) converged = true;
           break;
         }
         lambda *= 4;

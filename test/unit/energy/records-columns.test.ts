@@ -27,6 +27,9 @@ describe('readRecordTable', () => {
       for (const c of COLUMNS) expect((views[i] as unknown as Record<string, unknown>)[c.name]).toBe((plain[i] as unknown as Record<string, unknown>)[c.name]);
       expect(views[i].extra).toEqual(plain[i].extra);
       expect(JSON.parse(JSON.stringify(views[i]))).toEqual(JSON.parse(JSON.stringify(plain[i])));
+      // spread and keys as on plain records (the hierarchical fit and discovery copy records with a changed energy)
+      expect({ ...views[i], energy_j: 1 }).toEqual({ ...plain[i], energy_j: 1 });
+      expect(Object.keys(views[i]).sort()).toEqual(Object.keys(plain[i]).sort());
     }
     expect(Array.from(table.column('energy_j')!.subarray(0, 3))).toEqual([0.5, 1.5, 2.5]);
     expect(Number.isNaN(table.column('input_tokens')![0])).toBe(true);

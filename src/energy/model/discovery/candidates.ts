@@ -24,12 +24,19 @@ function featureIndexes(tree: Node, out = new Set<number>()): Set<number> {
 
 const hasFeature = (tree: Node): boolean => tree.kind === 'feature' || (tree.kind === 'op' && tree.children.some(hasFeature));
 
+/** The additive terms of a tree with the sign each enters with, looking through sums, differences and negation. */
+export function signedTerms(tree: Node, sign: 1 | -1 = 1): { term: Node; sign: 1 | -1 }[] {
+  if (tree.kind !== 'op') return [{ term: tree, sign }];
+  const flip = (s: 1 | -1): 1 | -1 => (s === 1 ? -1 : 1);
+  if (tree.op === '+') return tree.children.flatMap((c) => signedTerms(c, sign));
+  if (tree.op === '-') return [...signedTerms(tree.children[0], sign), ...signedTerms(tree.children[1], flip(sign))];
+  if (tree.op === 'neg') return signedTerms(tree.children[0], flip(sign));
+  return [{ term: tree, sign }];
+}
+
 /** The additive terms of a tree, looking through sums, differences and negation. */
 export function additiveTerms(tree: Node): Node[] {
-  if (tree.kind !== 'op') return [tree];
-  if (tree.op === '+' || tree.op === '-') return tree.children.flatMap(additiveTerms);
-  if (tree.op === 'neg') return additiveTerms(tree.children[0]);
-  return [tree];
+  return signedTerms(tree).map((t) => t.term);
 }
 
 /** A term that reads a TP feature and a PP feature couples the two parallelisms: refused. */
@@ -71,23 +78,27 @@ export function gridProblem(tree: Node, rows: readonly number[][], evaluate: (tr
   return null;
 }
 
-/** Plain words for each constant of g (postfix order, as compile numbers them). */
-export function describeConstants(tree: Node, columns: readonly number[], phase: string): string[] {
-  const out: string[] = [];
+/**
+ * Plain words for each constant of g (postfix order, as compile numbers them); `feature` for a power law d * log(x)
+ * and a constant d alone, with the sign the term enters g with (g = ... - d * log(x) is the power x^-d).
+ */
+export function describeConstants(tree: Node, columns: readonly number[], phase: string): { text: string; feature?: string; sign?: 1 | -1 }[] {
+  const out: { text: string; feature?: string; sign?: 1 | -1 }[] = [];
   const words = (k: number): string => CORRECTION_FEATURES[columns[k]].meaning;
-  for (const term of additiveTerms(tree)) {
+  for (const { term, sign } of signedTerms(tree)) {
     const feats = [...featureIndexes(term)];
     const n = compile(term).consts.length;
-    let text: string;
-    if (feats.length === 0) text = `log of a constant factor on the ${phase} energy`;
+    let described: { text: string; feature?: string; sign?: 1 | -1 };
+    if (feats.length === 0) described = { text: `log of a constant factor on the ${phase} energy`, sign };
     else if (term.kind === 'op' && term.op === '*' && feats.length === 1 && n === 1 && term.children.some((c) => c.kind === 'feature')) {
-      text = `power of ${words(feats[0])} (${CORRECTION_FEATURES[columns[feats[0]]].feature}) in the ${phase} energy`;
+      const feature = CORRECTION_FEATURES[columns[feats[0]]].feature;
+      described = { text: `power of ${words(feats[0])} (${feature}) in the ${phase} energy`, feature, sign };
     } else {
       // the term with its constants as c (their values are the parameters themselves)
       const shape = toInfix(term, columns.map((j) => CORRECTION_FEATURES[j].name)).replace(/(?<![\w.])-?\d+(\.\d+)?(e[-+]?\d+)?/g, 'c');
-      text = `coefficient in the ${phase}-energy term ${shape.replace(/\blog_([a-z_]+)\b/g, 'log($1)')}`;
+      described = { text: `coefficient in the ${phase}-energy term ${shape.replace(/\blog_([a-z_]+)\b/g, 'log($1)')}` };
     }
-    for (let i = 0; i < n; i++) out.push(text);
+    for (let i = 0; i < n; i++) out.push(described);
   }
   return out;
 }

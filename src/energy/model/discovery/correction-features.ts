@@ -34,6 +34,10 @@ function log(name: string, parallel: CorrectionFeature['parallel'] = 'none'): Co
 export const CORRECTION_FEATURES: readonly CorrectionFeature[] = [
   log('batch'), log('output_tokens'), log('input_tokens'), log('tp', 'tp'), log('pp', 'pp'), log('ep'),
   log('active_params_b'), log('params_b'), log('layers'), log('hbm_tbs'), log('tflops'), log('idle_power_w'),
+  // attention over the context: the mean context a sequence attends over, and the KV-cache bytes a decode step reads
+  // (batch x context x layers x KV width, all GPUs). On llm-inference-bench, where lengths vary, a power of the
+  // latter is the term discovery keeps (bench:discover, README)
+  log('context_tokens'), log('cache_gb_per_step'),
 ];
 
 export interface ChosenColumns {

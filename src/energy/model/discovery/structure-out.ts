@@ -22,6 +22,10 @@ export interface DiscoveredTerm {
   unit: string;
   phase: 'decode' | 'prefill';
   meaning: string;
+  /** for a power law d * log(x): the registry feature x (energy scales as x^(sign * d)) */
+  feature?: string;
+  /** the sign the term enters g with, for a power law or a constant (g = c - d * log(x): -1 for d) */
+  sign?: 1 | -1;
 }
 
 export interface StructureProvenance {
@@ -95,10 +99,11 @@ export function discoveredStructure(d: ResidualDiscovery, provenance: StructureP
     const names = values.map((v, i) => {
       const fixed = recognisable(v);
       const ph = phase === 'energy' ? 'decode' : 'prefill';
-      if (fixed !== null) { terms.push({ parameter: null, value: fixed, unit: '1', phase: ph, meaning: `fixed number: ${words[i]}` }); return fixed; }
+      const feature = { ...(words[i].feature ? { feature: words[i].feature } : {}), ...(words[i].sign ? { sign: words[i].sign } : {}) };
+      if (fixed !== null) { terms.push({ parameter: null, value: fixed, unit: '1', phase: ph, meaning: `fixed number: ${words[i].text}`, ...feature }); return fixed; }
       const name = `d${dParams.length + 1}`;
-      dParams.push({ name, meaning: `discovered term: ${words[i]}`, unit: '1', start: v, lower: v, upper: v, phase: ph, origin: 'discovered' });
-      terms.push({ parameter: name, value: v, unit: '1', phase: ph, meaning: words[i] });
+      dParams.push({ name, meaning: `discovered term: ${words[i].text}`, unit: '1', start: v, lower: v, upper: v, phase: ph, origin: 'discovered' });
+      terms.push({ parameter: name, value: v, unit: '1', phase: ph, meaning: words[i].text, ...feature });
       return name;
     });
     texts[phase] = correctionText(tree, d.columns, names);
@@ -110,14 +115,17 @@ export function discoveredStructure(d: ResidualDiscovery, provenance: StructureP
   };
   const added = terms.map((t) => `${t.parameter ?? t.value}: ${t.meaning}`).join('; ');
   let lastError: unknown;
-  for (const width of BOUND_WIDTHS) {
+  // the fitted physics values as starts, else (a fitted 0 can leave an expression at 0 somewhere, e.g. the prefill
+  // energy with k_comp and e_flop at 0 on records without prefill rows) the built-in starts of the free ones
+  const defaultStarts = physics.map((p, k) => (p.held ? p : { ...p, start: PHYSICS_STRUCTURE.parameters[k].start }));
+  for (const [physicsParams, width] of [physics, defaultStarts].flatMap((ps) => BOUND_WIDTHS.map((w) => [ps, w] as const))) {
     const params = dParams.map((p) => ({ ...p, lower: p.start - width * Math.max(1, Math.abs(p.start)), upper: p.start + width * Math.max(1, Math.abs(p.start)) }));
     const structure: Structure = {
       format: PHYSICS_STRUCTURE.format, version: PHYSICS_STRUCTURE.version, name: 'physics+discovered',
       description: `The physics closed form times exp(g), g discovered by the engine on ${provenance.data} from the log residuals of the physics fit `
         + `and kept because it predicts held-out training records better in ${d.options.folds}-fold cross-validation (CV MAPE ${(d.physicsCv.mape * 100).toFixed(1)} % for physics). `
         + `Terms added: ${added}.${d.dropped.length ? ` Dropped to stay within twelve free parameters: ${d.dropped.join(', ')}.` : ''}`,
-      expressions, parameters: [...physics, ...params],
+      expressions, parameters: [...physicsParams, ...params],
       discovery: { ...base, result: 'physics+discovered', termsAdded: terms, dropped: d.dropped, correction: texts },
     };
     try {
