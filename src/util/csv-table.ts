@@ -33,7 +33,11 @@ function readCsvText(path: string): string {
 
 /** Reads the columns that `choose` picks from the header (it may throw to reject the header). */
 export function readNumericCsv(path: string, choose: (header: string[]) => string[]): NumericTable {
-  const text = readCsvText(path);
+  return parseNumericCsv(path, readCsvText(path), choose);
+}
+
+/** The same from the text of a CSV (a file dropped on the web workbench); `path` names it in messages. */
+export function parseNumericCsv(path: string, text: string, choose: (header: string[]) => string[]): NumericTable {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof records;
@@ -78,7 +82,11 @@ export function readNumericCsv(path: string, choose: (header: string[]) => strin
  * starts with a number and breaks later is numeric, and readNumericCsv then reports the bad cell by row and column.
  */
 export function numericColumns(path: string): { header: string[]; numeric: string[]; skipped: string[] } {
-  const text = readCsvText(path);
+  return numericColumnsOfText(path, readCsvText(path));
+}
+
+/** The same from the text of a CSV; `path` names it in messages. */
+export function numericColumnsOfText(path: string, text: string): { header: string[]; numeric: string[]; skipped: string[] } {
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true }) as string[][];
