@@ -61,7 +61,7 @@ export function setKernelModule(module: WebAssembly.Module): void {
 }
 
 /** Compiles the kernel from its bytes (a fetched build/release.wasm) and keeps it for this thread's evaluators. */
-export async function loadKernelFromBytes(bytes: ArrayBufferView | ArrayBuffer): Promise<void> {
+export async function loadKernelFromBytes(bytes: ArrayBuffer | Uint8Array<ArrayBuffer>): Promise<void> {
   try {
     setKernelModule(await WebAssembly.compile(bytes));
   } catch (err) {
@@ -80,7 +80,7 @@ function loadModule(): WebAssembly.Module {
     throw new SrError('WASM_LOAD_FAILED', `the WASM kernel ${path} is missing; run "npm run build" first`);
   }
   try {
-    cachedModule = new WebAssembly.Module(bytes);
+    cachedModule = new WebAssembly.Module(new Uint8Array(bytes));
   } catch (err) {
     throw new SrError('WASM_LOAD_FAILED', `the WASM kernel ${path} could not be compiled (${(err as Error).message}); this Node.js needs WebAssembly SIMD (Node >= 16.4)`);
   }

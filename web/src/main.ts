@@ -1,0 +1,27 @@
+/** The workbench: two pages (#sr, #energy) over the package's own engine and energy model, in the browser. */
+import 'katex/dist/katex.min.css';
+import './style.css';
+import { energyPageHtml, mountEnergyPage } from './energy-page.js';
+import { loadKernel } from './kernel.js';
+import { mountSrPage, srPageHtml } from './sr-page.js';
+import { $, errorLine, workbench } from './ui.js';
+
+// the search loop yields to the event loop with setImmediate between cycles (Node); a macrotask does it here
+(globalThis as { setImmediate?: (f: () => void) => void }).setImmediate ??= (f: () => void) => { setTimeout(f, 0); };
+
+function route(): void {
+  const page = location.hash === '#energy' ? 'energy' : 'sr';
+  $('#sr-page').hidden = page !== 'sr';
+  $('#energy-page').hidden = page !== 'energy';
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) a.classList.toggle('active', a.hash === `#${page}`);
+}
+
+$('#app').innerHTML = srPageHtml() + energyPageHtml();
+mountSrPage();
+mountEnergyPage();
+window.addEventListener('hashchange', route);
+route();
+loadKernel().then(() => { workbench().ready = true; }, (err: unknown) => {
+  $('#kernel-error').textContent = errorLine(err);
+  $('#kernel-error').hidden = false;
+});
