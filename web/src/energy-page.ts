@@ -21,6 +21,8 @@ import { $, errorLine, workbench } from './ui.js';
 const SAMPLE_NAME = 'llama8b-h100-sweep.csv';
 /** the problems listed on the page (all are counted), as `energylens validate` lists them */
 const MAX_PROBLEMS = 200;
+/** configurations listed in the table (the plot shows every one) */
+const SHOWN = 15;
 
 let current: { name: string; text: string } = { name: SAMPLE_NAME, text: sampleCsv };
 let records: ProfilingRecord[] = [];
@@ -140,8 +142,11 @@ function rank(): void {
     $('#en-summary').textContent = `${candidates.length} feasible, ${selection.infeasible.length} infeasible configurations of ${selection.llm} on ${selection.hardware}`
       + (mostFrugal ? `; most frugal: ${label(mostFrugal)} (${sig(mostFrugal.energyPerTokenJ)} J/token)` : '')
       + (fastest ? `; fastest: ${label(fastest)} (${sig(fastest.tpotMs ?? NaN)} ms/token)` : '');
-    $('#en-ranking tbody').innerHTML = candidates.slice(0, 40).map((c) => `<tr class="${c === mostFrugal ? 'frugal' : c === fastest ? 'fastest' : ''}"><td>${c.rank}</td><td>${c.tp}</td><td>${c.pp}</td><td>${c.ep}</td><td>${c.batch}</td>`
-      + `<td>${sig(c.energyPerTokenJ)} (${sig(c.energyPerTokenLowJ, 3)} to ${sig(c.energyPerTokenHighJ, 3)})</td><td>${c.tpotMs === null ? '-' : sig(c.tpotMs)}</td><td>${mark(c)}</td></tr>`).join('');
+    const shown = candidates.slice(0, SHOWN);
+    for (const c of [mostFrugal, fastest]) if (c && !shown.includes(c)) shown.push(c);
+    $('#en-ranking tbody').innerHTML = shown.map((c) => `<tr class="${c === mostFrugal ? 'frugal' : c === fastest ? 'fastest' : ''}"><td>${c.rank}</td><td>${c.tp}</td><td>${c.pp}</td><td>${c.ep}</td><td>${c.batch}</td>`
+      + `<td>${sig(c.energyPerTokenJ)} (${sig(c.energyPerTokenLowJ, 3)} to ${sig(c.energyPerTokenHighJ, 3)})</td><td>${c.tpotMs === null ? '-' : sig(c.tpotMs)}</td><td>${mark(c)}</td></tr>`).join('')
+      + (candidates.length > shown.length ? `<tr><td colspan="8" class="note">... and ${candidates.length - shown.length} more (the plot shows every one)</td></tr>` : '');
     $('#en-tradeoff').innerHTML = selection.latencyModel
       ? scatterSvg(candidates.filter((c) => c.tpotMs !== null).map((c) => ({ x: c.tpotMs!, y: c.energyPerTokenJ, cls: c === mostFrugal ? 'frugal' : c === fastest ? 'fastest' : undefined, title: label(c) })),
         { xLabel: 'predicted time per output token (ms, log)', yLabel: 'J per output token (log)', logX: true, logY: true, width: 460 })

@@ -33,9 +33,13 @@ function tickText(v: number): string {
 
 function ticks(lo: number, hi: number, log: boolean): number[] {
   if (log) {
+    // decades; with less than two decades on the axis, 2 and 5 times them as well
+    const mantissas = hi - lo < 2 ? [1, 2, 5] : [1];
     const out: number[] = [];
     const step = Math.max(1, Math.ceil((Math.ceil(hi) - Math.floor(lo)) / 5));
-    for (let e = Math.floor(lo); e <= Math.ceil(hi); e += step) if (e >= lo - 1e-9 && e <= hi + 1e-9) out.push(e);
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e += step) {
+      for (const m of mantissas) { const t = e + Math.log10(m); if (t >= lo - 1e-9 && t <= hi + 1e-9) out.push(t); }
+    }
     return out.length ? out : [lo];
   }
   const span = hi - lo || 1;
@@ -61,7 +65,7 @@ export function scatterSvg(points: readonly PlotPoint[], o: PlotOptions): string
   x0 -= padX; x1 += padX; y0 -= padY; y1 += padY;
   const px = (v: number): number => m.left + ((v - x0) / (x1 - x0)) * (W - m.left - m.right);
   const py = (v: number): number => H - m.bottom - ((v - y0) / (y1 - y0)) * (H - m.top - m.bottom);
-  const label = (v: number, log: boolean): string => (log ? `1e${v}` : tickText(v));
+  const label = (v: number, log: boolean): string => (log ? tickText(10 ** v) : tickText(v));
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" class="plot" role="img">`];
   parts.push(`<rect x="${m.left}" y="${m.top}" width="${W - m.left - m.right}" height="${H - m.top - m.bottom}" class="frame"/>`);
   for (const t of ticks(x0, x1, !!o.logX)) parts.push(`<line x1="${px(t)}" x2="${px(t)}" y1="${H - m.bottom}" y2="${H - m.bottom + 4}" class="tick"/><text x="${px(t)}" y="${H - m.bottom + 16}" text-anchor="middle">${esc(label(t, !!o.logX))}</text>`);

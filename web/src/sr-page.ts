@@ -48,7 +48,7 @@ export function srPageHtml(): string {
     <h2>Search</h2>
     <label>Operators <input id="sr-operators" value="${DEFAULT_OPTIONS.operators.join(',')}"></label>
     <div class="row">
-      <label>Evaluations <input id="sr-evals" type="number" min="1" value="60000"></label>
+      <label>Evaluations <input id="sr-evals" type="number" min="1" value="200000"></label>
       <label>Time (s) <input id="sr-time" type="number" min="0" step="any" placeholder="none"></label>
     </div>
     <div class="row">
