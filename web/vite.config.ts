@@ -21,6 +21,17 @@ function browserFingerprint(): Plugin {
   };
 }
 
+/** In the island workers, node:module (mathjs for simplification during the search, off by default) is left out. */
+function workerNodeModule(): Plugin {
+  return {
+    name: 'energylens-worker-node-module',
+    enforce: 'pre',
+    resolveId(source) {
+      return source === 'node:module' || source === shim('node-module.ts') ? shim('node-module-worker.ts') : null;
+    },
+  };
+}
+
 const alias = [
   { find: /^node:module$/, replacement: shim('node-module.ts') },
   { find: /^node:worker_threads$/, replacement: shim('worker-threads.ts') },
@@ -35,7 +46,7 @@ export default defineConfig({
   base: './',
   resolve: { alias },
   plugins: [browserFingerprint()],
-  worker: { format: 'es', plugins: () => [browserFingerprint()] },
+  worker: { format: 'es', plugins: () => [workerNodeModule(), browserFingerprint()] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

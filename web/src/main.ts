@@ -3,6 +3,7 @@ import 'katex/dist/katex.min.css';
 import './style.css';
 import { energyPageHtml, mountEnergyPage } from './energy-page.js';
 import { loadKernel } from './kernel.js';
+import { kernelRate } from './kernel-rate.js';
 import { mountSrPage, srPageHtml } from './sr-page.js';
 import { $, errorLine, workbench } from './ui.js';
 
@@ -21,6 +22,9 @@ mountSrPage();
 mountEnergyPage();
 window.addEventListener('hashchange', route);
 route();
+// the benchmark's hook (bench/web.bench.mjs): the kernel's speed in this browser
+(window as unknown as { energylensBench: unknown }).energylensBench = { kernelRate };
+
 loadKernel().then(() => { workbench().ready = true; }, (err: unknown) => {
   $('#kernel-error').textContent = errorLine(err);
   $('#kernel-error').hidden = false;

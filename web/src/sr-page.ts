@@ -10,9 +10,10 @@ import { resumeSearch, type SearchProgress, type SearchResult } from '../../src/
 import { DEFAULT_OPTIONS, resolveOptions, type SearchOptions } from '../../src/sr/search/options.js';
 import { exportExpression, EXPORT_FORMATS, type ExportFormat } from '../../src/sr/expression/export.js';
 import { toInfix } from '../../src/sr/expression/print.js';
-import { selectModel } from '../../src/sr/search/hall-of-fame.js';
+import { paretoFront, selectModel } from '../../src/sr/search/hall-of-fame.js';
+import type { SerializedMember } from '../../src/sr/search/runner.js';
+import { compile, decompile } from '../../src/sr/expression/compile.js';
 import { createWasmEvaluator } from '../../src/sr/eval/wasm-kernel.js';
-import { compile } from '../../src/sr/expression/compile.js';
 import { numericColumnsOfText, parseNumericCsv } from '../../src/util/csv-table.js';
 import kineticCsv from '../examples/kinetic-energy.csv?raw';
 import idealGasCsv from '../examples/ideal-gas.csv?raw';
@@ -131,6 +132,23 @@ function showProgress(p: SearchProgress, startedMs: number): void {
   renderFront(state.liveFront.map((m) => ({ ...m, r2: null })), -1);
 }
 
+/**
+ * Before the first cycle ends: the front of the islands that have finished it, drawn as each one answers (the
+ * search's own front, drawn every cycle, replaces it).
+ */
+function showIslandFront(members: readonly SerializedMember[], startedMs: number): void {
+  const state = workbench().sr;
+  if (state.cycles > 0 || members.length === 0) return;
+  if (state.firstExpressionMs === null) state.firstExpressionMs = performance.now() - startedMs;
+  const front = paretoFront(members).map((m) => {
+    const code = Int32Array.from(m.code);
+    const tree = decompile({ code, consts: Float64Array.from(m.consts), length: code.length / 2, maxStack: 0, nFeaturesUsed: 0 });
+    return { complexity: m.complexity, loss: m.loss, r2: null, expression: toInfix(tree, state.featureNames) };
+  });
+  status(`first cycle: ${front.length} expressions from the islands done so far`);
+  renderFront(front, -1);
+}
+
 function renderFront(front: readonly { complexity: number; loss: number; r2: number | null; expression: string }[], selected: number): void {
   $('#sr-front-plot').innerHTML = scatterSvg(front.map((m, i) => ({ x: m.complexity, y: Math.max(m.loss, 1e-300), cls: i === selected ? 'selected' : undefined, title: m.expression })),
     { xLabel: 'complexity', yLabel: 'loss (log)', logY: true, steps: true });
@@ -192,11 +210,17 @@ async function start(resume: boolean): Promise<void> {
     const module = await loadKernel();
     runner ??= new WebWorkerRunner({ module });
     controller = new AbortController();
-    Object.assign(state, { target, featureNames: features, firstExpressionMs: null, cycles: 0, liveFront: [], front: [], selected: null, stoppedBy: null });
+    Object.assign(state, { target, featureNames: features, firstExpressionMs: null, islandResultsMs: [], cycles: 0, liveFront: [], front: [], selected: null, stoppedBy: null });
     setRunning(true);
     const startedMs = performance.now();
     state.startedAt = startedMs;
     const onProgress = (p: SearchProgress): void => showProgress(p, startedMs);
+    const firstMembers: SerializedMember[] = [];
+    runner.onIslandResult = (r) => {
+      state.islandResultsMs.push(Math.round(performance.now() - startedMs));
+      firstMembers.push(...r.hallOfFame);
+      showIslandFront(firstMembers, startedMs);
+    };
     if (resume && last) {
       const options = resolveOptions(search);
       const data = datasetFromRows(last.X, last.y, { featureNames: last.featureNames });
@@ -256,4 +280,10 @@ export function mountSrPage(): void {
     if (row && last && !workbench().sr.running) select(Number((row as HTMLElement).dataset.i));
   });
   pickExample();
+  // the island workers load (and parse their bundle) while the person looks at the page, not after Start
+  void loadKernel().then((module) => {
+    runner ??= new WebWorkerRunner({ module });
+    runner.prestart(Math.min(navigator.hardwareConcurrency || 2, DEFAULT_OPTIONS.populations));
+    workbench().sr.workersStarted = true;
+  }, (err: unknown) => { workbench().sr.error = errorLine(err); });
 }

@@ -19,6 +19,10 @@ export interface WorkbenchState {
   ready: boolean;
   sr: {
     running: boolean; target: string; featureNames: string[]; startedAt: number; firstExpressionMs: number | null; cycles: number;
+    /** ms from Start to each island task's answer (diagnostics: how the workers keep up) */
+    islandResultsMs: number[];
+    /** the island workers were started (they load while the page is looked at) */
+    workersStarted: boolean;
     liveFront: Omit<FrontRow, 'r2'>[]; front: FrontRow[]; selected: { complexity: number; expression: string; loss: number } | null;
     stoppedBy: string | null; evaluations: number; exported: string | null; error: string | null;
   };
@@ -37,7 +41,7 @@ declare global {
 export function workbench(): WorkbenchState {
   window.energylens ??= {
     ready: false,
-    sr: { running: false, target: '', featureNames: [], startedAt: 0, firstExpressionMs: null, cycles: 0, liveFront: [], front: [], selected: null, stoppedBy: null, evaluations: 0, exported: null, error: null },
+    sr: { running: false, target: '', featureNames: [], startedAt: 0, firstExpressionMs: null, cycles: 0, islandResultsMs: [], workersStarted: false, liveFront: [], front: [], selected: null, stoppedBy: null, evaluations: 0, exported: null, error: null },
     energy: { file: null, validation: null, parameters: [], ranking: [], mostFrugal: null, fastest: null, error: null },
   };
   return window.energylens;

@@ -19,7 +19,7 @@ export interface WebWorkerRunnerOptions {
   workers?: number;
 }
 
-interface Slot { worker: Worker; busy: boolean }
+interface Slot { worker: Worker }
 
 export class WebWorkerRunner implements IslandRunner {
   readonly name = 'web-workers';
@@ -27,6 +27,11 @@ export class WebWorkerRunner implements IslandRunner {
   private dataset: WorkerDataset | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, (r: IslandResponse) => void>();
+  /**
+   * Called with each island's result as soon as its worker answers, before the cycle's other islands finish (the
+   * page draws a first front from it); the search itself still waits for the whole cycle.
+   */
+  onIslandResult: ((result: IslandTaskResult) => void) | undefined;
 
   constructor(private readonly options: WebWorkerRunnerOptions) {}
 
@@ -37,6 +42,11 @@ export class WebWorkerRunner implements IslandRunner {
 
   async setDataset(data: Dataset, _loss: LossName): Promise<void> {
     this.dataset = sliceDataset(datasetFingerprint(data), data);
+  }
+
+  /** Starts `n` workers now (a page starts them while the person chooses data, so Start finds them loaded). */
+  prestart(n = this.options.workers ?? (navigator.hardwareConcurrency || 2)): void {
+    this.start(n);
   }
 
   private start(n: number): void {
@@ -51,7 +61,7 @@ export class WebWorkerRunner implements IslandRunner {
         for (const [id, done] of this.pending) { this.pending.delete(id); done({ ok: false, code: 'WORKER_FAILED', message: `island worker: ${e.message}` }); }
       };
       worker.postMessage({ type: 'kernel', module: this.options.module } satisfies ToIslandWorker);
-      this.slots.push({ worker, busy: false });
+      this.slots.push({ worker });
     }
   }
 
@@ -82,12 +92,9 @@ export class WebWorkerRunner implements IslandRunner {
     const results: IslandTaskResult[] = [];
     await Promise.all(this.slots.slice(0, want).map(async (slot) => {
       for (let task = queue.shift(); task; task = queue.shift()) {
-        slot.busy = true;
-        try {
-          results.push(await this.runOn(slot, task));
-        } finally {
-          slot.busy = false;
-        }
+        const result = await this.runOn(slot, task);
+        results.push(result);
+        this.onIslandResult?.(result);
       }
     }));
     return results;
