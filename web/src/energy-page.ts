@@ -5,14 +5,9 @@
  * `energylens select`: TP x PP (x EP) x batch ranked by predicted energy per token, the most frugal and the fastest
  * marked, and the latency-energy trade-off plotted.
  */
-import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/catalog.js';
-import { formatProblem } from '../../src/energy/records/problems.js';
-import { scanRecordsText } from '../../src/energy/records/read.js';
-import type { ProfilingRecord } from '../../src/energy/records/schema.js';
-import { fitEnergyModel } from '../../src/energy/model/fit.js';
-import type { EnergyModel } from '../../src/energy/model/model-file.js';
-import { selectConfigurations, type Candidate } from '../../src/energy/model/select.js';
-import { PHYSICS_STRUCTURE } from '../../src/energy/model/structure-physics.js';
+import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/index.js';
+import { formatProblem, scanRecordsText, type ProfilingRecord } from '../../src/energy/records/index.js';
+import { fitEnergyModel, PHYSICS_STRUCTURE, selectConfigurations, type Candidate, type EnergyModel } from '../../src/energy/model/index.js';
 import sampleCsv from '../../examples/llama8b-h100-sweep.csv?raw';
 import { loadKernel } from './kernel.js';
 import { esc, scatterSvg } from './plot.js';

@@ -2,8 +2,7 @@
  * The kernel's speed in this browser, for bench/web.bench.mjs (window.energylensBench): the losses of a batch of
  * programs over a dataset, timed the way the benchmark times Node, with the same WasmEvaluator.
  */
-import { createWasmEvaluator } from '../../src/sr/eval/wasm-kernel.js';
-import type { Program } from '../../src/sr/expression/compile.js';
+import { createWasmEvaluator, type Program } from '../../src/sr/index.js';
 
 export interface PlainProgram { code: number[]; consts: number[]; length: number; maxStack: number; nFeaturesUsed: number }
 export interface RateInput { programs: PlainProgram[]; X: number[]; y: number[]; nFeatures: number; nRows: number; seconds: number }

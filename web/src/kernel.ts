@@ -4,7 +4,7 @@
  * The same compiled module is posted to the island workers.
  */
 import wasmUrl from '../../build/release.wasm?url';
-import { setKernelModule } from '../../src/sr/eval/wasm-kernel.js';
+import { setKernelModule } from '../../src/sr/index.js';
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 

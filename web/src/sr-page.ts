@@ -5,15 +5,12 @@
  * in LaTeX with its parity plot; stop, resume and the CLI's exports.
  */
 import katex from 'katex';
-import { SymbolicRegressor, datasetFromRows, presentFront, type Equation } from '../../src/sr/regressor.js';
-import { resumeSearch, type SearchProgress, type SearchResult } from '../../src/sr/search/search.js';
-import { DEFAULT_OPTIONS, resolveOptions, type SearchOptions } from '../../src/sr/search/options.js';
-import { exportExpression, EXPORT_FORMATS, type ExportFormat } from '../../src/sr/expression/export.js';
-import { toInfix } from '../../src/sr/expression/print.js';
-import { paretoFront, selectModel } from '../../src/sr/search/hall-of-fame.js';
-import type { SerializedMember } from '../../src/sr/search/runner.js';
-import { compile, decompile } from '../../src/sr/expression/compile.js';
-import { createWasmEvaluator } from '../../src/sr/eval/wasm-kernel.js';
+import {
+  SymbolicRegressor, compile, createWasmEvaluator, datasetFromRows, decompile, DEFAULT_OPTIONS, EXPORT_FORMATS, exportExpression,
+  paretoFront, presentFront, resolveOptions, resumeSearch, selectModel, toInfix,
+  type Equation, type ExportFormat, type SearchOptions, type SearchProgress, type SearchResult,
+} from '../../src/sr/index.js';
+import type { SerializedMember } from '../../src/sr/runtime.js';
 import { numericColumnsOfText, parseNumericCsv } from '../../src/util/csv-table.js';
 import kineticCsv from '../examples/kinetic-energy.csv?raw';
 import idealGasCsv from '../examples/ideal-gas.csv?raw';

@@ -5,10 +5,8 @@
  * cycles handed to the next free worker, and a worker's { ok: false, code, message } becomes a typed SrError.
  * Results do not depend on how many workers run them (islands are seeded and synchronised on generations).
  */
-import { SrError, srErrorFromPlain } from '../../src/sr/errors.js';
-import type { Dataset, LossName } from '../../src/sr/eval/types.js';
-import type { IslandRunner, IslandTask, IslandTaskResult } from '../../src/sr/search/runner.js';
-import { datasetFingerprint } from '../../src/sr/workers/fingerprint.js';
+import { SrError, srErrorFromPlain, type Dataset, type LossName } from '../../src/sr/index.js';
+import { datasetFingerprint, type IslandRunner, type IslandTask, type IslandTaskResult } from '../../src/sr/runtime.js';
 import { DATASET_MISSING, PROTOCOL_VERSION, sliceDataset, type IslandRequest, type IslandResponse, type WorkerDataset } from '../../src/sr/workers/protocol.js';
 import type { ToIslandWorker } from './island.worker.js';
 
