@@ -33,7 +33,7 @@ export function energyPageHtml(): string {
   <div class="panel controls">
     <h2>Records</h2>
     <label>Bundled simulator sample <button id="en-sample">${SAMPLE_NAME}</button></label>
-    <label class="file">or a records CSV <input id="en-file" type="file" accept=".csv,text/csv"></label>
+    <label class="file">or a records CSV (or drop one on the page) <input id="en-file" type="file" accept=".csv,text/csv"></label>
     <p id="en-source" class="note"></p>
     <div class="buttons"><button id="en-validate">Validate</button><button id="en-fit" class="primary">Fit</button></div>
     <p id="en-status" class="status"></p>
@@ -162,12 +162,18 @@ function useText(name: string, text: string): void {
   $('#en-source').textContent = name === SAMPLE_NAME ? `${name}: 64 records made by energylens simulate (Llama-3.1-8B on H100, TP x PP x batch, 3 % noise)` : `${name}: ${text.length} bytes`;
 }
 
+/** A records CSV dropped on the page (main.ts routes it here on #energy): validated at once. */
+export function dropEnergyFile(name: string, text: string): void {
+  useText(name, text);
+  validate().catch(fail);
+}
+
 export function mountEnergyPage(): void {
   useText(SAMPLE_NAME, sampleCsv);
   $('#en-sample').addEventListener('click', () => { useText(SAMPLE_NAME, sampleCsv); void validate(); });
   $<HTMLInputElement>('#en-file').addEventListener('change', async (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
-    if (file) { useText(file.name, await file.text()); await validate().catch(fail); }
+    if (file) dropEnergyFile(file.name, await file.text());
   });
   $('#en-validate').addEventListener('click', () => { validate().catch(fail); });
   $('#en-fit').addEventListener('click', () => { void fit(); });

@@ -39,7 +39,7 @@ export function srPageHtml(): string {
   <div class="panel controls">
     <h2>Data</h2>
     <label>Bundled example <select id="sr-example">${examples}</select></label>
-    <label class="file">or a CSV file <input id="sr-file" type="file" accept=".csv,text/csv"></label>
+    <label class="file">or a CSV file (or drop one on the page) <input id="sr-file" type="file" accept=".csv,text/csv"></label>
     <p id="sr-law" class="note"></p>
     <label>Target <select id="sr-target"></select></label>
     <fieldset><legend>Features</legend><div id="sr-features"></div></fieldset>
@@ -252,20 +252,24 @@ function exportSelected(): void {
   workbench().sr.exported = text;
 }
 
+/** A CSV dropped on the page (main.ts routes it here on #sr). */
+export function dropSrFile(name: string, text: string): void {
+  try {
+    loadText(name, text);
+    $('#sr-error').hidden = true;
+  } catch (err) {
+    $('#sr-error').textContent = errorLine(err, name);
+    $('#sr-error').hidden = false;
+  }
+}
+
 export function mountSrPage(): void {
   const example = $<HTMLSelectElement>('#sr-example');
   const pickExample = (): void => loadText(example.value, SR_EXAMPLES[example.value].csv);
   example.addEventListener('change', pickExample);
   $<HTMLInputElement>('#sr-file').addEventListener('change', async (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
-    if (!file) return;
-    try {
-      loadText(file.name, await file.text());
-      $('#sr-error').hidden = true;
-    } catch (err) {
-      $('#sr-error').textContent = errorLine(err, file.name);
-      $('#sr-error').hidden = false;
-    }
+    if (file) dropSrFile(file.name, await file.text());
   });
   $('#sr-target').addEventListener('change', renderFeatures);
   $('#sr-start').addEventListener('click', () => { void start(false); });
