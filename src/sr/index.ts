@@ -26,7 +26,7 @@ export { tidyTree } from './search/simplify.js';
 export * from './eval/types.js';
 export * from './eval/dataset.js';
 export { validateProgram } from './eval/validate-program.js';
-export { createWasmEvaluator, WasmEvaluator, kernelPath, type WasmEvaluatorOptions } from './eval/wasm-kernel.js';
+export { createWasmEvaluator, WasmEvaluator, kernelPath, setKernelModule, loadKernelFromBytes, type WasmEvaluatorOptions } from './eval/wasm-kernel.js';
 export { ReferenceEvaluator } from './eval/reference.js';
 
 // a seeded generator, for reproducible splits, starts and searches around the engine

@@ -22,7 +22,11 @@ export function parseCell(cell: string): number | string {
 
 /** Reads the columns that `choose` picks from the header (it may throw to reject the header). */
 export function readNumericCsv(path: string, choose: (header: string[]) => string[]): NumericTable {
-  const text = readTextFile(path, 'CSV file', 'INVALID_CSV');
+  return parseNumericCsv(path, readTextFile(path, 'CSV file', 'INVALID_CSV'), choose);
+}
+
+/** The same from the text of a CSV (a file dropped on the web workbench); `path` names it in messages. */
+export function parseNumericCsv(path: string, text: string, choose: (header: string[]) => string[]): NumericTable {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof records;
@@ -67,7 +71,11 @@ export function readNumericCsv(path: string, choose: (header: string[]) => strin
  * starts with a number and breaks later is numeric, and readNumericCsv then reports the bad cell by row and column.
  */
 export function numericColumns(path: string): { header: string[]; numeric: string[]; skipped: string[] } {
-  const text = readTextFile(path, 'CSV file', 'INVALID_CSV');
+  return numericColumnsOfText(path, readTextFile(path, 'CSV file', 'INVALID_CSV'));
+}
+
+/** The same from the text of a CSV; `path` names it in messages. */
+export function numericColumnsOfText(path: string, text: string): { header: string[]; numeric: string[]; skipped: string[] } {
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true }) as string[][];

@@ -13,6 +13,7 @@ import { register as evaluate } from './evaluate.js';
 import { register as demo } from './demo.js';
 import { register as worker } from './worker.js';
 import { register as profile } from './profile.js';
+import { register as serve } from './serve.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -30,4 +31,5 @@ export const COMMANDS: RegisterCommand[] = [
   demo,
   worker,
   profile,
+  serve,
 ];

@@ -24,6 +24,30 @@ export interface CsvSyntaxProblem {
   sameRecord: boolean;
 }
 
+/** What csvItems reads from: a file stream, or text already in memory (textInput). */
+export interface CsvInput {
+  pipe<T extends NodeJS.WritableStream>(destination: T): T;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  destroy(): unknown;
+  /** bytes handed to the parser so far (progress) */
+  readonly bytesRead: number;
+}
+
+/** A CSV held in memory (a file dropped on a web page) as csvItems' input. */
+export function textInput(text: string): CsvInput {
+  let bytesRead = 0;
+  return {
+    pipe<T extends NodeJS.WritableStream>(destination: T): T {
+      bytesRead = text.length;
+      destination.end(text);
+      return destination;
+    },
+    on: () => undefined,
+    destroy: () => undefined,
+    get bytesRead() { return bytesRead; },
+  };
+}
+
 export type CsvItem = { kind: 'record'; cells: string[]; line: number } | { kind: 'malformed'; problem: CsvSyntaxProblem };
 
 /** A csv-parse error (malformed CSV), as opposed to an error of the caller's callback or of the file system. */
@@ -47,13 +71,13 @@ interface RawCsvError { code?: string; lines?: number; column?: unknown; records
  * on and every malformed record as a problem, in file order. Throws only for errors that are not about the CSV
  * (file system, a consumer that throws).
  */
-export async function* csvItems(path: string, input: ReadStream = createReadStream(path)): AsyncGenerator<CsvItem> {
+export async function* csvItems(path: string, input: CsvInput | ReadStream = createReadStream(path)): AsyncGenerator<CsvItem> {
   const pending: RawCsvError[] = [];
   const parser = parse({
     bom: true, skip_empty_lines: true, relax_column_count: true, info: true, skip_records_with_error: true,
     on_skip: (err) => { if (err) pending.push(err as RawCsvError); return undefined; },
   });
-  input.on('error', (err) => parser.destroy(err));
+  input.on('error', (err: Error) => parser.destroy(err));
   input.pipe(parser);
   let emitted = 0;
   let lastLine = 0;

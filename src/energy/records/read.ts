@@ -6,7 +6,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { EnergyLensError } from '../../errors.js';
 import { RecordTable } from './columns.js';
-import { csvItems } from './csv-rows.js';
+import { csvItems, textInput, type CsvInput } from './csv-rows.js';
 import { ProblemCollector, summariseProblems, type RecordProblem } from './problems.js';
 import { layoutHeader, parseRow, type HeaderLayout } from './row.js';
 import type { ProfilingRecord } from './schema.js';
@@ -78,12 +78,34 @@ export async function scanRecords(
   options: ScanOptions = {},
 ): Promise<ValidationReport> {
   const sizeBytes = assertReadableFile(path);
+  return scanCsvInput(path, createReadStream(path), sizeBytes, onRecord, options);
+}
+
+/**
+ * The same checks on a CSV already in memory (a file dropped on the web workbench): `name` stands for the file
+ * in every problem, so the messages are the CLI's.
+ */
+export function scanRecordsText(
+  name: string,
+  text: string,
+  onRecord?: (record: ProfilingRecord, place: ScannedRow) => void | Promise<void>,
+  options: ScanOptions = {},
+): Promise<ValidationReport> {
+  return scanCsvInput(name, textInput(text), text.length, onRecord, options);
+}
+
+async function scanCsvInput(
+  path: string,
+  input: CsvInput,
+  sizeBytes: number,
+  onRecord: ((record: ProfilingRecord, place: ScannedRow) => void | Promise<void>) | undefined,
+  options: ScanOptions,
+): Promise<ValidationReport> {
   const collector = new ProblemCollector(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   const report = (p: RecordProblem): void => collector.add(p);
   let layout: HeaderLayout | undefined;
   let rows = 0;
   let validRows = 0;
-  const input = createReadStream(path);
   let csvProblems = 0;
   try {
     for await (const item of csvItems(path, input)) {

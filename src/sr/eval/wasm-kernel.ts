@@ -50,6 +50,26 @@ export function kernelPath(): string {
   return fileURLToPath(new URL('../../../build/release.wasm', import.meta.url));
 }
 
+/**
+ * Hands the kernel a module compiled elsewhere: a browser (or any host without node:fs) fetches build/release.wasm
+ * and compiles it once (`WebAssembly.compileStreaming`), then every evaluator in that thread instantiates it
+ * without reading a file. Node never needs this: it reads the file on first use.
+ */
+export function setKernelModule(module: WebAssembly.Module): void {
+  if (!(module instanceof WebAssembly.Module)) throw new SrError('WASM_LOAD_FAILED', 'setKernelModule needs a compiled WebAssembly.Module');
+  cachedModule = module;
+}
+
+/** Compiles the kernel from its bytes (a fetched build/release.wasm) and keeps it for this thread's evaluators. */
+export async function loadKernelFromBytes(bytes: ArrayBuffer | Uint8Array<ArrayBuffer>): Promise<void> {
+  try {
+    setKernelModule(await WebAssembly.compile(bytes));
+  } catch (err) {
+    if ((err as { code?: string }).code) throw err;
+    throw new SrError('WASM_LOAD_FAILED', `the WASM kernel could not be compiled (${(err as Error).message}); this browser needs WebAssembly SIMD`);
+  }
+}
+
 function loadModule(): WebAssembly.Module {
   if (cachedModule) return cachedModule;
   const path = kernelPath();
@@ -60,7 +80,7 @@ function loadModule(): WebAssembly.Module {
     throw new SrError('WASM_LOAD_FAILED', `the WASM kernel ${path} is missing; run "npm run build" first`);
   }
   try {
-    cachedModule = new WebAssembly.Module(bytes);
+    cachedModule = new WebAssembly.Module(new Uint8Array(bytes));
   } catch (err) {
     throw new SrError('WASM_LOAD_FAILED', `the WASM kernel ${path} could not be compiled (${(err as Error).message}); this Node.js needs WebAssembly SIMD (Node >= 16.4)`);
   }

@@ -14,4 +14,5 @@ declare namespace WebAssembly {
   class Global {
     value: unknown;
   }
+  function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
 }
