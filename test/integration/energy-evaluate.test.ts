@@ -81,7 +81,7 @@ describe.skipIf(!BUILT)('energylens evaluate' + (BUILT ? '' : ' (skipped: run `n
     const r = run('demo', '--out', 'demo', '--discover-time', '2', '--no-progress');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/profiled a sample of 50/);
-    expect(r.stdout).toMatch(/^discovery \(2 s per phase\): (no correction beat physics|physics x exp\(g\))/m);
+    expect(r.stdout).toMatch(/^discovery \(2 s per phase\)(: .*; structure: physics| proposed physics x exp\(g\), .* but |: the model is physics x exp\(g\))/m);
     expect(r.stdout).toMatch(/^\s+closed form\s+MAPE [\d.]+ %, Top-1 \d+ %/m);
     expect(r.stdout).toMatch(/^\s+gradient-boosted trees \(XGBoost\)\s+MAPE/m);
     expect(readFileSync(join(dir, 'demo', 'index.html'), 'utf8')).toContain('simulated profiling campaign');
