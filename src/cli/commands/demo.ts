@@ -96,7 +96,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     const summary = [
       `simulated ${records.length} configurations (${infeasible.length} more do not fit in memory); profiled a sample of ${sample.length}`,
       ...discoveredLines,
-      `${structure.name} fitted in ${model.fit.seconds.toFixed(1)} s; a typical profiled configuration lies within a factor ${sig(Math.exp(model.residualSd.energy), 3)} of its prediction (residual sd of log energy ${sig(model.residualSd.energy, 3)})`,
+      `${structure.name} fitted in ${sig(model.fit.seconds, 2)} s; a typical profiled configuration lies within a factor ${sig(Math.exp(model.residualSd.energy), 3)} of its prediction (residual sd of log energy ${sig(model.residualSd.energy, 3)})`,
       selection.mostFrugal ? `Llama-3.1-70B on H100, 2048 in / 256 out: most frugal TP ${selection.mostFrugal.tp}, PP ${selection.mostFrugal.pp}, batch ${selection.mostFrugal.batch}: ${sig(selection.mostFrugal.energyPerTokenJ, 3)} J/token`
         + (selection.fastestAtBatch && selection.fastestAtBatch !== selection.mostFrugal ? `; at the same batch the fastest layout, TP ${selection.fastestAtBatch.tp}, PP ${selection.fastestAtBatch.pp}, uses ${sig(selection.fastestAtBatch.energyPerTokenJ / selection.mostFrugal.energyPerTokenJ, 3)}x the energy` : '; at the same batch it is also the fastest layout') : 'no feasible configuration',
       `on the ${records.length - sample.length} configurations not profiled (median of 3 samples of ${flags.samples}):`,

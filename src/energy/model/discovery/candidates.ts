@@ -95,7 +95,7 @@ export function describeConstants(tree: Node, columns: readonly number[], phase:
       described = { text: `power of ${words(feats[0])} (${feature}) in the ${phase} energy`, feature, sign };
     } else {
       // the term with its constants as c (their values are the parameters themselves)
-      const shape = toInfix(term, columns.map((j) => CORRECTION_FEATURES[j].name)).replace(/(?<![\w.])-?\d+(\.\d+)?(e[-+]?\d+)?/g, 'c');
+      const shape = toInfix(term, columns.map((j) => CORRECTION_FEATURES[j].name), { namedConstants: false }).replace(/(?<![\w.])-?\d+(\.\d+)?(e[-+]?\d+)?/g, 'c');
       described = { text: `coefficient in the ${phase}-energy term ${shape.replace(/\blog_([a-z_]+)\b/g, 'log($1)')}` };
     }
     for (let i = 0; i < n; i++) out.push(described);
