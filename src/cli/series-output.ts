@@ -6,7 +6,7 @@
 import { EnergyLensError } from '../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../energy/catalog/index.js';
 import {
-  calibrateFromBase, countSeries, DEFAULT_SERIES_BY, fitSeriesEffects, readEnergyModel, writeEnergyModel,
+  calibrateFromBase, checkSeriesBy, countSeries, DEFAULT_SERIES_BY, fitSeriesEffects, readEnergyModel, writeEnergyModel,
   type AppliedSeriesEffect, type EnergyModel, type FitEnergyOptions, type FitRecord, type ModelSeries, type SeriesBy,
 } from '../energy/model/index.js';
 import { readRecords } from '../energy/records/index.js';
@@ -26,12 +26,16 @@ export function seriesByOf(flags: Pick<SeriesFlags, 'seriesBy'>): SeriesBy {
   return { series: flags.seriesBy, setting: DEFAULT_SERIES_BY.setting.filter((c) => !flags.seriesBy!.includes(c)) };
 }
 
+/** The series flags checked against the records before any fitting or discovery starts (a bad flag costs nothing). */
+export function checkSeriesFlags(records: readonly FitRecord[], flags: SeriesFlags): void {
+  if (!flags.series && flags.seriesBy) conflict('--series-by groups records for series effects; --no-series turns them off: drop one');
+  if (flags.series && flags.seriesBy) checkSeriesBy(records, seriesByOf(flags), flags.data, true);
+}
+
 /** `fit`'s series step: the pooled model with series effects added, unless --no-series or the records hold one series. */
 export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], fitOptions: FitEnergyOptions, flags: SeriesFlags, catalog: Catalog): EnergyModel {
-  if (!flags.series) {
-    if (flags.seriesBy) conflict('--series-by groups records for series effects; --no-series turns them off: drop one');
-    return pooled;
-  }
+  checkSeriesFlags(records, flags);
+  if (!flags.series) return pooled;
   const by = seriesByOf(flags);
   if (countSeries(records, by, catalog) < 2) {
     if (flags.seriesBy) process.stderr.write(`note: ${flags.data} holds one series by ${by.series.join(', ')}: a pooled fit, no series effects\n`);

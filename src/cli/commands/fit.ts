@@ -13,7 +13,7 @@ import { readRecordTable, type ProfilingRecord } from '../../energy/records/inde
 import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdText, sig, textTable } from '../energy-args.js';
 import { fitWarnings } from '../fit-warnings.js';
-import { runFitFromBase, seriesLines, seriesSummary, withSeries } from '../series-output.js';
+import { checkSeriesFlags, runFitFromBase, seriesLines, seriesSummary, withSeries } from '../series-output.js';
 import { discoveryProgress } from './discover-structure.js';
 
 interface FitFlags {
@@ -130,6 +130,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   // streamed into columns: each record is a small view, so memory grows by tens of bytes per record
   const all = (await readRecordTable(flags.data, { check: catalogCheck(catalog) })).views();
   const records = flags.sample === undefined ? all : sampleRecords(all, flags.sample, flags.seed, flags.data);
+  checkSeriesFlags(records, flags);
   let structure = base?.structure ?? PHYSICS_STRUCTURE;
   let selection: StructureSelection | undefined;
   if (base) {
