@@ -16,3 +16,12 @@ export function readTextFile(path: string, what: string, folderCode: ErrorCode =
     throw new EnergyLensError('FILE_NOT_FOUND', code === 'ENOENT' ? `${path}: no such ${what}` : `${path}: cannot read the ${what} (${(err as Error).message})`);
   }
 }
+
+/** `text` parsed as JSON; text that is not JSON is `code` naming `file` and the parser's reason. */
+export function parseJsonText(text: string, file: string, code: ErrorCode): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new EnergyLensError(code, `${file}: not valid JSON (${(err as Error).message})`);
+  }
+}

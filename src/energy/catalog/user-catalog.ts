@@ -7,7 +7,7 @@
  * Every problem is reported at once, each with its JSON path.
  */
 import { EnergyLensError } from '../../errors.js';
-import { readTextFile } from '../../util/read-text.js';
+import { parseJsonText, readTextFile } from '../../util/read-text.js';
 import { ARCHITECTURES, PRECISIONS } from '../records/schema.js';
 import type { HardwareSpec } from './hardware.js';
 import { defineModel, type ModelSpec, type VisionSpec } from './model-spec.js';
@@ -149,12 +149,5 @@ export function parseUserCatalog(json: unknown, source: string): UserCatalog {
 
 /** Reads a user catalog JSON file. */
 export function readUserCatalog(path: string): UserCatalog {
-  const text = readTextFile(path, 'catalog file', 'INVALID_CATALOG');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new EnergyLensError('INVALID_CATALOG', `${path}: not valid JSON (${(err as Error).message})`);
-  }
-  return parseUserCatalog(json, path);
+  return parseUserCatalog(parseJsonText(readTextFile(path, 'catalog file', 'INVALID_CATALOG'), path, 'INVALID_CATALOG'), path);
 }

@@ -8,7 +8,7 @@
  */
 import { EnergyLensError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { readTextFile } from '../../util/read-text.js';
+import { parseJsonText, readTextFile } from '../../util/read-text.js';
 import { PARAMETERS } from './closed-form.js';
 import type { SeriesModel } from './series-effects.js';
 import { validateStructureShape, type Structure, type StructureParameter } from './structure.js';
@@ -168,14 +168,7 @@ export function validateEnergyModel(value: unknown, file = 'model'): EnergyModel
 }
 
 export function readEnergyModel(path: string): EnergyModel {
-  const text = readTextFile(path, 'model file', 'INVALID_MODEL_FILE');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new EnergyLensError('INVALID_MODEL_FILE', `${path}: not valid JSON (${(err as Error).message})`);
-  }
-  return validateEnergyModel(parsed, path);
+  return validateEnergyModel(parseJsonText(readTextFile(path, 'model file', 'INVALID_MODEL_FILE'), path, 'INVALID_MODEL_FILE'), path);
 }
 
 export function writeEnergyModel(path: string, model: EnergyModel): void {

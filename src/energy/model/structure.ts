@@ -14,7 +14,7 @@
  * refused with INVALID_STRUCTURE and the reason.
  */
 import { EnergyLensError } from '../../errors.js';
-import { readTextFile } from '../../util/read-text.js';
+import { parseJsonText, readTextFile } from '../../util/read-text.js';
 import { compileParametric, operatorByName, type ParametricModel, type ParametricSpec } from '../../sr/index.js';
 import type { RowKind } from './design.js';
 import { STRUCTURE_FEATURE_NAMES } from './structure-features.js';
@@ -148,13 +148,7 @@ export function validateStructureShape(value: unknown, file = 'structure'): Stru
 
 /** Parses structure text (a file's content); INVALID_STRUCTURE when it is not JSON or not a valid structure. */
 export function parseStructureShape(text: string, file = 'structure'): Structure {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new EnergyLensError('INVALID_STRUCTURE', `${file}: not valid JSON (${(err as Error).message})`);
-  }
-  return validateStructureShape(parsed, file);
+  return validateStructureShape(parseJsonText(text, file, 'INVALID_STRUCTURE'), file);
 }
 
 export function readStructureText(path: string): string {
