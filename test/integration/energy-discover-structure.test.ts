@@ -1,7 +1,6 @@
 // Residual discovery (discover --out): physics x exp(g), candidates chosen by cross-validation on the training
 // records, written as a structure file. WASM kernel in this thread; the CLI part needs `npm run build`.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import {
   predictJoint, recognisable, withKernel, type ResidualDiscovery,
 } from '../../src/energy/model/discovery/index.js';
 import { createRng, ParametricEvaluator, parseExpression } from '../../src/sr/index.js';
+import { cliStarter } from './cli-start.js';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'energylens.js');
@@ -144,15 +144,15 @@ describe('residual discovery', () => {
 
 describe.skipIf(!BUILT)('energylens discover --out' + (BUILT ? '' : ' (skipped: run `npm run build` first)'), () => {
   let dir: string;
-  const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000, cwd: dir });
+  const run = cliStarter(CLI, () => dir);
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'energylens-discover-out-'));
     await writeRecordsCsv(join(dir, 'sim.csv'), records);
-  });
+  }, 240_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes a valid structure and prints the candidates; --group-by hardware says whether a shared structure holds', () => {
-    const r = run('discover', '--data', 'sim.csv', '--out', 's.json', '--evals', '300', '--workers', '0', '--seed', '2', '--folds', '3', '--group-by', 'hardware', '--json', 'd.json');
+  it('writes a valid structure and prints the candidates; --group-by hardware says whether a shared structure holds', async () => {
+    const r = await run('discover', '--data', 'sim.csv', '--out', 's.json', '--evals', '300', '--workers', '0', '--seed', '2', '--folds', '3', '--group-by', 'hardware', '--json', 'd.json');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/physics alone: CV MAPE [\d.]+ %/);
     expect(r.stdout).toMatch(/### hardware H100-SXM5-80GB \(\d+ records\)/);
@@ -177,14 +177,14 @@ describe.skipIf(!BUILT)('energylens discover --out' + (BUILT ? '' : ' (skipped: 
     expect(r.stdout).toContain('wrote s.json (structure "' + s.name + '", shared across the hardware sets)');
   }, 600_000);
 
-  it('refuses --out with --redis or --targets, naming the flag', () => {
-    const a = run('discover', '--data', 'sim.csv', '--out', 's2.json', '--redis', 'redis://127.0.0.1:1');
+  it('refuses --out with --redis or --targets, naming the flag', async () => {
+    const a = await run('discover', '--data', 'sim.csv', '--out', 's2.json', '--redis', 'redis://127.0.0.1:1');
     expect(a.status).toBe(2);
     expect(a.stderr).toContain('[INVALID_OPTION]: --out runs here only');
-    const b = run('discover', '--data', 'sim.csv', '--out', 's2.json', '--targets', 'tpot');
+    const b = await run('discover', '--data', 'sim.csv', '--out', 's2.json', '--targets', 'tpot');
     expect(b.status).toBe(2);
     expect(b.stderr).toContain('--targets is for the free search');
-    const c = run('discover', '--data', 'sim.csv', '--out', 'no/such/folder/s.json');
+    const c = await run('discover', '--data', 'sim.csv', '--out', 'no/such/folder/s.json');
     expect(c.status).toBe(2);
     expect(existsSync(join(dir, 's2.json'))).toBe(false);
   }, 120_000);

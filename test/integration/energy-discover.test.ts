@@ -1,7 +1,6 @@
 // Structure discovery: the API on a small noise-free simulated sweep (WASM kernel, in this thread), and the
 // `discover` command end to end (built CLI: run `npm run build` first).
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { writeRecordsCsv } from '../../src/energy/records/index.js';
 import { PARAMETERS } from '../../src/energy/model/closed-form.js';
 import { CLOSED_FORM_TERMS, discoverEnergyStructure, discoveryJSON, type DiscoverOptions, type DiscoveryRecord } from '../../src/energy/model/discover.js';
 import { parseExpression } from '../../src/sr/index.js';
+import { cliStarter } from './cli-start.js';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'energylens.js');
@@ -84,15 +84,15 @@ function t(d: Awaited<ReturnType<typeof discoverEnergyStructure>>, name: string)
 
 describe.skipIf(!BUILT)('energylens discover' + (BUILT ? '' : ' (skipped: run `npm run build` first)'), () => {
   let dir: string;
-  const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
+  const run = cliStarter(CLI, () => dir);
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'energylens-discover-'));
     await writeRecordsCsv(join(dir, 'sim.csv'), records);
-  });
+  }, 240_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints the front and the terms per target, and writes the JSON result', () => {
-    const r = run('discover', '--data', 'sim.csv', '--targets', 'energy_per_token,tpot', '--evals', '400', '--workers', '0', '--seed', '2', '--json', 'out.json');
+  it('prints the front and the terms per target, and writes the JSON result', async () => {
+    const r = await run('discover', '--data', 'sim.csv', '--targets', 'energy_per_token,tpot', '--evals', '400', '--workers', '0', '--seed', '2', '--json', 'out.json');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/== energy_per_token \(J\/token, \d+ records\): stopped by evaluations/);
     expect(r.stdout).toMatch(/== tpot \(s, \d+ records\)/);
@@ -109,20 +109,20 @@ describe.skipIf(!BUILT)('energylens discover' + (BUILT ? '' : ' (skipped: run `n
     }
   });
 
-  it('fails clearly: missing file, no target column, too few records, unknown operator', () => {
-    const missing = run('discover', '--data', 'nope.csv');
+  it('fails clearly: missing file, no target column, too few records, unknown operator', async () => {
+    const missing = await run('discover', '--data', 'nope.csv');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('energylens: error [FILE_NOT_FOUND]: nope.csv: no such file');
     const rows = Array.from({ length: 12 }, (_, i) => `Llama-3.1-8B,H100,1,1,${i + 1},100`);
     writeFileSync(join(dir, 'no-target.csv'), ['model,hardware,tp,pp,batch,output_tokens', ...rows].join('\n'));
-    const none = run('discover', '--data', 'no-target.csv');
+    const none = await run('discover', '--data', 'no-target.csv');
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/INVALID_CSV.*no-target\.csv: no target column: none of energy_j, prefill_energy_j, decode_energy_j, tpot_s is in the header/);
     writeFileSync(join(dir, 'few.csv'), ['model,hardware,tp,pp,batch,output_tokens,energy_j', ...rows.slice(0, 5).map((r) => `${r},50`)].join('\n'));
-    const few = run('discover', '--data', 'few.csv');
+    const few = await run('discover', '--data', 'few.csv');
     expect(few.status).toBe(1);
     expect(few.stderr).toMatch(/INVALID_DATA.*few\.csv: 5 records; discovery needs at least 10/);
-    const op = run('discover', '--data', 'sim.csv', '--operators', '+,frobnicate', '--evals', '10');
+    const op = await run('discover', '--data', 'sim.csv', '--operators', '+,frobnicate', '--evals', '10');
     expect(op.status).toBe(1);
     expect(op.stderr).toContain('[UNKNOWN_OPERATOR]: --operators: unknown operator "frobnicate"');
     for (const x of [missing, none, few, op]) expect(x.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);

@@ -1,6 +1,5 @@
 // The energy-model commands end to end: fit -> predict -> explain -> select (built CLI: run `npm run build` first).
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +10,9 @@ const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'energylens.js');
 const BUILT = existsSync(join(ROOT, 'dist', 'cli', 'commands', 'fit.js'));
 let dir: string;
-const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
-/** The same, without waiting: independent runs go side by side (each spends most of its time starting Node). */
-const start = cliStarter(CLI, () => dir);
+const run = cliStarter(CLI, () => dir);
+/** The same, named for runs started side by side (each spends most of its time starting Node). */
+const start = run;
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
 const file = (name: string, text: string) => { writeFileSync(join(dir, name), text); return name; };
 const csv = (name: string): string[][] => parse(readFileSync(join(dir, name), 'utf8')) as string[][];
@@ -32,19 +31,19 @@ function fails(r: Ran, code: string, message: RegExp, out?: string): void {
   if (out) expect(existsSync(join(dir, out)), `${out} exists`).toBe(false);
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!BUILT) return;
   dir = mkdtempSync(join(tmpdir(), 'energylens-model-'));
-  const sim = run('simulate', '--out', 'train.csv', '--models', 'Llama-3.1-8B,Qwen3-30B-A3B-Instruct-2507,Llama-3.1-70B', '--hardware', 'H100',
+  const sim = await run('simulate', '--out', 'train.csv', '--models', 'Llama-3.1-8B,Qwen3-30B-A3B-Instruct-2507,Llama-3.1-70B', '--hardware', 'H100',
     '--tp', '1,2,4', '--pp', '1,2', '--batch', '4,16,64', '--input', '512', '--output', '256', '--noise', '0.02', '--seed', '5');
   if (sim.status !== 0) throw new Error(sim.stderr);
   trainRows = readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n').length - 1;
   // the pooled model (three models: fit would add series effects; energy-series-cli.test.ts covers those) of the
   // physics structure (auto's discovery is energy-fit-auto-discovery.test.ts's)
-  const fit = run('fit', '--data', 'train.csv', '--out', 'model.json', '--no-series', '--no-discovery');
+  const fit = await run('fit', '--data', 'train.csv', '--out', 'model.json', '--no-series', '--no-discovery');
   if (fit.status !== 0) throw new Error(fit.stderr);
   fitText = fit.stdout;
-});
+}, 240_000);
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? '' : ' (skipped: run `npm run build` first)'), () => {
@@ -67,8 +66,8 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
     expect(JSON.parse(b.stdout).parameters).toEqual(summary.parameters);
   });
 
-  it('calibrates: refits only the named parameters of a base model', () => {
-    const r = run('fit', '--data', 'train.csv', '--out', 'cal.json', '--calibrate', 'model.json', '--refit', 'p_static,k_mem', '--json');
+  it('calibrates: refits only the named parameters of a base model', async () => {
+    const r = await run('fit', '--data', 'train.csv', '--out', 'cal.json', '--calibrate', 'model.json', '--refit', 'p_static,k_mem', '--json');
     expect(r.status, r.stderr).toBe(0);
     const held = JSON.parse(r.stdout).parameters.filter((p: { held: boolean }) => p.held);
     expect(held.length).toBeGreaterThanOrEqual(10);
@@ -76,7 +75,7 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
     expect(held.find((p: { name: string }) => p.name === 'tau_seq').reason).toMatch(/kept from the base model/);
   });
 
-  it('predicts: every input column kept as it was, the prediction columns added, extrapolations and MAPE reported', () => {
+  it('predicts: every input column kept as it was, the prediction columns added, extrapolations and MAPE reported', async () => {
     const input = [
       'note,hardware,model,tp,pp,batch,output_tokens,input_tokens,energy_j,tag',
       '"first, with a comma",H100,Llama-3.1-8B,1,1,16.0,256,512,120.50,a',
@@ -84,7 +83,7 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
       'three,H100,Qwen3-30B-A3B-Instruct-2507, 2 ,2,64,256,512,90.0,c',
     ].join('\n');
     file('test.csv', `${input}\n`);
-    const r = run('predict', '--model', 'model.json', '--data', 'test.csv', '--out', 'pred.csv');
+    const r = await run('predict', '--model', 'model.json', '--data', 'test.csv', '--out', 'pred.csv');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('predicted 3 rows; wrote pred.csv');
     expect(r.stdout).toMatch(/1 row is an extrapolation[^\n]*\n\s+row 2: batch 256 outside the fitted 4-64/);
@@ -107,16 +106,16 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
     expect(rows[1].at(-1)).toMatch(/^batch 256 outside the fitted 4-64/);
   });
 
-  it('predicts rows without energy_j (no MAPE), and --json prints a summary', () => {
+  it('predicts rows without energy_j (no MAPE), and --json prints a summary', async () => {
     file('noenergy.csv', 'model,hardware,tp,pp,batch,output_tokens\nLlama-3.1-8B,H100,1,1,8,100\n');
-    const r = run('predict', '--model', 'model.json', '--data', 'noenergy.csv', '--out', 'pred2.csv', '--json');
+    const r = await run('predict', '--model', 'model.json', '--data', 'noenergy.csv', '--out', 'pred2.csv', '--json');
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ out: 'pred2.csv', rows: 1, extrapolations: 1, mapeEnergyPerTokenPct: null, measuredRows: 0 });
     expect(csv('pred2.csv')[0]).toEqual(['model', 'hardware', 'tp', 'pp', 'batch', 'output_tokens', ...PRED]);
   });
 
-  it('explains every parameter, the formula and the training data; --json parses', () => {
-    const r = run('explain', '--model', 'model.json');
+  it('explains every parameter, the formula and the training data; --json parses', async () => {
+    const r = await run('explain', '--model', 'model.json');
     expect(r.status, r.stderr).toBe(0);
     const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     for (const p of model.parameters) {
@@ -129,14 +128,14 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
     expect(r.stdout).toContain(`trained on ${trainRows} records`);
     expect(r.stdout).toMatch(/3 models on H100/);
     expect(r.stdout).toMatch(/ranges: batch 4-64, GPUs 1-8, tensor degree 1-4, pipeline degree 1-2/);
-    const j = JSON.parse(run('explain', '--model', 'model.json', '--json').stdout);
+    const j = JSON.parse((await run('explain', '--model', 'model.json', '--json')).stdout);
     expect(j.parameters).toHaveLength(12);
     expect(j.formula.text).toContain('E_token');
     expect(j.training.records).toBe(trainRows);
   });
 
-  it('selects: the ranked table, the most frugal and the fastest, and the infeasible configurations', () => {
-    const r = run('select', '--model', 'model.json', '--llm', 'Llama-3.1-70B', '--hardware', 'H100', '--input', '512', '--output', '256', '--batch', '4,16,64', '--top', '5', '--slo-tpot-ms', '60');
+  it('selects: the ranked table, the most frugal and the fastest, and the infeasible configurations', async () => {
+    const r = await run('select', '--model', 'model.json', '--llm', 'Llama-3.1-70B', '--hardware', 'H100', '--input', '512', '--output', '256', '--batch', '4,16,64', '--top', '5', '--slo-tpot-ms', '60');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^rank\s+tp\s+pp\s+ep\s+gpus\s+batch\s+J\/token \(95 %\)\s+interval\s+TPOT ms\s+SLO 60 ms\s+note\s+chosen as/m);
     expect(r.stdout).toMatch(/^\s+1\s+\d+\s+\d+\s+1\s+\d+\s+\d+\s+[\d.]+ \([\d.]+-[\d.]+\)\s+x\/÷[\d.]+\s+[\d.]+\s+(ok|miss)/m);
@@ -145,7 +144,7 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
     expect(r.stdout).toMatch(/most frugal within the 60 ms objective: tp \d+, pp \d+, batch \d+: [\d.]+/);
     expect(r.stdout).toMatch(/at the same batch \(\d+\) within the 60 ms objective, the fastest layout is tp \d+, pp \d+: [\d.]+x faster \(TPOT [\d.]+ ms\) for [\d.]+x the energy per token|at batch \d+ within the 60 ms objective, the most frugal layout is also the fastest/);
     expect(r.stdout).toMatch(/\d+ configurations are infeasible.*:\n\s+tp 1, pp 1, batch 4: /);
-    const j = JSON.parse(run('select', '--model', 'model.json', '--llm', 'Llama-3.1-70B', '--hardware', 'H100', '--input', '512', '--output', '256', '--batch', '4,16,64', '--tp', '1,2,4', '--pp', '1,2', '--json').stdout);
+    const j = JSON.parse((await run('select', '--model', 'model.json', '--llm', 'Llama-3.1-70B', '--hardware', 'H100', '--input', '512', '--output', '256', '--batch', '4,16,64', '--tp', '1,2,4', '--pp', '1,2', '--json')).stdout);
     expect(j.candidates.length).toBeGreaterThan(3);
     const e = j.candidates.map((c: { energyPerTokenJ: number }) => c.energyPerTokenJ);
     expect(e).toEqual([...e].sort((a, b) => a - b));
@@ -156,12 +155,12 @@ describe.skipIf(!BUILT)('energylens fit, predict, explain, select' + (BUILT ? ''
     expect(j.candidates[0].extrapolation).toEqual([]);
   });
 
-  it('without time per token: no tpot predictions, and select says the fastest is unknown', () => {
-    expect(run('fit', '--data', 'train.csv', '--out', 'nolat.json', '--no-latency', '--restarts', '1', '--no-discovery').status).toBe(0);
+  it('without time per token: no tpot predictions, and select says the fastest is unknown', async () => {
+    expect((await run('fit', '--data', 'train.csv', '--out', 'nolat.json', '--no-latency', '--restarts', '1', '--no-discovery')).status).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'nolat.json'), 'utf8')).parameters[0]).toMatchObject({ name: 'p_static', held: true });
-    expect(run('predict', '--model', 'nolat.json', '--data', 'noenergy.csv', '--out', 'pred3.csv').status).toBe(0);
+    expect((await run('predict', '--model', 'nolat.json', '--data', 'noenergy.csv', '--out', 'pred3.csv')).status).toBe(0);
     expect(csv('pred3.csv')[1][6 + PRED.indexOf('tpot_s_pred')]).toBe('');
-    const s = run('select', '--model', 'nolat.json', '--llm', 'Llama-3.1-8B', '--hardware', 'H100', '--input', '512', '--output', '256', '--batch', '4,64');
+    const s = await run('select', '--model', 'nolat.json', '--llm', 'Llama-3.1-8B', '--hardware', 'H100', '--input', '512', '--output', '256', '--batch', '4,64');
     expect(s.status, s.stderr).toBe(0);
     expect(s.stdout).toContain('fastest: unknown');
   });

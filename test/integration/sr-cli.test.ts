@@ -1,16 +1,17 @@
 // The `energylens sr` command: end to end through the built binary (search, checkpoints, Ctrl-C), and its
 // input checks in-process through main() (fast: they fail before any search starts).
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { cliStarter } from './cli-start.js';
 
 const CLI = join(__dirname, '..', '..', 'bin', 'energylens.js');
 let dir: string;
 const at = (f: string) => join(dir, f);
-const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+const run = cliStarter(CLI);
 const readJSON = (f: string) => JSON.parse(readFileSync(at(f), 'utf8'));
 // small and quick: 2 islands of 24 on one worker
 const base = ['--target', 'energy', '--islands', '2', '--workers', '1', '--operators', '+,-,*,/,square'];
@@ -37,8 +38,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('energylens sr (built binary)', () => {
-  it('finds the law within an evaluation budget and writes exactly the JSON shape, with the column names', () => {
-    const r = run('sr', '--data', at('data.csv'), ...base, '--evals', '400000', '--target-loss', '1e-20', '--seed', '1', '--json', at('out.json'));
+  it('finds the law within an evaluation budget and writes exactly the JSON shape, with the column names', async () => {
+    const r = await run('sr', '--data', at('data.csv'), ...base, '--evals', '400000', '--target-loss', '1e-20', '--seed', '1', '--json', at('out.json'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/complexity\s+mse\s+R2\s+expression/);
     const json = readJSON('out.json');
@@ -54,8 +55,8 @@ describe('energylens sr (built binary)', () => {
     expect(json.front.map((f: { complexity: number }) => f.complexity)).toEqual([...json.front.map((f: { complexity: number }) => f.complexity)].sort((a, b) => a - b));
   });
 
-  it('without --features uses the numeric columns, names the text ones it skips, and exports the best equation', () => {
-    const r = run('sr', '--data', at('mixed.csv'), ...base, '--evals', '400000', '--target-loss', '1e-20', '--seed', '1', '--export', 'js');
+  it('without --features uses the numeric columns, names the text ones it skips, and exports the best equation', async () => {
+    const r = await run('sr', '--data', at('mixed.csv'), ...base, '--evals', '400000', '--target-loss', '1e-20', '--seed', '1', '--export', 'js');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/features are the numeric columns batch, tp; skipped \(text, not numbers\): gpu/);
     expect(r.stderr).toMatch(/complexity\s+mse\s+R2\s+expression/);
@@ -64,32 +65,32 @@ describe('energylens sr (built binary)', () => {
     expect(f(1.1, 0.9)).toBeCloseTo(2.5 * 1.1 * 1.1 + 0.9, 9);
   });
 
-  it('fails on bad input with a message and no stack trace', () => {
-    const r = run('sr', '--data', at('bad.csv'), '--target', 'energy');
+  it('fails on bad input with a message and no stack trace', async () => {
+    const r = await run('sr', '--data', at('bad.csv'), '--target', 'energy');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/\[INVALID_CSV\].*bad\.csv, row 2 \(line 4\), column "tp": "abc" is not a number/);
     expect(r.stderr).not.toMatch(/    at /);
   });
 
-  it('checkpoints atomically; a resumed run equals an uninterrupted one; other data or options are refused', () => {
+  it('checkpoints atomically; a resumed run equals an uninterrupted one; other data or options are refused', async () => {
     const ckpt = at('run.ckpt');
     // exact data: without --no-stop-on-exact the search would stop at the exact fit, before the budgets compared here
     const common = ['--data', at('data.csv'), ...base, '--no-stop-on-exact', '--seed', '3', '--checkpoint', ckpt];
-    const a = run('sr', ...common, '--generations', '20');
+    const a = await run('sr', ...common, '--generations', '20');
     expect(a.status, a.stderr).toBe(0);
     expect(existsSync(ckpt)).toBe(true);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    const b = run('sr', ...common, '--generations', '40', '--resume', '--json', at('resumed.json'));
+    const b = await run('sr', ...common, '--generations', '40', '--resume', '--json', at('resumed.json'));
     expect(b.status, b.stderr).toBe(0);
     expect(b.stdout).toMatch(/40 generations/);
-    const straight = run('sr', '--data', at('data.csv'), ...base, '--no-stop-on-exact', '--seed', '3', '--generations', '40', '--json', at('straight.json'));
+    const straight = await run('sr', '--data', at('data.csv'), ...base, '--no-stop-on-exact', '--seed', '3', '--generations', '40', '--json', at('straight.json'));
     expect(straight.status, straight.stderr).toBe(0);
     const strip = (j: { front: unknown; evaluations: number; best: unknown }) => ({ front: j.front, best: j.best, evaluations: j.evaluations });
     expect(strip(readJSON('resumed.json'))).toEqual(strip(readJSON('straight.json')));
 
-    const islands = run('sr', ...common.map((x) => (x === '2' ? '3' : x)), '--generations', '80', '--resume');
+    const islands = await run('sr', ...common.map((x) => (x === '2' ? '3' : x)), '--generations', '80', '--resume');
     expect(islands.stderr).toMatch(/CHECKPOINT_INVALID.*populations \(checkpoint 2, now 3\)/);
-    const data = run('sr', ...common.map((x) => (x === at('data.csv') ? at('other.csv') : x)), '--generations', '80', '--resume');
+    const data = await run('sr', ...common.map((x) => (x === at('data.csv') ? at('other.csv') : x)), '--generations', '80', '--resume');
     expect(data.stderr).toMatch(/CHECKPOINT_INVALID.*other data \(checkpoint: 40 rows x 2 features.*this run: 29 rows x 2 features/);
     expect([islands.status, data.status]).toEqual([1, 1]);
   });

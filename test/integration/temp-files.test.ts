@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { cliStarter } from './cli-start.js';
 
 const ROOT = process.cwd();
 const CLI = join(ROOT, 'bin', 'energylens.js');
@@ -14,7 +15,7 @@ const built = existsSync(join(ROOT, 'dist', 'util', 'atomic-write.js')) && exist
 const dir = mkdtempSync(join(tmpdir(), 'energylens-temps-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const temps = (): string[] => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
-const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+const run = cliStarter(CLI, () => dir);
 const deadPid = (): number => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
 
 describe.skipIf(!built)('temporary files and early kills', () => {
@@ -36,10 +37,10 @@ describe.skipIf(!built)('temporary files and early kills', () => {
     }
   });
 
-  it('a run removes the temporary files a killed run left beside the same output', () => {
+  it('a run removes the temporary files a killed run left beside the same output', async () => {
     const stale = join(dir, `.sim.csv.${deadPid()}.0123456789ab.tmp`);
     writeFileSync(stale, 'model,hardware,tp\nLlama');
-    const r = run('simulate', '--out', 'sim.csv', '--models', 'Llama-3.1-8B-Instruct', '--hardware', 'H100', '--tp', '1,2', '--pp', '1', '--batch', '8,32,128', '--input', '512', '--output', '256', '--no-progress');
+    const r = await run('simulate', '--out', 'sim.csv', '--models', 'Llama-3.1-8B-Instruct', '--hardware', 'H100', '--tp', '1,2', '--pp', '1', '--batch', '8,32,128', '--input', '512', '--output', '256', '--no-progress');
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(stale)).toBe(false);
     expect(temps()).toEqual([]);
@@ -48,7 +49,7 @@ describe.skipIf(!built)('temporary files and early kills', () => {
   it('sr --resume without a checkpoint starts afresh and says so; the checkpoint is written after the first cycle', async () => {
     const rows = ['x,y', ...Array.from({ length: 40 }, (_, i) => `${i + 1},${(2 * (i + 1)) ** 1.5 + 3}`)];
     writeFileSync(join(dir, 'xy.csv'), `${rows.join('\n')}\n`);
-    const fresh = run('sr', '--data', 'xy.csv', '--target', 'y', '--generations', '20', '--islands', '2', '--workers', '1', '--checkpoint', 'a.ckpt', '--resume', '--no-progress');
+    const fresh = await run('sr', '--data', 'xy.csv', '--target', 'y', '--generations', '20', '--islands', '2', '--workers', '1', '--checkpoint', 'a.ckpt', '--resume', '--no-progress');
     expect(fresh.status, fresh.stderr).toBe(0);
     expect(fresh.stderr).toMatch(/no checkpoint at a\.ckpt yet; starting a fresh search/);
     expect(existsSync(join(dir, 'a.ckpt'))).toBe(true);
@@ -59,7 +60,7 @@ describe.skipIf(!built)('temporary files and early kills', () => {
     child.kill('SIGKILL');
     await once(child, 'exit');
     expect(existsSync(join(dir, 'b.ckpt'))).toBe(true);
-    const resumed = run('sr', '--data', 'xy.csv', '--target', 'y', '--generations', '40', '--islands', '2', '--workers', '1', '--checkpoint', 'b.ckpt', '--resume', '--no-progress');
+    const resumed = await run('sr', '--data', 'xy.csv', '--target', 'y', '--generations', '40', '--islands', '2', '--workers', '1', '--checkpoint', 'b.ckpt', '--resume', '--no-progress');
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stderr).not.toMatch(/fresh search/);
     expect(temps()).toEqual([]);

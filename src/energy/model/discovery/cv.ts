@@ -4,7 +4,7 @@
  * record is its absolute log error; a structure's score is their mean (records without the target are skipped). Two structures are compared on the same
  * folds, record by record (paired), so the noise of the split cancels.
  */
-import { erf } from 'mathjs';
+import { createRequire } from 'node:module';
 import { createRng, type Evaluator } from '../../../sr/index.js';
 import type { EnergyFeatures } from '../features.js';
 import type { FitRecord } from '../fit.js';
@@ -84,6 +84,8 @@ export const ACCEPT_STANDARD_ERRORS = 2;
  * candidate: 2; four: 2.50; ten: 2.81.
  */
 export function acceptStandardErrors(candidates: number): number {
+  // mathjs is large (two seconds of CPU to load): required here, at first use, not when the CLI starts
+  const { erf } = createRequire(import.meta.url)('mathjs') as typeof import('mathjs');
   const tail = 0.025 / Math.max(1, candidates);
   let lo = 0;
   let hi = 10;
