@@ -180,6 +180,7 @@ async function fit(): Promise<void> {
   } finally {
     running = undefined;
     setBusy(false);
+    state.fitsEnded++;
   }
 }
 

@@ -35,6 +35,8 @@ export interface WorkbenchState {
     mostFrugal: string | null; fastest: string | null; error: string | null;
     /** a fit is running in the worker; the progress lines it sent; it was stopped; fit's warnings */
     busy: boolean; progress: string[]; stopped: boolean; warnings: string[];
+    /** fits ended (fitted, failed or stopped): a test waits for it to grow */
+    fitsEnded: number;
     /** the model on screen: where it came from, its structure, how that was chosen, the discovered terms shown */
     source: string | null; structure: string | null; selection: StructureSelection | null;
     discovered: string | null; discoveryNote: string | null; discoveredTerms: { parameter: string | null; fitted: number; effect: string }[];
@@ -52,7 +54,7 @@ export function workbench(): WorkbenchState {
     ready: false,
     sr: { running: false, target: '', featureNames: [], startedAt: 0, firstExpressionMs: null, cycles: 0, islandResultsMs: [], workersStarted: false, liveFront: [], front: [], selected: null, stoppedBy: null, evaluations: 0, exported: null, error: null },
     energy: {
-      file: null, validation: null, parameters: [], ranking: [], mostFrugal: null, fastest: null, error: null, busy: false, progress: [], stopped: false,
+      file: null, validation: null, parameters: [], ranking: [], mostFrugal: null, fastest: null, error: null, busy: false, progress: [], stopped: false, fitsEnded: 0,
       warnings: [], source: null, structure: null, selection: null, discovered: null, discoveryNote: null, discoveredTerms: [], structureFiles: [],
     },
   };
