@@ -1,7 +1,7 @@
 /**
  * The web workbench's build: the package's own src/ bundled for the browser (nothing copied). Node-only modules
  * that the engine and the application import but never call on the browser's paths are replaced by small
- * substitutes (web/src/shims/); csv-parse and csv-stringify get their browser builds; the kernel is build/release.wasm, emitted as an
+ * substitutes (web/src/shims/; vega too, the report's charts being drawn on the server only); csv-parse and csv-stringify get their browser builds; the kernel is build/release.wasm, emitted as an
  * asset. `base: './'` makes the built app work from any folder and offline once loaded.
  */
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ const alias = [
   { find: /^csv-parse$/, replacement: shim('csv-parse.ts') },
   { find: /^csv-parse\/sync$/, replacement: 'csv-parse/browser/esm/sync' },
   { find: /^csv-stringify$/, replacement: 'csv-stringify/browser/esm' },
+  { find: /^vega(-lite)?$/, replacement: shim('vega.ts') },
 ];
 
 export default defineConfig({

@@ -1,14 +1,25 @@
 /**
  * The energy page: profiling records (dropped, chosen, or the bundled simulator sample), validated with the CLI's
- * checks and messages (file, line, row, column), the closed-form model fitted as `energylens fit` does (the
- * physics structure; the parameter table with units and 95 % intervals), and the configuration picker of
- * `energylens select`: TP x PP (x EP) x batch ranked by predicted energy per token, the most frugal and the fastest
- * marked, and the latency-energy trade-off plotted.
+ * checks and messages (file, line, row, column); `energylens fit` in a Web Worker (energy-fit.ts): the structure
+ * chosen as the CLI chooses it (physics, a bounded discovery, loaded structure files, by cross-validation) and
+ * shown with every candidate's scores and the discovered terms in plain words, the parameter table with units and
+ * 95 % intervals, and the model file to download (the CLI's format: `energylens predict --model` reads it). A model
+ * file can be loaded instead of fitting. Then the configuration picker of `energylens select`: TP x PP (x EP) x
+ * batch ranked by predicted energy per token, the most frugal and the fastest marked, the trade-off plotted.
  */
 import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/index.js';
 import { formatProblem, scanRecordsText, type ProfilingRecord } from '../../src/energy/records/index.js';
-import { fitEnergyModel, PHYSICS_STRUCTURE, selectConfigurations, type Candidate, type EnergyModel } from '../../src/energy/model/index.js';
+import {
+  energyModelText, ENERGY_MODEL_FORMAT, parseStructure, selectConfigurations, STRUCTURE_FORMAT, validateEnergyModel,
+  type Candidate, type EnergyModel, type Structure,
+} from '../../src/energy/model/index.js';
+import { DEFAULT_AUTO_SECONDS, fittedDiscoveredTerms } from '../../src/energy/model/discovery/index.js';
+import { EnergyLensError } from '../../src/errors.js';
+import { parseJsonText } from '../../src/util/read-text.js';
 import sampleCsv from '../../examples/llama8b-h100-sweep.csv?raw';
+import { startEnergyFit, type RunningFit } from './energy-fit.js';
+import type { EnergyFitJob, TextFile } from './energy-fit-protocol.js';
+import { structurePanel, structurePanelHtml } from './energy-structure.js';
 import { loadKernel } from './kernel.js';
 import { esc, scatterSvg } from './plot.js';
 import { $, errorLine, workbench } from './ui.js';
@@ -18,10 +29,14 @@ const SAMPLE_NAME = 'llama8b-h100-sweep.csv';
 const MAX_PROBLEMS = 200;
 /** configurations listed in the table (the plot shows every one) */
 const SHOWN = 15;
+/** `fit`'s default folds (its time budget is the package's DEFAULT_AUTO_SECONDS) */
+const DEFAULT_FOLDS = 5;
 
-let current: { name: string; text: string } = { name: SAMPLE_NAME, text: sampleCsv };
-let records: ProfilingRecord[] = [];
+let current: TextFile = { name: SAMPLE_NAME, text: sampleCsv };
+/** structure files loaded (validated), the CLI's --candidates */
+const structures: TextFile[] = [];
 let model: EnergyModel | undefined;
+let running: RunningFit | undefined;
 
 export function energyPageHtml(): string {
   const catalog = builtinCatalog();
@@ -35,8 +50,22 @@ export function energyPageHtml(): string {
     <label>Bundled simulator sample <button id="en-sample">${SAMPLE_NAME}</button></label>
     <label class="file">or a records CSV (or drop one on the page) <input id="en-file" type="file" accept=".csv,text/csv"></label>
     <p id="en-source" class="note"></p>
-    <div class="buttons"><button id="en-validate">Validate</button><button id="en-fit" class="primary">Fit</button></div>
+    <h2>Fit</h2>
+    <label class="file">Structure files (energylens discover --out) or a model file (energylens fit) <input id="en-json" type="file" accept=".json,application/json" multiple></label>
+    <p id="en-loaded" class="note"></p>
+    <label>Structure <select id="en-structure-mode"><option value="auto">auto: chosen by cross-validation</option><option value="physics">physics</option></select></label>
+    <label class="check"><input id="en-discovery" type="checkbox" checked> discovery of corrections</label>
+    <div class="row">
+      <label>Evaluations <input id="en-evals" type="number" min="1" placeholder="none: time"></label>
+      <label>Time (s) <input id="en-time" type="number" min="0" step="any" placeholder="${DEFAULT_AUTO_SECONDS}"></label>
+    </div>
+    <div class="row">
+      <label>Folds <input id="en-folds" type="number" min="2" value="${DEFAULT_FOLDS}"></label>
+      <label>Seed <input id="en-seed" type="number" min="0" value="0"></label>
+    </div>
+    <div class="buttons"><button id="en-validate">Validate</button><button id="en-fit" class="primary">Fit</button><button id="en-stop" disabled>Stop</button></div>
     <p id="en-status" class="status"></p>
+    <p id="en-progress" class="note"></p>
     <p id="en-error" class="error" hidden></p>
     <pre id="en-problems" hidden></pre>
     <h2>Configuration picker</h2>
@@ -53,8 +82,11 @@ export function energyPageHtml(): string {
     <div class="buttons"><button id="en-select" disabled>Rank configurations</button></div>
   </div>
   <div class="panel results">
-    <h2>Fitted model <span id="en-structure" class="note"></span></h2>
+    ${structurePanelHtml()}
+    <h2>Fitted model <span id="en-model-source" class="note"></span></h2>
     <table id="en-params"><thead><tr><th>parameter</th><th>value</th><th>unit</th><th>95 % interval</th><th>meaning</th></tr></thead><tbody></tbody></table>
+    <p id="en-warnings" class="note"></p>
+    <div class="buttons"><button id="en-download" disabled>Download the model file</button></div>
   </div>
   <div class="panel results">
     <h2>Configurations <span class="note">(ranked by predicted energy per output token)</span></h2>
@@ -68,8 +100,8 @@ export function energyPageHtml(): string {
 const sig = (v: number, d = 4): string => (Number.isFinite(v) ? Number(v.toPrecision(d)).toString() : String(v));
 const label = (c: Candidate): string => `TP${c.tp} PP${c.pp}${c.ep > 1 ? ` EP${c.ep}` : ''} batch ${c.batch}`;
 
-function fail(err: unknown): void {
-  const line = errorLine(err, current.name);
+function fail(err: unknown, file = current.name): void {
+  const line = errorLine(err, file);
   $('#en-error').textContent = line;
   $('#en-error').hidden = false;
   workbench().energy.error = line;
@@ -78,8 +110,7 @@ function fail(err: unknown): void {
 /** `energylens validate` on the page: every problem with its file, line, row and column. */
 async function validate(): Promise<boolean> {
   $('#en-error').hidden = true;
-  const found: ProfilingRecord[] = [];
-  const report = await scanRecordsText(current.name, current.text, (r) => { found.push(r); }, { check: catalogCheck(builtinCatalog()), maxProblems: MAX_PROBLEMS });
+  const report = await scanRecordsText(current.name, current.text, undefined, { check: catalogCheck(builtinCatalog()), maxProblems: MAX_PROBLEMS });
   const lines = report.problems.map(formatProblem);
   if (report.truncated) lines.push(`... and ${report.problemCount - report.problems.length} more`);
   workbench().energy.validation = { ok: report.ok, rows: report.rows, problems: lines };
@@ -89,34 +120,100 @@ async function validate(): Promise<boolean> {
   $('#en-status').textContent = report.ok
     ? `${current.name}: OK, ${report.rows} record${report.rows === 1 ? '' : 's'}`
     : `${current.name}: ${report.problemCount} problem${report.problemCount === 1 ? '' : 's'} in ${report.rows} data rows (${report.validRows} valid)`;
-  records = report.ok ? found : [];
   return report.ok;
 }
 
+/** The page's fields as `fit`'s flags; a bad field is one coded line naming it. */
+function fitJob(): EnergyFitJob {
+  const int = (id: string, flag: string, min: number): number | undefined => {
+    const v = $<HTMLInputElement>(id).value.trim();
+    if (v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new EnergyLensError('INVALID_OPTION', `${flag} must be an integer >= ${min}, got ${v}`);
+    return n;
+  };
+  const time = $<HTMLInputElement>('#en-time').value.trim();
+  if (time !== '' && !(Number(time) > 0)) throw new EnergyLensError('INVALID_OPTION', `--time must be a positive number of seconds, got ${time}`);
+  return {
+    records: current, structures: [...structures], structure: $<HTMLSelectElement>('#en-structure-mode').value,
+    discovery: $<HTMLInputElement>('#en-discovery').checked, evals: int('#en-evals', '--evals', 1),
+    timeSeconds: time === '' ? undefined : Number(time), folds: int('#en-folds', '--folds', 2) ?? DEFAULT_FOLDS, seed: int('#en-seed', '--seed', 0) ?? 0,
+  };
+}
+
+function setBusy(busy: boolean): void {
+  workbench().energy.busy = busy;
+  $<HTMLButtonElement>('#en-fit').disabled = busy;
+  $<HTMLButtonElement>('#en-stop').disabled = !busy;
+}
+
+/** `energylens fit` in a worker: the page stays responsive, shows its progress, and Stop ends it. */
 async function fit(): Promise<void> {
+  if (running) return;
+  const state = workbench().energy;
   try {
-    if (!(await validate())) throw Object.assign(new Error(`${current.name}: fix the problems listed before fitting`), { code: 'INVALID_RECORD' });
-    await loadKernel();
-    $('#en-status').textContent = 'fitting...';
-    await new Promise((r) => setTimeout(r, 0));
-    const started = performance.now();
-    model = fitEnergyModel(records, {
-      catalog: builtinCatalog(), seed: 0, file: current.name, structure: PHYSICS_STRUCTURE,
-      selection: {
-        mode: 'auto', chosen: PHYSICS_STRUCTURE.name, folds: 0, seed: 0, reason: 'no other candidate structure: physics, without cross-validation',
-        candidates: [{ name: 'physics', source: 'built-in', freeParameters: PHYSICS_STRUCTURE.parameters.length, cvRmsLog: null, cvMape: null }],
-      },
+    const job = fitJob();
+    if (!(await validate())) throw new EnergyLensError('INVALID_RECORD', `${current.name}: fix the problems listed before fitting`);
+    const module = await loadKernel();
+    Object.assign(state, { stopped: false, error: null, progress: [] });
+    setBusy(true);
+    $('#en-progress').textContent = 'starting the fit worker';
+    running = startEnergyFit(module, job, (text) => {
+      state.progress.push(text);
+      $('#en-progress').textContent = text;
     });
-    $('#en-status').textContent = `fitted on ${model.training.records} records (${model.training.latencyRows} with time per output token) in ${((performance.now() - started) / 1000).toFixed(2)} s`;
-    $('#en-structure').textContent = `structure: ${model.structure.name} (${model.selection?.reason ?? 'physics'})`;
-    $('#en-params tbody').innerHTML = model.parameters.map((p) => `<tr class="${p.held ? 'held' : ''}"><td>${esc(p.name)}</td><td>${sig(p.value)}</td><td>${esc(p.unit)}</td>`
-      + `<td>${p.held ? `held: ${esc(p.reason ?? 'not fitted')}` : `${sig(p.low, 3)} to ${sig(p.high, 3)}`}</td><td class="meaning">${esc(p.meaning)}</td></tr>`).join('');
-    workbench().energy.parameters = model.parameters.map((p) => ({ name: p.name, value: p.value, unit: p.unit, low: p.low, high: p.high, held: p.held }));
-    $<HTMLButtonElement>('#en-select').disabled = false;
-    rank();
+    const result = await running.result;
+    $('#en-progress').textContent = '';
+    $('#en-status').textContent = `fitted on ${result.model.training.records} records (${result.model.training.latencyRows} with time per output token) in ${result.seconds.toFixed(1)} s, structure choice included`;
+    $('#en-warnings').textContent = result.warnings.map((w) => `warning: ${w}`).join(' ');
+    state.warnings = result.warnings;
+    show(result.model, 'fitted on this page', result.discovered, result.discoveryNote);
   } catch (err) {
-    fail(err);
+    if ((err as { code?: string }).code === 'STOPPED') {
+      state.stopped = true;
+      $('#en-progress').textContent = '';
+      $('#en-status').textContent = 'stopped: nothing was fitted';
+    } else {
+      fail(err);
+    }
+  } finally {
+    running = undefined;
+    setBusy(false);
+    state.fitsEnded++;
   }
+}
+
+/** A model (fitted here, or a loaded model file) on the page: its structure, parameters, and the ranking. */
+function show(m: EnergyModel, source: string, discovered: Structure | null, discoveryNote: string | null): void {
+  model = m;
+  const panel = structurePanel(m, discovered, discoveryNote);
+  $('#en-structure').textContent = panel.structure;
+  $('#en-reason').textContent = panel.reason;
+  $('#en-candidates tbody').innerHTML = panel.candidates;
+  $('#en-candidates').hidden = panel.candidates === '';
+  $('#en-discovered').innerHTML = panel.discovered;
+  $('#en-model-source').textContent = `(${source})`;
+  $('#en-params tbody').innerHTML = m.parameters.map((p) => `<tr class="${p.held ? 'held' : ''}"><td>${esc(p.name)}</td><td>${sig(p.value)}</td><td>${esc(p.unit)}</td>`
+    + `<td>${p.held ? `held: ${esc(p.reason ?? 'not fitted')}` : `${sig(p.low, 3)} to ${sig(p.high, 3)}`}</td><td class="meaning">${esc(p.meaning)}</td></tr>`).join('');
+  Object.assign(workbench().energy, {
+    source, structure: m.structure.name, selection: m.selection ?? null, discovered: discovered?.name ?? null, discoveryNote,
+    discoveredTerms: fittedDiscoveredTerms(m).map((t) => ({ parameter: t.parameter, fitted: t.fitted, effect: t.effect })),
+    parameters: m.parameters.map((p) => ({ name: p.name, value: p.value, unit: p.unit, low: p.low, high: p.high, held: p.held })),
+  });
+  $<HTMLButtonElement>('#en-select').disabled = false;
+  $<HTMLButtonElement>('#en-download').disabled = false;
+  rank();
+}
+
+/** The model file, as `energylens fit --out` writes it. */
+function download(): void {
+  if (!model) return;
+  const url = URL.createObjectURL(new Blob([energyModelText(model)], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${current.name.replace(/\.csv$/i, '')}.model.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 function rank(): void {
@@ -158,12 +255,55 @@ function rank(): void {
 
 function useText(name: string, text: string): void {
   current = { name, text };
-  records = [];
   $('#en-source').textContent = name === SAMPLE_NAME ? `${name}: 64 records made by energylens simulate (Llama-3.1-8B on H100, TP x PP x batch, 3 % noise)` : `${name}: ${text.length} bytes`;
 }
 
-/** A records CSV dropped on the page (main.ts routes it here on #energy): validated at once. */
+/** The structure files loaded so far, and the structure choices they add. */
+function showStructures(): void {
+  $('#en-loaded').textContent = structures.length === 0 ? '' : `structure files: ${structures.map((s) => s.name).join(', ')} (candidates with auto)`;
+  const mode = $<HTMLSelectElement>('#en-structure-mode');
+  const chosen = mode.value;
+  mode.innerHTML = '<option value="auto">auto: chosen by cross-validation</option><option value="physics">physics</option>'
+    + structures.map((s) => `<option value="${esc(s.name)}">${esc(s.name)} (forced)</option>`).join('');
+  mode.value = [...mode.options].some((o) => o.value === chosen) ? chosen : 'auto';
+  workbench().energy.structureFiles = structures.map((s) => s.name);
+}
+
+/** A structure file becomes a candidate; a model file is shown and ranked as `energylens select --model` would. */
+function loadJson(name: string, text: string): void {
+  const raw = parseJsonText(text, name, 'INVALID_STRUCTURE') as { format?: unknown };
+  if (raw?.format === STRUCTURE_FORMAT) {
+    parseStructure(text, name, builtinCatalog());
+    structures.splice(0, structures.length, ...structures.filter((s) => s.name !== name), { name, text });
+    showStructures();
+  } else if (raw?.format === ENERGY_MODEL_FORMAT) {
+    show(validateEnergyModel(raw, name), `model file ${name}`, null, null);
+    $('#en-status').textContent = `${name}: a model file (${model!.structure.name}, fitted on ${model!.training.records} records)`;
+    $('#en-warnings').textContent = '';
+  } else {
+    throw new EnergyLensError('INVALID_STRUCTURE', `${name}: format is ${JSON.stringify(raw?.format)}; expected "${STRUCTURE_FORMAT}" (energylens discover --out) or "${ENERGY_MODEL_FORMAT}" (energylens fit --out)`);
+  }
+}
+
+function loadJsonFiles(files: TextFile[]): void {
+  $('#en-error').hidden = true;
+  workbench().energy.error = null;
+  for (const f of files) {
+    try {
+      loadJson(f.name, f.text);
+    } catch (err) {
+      fail(err, f.name);
+      return;
+    }
+  }
+}
+
+/** A file dropped on the page (main.ts routes it here on #energy): records are validated at once, JSON is loaded. */
 export function dropEnergyFile(name: string, text: string): void {
+  if (/\.json$/i.test(name)) {
+    loadJsonFiles([{ name, text }]);
+    return;
+  }
   useText(name, text);
   validate().catch(fail);
 }
@@ -175,7 +315,13 @@ export function mountEnergyPage(): void {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (file) dropEnergyFile(file.name, await file.text());
   });
+  $<HTMLInputElement>('#en-json').addEventListener('change', async (e) => {
+    const files = [...((e.target as HTMLInputElement).files ?? [])];
+    loadJsonFiles(await Promise.all(files.map(async (f) => ({ name: f.name, text: await f.text() }))));
+  });
   $('#en-validate').addEventListener('click', () => { validate().catch(fail); });
   $('#en-fit').addEventListener('click', () => { void fit(); });
+  $('#en-stop').addEventListener('click', () => { running?.stop(); });
   $('#en-select').addEventListener('click', rank);
+  $('#en-download').addEventListener('click', download);
 }

@@ -1,3 +1,5 @@
+import type { StructureSelection } from '../../src/energy/model/model-file.js';
+
 /** What both pages share: element lookup, the CLI's error line, and the state a test (or a curious person) reads. */
 export const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => {
   const el = document.querySelector<T>(selector);
@@ -31,6 +33,15 @@ export interface WorkbenchState {
     parameters: { name: string; value: number; unit: string; low: number; high: number; held: boolean }[];
     ranking: { tp: number; pp: number; ep: number; batch: number; energyPerTokenJ: number; tpotMs: number | null; rank: number }[];
     mostFrugal: string | null; fastest: string | null; error: string | null;
+    /** a fit is running in the worker; the progress lines it sent; it was stopped; fit's warnings */
+    busy: boolean; progress: string[]; stopped: boolean; warnings: string[];
+    /** fits ended (fitted, failed or stopped): a test waits for it to grow */
+    fitsEnded: number;
+    /** the model on screen: where it came from, its structure, how that was chosen, the discovered terms shown */
+    source: string | null; structure: string | null; selection: StructureSelection | null;
+    discovered: string | null; discoveryNote: string | null; discoveredTerms: { parameter: string | null; fitted: number; effect: string }[];
+    /** structure files loaded (candidates) */
+    structureFiles: string[];
   };
 }
 
@@ -42,7 +53,10 @@ export function workbench(): WorkbenchState {
   window.energylens ??= {
     ready: false,
     sr: { running: false, target: '', featureNames: [], startedAt: 0, firstExpressionMs: null, cycles: 0, islandResultsMs: [], workersStarted: false, liveFront: [], front: [], selected: null, stoppedBy: null, evaluations: 0, exported: null, error: null },
-    energy: { file: null, validation: null, parameters: [], ranking: [], mostFrugal: null, fastest: null, error: null },
+    energy: {
+      file: null, validation: null, parameters: [], ranking: [], mostFrugal: null, fastest: null, error: null, busy: false, progress: [], stopped: false, fitsEnded: 0,
+      warnings: [], source: null, structure: null, selection: null, discovered: null, discoveryNote: null, discoveredTerms: [], structureFiles: [],
+    },
   };
   return window.energylens;
 }

@@ -171,6 +171,11 @@ export function readEnergyModel(path: string): EnergyModel {
   return validateEnergyModel(parseJsonText(readTextFile(path, 'model file', 'INVALID_MODEL_FILE'), path, 'INVALID_MODEL_FILE'), path);
 }
 
+/** The model file's text, as `fit` writes it (the web workbench's download is the same bytes). */
+export function energyModelText(model: EnergyModel): string {
+  return `${JSON.stringify(model, null, 2)}\n`;
+}
+
 export function writeEnergyModel(path: string, model: EnergyModel): void {
-  writeFileAtomic(path, `${JSON.stringify(model, null, 2)}\n`);
+  writeFileAtomic(path, energyModelText(model));
 }
