@@ -4,9 +4,9 @@
 //              random 50 (10 seeds) and leave one framework out (discovery and fits on the other frameworks)
 // Per run: `physics` is fitEnergyModel; `discovered` is the structure discovery chose (physics when it found
 // nothing, so the same predictions; else the joint fit of physics x exp(g) on the training records); `auto` is
-// what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV, and,
-// when the training records hold two or more frameworks, does not lose with one framework held out at a time);
-// `autoKFold` is the same choice by K-fold CV alone (before leave-group-out CV); xgboost and
+// what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV);
+// `autoGrouped` is `fit --cv-groups framework` (when the training records hold two or more frameworks, the
+// candidate must also not lose with one framework held out at a time), from the same discovery; xgboost and
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
 // (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy, --first-seed=N (with --seeds: one half of the
@@ -53,8 +53,8 @@ async function run(train, test, seed, keys) {
   // structure choice's cross-validation, then the chosen structure fitted on the training records
   let auto = physics;
   let autoChosen = 'physics';
-  let autoKFold = physics;
-  let autoKFoldChosen = 'physics';
+  let autoGrouped = physics;
+  let autoGroupedChosen = 'physics';
   const groups = cvGroupsOf(train);
   let candidateScore = null;
   let cv = null;
@@ -63,16 +63,16 @@ async function run(train, test, seed, keys) {
     if (candidate) {
       const candidates = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, candidate];
       const fitted = predictEnergy(fitEnergyModel(train, { seed, structure: candidate.structure }), test).map((p) => p.energyPerTokenJ);
-      autoKFoldChosen = chooseStructure(train, candidates, { seed }).selection.chosen;
-      if (autoKFoldChosen !== 'physics') autoKFold = fitted;
-      const grouped = groups ? chooseStructure(train, candidates, { seed, groups }).selection : null;
-      autoChosen = grouped ? grouped.chosen : autoKFoldChosen;
+      autoChosen = chooseStructure(train, candidates, { seed }).selection.chosen;
       if (autoChosen !== 'physics') auto = fitted;
+      const grouped = groups ? chooseStructure(train, candidates, { seed, groups }).selection : null;
+      autoGroupedChosen = grouped ? grouped.chosen : autoChosen;
+      if (autoGroupedChosen !== 'physics') autoGrouped = fitted;
       candidateScore = score(fitted);
       if (grouped) cv = grouped.candidates.map((c) => ({ name: c.name, cvRmsLog: round(c.cvRmsLog), cvMape: round(c.cvMape), byGroup: c.byGroup }));
-    } else autoChosen = autoKFoldChosen = `physics (${note})`;
+    } else autoChosen = autoGroupedChosen = `physics (${note})`;
   }
-  const out = { seed, chosen: d.name, autoChosen, autoKFoldChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoKFold: score(autoKFold), candidate: candidateScore, cv };
+  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
   const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
   if (d.correction.energy) out.g = toInfix(d.correction.energy, names);
   if (d.correction.prefill) out.gPrefill = toInfix(d.correction.prefill, names);
@@ -86,14 +86,14 @@ async function run(train, test, seed, keys) {
 }
 
 function summary(runs) {
-  const methods = ['physics', 'discovered', 'auto', 'autoKFold', 'xgboost', 'random-forest'];
+  const methods = ['physics', 'discovered', 'auto', 'autoGrouped', 'xgboost', 'random-forest'];
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
     mean: Object.fromEntries(methods.map((m) => [m, { mape: round(mean(runs.map((r) => r[m].mape))), pairwise: round(mean(runs.map((r) => r[m].pairwise))), top1: round(mean(runs.map((r) => r[m].top1))) }])),
     discoveredChosen: runs.filter((r) => r.chosen !== 'physics').length,
     autoChosen: runs.filter((r) => r.autoChosen === 'physics+discovered').length,
-    autoKFoldChosen: runs.filter((r) => r.autoKFoldChosen === 'physics+discovered').length,
-    runs: runs.map((r) => ({ candidate: r.candidate && { mape: round(r.candidate.mape), pairwise: round(r.candidate.pairwise) }, cv: r.cv, seed: r.seed, group: r.group, chosen: r.chosen, autoChosen: r.autoChosen, autoKFoldChosen: r.autoKFoldChosen, cvGroups: r.cvGroups, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
+    autoGroupedChosen: runs.filter((r) => r.autoGroupedChosen === 'physics+discovered').length,
+    runs: runs.map((r) => ({ candidate: r.candidate && { mape: round(r.candidate.mape), pairwise: round(r.candidate.pairwise) }, cv: r.cv, seed: r.seed, group: r.group, chosen: r.chosen, autoChosen: r.autoChosen, autoGroupedChosen: r.autoGroupedChosen, cvGroups: r.cvGroups, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
   };
 }
 
