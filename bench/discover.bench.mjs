@@ -5,7 +5,7 @@
 // Per run: `physics` is fitEnergyModel; `discovered` is the structure discovery chose (physics when it found
 // nothing, so the same predictions; else the joint fit of physics x exp(g) on the training records); `auto` is
 // what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV);
-// `autoGrouped` is `fit --cv-groups framework` (when the training records hold two or more frameworks, the
+// `auto2se` the same with the paired gain clearing two standard errors instead of one; `autoGrouped` is `fit --cv-groups framework` (when the training records hold two or more frameworks, the
 // candidate must also not lose with one framework held out at a time), from the same discovery; xgboost and
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
@@ -53,6 +53,8 @@ async function run(train, test, seed, keys) {
   // structure choice's cross-validation, then the chosen structure fitted on the training records
   let auto = physics;
   let autoChosen = 'physics';
+  let auto2se = physics;
+  let auto2seChosen = 'physics';
   let autoGrouped = physics;
   let autoGroupedChosen = 'physics';
   const groups = cvGroupsOf(train);
@@ -65,6 +67,9 @@ async function run(train, test, seed, keys) {
       const fitted = predictEnergy(fitEnergyModel(train, { seed, structure: candidate.structure }), test).map((p) => p.energyPerTokenJ);
       autoChosen = chooseStructure(train, candidates, { seed }).selection.chosen;
       if (autoChosen !== 'physics') auto = fitted;
+      // the same choice with a stricter rule: the paired gain must clear two standard errors
+      auto2seChosen = chooseStructure(train, candidates, { seed, standardErrors: 2 }).selection.chosen;
+      if (auto2seChosen !== 'physics') auto2se = fitted;
       const grouped = groups ? chooseStructure(train, candidates, { seed, groups }).selection : null;
       autoGroupedChosen = grouped ? grouped.chosen : autoChosen;
       if (autoGroupedChosen !== 'physics') autoGrouped = fitted;
@@ -72,7 +77,7 @@ async function run(train, test, seed, keys) {
       if (grouped) cv = grouped.candidates.map((c) => ({ name: c.name, cvRmsLog: round(c.cvRmsLog), cvMape: round(c.cvMape), byGroup: c.byGroup }));
     } else autoChosen = autoGroupedChosen = `physics (${note})`;
   }
-  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
+  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
   const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
   if (d.correction.energy) out.g = toInfix(d.correction.energy, names);
   if (d.correction.prefill) out.gPrefill = toInfix(d.correction.prefill, names);
@@ -86,14 +91,14 @@ async function run(train, test, seed, keys) {
 }
 
 function summary(runs) {
-  const methods = ['physics', 'discovered', 'auto', 'autoGrouped', 'xgboost', 'random-forest'];
+  const methods = ['physics', 'discovered', 'auto', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
     mean: Object.fromEntries(methods.map((m) => [m, { mape: round(mean(runs.map((r) => r[m].mape))), pairwise: round(mean(runs.map((r) => r[m].pairwise))), top1: round(mean(runs.map((r) => r[m].top1))) }])),
     discoveredChosen: runs.filter((r) => r.chosen !== 'physics').length,
     autoChosen: runs.filter((r) => r.autoChosen === 'physics+discovered').length,
     autoGroupedChosen: runs.filter((r) => r.autoGroupedChosen === 'physics+discovered').length,
-    runs: runs.map((r) => ({ candidate: r.candidate && { mape: round(r.candidate.mape), pairwise: round(r.candidate.pairwise) }, cv: r.cv, seed: r.seed, group: r.group, chosen: r.chosen, autoChosen: r.autoChosen, autoGroupedChosen: r.autoGroupedChosen, cvGroups: r.cvGroups, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
+    runs: runs.map((r) => ({ candidate: r.candidate && { mape: round(r.candidate.mape), pairwise: round(r.candidate.pairwise) }, cv: r.cv, seed: r.seed, group: r.group, chosen: r.chosen, autoChosen: r.autoChosen, auto2seChosen: r.auto2seChosen, autoGroupedChosen: r.autoGroupedChosen, cvGroups: r.cvGroups, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
   };
 }
 

@@ -42,6 +42,8 @@ export interface ChooseStructureOptions {
   evals?: number;
   onProgress?: (done: number, total: number, candidate: string) => void;
   file?: string;
+  /** standard errors of the paired gain a candidate must clear to replace the default (default 1) */
+  standardErrors?: number;
   /** leave-group-out CV besides K-fold (structure-cv-groups.ts): a candidate must not lose on held-out groups */
   groups?: CvGroups | null;
 }
@@ -94,13 +96,13 @@ function losesOnGroups(base: Scored, s: Scored): boolean {
 }
 
 /** Paired one-standard-error test: does `b` have lower held-out squared log errors than `a`? */
-export function winsByOneStandardError(a: CrossValidationResult, b: CrossValidationResult, y: Float64Array): boolean {
+export function winsByOneStandardError(a: CrossValidationResult, b: CrossValidationResult, y: Float64Array, standardErrors = 1): boolean {
   const n = y.length;
   const d = Float64Array.from({ length: n }, (_, i) => Math.log(b.predictions[i] / y[i]) ** 2 - Math.log(a.predictions[i] / y[i]) ** 2);
   if (!d.every(Number.isFinite)) return false;
   const mean = d.reduce((s, v) => s + v, 0) / n;
   const sd = Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, n - 1));
-  return mean + sd / Math.sqrt(n) < 0;
+  return mean + (standardErrors * sd) / Math.sqrt(n) < 0;
 }
 
 const freeCount = (s: Structure): number => s.parameters.filter((p) => !p.held).length;
@@ -131,7 +133,7 @@ export function chooseStructure(records: readonly FitRecord[], candidates: reado
   if (!base.cv) {
     reason = `the default structure "${base.candidate.structure.name}" could not be cross-validated (${base.error}); kept`;
   } else {
-    const kFoldWinners = scored.slice(1).filter((s) => s.cv && s.cv.mape <= base.cv!.mape && winsByOneStandardError(base.cv!, s.cv, y));
+    const kFoldWinners = scored.slice(1).filter((s) => s.cv && s.cv.mape <= base.cv!.mape && winsByOneStandardError(base.cv!, s.cv, y, options.standardErrors));
     const winners = kFoldWinners.filter((s) => !losesOnGroups(base, s));
     winners.sort((a, b) => a.cv!.rmse - b.cv!.rmse);
     const g = options.groups;
