@@ -4,7 +4,9 @@
 //              random 50 (10 seeds) and leave one framework out (discovery and fits on the other frameworks)
 // Per run: `physics` is fitEnergyModel; `discovered` is the structure discovery chose (physics when it found
 // nothing, so the same predictions; else the joint fit of physics x exp(g) on the training records); `auto` is
-// what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV); xgboost and
+// what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV);
+// `auto2se` the same with the paired gain clearing two standard errors instead of one; `autoGrouped` is `fit --cv-groups framework` (when the training records hold two or more frameworks, the
+// candidate must also not lose with one framework held out at a time), from the same discovery; xgboost and
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
 // (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy, --first-seed=N (with --seeds: one half of the
@@ -13,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  chooseStructure, createMethods, discoveredStructure, discoverResidualStructure, fitEnergyModel, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
+  chooseStructure, createMethods, cvGroupsOf, discoveredStructure, discoverResidualStructure, fitEnergyModel, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
   recordFeatures, scenarioKey, selectionMetrics, withKernel,
 } from '../dist/energy/index.js';
 import { toInfix } from '../dist/sr/index.js';
@@ -28,6 +30,7 @@ const nSeeds = Number(opt('seeds') ?? 10);
 const firstSeed = Number(opt('first-seed') ?? 1);
 const budget = opt('evals') ? { maxEvaluations: Number(opt('evals')), maxTime: null } : { maxTime: Number(opt('time') ?? 10) };
 const median = (xs) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const mean = (xs) => { const s = xs.filter(Number.isFinite); return s.length === 0 ? null : s.reduce((a, b) => a + b, 0) / s.length; };
 const round = (x) => (x === null ? null : Number(x.toFixed(4)));
 
 /** The discovery as fit --structure auto's candidate, or null with the reason (the structure refused). */
@@ -50,15 +53,31 @@ async function run(train, test, seed, keys) {
   // structure choice's cross-validation, then the chosen structure fitted on the training records
   let auto = physics;
   let autoChosen = 'physics';
+  let auto2se = physics;
+  let auto2seChosen = 'physics';
+  let autoGrouped = physics;
+  let autoGroupedChosen = 'physics';
+  const groups = cvGroupsOf(train);
+  let candidateScore = null;
+  let cv = null;
   if (d.name !== 'physics') {
     const { candidate, note } = await autoDiscoveryCandidateOf(d);
     if (candidate) {
-      const choice = chooseStructure(train, [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, candidate], { seed });
-      autoChosen = choice.selection.chosen;
-      if (autoChosen !== 'physics') auto = predictEnergy(fitEnergyModel(train, { seed, structure: choice.structure }), test).map((p) => p.energyPerTokenJ);
-    } else autoChosen = `physics (${note})`;
+      const candidates = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, candidate];
+      const fitted = predictEnergy(fitEnergyModel(train, { seed, structure: candidate.structure }), test).map((p) => p.energyPerTokenJ);
+      autoChosen = chooseStructure(train, candidates, { seed }).selection.chosen;
+      if (autoChosen !== 'physics') auto = fitted;
+      // the same choice with a stricter rule: the paired gain must clear two standard errors
+      auto2seChosen = chooseStructure(train, candidates, { seed, standardErrors: 2 }).selection.chosen;
+      if (auto2seChosen !== 'physics') auto2se = fitted;
+      const grouped = groups ? chooseStructure(train, candidates, { seed, groups }).selection : null;
+      autoGroupedChosen = grouped ? grouped.chosen : autoChosen;
+      if (autoGroupedChosen !== 'physics') autoGrouped = fitted;
+      candidateScore = score(fitted);
+      if (grouped) cv = grouped.candidates.map((c) => ({ name: c.name, cvRmsLog: round(c.cvRmsLog), cvMape: round(c.cvMape), byGroup: c.byGroup }));
+    } else autoChosen = autoGroupedChosen = `physics (${note})`;
   }
-  const out = { seed, chosen: d.name, autoChosen, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto) };
+  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
   const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
   if (d.correction.energy) out.g = toInfix(d.correction.energy, names);
   if (d.correction.prefill) out.gPrefill = toInfix(d.correction.prefill, names);
@@ -72,12 +91,14 @@ async function run(train, test, seed, keys) {
 }
 
 function summary(runs) {
-  const methods = ['physics', 'discovered', 'auto', 'xgboost', 'random-forest'];
+  const methods = ['physics', 'discovered', 'auto', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
+    mean: Object.fromEntries(methods.map((m) => [m, { mape: round(mean(runs.map((r) => r[m].mape))), pairwise: round(mean(runs.map((r) => r[m].pairwise))), top1: round(mean(runs.map((r) => r[m].top1))) }])),
     discoveredChosen: runs.filter((r) => r.chosen !== 'physics').length,
     autoChosen: runs.filter((r) => r.autoChosen === 'physics+discovered').length,
-    runs: runs.map((r) => ({ seed: r.seed, group: r.group, chosen: r.chosen, autoChosen: r.autoChosen, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
+    autoGroupedChosen: runs.filter((r) => r.autoGroupedChosen === 'physics+discovered').length,
+    runs: runs.map((r) => ({ candidate: r.candidate && { mape: round(r.candidate.mape), pairwise: round(r.candidate.pairwise) }, cv: r.cv, seed: r.seed, group: r.group, chosen: r.chosen, autoChosen: r.autoChosen, auto2seChosen: r.auto2seChosen, autoGroupedChosen: r.autoGroupedChosen, cvGroups: r.cvGroups, g: r.g, gPrefill: r.gPrefill, dropped: r.dropped, seconds: r.seconds, ...Object.fromEntries(methods.map((m) => [m, { mape: round(r[m].mape), pairwise: round(r[m].pairwise), top1: round(r[m].top1) }])) })),
   };
 }
 

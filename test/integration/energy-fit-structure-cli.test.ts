@@ -97,6 +97,25 @@ describe.skipIf(!BUILT)('energylens fit --structure' + (BUILT ? '' : ' (skipped:
     expect(auto.status).toBe(1);
     expect(auto.stderr).toContain('[INVALID_STRUCTURE]');
     const misuse = await start('fit', '--data', 'train.csv', '--out', 'bad8.json', '--structure', 'physics', '--evals', '10');
-    expect(misuse.stderr).toMatch(/--candidates, --time, --evals and --no-discovery choose a structure: they need --structure auto/);
+    expect(misuse.stderr).toMatch(/--candidates, --time, --evals, --cv-groups and --no-discovery choose a structure: they need --structure auto/);
+  });
+
+  it('--cv-groups COL also scores each candidate with one group held out at a time, and refuses a column that cannot group', async () => {
+    const [r, one, none] = await Promise.all([
+      start('fit', '--data', 'train.csv', '--out', 'grouped.json', '--candidates', 'context.json', '--folds', '3', '--cv-groups', 'model', '--seed', '2', '--no-discovery'),
+      start('fit', '--data', 'train.csv', '--out', 'bad7.json', '--candidates', 'context.json', '--cv-groups', 'hardware', '--no-discovery'),
+      start('fit', '--data', 'train.csv', '--out', 'bad6.json', '--candidates', 'context.json', '--cv-groups', 'fairy_dust', '--no-discovery'),
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/CV MAPE\s+leave-one-model-out MAPE \(2 groups\)/);
+    expect(r.stdout).toMatch(/^physics\s+built-in\s+12\s+[\d.]+\s+[\d.]+ %\s+[\d.]+ %/m);
+    const m = json('grouped.json');
+    expect(m.selection.groups.column).toBe('model');
+    expect(m.selection.groups.names).toHaveLength(2);
+    expect(m.selection.candidates[0].byGroup.map((g: { records: number }) => g.records).reduce((a: number, b: number) => a + b, 0)).toBe(m.training.records);
+    expect(one.status).toBe(2);
+    expect(one.stderr).toMatch(/^energylens: error \[INVALID_OPTION\]: --cv-groups hardware: the records hold one value of "hardware" \("H100[^"]*"\)/m);
+    expect(none.stderr).toMatch(/\[INVALID_OPTION\]: --cv-groups fairy_dust: no record has a "fairy_dust" value/);
+    expect(existsSync(join(dir, 'bad7.json')) || existsSync(join(dir, 'bad6.json'))).toBe(false);
   });
 });

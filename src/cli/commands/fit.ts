@@ -8,6 +8,7 @@ import {
   chooseStructure, DEFAULT_SERIES_BY, fitEnergyModel, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
   type CandidateStructure, type EnergyModel, type StructureSelection,
 } from '../../energy/model/index.js';
+import { cvGroupsOf, DEFAULT_CV_GROUP_COLUMN } from '../../energy/model/structure-cv-groups.js';
 import { autoDiscoveryCandidate, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE } from '../../energy/model/discovery/index.js';
 import { readRecordTable, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
@@ -19,7 +20,7 @@ import { discoveryProgress } from './discover-structure.js';
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
-  time?: number; evals?: number; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; base?: string;
+  time?: number; evals?: number; cvGroups?: string; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; base?: string;
 }
 
 const DEFAULT_RESTARTS = 8;
@@ -44,6 +45,7 @@ export function register(program: Command): void {
     .option('--folds <k>', 'with --structure auto: cross-validation folds', integerArg('--folds', 2), DEFAULT_FOLDS)
     .option('--time <seconds>', `with --structure auto: time budget of the structure choice (default ${DEFAULT_AUTO_SECONDS}): each discovery search phase gets a quarter; further candidates are not scored once it is spent`, numberArg('--time'))
     .option('--evals <n>', 'with --structure auto: kernel evaluations per discovery search phase, and the budget for scoring further candidates (reproducible, unlike --time)', integerArg('--evals', 1))
+    .option('--cv-groups <column>', `with --structure auto: also cross-validate leaving one group of this column (e.g. ${DEFAULT_CV_GROUP_COLUMN}) out at a time; a candidate that loses there is not chosen (off by default: on llm-inference-bench it cost random-50 its gain and did not catch the correction that fails on a new framework)`)
     .option('--no-discovery', 'with --structure auto: no discovery of corrections (physics, --candidates and structure files beside the data only)')
     .option('--sample <n>', 'fit on a seeded random sample of n records (default: every record)', integerArg('--sample', 1))
     .option('--seed <n>', 'random seed of --sample, of the folds and of the fit\'s restarts', integerArg('--seed', 0), 0)
@@ -119,7 +121,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   }
   if (flags.refit && !flags.calibrate) bad('--refit needs --calibrate BASE.json (the model whose other parameters are kept)');
   const auto = flags.structure === 'auto';
-  if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined || !flags.discovery)) bad('--candidates, --time, --evals and --no-discovery choose a structure: they need --structure auto');
+  if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined || flags.cvGroups !== undefined || !flags.discovery)) bad('--candidates, --time, --evals, --cv-groups and --no-discovery choose a structure: they need --structure auto');
   assertOutputFolder('--out', flags.out);
   const catalog = loadCatalog(flags.catalog);
   const base = flags.calibrate ? readEnergyModel(flags.calibrate) : undefined;
@@ -131,6 +133,8 @@ async function runFit(flags: FitFlags): Promise<void> {
   const all = (await readRecordTable(flags.data, { check: catalogCheck(catalog) })).views();
   const records = flags.sample === undefined ? all : sampleRecords(all, flags.sample, flags.seed, flags.data);
   checkSeriesFlags(records, flags);
+  // a bad --cv-groups is refused before the discovery spends its budget
+  const cvGroups = auto && !base && flags.cvGroups !== undefined ? cvGroupsOf(records, flags.cvGroups) : null;
   let structure = base?.structure ?? PHYSICS_STRUCTURE;
   let selection: StructureSelection | undefined;
   if (base) {
@@ -149,7 +153,7 @@ async function runFit(flags: FitFlags): Promise<void> {
       choice = candidates.length === 1
         ? undefined
         : chooseStructure(records, candidates, {
-          catalog, useLatency: flags.latency, folds: flags.folds, seed: flags.seed, timeSeconds: flags.time, evals: flags.evals, file: flags.data,
+          catalog, useLatency: flags.latency, folds: flags.folds, seed: flags.seed, timeSeconds: flags.time, evals: flags.evals, file: flags.data, groups: cvGroups,
           onProgress: (done, total, label) => bar?.update(done, { label }),
         });
     } finally {
@@ -197,9 +201,10 @@ async function runFit(flags: FitFlags): Promise<void> {
 function selectionLines(s: StructureSelection): string[] {
   const lines = [`structure: ${s.chosen} (${s.reason})`];
   if (s.candidates.length > 1 || s.candidates.some((c) => c.cvRmsLog !== null)) {
-    const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)} %`);
-    lines.push(textTable(['candidate', 'source', 'free', `CV RMS log error (${s.folds}-fold)`, 'CV MAPE', ''],
-      s.candidates.map((c) => [c.name, c.source, String(c.freeParameters), c.cvRmsLog === null ? '-' : c.cvRmsLog.toFixed(4), pct(c.cvMape), c.name === s.chosen ? 'chosen' : (c.error ?? '')]), [0, 1, 5]));
+    const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(1)} %`);
+    const g = s.groups;
+    lines.push(textTable(['candidate', 'source', 'free', `CV RMS log error (${s.folds}-fold)`, 'CV MAPE', ...(g ? [`leave-one-${g.column}-out MAPE (${g.names.length} groups)`] : []), ''],
+      s.candidates.map((c) => [c.name, c.source, String(c.freeParameters), c.cvRmsLog === null ? '-' : c.cvRmsLog.toFixed(4), pct(c.cvMape), ...(g ? [pct(c.groupedMape)] : []), c.name === s.chosen ? 'chosen' : (c.error ?? '')]), [0, 1, g ? 6 : 5]));
   }
   lines.push('');
   return lines;

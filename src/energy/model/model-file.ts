@@ -61,6 +61,19 @@ export interface StructureCandidate {
   cvMape: number | null;
   /** why a candidate could not be scored */
   error?: string;
+  /** with leave-group-out CV (selection.groups): RMS log error and MAPE with one group held out at a time */
+  groupedRmsLog?: number | null;
+  groupedMape?: number | null;
+  /** the same, group by group */
+  byGroup?: GroupScore[];
+}
+
+/** Held-out scores of one group in leave-group-out cross-validation. */
+export interface GroupScore {
+  group: string;
+  records: number;
+  rmsLog: number | null;
+  mape: number | null;
 }
 
 export interface StructureSelection {
@@ -72,6 +85,8 @@ export interface StructureSelection {
   candidates: StructureCandidate[];
   /** in plain words, why this structure */
   reason: string;
+  /** leave-group-out CV besides K-fold: the column and its groups (a candidate must not lose on held-out groups) */
+  groups?: { column: string; names: string[] };
 }
 
 export interface EnergyModel {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   createMethods, fitWilkins, latencyProxyMethod, METHOD_NAMES, randomForestMethod, rooflineEnergyPerTokenJ, rooflineMethod,
-  tabularEncoder, wilkinsEnergyJ, wilkinsMethod, closedFormMethod, NUMERIC_FEATURES, CATEGORICAL_FEATURES, type TrainRecord,
+  tabularEncoder, wilkinsEnergyJ, wilkinsMethod, closedFormMethod, structureMethod, NUMERIC_FEATURES, CATEGORICAL_FEATURES, type TrainRecord,
 } from '../../../src/energy/baselines/index.js';
+import { PHYSICS_STRUCTURE } from '../../../src/energy/model/structure-physics.js';
 import { configurationFeatures } from '../../../src/energy/model/features.js';
 import { simulate } from '../../../src/energy/simulator/index.js';
 import { randomSplit, scenarioKey, selectionMetrics } from '../../../src/energy/evaluation/metrics.js';
@@ -141,5 +142,16 @@ describe('ensemble features and models', () => {
       expect(a.predict(testRecords.slice(0, 5)), m.name).toEqual(b.predict(testRecords.slice(0, 5)));
       a.dispose?.(); b.dispose?.();
     }
+  });
+});
+
+describe('structureMethod', () => {
+  it('fits a given structure on each split like the closed form, under the structure\'s name and the label given', () => {
+    const method = structureMethod({ ...PHYSICS_STRUCTURE, name: 'physics-copy' }, 'physics copy (chosen by fit)');
+    expect([method.name, method.label, method.kind]).toEqual(['physics-copy', 'physics copy (chosen by fit)', 'closed form']);
+    const fitted = method.fit(trainRecords, { seed: 1 });
+    expect(fitted.method).toBe('physics-copy');
+    expect(fitted.predict(testRecords)).toEqual(closedFormMethod.fit(trainRecords, { seed: 1 }).predict(testRecords));
+    expect(fitted.calibrate!(trainRecords.slice(0, 10)).method).toBe('physics-copy');
   });
 });

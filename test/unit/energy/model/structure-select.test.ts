@@ -8,6 +8,7 @@ import { predictEnergy } from '../../../../src/energy/model/predict.js';
 import { featureMatrix } from '../../../../src/energy/model/structure-features.js';
 import { PHYSICS_STRUCTURE } from '../../../../src/energy/model/structure-physics.js';
 import { chooseStructure } from '../../../../src/energy/model/structure-select.js';
+import { cvGroupsOf } from '../../../../src/energy/model/structure-cv-groups.js';
 import { validateStructure } from '../../../../src/energy/model/structure-check.js';
 import { compileStructure, type Structure } from '../../../../src/energy/model/structure.js';
 import { simulate } from '../../../../src/energy/simulator/simulate.js';
@@ -73,5 +74,30 @@ describe('chooseStructure', () => {
     expect(choice.selection.chosen).toBe('physics');
     expect(choice.selection.candidates[1].error).toMatch(/evaluation budget \(1\)/);
     expect(choice.selection.candidates[1].cvRmsLog).toBeNull();
+  });
+
+  it('with groups of a serving stack, keeps physics when a candidate wins K-fold but loses with a stack held out', () => {
+    // stack A (nine records in ten) has the context term, stack B has none: K-fold mixes them, so the term wins;
+    // fitted on A alone it overpredicts B
+    const a = records(4e-4);
+    const b = records(0);
+    const train = a.map((r, i) => (i % 10 === 9 ? { ...b[i], framework: 'B' } : { ...r, framework: 'A' }));
+    const candidates = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, { structure: withContext, source: 'test' }];
+    expect(chooseStructure(train, candidates, { folds: 5, seed: 1 }).selection.chosen).toBe('physics+context');
+    const groups = cvGroupsOf(train)!;
+    const choice = chooseStructure(train, candidates, { folds: 5, seed: 1, groups });
+    expect(choice.selection.chosen).toBe('physics');
+    expect(choice.selection.reason).toMatch(/loses with one framework held out at a time/);
+    expect(choice.selection.groups).toEqual({ column: 'framework', names: ['A', 'B'] });
+    const [physics, context] = choice.selection.candidates;
+    expect(context.byGroup!.map((g) => g.group)).toEqual(['A', 'B']);
+    expect(context.byGroup!.find((g) => g.group === 'B')!.mape!).toBeGreaterThan(physics.byGroup!.find((g) => g.group === 'B')!.mape!);
+  });
+
+  it('with groups that share the term, the candidate still wins', () => {
+    const train = records(4e-4).map((r, i) => ({ ...r, framework: i % 3 === 0 ? 'B' : 'A' }));
+    const choice = chooseStructure(train, [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, { structure: withContext, source: 'test' }], { folds: 5, seed: 1, groups: cvGroupsOf(train) });
+    expect(choice.selection.chosen).toBe('physics+context');
+    expect(choice.selection.reason).toMatch(/does not lose with one framework held out at a time/);
   });
 });
