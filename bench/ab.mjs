@@ -57,21 +57,33 @@ if (mode === 'eval') {
   for (const d of dists) {
     const m = await import(url(d, 'index.js'));
     const rt = await import(url(d, 'sr/runtime.js')).catch(() => m);
-    runs.push({ equationSearch: m.equationSearch, InProcessRunner: rt.InProcessRunner ?? m.InProcessRunner, rates: [] });
+    // an older build that does not know an option (BENCH_OPTIONS '{"linearScaling":false}' before it existed) runs
+    // without it, and the output says so
+    const opts = { ...options };
+    const dropped = [];
+    for (;;) {
+      try { await m.equationSearch(data, { ...opts, maxGenerations: opts.generationsPerCycle }); break; } catch (err) {
+        const unknown = /unknown option "(\w+)"/.exec(err?.message ?? '')?.[1];
+        if (!unknown || !(unknown in opts)) throw err;
+        delete opts[unknown];
+        dropped.push(unknown);
+      }
+    }
+    runs.push({ equationSearch: m.equationSearch, InProcessRunner: rt.InProcessRunner ?? m.InProcessRunner, options: opts, dropped, rates: [] });
   }
   const reps = Number(process.env.REPS ?? 4);
   for (let r = -1; r < reps; r++) { // r = -1: warm-up
     for (const run of runs) {
       globalThis.gc?.();
       const t0 = cpuMs();
-      const res = await run.equationSearch(data, options, { runner: new run.InProcessRunner() });
+      const res = await run.equationSearch(data, run.options, { runner: new run.InProcessRunner() });
       const ms = cpuMs() - t0;
       if (r >= 0) run.rates.push((res.evaluations * 1000) / ms);
       run.result = { evaluations: res.evaluations, bestLoss: res.best?.loss ?? null };
     }
   }
   for (const run of runs) {
-    out.results.push({ ...run.result, evaluationsPerCpuSecBest: Math.round(Math.max(...run.rates)), evaluationsPerCpuSecMedian: Math.round(median(run.rates)), all: run.rates.map(Math.round) });
+    out.results.push({ ...run.result, droppedOptions: run.dropped, evaluationsPerCpuSecBest: Math.round(Math.max(...run.rates)), evaluationsPerCpuSecMedian: Math.round(median(run.rates)), all: run.rates.map(Math.round) });
   }
 }
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
