@@ -133,7 +133,7 @@ export class PoolRunner implements IslandRunner {
       }
       let res: IslandResponse;
       try {
-        const transferList = transferables(packed.members, packed.hallOfFame, packed.migrants);
+        const transferList = transferables(packed.state.members, packed.state.hallOfFame, packed.migrants);
         res = (await pool.run(req, { filename: this.workerFile, name: ISLAND_WORKER_EXPORT, transferList })) as IslandResponse;
       } catch (err) {
         // the worker thread died (crash, exit, out of memory): rerun the same task on a fresh worker

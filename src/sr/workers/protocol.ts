@@ -12,7 +12,7 @@
  *   per-member number arrays; the pool transfers the buffers of a request instead of copying them.
  */
 import type { SrErrorCode } from '../errors.js';
-import type { IslandTask, IslandTaskResult, SerializedMember } from '../search/runner.js';
+import type { IslandState, IslandTask, IslandTaskResult, SerializedMember } from '../search/runner.js';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -71,50 +71,49 @@ export function unpackMembers(p: PackedMembers): SerializedMember[] {
   return out;
 }
 
-/** An island task as it crosses to a worker: its member lists packed, the rest as it is. */
-export interface PackedTask {
-  task: IslandTask;
+/** An island's state as it crosses: its member lists packed, the rest as it is. */
+export interface PackedState {
+  state: IslandState;
   members: PackedMembers;
   hallOfFame: PackedMembers;
+}
+
+function packState(state: IslandState): PackedState {
+  return { state: { ...state, members: [], hallOfFame: [] }, members: packMembers(state.members), hallOfFame: packMembers(state.hallOfFame) };
+}
+
+function unpackState(p: PackedState): IslandState {
+  return { ...p.state, members: unpackMembers(p.members), hallOfFame: unpackMembers(p.hallOfFame) };
+}
+
+/** An island task as it crosses to a worker. */
+export interface PackedTask {
+  task: Omit<IslandTask, 'state' | 'migrants'>;
+  state: PackedState;
   migrants: PackedMembers;
 }
 
 /** An island task's result as it crosses back. */
 export interface PackedResult {
-  result: IslandTaskResult;
-  members: PackedMembers;
-  stateHallOfFame: PackedMembers;
+  result: Omit<IslandTaskResult, 'state' | 'hallOfFame'>;
+  state: PackedState;
   hallOfFame: PackedMembers;
 }
 
-export function packTask(task: IslandTask): PackedTask {
-  const { state } = task;
-  return {
-    task: { ...task, state: { ...state, members: [], hallOfFame: [] }, migrants: [] },
-    members: packMembers(state.members),
-    hallOfFame: packMembers(state.hallOfFame),
-    migrants: packMembers(task.migrants),
-  };
+export function packTask({ state, migrants, ...task }: IslandTask): PackedTask {
+  return { task, state: packState(state), migrants: packMembers(migrants) };
 }
 
 export function unpackTask(p: PackedTask): IslandTask {
-  const { task } = p;
-  return { ...task, state: { ...task.state, members: unpackMembers(p.members), hallOfFame: unpackMembers(p.hallOfFame) }, migrants: unpackMembers(p.migrants) };
+  return { ...p.task, state: unpackState(p.state), migrants: unpackMembers(p.migrants) };
 }
 
-export function packResult(result: IslandTaskResult): PackedResult {
-  const { state } = result;
-  return {
-    result: { ...result, state: { ...state, members: [], hallOfFame: [] }, hallOfFame: [] },
-    members: packMembers(state.members),
-    stateHallOfFame: packMembers(state.hallOfFame),
-    hallOfFame: packMembers(result.hallOfFame),
-  };
+export function packResult({ state, hallOfFame, ...result }: IslandTaskResult): PackedResult {
+  return { result, state: packState(state), hallOfFame: packMembers(hallOfFame) };
 }
 
 export function unpackResult(p: PackedResult): IslandTaskResult {
-  const { result } = p;
-  return { ...result, state: { ...result.state, members: unpackMembers(p.members), hallOfFame: unpackMembers(p.stateHallOfFame) }, hallOfFame: unpackMembers(p.hallOfFame) };
+  return { ...p.result, state: unpackState(p.state), hallOfFame: unpackMembers(p.hallOfFame) };
 }
 
 /** The buffers of packed member lists (to transfer rather than copy; each list owns its buffers). */

@@ -46,9 +46,9 @@ describe('worker protocol: members as flat typed arrays', () => {
     const state = { version: 1, islandId: 3, generation: 40, rng: [1, 2, 3, 4], members: members(1, 30), hallOfFame: members(2, 8), frequency: [0.5, 0.5], optimized: ['a|1'], bestLoss: 0.25 };
     const task: IslandTask = { islandId: 3, state, generations: 10, migrants: members(3, 5), options: {} as IslandTask['options'], stopAtEpochMs: 123 };
     const packed = packTask(task);
-    expect(packed.task.state.members).toEqual([]);
+    expect(packed.state.state.members).toEqual([]);
     expect(unpackTask(structuredClone(packed))).toEqual(task);
-    const buffers = transferables(packed.members, packed.hallOfFame, packed.migrants);
+    const buffers = transferables(packed.state.members, packed.state.hallOfFame, packed.migrants);
     expect(new Set(buffers).size).toBe(15);
     const result: IslandTaskResult = { islandId: 3, state: { ...state, members: members(4, 30) }, hallOfFame: members(5, 6), evaluations: 999 };
     expect(unpackResult(structuredClone(packResult(result)))).toEqual(result);
