@@ -2,9 +2,8 @@
 // TypeScript (src/sr/eval/wasm-kernel.ts) owns the memory layout above heapBase(), grows memory itself and
 // validates every program before it is evaluated, so nothing here traps on bad input.
 import * as D from './data';
-import { evalBlock, resultIsConst, resultPtr, resultVal } from './eval';
+import { evalBlock, evalBlock32, resultIsConst, resultPtr, resultVal } from './interpret';
 import { programLoss, programLoss32, programLossScaled, LOSS_MSE_SCALED } from './loss';
-import { evalBlock32, result32IsConst, result32Ptr, result32Val } from './eval32';
 import { logS } from './mathlib';
 export { jacobian, jacobianScratchF64, JAC_BLOCK } from './jacobian';
 export {
@@ -77,7 +76,7 @@ export function predict(code: usize, consts: usize, len: i32, simd: i32, scratch
       const n = min(D.BLOCK, D.nRows - row0);
       evalBlock32(code, consts, len, row0, (n + 3) & ~3, scratch, false);
       for (let j: i32 = 0; j < n; j++) {
-        const v = result32IsConst ? <f64><f32>result32Val : <f64>load<f32>(result32Ptr + (<usize>j << 2));
+        const v = resultIsConst ? <f64><f32>resultVal : <f64>load<f32>(resultPtr + (<usize>j << 2));
         store<f64>(out + (<usize>(row0 + j) << 3), v);
       }
     }

@@ -90,55 +90,44 @@ function unaryFactorV(opc: i32, a: usize, v: usize, out: usize, nb: usize): void
   }
 }
 
-// tangents of the constants [k0, k1) for one operator: ta/tb: each constant's operand tangent buffers (the zero
-// buffer outside the operand's range), results in place of ta's buffer (out)
-@inline function binaryTangentsOp(opc: i32, sa: usize, sb: usize, zeroBuf: usize, la: i32, ha: i32, lb: i32, hb: i32, k0: i32, k1: i32, a: usize, b: usize, v: usize, p1: usize, p2: usize, nb: usize, slotBytes: usize): void {
-  let k = k0;
-  // two constants per pass: the operands, the value and the factors are loaded once for both
-  for (; k + 1 < k1; k += 2) {
-    const outA = sa + <usize>k * JB_BYTES;
-    const outB = outA + JB_BYTES;
-    const taA = k >= la && k < ha ? outA : zeroBuf;
-    const taB = k + 1 >= la && k + 1 < ha ? outB : zeroBuf;
-    const tbA = k >= lb && k < hb ? sb + <usize>k * JB_BYTES : zeroBuf;
-    const tbB = k + 1 >= lb && k + 1 < hb ? sb + <usize>(k + 1) * JB_BYTES : zeroBuf;
-    for (let i: usize = 0; i < nb; i += 16) {
-      const av = v128.load(a + i);
-      const bv = v128.load(b + i);
-      const vv = opc == OP_DIV || opc == OP_POW ? v128.load(v + i) : av;
-      const q1 = opc == OP_POW ? v128.load(p1 + i) : av;
-      const q2 = opc == OP_POW ? v128.load(p2 + i) : av;
-      const rA = ruleV(opc, v128.load(taA + i), v128.load(tbA + i), av, bv, vv, q1, q2);
-      const rB = ruleV(opc, v128.load(taB + i), v128.load(tbB + i), av, bv, vv, q1, q2);
-      v128.store(outA + i, rA);
-      v128.store(outB + i, rB);
-    }
-  }
-  if (k < k1) {
-    const out = sa + <usize>k * JB_BYTES;
-    const ta = k >= la && k < ha ? out : zeroBuf;
-    const tb = k >= lb && k < hb ? sb + <usize>k * JB_BYTES : zeroBuf;
-    for (let i: usize = 0; i < nb; i += 16) {
-      const av = v128.load(a + i);
-      const bv = v128.load(b + i);
-      const vv = opc == OP_DIV || opc == OP_POW ? v128.load(v + i) : av;
-      const q1 = opc == OP_POW ? v128.load(p1 + i) : av;
-      const q2 = opc == OP_POW ? v128.load(p2 + i) : av;
-      v128.store(out + i, ruleV(opc, v128.load(ta + i), v128.load(tb + i), av, bv, vv, q1, q2));
-    }
+// the tangents of constant k, and with `two` of k + 1 too (the operands, the value and the factors loaded once for
+// both): ta/tb: each constant's operand tangent buffers (the zero buffer outside the operand's range), results in
+// place of ta's buffer
+@inline function tangentPass(opc: i32, two: bool, sa: usize, sb: usize, zeroBuf: usize, la: i32, ha: i32, lb: i32, hb: i32, k: i32, a: usize, b: usize, v: usize, p1: usize, p2: usize, nb: usize): void {
+  const outA = sa + <usize>k * JB_BYTES;
+  const outB = outA + JB_BYTES;
+  const taA = k >= la && k < ha ? outA : zeroBuf;
+  const tbA = k >= lb && k < hb ? sb + <usize>k * JB_BYTES : zeroBuf;
+  const taB = k + 1 >= la && k + 1 < ha ? outB : zeroBuf;
+  const tbB = k + 1 >= lb && k + 1 < hb ? sb + <usize>(k + 1) * JB_BYTES : zeroBuf;
+  for (let i: usize = 0; i < nb; i += 16) {
+    const av = v128.load(a + i);
+    const bv = v128.load(b + i);
+    const vv = opc == OP_DIV || opc == OP_POW ? v128.load(v + i) : av;
+    const q1 = opc == OP_POW ? v128.load(p1 + i) : av;
+    const q2 = opc == OP_POW ? v128.load(p2 + i) : av;
+    v128.store(outA + i, ruleV(opc, v128.load(taA + i), v128.load(tbA + i), av, bv, vv, q1, q2));
+    if (two) v128.store(outB + i, ruleV(opc, v128.load(taB + i), v128.load(tbB + i), av, bv, vv, q1, q2));
   }
 }
 
+// tangents of the constants [k0, k1) for one operator, two constants per pass
+@inline function binaryTangentsOp(opc: i32, sa: usize, sb: usize, zeroBuf: usize, la: i32, ha: i32, lb: i32, hb: i32, k0: i32, k1: i32, a: usize, b: usize, v: usize, p1: usize, p2: usize, nb: usize): void {
+  let k = k0;
+  for (; k + 1 < k1; k += 2) tangentPass(opc, true, sa, sb, zeroBuf, la, ha, lb, hb, k, a, b, v, p1, p2, nb);
+  if (k < k1) tangentPass(opc, false, sa, sb, zeroBuf, la, ha, lb, hb, k, a, b, v, p1, p2, nb);
+}
+
 // a loop specialised per operator (V8 does not unswitch loops)
-function binaryTangents(opc: i32, sa: usize, sb: usize, zeroBuf: usize, la: i32, ha: i32, lb: i32, hb: i32, k0: i32, k1: i32, a: usize, b: usize, v: usize, p1: usize, p2: usize, nb: usize, slotBytes: usize): void {
+function binaryTangents(opc: i32, sa: usize, sb: usize, zeroBuf: usize, la: i32, ha: i32, lb: i32, hb: i32, k0: i32, k1: i32, a: usize, b: usize, v: usize, p1: usize, p2: usize, nb: usize): void {
   switch (opc) {
-    case OP_ADD: binaryTangentsOp(OP_ADD, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb, slotBytes); break;
-    case OP_SUB: binaryTangentsOp(OP_SUB, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb, slotBytes); break;
-    case OP_MUL: binaryTangentsOp(OP_MUL, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb, slotBytes); break;
-    case OP_DIV: binaryTangentsOp(OP_DIV, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb, slotBytes); break;
-    case OP_MIN: binaryTangentsOp(OP_MIN, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb, slotBytes); break;
-    case OP_MAX: binaryTangentsOp(OP_MAX, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb, slotBytes); break;
-    default: binaryTangentsOp(OP_POW, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb, slotBytes); break;
+    case OP_ADD: binaryTangentsOp(OP_ADD, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb); break;
+    case OP_SUB: binaryTangentsOp(OP_SUB, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb); break;
+    case OP_MUL: binaryTangentsOp(OP_MUL, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb); break;
+    case OP_DIV: binaryTangentsOp(OP_DIV, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb); break;
+    case OP_MIN: binaryTangentsOp(OP_MIN, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb); break;
+    case OP_MAX: binaryTangentsOp(OP_MAX, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb); break;
+    default: binaryTangentsOp(OP_POW, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, p1, p2, nb); break;
   }
 }
 
@@ -210,7 +199,7 @@ function jacobianSimd(code: usize, consts: usize, len: i32, nConsts: i32, scratc
             unaryV(OP_LOG, a, t3, nb, false);
             for (let j: usize = 0; j < nb; j += 16) v128.store(t3 + j, f64x2.mul(v128.load(v + j), v128.load(t3 + j)));
           }
-          binaryTangents(opc, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, t2, t3, nb, slotBytes);
+          binaryTangents(opc, sa, sb, zeroBuf, la, ha, lb, hb, k0, k1, a, b, v, t2, t3, nb);
         }
         setVal(ia, v);
       }

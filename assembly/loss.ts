@@ -1,7 +1,7 @@
 // Fitness: the loss of a program over the whole dataset, block by block; +Infinity for any non-finite value.
 import { dataY, dataW, dataLogY, dataInvAbsY, nRows, sumW, BLOCK } from './data';
-import { evalBlock, resultIsConst, resultPtr, resultVal, setResult } from './eval';
-import { evalBlock32, result32IsConst, result32Ptr, result32Val, widen, widenBuffer } from './eval32';
+import { evalBlock, evalBlock32, resultIsConst, resultPtr, resultVal, setResult } from './interpret';
+import { widen, widenBuffer } from './eval32';
 import { logS } from './mathlib';
 import { logFast, logSpecial } from './vmath';
 
@@ -112,12 +112,12 @@ export function programLoss32(code: usize, consts: usize, len: i32, loss: i32, s
     const n = min(BLOCK, nRows - row0);
     const nEval = (n + 3) & ~3; // the padding rows repeat the last row
     if (!evalBlock32(code, consts, len, row0, nEval, scratch, true)) return Infinity;
-    if (result32IsConst) {
-      const v = <f64><f32>result32Val;
+    if (resultIsConst) {
+      const v = <f64><f32>resultVal;
       if (!(v - v == 0.0)) return Infinity;
       setResult(true, 0, v);
     } else {
-      widen(result32Ptr, wide, <usize>nEval << 2);
+      widen(resultPtr, wide, <usize>nEval << 2);
       setResult(false, wide, 0.0);
     }
     total += blockSumV(loss, row0, n);

@@ -1,6 +1,6 @@
 // WASM SIMD, WASM scalar and the TypeScript reference agree on random trees and data: losses, predictions
 // (NaN and Infinity included) and Jacobians; the Jacobian agrees with central finite differences.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { existsSync } from 'node:fs';
 import { createWasmEvaluator, kernelPath } from '../../src/sr/eval/wasm-kernel.js';
@@ -50,6 +50,10 @@ function largestIntermediate(tree: Node, point: readonly number[]): number {
   walk(tree);
   return largest;
 }
+
+// Every test here is synchronous, and together they run over a minute under load: without a turn of the event
+// loop between them, vitest's worker cannot answer its own RPC in time ("Timeout calling onTaskUpdate", 60 s).
+afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
 const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 const relClose = (a: number, b: number, tol: number): boolean =>

@@ -7,7 +7,7 @@
  */
 import { SrError, srErrorFromPlain, type Dataset, type LossName } from '../../src/sr/index.js';
 import { datasetFingerprint, type IslandRunner, type IslandTask, type IslandTaskResult } from '../../src/sr/runtime.js';
-import { DATASET_MISSING, PROTOCOL_VERSION, sliceDataset, type IslandRequest, type IslandResponse, type WorkerDataset } from '../../src/sr/workers/protocol.js';
+import { DATASET_MISSING, PROTOCOL_VERSION, packTask, sliceDataset, unpackResult, type IslandRequest, type IslandResponse, type WorkerDataset } from '../../src/sr/workers/protocol.js';
 import type { ToIslandWorker } from './island.worker.js';
 
 export interface WebWorkerRunnerOptions {
@@ -74,10 +74,10 @@ export class WebWorkerRunner implements IslandRunner {
   /** One task on one worker; the dataset is attached only when the worker says it lacks it. */
   private async runOn(slot: Slot, task: IslandTask): Promise<IslandTaskResult> {
     const dataset = this.dataset!;
-    const request: IslandRequest = { type: 'island', protocol: PROTOCOL_VERSION, datasetId: dataset.id, task };
+    const request: IslandRequest = { type: 'island', protocol: PROTOCOL_VERSION, datasetId: dataset.id, task: packTask(task) };
     let response = await this.send(slot, request);
     if (!response.ok && response.code === DATASET_MISSING) response = await this.send(slot, { ...request, dataset });
-    if (response.ok) return response.result;
+    if (response.ok) return unpackResult(response.result);
     if (response.code === DATASET_MISSING) throw new SrError('WORKER_FAILED', response.message);
     throw srErrorFromPlain({ code: response.code, message: response.message });
   }

@@ -107,6 +107,11 @@ function checkPrecision(precision: unknown, simd: boolean): Precision {
   return precision as Precision;
 }
 
+/** A program's code pairs (the array itself when it holds nothing more, as compiled programs do). */
+function codeOf(p: Program): Int32Array {
+  return p.code.length === 2 * p.length ? p.code : p.code.subarray(0, 2 * p.length);
+}
+
 export class WasmEvaluator implements Evaluator {
   private readonly simd: boolean;
   private precision: Precision;
@@ -123,6 +128,10 @@ export class WasmEvaluator implements Evaluator {
   /** the f32 feature columns of the current dataset are in memory */
   private hasData32 = false;
   private data: Dataset | undefined;
+  // views of the whole memory for the per-call copies (no new view per program), made again after the memory grew
+  private heapBuffer: ArrayBuffer | undefined;
+  private heapF64 = new Float64Array(0);
+  private heapI32 = new Int32Array(0);
 
   constructor(options: WasmEvaluatorOptions = {}) {
     this.simd = options.simd ?? true;
@@ -162,12 +171,18 @@ export class WasmEvaluator implements Evaluator {
     if (bytes > have) this.k.memory.grow(Math.ceil((bytes - have) / PAGE));
   }
 
-  private f64(ptr: number, n: number): Float64Array {
-    return new Float64Array(this.k.memory.buffer, ptr, n);
+  /** The whole-memory views, current (a grown memory has a new buffer; views of the old one are empty). */
+  private heap(): void {
+    const b = this.k.memory.buffer;
+    if (b !== this.heapBuffer) {
+      this.heapBuffer = b;
+      this.heapF64 = new Float64Array(b);
+      this.heapI32 = new Int32Array(b);
+    }
   }
 
-  private i32(ptr: number, n: number): Int32Array {
-    return new Int32Array(this.k.memory.buffer, ptr, n);
+  private f64(ptr: number, n: number): Float64Array {
+    return new Float64Array(this.k.memory.buffer, ptr, n);
   }
 
   setDataset(data: Dataset): void {
@@ -259,24 +274,23 @@ export class WasmEvaluator implements Evaluator {
     const lensPtr = align16(startsPtr + n * 8);
     const outPtr = align16(lensPtr + n * 4);
     this.ensure(outPtr + n * 8);
-    const code = this.i32(codePtr, nInstr * 2);
-    const consts = this.f64(constsPtr, nConsts);
-    const starts = this.i32(startsPtr, n * 2);
-    const lens = this.i32(lensPtr, n);
+    this.heap();
+    const { heapI32, heapF64 } = this;
     let ci = 0;
     let ki = 0;
     for (let p = 0; p < n; p++) {
       const prog = programs[p];
-      starts[2 * p] = ci;
-      starts[2 * p + 1] = ki;
-      lens[p] = prog.length;
-      code.set(prog.code.subarray(0, 2 * prog.length), 2 * ci);
-      consts.set(prog.consts, ki);
+      heapI32[(startsPtr >> 2) + 2 * p] = ci;
+      heapI32[(startsPtr >> 2) + 2 * p + 1] = ki;
+      heapI32[(lensPtr >> 2) + p] = prog.length;
+      heapI32.set(codeOf(prog), (codePtr >> 2) + 2 * ci);
+      heapF64.set(prog.consts, (constsPtr >> 3) + ki);
       ci += prog.length;
       ki += prog.consts.length;
     }
     this.call(() => this.k.evalLosses(codePtr, constsPtr, startsPtr, lensPtr, n, lossCode, this.mode(), this.scratchPtr, outPtr));
-    return this.f64(outPtr, n).slice();
+    this.heap();
+    return this.heapF64.slice(outPtr >> 3, (outPtr >> 3) + n);
   }
 
   /** Writes one program at the start of the batch region; returns the first free byte after it. */
@@ -285,8 +299,9 @@ export class WasmEvaluator implements Evaluator {
     const constsPtr = align16(codePtr + program.length * 8);
     const end = align16(constsPtr + program.consts.length * 8);
     this.ensure(end);
-    this.i32(codePtr, program.length * 2).set(program.code.subarray(0, 2 * program.length));
-    this.f64(constsPtr, program.consts.length).set(program.consts);
+    this.heap();
+    this.heapI32.set(codeOf(program), codePtr >> 2);
+    this.heapF64.set(program.consts, constsPtr >> 3);
     return { codePtr, constsPtr, end };
   }
 
@@ -296,7 +311,8 @@ export class WasmEvaluator implements Evaluator {
     const { codePtr, constsPtr, end } = this.writeProgram(program);
     this.ensure(end + this.nRows * 8);
     this.call(() => this.k.predict(codePtr, constsPtr, program.length, this.mode(), this.scratchPtr, end));
-    return this.f64(end, this.nRows).slice();
+    this.heap();
+    return this.heapF64.slice(end >> 3, (end >> 3) + this.nRows);
   }
 
   jacobian(program: Program): JacobianResult {
@@ -312,7 +328,8 @@ export class WasmEvaluator implements Evaluator {
     let finite = 0;
     this.call(() => { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); });
     // one allocation for both (typed arrays of this size live outside V8's heap and cost the GC per allocation)
-    const both = this.f64(predPtr, (1 + nC) * this.nRows).slice();
+    this.heap();
+    const both = this.heapF64.slice(predPtr >> 3, (predPtr >> 3) + (1 + nC) * this.nRows);
     return { predictions: both.subarray(0, this.nRows), jac: both.subarray(this.nRows), finite: finite === 1 };
   }
 

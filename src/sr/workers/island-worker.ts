@@ -8,7 +8,7 @@ import { isSrError } from '../errors.js';
 import { createWasmEvaluator } from '../eval/wasm-kernel.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import { runIslandTask } from '../search/island.js';
-import { DATASET_MISSING, PROTOCOL_VERSION, type IslandRequest, type IslandResponse, type WorkerDataset } from './protocol.js';
+import { DATASET_MISSING, PROTOCOL_VERSION, packResult, unpackTask, type IslandRequest, type IslandResponse, type WorkerDataset } from './protocol.js';
 
 /** datasets kept per worker (a pool reused across runs holds the current one and the one before) */
 const MAX_CACHED = 2;
@@ -46,9 +46,9 @@ export function runIsland(req: IslandRequest): IslandResponse {
       evaluator.setDataset(data);
       loadedId = req.datasetId;
     }
-    const result = runIslandTask(req.task, { evaluator, data });
+    const result = runIslandTask(unpackTask(req.task), { evaluator, data });
     if (req.fault === 'exit') process.exit(70); // ends this worker thread only, with the work lost
-    return { ok: true, result, threadId };
+    return { ok: true, result: packResult(result), threadId };
   } catch (err) {
     return failure(err);
   }

@@ -18,7 +18,10 @@ import { SrError, srErrorFromPlain } from '../errors.js';
 import type { Dataset, LossName } from '../eval/types.js';
 import type { IslandRunner, IslandTask, IslandTaskResult } from '../search/runner.js';
 import { datasetFingerprint } from './fingerprint.js';
-import { DATASET_MISSING, ISLAND_WORKER_EXPORT, PROTOCOL_VERSION, sliceDataset, type IslandRequest, type IslandResponse, type WorkerDataset, type WorkerFault } from './protocol.js';
+import {
+  DATASET_MISSING, ISLAND_WORKER_EXPORT, PROTOCOL_VERSION, packTask, sliceDataset, transferables, unpackResult,
+  type IslandRequest, type IslandResponse, type WorkerDataset, type WorkerFault,
+} from './protocol.js';
 
 /** Worker threads when none are asked for: one per core this process may use. */
 export function defaultWorkerCount(): number {
@@ -119,7 +122,9 @@ export class PoolRunner implements IslandRunner {
     const maxRetries = this.options.maxRetries ?? 3;
     let attach = false;
     for (let attempt = 0; ; ) {
-      const req: IslandRequest = { type: 'island', protocol: PROTOCOL_VERSION, datasetId: ds.id, task };
+      // packed afresh for every attempt: a sent request's buffers are transferred (gone from this side)
+      const packed = packTask(task);
+      const req: IslandRequest = { type: 'island', protocol: PROTOCOL_VERSION, datasetId: ds.id, task: packed };
       if (attach) req.dataset = ds;
       const f = this.options.injectFault;
       if (f && !this.faultUsed && f.islandId === task.islandId && f.cycle === this.cycle) {
@@ -128,7 +133,8 @@ export class PoolRunner implements IslandRunner {
       }
       let res: IslandResponse;
       try {
-        res = (await pool.run(req, { filename: this.workerFile, name: ISLAND_WORKER_EXPORT })) as IslandResponse;
+        const transferList = transferables(packed.state.members, packed.state.hallOfFame, packed.migrants);
+        res = (await pool.run(req, { filename: this.workerFile, name: ISLAND_WORKER_EXPORT, transferList })) as IslandResponse;
       } catch (err) {
         // the worker thread died (crash, exit, out of memory): rerun the same task on a fresh worker
         attempt++;
@@ -141,7 +147,7 @@ export class PoolRunner implements IslandRunner {
         attach = false;
         continue;
       }
-      if (res.ok) return res.result;
+      if (res.ok) return unpackResult(res.result);
       if (res.code === DATASET_MISSING) {
         if (attach) throw new SrError('WORKER_FAILED', `island ${task.islandId}: the worker did not keep the dataset it was sent`);
         attach = true;

@@ -7,11 +7,119 @@
  * - The dataset is flat typed arrays, sliced (copied) before posting so no view of anyone's memory travels.
  * - Typed errors do not survive the thread boundary (they arrive as plain Errors), so a worker answers
  *   `{ ok: false, code, message }` and the pool rebuilds the SrError from it.
+ * - Members (population, hall of fame, migrants) travel as flat typed arrays (PackedMembers): their compiled code
+ *   and constants back to back, the form the search keeps them in (`Program`), so nothing is rebuilt from
+ *   per-member number arrays; the pool transfers the buffers of a request instead of copying them.
  */
 import type { SrErrorCode } from '../errors.js';
-import type { IslandTask, IslandTaskResult } from '../search/runner.js';
+import type { IslandState, IslandTask, IslandTaskResult, SerializedMember } from '../search/runner.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * Members as flat typed arrays: member i's postfix (opcode, arg) pairs are code[codeEnd[i-1] .. codeEnd[i]) and
+ * its constants consts[constEnd[i-1] .. constEnd[i]); scores[3i .. 3i+3) are its loss, complexity and birth.
+ * A loss that is not a number (a JSON checkpoint's null for Infinity) travels as Infinity. Fields beyond these
+ * travel in `extra` (member i's, or null), absent when no member has any.
+ */
+export interface PackedMembers {
+  code: Int32Array;
+  consts: Float64Array;
+  codeEnd: Int32Array;
+  constEnd: Int32Array;
+  scores: Float64Array;
+  extra?: (Record<string, unknown> | null)[];
+}
+
+export function packMembers(members: readonly SerializedMember[]): PackedMembers {
+  const n = members.length;
+  let nCode = 0;
+  let nConsts = 0;
+  for (const m of members) { nCode += m.code.length; nConsts += m.consts.length; }
+  const p: PackedMembers = { code: new Int32Array(nCode), consts: new Float64Array(nConsts), codeEnd: new Int32Array(n), constEnd: new Int32Array(n), scores: new Float64Array(3 * n) };
+  let atCode = 0;
+  let atConsts = 0;
+  members.forEach((m, i) => {
+    const { code, consts, loss, complexity, birth, ...rest } = m;
+    p.code.set(code, atCode);
+    p.consts.set(consts, atConsts);
+    p.codeEnd[i] = atCode += code.length;
+    p.constEnd[i] = atConsts += consts.length;
+    p.scores[3 * i] = typeof loss === 'number' ? loss : Infinity;
+    p.scores[3 * i + 1] = complexity;
+    p.scores[3 * i + 2] = birth;
+    if (Object.keys(rest).length > 0) (p.extra ??= Array.from({ length: n }, () => null))[i] = rest;
+  });
+  return p;
+}
+
+export function unpackMembers(p: PackedMembers): SerializedMember[] {
+  const out: SerializedMember[] = [];
+  for (let i = 0; i < p.codeEnd.length; i++) {
+    const c0 = i === 0 ? 0 : p.codeEnd[i - 1];
+    const k0 = i === 0 ? 0 : p.constEnd[i - 1];
+    const m: SerializedMember = {
+      ...p.extra?.[i],
+      code: Array.from(p.code.subarray(c0, p.codeEnd[i])),
+      consts: Array.from(p.consts.subarray(k0, p.constEnd[i])),
+      loss: p.scores[3 * i],
+      complexity: p.scores[3 * i + 1],
+      birth: p.scores[3 * i + 2],
+    };
+    out.push(m);
+  }
+  return out;
+}
+
+/** An island's state as it crosses: its member lists packed, the rest as it is. */
+export interface PackedState {
+  state: IslandState;
+  members: PackedMembers;
+  hallOfFame: PackedMembers;
+}
+
+function packState(state: IslandState): PackedState {
+  return { state: { ...state, members: [], hallOfFame: [] }, members: packMembers(state.members), hallOfFame: packMembers(state.hallOfFame) };
+}
+
+function unpackState(p: PackedState): IslandState {
+  return { ...p.state, members: unpackMembers(p.members), hallOfFame: unpackMembers(p.hallOfFame) };
+}
+
+/** An island task as it crosses to a worker. */
+export interface PackedTask {
+  task: Omit<IslandTask, 'state' | 'migrants'>;
+  state: PackedState;
+  migrants: PackedMembers;
+}
+
+/** An island task's result as it crosses back. */
+export interface PackedResult {
+  result: Omit<IslandTaskResult, 'state' | 'hallOfFame'>;
+  state: PackedState;
+  hallOfFame: PackedMembers;
+}
+
+export function packTask({ state, migrants, ...task }: IslandTask): PackedTask {
+  return { task, state: packState(state), migrants: packMembers(migrants) };
+}
+
+export function unpackTask(p: PackedTask): IslandTask {
+  return { ...p.task, state: unpackState(p.state), migrants: unpackMembers(p.migrants) };
+}
+
+export function packResult({ state, hallOfFame, ...result }: IslandTaskResult): PackedResult {
+  return { result, state: packState(state), hallOfFame: packMembers(hallOfFame) };
+}
+
+export function unpackResult(p: PackedResult): IslandTaskResult {
+  return { ...p.result, state: unpackState(p.state), hallOfFame: unpackMembers(p.hallOfFame) };
+}
+
+/** The buffers of packed member lists (to transfer rather than copy; each list owns its buffers). */
+export function transferables(...lists: PackedMembers[]): ArrayBuffer[] {
+  return lists.flatMap((p) => [p.code, p.consts, p.codeEnd, p.constEnd, p.scores].map((a) => a.buffer as ArrayBuffer));
+}
 
 /** The dataset as sent to a worker: feature-major X, as in `Dataset`. */
 export interface WorkerDataset {
@@ -37,7 +145,7 @@ export interface IslandRequest {
   datasetId: string;
   /** attached only after the worker answered DATASET_MISSING */
   dataset?: WorkerDataset;
-  task: IslandTask;
+  task: PackedTask;
   fault?: WorkerFault;
 }
 
@@ -45,7 +153,7 @@ export interface IslandRequest {
 export const DATASET_MISSING = 'DATASET_MISSING';
 
 export type IslandResponse =
-  | { ok: true; result: IslandTaskResult; /** the worker thread's id (diagnostics) */ threadId: number }
+  | { ok: true; result: PackedResult; /** the worker thread's id (diagnostics) */ threadId: number }
   | { ok: false; code: SrErrorCode | typeof DATASET_MISSING; message: string };
 
 /** Copies a dataset's arrays into fresh buffers of exactly their length (safe to post or transfer). */
