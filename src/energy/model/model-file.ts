@@ -114,6 +114,7 @@ function validateSeries(s: unknown, bad: (what: string) => never): void {
   for (const k of ['sigma', 'tauLevel', 'tauSlope', 'tauSetting'] as const) {
     if (!c || typeof c[k] !== 'number' || !(c[k] > 0)) bad(`series.components.${k} must be a positive number`);
   }
+  if (c?.residualDof !== undefined && !(typeof c.residualDof === 'number' && c.residualDof > 0)) bad('series.components.residualDof, when present, must be a positive number');
   if (!Array.isArray(x.stats)) bad('series.stats must be a list');
   x.stats.forEach((st, i) => {
     const m = 2 + (Array.isArray(st?.settings) ? st.settings.length : 0);
