@@ -59,6 +59,14 @@ export interface SeriesModel {
   center: number;
   components: VarianceComponents;
   stats: SeriesStats[];
+  /** the same effects on log time per output token (same grouping and centre), when the model predicts latency */
+  latency?: LatencyEffects;
+}
+
+/** Per-series effects on the latency residuals (log measured over predicted time per output token). */
+export interface LatencyEffects {
+  components: VarianceComponents;
+  stats: SeriesStats[];
 }
 
 /** One series' sufficient statistics: effects design [1, c, one-hot of its settings]. */
@@ -295,6 +303,13 @@ export function residualScaleOf(s: SeriesStats, mean: readonly number[], c: Vari
   return Math.sqrt(Math.max(1, (dof * s2 + Math.max(0, ssr)) / ((dof + s.n) * s2)));
 }
 
+/** Series statistics with fresh ones added: a known series' statistics grow, a new series joins the list. */
+export function mergeSeriesStats(known: readonly SeriesStats[], fresh: readonly SeriesStats[]): SeriesStats[] {
+  const stats = new Map(known.map((s) => [s.key, s]));
+  for (const s of fresh) stats.set(s.key, stats.has(s.key) ? mergeStats(stats.get(s.key) as SeriesStats, s) : s);
+  return [...stats.values()];
+}
+
 /** Adds two series' statistics (a base model's series and the user's new records of it). */
 export function mergeStats(a: SeriesStats, b: SeriesStats): SeriesStats {
   const settings = [...a.settings, ...b.settings.filter((s) => !a.settings.includes(s))];
@@ -356,10 +371,10 @@ export function resolveSeriesKey(record: RecordLike, columns: readonly string[],
   return best ?? own;
 }
 
-const posteriorCache = new WeakMap<SeriesModel, Map<string, SeriesPosterior>>();
+const posteriorCache = new WeakMap<{ stats: SeriesStats[]; components: VarianceComponents }, Map<string, SeriesPosterior>>();
 
-/** Each series' posterior under the model's components (computed once per series model). */
-export function seriesPosteriors(series: SeriesModel): Map<string, SeriesPosterior> {
+/** Each series' posterior under the model's components (computed once per series model, or its latency effects). */
+export function seriesPosteriors(series: { stats: SeriesStats[]; components: VarianceComponents }): Map<string, SeriesPosterior> {
   let p = posteriorCache.get(series);
   if (!p) {
     p = new Map(series.stats.map((s) => [s.key, posteriorOf(s, series.components)]));
@@ -382,6 +397,9 @@ export interface AppliedSeriesEffect {
   factorHigh: number;
   /** the setting (layout, workload) had records of its own */
   settingSeen: boolean;
+  /** the series' effect on time per output token as a factor, and from how many timed records (latency effects only) */
+  latencyFactor?: number;
+  latencyRecords?: number;
 }
 
 const Z95_EFFECT = 1.959963984540054;
@@ -392,12 +410,14 @@ export function applySeriesEffect(record: RecordLike, series: SeriesModel): { ap
   const e = effectFor(record, series.by, series.center, series.components, posteriors);
   const effectSd = Math.sqrt(Math.max(0, e.sd ** 2 - e.residualSd ** 2));
   const seen = e.series !== '';
+  const lat = series.latency ? effectFor(record, series.by, series.center, series.latency.components, seriesPosteriors(series.latency)) : undefined;
   return {
     shift: e.shift, sd: e.sd,
     applied: {
       series: seen ? e.series : groupKey(record, series.by.series), seen, records: e.records,
       factor: Math.exp(e.shift), factorLow: Math.exp(e.shift - Z95_EFFECT * effectSd), factorHigh: Math.exp(e.shift + Z95_EFFECT * effectSd),
       settingSeen: e.settingSeen,
+      ...(lat ? { latencyFactor: Math.exp(lat.shift), latencyRecords: lat.records } : {}),
     },
   };
 }
