@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
+import { cliStarter } from './cli-start.js';
 
 const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'bin/energylens.js');
@@ -171,15 +172,8 @@ describe('energylens profile', () => {
 
   it('with --base, the budget measures first what pins the series: the ends of the batch range', async () => {
     // started without blocking the test's event loop (a synchronous run near a minute trips vitest's RPC timeout)
-    const runAsync = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> => new Promise((done, fail) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: ENV, cwd: dir });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      child.on('error', fail);
-      child.on('close', (status) => done({ status, stdout, stderr }));
-    });
+    const start = cliStarter(CLI, () => dir, ENV);
+    const runAsync = (args: string[]) => start(...args);
     const base = join(ROOT, 'models/mlenergy-v3.json');
     const p = plan('pinned', '  tp: [1, 2]\n  batch: [1, 2, 4, 8]');
     const out = join(dir, 'pinned.csv');
