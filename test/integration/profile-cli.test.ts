@@ -2,7 +2,7 @@
  * `energylens profile` end to end without GPUs: a fake OpenAI-compatible server stands in for vLLM, a fake
  * nvidia-smi on PATH draws more power on the GPUs the server was given while it prefills or decodes.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -54,15 +54,17 @@ ${extra}`);
   return path;
 }
 
-const run = (args: string[], env: Record<string, string | undefined> = ENV) => spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', cwd: dir, timeout: 120_000 });
+// every run starts the CLI without blocking the test's event loop: a synchronous stretch near a minute (a sweep under
+// load) trips vitest's 60 s worker RPC timeout and fails the run with every test green
+const run = (args: string[], env: NodeJS.ProcessEnv = ENV) => cliStarter(CLI, () => dir, env)(...args);
 const rows = (path: string): Record<string, string>[] => parse(readFileSync(path, 'utf8'), { columns: true });
 const leftovers = (): string[] => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 
 describe('energylens profile', () => {
-  it('sweeps the grid, records failures with the reason, and writes records the model can fit', () => {
+  it('sweeps the grid, records failures with the reason, and writes records the model can fit', async () => {
     const p = plan('sweep', '  tp: [1, 2, 4]\n  batch: [2, 4]');
     const out = join(dir, 'sweep.csv');
-    const r = run(['profile', '--plan', p, '--out', out]);
+    const r = await run(['profile', '--plan', p, '--out', out]);
     expect(r.stderr).toMatch(/GPUs: 4 x NVIDIA H100 80GB HBM3 \(catalog: H100-SXM5-80GB\)/);
     expect(r.stderr).toMatch(/idle power: [\d.]+ W per GPU/);
     expect(r.status, r.stderr).toBe(0);
@@ -98,21 +100,21 @@ describe('energylens profile', () => {
     expect(readdirSync(`${out}.logs`).length).toBe(6);
     expect(leftovers()).toEqual([]);
     // the records are a training set as they are
-    expect(run(['validate', out]).status).toBe(0);
-    const fit = run(['fit', '--data', out, '--out', join(dir, 'model.json'), '--no-discovery']);
+    expect((await run(['validate', out])).status).toBe(0);
+    const fit = await run(['fit', '--data', out, '--out', join(dir, 'model.json'), '--no-discovery']);
     expect(fit.status, fit.stderr).toBe(0);
     // a second run has nothing left to do; --retry-failed tries the failed ones again
-    const again = run(['profile', '--plan', p, '--out', out, '--json']);
+    const again = await run(['profile', '--plan', p, '--out', out, '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ measured: 0, failed: 0, resumed: 4, remaining: 0 });
-    const retry = run(['profile', '--plan', p, '--out', out, '--retry-failed', '--json']);
+    const retry = await run(['profile', '--plan', p, '--out', out, '--retry-failed', '--json']);
     expect(JSON.parse(retry.stdout)).toMatchObject({ measured: 0, failed: 2, resumed: 4, remaining: 0 });
     expect(rows(`${out}.failures.csv`)).toHaveLength(2);
   }, 120_000);
 
-  it('integrates the power samples where the energy counter is not supported', () => {
+  it('integrates the power samples where the energy counter is not supported', async () => {
     const p = plan('sweep', '  tp: [1]\n  batch: [2]');
     const out = join(dir, 'power.csv');
-    const r = run(['profile', '--plan', p, '--out', out], { ...ENV, FAKE_NVSMI_NO_ENERGY: '1' });
+    const r = await run(['profile', '--plan', p, '--out', out], { ...ENV, FAKE_NVSMI_NO_ENERGY: '1' });
     expect(r.status, r.stderr).toBe(0);
     const [x] = rows(out);
     expect(x.energy_method).toBe('power');
@@ -145,7 +147,7 @@ describe('energylens profile', () => {
     expect(leftovers()).toEqual([]);
     // the engine was stopped: on exit the fake server reports its GPUs idle
     expect(JSON.parse(readFileSync(STATE, 'utf8'))).toMatchObject({ prefilling: 0, decoding: 0 });
-    const r = run(['profile', '--plan', p, '--out', out, '--json']);
+    const r = await run(['profile', '--plan', p, '--out', out, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.resumed).toBe(first.length);
@@ -156,59 +158,56 @@ describe('energylens profile', () => {
     expect(new Set(all.map((x) => x.config)).size).toBe(6);
   }, 120_000);
 
-  it('measures only the budget, chosen adaptively, and a larger budget goes on from there', () => {
+  it('measures only the budget, chosen adaptively, and a larger budget goes on from there', async () => {
     const p = plan('budget', '  tp: [1, 2]\n  batch: [1, 2, 4, 8]');
     const out = join(dir, 'budget.csv');
-    const r = run(['profile', '--plan', p, '--out', out, '--budget', '3']);
+    const r = await run(['profile', '--plan', p, '--out', out, '--budget', '3']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\[1\/3\] .*spread over the grid/);
     expect(rows(out)).toHaveLength(3);
     expect(r.stdout).toMatch(/3 measured, 0 failed in this run \(0 records from earlier runs\); the budget is spent \(5 grid configurations not measured\)/);
-    const more = run(['profile', '--plan', p, '--out', out, '--budget', '7', '--json']);
+    const more = await run(['profile', '--plan', p, '--out', out, '--budget', '7', '--json']);
     expect(JSON.parse(more.stdout)).toMatchObject({ measured: 4, resumed: 3, remaining: 1, budgetLeft: 0 });
     expect(more.stderr).toMatch(/widest prediction interval/);
     expect(new Set(rows(out).map((x) => x.config)).size).toBe(7);
   }, 120_000);
 
   it('with --base, the budget measures first what pins the series: the ends of the batch range', async () => {
-    // started without blocking the test's event loop (a synchronous run near a minute trips vitest's RPC timeout)
-    const start = cliStarter(CLI, () => dir, ENV);
-    const runAsync = (args: string[]) => start(...args);
     const base = join(ROOT, 'models/mlenergy-v3.json');
     const p = plan('pinned', '  tp: [1, 2]\n  batch: [1, 2, 4, 8]');
     const out = join(dir, 'pinned.csv');
-    const r = await runAsync(['profile', '--plan', p, '--out', out, '--budget', '3', '--base', base]);
+    const r = await run(['profile', '--plan', p, '--out', out, '--budget', '3', '--base', base]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\[1\/3\] .*pins the series fastest/);
     expect(r.stderr).not.toMatch(/spread over the grid/);
     const picked = rows(out).map((x) => x.config);
     expect(picked).toHaveLength(3);
     for (const c of picked) expect(c).toMatch(/ batch=(1|8) /);
-    const noBudget = await runAsync(['profile', '--plan', p, '--out', out, '--base', base]);
+    const noBudget = await run(['profile', '--plan', p, '--out', out, '--base', base]);
     expect(noBudget.status).toBe(2);
     expect(noBudget.stderr).toMatch(/error \[.*\]: --base chooses what a --budget measures first/);
   }, 120_000);
 
-  it('says clearly when there are no GPUs, the plan is bad, or the output belongs to another campaign', () => {
+  it('says clearly when there are no GPUs, the plan is bad, or the output belongs to another campaign', async () => {
     const p = plan('nogpu', '  tp: [1]\n  batch: [2]');
     const out = join(dir, 'nogpu.csv');
-    const r = run(['profile', '--plan', p, '--out', out], { ...ENV, FAKE_NVSMI_FAIL: '1' });
+    const r = await run(['profile', '--plan', p, '--out', out], { ...ENV, FAKE_NVSMI_FAIL: '1' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/error \[GPU_UNAVAILABLE\]: .*NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver/);
     expect(existsSync(out)).toBe(false);
-    const missing = run(['profile', '--plan', p, '--out', out], { ...ENV, PATH: '/nonexistent' });
+    const missing = await run(['profile', '--plan', p, '--out', out], { ...ENV, PATH: '/nonexistent' });
     expect(missing.stderr).toMatch(/GPU_UNAVAILABLE.*nvidia-smi not found on PATH/);
     const badPlan = join(dir, 'bad.yaml');
     writeFileSync(badPlan, readFileSync(p, 'utf8').replace('requests: 8', 'requests: eight'));
-    const bad = run(['profile', '--plan', badPlan, '--out', out]);
+    const bad = await run(['profile', '--plan', badPlan, '--out', out]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/error \[INVALID_PLAN\]: .*bad\.yaml, line 13: workload\.requests must be a positive integer \(got "eight"\)/);
-    expect(run(['profile', '--plan', join(dir, 'none.yaml'), '--out', out]).stderr).toMatch(/FILE_NOT_FOUND.*none\.yaml: no such plan file/);
+    expect((await run(['profile', '--plan', join(dir, 'none.yaml'), '--out', out])).stderr).toMatch(/FILE_NOT_FOUND.*none\.yaml: no such plan file/);
     const unknown = join(dir, 'unknown.yaml');
     writeFileSync(unknown, readFileSync(p, 'utf8').replace('model: Llama-3.1-8B-Instruct', 'model: Foo-9B'));
-    expect(run(['profile', '--plan', unknown, '--out', out]).stderr).toMatch(/UNKNOWN_MODEL\]: the plan's model "Foo-9B" is not in the catalog: .*give params_b .* in the plan/);
+    expect((await run(['profile', '--plan', unknown, '--out', out])).stderr).toMatch(/UNKNOWN_MODEL\]: the plan's model "Foo-9B" is not in the catalog: .*give params_b .* in the plan/);
     // --dry-run runs nothing: the configurations, their GPUs and launch commands
-    const dry = run(['profile', '--plan', plan('dry', '  tp: [1, 2, 4, 8]\n  batch: [2]'), '--dry-run', '--json']);
+    const dry = await run(['profile', '--plan', plan('dry', '  tp: [1, 2, 4, 8]\n  batch: [2]'), '--dry-run', '--json']);
     expect(dry.status, dry.stderr).toBe(0);
     const listed = JSON.parse(dry.stdout);
     expect(listed.configurations.map((c: { config: string }) => c.config)).toEqual(['tp=1 pp=1 ep=1 batch=2 input=64 output=24', 'tp=2 pp=1 ep=1 batch=2 input=64 output=24', 'tp=4 pp=1 ep=1 batch=2 input=64 output=24']);
@@ -218,7 +217,7 @@ describe('energylens profile', () => {
     // records of another plan in --out: refused, and the file is left as it was
     const other = join(dir, 'sweep.csv');
     const before = readFileSync(other, 'utf8');
-    const clash = run(['profile', '--plan', p, '--out', other]);
+    const clash = await run(['profile', '--plan', p, '--out', other]);
     expect(clash.status).toBe(2); // INVALID_OPTION: a usage error
     expect(clash.stderr).toMatch(/sweep\.csv, row 1: a record of Llama-3.1-8B-Instruct \/ sweep, but the plan profiles Llama-3.1-8B-Instruct \/ nogpu; give another --out/);
     expect(readFileSync(other, 'utf8')).toBe(before);
