@@ -100,9 +100,9 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const floor = o.linearScaling ? exactLossFloor(data, 'mse') : 0;
   const offer = (m: Member): void => {
     if (!o.linearScaling) { hof.offer(serializeMember(m)); return; }
-    const scaled = Number.isFinite(m.loss) ? scaledExpression(m.tree, evaluator, data, floor) : null;
+    const scaled = Number.isFinite(m.loss) ? scaledExpression(m.tree, evaluator, data, floor, m.program) : null;
     evaluations += 5;
-    if (scaled) hof.offer(serializeMember(makeMember(scaled.tree, compile(scaled.tree), scaled.loss, m.birth, o)));
+    if (scaled) hof.offer(serializeMember(makeMember(scaled.tree, scaled.program, scaled.loss, m.birth, o)));
   };
 
   let members: Member[] = s.members.map(deserializeMember);
@@ -175,7 +175,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
         done++;
         const bounds = constantBounds(o, m.program.consts.length);
         const settings = { maxIterations: o.optimizeIterations, restarts: o.optimizeRestarts, rng, ...bounds };
-        const fit = o.linearScaling ? fitScaledConstants(m.tree, evaluator, data, settings) : fitConstants(m.program, evaluator, data, { loss: o.loss, ...settings });
+        const fit = o.linearScaling ? fitScaledConstants(m.program, evaluator, data, settings) : fitConstants(m.program, evaluator, data, { loss: o.loss, ...settings });
         evaluations += fit.evaluations;
         if (fit.loss < m.loss) {
           // the program's constants are numbered in the order of the tree's constant nodes (compile's postfix order)

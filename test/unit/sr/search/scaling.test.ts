@@ -1,0 +1,30 @@
+// scaledProgram builds a * f + b from f's program without a tree: it must be exactly what compiling the tree
+// a * f + b gives (the hall of fame serialises that program and the key of a member is made from it).
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../../../src/sr/expression/compile.js';
+import { parseExpression } from '../../../../src/sr/expression/parse.js';
+import { constant, op, type Node } from '../../../../src/sr/expression/node.js';
+import { scaledProgram } from '../../../../src/sr/search/scaling.js';
+
+const same = (a: ReturnType<typeof compile>, b: ReturnType<typeof compile>): void => {
+  expect(Array.from(a.code.subarray(0, 2 * a.length))).toEqual(Array.from(b.code.subarray(0, 2 * b.length)));
+  expect(Array.from(a.consts)).toEqual(Array.from(b.consts));
+  expect([a.length, a.maxStack, a.nFeaturesUsed]).toEqual([b.length, b.maxStack, b.nFeaturesUsed]);
+};
+
+describe('scaledProgram', () => {
+  const shapes: [string, (f: Node) => Node, number | null, number | null][] = [
+    ['f', (f) => f, null, null],
+    ['a * f', (f) => op('*', constant(2.5), f), 2.5, null],
+    ['f + b', (f) => op('+', f, constant(-7)), null, -7],
+    ['a * f + b', (f) => op('+', op('*', constant(2.5), f), constant(-7)), 2.5, -7],
+  ];
+  for (const text of ['x0', '1.5', 'x0 * 3 + sin(x1 / 0.5)', '(x2 - 1) * (x0 + (x1 * (x0 - 2)))']) {
+    for (const [name, wrap, a, b] of shapes) {
+      it(`${name} with f = ${text} equals compile of the tree`, () => {
+        const f = parseExpression(text, ['x0', 'x1', 'x2']);
+        same(scaledProgram(compile(f), a, b), compile(wrap(f)));
+      });
+    }
+  }
+});
