@@ -21,7 +21,7 @@ import { crossover, mutate, mutationContext, randomMember } from './mutate.js';
 import { operatorComplexityOf, type SearchOptions } from './options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
 import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
-import { fitScaledConstants, scaledExpression } from './scaling.js';
+import { fitScaledConstants, scaledExpression, withoutScaleAndOffset } from './scaling.js';
 import type { IslandState, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
 export const ISLAND_STATE_VERSION = 1;
@@ -90,8 +90,11 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     if (optimized.size > OPTIMIZED_MEMORY) optimized.delete(optimized.values().next().value as string);
   };
 
-  // new trees are compiled here, once: the members keep the programs
+  // new trees are compiled here, once: the members keep the programs (under linear scaling, without the scale
+  // and offset a and b stand for: see withoutScaleAndOffset)
+  const core = o.linearScaling && o.stripScaleAndOffset;
   const score = (trees: Node[]): { programs: Program[]; losses: Float64Array } => {
+    if (core) for (let i = 0; i < trees.length; i++) trees[i] = withoutScaleAndOffset(trees[i]);
     const programs = trees.map(compile);
     evaluations += trees.length;
     return { programs, losses: trees.length > 0 ? evaluator.losses(programs, o.linearScaling ? 'mse-scaled' : o.loss) : new Float64Array(0) };
@@ -124,7 +127,13 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   }
   // migrants replace random members
   if (task.migrants.length > 0) {
-    const incoming = task.migrants.map(deserializeMember).slice(0, Math.max(0, members.length - 1));
+    let incoming = task.migrants.map(deserializeMember).slice(0, Math.max(0, members.length - 1));
+    if (core) {
+      // migrants from the front are the a * f + b the hall of fame keeps: back to f, scored as f
+      const trees = incoming.map((m) => m.tree);
+      const { programs, losses } = score(trees);
+      incoming = trees.map((t, i) => makeMember(t, programs[i], losses[i], generation, o));
+    }
     for (const m of incoming) members[rng.int(members.length)] = { ...m, birth: generation };
   }
   for (const m of members) offer(m);

@@ -71,3 +71,25 @@ export function fitScaledConstants(f: Program, evaluator: Evaluator, data: Datas
   return { constants, loss: result.loss, evaluations: result.evaluations + 1 };
 }
 
+
+/**
+ * f without the scale and offset linear scaling fits anyway: while f is c + g, g + c, c - g, g - c, c * g, g * c,
+ * g / c or -g (c a constant, g not), f becomes g. The scaled loss of g is never above f's (a * (alpha g + beta) + b
+ * spans the same lines as a * g + b, and more when alpha is 0), its complexity is lower, and the constants it drops
+ * are the ones Levenberg-Marquardt cannot tell from a and b: left in, they drift into huge cancelling pairs
+ * (`520906.02 - 0.00137 * (... + 381269805.5)`) and equivalent forms of one law never merge.
+ */
+export function withoutScaleAndOffset(f: Node): Node {
+  let g = f;
+  for (;;) {
+    if (g.kind !== 'op') return g;
+    if (g.op === 'neg') { g = g.children[0]; continue; }
+    if (g.children.length !== 2) return g;
+    const [l, r] = g.children;
+    const lc = l.kind === 'const';
+    const rc = r.kind === 'const';
+    if (lc === rc) return g;
+    if (g.op === '+' || g.op === '-' || g.op === '*' || (g.op === '/' && rc)) g = lc ? r : l;
+    else return g;
+  }
+}

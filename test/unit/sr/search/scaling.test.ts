@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../../../src/sr/expression/compile.js';
 import { parseExpression } from '../../../../src/sr/expression/parse.js';
 import { constant, op, type Node } from '../../../../src/sr/expression/node.js';
-import { scaledProgram } from '../../../../src/sr/search/scaling.js';
+import { scaledProgram, withoutScaleAndOffset } from '../../../../src/sr/search/scaling.js';
 
 const same = (a: ReturnType<typeof compile>, b: ReturnType<typeof compile>): void => {
   expect(Array.from(a.code.subarray(0, 2 * a.length))).toEqual(Array.from(b.code.subarray(0, 2 * b.length)));
@@ -26,5 +26,23 @@ describe('scaledProgram', () => {
         same(scaledProgram(compile(f), a, b), compile(wrap(f)));
       });
     }
+  }
+});
+
+describe('withoutScaleAndOffset', () => {
+  const names = ['x0', 'x1'];
+  const core = (text: string): string => JSON.stringify(withoutScaleAndOffset(parseExpression(text, names)));
+  const tree = (text: string): string => JSON.stringify(parseExpression(text, names));
+  for (const [input, expected] of [
+    ['3 * (x0 * x1) + 2', 'x0 * x1'], ['(3 * x0) * x1 + 2', '3 * x0 * x1'],
+    ['2 - (x0 / 4)', 'x0'],
+    ['-(sin(x1) * 0.5) + 7', 'sin(x1)'],
+    ['(x0 + x1) / 3', 'x0 + x1'],
+    ['1.5 * (x0 - 2)', 'x0'],
+  ]) {
+    it(`${input} -> ${expected}`, () => expect(core(input)).toBe(tree(expected)));
+  }
+  for (const kept of ['3 / x0', 'x0 * x1', 'sin(x0 + 2)', '2.5', '2 * 3', 'x0 ^ 2']) {
+    it(`${kept} is kept (not an outer scale or offset of a non-constant)`, () => expect(core(kept)).toBe(tree(kept)));
   }
 });
