@@ -52,11 +52,6 @@ export interface SearchOptions {
    * for it with another loss is an error
    */
   linearScaling: boolean;
-  /**
-   * under linear scaling, a new candidate's outer scale and offset (c + g, c * g, g / c, -g, ...) are dropped
-   * before it is scored: a and b stand for them (see withoutScaleAndOffset in search/scaling.ts)
-   */
-  stripScaleAndOffset: boolean;
   /** arithmetic of loss evaluation: 'f64' (default) or 'f32' (f32x4 lanes, loss summed in f64; constant fitting's Jacobian stays f64) */
   precision: Precision;
   /** number of islands (populations) */
@@ -144,7 +139,6 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   ],
   loss: 'mse',
   linearScaling: true,
-  stripScaleAndOffset: true,
   precision: 'f64',
   populations: 8,
   populationSize: 64,
@@ -273,7 +267,6 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
     }
   }
   if (typeof o.annealing !== 'boolean') bad('options.annealing must be true or false');
-  if (typeof o.stripScaleAndOffset !== 'boolean') bad('options.stripScaleAndOffset must be true or false');
   if (typeof o.simplifyDuringSearch !== 'boolean') bad('options.simplifyDuringSearch must be true or false');
   if (typeof o.stopOnExact !== 'boolean') bad('options.stopOnExact must be true or false');
   optionalLimit('maxTime', o.maxTime, false);
