@@ -15,6 +15,7 @@ import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdTex
 import { fitWarnings } from '../fit-warnings.js';
 import { checkSeriesFlags, runFitFromBase, seriesLines, seriesSummary, withSeries } from '../series-output.js';
 import { delayedBar } from '../progress.js';
+import { discoverySample } from './discover.js';
 import { discoveryProgress } from './discover-structure.js';
 
 interface FitFlags {
@@ -87,7 +88,10 @@ async function candidateStructures(flags: FitFlags, catalog: Catalog, records: r
   if (flags.discovery) {
     const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.evals === undefined ? (flags.time ?? DEFAULT_AUTO_SECONDS) / 4 : undefined, 'fit: discovering corrections');
     try {
-      const auto = await autoDiscoveryCandidate(records, {
+      // on a seeded sample of a large file, as discover --out; the structure it proposes is then fitted on every record
+      const sample = discoverySample(records, flags.seed);
+      if (sample.note) process.stderr.write(`fit: ${sample.note}\n`);
+      const auto = await autoDiscoveryCandidate(sample.records, {
         timeSeconds: flags.time, evals: flags.evals, seed: flags.seed, folds: flags.folds, catalog, file: flags.data, onProgress: bar.update,
       });
       if (auto.candidate) candidates.push(auto.candidate);
