@@ -5,15 +5,18 @@
 //   included; cpuSeconds: the process's user + system CPU time, worker threads included, which a loaded machine
 //   inflates less than the wall clock; peak RSS: the process's maxRSS, worker threads included, both read in the
 //   child at exit):
-//     fit       energylens fit --data N.csv (default restarts and robust rounds)
+//     fit       energylens fit --data N.csv --no-discovery (default restarts and robust rounds): the fit itself
+//     fit-discovery  energylens fit --data N.csv --evals 2000 (the default fit: auto structure with discovery of
+//               corrections, at a fixed budget); discoverySeconds/discoveryCpuSeconds: this minus fit, per size
 //     predict   energylens predict with a model fitted on the 1k records
 //     discover  energylens discover --targets energy_per_token --evals 2000 --seed 1 --workers 1
 //     sr        energylens sr --target energy_j --features tp,num_gpus,batch,output_tokens,active_params_b
 //               --evals 2000 --islands 2 --workers 1 --seed 1
 //   growth: the ratio of seconds (and of peak RSS) per tenfold of the input; 100k -> 500k is scaled to a
 //   tenfold as ratio^(1 / log10 5).
-//   Targets (issue 21): fit on 500k under 120 s and under 1 GB; every step from 10k up at most 13x per tenfold.
-// Options: --sizes=1000,10000 (default 1000,10000,100000,500000), --steps=fit,predict (default all four),
+//   Targets (issue 21): fit (without discovery) on 500k under 120 s and under 1 GB; every step from 10k up at most
+//   13x per tenfold.
+// Options: --sizes=1000,10000 (default 1000,10000,100000,500000), --steps=fit,predict (default all five),
 //          --timeout=S per command (default 900; a step that times out is reported as such), --keep (keep the data)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -24,7 +27,7 @@ import { runEnvironment } from './run-environment.mjs';
 
 const opt = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const sizes = opt('sizes', '1000,10000,100000,500000').split(',').map(Number);
-const steps = opt('steps', 'fit,predict,discover,sr').split(',');
+const steps = opt('steps', 'fit,fit-discovery,predict,discover,sr').split(',');
 const timeoutS = Number(opt('timeout', 900));
 const EVALS = 2000;
 const dir = mkdtempSync(join(tmpdir(), 'energylens-scale-'));
@@ -55,7 +58,8 @@ function measure(args) {
 }
 
 const command = {
-  fit: (n) => ['fit', '--data', `r${n}.csv`, '--out', `m${n}.json`, '--no-progress'],
+  fit: (n) => ['fit', '--data', `r${n}.csv`, '--out', `m${n}.json`, '--no-discovery', '--no-progress'],
+  'fit-discovery': (n) => ['fit', '--data', `r${n}.csv`, '--out', `md${n}.json`, '--evals', String(EVALS), '--no-progress'],
   predict: (n) => ['predict', '--model', 'm-base.json', '--data', `r${n}.csv`, '--out', `p${n}.csv`],
   discover: (n) => ['discover', '--data', `r${n}.csv`, '--targets', 'energy_per_token', '--evals', String(EVALS), '--seed', '1', '--workers', '1', '--no-progress'],
   sr: (n) => ['sr', '--data', `r${n}.csv`, '--target', 'energy_j', '--features', 'tp,num_gpus,batch,output_tokens,active_params_b', '--evals', String(EVALS), '--islands', '2', '--workers', '1', '--seed', '1', '--no-progress'],
@@ -74,6 +78,7 @@ function growth(series) {
   return out;
 }
 
+const loadAtStart = (await import('node:os')).loadavg().map((x) => Number(x.toFixed(1)));
 try {
   const base = importMlEnergyCsv(join(dir, 'mlenergy.csv'));
   const data = {};
@@ -82,7 +87,7 @@ try {
     data[n] = { megabytes: Number((statSync(join(dir, `r${n}.csv`)).size / 1e6).toFixed(1)) };
   }
   await expandRecords(base, join(dir, 'r-base.csv'), 1000);
-  const baseFit = measure(['fit', '--data', 'r-base.csv', '--out', 'm-base.json', '--no-progress']);
+  const baseFit = measure(['fit', '--data', 'r-base.csv', '--out', 'm-base.json', '--no-discovery', '--no-progress']);
   if (!baseFit.ok) throw new Error(`the 1k-record fit for predict failed: ${baseFit.error}`);
   const results = {};
   for (const step of steps) {
@@ -97,14 +102,23 @@ try {
     results[step].cpuSecondsGrowth = growth(results[step].runs.map((r) => ({ n: r.n, value: ok(r) ? r.cpuSeconds : null })));
     results[step].rssGrowth = growth(results[step].runs.map((r) => ({ n: r.n, value: ok(r) ? r.peakRssMB : null })));
   }
+  if (results.fit && results['fit-discovery']) {
+    // discovery's own share: the default fit minus the fit without discovery, size by size
+    results['fit-discovery'].discovery = results['fit-discovery'].runs.map((r) => {
+      const f = results.fit.runs.find((x) => x.n === r.n);
+      const ok = r.ok && f?.ok;
+      return { n: r.n, seconds: ok ? Number((r.seconds - f.seconds).toFixed(2)) : null, cpuSeconds: ok && r.cpuSeconds !== null && f.cpuSeconds !== null ? Number((r.cpuSeconds - f.cpuSeconds).toFixed(2)) : null };
+    });
+  }
   const fit500k = results.fit?.runs.find((r) => r.n === 500000);
   const targets = {
     fit500kUnder120s: fit500k ? fit500k.ok && fit500k.seconds < 120 : null,
+    fit500kUnder120sCpu: fit500k ? fit500k.ok && fit500k.cpuSeconds !== null && fit500k.cpuSeconds < 120 : null,
     fit500kUnder1GB: fit500k ? fit500k.ok && fit500k.peakRssMB !== null && fit500k.peakRssMB < 1024 : null,
     atMost13xPerTenfoldFrom10k: Object.fromEntries(Object.entries(results).map(([s, r]) => [s, r.secondsGrowth.filter((g) => g.from >= 10000).every((g) => g.perTenfold <= 13)])),
     cpuAtMost13xPerTenfoldFrom10k: Object.fromEntries(Object.entries(results).map(([s, r]) => [s, r.cpuSecondsGrowth.filter((g) => g.from >= 10000).every((g) => g.perTenfold <= 13)])),
   };
-  process.stdout.write(`${JSON.stringify({ benchmark: 'scale', ...runEnvironment(), loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(1))), evals: EVALS, data, results, targets }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: 'scale', ...runEnvironment(), loadAverageAtStart: loadAtStart, loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(1))), evals: EVALS, data, results, targets }, null, 2)}\n`);
 } finally {
   if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   else process.stderr.write(`data kept in ${dir}\n`);

@@ -1,12 +1,10 @@
 /**
  * What the energy-model commands (fit, predict, explain, select, discover) share: option parsers whose errors name the
- * flag, reading a records CSV with the catalog checks, an output-folder check, and number and table formatting.
+ * flag, an output-folder check, and number and table formatting.
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EnergyLensError } from '../errors.js';
-import { catalogCheck, type Catalog } from '../energy/catalog/index.js';
-import { invalidRecordsError, scanRecords, type ProfilingRecord } from '../energy/records/index.js';
 
 export const bad = (message: string): never => { throw new EnergyLensError('INVALID_OPTION', message); };
 
@@ -40,26 +38,6 @@ export function assertOutputFolder(flag: string, path: string): void {
   const folder = dirname(resolve(path));
   if (!existsSync(folder) || !statSync(folder).isDirectory()) bad(`${flag} ${path}: the folder ${folder} does not exist`);
   if (existsSync(path) && statSync(path).isDirectory()) bad(`${flag} ${path} is a folder`);
-}
-
-export interface RecordsWithCells {
-  /** the header as the file has it (names trimmed) */
-  header: string[];
-  records: ProfilingRecord[];
-  /** each record's cells exactly as in the file */
-  cells: (readonly string[])[];
-}
-
-/**
- * Every record of a records CSV, checked against the schema and the catalog (unknown hardware or model is a
- * problem naming file, line and column), with its original cells. Any problem: one INVALID_RECORD error listing them.
- */
-export async function readRecordsWithCells(path: string, catalog: Catalog, optionalColumns: readonly string[] = []): Promise<RecordsWithCells> {
-  const records: ProfilingRecord[] = [];
-  const cells: (readonly string[])[] = [];
-  const report = await scanRecords(path, (r, place) => { records.push(r); cells.push(place.cells); }, { check: catalogCheck(catalog), optionalColumns });
-  if (!report.ok) throw invalidRecordsError(report);
-  return { header: report.columns, records, cells };
 }
 
 /** A number with `digits` significant digits, without trailing zeros. */

@@ -30,6 +30,8 @@ export function delayedBar(enabled: boolean, format: string, afterMs = 2000, str
         return;
       }
       bar.update(value, { stage });
+      // drawn now: a synchronous stretch may follow (a fit), and cli-progress would otherwise wait for its timer
+      bar.render();
     },
     stop() {
       bar?.stop();

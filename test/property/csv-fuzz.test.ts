@@ -73,6 +73,9 @@ const typedOrSuccess = async (run: () => Promise<unknown>): Promise<string> => {
   }
 };
 
+/** FUZZ_RUNS=1000 for the 1,000 files (the default keeps CI quick) */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+
 describe('mutated records CSVs', () => {
   it('validate returns a report whose every problem names the file (never throws for bad data)', async () => {
     const catalog = loadCatalog();
@@ -86,7 +89,7 @@ describe('mutated records CSVs', () => {
         expect(q.line).toBeGreaterThanOrEqual(0);
       }
       if (!rep.ok) await expect(readRecords(p)).rejects.toSatisfy((e: unknown) => isEnergyLensError(e, 'INVALID_CSV') || isEnergyLensError(e, 'INVALID_RECORD'));
-    }), { numRuns: 150, seed: 21 });
+    }), { numRuns: RUNS, seed: 21 });
   });
 
   it.skipIf(!existsSync(kernelPath()))('fit ends with a typed error or a model', async () => {

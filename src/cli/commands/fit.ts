@@ -15,6 +15,8 @@ import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdText, sig, textTable } from '../energy-args.js';
 import { fitWarnings } from '../fit-warnings.js';
 import { checkSeriesFlags, runFitFromBase, seriesLines, seriesSummary, withSeries } from '../series-output.js';
+import { delayedBar } from '../progress.js';
+import { discoverySample } from './discover.js';
 import { discoveryProgress } from './discover-structure.js';
 
 interface FitFlags {
@@ -65,6 +67,10 @@ export function register(program: Command): void {
     });
 }
 
+/** Where the fit's bar stands as each stage starts: reading takes the first share (by bytes read). */
+const READ_SHARE = 0.3;
+const FIT_STAGES = { features: 0.3, fitting: 0.4, series: 0.8 } as const;
+
 /** `n` records drawn by the seeded split the benchmarks use (randomSplit's training part), in file order. */
 function sampleRecords(records: ProfilingRecord[], n: number, seed: number, file: string): ProfilingRecord[] {
   if (n > records.length) bad(`--sample ${n} is larger than the ${records.length} records in ${file}`);
@@ -84,7 +90,10 @@ async function candidateStructures(flags: FitFlags, catalog: Catalog, records: r
   if (flags.discovery) {
     const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.evals === undefined ? (flags.time ?? DEFAULT_AUTO_SECONDS) / 4 : undefined, 'fit: discovering corrections');
     try {
-      const auto = await autoDiscoveryCandidate(records, {
+      // on a seeded sample of a large file, as discover --out; the structure it proposes is then fitted on every record
+      const sample = discoverySample(records, flags.seed);
+      if (sample.note) process.stderr.write(`fit: ${sample.note}\n`);
+      const auto = await autoDiscoveryCandidate(sample.records, {
         timeSeconds: flags.time, evals: flags.evals, seed: flags.seed, folds: flags.folds, catalog, file: flags.data, onProgress: bar.update,
       });
       if (auto.candidate) candidates.push(auto.candidate);
@@ -129,8 +138,13 @@ async function runFit(flags: FitFlags): Promise<void> {
     const known = base.parameters.map((p) => p.name);
     for (const n of flags.refit) if (!known.includes(n)) bad(`--refit: unknown parameter "${n}" (the base model's: ${known.join(', ')})`);
   }
+  // one bar on stderr for the long stretches of a big fit (reading, features, the fit, the series effects), shown
+  // once the run has taken a few seconds; it steps aside while discovery and cross-validation show their own
+  const fitBar = delayedBar(flags.progress, 'fit |{bar}| {percentage}% | {stage}');
   // streamed into columns: each record is a small view, so memory grows by tens of bytes per record
-  const all = (await readRecordTable(flags.data, { check: catalogCheck(catalog) })).views();
+  const all = (await readRecordTable(flags.data, {
+    check: catalogCheck(catalog), onProgress: (read, size) => fitBar.update(READ_SHARE * (size > 0 ? read / size : 1), 'reading records'),
+  })).views();
   const records = flags.sample === undefined ? all : sampleRecords(all, flags.sample, flags.seed, flags.data);
   checkSeriesFlags(records, flags);
   // a bad --cv-groups is refused before the discovery spends its budget
@@ -143,6 +157,7 @@ async function runFit(flags: FitFlags): Promise<void> {
     structure = readStructure(flags.structure, catalog);
     selection = { mode: 'forced', chosen: structure.name, folds: 0, seed: flags.seed, candidates: [], reason: `forced by --structure ${flags.structure}` };
   } else {
+    fitBar.stop();
     const { candidates, refused } = await candidateStructures(flags, catalog, records);
     const bar = flags.progress && process.stderr.isTTY && candidates.length > 1
       ? new cliProgress.SingleBar({ format: 'fit: cross-validating structures |{bar}| {value}/{total} | {label}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
@@ -174,8 +189,15 @@ async function runFit(flags: FitFlags): Promise<void> {
     ...(base ? { base, ...(flags.refit ? { refit: flags.refit } : {}) } : {}),
     ...(selection ? { selection } : {}),
   };
-  const pooled = fitEnergyModel(records, fitOptions);
-  const model = withSeries(pooled, records, fitOptions, flags, catalog);
+  let model: EnergyModel;
+  try {
+    const pooled = fitEnergyModel(records, { ...fitOptions, onStage: (stage) => fitBar.update(FIT_STAGES[stage], stage === 'features' ? 'features of each configuration' : `fitting ${structure.name} on ${records.length} records`) });
+    fitBar.update(FIT_STAGES.series, 'series effects');
+    model = withSeries(pooled, records, fitOptions, flags, catalog);
+    fitBar.update(1, `writing ${flags.out}`);
+  } finally {
+    fitBar.stop();
+  }
   writeEnergyModel(flags.out, model);
   const warnings = fitWarnings(model, records);
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);

@@ -1,11 +1,10 @@
-/** energylens predict: a fitted energy model applied to a records CSV; every input column is kept as it was. */
+/** energylens predict: a fitted energy model applied to a records CSV, streamed; every input column is kept as it was. */
 import { Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import { EnergyLensError } from '../../errors.js';
-import { loadCatalog } from '../../energy/catalog/index.js';
-import { predictEnergy, readEnergyModel, type EnergyPrediction } from '../../energy/model/index.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
-import { assertOutputFolder, readRecordsWithCells, sig } from '../energy-args.js';
+import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
+import { predictEnergy, readEnergyModel, type EnergyModel, type EnergyPrediction } from '../../energy/model/index.js';
+import { AtomicCsvWriter, invalidRecordsError, scanRecords, type ProfilingRecord } from '../../energy/records/index.js';
+import { assertOutputFolder, sig } from '../energy-args.js';
 import { effectsBySeries, effectText } from '../series-output.js';
 
 interface PredictFlags { model: string; data: string; out: string; catalog?: string; json?: boolean }
@@ -48,34 +47,101 @@ function predictionCells(p: EnergyPrediction): string[] {
   ];
 }
 
+/** Rows predicted at once: the records, their cells and their predictions of one block are all that is held. */
+const BLOCK_ROWS = 8192;
+
+/** What the summary needs, tallied block by block. */
+interface PredictTally {
+  rows: number;
+  extrapolated: { row: number; reasons: string[] }[];
+  errorSum: number;
+  measured: number;
+  series: ReturnType<typeof effectsBySeries>;
+}
+
+function tallyBlock(t: PredictTally, records: readonly ProfilingRecord[], preds: readonly EnergyPrediction[]): void {
+  const first = t.rows;
+  preds.forEach((p, i) => {
+    if (p.extrapolation.length > 0) t.extrapolated.push({ row: first + i + 1, reasons: p.extrapolation });
+    const r = records[i];
+    if (r.energy_j === undefined) return;
+    const perToken = r.energy_j / r.output_tokens;
+    t.errorSum += Math.abs(p.energyPerTokenJ - perToken) / perToken;
+    t.measured += 1;
+  });
+  for (const g of effectsBySeries(preds.map((p) => p.series))) {
+    const seen = t.series.find((x) => x.series === g.series);
+    if (seen) seen.rows += g.rows;
+    else t.series.push({ ...g, firstRow: first + g.firstRow });
+  }
+  t.rows += preds.length;
+}
+
+/**
+ * Reads, predicts and writes block by block, so memory stays flat whatever the file's size. The output goes to a
+ * temporary file that becomes `--out` only when every row was read without a problem; at the first problem the
+ * output is dropped and the rest of the file is only checked, so the error lists every problem as before.
+ */
+async function predictFile(flags: PredictFlags, model: EnergyModel, catalog: Catalog): Promise<PredictTally> {
+  const added = [...PREDICTION_COLUMNS, ...(model.series ? SERIES_COLUMNS : [])];
+  const tally: PredictTally = { rows: 0, extrapolated: [], errorSum: 0, measured: 0, series: [] };
+  let writer: AtomicCsvWriter | undefined;
+  let failed = false;
+  let records: ProfilingRecord[] = [];
+  let cells: (readonly string[])[] = [];
+  const flush = async (): Promise<void> => {
+    if (records.length === 0 || !writer) return;
+    const preds = predictEnergy(model, records, { catalog, file: flags.data, firstRow: tally.rows + 1 });
+    for (let i = 0; i < preds.length; i++) await writer.write([...cells[i], ...predictionCells(preds[i])]);
+    tallyBlock(tally, records, preds);
+    records = [];
+    cells = [];
+  };
+  try {
+    const report = await scanRecords(flags.data, async (r, place) => {
+      if (failed) return;
+      records.push(r);
+      cells.push(place.cells);
+      if (records.length >= BLOCK_ROWS) await flush();
+    }, {
+      check: catalogCheck(catalog), optionalColumns: ['energy_j'],
+      onHeader: async (header) => {
+        const clash = added.find((c) => header.includes(c));
+        if (clash) throw new EnergyLensError('INVALID_CSV', `${flags.data} already has a column "${clash}" (is it a predictions file?); remove the prediction columns first`);
+        writer = await AtomicCsvWriter.open(flags.out, [...header, ...added]);
+      },
+      onProblem: () => {
+        failed = true;
+        writer?.abort();
+        records = [];
+        cells = [];
+      },
+    });
+    if (!report.ok) throw invalidRecordsError(report);
+    await flush();
+    await writer?.commit();
+  } finally {
+    writer?.abort();
+  }
+  return tally;
+}
+
 async function runPredict(flags: PredictFlags): Promise<void> {
   assertOutputFolder('--out', flags.out);
   const model = readEnergyModel(flags.model);
   const catalog = loadCatalog(flags.catalog);
-  const { header, records, cells } = await readRecordsWithCells(flags.data, catalog, ['energy_j']);
-  const added = [...PREDICTION_COLUMNS, ...(model.series ? SERIES_COLUMNS : [])];
-  const clash = added.find((c) => header.includes(c));
-  if (clash) throw new EnergyLensError('INVALID_CSV', `${flags.data} already has a column "${clash}" (is it a predictions file?); remove the prediction columns first`);
-  const preds = predictEnergy(model, records, { catalog, file: flags.data });
-  const rows = cells.map((c, i) => [...c, ...predictionCells(preds[i])]);
-  writeFileAtomic(flags.out, stringify([[...header, ...added], ...rows], { record_delimiter: 'unix' }));
-
-  const extrapolated = preds.flatMap((p, i) => (p.extrapolation.length > 0 ? [{ row: i + 1, reasons: p.extrapolation }] : []));
-  const measured = records.flatMap((r, i) => {
-    if (r.energy_j === undefined) return [];
-    const perToken = r.energy_j / r.output_tokens;
-    return [Math.abs(preds[i].energyPerTokenJ - perToken) / perToken];
-  });
-  const mape = measured.length > 0 ? (100 * measured.reduce((a, b) => a + b, 0)) / measured.length : null;
+  const t = await predictFile(flags, model, catalog);
+  const { extrapolated } = t;
+  const mape = t.measured > 0 ? (100 * t.errorSum) / t.measured : null;
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({
-      out: flags.out, rows: preds.length, extrapolations: extrapolated.length, extrapolated,
-      mapeEnergyPerTokenPct: mape, measuredRows: measured.length,
-      ...(model.series ? { seriesEffects: effectsBySeries(preds.map((p) => p.series)) } : {}),
+      out: flags.out, rows: t.rows, extrapolations: extrapolated.length, extrapolated,
+      mapeEnergyPerTokenPct: mape, measuredRows: t.measured,
+      ...(model.series ? { seriesEffects: t.series } : {}),
     }, null, 2)}\n`);
     return;
   }
-  const lines = [`predicted ${preds.length} row${preds.length === 1 ? '' : 's'}; wrote ${flags.out}`];
+  const lines = [`predicted ${t.rows} row${t.rows === 1 ? '' : 's'}; wrote ${flags.out}`];
   if (extrapolated.length === 0) lines.push('every row lies inside the training data');
   else {
     lines.push(`${extrapolated.length} row${extrapolated.length === 1 ? ' is an extrapolation' : 's are extrapolations'} (outside the training data):`);
@@ -83,11 +149,11 @@ async function runPredict(flags: PredictFlags): Promise<void> {
     if (extrapolated.length > SHOWN) lines.push(`  ... ${extrapolated.length - SHOWN} more (column "extrapolation" of ${flags.out})`);
   }
   if (model.series) {
-    const groups = effectsBySeries(preds.map((p) => p.series));
+    const groups = t.series;
     lines.push(`series effects (by ${model.series.by.series.join(', ')}):`);
     for (const g of groups.slice(0, SHOWN)) lines.push(`  ${g.series} (${g.rows} row${g.rows === 1 ? '' : 's'}; at row ${g.firstRow}): ${effectText(g.effect)}`);
     if (groups.length > SHOWN) lines.push(`  ... ${groups.length - SHOWN} more series (columns ${SERIES_COLUMNS.join(', ')} of ${flags.out})`);
   }
-  if (mape !== null) lines.push(`MAPE of energy per output token: ${mape.toFixed(2)} % over ${measured.length} rows with energy_j`);
+  if (mape !== null) lines.push(`MAPE of energy per output token: ${mape.toFixed(2)} % over ${t.measured} rows with energy_j`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -247,14 +247,14 @@ export function configurationKey(c: ConfigurationInput): string {
  * same configuration (a profiling campaign repeats each one) share one features object, computed once: time and
  * memory grow with the distinct configurations, not with the records. The objects are shared: do not modify them.
  */
-export function recordFeatures(records: readonly ConfigurationInput[], ctx: FeatureContext = {}, file?: string): EnergyFeatures[] {
+export function recordFeatures(records: readonly ConfigurationInput[], ctx: FeatureContext = {}, file?: string, firstRow = 1): EnergyFeatures[] {
   const seen = new Map<string, EnergyFeatures>();
   const out = new Array<EnergyFeatures>(records.length);
   for (let i = 0; i < records.length; i++) {
     const key = configurationKey(records[i]);
     let f = seen.get(key);
     if (f === undefined) {
-      f = configurationFeatures(records[i], ctx, { file, row: i + 1 });
+      f = configurationFeatures(records[i], ctx, { file, row: firstRow + i });
       seen.set(key, f);
     }
     out[i] = f;

@@ -51,6 +51,8 @@ export interface FitEnergyOptions {
   selection?: StructureSelection;
   /** file name for error messages */
   file?: string;
+  /** told each stage as it starts (a progress bar: the fit itself is one synchronous stretch) */
+  onStage?: (stage: 'features' | 'fitting') => void;
   /** above this many rows, starts and robust rounds on a seeded sample of them (the engine's fitParametric; 0: never) */
   sampleRows?: number;
 }
@@ -154,6 +156,7 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
   if (options.base && options.structure && options.base.structure.name !== options.structure.name) {
     throw new EnergyLensError('INVALID_OPTION', `calibration: the base model's structure is "${options.base.structure.name}", not "${options.structure.name}"`);
   }
+  options.onStage?.('features');
   const features = recordFeatures(records, { catalog: options.catalog, inputTokens: options.inputTokens }, options.file);
   const spec0 = structureSpec(structure);
   const rows = energyRows(structure, records, features, spec0.features, options);
@@ -162,6 +165,7 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
   if (model.free.length === 0) throw new EnergyLensError('INVALID_OPTION', 'no parameter is left to fit');
   const nRows = Object.values(rows.data).reduce((a, d) => a + d.nRows, 0);
   let fit: ParametricFit;
+  options.onStage?.('fitting');
   try {
     fit = fitParametric(model, rows.data, {
       space: 'log', restarts: options.restarts ?? 8, maxIterations: options.maxIterations ?? 200, seed: options.seed ?? 0,

@@ -44,6 +44,8 @@ export function canonicalNames<T extends { model: string; hardware: string }>(c:
 export interface PredictOptions {
   catalog?: Catalog;
   file?: string;
+  /** the file's row number of the first configuration (errors name rows by it); default 1 */
+  firstRow?: number;
 }
 
 export function extrapolationReasons(m: EnergyModel, c: ConfigurationInput, f: EnergyFeatures, catalog: Catalog = builtinCatalog()): string[] {
@@ -74,7 +76,7 @@ export function hasLatency(model: EnergyModel): boolean {
 
 export function predictEnergy(model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions = {}): EnergyPrediction[] {
   if (configs.length === 0) return [];
-  const features = recordFeatures(configs, { catalog: options.catalog, inputTokens: model.inputTokens }, options.file);
+  const features = recordFeatures(configs, { catalog: options.catalog, inputTokens: model.inputTokens }, options.file, options.firstRow);
   const values = model.parameters.map((p) => p.value);
   const spec = structureSpec(model.structure);
   const compiled = compileParametric(spec);

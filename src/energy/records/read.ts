@@ -31,6 +31,10 @@ export interface ScanOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** required columns the header may lack (prediction inputs need no measured energy_j) */
   optionalColumns?: readonly string[];
+  /** called once with the header (names trimmed) when it has every required column, before any row; may throw */
+  onHeader?: (header: readonly string[]) => void | Promise<void>;
+  /** called with every problem as it is found (a streaming caller stops its output at the first) */
+  onProblem?: (problem: RecordProblem) => void;
 }
 
 export interface ValidationReport {
@@ -102,7 +106,10 @@ async function scanCsvInput(
   options: ScanOptions,
 ): Promise<ValidationReport> {
   const collector = new ProblemCollector(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
-  const report = (p: RecordProblem): void => collector.add(p);
+  const report = (p: RecordProblem): void => {
+    collector.add(p);
+    options.onProblem?.(p);
+  };
   let layout: HeaderLayout | undefined;
   let rows = 0;
   let validRows = 0;
@@ -125,6 +132,7 @@ async function scanCsvInput(
       const { cells, line } = item;
       if (layout === undefined) {
         layout = layoutHeader(cells, path, report, options.optionalColumns);
+        if (layout.missing.length === 0) await options.onHeader?.(layout.header);
         continue;
       }
       rows += 1;

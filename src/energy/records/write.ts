@@ -1,11 +1,11 @@
 /**
- * Writing profiling records as CSV, atomically: rows stream into a temporary file in the target's directory,
+ * Writing CSV atomically (profiling records, or any rows through AtomicCsvWriter): rows stream into a temporary file in the target's directory,
  * which is renamed over the target only when everything was written. On any error the temporary file is
  * removed, so no partial output is ever left behind.
  */
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { stringify } from 'csv-stringify';
+import { stringify, type Stringifier } from 'csv-stringify';
 import { EnergyLensError } from '../../errors.js';
 import { releaseTemp, removeStaleTemps, tempPathFor } from '../../util/atomic-write.js';
 import { COLUMN_NAMES, type ProfilingRecord } from './schema.js';
@@ -46,6 +46,82 @@ function drained(csv: NodeJS.EventEmitter, out: NodeJS.EventEmitter): Promise<vo
   });
 }
 
+/**
+ * A CSV written row by row into a temporary file beside `path`, renamed over `path` by `commit` and removed by
+ * `abort` (call one of them: until then the temporary file is registered for removal at exit).
+ */
+export class AtomicCsvWriter {
+  private failure: Error | undefined;
+  private done = false;
+  rows = 0;
+
+  private constructor(readonly path: string, private readonly tmp: string, private readonly out: WriteStream, private readonly csv: Stringifier) {
+    const fail = (err: Error): void => { this.failure ??= err; };
+    out.on('error', fail);
+    csv.on('error', fail);
+    csv.pipe(out);
+  }
+
+  /** Opens the temporary file (stale ones of `path` left by dead processes are removed first) and writes the header. */
+  static async open(path: string, columns: readonly string[]): Promise<AtomicCsvWriter> {
+    removeStaleTemps(path);
+    const tmp = tempPathFor(path);
+    let out;
+    try {
+      out = createWriteStream(tmp, { flags: 'wx' });
+      await once(out, 'open');
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      releaseTemp(tmp);
+      throw new EnergyLensError('WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`);
+    }
+    const writer = new AtomicCsvWriter(path, tmp, out, stringify({ record_delimiter: 'unix' }));
+    // the header as a row like the others (csv-stringify's `columns` would also cut longer rows to the header)
+    writer.csv.write([...columns]);
+    return writer;
+  }
+
+  /** Writes one row; waits while the file lags behind. */
+  async write(cells: readonly string[]): Promise<void> {
+    if (this.failure) this.fail(this.failure);
+    if (!this.csv.write(cells)) await drained(this.csv, this.out);
+    this.rows += 1;
+  }
+
+  /** Finishes the file and renames it over the target. */
+  async commit(): Promise<void> {
+    try {
+      this.csv.end();
+      if (!this.failure) await once(this.out, 'finish').catch((err: Error) => { this.failure ??= err; });
+      if (this.failure) this.fail(this.failure);
+      renameSync(this.tmp, this.path);
+      this.release();
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+  }
+
+  /** Drops the temporary file; the target is left as it was. Safe to call more than once. */
+  abort(): void {
+    if (this.done) return;
+    this.csv.destroy();
+    this.out.destroy();
+    rmSync(this.tmp, { force: true });
+    this.release();
+  }
+
+  private release(): void {
+    this.done = true;
+    releaseTemp(this.tmp);
+  }
+
+  private fail(err: Error): never {
+    this.abort();
+    throw new EnergyLensError('WRITE_FAILED', `cannot write ${this.path}: ${err.message}`);
+  }
+}
+
 /** Writes records (an array, iterable or async iterable) to `path` atomically; returns the number of rows. */
 export async function writeRecordsCsv(
   path: string,
@@ -53,42 +129,12 @@ export async function writeRecordsCsv(
   options: WriteOptions = {},
 ): Promise<number> {
   const extras = options.extraColumns ?? (Array.isArray(records) ? extraColumnsOf(records) : []);
-  removeStaleTemps(path);
-  const tmp = tempPathFor(path);
-  let out;
+  const writer = await AtomicCsvWriter.open(path, [...COLUMN_NAMES, ...extras]);
   try {
-    out = createWriteStream(tmp, { flags: 'wx' });
-    await once(out, 'open');
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    releaseTemp(tmp);
-    throw new EnergyLensError('WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`);
-  }
-  const csv = stringify({ header: true, columns: [...COLUMN_NAMES, ...extras], record_delimiter: 'unix' });
-  let failure: Error | undefined;
-  const fail = (err: Error): void => { failure ??= err; };
-  out.on('error', fail);
-  csv.on('error', fail);
-  csv.pipe(out);
-  let n = 0;
-  try {
-    for await (const r of records as AsyncIterable<ProfilingRecord>) {
-      if (failure) break;
-      if (!csv.write(cellsOf(r, extras))) await drained(csv, out);
-      n += 1;
-    }
-    csv.end();
-    if (!failure) await once(out, 'finish').catch(fail);
-    if (failure) throw failure;
-    renameSync(tmp, path);
-  } catch (err) {
-    csv.destroy();
-    out.destroy();
-    rmSync(tmp, { force: true });
-    if (err !== failure) throw err;
-    throw new EnergyLensError('WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`);
+    for await (const r of records as AsyncIterable<ProfilingRecord>) await writer.write(cellsOf(r, extras));
+    await writer.commit();
   } finally {
-    releaseTemp(tmp);
+    writer.abort();
   }
-  return n;
+  return writer.rows;
 }
