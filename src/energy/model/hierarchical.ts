@@ -29,15 +29,24 @@ export interface HierarchicalFit {
 
 const measuredPerToken = (r: TrainRecord): number => r.energy_j / r.output_tokens;
 
-/** The record with its series effect taken out of every energy it carries (times are left as measured). */
-function withoutEffect(r: TrainRecord, shift: number): TrainRecord {
+const SHIFTED_FIELDS = new Set<PropertyKey>(['energy_j', 'prefill_energy_j', 'decode_energy_j']);
+
+/**
+ * The record with its series effect taken out of every energy it carries (times are left as measured). A view,
+ * not a copy: a copy of every record per round cost the 500k-record fit most of a gigabyte. Reads, spreads and
+ * key listings see the scaled energies; every other field is the record's own.
+ */
+export function withoutEffect(r: TrainRecord, shift: number): TrainRecord {
   if (shift === 0) return r;
   const f = Math.exp(-shift);
-  const out = { ...r, energy_j: r.energy_j * f } as TrainRecord & { decode_energy_j?: number };
-  if (r.prefill_energy_j !== undefined) out.prefill_energy_j = r.prefill_energy_j * f;
-  const d = (r as { decode_energy_j?: number }).decode_energy_j;
-  if (d !== undefined) out.decode_energy_j = d * f;
-  return out;
+  const scaled = (key: PropertyKey, v: unknown): unknown => (SHIFTED_FIELDS.has(key) && typeof v === 'number' ? v * f : v);
+  return new Proxy(r, {
+    get: (target, key, receiver) => scaled(key, Reflect.get(target, key, receiver)),
+    getOwnPropertyDescriptor: (target, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(target, key);
+      return d && 'value' in d ? { ...d, value: scaled(key, d.value) } : d;
+    },
+  });
 }
 
 /** Log residuals (measured over predicted energy per token) of records under a shared fit. */
