@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { EnergyLensError } from '../../errors.js';
 import { loadCatalog } from '../../energy/catalog/index.js';
-import { predictEnergy, readEnergyModel, type EnergyPrediction } from '../../energy/model/index.js';
+import { predictEnergy, readEnergyModel, type EnergyModel, type EnergyPrediction } from '../../energy/model/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { assertOutputFolder, readRecordsWithCells, sig } from '../energy-args.js';
 import { effectsBySeries, effectText } from '../series-output.js';
@@ -19,6 +19,9 @@ export const PREDICTION_COLUMNS = [
 /** Added after those when the model has series effects: the series, its records, the effect as a factor and its 95 % interval. */
 export const SERIES_COLUMNS = ['series', 'series_records', 'series_factor', 'series_factor_low', 'series_factor_high'] as const;
 
+/** Added last when the model has a stack fallback: which fit applied to the row ("chosen" or "physics"). */
+export const STACK_COLUMNS = ['stack_fit'] as const;
+
 /** Extrapolated rows named in the text summary. */
 const SHOWN = 3;
 
@@ -31,7 +34,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file.csv>', 'predictions CSV to write (atomically): the input columns as they were, then the predictions')
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
     .option('--json', 'print a JSON summary on stdout', false)
-    .addHelpText('after', `\nAdded columns: ${PREDICTION_COLUMNS.join(', ')}; with a model fitted with series effects, also ${SERIES_COLUMNS.join(', ')}.\ntpot_s_pred is empty when the model was fitted without time per token; extrapolation lists why a row lies outside the training data.`)
+    .addHelpText('after', `\nAdded columns: ${PREDICTION_COLUMNS.join(', ')}; with a model fitted with series effects, also ${SERIES_COLUMNS.join(', ')}; with a stack fallback, ${STACK_COLUMNS.join(', ')} (chosen or physics).\ntpot_s_pred is empty when the model was fitted without time per token; extrapolation lists why a row lies outside the training data.`)
     .action(async (flags: PredictFlags) => {
       await runPredict(flags);
     });
@@ -45,6 +48,7 @@ function predictionCells(p: EnergyPrediction): string[] {
     num(p.energyJ), num(p.energyPerTokenJ), num(p.energyLowJ), num(p.energyHighJ), num(p.prefillEnergyJ), num(p.decodeEnergyJ),
     p.tpotS === null ? '' : num(p.tpotS), p.extrapolation.join('; '),
     ...(p.series ? [p.series.series, String(p.series.records), num(p.series.factor), num(p.series.factorLow), num(p.series.factorHigh)] : []),
+    ...(p.stack ? [p.stack.applied] : []),
   ];
 }
 
@@ -53,7 +57,7 @@ async function runPredict(flags: PredictFlags): Promise<void> {
   const model = readEnergyModel(flags.model);
   const catalog = loadCatalog(flags.catalog);
   const { header, records, cells } = await readRecordsWithCells(flags.data, catalog, ['energy_j']);
-  const added = [...PREDICTION_COLUMNS, ...(model.series ? SERIES_COLUMNS : [])];
+  const added = [...PREDICTION_COLUMNS, ...(model.series ? SERIES_COLUMNS : []), ...(model.stackFallback ? STACK_COLUMNS : [])];
   const clash = added.find((c) => header.includes(c));
   if (clash) throw new EnergyLensError('INVALID_CSV', `${flags.data} already has a column "${clash}" (is it a predictions file?); remove the prediction columns first`);
   const preds = predictEnergy(model, records, { catalog, file: flags.data });
@@ -72,6 +76,7 @@ async function runPredict(flags: PredictFlags): Promise<void> {
       out: flags.out, rows: preds.length, extrapolations: extrapolated.length, extrapolated,
       mapeEnergyPerTokenPct: mape, measuredRows: measured.length,
       ...(model.series ? { seriesEffects: effectsBySeries(preds.map((p) => p.series)) } : {}),
+      ...(model.stackFallback ? { stacks: stackCounts(model, preds) } : {}),
     }, null, 2)}\n`);
     return;
   }
@@ -88,6 +93,16 @@ async function runPredict(flags: PredictFlags): Promise<void> {
     for (const g of groups.slice(0, SHOWN)) lines.push(`  ${g.series} (${g.rows} row${g.rows === 1 ? '' : 's'}; at row ${g.firstRow}): ${effectText(g.effect)}`);
     if (groups.length > SHOWN) lines.push(`  ... ${groups.length - SHOWN} more series (columns ${SERIES_COLUMNS.join(', ')} of ${flags.out})`);
   }
+  if (model.stackFallback) {
+    const c = stackCounts(model, preds);
+    lines.push(`stacks: ${c.chosen} row${c.chosen === 1 ? '' : 's'} of ${c.column} ${c.seen.join(', ')} by ${model.structure.name}; ${c.physics} row${c.physics === 1 ? '' : 's'} of another ${c.column} (or none) by the physics fit (column stack_fit)`);
+  }
   if (mape !== null) lines.push(`MAPE of energy per output token: ${mape.toFixed(2)} % over ${measured.length} rows with energy_j`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Rows by which fit applied, for a model with a stack fallback. */
+function stackCounts(model: EnergyModel, preds: readonly EnergyPrediction[]): { column: string; seen: string[]; chosen: number; physics: number } {
+  const chosen = preds.filter((p) => p.stack?.applied === 'chosen').length;
+  return { column: model.stackFallback!.column, seen: model.stackFallback!.seen, chosen, physics: preds.length - chosen };
 }
