@@ -7,7 +7,8 @@
 // what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV, and
 // then only on test rows of a framework the training records hold: the others get the physics fit, as the model
 // file's stack fallback does); `autoAnyStack` the same choice with the correction applied to every framework (before the stack rule);
-// `auto2se` the same with the paired gain clearing two standard errors instead of one; `autoGrouped` is `fit --cv-groups framework` (when the training records hold two or more frameworks, the
+// `auto2se` the same with the paired gain clearing two standard errors instead of one (like `autoGrouped`, its
+// correction applies to every framework, as before the stack rule); `autoGrouped` is `fit --cv-groups framework` (when the training records hold two or more frameworks, the
 // candidate must also not lose with one framework held out at a time), from the same discovery; xgboost and
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
