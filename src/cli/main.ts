@@ -7,11 +7,12 @@
  * bad, unknown or missing option or argument) exit with status 2, every other error with status 1.
  */
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './commands/index.js';
+import { commandsFor, type RegisterCommand } from './commands/index.js';
 import { isEnergyLensError } from '../errors.js';
 import { allCommands, finishHelp, packageVersion, usageError } from './program-setup.js';
 
-export function buildProgram(): Command {
+/** The program with the given commands registered (`commandsFor(argv)` picks the ones a command line needs). */
+export function buildProgram(commands: readonly RegisterCommand[]): Command {
   const program = new Command();
   program
     .name('energylens')
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     // commander prints nothing itself on an error: main() prints the one line
     .configureOutput({ outputError: () => undefined })
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  for (const register of commands) register(program);
   finishHelp(program);
   return program;
 }
@@ -33,7 +34,7 @@ export function exitStatusOf(code: string): number {
 const USAGE_CODES = new Set(['INVALID_OPTION', 'UNKNOWN_OPTION', 'MISSING_OPTION', 'MISSING_ARGUMENT', 'EXCESS_ARGUMENTS', 'UNKNOWN_COMMAND', 'CONFLICTING_OPTIONS']);
 
 export async function main(argv: readonly string[]): Promise<void> {
-  const program = buildProgram();
+  const program = buildProgram(await commandsFor(argv));
   // the subcommand being parsed, to point at its --help
   let current: Command = program;
   for (const cmd of allCommands(program)) {

@@ -68,6 +68,7 @@ export function seriesLines(m: EnergyModel): string[] {
   return [
     `series effects: ${s.stats.length} series by ${s.by.series.join(', ')} (settings within a series: ${s.by.setting.join(', ')})`,
     `  spreads (log energy): series level ${c.tauLevel.toFixed(3)}, slope in log batch ${c.tauSlope.toFixed(3)}, setting ${c.tauSetting.toFixed(3)}, residual ${c.sigma.toFixed(3)}`,
+    ...(s.latency ? [`  on latency (log time per output token, from ${s.latency.stats.reduce((a, x) => a + x.n, 0)} timed records): series level ${s.latency.components.tauLevel.toFixed(3)}, slope in log batch ${s.latency.components.tauSlope.toFixed(3)}, setting ${s.latency.components.tauSetting.toFixed(3)}, residual ${s.latency.components.sigma.toFixed(3)}`] : []),
     ...(s.calibration ? [`  calibrated from ${s.calibration.base} with ${s.calibration.records} records of ${s.calibration.series.join('; ')}`] : []),
   ];
 }

@@ -170,6 +170,22 @@ describe('energylens profile', () => {
     expect(new Set(rows(out).map((x) => x.config)).size).toBe(7);
   }, 120_000);
 
+  it('with --base, the budget measures first what pins the series: the ends of the batch range', async () => {
+    const base = join(ROOT, 'models/mlenergy-v3.json');
+    const p = plan('pinned', '  tp: [1, 2]\n  batch: [1, 2, 4, 8]');
+    const out = join(dir, 'pinned.csv');
+    const r = await run(['profile', '--plan', p, '--out', out, '--budget', '3', '--base', base]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[1\/3\] .*pins the series fastest/);
+    expect(r.stderr).not.toMatch(/spread over the grid/);
+    const picked = rows(out).map((x) => x.config);
+    expect(picked).toHaveLength(3);
+    for (const c of picked) expect(c).toMatch(/ batch=(1|8) /);
+    const noBudget = await run(['profile', '--plan', p, '--out', out, '--base', base]);
+    expect(noBudget.status).toBe(2);
+    expect(noBudget.stderr).toMatch(/error \[.*\]: --base chooses what a --budget measures first/);
+  }, 120_000);
+
   it('says clearly when there are no GPUs, the plan is bad, or the output belongs to another campaign', async () => {
     const p = plan('nogpu', '  tp: [1]\n  batch: [2]');
     const out = join(dir, 'nogpu.csv');

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { readEnergyModel, seriesPosteriors, structureFormula, Z95, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
 import { residualSdText, sig } from '../energy-args.js';
 import { seriesLines, seriesSummary } from '../series-output.js';
-import { stackLines } from './fit.js';
+import { stackLines } from '../stack-output.js';
 
 interface ExplainFlags { model: string; json?: boolean }
 

@@ -16,6 +16,7 @@ import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdTex
 import { fitWarnings } from '../fit-warnings.js';
 import { checkSeriesFlags, runFitFromBase, seriesLines, seriesSummary, withSeries } from '../series-output.js';
 import { discoveryProgress } from './discover-structure.js';
+import { stackLines } from '../stack-output.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
@@ -200,13 +201,6 @@ async function runFit(flags: FitFlags): Promise<void> {
     ...stackLines(model),
     `fitted in ${model.fit.seconds.toFixed(2)} s (${model.fit.iterations} iterations); wrote ${flags.out}`,
   ].join('\n') + '\n');
-}
-
-/** The stack rule in plain words, when the model carries a stack fallback. */
-export function stackLines(model: EnergyModel): string[] {
-  const fb = model.stackFallback;
-  if (!fb) return [];
-  return [`stacks: ${model.structure.name} applies to ${fb.column} ${fb.seen.join(', ')} (the training records' stacks); any other ${fb.column}, or a row without one, gets the physics structure fitted on the same records (stored beside it)`];
 }
 
 function selectionLines(s: StructureSelection): string[] {

@@ -1,35 +1,37 @@
-/** Every CLI command, one module each. Add a command by adding its `register` here (one line). */
+/**
+ * Every CLI command, one module each, loaded on demand: `energylens fit ...` loads fit's module only (a CLI start
+ * that loaded all of them spent about a second of CPU on modules it never ran). Add a command by adding its line
+ * here, under the name its `register` gives it.
+ */
 import type { Command } from 'commander';
-import { register as sr } from './sr.js';
-import { register as validate } from './validate.js';
-import { register as importRecords } from './import.js';
-import { register as simulate } from './simulate.js';
-import { register as fit } from './fit.js';
-import { register as predict } from './predict.js';
-import { register as explain } from './explain.js';
-import { register as select } from './select.js';
-import { register as discover } from './discover.js';
-import { register as evaluate } from './evaluate.js';
-import { register as demo } from './demo.js';
-import { register as worker } from './worker.js';
-import { register as profile } from './profile.js';
-import { register as serve } from './serve.js';
 
 export type RegisterCommand = (program: Command) => void;
+type CommandModule = () => Promise<{ register: RegisterCommand }>;
 
-export const COMMANDS: RegisterCommand[] = [
-  sr,
-  validate,
-  importRecords,
-  simulate,
-  fit,
-  predict,
-  explain,
-  select,
-  discover,
-  evaluate,
-  demo,
-  worker,
-  profile,
-  serve,
-];
+/** In the order the top-level help lists them. */
+export const COMMANDS: Readonly<Record<string, CommandModule>> = {
+  sr: () => import('./sr.js'),
+  validate: () => import('./validate.js'),
+  import: () => import('./import.js'),
+  simulate: () => import('./simulate.js'),
+  fit: () => import('./fit.js'),
+  predict: () => import('./predict.js'),
+  explain: () => import('./explain.js'),
+  select: () => import('./select.js'),
+  discover: () => import('./discover.js'),
+  evaluate: () => import('./evaluate.js'),
+  demo: () => import('./demo.js'),
+  worker: () => import('./worker.js'),
+  profile: () => import('./profile.js'),
+  serve: () => import('./serve.js'),
+};
+
+/**
+ * The registrations a command line needs: the named command's alone when its first argument names one, every
+ * command otherwise (the top-level help, `help`, --version, or an unknown command, whose error suggests names).
+ */
+export async function commandsFor(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const first = argv[2];
+  const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  return (await Promise.all(names.map((n) => COMMANDS[n]()))).map((m) => m.register);
+}

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { progressBar } from '../progress.js';
 import { loadCatalog } from '../../energy/catalog/index.js';
+import { readEnergyModel } from '../../energy/model/index.js';
 import { quote } from 'shell-quote';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import {
@@ -10,7 +11,7 @@ import {
 import { assertOutputFolder, bad, integerArg, sig } from '../energy-args.js';
 
 interface ProfileFlags {
-  plan: string; out?: string; dryRun: boolean; budget?: number; retryFailed: boolean; seed: number; catalog?: string; nvidiaSmi?: string;
+  plan: string; out?: string; dryRun: boolean; budget?: number; base?: string; retryFailed: boolean; seed: number; catalog?: string; nvidiaSmi?: string;
   json?: boolean; progress: boolean;
 }
 
@@ -22,6 +23,7 @@ export function register(program: Command): void {
     .option('--out <records.csv>', 'records CSV, rewritten atomically after every configuration; an existing one is resumed (required unless --dry-run)')
     .option('--dry-run', 'check the plan and print every configuration with its GPUs and launch command; run nothing', false)
     .option('--budget <n>', 'measure at most n configurations in the campaign, chosen adaptively (widest prediction interval first)', integerArg('--budget', 1))
+    .option('--base <public.json>', 'with --budget: a model with series effects (e.g. models/mlenergy-v3.json) whose prior picks the configurations that pin your series fastest (the widest interval of its series effect first)')
     .option('--retry-failed', 'run again the configurations an earlier run recorded as failed', false)
     .option('--seed <n>', 'seed of the adaptive choice\'s model fits', integerArg('--seed', 0), 0)
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
@@ -78,6 +80,9 @@ async function runProfileCommand(flags: ProfileFlags): Promise<void> {
   const out = flags.out ?? bad('--out RECORDS.csv is required (unless --dry-run)');
   assertOutputFolder('--out', out);
   const catalog = loadCatalog(flags.catalog);
+  const base = flags.base ? readEnergyModel(flags.base) : undefined;
+  if (base && flags.budget === undefined) bad('--base chooses what a --budget measures first; without --budget every configuration is measured: add --budget N or drop --base');
+  if (base && !base.series) throw new EnergyLensError('INVALID_MODEL_FILE', `${flags.base} has no series section (a pooled model); give a model fitted with series effects, e.g. models/mlenergy-v3.json`);
   const abort = new AbortController();
   const onSigint = (): void => {
     if (abort.signal.aborted) return;
@@ -119,7 +124,7 @@ async function runProfileCommand(flags: ProfileFlags): Promise<void> {
   try {
     result = await runProfile({
       plan, out, catalog, seed: flags.seed, retryFailed: flags.retryFailed, signal: abort.signal, onEvent,
-      ...(flags.budget !== undefined ? { budget: flags.budget } : {}), ...(flags.nvidiaSmi ? { nvidiaSmi: flags.nvidiaSmi } : {}),
+      ...(flags.budget !== undefined ? { budget: flags.budget } : {}), ...(base ? { base } : {}), ...(flags.nvidiaSmi ? { nvidiaSmi: flags.nvidiaSmi } : {}),
     });
   } finally {
     if (barOn) bar?.stop();

@@ -6,8 +6,8 @@
  */
 import type { FittedMethod, MethodContext, PredictInput, TrainRecord } from '../baselines/method.js';
 import {
-  DEFAULT_SERIES_BY, effectFor, resolveSeriesKey, estimateComponents, logBatchCenter, mergeStats, posteriorOf, seriesStats,
-  type EffectPrediction, type SeriesBy, type SeriesModel, type SeriesPosterior, type SeriesStats,
+  DEFAULT_SERIES_BY, effectFor, resolveSeriesKey, estimateComponents, logBatchCenter, mergeSeriesStats, posteriorOf, seriesStats,
+  type EffectPrediction, type SeriesBy, type SeriesModel, type SeriesPosterior,
 } from './series-effects.js';
 
 /** Fits the shared structure on some records (the energy model's fit, or any method's). */
@@ -75,9 +75,7 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
 export function calibrateSeries(fit: HierarchicalFit, records: readonly TrainRecord[]): HierarchicalFit {
   const { by, center, components } = fit.series;
   const fresh = seriesStats(records, logResiduals(fit.shared, records), by, center, (r) => resolveSeriesKey(r, by.series, fit.posteriors));
-  const stats = new Map(fit.series.stats.map((s) => [s.key, s]));
-  for (const s of fresh) stats.set(s.key, stats.has(s.key) ? mergeStats(stats.get(s.key) as SeriesStats, s) : s);
-  const series: SeriesModel = { by, center, components, stats: [...stats.values()] };
+  const series: SeriesModel = { ...fit.series, by, center, components, stats: mergeSeriesStats(fit.series.stats, fresh) };
   return { shared: fit.shared, series, posteriors: posteriorsOf(series) };
 }
 

@@ -10,7 +10,7 @@ import { EnergyLensError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { parseJsonText, readTextFile } from '../../util/read-text.js';
 import { PARAMETERS } from './closed-form.js';
-import type { SeriesModel } from './series-effects.js';
+import type { LatencyEffects, SeriesModel } from './series-effects.js';
 import { validateStructureShape, type Structure, type StructureParameter } from './structure.js';
 import { PHYSICS_STRUCTURE } from './structure-physics.js';
 
@@ -145,16 +145,24 @@ function validateSeries(s: unknown, bad: (what: string) => never): void {
   if (typeof x !== 'object' || x === null) bad('series is not an object');
   if (!x.by || !strings(x.by.series) || x.by.series.length === 0 || !strings(x.by.setting)) bad('series.by must list the series and setting columns');
   if (typeof x.center !== 'number' || !Number.isFinite(x.center)) bad('series.center must be a finite number');
+  validateEffects(x, 'series', bad, strings);
+  if (x.latency !== undefined) validateEffects(x.latency, 'series.latency', bad, strings);
+}
+
+/** The components and statistics of a set of effects (on energy, or on latency). */
+function validateEffects(x: Partial<LatencyEffects>, at: string, bad: (what: string) => never, strings: (v: unknown) => boolean): void {
+  if (typeof x !== 'object' || x === null) bad(`${at} is not an object`);
   const c = x.components;
   for (const k of ['sigma', 'tauLevel', 'tauSlope', 'tauSetting'] as const) {
-    if (!c || typeof c[k] !== 'number' || !(c[k] > 0)) bad(`series.components.${k} must be a positive number`);
+    if (!c || typeof c[k] !== 'number' || !(c[k] > 0)) bad(`${at}.components.${k} must be a positive number`);
   }
-  if (!Array.isArray(x.stats)) bad('series.stats must be a list');
+  if (c?.residualDof !== undefined && !(typeof c.residualDof === 'number' && c.residualDof > 0)) bad(`${at}.components.residualDof, when present, must be a positive number`);
+  if (!Array.isArray(x.stats)) bad(`${at}.stats must be a list`);
   x.stats.forEach((st, i) => {
     const m = 2 + (Array.isArray(st?.settings) ? st.settings.length : 0);
     if (typeof st?.key !== 'string' || !strings(st.settings) || !(st.n >= 0) || typeof st.rr !== 'number'
       || !Array.isArray(st.zr) || st.zr.length !== m || !Array.isArray(st.zz) || st.zz.length !== m * m) {
-      bad(`series.stats[${i}] is malformed (key, settings, n, rr, zr of 2 + settings, zz of its square)`);
+      bad(`${at}.stats[${i}] is malformed (key, settings, n, rr, zr of 2 + settings, zz of its square)`);
     }
   });
 }

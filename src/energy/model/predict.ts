@@ -145,7 +145,7 @@ export function predictEnergy(model: EnergyModel, configs: readonly Configuratio
       return {
         energyPerTokenJ: e, energyJ, energyLowJ: low * f.outputTokens, energyHighJ: high * f.outputTokens,
         prefillEnergyJ, decodeEnergyJ: energyJ - prefillEnergyJ,
-        tpotS: tpot ? tpot[i] : null,
+        tpotS: tpot ? tpot[i] * (series?.latencyFactor ?? 1) : null,
         extrapolation: extrapolationReasons(model, c, f, options.catalog), features: f, series, stack: null,
       };
     });

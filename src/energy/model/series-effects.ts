@@ -38,12 +38,33 @@ export interface VarianceComponents {
   tauSlope: number;
   /** spread of setting levels within a series */
   tauSetting: number;
+  /**
+   * Prior degrees of freedom of a series' own residual spread (absent: every series has the pooled sigma). A series'
+   * records scale its predictive spread up when they scatter more about its effects than sigma says:
+   * scale^2 = max(1, (dof sigma^2 + SSR) / ((dof + n) sigma^2)), SSR its records' squared residuals about the
+   * posterior effects (a scaled-inverse-chi-square prior on the series' variance, centred on sigma^2).
+   */
+  residualDof?: number;
 }
+
+/**
+ * The default prior degrees of freedom of a series' residual spread: 4, chosen on half the eligible ML.ENERGY v3
+ * series (seeded split; 2, 4 and 8 tried) for interval coverage, and checked on the other half (README).
+ */
+export const DEFAULT_RESIDUAL_DOF = 4;
 
 /** What the effects part of a hierarchical model holds (stored in a model file beside the shared parameters). */
 export interface SeriesModel {
   by: SeriesBy;
   center: number;
+  components: VarianceComponents;
+  stats: SeriesStats[];
+  /** the same effects on log time per output token (same grouping and centre), when the model predicts latency */
+  latency?: LatencyEffects;
+}
+
+/** Per-series effects on the latency residuals (log measured over predicted time per output token). */
+export interface LatencyEffects {
   components: VarianceComponents;
   stats: SeriesStats[];
 }
@@ -67,6 +88,8 @@ export interface SeriesPosterior {
   settings: string[];
   mean: number[];
   covariance: number[];
+  /** factor (>= 1) on the predictive sd from the series' own residual spread (1 without components.residualDof) */
+  residualScale: number;
 }
 
 export interface EffectPrediction {
@@ -74,6 +97,8 @@ export interface EffectPrediction {
   shift: number;
   /** log-space predictive standard deviation (effects' posterior and the residual spread) */
   sd: number;
+  /** the residual spread's part of sd (sigma, times the series' residual scale) */
+  residualSd: number;
   /** which series effect applied ('' when the series is unseen) and from how many records */
   series: string;
   records: number;
@@ -250,7 +275,7 @@ export function estimateComponents(stats: readonly SeriesStats[]): VarianceCompo
     const fx = objective(x);
     if (fx < bestF) { bestF = fx; best = x; }
   }
-  return toComponents(best);
+  return { ...toComponents(best), residualDof: DEFAULT_RESIDUAL_DOF };
 }
 
 /** The posterior of each series' effects given its statistics and the components. */
@@ -260,7 +285,29 @@ export function posteriorOf(s: SeriesStats, c: VarianceComponents): SeriesPoster
   if (!chol.isPositiveDefinite()) throw new EnergyLensError('INVALID_DATA', `series ${s.key}: its effects' posterior is singular`);
   const mean = chol.solve(b).to1DArray();
   const cov = chol.solve(Matrix.eye(A.rows)).to1DArray();
-  return { key: s.key, records: s.n, settings: [...s.settings], mean, covariance: cov };
+  return { key: s.key, records: s.n, settings: [...s.settings], mean, covariance: cov, residualScale: residualScaleOf(s, mean, c) };
+}
+
+/** The series' own residual spread against sigma (see VarianceComponents.residualDof); 1 without a dof. */
+export function residualScaleOf(s: SeriesStats, mean: readonly number[], c: VarianceComponents): number {
+  const dof = c.residualDof;
+  if (dof === undefined || s.n === 0) return 1;
+  // SSR = r'r - 2 m'Z'r + m'Z'Z m, from the sufficient statistics
+  const m = mean.length;
+  let ssr = s.rr;
+  for (let i = 0; i < m; i++) {
+    ssr -= 2 * mean[i] * s.zr[i];
+    for (let j = 0; j < m; j++) ssr += mean[i] * s.zz[i * m + j] * mean[j];
+  }
+  const s2 = c.sigma ** 2;
+  return Math.sqrt(Math.max(1, (dof * s2 + Math.max(0, ssr)) / ((dof + s.n) * s2)));
+}
+
+/** Series statistics with fresh ones added: a known series' statistics grow, a new series joins the list. */
+export function mergeSeriesStats(known: readonly SeriesStats[], fresh: readonly SeriesStats[]): SeriesStats[] {
+  const stats = new Map(known.map((s) => [s.key, s]));
+  for (const s of fresh) stats.set(s.key, stats.has(s.key) ? mergeStats(stats.get(s.key) as SeriesStats, s) : s);
+  return [...stats.values()];
 }
 
 /** Adds two series' statistics (a base model's series and the user's new records of it). */
@@ -287,7 +334,7 @@ export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: V
   const post = posteriors.get(key);
   if (!post) {
     const variance = c.tauLevel ** 2 + cb * cb * c.tauSlope ** 2 + c.tauSetting ** 2 + c.sigma ** 2;
-    return { shift: 0, sd: Math.sqrt(variance), series: '', records: 0, settingSeen: false };
+    return { shift: 0, sd: Math.sqrt(variance), residualSd: c.sigma, series: '', records: 0, settingSeen: false };
   }
   const m = post.mean.length;
   const si = post.settings.indexOf(groupKey(record, by.setting));
@@ -301,7 +348,8 @@ export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: V
     shift += z[a] * post.mean[a];
     for (let b = 0; b < m; b++) variance += z[a] * post.covariance[a * m + b] * z[b];
   }
-  return { shift, sd: Math.sqrt(variance), series: key, records: post.records, settingSeen: si >= 0 };
+  const scale = post.residualScale ?? 1;
+  return { shift, sd: Math.sqrt(variance) * scale, residualSd: c.sigma * scale, series: key, records: post.records, settingSeen: si >= 0 };
 }
 
 /**
@@ -323,10 +371,10 @@ export function resolveSeriesKey(record: RecordLike, columns: readonly string[],
   return best ?? own;
 }
 
-const posteriorCache = new WeakMap<SeriesModel, Map<string, SeriesPosterior>>();
+const posteriorCache = new WeakMap<{ stats: SeriesStats[]; components: VarianceComponents }, Map<string, SeriesPosterior>>();
 
-/** Each series' posterior under the model's components (computed once per series model). */
-export function seriesPosteriors(series: SeriesModel): Map<string, SeriesPosterior> {
+/** Each series' posterior under the model's components (computed once per series model, or its latency effects). */
+export function seriesPosteriors(series: { stats: SeriesStats[]; components: VarianceComponents }): Map<string, SeriesPosterior> {
   let p = posteriorCache.get(series);
   if (!p) {
     p = new Map(series.stats.map((s) => [s.key, posteriorOf(s, series.components)]));
@@ -349,6 +397,9 @@ export interface AppliedSeriesEffect {
   factorHigh: number;
   /** the setting (layout, workload) had records of its own */
   settingSeen: boolean;
+  /** the series' effect on time per output token as a factor, and from how many timed records (latency effects only) */
+  latencyFactor?: number;
+  latencyRecords?: number;
 }
 
 const Z95_EFFECT = 1.959963984540054;
@@ -357,14 +408,16 @@ const Z95_EFFECT = 1.959963984540054;
 export function applySeriesEffect(record: RecordLike, series: SeriesModel): { applied: AppliedSeriesEffect; shift: number; sd: number } {
   const posteriors = seriesPosteriors(series);
   const e = effectFor(record, series.by, series.center, series.components, posteriors);
-  const effectSd = Math.sqrt(Math.max(0, e.sd ** 2 - series.components.sigma ** 2));
+  const effectSd = Math.sqrt(Math.max(0, e.sd ** 2 - e.residualSd ** 2));
   const seen = e.series !== '';
+  const lat = series.latency ? effectFor(record, series.by, series.center, series.latency.components, seriesPosteriors(series.latency)) : undefined;
   return {
     shift: e.shift, sd: e.sd,
     applied: {
       series: seen ? e.series : groupKey(record, series.by.series), seen, records: e.records,
       factor: Math.exp(e.shift), factorLow: Math.exp(e.shift - Z95_EFFECT * effectSd), factorHigh: Math.exp(e.shift + Z95_EFFECT * effectSd),
       settingSeen: e.settingSeen,
+      ...(lat ? { latencyFactor: Math.exp(lat.shift), latencyRecords: lat.records } : {}),
     },
   };
 }

@@ -18,8 +18,11 @@ import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import { fitEnergyModel, type FitEnergyOptions, type FitRecord } from './fit.js';
 import { calibrateSeries, fitHierarchical } from './hierarchical.js';
 import type { EnergyModel, ModelSeries } from './model-file.js';
-import { canonicalNames, predictEnergy } from './predict.js';
-import { checkSeriesBy, DEFAULT_SERIES_BY, groupKey, resolveSeriesKey, seriesPosteriors, type SeriesBy } from './series-effects.js';
+import { canonicalNames, hasLatency, predictEnergy } from './predict.js';
+import {
+  checkSeriesBy, DEFAULT_SERIES_BY, estimateComponents, groupKey, mergeSeriesStats, resolveSeriesKey, seriesPosteriors, seriesStats,
+  type LatencyEffects, type SeriesBy, type SeriesModel, type SeriesStats,
+} from './series-effects.js';
 
 export interface SeriesFitOptions {
   /** the grouping (default DEFAULT_SERIES_BY: model, hardware, precision, framework; a setting is a layout on a workload) */
@@ -44,6 +47,32 @@ function sharedOf(model: EnergyModel, catalog: Catalog): FittedMethod & { model:
 }
 
 /**
+ * Latency statistics per series: log measured over predicted time per output token of the records that carry a
+ * time, under the shared model (pooled: its series section is left out). `keyOf` names each record's series.
+ */
+function latencyStats(shared: EnergyModel, records: readonly TrainRecord[], series: SeriesModel, catalog: Catalog, keyOf: (r: TrainRecord) => string): SeriesStats[] {
+  const timed = records.filter((r) => r.tpot_s !== undefined && r.tpot_s > 0);
+  if (timed.length === 0) return [];
+  const pooled: EnergyModel = { ...shared };
+  delete pooled.series;
+  const predicted = predictEnergy(pooled, timed, { catalog }).map((p) => p.tpotS as number);
+  const residuals = timed.map((r, i) => Math.log((r.tpot_s as number) / predicted[i]));
+  return seriesStats(timed, residuals, series.by, series.center, (r) => keyOf(r as TrainRecord));
+}
+
+/**
+ * Series effects on latency, the same machinery as on energy: the shared model's latency residuals per series,
+ * spreads by empirical Bayes. Undefined when the model predicts no latency or fewer than two series are timed
+ * (no spread of series to learn from).
+ */
+function fitLatencyEffects(shared: EnergyModel, records: readonly TrainRecord[], series: SeriesModel, catalog: Catalog): LatencyEffects | undefined {
+  if (!hasLatency(shared)) return undefined;
+  const stats = latencyStats(shared, records, series, catalog, (r) => groupKey(r, series.by.series));
+  if (stats.length < 2) return undefined;
+  return { components: estimateComponents(stats), stats };
+}
+
+/**
  * A model fitted on `records` (by `fitEnergyModel` with `fitOptions`) with per-series effects added: the model as
  * given is the first round's shared fit; later rounds refit the shared parameters with the effects taken out.
  */
@@ -56,10 +85,11 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   const fit = fitHierarchical(named, (recs) => sharedOf(fitEnergyModel(recs, { ...fitOptions, catalog }), catalog), { catalog },
     { by, rounds: options.rounds ?? 2, first });
   const shared = (fit.shared as ReturnType<typeof sharedOf>).model;
+  const latency = fitLatencyEffects(shared, named, fit.series, catalog);
   return {
     ...shared, training: model.training, fit: { ...shared.fit, seconds: model.fit.seconds + (fit.shared === first ? 0 : shared.fit.seconds) },
     ...(model.selection ? { selection: model.selection } : {}),
-    series: fit.series,
+    series: { ...fit.series, ...(latency ? { latency } : {}) },
   };
 }
 
@@ -84,6 +114,10 @@ export function calibrateFromBase(base: EnergyModel, records: readonly FitRecord
   const shared = sharedOf(base, catalog);
   const calibrated = calibrateSeries({ shared, series, posteriors: seriesPosteriors(series) }, named);
   const posteriors = seriesPosteriors(series);
+  if (series.latency) {
+    const fresh = latencyStats(base, named, series, catalog, (r) => resolveSeriesKey(r, series.by.series, posteriors));
+    calibrated.series.latency = { components: series.latency.components, stats: mergeSeriesStats(series.latency.stats, fresh) };
+  }
   const keys = [...new Set(named.map((r) => resolveSeriesKey(r, series.by.series, posteriors)))].sort();
   const previous = series.calibration;
   return {

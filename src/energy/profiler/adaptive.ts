@@ -4,9 +4,20 @@
  * enough have been measured to fit the closed form, each next one is the configuration whose predicted energy
  * is least certain (the widest 95 % prediction interval, relative to its value). Configurations the model
  * predicts will not fit in memory go last.
+ *
+ * With a base model that has series effects (say the shipped models/mlenergy-v3.json) the public records are the
+ * prior and there is no spreading phase: from the first record on, the records measured so far calibrate the
+ * campaign's series under the base (series-fit.ts calibrateFromBase), and the next configuration is the one whose
+ * series effect is least known, the widest 95 % interval of the effect's factor. That is the D-optimal choice for
+ * one more record: measuring at z adds z z' / sigma^2 to the effects' precision, which multiplies the determinant
+ * of their posterior covariance by 1 / (1 + z' Sigma z / sigma^2), smallest where z' Sigma z (the effect's
+ * variance there) is largest. The effect has a level, a slope in log batch and a level per layout, so the picks
+ * go to the batch extremes and to layouts not yet measured: the records that pin the series fastest.
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { fitEnergyModel, type FitRecord } from '../model/fit.js';
+import type { EnergyModel } from '../model/model-file.js';
+import { calibrateFromBase } from '../model/series-fit.js';
 import { predictEnergy } from '../model/predict.js';
 import type { ConfigurationInput } from '../model/features.js';
 import type { PlannedConfig, ProfilePlan } from './plan.js';
@@ -73,9 +84,13 @@ export function widestInterval(predictions: readonly { lowJ: number; highJ: numb
  */
 export function nextAdaptive(
   plan: ProfilePlan, hardware: string, candidates: readonly PlannedConfig[], records: readonly FitRecord[], tried: readonly PlannedConfig[],
-  options: { catalog?: Catalog; seed?: number } = {},
+  options: { catalog?: Catalog; seed?: number; base?: EnergyModel } = {},
 ): AdaptiveChoice {
   if (candidates.length === 0) throw new Error('nextAdaptive: no candidates');
+  if (options.base?.series) {
+    const choice = pinSeries(plan, hardware, candidates, records, options.base, options.catalog);
+    if (choice) return choice;
+  }
   if (records.length < MIN_RECORDS_TO_FIT) {
     return { config: maximinChoice(candidates, tried), why: `spread over the grid (${records.length} of ${MIN_RECORDS_TO_FIT} records before the model is fitted)` };
   }
@@ -93,5 +108,31 @@ export function nextAdaptive(
   return {
     config: candidates[best],
     why: `widest prediction interval: ${pm(p.energyLowJ)}-${pm(p.energyHighJ)} J per request around ${pm(p.energyJ)}${fits(best) ? '' : ' (predicted not to fit in memory; nothing else is left)'}`,
+  };
+}
+
+/**
+ * With a base model: the candidate whose series effect is least known under the base calibrated by the records
+ * so far (the widest 95 % interval of the effect's factor; preferring those that fit in memory). Undefined when
+ * the base cannot calibrate on these records (the caller falls back to the pooled rule).
+ */
+export function pinSeries(
+  plan: ProfilePlan, hardware: string, candidates: readonly PlannedConfig[], records: readonly FitRecord[], base: EnergyModel, catalog?: Catalog,
+): AdaptiveChoice | undefined {
+  let predictions;
+  try {
+    const model = records.length > 0 ? calibrateFromBase(base, records, { catalog }) : base;
+    predictions = predictEnergy(model, candidates.map((c) => configurationOf(plan, hardware, c)), { catalog });
+  } catch {
+    return undefined;
+  }
+  const effects = predictions.map((p) => p.series);
+  if (effects.some((e) => e === null)) return undefined;
+  const best = widestInterval(effects.map((e, i) => ({ lowJ: e!.factorLow, highJ: e!.factorHigh, fits: predictions[i].features.memoryFits })));
+  const e = effects[best]!;
+  const pm = (x: number): string => String(Number(x.toPrecision(3)));
+  return {
+    config: candidates[best],
+    why: `pins the series fastest: its effect is least known here (factor ${pm(e.factorLow)}-${pm(e.factorHigh)} from ${e.records} record${e.records === 1 ? '' : 's'} of the series)${predictions[best].features.memoryFits ? '' : ' (predicted not to fit in memory; nothing else is left)'}`,
   };
 }

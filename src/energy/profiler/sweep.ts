@@ -7,6 +7,7 @@
  */
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
+import type { EnergyModel } from '../model/model-file.js';
 import type { ProfilingRecord } from '../records/schema.js';
 import { nextAdaptive, type AdaptiveChoice } from './adaptive.js';
 import {
@@ -27,6 +28,8 @@ export interface ProfileOptions {
   retryFailed?: boolean;
   seed?: number;
   catalog?: Catalog;
+  /** with a budget: a model with series effects whose prior picks the records that pin the campaign's series fastest */
+  base?: EnergyModel;
   /** the nvidia-smi command (default: nvidia-smi on PATH) */
   nvidiaSmi?: string;
   signal?: AbortSignal;
@@ -143,7 +146,7 @@ export async function runProfile(o: ProfileOptions): Promise<ProfileResult> {
     if (o.signal?.aborted) { result.interrupted = true; break; }
     const choice: AdaptiveChoice = o.budget === undefined
       ? { config: todo[0], why: '' }
-      : nextAdaptive(plan, hardware, todo, records, tried(), { catalog, seed: o.seed });
+      : nextAdaptive(plan, hardware, todo, records, tried(), { catalog, seed: o.seed, ...(o.base ? { base: o.base } : {}) });
     const c = choice.config;
     const key = configKey(c);
     o.onEvent?.({ type: 'start', key, index, of: total, ...(choice.why ? { why: choice.why } : {}) });

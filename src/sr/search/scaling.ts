@@ -5,26 +5,54 @@
  * of fame, result) is the scaled expression itself, a * f + b with the fitted a and b, dropping a or b where the
  * loss holds without it, so every expression the search shows is one that predicts y.
  */
-import { compile } from '../expression/compile.js';
-import { clone, constant, op, type Node } from '../expression/node.js';
+import { compile, type Program } from '../expression/compile.js';
+import { constant, op, type Node } from '../expression/node.js';
+import { OP_CONST, operatorByName } from '../expression/operators.js';
 import { scalingCoefficients } from '../eval/linear-scaling.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import { fitConstants, type FitConstantsOptions } from './constants.js';
 
+const OP_TIMES = operatorByName('*')!.opcode;
+const OP_PLUS = operatorByName('+')!.opcode;
+
+/**
+ * The program of a * f + b made from f's program, without compiling a tree: `a` and `b` may be null (f, a * f,
+ * f + b). Constants stay in postfix order: a, then f's own, then b.
+ */
+export function scaledProgram(f: Program, a: number | null, b: number | null): Program {
+  const shift = a === null ? 0 : 1;
+  const code: number[] = [];
+  const consts: number[] = [];
+  if (a !== null) { code.push(OP_CONST, 0); consts.push(a); }
+  for (let i = 0; i < f.length; i++) {
+    const opcode = f.code[2 * i];
+    code.push(opcode, opcode === OP_CONST ? f.code[2 * i + 1] + shift : f.code[2 * i + 1]);
+  }
+  consts.push(...f.consts);
+  if (a !== null) code.push(OP_TIMES, 0);
+  if (b !== null) { code.push(OP_CONST, consts.length, OP_PLUS, 0); consts.push(b); }
+  const maxStack = Math.max(f.maxStack + shift, b === null ? 0 : 2);
+  return { code: Int32Array.from(code), consts: Float64Array.from(consts), length: code.length / 2, maxStack, nFeaturesUsed: f.nFeaturesUsed };
+}
+
 /**
  * The expression a * f + b that the scaled loss of `f` scores, in its simplest form whose mse stays within 1e-6
- * relative of the full form's (or under `floor`): f, a * f, f + b or a * f + b. Returns it with its mse, or null
- * when f does not evaluate.
+ * relative of the full form's (or under `floor`): f, a * f, f + b or a * f + b. Returns it with its program and
+ * mse, or null when f does not evaluate. `program` is f compiled (a member carries it; compiled here if absent).
  */
-export function scaledExpression(f: Node, evaluator: Evaluator, data: Pick<Dataset, 'y' | 'weights'>, floor: number): { tree: Node; loss: number } | null {
-  const p = evaluator.predict(compile(f));
+export function scaledExpression(f: Node, evaluator: Evaluator, data: Pick<Dataset, 'y' | 'weights'>, floor: number, program: Program = compile(f)): { tree: Node; program: Program; loss: number } | null {
+  const p = evaluator.predict(program);
   if (!p.every(Number.isFinite)) return null;
   const { a, b } = scalingCoefficients(p, data);
-  const forms: Node[] = [f, op('*', constant(a), f), op('+', f, constant(b)), op('+', op('*', constant(a), f), constant(b))];
-  const losses = evaluator.losses(forms.map(compile), 'mse');
+  const shapes: [number | null, number | null][] = [[null, null], [a, null], [null, b], [a, b]];
+  const programs = shapes.map(([sa, sb]) => scaledProgram(program, sa, sb));
+  const losses = evaluator.losses(programs, 'mse');
   const limit = Math.max(losses[3] * (1 + 1e-6), floor);
-  for (let i = 0; i < forms.length; i++) if (losses[i] <= limit) return { tree: forms[i], loss: losses[i] };
-  return Number.isFinite(losses[3]) ? { tree: forms[3], loss: losses[3] } : null;
+  let k = losses.findIndex((l) => l <= limit);
+  if (k < 0) { if (!Number.isFinite(losses[3])) return null; k = 3; }
+  const [sa, sb] = shapes[k];
+  const times = sa === null ? f : op('*', constant(sa), f);
+  return { tree: sb === null ? times : op('+', times, constant(sb)), program: programs[k], loss: losses[k] };
 }
 
 /**
@@ -32,14 +60,36 @@ export function scaledExpression(f: Node, evaluator: Evaluator, data: Pick<Datas
  * closed-form a and b, fitted together (mse). Returns f's own constants and the mse of the scaled fit, which
  * bounds f's scaled loss from above.
  */
-export function fitScaledConstants(f: Node, evaluator: Evaluator, data: Dataset, fit: Omit<FitConstantsOptions, 'loss' | 'initial' | 'lower' | 'upper'> & { lower?: readonly number[]; upper?: readonly number[] }): { constants: Float64Array; loss: number; evaluations: number } {
-  const p = evaluator.predict(compile(f));
+export function fitScaledConstants(f: Program, evaluator: Evaluator, data: Dataset, fit: Omit<FitConstantsOptions, 'loss' | 'initial' | 'lower' | 'upper'> & { lower?: readonly number[]; upper?: readonly number[] }): { constants: Float64Array; loss: number; evaluations: number } {
+  const p = evaluator.predict(f);
   const { a, b } = p.every(Number.isFinite) ? scalingCoefficients(p, data) : { a: 1, b: 0 };
-  const wrapped = op('+', op('*', constant(a), clone(f)), constant(b));
+  const wrapped = scaledProgram(f, a, b);
   const open = (bound: readonly number[] | undefined, side: number): number[] | undefined => (bound ? [side, ...bound, side] : undefined);
-  const result = fitConstants(compile(wrapped), evaluator, data, { ...fit, loss: 'mse', lower: open(fit.lower, -Infinity), upper: open(fit.upper, Infinity) });
+  const result = fitConstants(wrapped, evaluator, data, { ...fit, loss: 'mse', lower: open(fit.lower, -Infinity), upper: open(fit.upper, Infinity) });
   // postfix order of a * f + b: a, f's constants, b
   const constants = result.constants.slice(1, result.constants.length - 1);
   return { constants, loss: result.loss, evaluations: result.evaluations + 1 };
 }
 
+
+/**
+ * f without the scale and offset linear scaling fits anyway: while f is c + g, g + c, c - g, g - c, c * g, g * c,
+ * g / c or -g (c a constant, g not), f becomes g. The scaled loss of g is never above f's (a * (alpha g + beta) + b
+ * spans the same lines as a * g + b, and more when alpha is 0), its complexity is lower, and the constants it drops
+ * are the ones Levenberg-Marquardt cannot tell from a and b: left in, they drift into huge cancelling pairs
+ * (`520906.02 - 0.00137 * (... + 381269805.5)`) and equivalent forms of one law never merge.
+ */
+export function withoutScaleAndOffset(f: Node): Node {
+  let g = f;
+  for (;;) {
+    if (g.kind !== 'op') return g;
+    if (g.op === 'neg') { g = g.children[0]; continue; }
+    if (g.children.length !== 2) return g;
+    const [l, r] = g.children;
+    const lc = l.kind === 'const';
+    const rc = r.kind === 'const';
+    if (lc === rc) return g;
+    if (g.op === '+' || g.op === '-' || g.op === '*' || (g.op === '/' && rc)) g = lc ? r : l;
+    else return g;
+  }
+}

@@ -4,6 +4,10 @@ import { maximinChoice, nextAdaptive, MIN_RECORDS_TO_FIT } from '../../../src/en
 import { hardwareFromGpuName } from '../../../src/energy/profiler/sweep.js';
 import { builtinCatalog } from '../../../src/energy/catalog/index.js';
 import { simulate } from '../../../src/energy/simulator/index.js';
+import { readEnergyModel } from '../../../src/energy/model/model-file.js';
+import { join } from 'node:path';
+import type { PlannedConfig } from '../../../src/energy/profiler/plan.js';
+import type { FitRecord } from '../../../src/energy/model/fit.js';
 
 const PLAN = `
 name: chat-512
@@ -122,5 +126,34 @@ describe('adaptive sampling', () => {
     expect(choice.config.pp > 1 || choice.config.tp > 2 || choice.config.batch > 64).toBe(true);
     const early = nextAdaptive(plan, 'H100', left, records.slice(0, 2), tried);
     expect(early.why).toMatch(/^spread over the grid \(2 of 5 records/);
+  });
+
+  it('with a base model, picks the records that pin the series: batch extremes and new layouts, from the first record on', () => {
+    const base = readEnergyModel(join(process.cwd(), 'models/mlenergy-v3.json'));
+    const one = parsePlan(PLAN.replace('batch: [8, 32]', 'batch: [8, 16, 32, 64, 128]').replace('output_tokens: [128, 256]', 'output_tokens: [256]'), 'plan.yaml');
+    const grid = expandGrid(one, 8).configs;
+    const sim = simulate({ models: ['Llama-3.1-8B-Instruct'], hardware: ['H100'], tp: [1, 2, 4], pp: [1, 2], batch: [8, 16, 32, 64, 128], input: [512], output: [256], noise: 0.03, seed: 3 });
+    const campaign = (b?: typeof base): { picks: PlannedConfig[]; whys: string[] } => {
+      const records: FitRecord[] = [];
+      const picks: PlannedConfig[] = [];
+      const whys: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const choice = nextAdaptive(one, 'H100', grid.filter((c) => !picks.includes(c)), records, picks, b ? { base: b } : {});
+        picks.push(choice.config);
+        whys.push(choice.why);
+        const measured = sim.records.find((r) => r.tp === choice.config.tp && r.pp === choice.config.pp && r.batch === choice.config.batch);
+        if (measured) records.push({ ...measured, workload: one.name });
+      }
+      return { picks, whys };
+    };
+    const pooled = campaign();
+    const pinned = campaign(base);
+    expect(pinned.picks.map(configKey)).not.toEqual(pooled.picks.map(configKey));
+    for (const why of pinned.whys) expect(why).toMatch(/^pins the series fastest/);
+    // the effect has a slope in log batch: its variance is largest at the ends of the batch range
+    for (const c of pinned.picks) expect([8, 128]).toContain(c.batch);
+    expect(new Set(pinned.picks.slice(0, 4).map((c) => c.batch))).toEqual(new Set([8, 128]));
+    // and a level per layout: the first picks measure layouts not yet seen
+    expect(new Set(pinned.picks.slice(0, 4).map((c) => `${c.tp}x${c.pp}`)).size).toBe(4);
   });
 });

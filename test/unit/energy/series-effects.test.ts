@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  effectFor, estimateComponents, groupKey, logMarginalLikelihood, mergeStats, posteriorOf, seriesStats, type SeriesBy,
+  DEFAULT_RESIDUAL_DOF, effectFor, estimateComponents, groupKey, logMarginalLikelihood, mergeStats, posteriorOf, residualScaleOf, seriesStats, type SeriesBy,
 } from '../../../src/energy/model/series-effects.js';
 import { createRng } from '../../../src/sr/index.js';
 
@@ -81,6 +81,33 @@ describe('series effects (empirical Bayes)', () => {
     for (let i = 1; i < sds.length; i++) expect(sds[i]).toBeLessThan(sds[i - 1]);
     const full = effectFor(probe, BY, center, c, new Map(stats.map((s) => [s.key, posteriorOf(s, c)])));
     expect(Math.abs(full.shift - (truth.get('m7') as number))).toBeLessThan(0.12);
+  });
+
+  it('widens the interval of a series whose own records scatter more than sigma, and only then', () => {
+    const { records, r } = synthetic(6);
+    const center = Math.log(16);
+    const c = estimateComponents(seriesStats(records, r, BY, center));
+    expect(c.residualDof).toBe(DEFAULT_RESIDUAL_DOF);
+    const own = records.map((rec, i) => ({ rec, r: r[i] })).filter((x) => x.rec.model === 'm3').slice(0, 6);
+    // the same records with their scatter about the series' mean multiplied by 5 (a series the shared model fits badly)
+    const mean = own.reduce((a, x) => a + x.r, 0) / own.length;
+    const noisy = own.map((x, i) => ({ rec: x.rec, r: mean + (x.r - mean) * 5 + (i % 2 === 0 ? 4 : -4) * c.sigma }));
+    const probe = { model: 'm3', tp: 4, batch: 16 };
+    const at = (xs: typeof own, comps = c) => {
+      const s = seriesStats(xs.map((x) => x.rec), xs.map((x) => x.r), BY, center)[0];
+      const post = posteriorOf(s, comps);
+      expect(post.residualScale).toBeCloseTo(residualScaleOf(s, post.mean, comps), 12);
+      return { post, e: effectFor(probe, BY, center, comps, new Map([[s.key, post]])) };
+    };
+    const quiet = at(own);
+    const loud = at(noisy);
+    expect(loud.post.residualScale).toBeGreaterThan(1.5);
+    expect(loud.e.sd).toBeGreaterThan(1.5 * quiet.e.sd);
+    expect(loud.e.residualSd).toBeCloseTo(c.sigma * loud.post.residualScale, 12);
+    // without a dof (a model file written before it) every series keeps the pooled sigma
+    const pooled = { ...c };
+    delete pooled.residualDof;
+    expect(at(noisy, pooled).post.residualScale).toBe(1);
   });
 
   it('merging statistics equals computing them on the records together', () => {

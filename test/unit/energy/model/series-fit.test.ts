@@ -69,6 +69,46 @@ describe('fitSeriesEffects and predictEnergy', () => {
   });
 });
 
+describe('series effects on latency', () => {
+  /** each series also runs slower or faster than any feature says (kernels, engine versions) */
+  const SLOWER: Record<string, number> = {
+    'meta-llama/Llama-3.1-8B-Instruct|H100': 1.3, 'meta-llama/Llama-3.1-8B-Instruct|B200': 0.8,
+    'Qwen/Qwen3-30B-A3B-Instruct-2507|H100': 0.85, 'Qwen/Qwen3-30B-A3B-Instruct-2507|B200': 1.2, 'meta-llama/Llama-3.1-70B-Instruct|H100': 1.4,
+  };
+  const timed = (rs: FitRecord[]): FitRecord[] => rs.map((r) => ({ ...r, tpot_s: (r.tpot_s as number) * SLOWER[`${r.model}|${r.hardware.slice(0, 4)}`] }));
+  const data = timed(train);
+  const withLatency = fitSeriesEffects(fitEnergyModel(data, FIT), data, FIT);
+  const tpotMape = (m: EnergyModel, rs: readonly FitRecord[]): number => predictEnergy(m, rs)
+    .reduce((a, p, i) => a + Math.abs((p.tpotS as number) / (rs[i].tpot_s as number) - 1), 0) / rs.length;
+  const pooledOf = (m: EnergyModel): EnergyModel => { const p = { ...m }; delete p.series; return p; };
+
+  it('fits per-series latency effects that a seen series\' time per token uses, and keeps them through the file', () => {
+    expect(withLatency.series?.latency?.stats).toHaveLength(4);
+    expect(withLatency.series?.latency?.components.tauLevel).toBeGreaterThan(0.1);
+    expect(tpotMape(withLatency, data)).toBeLessThan(tpotMape(pooledOf(withLatency), data) / 2);
+    // the effects carry the series' relative speed: Llama 8B is 1.3 / 0.8 times slower on H100 than on B200 (the
+    // shared parameters, which know the hardware, take part of it; the effects, shrunk, most of the rest)
+    const at = (hw: string) => predictEnergy(withLatency, [data.find((r) => r.model.includes('8B') && r.hardware.startsWith(hw)) as FitRecord])[0].series;
+    const ratio = (at('H100')?.latencyFactor as number) / (at('B200')?.latencyFactor as number);
+    expect(ratio).toBeGreaterThan(1.3);
+    expect(ratio).toBeLessThan(1.3 / 0.8 * 1.05);
+    expect(at('H100')?.latencyRecords).toBe(9);
+    const back = validateEnergyModel(JSON.parse(JSON.stringify(withLatency)));
+    expect(predictEnergy(back, data.slice(0, 3)).map((x) => x.tpotS)).toEqual(predictEnergy(withLatency, data.slice(0, 3)).map((x) => x.tpotS));
+    const broken = JSON.parse(JSON.stringify(withLatency));
+    broken.series.latency.components.sigma = 0;
+    expect(() => validateEnergyModel(broken, 'm.json')).toThrow(/series\.latency\.components\.sigma must be a positive number/);
+  });
+
+  it('a few timed records of a new series pin its latency under the base', () => {
+    const mine = timed(records(['meta-llama/Llama-3.1-70B-Instruct'], 3).filter((r) => r.hardware.startsWith('H100')));
+    const cal = calibrateFromBase(withLatency, mine.slice(0, 3));
+    expect(cal.series?.latency?.components).toEqual(withLatency.series?.latency?.components);
+    const test = mine.slice(3);
+    expect(tpotMape(cal, test)).toBeLessThan(tpotMape(withLatency, test) / 2);
+  });
+});
+
 describe('calibrateFromBase', () => {
   const mine = records(['meta-llama/Llama-3.1-70B-Instruct'], 3).filter((r) => r.hardware.startsWith('H100'));
   it('a few records of a new series pin its level; the shared parameters and spreads stay the base\'s', () => {

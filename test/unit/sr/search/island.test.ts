@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceEvaluator } from '../../../../src/sr/eval/reference.js';
 import type { Dataset } from '../../../../src/sr/eval/types.js';
+import type { Node } from '../../../../src/sr/expression/node.js';
 import { createIslandState, runIslandTask } from '../../../../src/sr/search/island.js';
 import { resolveOptions } from '../../../../src/sr/search/options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from '../../../../src/sr/search/parsimony.js';
 import { deserializeMember } from '../../../../src/sr/search/population.js';
 import type { IslandTask, SerializedMember } from '../../../../src/sr/search/runner.js';
 import { migrate } from '../../../../src/sr/search/search.js';
+import { withoutScaleAndOffset } from '../../../../src/sr/search/scaling.js';
 import { satisfiesConstraints } from '../../../../src/sr/search/tree-ops.js';
 import { createRng } from '../../../../src/sr/util/rng.js';
 
@@ -152,5 +154,24 @@ describe('island restarts and constant-free search', () => {
     const members = (r.state as unknown as { members: SerializedMember[] }).members;
     expect(members.length).toBe(o.populationSize);
     for (const m of members) expect(m.consts.length).toBe(0);
+  });
+});
+
+describe('linear scaling in the island', () => {
+  it('keeps a * f + b with f free of an outer scale or offset (a and b stand for them: no cancelling pairs)', () => {
+    const o = resolveOptions({ populationSize: 24, maxGenerations: 10, maxSize: 15, operators: ['+', '-', '*', 'sin', 'exp'], constantProbability: 0.6 });
+    expect(o.linearScaling).toBe(true);
+    const data = problem();
+    const evaluator = new ReferenceEvaluator();
+    evaluator.setDataset(data);
+    const kept = [1, 2, 3, 4, 5, 6].flatMap((seed) => runIslandTask({ islandId: 0, state: createIslandState(0, seed), generations: 15, migrants: [], options: o }, { evaluator, data }).hallOfFame);
+    expect(kept.length).toBeGreaterThan(12);
+    const isConst = (n: Node): boolean => n.kind === 'const';
+    for (const m of kept) {
+      let f = deserializeMember(m).tree;
+      if (f.kind === 'op' && f.op === '+' && isConst(f.children[1])) f = f.children[0];
+      if (f.kind === 'op' && f.op === '*' && isConst(f.children[0])) f = f.children[1];
+      expect(withoutScaleAndOffset(f)).toBe(f);
+    }
   });
 });

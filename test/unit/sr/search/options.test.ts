@@ -56,3 +56,13 @@ describe('resolveOptions', () => {
     await expect(equationSearch(data, { featureComplexity: [1, 2, 3], maxGenerations: 1 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
 });
+
+describe('linearScaling default', () => {
+  it('is on for mse, off for other losses and for a search without constants unless asked for', () => {
+    expect(resolveOptions({ maxGenerations: 1 }).linearScaling).toBe(true);
+    expect(resolveOptions({ maxGenerations: 1, loss: 'mae' }).linearScaling).toBe(false);
+    expect(resolveOptions({ maxGenerations: 1, constantProbability: 0 }).linearScaling).toBe(false);
+    expect(resolveOptions({ maxGenerations: 1, constantProbability: 0, linearScaling: true }).linearScaling).toBe(true);
+    expect(resolveOptions({ maxGenerations: 1, constantProbability: 0.1 }).linearScaling).toBe(true);
+  });
+});
