@@ -4,8 +4,11 @@
 //              random 50 (10 seeds) and leave one framework out (discovery and fits on the other frameworks)
 // Per run: `physics` is fitEnergyModel; `discovered` is the structure discovery chose (physics when it found
 // nothing, so the same predictions; else the joint fit of physics x exp(g) on the training records); `auto` is
-// what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV);
-// `auto2se` the same with the paired gain clearing two standard errors instead of one; `autoGrouped` is `fit --cv-groups framework` (when the training records hold two or more frameworks, the
+// what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV, and
+// then only on test rows of a framework the training records hold: the others get the physics fit, as the model
+// file's stack fallback does); `autoAnyStack` the same choice with the correction applied to every framework (before the stack rule);
+// `auto2se` the same with the paired gain clearing two standard errors instead of one (like `autoGrouped`, its
+// correction applies to every framework, as before the stack rule); `autoGrouped` is `fit --cv-groups framework` (when the training records hold two or more frameworks, the
 // candidate must also not lose with one framework held out at a time), from the same discovery; xgboost and
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
@@ -15,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  chooseStructure, createMethods, cvGroupsOf, discoveredStructure, discoverResidualStructure, fitEnergyModel, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
+  chooseStructure, createMethods, cvGroupsOf, discoveredStructure, discoverResidualStructure, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
   recordFeatures, scenarioKey, selectionMetrics, withKernel,
 } from '../dist/energy/index.js';
 import { toInfix } from '../dist/sr/index.js';
@@ -52,6 +55,7 @@ async function run(train, test, seed, keys) {
   // auto: what `fit --structure auto` does with this discovery: physics unless the discovered structure wins the
   // structure choice's cross-validation, then the chosen structure fitted on the training records
   let auto = physics;
+  let autoAnyStack = physics;
   let autoChosen = 'physics';
   let auto2se = physics;
   let auto2seChosen = 'physics';
@@ -64,9 +68,13 @@ async function run(train, test, seed, keys) {
     const { candidate, note } = await autoDiscoveryCandidateOf(d);
     if (candidate) {
       const candidates = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, candidate];
-      const fitted = predictEnergy(fitEnergyModel(train, { seed, structure: candidate.structure }), test).map((p) => p.energyPerTokenJ);
+      const model = fitEnergyModel(train, { seed, structure: candidate.structure });
+      const fitted = predictEnergy(model, test).map((p) => p.energyPerTokenJ);
       autoChosen = chooseStructure(train, candidates, { seed }).selection.chosen;
-      if (autoChosen !== 'physics') auto = fitted;
+      if (autoChosen !== 'physics') {
+        auto = predictEnergy(withStackFallback(model, train, { seed }), test).map((p) => p.energyPerTokenJ);
+        autoAnyStack = fitted;
+      }
       // the same choice with a stricter rule: the paired gain must clear two standard errors
       auto2seChosen = chooseStructure(train, candidates, { seed, standardErrors: 2 }).selection.chosen;
       if (auto2seChosen !== 'physics') auto2se = fitted;
@@ -77,7 +85,7 @@ async function run(train, test, seed, keys) {
       if (grouped) cv = grouped.candidates.map((c) => ({ name: c.name, cvRmsLog: round(c.cvRmsLog), cvMape: round(c.cvMape), byGroup: c.byGroup }));
     } else autoChosen = autoGroupedChosen = `physics (${note})`;
   }
-  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
+  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoAnyStack: score(autoAnyStack), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
   const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
   if (d.correction.energy) out.g = toInfix(d.correction.energy, names);
   if (d.correction.prefill) out.gPrefill = toInfix(d.correction.prefill, names);
@@ -90,8 +98,11 @@ async function run(train, test, seed, keys) {
   return out;
 }
 
+/** One run on stderr: the choice and the MAPE of physics, auto and autoAnyStack (so a cut-short run still tells). */
+const progressLine = (r) => `${r.chosen}, auto chose ${r.autoChosen}; MAPE physics ${(100 * r.physics.mape).toFixed(1)} %, auto ${(100 * r.auto.mape).toFixed(1)} %, autoAnyStack ${(100 * r.autoAnyStack.mape).toFixed(1)} %`;
+
 function summary(runs) {
-  const methods = ['physics', 'discovered', 'auto', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
+  const methods = ['physics', 'discovered', 'auto', 'autoAnyStack', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
     mean: Object.fromEntries(methods.map((m) => [m, { mape: round(mean(runs.map((r) => r[m].mape))), pairwise: round(mean(runs.map((r) => r[m].pairwise))), top1: round(mean(runs.map((r) => r[m].top1))) }])),
@@ -124,13 +135,13 @@ if (ilb) {
   for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
     const { train, test } = randomSplit(records.length, 50, seed);
     runs.push(await run(train.map((i) => records[i]), test.map((i) => records[i]), seed, keys));
-    process.stderr.write(`ilb seed ${seed}: ${runs.at(-1).chosen}\n`);
+    process.stderr.write(`ilb seed ${seed}: ${progressLine(runs.at(-1))}\n`);
   }
   const lofo = [];
   for (const fw of process.argv.includes('--no-lofo') ? [] : [...new Set(records.map((r) => r.framework))]) {
     const r = await run(records.filter((x) => x.framework !== fw), records.filter((x) => x.framework === fw), 1, keys);
     lofo.push({ ...r, group: fw });
-    process.stderr.write(`ilb leave out ${fw}: ${r.chosen}\n`);
+    process.stderr.write(`ilb leave out ${fw}: ${progressLine(r)}\n`);
   }
   out.ilb = { random50: summary(runs), leaveOneFrameworkOut: summary(lofo) };
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { readEnergyModel, seriesPosteriors, structureFormula, Z95, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
 import { residualSdText, sig } from '../energy-args.js';
 import { seriesLines, seriesSummary } from '../series-output.js';
+import { stackLines } from '../stack-output.js';
 
 interface ExplainFlags { model: string; json?: boolean }
 
@@ -49,6 +50,7 @@ function explanationJSON(m: EnergyModel): Record<string, unknown> {
     training: m.training, residualSd: m.residualSd, fit: m.fit,
     ...(Object.keys(m.inputTokens).length > 0 ? { inputTokens: m.inputTokens } : {}),
     ...(m.series ? { series: { ...seriesSummary(m.series), effects: seriesEffects(m) } } : {}),
+    ...(m.stackFallback ? { stacks: { column: m.stackFallback.column, seen: m.stackFallback.seen, physics: { parameters: m.stackFallback.model.parameters.map((p) => ({ name: p.name, value: p.value, unit: p.unit, held: p.held })), residualSd: m.stackFallback.model.residualSd } } } : {}),
   };
 }
 
@@ -79,6 +81,7 @@ function runExplain(flags: ExplainFlags): void {
     `  ${residualSdText(m.residualSd)}`,
     'predictions outside these ranges or on other hardware are marked as extrapolations',
   );
+  if (m.stackFallback) lines.push('', ...stackLines(m), `  the physics fit: ${residualSdText(m.stackFallback.model.residualSd)}`);
   if (m.series) {
     const effects = seriesEffects(m);
     const pct = (f: number): string => `${f >= 1 ? '+' : ''}${((f - 1) * 100).toFixed(1)} %`;

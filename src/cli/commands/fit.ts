@@ -5,10 +5,10 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import {
-  chooseStructure, DEFAULT_SERIES_BY, fitEnergyModel, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
+  chooseStructure, DEFAULT_SERIES_BY, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
   type CandidateStructure, type EnergyModel, type StructureSelection,
 } from '../../energy/model/index.js';
-import { cvGroupsOf, DEFAULT_CV_GROUP_COLUMN } from '../../energy/model/structure-cv-groups.js';
+import { cvGroupsOf, DEFAULT_CV_GROUP_COLUMN, stacksOf } from '../../energy/model/structure-cv-groups.js';
 import { autoDiscoveryCandidate, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE } from '../../energy/model/discovery/index.js';
 import { readRecordTable, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
@@ -18,11 +18,12 @@ import { checkSeriesFlags, runFitFromBase, seriesLines, seriesSummary, withSerie
 import { delayedBar } from '../progress.js';
 import { discoverySample } from './discover.js';
 import { discoveryProgress } from './discover-structure.js';
+import { stackLines } from '../stack-output.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
-  time?: number; evals?: number; cvGroups?: string; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; base?: string;
+  time?: number; evals?: number; cvGroups?: string; stackColumn?: string; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; base?: string;
 }
 
 const DEFAULT_RESTARTS = 8;
@@ -48,6 +49,7 @@ export function register(program: Command): void {
     .option('--time <seconds>', `with --structure auto: time budget of the structure choice (default ${DEFAULT_AUTO_SECONDS}): each discovery search phase gets a quarter; further candidates are not scored once it is spent`, numberArg('--time'))
     .option('--evals <n>', 'with --structure auto: kernel evaluations per discovery search phase, and the budget for scoring further candidates (reproducible, unlike --time)', integerArg('--evals', 1))
     .option('--cv-groups <column>', `with --structure auto: also cross-validate leaving one group of this column (e.g. ${DEFAULT_CV_GROUP_COLUMN}) out at a time; a candidate that loses there is not chosen (off by default: on llm-inference-bench it cost random-50 its gain and did not catch the correction that fails on a new framework)`)
+    .option('--stack-column <column|none>', `the column naming a record's serving stack (default: ${DEFAULT_CV_GROUP_COLUMN} when the records fill it, or the --cv-groups column): a structure with a discovered correction applies to the stacks the training records hold; the physics structure, fitted on the same records and stored beside it, to any other`)
     .option('--no-discovery', 'with --structure auto: no discovery of corrections (physics, --candidates and structure files beside the data only)')
     .option('--sample <n>', 'fit on a seeded random sample of n records (default: every record)', integerArg('--sample', 1))
     .option('--seed <n>', 'random seed of --sample, of the folds and of the fit\'s restarts', integerArg('--seed', 0), 0)
@@ -149,6 +151,8 @@ async function runFit(flags: FitFlags): Promise<void> {
   checkSeriesFlags(records, flags);
   // a bad --cv-groups is refused before the discovery spends its budget
   const cvGroups = auto && !base && flags.cvGroups !== undefined ? cvGroupsOf(records, flags.cvGroups) : null;
+  const stackColumn = flags.stackColumn ?? (flags.cvGroups !== undefined && flags.cvGroups !== 'none' ? flags.cvGroups : undefined);
+  if (flags.stackColumn !== undefined) stacksOf(records, flags.stackColumn);
   let structure = base?.structure ?? PHYSICS_STRUCTURE;
   let selection: StructureSelection | undefined;
   if (base) {
@@ -193,7 +197,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   try {
     const pooled = fitEnergyModel(records, { ...fitOptions, onStage: (stage) => fitBar.update(FIT_STAGES[stage], stage === 'features' ? 'features of each configuration' : `fitting ${structure.name} on ${records.length} records`) });
     fitBar.update(FIT_STAGES.series, 'series effects');
-    model = withSeries(pooled, records, fitOptions, flags, catalog);
+    model = withStackFallback(withSeries(pooled, records, fitOptions, flags, catalog), records, { ...fitOptions, stackColumn });
     fitBar.update(1, `writing ${flags.out}`);
   } finally {
     fitBar.stop();
@@ -216,6 +220,7 @@ async function runFit(flags: FitFlags): Promise<void> {
     `records used: ${model.training.records}${flags.sample !== undefined ? ` (a sample of ${all.length}, seed ${flags.seed})` : ''}, ${model.training.latencyRows} with time per output token`,
     residualSdText(model.residualSd),
     ...seriesLines(model),
+    ...stackLines(model),
     `fitted in ${model.fit.seconds.toFixed(2)} s (${model.fit.iterations} iterations); wrote ${flags.out}`,
   ].join('\n') + '\n');
 }
@@ -238,7 +243,7 @@ function fitSummary(model: EnergyModel, flags: FitFlags, available: number): Rec
     ...(flags.sample !== undefined ? { sample: flags.sample, seed: flags.seed } : {}),
     ...(flags.calibrate ? { calibratedFrom: flags.calibrate, refit: flags.refit ?? model.parameters.map((p) => p.name) } : {}),
     structure: model.structure.name, ...(model.selection ? { selection: model.selection } : {}),
-    residualSd: model.residualSd, fit: model.fit, ...(model.series ? { series: seriesSummary(model.series) } : {}),
+    residualSd: model.residualSd, fit: model.fit, ...(model.stackFallback ? { stacks: { column: model.stackFallback.column, seen: model.stackFallback.seen } } : {}), ...(model.series ? { series: seriesSummary(model.series) } : {}),
     parameters: model.parameters.map((p) => ({ name: p.name, value: p.value, standardError: p.standardError, low: p.low, high: p.high, unit: p.unit, held: p.held, ...(p.reason ? { reason: p.reason } : {}), origin: p.origin })),
   };
 }

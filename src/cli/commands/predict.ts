@@ -18,6 +18,9 @@ export const PREDICTION_COLUMNS = [
 /** Added after those when the model has series effects: the series, its records, the effect as a factor and its 95 % interval. */
 export const SERIES_COLUMNS = ['series', 'series_records', 'series_factor', 'series_factor_low', 'series_factor_high'] as const;
 
+/** Added last when the model has a stack fallback: which fit applied to the row ("chosen" or "physics"). */
+export const STACK_COLUMNS = ['stack_fit'] as const;
+
 /** Extrapolated rows named in the text summary. */
 const SHOWN = 3;
 
@@ -30,7 +33,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file.csv>', 'predictions CSV to write (atomically): the input columns as they were, then the predictions')
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
     .option('--json', 'print a JSON summary on stdout', false)
-    .addHelpText('after', `\nAdded columns: ${PREDICTION_COLUMNS.join(', ')}; with a model fitted with series effects, also ${SERIES_COLUMNS.join(', ')}.\ntpot_s_pred is empty when the model was fitted without time per token; extrapolation lists why a row lies outside the training data.`)
+    .addHelpText('after', `\nAdded columns: ${PREDICTION_COLUMNS.join(', ')}; with a model fitted with series effects, also ${SERIES_COLUMNS.join(', ')}; with a stack fallback, ${STACK_COLUMNS.join(', ')} (chosen or physics).\ntpot_s_pred is empty when the model was fitted without time per token; extrapolation lists why a row lies outside the training data.`)
     .action(async (flags: PredictFlags) => {
       await runPredict(flags);
     });
@@ -44,6 +47,7 @@ function predictionCells(p: EnergyPrediction): string[] {
     num(p.energyJ), num(p.energyPerTokenJ), num(p.energyLowJ), num(p.energyHighJ), num(p.prefillEnergyJ), num(p.decodeEnergyJ),
     p.tpotS === null ? '' : num(p.tpotS), p.extrapolation.join('; '),
     ...(p.series ? [p.series.series, String(p.series.records), num(p.series.factor), num(p.series.factorLow), num(p.series.factorHigh)] : []),
+    ...(p.stack ? [p.stack.applied] : []),
   ];
 }
 
@@ -57,11 +61,18 @@ interface PredictTally {
   errorSum: number;
   measured: number;
   series: ReturnType<typeof effectsBySeries>;
+  /** rows predicted by the chosen structure (a stack it was fitted on) and by the stored physics fit */
+  stackChosen: number;
+  stackPhysics: number;
 }
 
 function tallyBlock(t: PredictTally, records: readonly ProfilingRecord[], preds: readonly EnergyPrediction[]): void {
   const first = t.rows;
   preds.forEach((p, i) => {
+    if (p.stack) {
+      if (p.stack.applied === 'chosen') t.stackChosen++;
+      else t.stackPhysics++;
+    }
     if (p.extrapolation.length > 0) t.extrapolated.push({ row: first + i + 1, reasons: p.extrapolation });
     const r = records[i];
     if (r.energy_j === undefined) return;
@@ -83,8 +94,8 @@ function tallyBlock(t: PredictTally, records: readonly ProfilingRecord[], preds:
  * output is dropped and the rest of the file is only checked, so the error lists every problem as before.
  */
 async function predictFile(flags: PredictFlags, model: EnergyModel, catalog: Catalog): Promise<PredictTally> {
-  const added = [...PREDICTION_COLUMNS, ...(model.series ? SERIES_COLUMNS : [])];
-  const tally: PredictTally = { rows: 0, extrapolated: [], errorSum: 0, measured: 0, series: [] };
+  const added = [...PREDICTION_COLUMNS, ...(model.series ? SERIES_COLUMNS : []), ...(model.stackFallback ? STACK_COLUMNS : [])];
+  const tally: PredictTally = { rows: 0, extrapolated: [], errorSum: 0, measured: 0, series: [], stackChosen: 0, stackPhysics: 0 };
   let writer: AtomicCsvWriter | undefined;
   let failed = false;
   let records: ProfilingRecord[] = [];
@@ -138,6 +149,7 @@ async function runPredict(flags: PredictFlags): Promise<void> {
       out: flags.out, rows: t.rows, extrapolations: extrapolated.length, extrapolated,
       mapeEnergyPerTokenPct: mape, measuredRows: t.measured,
       ...(model.series ? { seriesEffects: t.series } : {}),
+      ...(model.stackFallback ? { stacks: stackCounts(model, t) } : {}),
     }, null, 2)}\n`);
     return;
   }
@@ -154,6 +166,15 @@ async function runPredict(flags: PredictFlags): Promise<void> {
     for (const g of groups.slice(0, SHOWN)) lines.push(`  ${g.series} (${g.rows} row${g.rows === 1 ? '' : 's'}; at row ${g.firstRow}): ${effectText(g.effect)}`);
     if (groups.length > SHOWN) lines.push(`  ... ${groups.length - SHOWN} more series (columns ${SERIES_COLUMNS.join(', ')} of ${flags.out})`);
   }
+  if (model.stackFallback) {
+    const c = stackCounts(model, t);
+    lines.push(`stacks: ${c.chosen} row${c.chosen === 1 ? '' : 's'} of ${c.column} ${c.seen.join(', ')} by ${model.structure.name}; ${c.physics} row${c.physics === 1 ? '' : 's'} of another ${c.column} (or none) by the physics fit (column stack_fit)`);
+  }
   if (mape !== null) lines.push(`MAPE of energy per output token: ${mape.toFixed(2)} % over ${t.measured} rows with energy_j`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Rows by which fit applied, for a model with a stack fallback. */
+function stackCounts(model: EnergyModel, t: PredictTally): { column: string; seen: string[]; chosen: number; physics: number } {
+  return { column: model.stackFallback!.column, seen: model.stackFallback!.seen, chosen: t.stackChosen, physics: t.stackPhysics };
 }

@@ -10,7 +10,7 @@ import { effectText } from '../series-output.js';
 
 interface SelectFlags {
   model: string; llm: string; hardware: string; input: number; output: number; maxGpus: number; batch: number[];
-  tp?: number[]; pp?: number[]; precision?: Precision; sloTpotMs?: number; top: number; catalog?: string; json?: boolean;
+  tp?: number[]; pp?: number[]; precision?: Precision; sloTpotMs?: number; top: number; catalog?: string; json?: boolean; stack?: string;
 }
 
 /** Infeasible configurations listed in the text output (all of them with --json). */
@@ -33,6 +33,7 @@ export function register(program: Command): void {
     .option('--slo-tpot-ms <x>', 'time-per-output-token objective (ms): slower configurations are marked and never chosen as most frugal', numberArg('--slo-tpot-ms'))
     .option('--top <k>', 'configurations shown in the table', integerArg('--top', 1), 10)
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
+    .option('--stack <name>', 'the serving stack (e.g. vLLM): a model whose structure carries a discovered correction applies it only to the stacks it was fitted on, else its physics fit')
     .option('--json', 'print the whole selection (every candidate and infeasible configuration) as JSON on stdout', false)
     .action((flags: SelectFlags) => {
       runSelect(flags);
@@ -46,7 +47,7 @@ function select(flags: SelectFlags): Selection {
   try {
     return selectConfigurations(model, {
       llm: flags.llm, hardware: flags.hardware, inputTokens: flags.input, outputTokens: flags.output, maxGpus: flags.maxGpus,
-      batch: flags.batch, tp: flags.tp, pp: flags.pp, precision: flags.precision, sloTpotMs: flags.sloTpotMs, catalog,
+      batch: flags.batch, tp: flags.tp, pp: flags.pp, precision: flags.precision, sloTpotMs: flags.sloTpotMs, stack: flags.stack, catalog,
     });
   } catch (err) {
     if (isEnergyLensError(err, 'UNKNOWN_MODEL')) throw new EnergyLensError(err.code, `--llm: ${err.message}`);
@@ -68,6 +69,7 @@ function runSelect(flags: SelectFlags): void {
     return;
   }
   const lines = [selectionText(s, { llm: flags.llm, hardware: flags.hardware, input: flags.input, output: flags.output, top: flags.top, sloTpotMs: flags.sloTpotMs }).trimEnd()];
+  if (s.stack) lines.push('', `stack: ${s.stack.value === '' ? `no ${s.stack.column} given (--stack)` : `${s.stack.column} ${s.stack.value}`}: ${s.stack.applied === 'chosen' ? 'the chosen structure applies (a stack it was fitted on)' : 'the physics fit applies (the discovered correction only to the stacks it was fitted on)'}`);
   if (s.series) lines.push('', `series effect (${s.series.series}), at the most frugal configuration: ${effectText(s.series)}`);
   if (infeasible.length > 0) {
     lines.push('', `${infeasible.length} configuration${infeasible.length === 1 ? ' is' : 's are'} infeasible${infeasible.length > SHOWN ? ` (first ${SHOWN}; all with --json)` : ''}:`);

@@ -2,7 +2,7 @@
  * The closed form (model/fit.ts, model/predict.ts) behind the method interface. Calibration to new hardware keeps
  * the structure and every parameter but the hardware-dependent ones it refits from the few new records.
  */
-import { fitEnergyModel } from '../model/fit.js';
+import { fitEnergyModel, withStackFallback } from '../model/fit.js';
 import type { EnergyModel } from '../model/model-file.js';
 import { predictEnergy } from '../model/predict.js';
 import type { Structure } from '../model/structure.js';
@@ -33,12 +33,16 @@ export const closedFormMethod: EnergyMethod = {
 /**
  * A given structure (e.g. the one `fit --structure auto` chose on a sample) refitted on each split's records: its
  * form is fixed, its parameters are fitted like the closed form's. The form was chosen on some records, so where
- * those are among a split's test records the score is optimistic for the form (not for its parameters).
+ * those are among a split's test records the score is optimistic for the form (not for its parameters). A form with
+ * a discovered correction applies to the stacks of the split's training records; other rows get physics (fit.ts).
  */
 export function structureMethod(structure: Structure, label = structure.name): EnergyMethod {
   return {
     name: structure.name, label, kind: 'closed form',
     description: `the structure "${structure.name}" (${structure.parameters.filter((p) => !p.held).length} free parameters), fitted like the closed form`,
-    fit: (records, ctx = {}) => fitted(fitEnergyModel(records, { seed: ctx.seed, catalog: ctx.catalog, inputTokens: ctx.inputTokens, structure }), ctx, structure.name),
+    fit: (records, ctx = {}) => {
+      const options = { seed: ctx.seed, catalog: ctx.catalog, inputTokens: ctx.inputTokens, structure };
+      return fitted(withStackFallback(fitEnergyModel(records, options), records, options), ctx, structure.name);
+    },
   };
 }

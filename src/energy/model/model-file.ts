@@ -110,6 +110,26 @@ export interface EnergyModel {
   selection?: StructureSelection;
   /** per-series effects on top of the shared parameters (absent: a pooled model) */
   series?: ModelSeries;
+  /** a structure with a discovered correction applies to the serving stacks its records hold; others get this physics fit */
+  stackFallback?: StackFallback;
+}
+
+/**
+ * The stack section of a model file whose structure carries a discovered correction: the column naming a serving
+ * stack, the stacks the training records hold (the chosen structure applies to rows of these), and the plain
+ * physics structure fitted on the same records (for rows of any other stack, or without the column). Optional, so
+ * the version stays 3; a reader that ignores it applies the chosen structure everywhere, as before.
+ */
+export interface StackFallback {
+  column: string;
+  seen: string[];
+  model: Pick<EnergyModel, 'structure' | 'parameters' | 'free' | 'covariance' | 'residualSd' | 'fit'>;
+}
+
+/** The stack fallback's physics fit as a whole model (the chosen model's training, prompts and series kept). */
+export function fallbackModel(m: EnergyModel, fb: StackFallback = m.stackFallback!): EnergyModel {
+  const { stackFallback: _, selection: __, ...rest } = m;
+  return { ...rest, ...fb.model };
 }
 
 /** The series section of a model file. */
@@ -145,6 +165,16 @@ function validateEffects(x: Partial<LatencyEffects>, at: string, bad: (what: str
       bad(`${at}.stats[${i}] is malformed (key, settings, n, rr, zr of 2 + settings, zz of its square)`);
     }
   });
+}
+
+/** Checks the stack section: its column and seen stacks, and its physics fit by the rules of a whole model. */
+function validateStackFallback(m: EnergyModel, file: string, bad: (what: string) => never): void {
+  const fb = m.stackFallback as Partial<StackFallback> | null;
+  if (typeof fb !== 'object' || fb === null) bad('stackFallback is not an object');
+  if (typeof fb.column !== 'string' || fb.column === '') bad('stackFallback.column must name the stack column');
+  if (!Array.isArray(fb.seen) || fb.seen.length === 0 || !fb.seen.every((v) => typeof v === 'string')) bad('stackFallback.seen must list the stacks of the training records');
+  if (typeof fb.model !== 'object' || fb.model === null) bad('stackFallback.model is missing');
+  validateEnergyModel({ ...fallbackModel(m, fb as StackFallback), version: ENERGY_MODEL_VERSION }, `${file}: stackFallback.model`);
 }
 
 /** A version 2 file (the closed form before structures) as a version 3 model of the physics structure. */
@@ -187,6 +217,7 @@ export function validateEnergyModel(value: unknown, file = 'model'): EnergyModel
   if (!m.residualSd || typeof m.residualSd.energy !== 'number') bad('residualSd.energy is missing');
   if (!m.training?.ranges) bad('training.ranges is missing');
   if (m.series !== undefined) validateSeries(m.series, bad);
+  if (m.stackFallback !== undefined) validateStackFallback(m, file, bad);
   return m;
 }
 

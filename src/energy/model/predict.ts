@@ -11,8 +11,9 @@ import { compileParametric, ParametricEvaluator, predictWithIntervals, Z95, type
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import type { RowKind } from './design.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
-import type { EnergyModel } from './model-file.js';
+import { fallbackModel, type EnergyModel } from './model-file.js';
 import { applySeriesEffect, type AppliedSeriesEffect, type RecordLike } from './series-effects.js';
+import { stackOf } from './structure-cv-groups.js';
 import { featureMatrix } from './structure-features.js';
 import { structureSpec } from './structure.js';
 
@@ -32,6 +33,16 @@ export interface EnergyPrediction {
   features: EnergyFeatures;
   /** the series effect applied (null: the model has no series section) */
   series: AppliedSeriesEffect | null;
+  /** with a stack fallback: the row's stack and which fit applied (null: the model has no stack section) */
+  stack: AppliedStack | null;
+}
+
+/** Which fit a row of a model with a stack fallback got: the chosen structure (a seen stack) or the physics fit. */
+export interface AppliedStack {
+  column: string;
+  /** the row's stack ('' when it has none) */
+  value: string;
+  applied: 'chosen' | 'physics';
 }
 
 /** A configuration with its model and hardware named as the catalog names them, so series keys match across aliases. */
@@ -74,8 +85,29 @@ export function hasLatency(model: EnergyModel): boolean {
   return model.structure.expressions.latency !== undefined && model.training.latencyRows > 0;
 }
 
+/**
+ * Predictions of a model with a stack fallback: rows of a stack its training records held by the chosen structure,
+ * the others (or rows without the column) by the stored physics fit, each with the series effect on top.
+ */
+function predictByStack(model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions): EnergyPrediction[] {
+  const fb = model.stackFallback!;
+  // a bad row is reported with its own row number, before the rows are split by stack
+  if (options.file) recordFeatures(configs, { catalog: options.catalog, inputTokens: model.inputTokens }, options.file, options.firstRow);
+  const seen = new Set(fb.seen);
+  const values = configs.map((c) => stackOf(c, fb.column));
+  const out = new Array<EnergyPrediction>(configs.length);
+  const parts = [{ applied: 'chosen' as const, model: { ...model, stackFallback: undefined }, rows: [] as number[] }, { applied: 'physics' as const, model: fallbackModel(model), rows: [] as number[] }];
+  values.forEach((v, i) => parts[seen.has(v) ? 0 : 1].rows.push(i));
+  for (const part of parts) {
+    const preds = predictEnergy(part.model, part.rows.map((i) => configs[i]), options);
+    part.rows.forEach((i, k) => { out[i] = { ...preds[k], stack: { column: fb.column, value: values[i], applied: part.applied } }; });
+  }
+  return out;
+}
+
 export function predictEnergy(model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions = {}): EnergyPrediction[] {
   if (configs.length === 0) return [];
+  if (model.stackFallback) return predictByStack(model, configs, options);
   const features = recordFeatures(configs, { catalog: options.catalog, inputTokens: model.inputTokens }, options.file, options.firstRow);
   const values = model.parameters.map((p) => p.value);
   const spec = structureSpec(model.structure);
@@ -116,7 +148,7 @@ export function predictEnergy(model: EnergyModel, configs: readonly Configuratio
         energyPerTokenJ: e, energyJ, energyLowJ: low * f.outputTokens, energyHighJ: high * f.outputTokens,
         prefillEnergyJ, decodeEnergyJ: energyJ - prefillEnergyJ,
         tpotS: tpot ? tpot[i] * (series?.latencyFactor ?? 1) : null,
-        extrapolation: extrapolationReasons(model, c, f, options.catalog), features: f, series,
+        extrapolation: extrapolationReasons(model, c, f, options.catalog), features: f, series, stack: null,
       };
     });
   } finally {

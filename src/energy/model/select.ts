@@ -9,7 +9,7 @@ import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import type { Precision } from '../records/schema.js';
 import { configurationMemory, type ConfigurationInput } from './features.js';
 import type { EnergyModel } from './model-file.js';
-import { predictEnergy, type EnergyPrediction } from './predict.js';
+import { predictEnergy, type AppliedStack, type EnergyPrediction } from './predict.js';
 import type { AppliedSeriesEffect } from './series-effects.js';
 import { widestInterval } from '../profiler/adaptive.js';
 
@@ -30,6 +30,8 @@ export interface SelectOptions {
   /** fraction of GPU memory the serving engine may fill (default 0.9, vLLM's default) */
   memoryUtilisation?: number;
   workload?: string;
+  /** the serving stack (the model's stack column, e.g. framework): a model with a stack fallback applies its chosen structure only to a stack it was fitted on */
+  stack?: string;
   catalog?: Catalog;
 }
 
@@ -88,6 +90,8 @@ export interface Selection {
   latencyModel: boolean;
   /** the series effect at the most frugal configuration (null: the model has no series section) */
   series: AppliedSeriesEffect | null;
+  /** which fit applied, with a stack fallback (null: the model has none) */
+  stack: AppliedStack | null;
 }
 
 /** Concurrent sequences considered when the caller names none. */
@@ -106,6 +110,7 @@ export function selectConfigurations(model: EnergyModel, o: SelectOptions): Sele
   if (batches.length === 0 || batches.some((b) => !(b > 0))) throw new EnergyLensError('INVALID_OPTION', `batch sizes must be positive, got ${batches.join(',')}`);
   const moe = spec.experts > 0;
   const util = o.memoryUtilisation ?? 0.9;
+  const stack = model.stackFallback && o.stack !== undefined ? { [model.stackFallback.column]: o.stack } : {};
   const configs: ConfigurationInput[] = [];
   const infeasible: Infeasible[] = [];
   for (const tp of o.tp ?? powersOfTwo(maxGpus)) {
@@ -119,7 +124,7 @@ export function selectConfigurations(model: EnergyModel, o: SelectOptions): Sele
           if (pp > spec.layers) { infeasible.push({ ...base, reason: `pp ${pp} exceeds the ${spec.layers} layers` }); continue; }
           configs.push({
             model: o.llm, hardware: o.hardware, tp, pp, ep, dp: 1, num_gpus: tp * pp, batch,
-            input_tokens: o.inputTokens, output_tokens: o.outputTokens, precision: o.precision ?? spec.defaultPrecision, workload: o.workload,
+            input_tokens: o.inputTokens, output_tokens: o.outputTokens, precision: o.precision ?? spec.defaultPrecision, workload: o.workload, ...stack,
           });
         }
       }
@@ -164,6 +169,6 @@ export function selectConfigurations(model: EnergyModel, o: SelectOptions): Sele
     llm: o.llm, hardware: o.hardware, candidates, infeasible, mostFrugal, fastest,
     fastestDiffers: fastest !== null && mostFrugal !== null && fastest !== mostFrugal, fastestAtBatch,
     mostInformative: widest >= 0 ? candidates[widest] : null, latencyModel,
-    series: (mostFrugal ?? candidates[0])?.series ?? null,
+    series: (mostFrugal ?? candidates[0])?.series ?? null, stack: preds[0]?.stack ?? null,
   };
 }

@@ -45,3 +45,21 @@ export function cvGroupsOf(records: readonly object[], column?: string, flag = '
   const index = new Map(names.map((n, i) => [n, i]));
   return { column: name, names, ids: Int32Array.from(values, (v) => index.get(v)!) };
 }
+
+/** A record's stack by `column` ('' when absent). */
+export const stackOf = (record: object, column: string): string => valueOf(record, column);
+
+/**
+ * The stacks the records hold by `column` (default: the column grouped CV uses), sorted, for the rule that a
+ * discovered correction applies only to the serving stacks its training records hold. `column` undefined: null when
+ * no record fills the default column. `column` 'none': null. A named column that no record fills is refused
+ * (INVALID_OPTION) naming the flag. Records without a value are not a stack of their own.
+ */
+export function stacksOf(records: readonly object[], column?: string, flag = '--stack-column'): { column: string; seen: string[] } | null {
+  if (column === 'none') return null;
+  const name = column ?? DEFAULT_CV_GROUP_COLUMN;
+  const seen = [...new Set(records.map((r) => valueOf(r, name)).filter((v) => v !== ''))].sort();
+  if (seen.length > 0) return { column: name, seen };
+  if (column === undefined) return null;
+  throw new EnergyLensError('INVALID_OPTION', `${flag} ${name}: no record has a "${name}" value (or give ${flag} none)`);
+}
