@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('--slo-tpot-ms <x>', 'time-per-output-token objective (ms): slower configurations are marked and never chosen as most frugal', numberArg('--slo-tpot-ms'))
     .option('--top <k>', 'configurations shown in the table', integerArg('--top', 1), 10)
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
-    .option('--stack <name>', 'the serving stack (e.g. vLLM): a model whose structure carries a discovered correction applies it only to the stacks it was fitted on, else its physics fit')
+    .option('--stack <name>', 'the serving stack (e.g. vLLM): a model whose structure carries a discovered correction applies it only to the stacks it was fitted on, else its physics fit (default: the only stack it was fitted on, if one)')
     .option('--json', 'print the whole selection (every candidate and infeasible configuration) as JSON on stdout', false)
     .action((flags: SelectFlags) => {
       runSelect(flags);

@@ -30,7 +30,7 @@ export interface SelectOptions {
   /** fraction of GPU memory the serving engine may fill (default 0.9, vLLM's default) */
   memoryUtilisation?: number;
   workload?: string;
-  /** the serving stack (the model's stack column, e.g. framework): a model with a stack fallback applies its chosen structure only to a stack it was fitted on */
+  /** the serving stack (the model's stack column, e.g. framework): a model with a stack fallback applies its chosen structure only to a stack it was fitted on (default: the model's only stack when it was fitted on one, else none, so the physics fit) */
   stack?: string;
   catalog?: Catalog;
 }
@@ -110,7 +110,10 @@ export function selectConfigurations(model: EnergyModel, o: SelectOptions): Sele
   if (batches.length === 0 || batches.some((b) => !(b > 0))) throw new EnergyLensError('INVALID_OPTION', `batch sizes must be positive, got ${batches.join(',')}`);
   const moe = spec.experts > 0;
   const util = o.memoryUtilisation ?? 0.9;
-  const stack = model.stackFallback && o.stack !== undefined ? { [model.stackFallback.column]: o.stack } : {};
+  // the configurations run on the user's stack: the one given, or the only one the model was fitted on
+  const fb = model.stackFallback;
+  const stackValue = o.stack ?? (fb && fb.seen.length === 1 ? fb.seen[0] : undefined);
+  const stack = fb && stackValue !== undefined ? { [fb.column]: stackValue } : {};
   const configs: ConfigurationInput[] = [];
   const infeasible: Infeasible[] = [];
   for (const tp of o.tp ?? powersOfTwo(maxGpus)) {

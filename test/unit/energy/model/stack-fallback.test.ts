@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../../../src/energy/simulator/index.js';
 import {
-  fallbackModel, fitEnergyModel, PHYSICS_STRUCTURE, predictEnergy, stacksOf, validateEnergyModel, withStackFallback,
+  fallbackModel, fitEnergyModel, PHYSICS_STRUCTURE, predictEnergy, selectConfigurations, stacksOf, validateEnergyModel, withStackFallback,
 } from '../../../../src/energy/model/index.js';
 import { structureMethod } from '../../../../src/energy/baselines/closed-form.js';
 import { CORRECTED } from './corrected-structure.js';
@@ -75,5 +75,16 @@ describe('withStackFallback', () => {
     const rows = [{ ...records[2], framework: 'TensorRT-LLM' }];
     const physics = fitEnergyModel(records, { seed: 1, structure: PHYSICS_STRUCTURE });
     expect(fitted.predict(rows)[0]).toBeCloseTo(predictEnergy(physics, rows)[0].energyPerTokenJ, 12);
+  });
+
+  it('select uses the stack given, else the only stack the model was fitted on, else the physics fit', () => {
+    const o = { llm: 'Llama-3.1-8B-Instruct', hardware: 'H100', inputTokens: 512, outputTokens: 128, maxGpus: 2, batch: [8] };
+    expect(selectConfigurations(model, o).stack).toMatchObject({ applied: 'physics', value: '' });
+    expect(selectConfigurations(model, { ...o, stack: 'SGLang' }).stack).toMatchObject({ applied: 'chosen', value: 'SGLang' });
+    const vllm = records.filter((r) => r.framework === 'vLLM');
+    const one = withStackFallback(fitEnergyModel(vllm, options), vllm, options);
+    expect(one.stackFallback!.seen).toEqual(['vLLM']);
+    expect(selectConfigurations(one, o).stack).toMatchObject({ applied: 'chosen', value: 'vLLM' });
+    expect(selectConfigurations(one, { ...o, stack: 'TensorRT-LLM' }).stack).toMatchObject({ applied: 'physics' });
   });
 });
