@@ -18,7 +18,7 @@ import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import { fitEnergyModel, type FitEnergyOptions, type FitRecord } from './fit.js';
 import { calibrateSeries, fitHierarchical } from './hierarchical.js';
 import type { EnergyModel, ModelSeries } from './model-file.js';
-import { canonicalNames, hasLatency, predictEnergy } from './predict.js';
+import { canonicalNames, hasLatency, predictPoints } from './predict.js';
 import {
   checkSeriesBy, DEFAULT_SERIES_BY, estimateComponents, groupKey, mergeSeriesStats, resolveSeriesKey, seriesPosteriors, seriesStats,
   type LatencyEffects, type SeriesBy, type SeriesModel, type SeriesStats,
@@ -43,7 +43,7 @@ export function countSeries(records: readonly FitRecord[], by: SeriesBy = DEFAUL
 function sharedOf(model: EnergyModel, catalog: Catalog): FittedMethod & { model: EnergyModel } {
   const pooled: EnergyModel = { ...model };
   delete pooled.series;
-  return { method: 'closed-form', notes: [], model: pooled, predict: (configs) => predictEnergy(pooled, configs, { catalog }).map((p) => p.energyPerTokenJ) };
+  return { method: 'closed-form', notes: [], model: pooled, predict: (configs) => Array.from(predictPoints(pooled, configs, 'energy', { catalog })) };
 }
 
 /**
@@ -55,7 +55,7 @@ function latencyStats(shared: EnergyModel, records: readonly TrainRecord[], seri
   if (timed.length === 0) return [];
   const pooled: EnergyModel = { ...shared };
   delete pooled.series;
-  const predicted = predictEnergy(pooled, timed, { catalog }).map((p) => p.tpotS as number);
+  const predicted = predictPoints(pooled, timed, 'latency', { catalog });
   const residuals = timed.map((r, i) => Math.log((r.tpot_s as number) / predicted[i]));
   return seriesStats(timed, residuals, series.by, series.center, (r) => keyOf(r as TrainRecord));
 }
