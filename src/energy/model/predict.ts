@@ -91,15 +91,16 @@ export function hasLatency(model: EnergyModel): boolean {
  */
 function predictByStack(model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions): EnergyPrediction[] {
   const fb = model.stackFallback!;
-  // a bad row is reported with its own row number, before the rows are split by stack
-  if (options.file) recordFeatures(configs, { catalog: options.catalog, inputTokens: model.inputTokens }, options.file, options.firstRow);
+  // once for every row (a bad row is reported with its own row number), before the rows are split by stack
+  const features = featuresOf(model, configs, options);
   const seen = new Set(fb.seen);
   const values = configs.map((c) => stackOf(c, fb.column));
   const out = new Array<EnergyPrediction>(configs.length);
   const parts = [{ applied: 'chosen' as const, model: { ...model, stackFallback: undefined }, rows: [] as number[] }, { applied: 'physics' as const, model: fallbackModel(model), rows: [] as number[] }];
   values.forEach((v, i) => parts[seen.has(v) ? 0 : 1].rows.push(i));
   for (const part of parts) {
-    const preds = predictEnergy(part.model, part.rows.map((i) => configs[i]), options);
+    if (part.rows.length === 0) continue;
+    const preds = predictFromFeatures(part.model, part.rows.map((i) => configs[i]), part.rows.map((i) => features[i]), options);
     part.rows.forEach((i, k) => { out[i] = { ...preds[k], stack: { column: fb.column, value: values[i], applied: part.applied } }; });
   }
   return out;
@@ -112,34 +113,45 @@ function predictByStack(model: EnergyModel, configs: readonly ConfigurationInput
  */
 export function predictPoints(model: EnergyModel, configs: readonly ConfigurationInput[], kind: RowKind, options: PredictOptions = {}): Float64Array {
   if (configs.length === 0) return new Float64Array(0);
-  const features = recordFeatures(configs, { catalog: options.catalog, inputTokens: model.inputTokens }, options.file, options.firstRow);
-  const spec = structureSpec(model.structure);
-  const compiled = compileParametric(spec);
-  const ev = new ParametricEvaluator(compiled, { [kind]: { X: featureMatrix(features, kind, spec.features), nRows: configs.length } });
+  const { ev, values, kindOf } = evaluatorOf(model, featuresOf(model, configs, options), [kind]);
   try {
-    return ev.predict(compiled.kinds.find((k) => k.name === kind)!, model.parameters.map((p) => p.value));
+    return ev.predict(kindOf(kind), values);
   } finally {
     ev.dispose();
   }
 }
 
+const featuresOf = (model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions): EnergyFeatures[] =>
+  recordFeatures(configs, { catalog: options.catalog, inputTokens: model.inputTokens }, options.file, options.firstRow);
+
+/** The model's structure compiled over these rows' features, for the row kinds asked (dispose the evaluator). */
+function evaluatorOf(model: EnergyModel, features: readonly EnergyFeatures[], kinds: readonly RowKind[]) {
+  const spec = structureSpec(model.structure);
+  const compiled = compileParametric(spec);
+  const data: Record<string, KindRows> = Object.fromEntries(kinds.map((k) => [k, { X: featureMatrix(features, k, spec.features), nRows: features.length }]));
+  return {
+    ev: new ParametricEvaluator(compiled, data),
+    values: model.parameters.map((p) => p.value),
+    kindOf: (k: RowKind) => compiled.kinds.find((x) => x.name === k)!,
+  };
+}
+
 export function predictEnergy(model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions = {}): EnergyPrediction[] {
   if (configs.length === 0) return [];
   if (model.stackFallback) return predictByStack(model, configs, options);
-  const features = recordFeatures(configs, { catalog: options.catalog, inputTokens: model.inputTokens }, options.file, options.firstRow);
-  const values = model.parameters.map((p) => p.value);
-  const spec = structureSpec(model.structure);
-  const compiled = compileParametric(spec);
+  return predictFromFeatures(model, configs, featuresOf(model, configs, options), options);
+}
+
+/** predictEnergy on rows whose features are computed (a model without a stack fallback). */
+function predictFromFeatures(model: EnergyModel, configs: readonly ConfigurationInput[], features: readonly EnergyFeatures[], options: PredictOptions): EnergyPrediction[] {
   const latency = hasLatency(model);
   const prefill = model.structure.expressions.prefill !== undefined;
   const kinds: RowKind[] = ['energy', ...(prefill ? ['prefill' as const] : []), ...(latency ? ['latency' as const] : [])];
-  const n = configs.length;
-  const data: Record<string, KindRows> = Object.fromEntries(kinds.map((k) => [k, { X: featureMatrix(features, k, spec.features), nRows: n }]));
-  const ev = new ParametricEvaluator(compiled, data);
+  const { ev, values, kindOf } = evaluatorOf(model, features, kinds);
   try {
     const energy = predictWithIntervals(ev, 'energy', values, { space: 'log', free: model.free, covariance: model.covariance, residualSd: model.residualSd.energy });
-    const prefillPred = prefill ? ev.predict(compiled.kinds.find((k) => k.name === 'prefill')!, values) : null;
-    const tpot = latency ? ev.predict(compiled.kinds.find((k) => k.name === 'latency')!, values) : null;
+    const prefillPred = prefill ? ev.predict(kindOf('prefill'), values) : null;
+    const tpot = latency ? ev.predict(kindOf('latency'), values) : null;
     const catalog = options.catalog ?? builtinCatalog();
     return configs.map((c, i) => {
       const f = features[i];
