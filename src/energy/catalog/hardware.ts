@@ -9,6 +9,11 @@
  * Two exceptions: H100 NVL is the measured 61 W bare idle plus about 30 W of context (90 W, not 14-18 % of its
  * 400 W cap), and GH200 takes the H100 SXM's 110 W, the same Hopper GPU: its 1000 W module figure includes the
  * Grace CPU, so scaling by it would overstate the GPU's idle power.
+ *
+ * `gpuPowerW` is the power ceiling of the GPU alone where the board figure covers more than the GPU. Only GH200
+ * has one: its 450-1000 W module budget includes the Grace CPU and its memory; the GPU is the H100 SXM's Hopper,
+ * so it takes that GPU's 700 W. The llm-inference-bench power runs agree (GH200 411-614 W, TensorRT-LLM at batch 1
+ * 411 W against 413 W on H100 SXM; docs/llm-inference-bench.md). The simulator draws power up to this ceiling.
  */
 
 export interface HardwareSpec {
@@ -18,6 +23,8 @@ export interface HardwareSpec {
   hbmBandwidthTBs: number;
   denseBf16Tflops: number;
   boardPowerW: number;
+  /** power ceiling of the GPU alone (W), where `boardPowerW` also covers other parts of the board (see above) */
+  gpuPowerW?: number;
   /** typical power of an idle GPU holding a serving engine's context (assumption, see above) */
   idlePowerW: number;
   interconnect: string;
@@ -43,5 +50,5 @@ export const HARDWARE: readonly HardwareSpec[] = [
   { name: 'MI300X', vendor: 'AMD', memoryGB: 192, hbmBandwidthTBs: 5.3, denseBf16Tflops: 1307, boardPowerW: 750, idlePowerW: 140, interconnect: 'InfinityFabric', interconnectGBs: 896, fp8: true, fp4: false, aliases: ['MI300', 'AMD-MI300X'], notes: 'spec sheet (aggregate)' },
   { name: 'Gaudi2', vendor: 'Intel', memoryGB: 96, hbmBandwidthTBs: 2.45, denseBf16Tflops: 432, boardPowerW: 600, idlePowerW: 100, interconnect: 'RoCE-24x100GbE', interconnectGBs: 300, fp8: true, fp4: false, aliases: ['HL-225', 'Gaudi-2', 'Intel-Gaudi2'], notes: 'approximate (not a vendor BF16 figure)' },
   { name: 'H100-NVL-94GB', vendor: 'NVIDIA', memoryGB: 94, hbmBandwidthTBs: 3.9, denseBf16Tflops: 835, boardPowerW: 400, idlePowerW: 90, interconnect: 'NVLink-bridge', interconnectGBs: 600, fp8: true, fp4: false, aliases: ['H100-NVL', 'H100NVL-94GB', 'H100-PCIe-NVL'], notes: 'spec sheet (PCIe card; power configurable 350-400 W)' },
-  { name: 'GH200-96GB', vendor: 'NVIDIA', memoryGB: 96, hbmBandwidthTBs: 4.0, denseBf16Tflops: 989, boardPowerW: 1000, idlePowerW: 110, interconnect: 'NVLink-C2C', interconnectGBs: 900, fp8: true, fp4: false, aliases: ['GH200', 'GH200-480GB', 'Grace-Hopper'], notes: 'spec sheet (Grace Hopper superchip; module power 450-1000 W includes the Grace CPU and its memory)' },
+  { name: 'GH200-96GB', vendor: 'NVIDIA', memoryGB: 96, hbmBandwidthTBs: 4.0, denseBf16Tflops: 989, boardPowerW: 1000, gpuPowerW: 700, idlePowerW: 110, interconnect: 'NVLink-C2C', interconnectGBs: 900, fp8: true, fp4: false, aliases: ['GH200', 'GH200-480GB', 'Grace-Hopper'], notes: 'spec sheet (Grace Hopper superchip; module power 450-1000 W includes the Grace CPU and its memory)' },
 ];

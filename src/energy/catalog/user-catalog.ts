@@ -1,7 +1,7 @@
 /**
  * A user catalog file extends the built-in hardware and model tables:
  *   { "hardware": [ { "name", "memoryGB", "hbmBandwidthTBs", "denseBf16Tflops", "boardPowerW", "idlePowerW",
- *                     "interconnectGBs", optional "aliases", "vendor", "interconnect", "fp8", "fp4", "notes" } ],
+ *                     "interconnectGBs", optional "gpuPowerW", "aliases", "vendor", "interconnect", "fp8", "fp4", "notes" } ],
  *     "models":   [ { "name", "architecture", "paramsB", "layers", "hiddenSize", "attentionHeads", "kvHeads",
  *                     "headDim", "intermediateSize", optional "activeParamsB", "aliases", "experts", ... } ] }
  * Every problem is reported at once, each with its JSON path.
@@ -67,12 +67,19 @@ function hardwareFrom(o: Obj, path: string, problems: string[]): HardwareSpec | 
   const h = {
     name: c.str('name'), vendor: c.str('vendor', { optional: true }) ?? '', memoryGB: c.num('memoryGB'),
     hbmBandwidthTBs: c.num('hbmBandwidthTBs'), denseBf16Tflops: c.num('denseBf16Tflops'), boardPowerW: c.num('boardPowerW'),
+    gpuPowerW: c.num('gpuPowerW', { optional: true }),
     idlePowerW: c.num('idlePowerW', { min: 0 }), interconnect: c.str('interconnect', { optional: true }) ?? '',
     interconnectGBs: c.num('interconnectGBs'), fp8: c.bool('fp8'), fp4: c.bool('fp4'), aliases: c.strings('aliases'),
     notes: c.str('notes', { optional: true }) ?? 'user catalog',
   };
   if (h.idlePowerW !== undefined && h.boardPowerW !== undefined && h.idlePowerW >= h.boardPowerW) {
     c.problems.push(`${path}.idlePowerW: expected less than boardPowerW (${h.boardPowerW}), got ${h.idlePowerW}`);
+  }
+  if (h.gpuPowerW !== undefined && h.boardPowerW !== undefined && h.gpuPowerW > h.boardPowerW) {
+    c.problems.push(`${path}.gpuPowerW: expected at most boardPowerW (${h.boardPowerW}), got ${h.gpuPowerW}`);
+  }
+  if (h.gpuPowerW !== undefined && h.idlePowerW !== undefined && h.idlePowerW >= h.gpuPowerW) {
+    c.problems.push(`${path}.idlePowerW: expected less than gpuPowerW (${h.gpuPowerW}), got ${h.idlePowerW}`);
   }
   problems.push(...c.problems);
   return c.problems.length === 0 ? (h as HardwareSpec) : undefined;

@@ -37,7 +37,8 @@ interface Work { flops: number; recomputeFlops: number; bytes: number; expertByt
 /** Power of one GPU (W) over a period in which it spends the given fractions of peak. */
 export function gpuPowerW(hw: HardwareSpec, busy: number, uCompute: number, uMemory: number, uNetwork: number, k: PhysicsConstants): number {
   const activity = k.powerBase * busy + k.powerComputeWeight * uCompute + k.powerMemoryWeight * uMemory + k.powerNetworkWeight * uNetwork;
-  return hw.idlePowerW + (hw.boardPowerW - hw.idlePowerW) * Math.min(1, Math.max(0, activity));
+  const ceilingW = hw.gpuPowerW ?? hw.boardPowerW;
+  return hw.idlePowerW + (ceilingW - hw.idlePowerW) * Math.min(1, Math.max(0, activity));
 }
 
 function ringAllReduceS(bytes: number, ranks: number, hw: HardwareSpec, k: PhysicsConstants): number {

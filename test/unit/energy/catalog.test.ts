@@ -121,6 +121,12 @@ describe('user catalog', () => {
       expect(err.message).toContain('extra: unknown key');
     }
   });
+  it('takes an optional GPU power ceiling below the board figure, and refuses one above it', () => {
+    const hw = { name: 'Z', memoryGB: 96, hbmBandwidthTBs: 4, denseBf16Tflops: 900, boardPowerW: 1000, idlePowerW: 100, interconnectGBs: 900 };
+    expect(parseUserCatalog({ hardware: [{ ...hw, gpuPowerW: 700 }] }, 'ok.json').hardware[0].gpuPowerW).toBe(700);
+    expect(() => parseUserCatalog({ hardware: [{ ...hw, gpuPowerW: 1200 }] }, 'bad.json')).toThrowError(/hardware\[0\]\.gpuPowerW: expected at most boardPowerW \(1000\), got 1200/);
+    expect(() => parseUserCatalog({ hardware: [{ ...hw, gpuPowerW: 'lots' }] }, 'bad.json')).toThrowError(/hardware\[0\]\.gpuPowerW: expected a number/);
+  });
   it('rejects a missing file and bad JSON clearly', () => {
     expect(() => loadCatalog('/nonexistent/c.json')).toThrowError(/no such catalog file/);
     const dir = mkdtempSync(join(tmpdir(), 'el-cat-'));

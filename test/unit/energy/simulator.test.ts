@@ -88,6 +88,15 @@ describe('physics of one configuration', () => {
     expect(small.avgPowerW).toBeGreaterThan(110);
     expect(small.avgPowerW).toBeLessThan(700);
   });
+  it('GH200 draws the power of its Hopper GPU, not of the whole module (CPU included): close to H100 SXM, never above 700 W', () => {
+    for (const batch of [1, 8, 64]) {
+      const h100 = estimateServing(base({ batch }));
+      const gh200 = estimateServing(base({ batch, hardware: resolveHardware('GH200') }));
+      expect(gh200.avgPowerW).toBeLessThanOrEqual(700);
+      expect(gh200.avgPowerW / h100.avgPowerW).toBeGreaterThan(0.8);
+      expect(gh200.avgPowerW / h100.avgPowerW).toBeLessThan(1.25);
+    }
+  });
   it('more TP lowers time per token but costs more energy at small batch', () => {
     const m = resolveModel('Llama-3.1-70B');
     const t2 = estimateServing(base({ model: m, tp: 2, numGpus: 2, batch: 8 }));
