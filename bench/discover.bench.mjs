@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  chooseStructure, createMethods, cvGroupsOf, discoveredStructure, discoverResidualStructure, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
+  chooseStructure, countSeries, createMethods, fitSeriesEffects, cvGroupsOf, discoveredStructure, discoverResidualStructure, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
   recordFeatures, scenarioKey, selectionMetrics, withKernel,
 } from '../dist/energy/index.js';
 import { toInfix } from '../dist/sr/index.js';
@@ -47,7 +47,12 @@ async function autoDiscoveryCandidateOf(d) {
 
 async function run(train, test, seed, keys) {
   const score = (pred) => selectionMetrics(test.map((r, i) => ({ measured: r.energy_j / r.output_tokens, predicted: pred[i], scenario: scenarioKey(r, keys) })));
-  const physics = predictEnergy(fitEnergyModel(train, { seed }), test).map((p) => p.energyPerTokenJ);
+  const physicsModel = fitEnergyModel(train, { seed });
+  const physics = predictEnergy(physicsModel, test).map((p) => p.energyPerTokenJ);
+  // what the plain `fit` adds by default: per-series effects when the training records hold two or more series
+  const withSeriesOf = (model, structure) => (countSeries(train) >= 2 ? fitSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }) : model);
+  const physicsSeries = predictEnergy(withSeriesOf(physicsModel), test).map((p) => p.energyPerTokenJ);
+  let autoSeries = physicsSeries;
   const t0 = performance.now();
   const d = await discoverResidualStructure(train, { ...budget, seed, workers: 2 });
   const seconds = (performance.now() - t0) / 1000;
@@ -73,6 +78,7 @@ async function run(train, test, seed, keys) {
       autoChosen = chooseStructure(train, candidates, { seed }).selection.chosen;
       if (autoChosen !== 'physics') {
         auto = predictEnergy(withStackFallback(model, train, { seed }), test).map((p) => p.energyPerTokenJ);
+        autoSeries = predictEnergy(withStackFallback(withSeriesOf(model, candidate.structure), train, { seed }), test).map((p) => p.energyPerTokenJ);
         autoAnyStack = fitted;
       }
       // the same choice with a stricter rule: the paired gain must clear two standard errors
@@ -85,7 +91,7 @@ async function run(train, test, seed, keys) {
       if (grouped) cv = grouped.candidates.map((c) => ({ name: c.name, cvRmsLog: round(c.cvRmsLog), cvMape: round(c.cvMape), byGroup: c.byGroup }));
     } else autoChosen = autoGroupedChosen = `physics (${note})`;
   }
-  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoAnyStack: score(autoAnyStack), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
+  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), physicsSeries: score(physicsSeries), autoSeries: score(autoSeries), autoAnyStack: score(autoAnyStack), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
   const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
   if (d.correction.energy) out.g = toInfix(d.correction.energy, names);
   if (d.correction.prefill) out.gPrefill = toInfix(d.correction.prefill, names);
@@ -99,10 +105,10 @@ async function run(train, test, seed, keys) {
 }
 
 /** One run on stderr: the choice and the MAPE of physics, auto and autoAnyStack (so a cut-short run still tells). */
-const progressLine = (r) => `${r.chosen}, auto chose ${r.autoChosen}; MAPE physics ${(100 * r.physics.mape).toFixed(1)} %, auto ${(100 * r.auto.mape).toFixed(1)} %, autoAnyStack ${(100 * r.autoAnyStack.mape).toFixed(1)} %`;
+const progressLine = (r) => `${r.chosen}, auto chose ${r.autoChosen}; MAPE physics ${(100 * r.physics.mape).toFixed(1)} %, auto ${(100 * r.auto.mape).toFixed(1)} %, physicsSeries ${(100 * r.physicsSeries.mape).toFixed(1)} %, autoSeries ${(100 * r.autoSeries.mape).toFixed(1)} %, autoAnyStack ${(100 * r.autoAnyStack.mape).toFixed(1)} %`;
 
 function summary(runs) {
-  const methods = ['physics', 'discovered', 'auto', 'autoAnyStack', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
+  const methods = ['physics', 'discovered', 'auto', 'physicsSeries', 'autoSeries', 'autoAnyStack', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
     mean: Object.fromEntries(methods.map((m) => [m, { mape: round(mean(runs.map((r) => r[m].mape))), pairwise: round(mean(runs.map((r) => r[m].pairwise))), top1: round(mean(runs.map((r) => r[m].top1))) }])),
@@ -122,7 +128,7 @@ if (!process.argv.includes('--no-mlenergy')) {
     for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
       const { train, test } = randomSplit(records.length, 50, seed);
       runs.push(await run(train.map((i) => records[i]), test.map((i) => records[i]), seed, ['workload', 'model', 'hardware']));
-      process.stderr.write(`mlenergy seed ${seed}: ${runs.at(-1).chosen}\n`);
+      process.stderr.write(`mlenergy seed ${seed}: ${progressLine(runs.at(-1))}\n`);
     }
     out.mlenergy = summary(runs);
   }
