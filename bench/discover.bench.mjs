@@ -4,21 +4,24 @@
 //              random 50 (10 seeds) and leave one framework out (discovery and fits on the other frameworks)
 // Per run: `physics` is fitEnergyModel; `discovered` is the structure discovery chose (physics when it found
 // nothing, so the same predictions; else the joint fit of physics x exp(g) on the training records); `auto` is
-// what `fit --structure auto` does (the discovered structure only when it also wins the structure choice's CV, and
-// then only on test rows of a framework the training records hold: the others get the physics fit, as the model
-// file's stack fallback does); `autoAnyStack` the same choice with the correction applied to every framework (before the stack rule);
+// what plain `fit` does (--structure auto, series effects on): the discovered structure only when it also wins the
+// structure choice's CV, and then only on test rows of a framework the training records hold (the others get the
+// physics fit, as the model file's stack fallback does), with per-series effects fitted on top when the training
+// records hold two or more series; `autoPooled` the same without series effects (`fit --no-series`);
+// `physicsSeries` physics with series effects (`fit --structure physics`); `autoAnyStack` the pooled choice with
+// the correction applied to every framework (before the stack rule);
 // `auto2se` the same with the paired gain clearing two standard errors instead of one (like `autoGrouped`, its
 // correction applies to every framework, as before the stack rule); `autoGrouped` is `fit --cv-groups framework` (when the training records hold two or more frameworks, the
 // candidate must also not lose with one framework held out at a time), from the same discovery; xgboost and
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
 // (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy, --first-seed=N (with --seeds: one half of the
-// seeds to choose on, the other to report on), --no-lofo.
+// seeds to choose on, the other to report on), --no-lofo, --accept-se=N.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  chooseStructure, createMethods, cvGroupsOf, discoveredStructure, discoverResidualStructure, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
+  chooseStructure, countSeries, createMethods, fitSeriesEffects, cvGroupsOf, discoveredStructure, discoverResidualStructure, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
   recordFeatures, scenarioKey, selectionMetrics, withKernel,
 } from '../dist/energy/index.js';
 import { toInfix } from '../dist/sr/index.js';
@@ -31,6 +34,8 @@ const opt = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.spli
 const nSeeds = Number(opt('seeds') ?? 10);
 // --first-seed=6 --seeds=5: the other half of the seeds (choose on one half, report on the other); --no-lofo skips leave one framework out
 const firstSeed = Number(opt('first-seed') ?? 1);
+// --accept-se=N: the standard errors a correction's CV gain must clear in the discovery (default: its Bonferroni rule)
+const acceptSe = opt('accept-se') === undefined ? {} : { acceptStandardErrors: Number(opt('accept-se')) };
 const budget = opt('evals') ? { maxEvaluations: Number(opt('evals')), maxTime: null } : { maxTime: Number(opt('time') ?? 10) };
 const median = (xs) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const mean = (xs) => { const s = xs.filter(Number.isFinite); return s.length === 0 ? null : s.reduce((a, b) => a + b, 0) / s.length; };
@@ -47,14 +52,19 @@ async function autoDiscoveryCandidateOf(d) {
 
 async function run(train, test, seed, keys) {
   const score = (pred) => selectionMetrics(test.map((r, i) => ({ measured: r.energy_j / r.output_tokens, predicted: pred[i], scenario: scenarioKey(r, keys) })));
-  const physics = predictEnergy(fitEnergyModel(train, { seed }), test).map((p) => p.energyPerTokenJ);
+  const physicsModel = fitEnergyModel(train, { seed });
+  const physics = predictEnergy(physicsModel, test).map((p) => p.energyPerTokenJ);
+  // what the plain `fit` adds by default: per-series effects when the training records hold two or more series
+  const withSeriesOf = (model, structure) => (countSeries(train) >= 2 ? fitSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }) : model);
+  const physicsSeries = predictEnergy(withSeriesOf(physicsModel), test).map((p) => p.energyPerTokenJ);
+  let auto = physicsSeries;
   const t0 = performance.now();
-  const d = await discoverResidualStructure(train, { ...budget, seed, workers: 2 });
+  const d = await discoverResidualStructure(train, { ...budget, ...acceptSe, seed, workers: 2 });
   const seconds = (performance.now() - t0) / 1000;
   const discovered = d.name === 'physics' ? physics : Array.from(withKernel((ev) => predictJoint(d.fit, recordFeatures(test), d.correction, d.columns, ev)));
   // auto: what `fit --structure auto` does with this discovery: physics unless the discovered structure wins the
   // structure choice's cross-validation, then the chosen structure fitted on the training records
-  let auto = physics;
+  let autoPooled = physics;
   let autoAnyStack = physics;
   let autoChosen = 'physics';
   let auto2se = physics;
@@ -72,7 +82,8 @@ async function run(train, test, seed, keys) {
       const fitted = predictEnergy(model, test).map((p) => p.energyPerTokenJ);
       autoChosen = chooseStructure(train, candidates, { seed }).selection.chosen;
       if (autoChosen !== 'physics') {
-        auto = predictEnergy(withStackFallback(model, train, { seed }), test).map((p) => p.energyPerTokenJ);
+        autoPooled = predictEnergy(withStackFallback(model, train, { seed }), test).map((p) => p.energyPerTokenJ);
+        auto = predictEnergy(withStackFallback(withSeriesOf(model, candidate.structure), train, { seed }), test).map((p) => p.energyPerTokenJ);
         autoAnyStack = fitted;
       }
       // the same choice with a stricter rule: the paired gain must clear two standard errors
@@ -85,7 +96,7 @@ async function run(train, test, seed, keys) {
       if (grouped) cv = grouped.candidates.map((c) => ({ name: c.name, cvRmsLog: round(c.cvRmsLog), cvMape: round(c.cvMape), byGroup: c.byGroup }));
     } else autoChosen = autoGroupedChosen = `physics (${note})`;
   }
-  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoAnyStack: score(autoAnyStack), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
+  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoPooled: score(autoPooled), physicsSeries: score(physicsSeries), autoAnyStack: score(autoAnyStack), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
   const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
   if (d.correction.energy) out.g = toInfix(d.correction.energy, names);
   if (d.correction.prefill) out.gPrefill = toInfix(d.correction.prefill, names);
@@ -98,11 +109,11 @@ async function run(train, test, seed, keys) {
   return out;
 }
 
-/** One run on stderr: the choice and the MAPE of physics, auto and autoAnyStack (so a cut-short run still tells). */
-const progressLine = (r) => `${r.chosen}, auto chose ${r.autoChosen}; MAPE physics ${(100 * r.physics.mape).toFixed(1)} %, auto ${(100 * r.auto.mape).toFixed(1)} %, autoAnyStack ${(100 * r.autoAnyStack.mape).toFixed(1)} %`;
+/** One run on stderr: the choice and the MAPE of physics, auto, autoPooled, physicsSeries and autoAnyStack (so a cut-short run still tells). */
+const progressLine = (r) => `${r.chosen}, auto chose ${r.autoChosen}; MAPE physics ${(100 * r.physics.mape).toFixed(1)} %, auto ${(100 * r.auto.mape).toFixed(1)} %, autoPooled ${(100 * r.autoPooled.mape).toFixed(1)} %, physicsSeries ${(100 * r.physicsSeries.mape).toFixed(1)} %, autoAnyStack ${(100 * r.autoAnyStack.mape).toFixed(1)} %`;
 
 function summary(runs) {
-  const methods = ['physics', 'discovered', 'auto', 'autoAnyStack', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
+  const methods = ['physics', 'discovered', 'auto', 'autoPooled', 'physicsSeries', 'autoAnyStack', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
     mean: Object.fromEntries(methods.map((m) => [m, { mape: round(mean(runs.map((r) => r[m].mape))), pairwise: round(mean(runs.map((r) => r[m].pairwise))), top1: round(mean(runs.map((r) => r[m].top1))) }])),
@@ -113,7 +124,7 @@ function summary(runs) {
   };
 }
 
-const out = { environment: runEnvironment(), budget };
+const out = { environment: runEnvironment(), budget, ...acceptSe };
 if (!process.argv.includes('--no-mlenergy')) {
   if (!existsSync(MLENERGY)) out.mlenergy = { skipped: `${MLENERGY} is absent` };
   else {
@@ -122,7 +133,7 @@ if (!process.argv.includes('--no-mlenergy')) {
     for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
       const { train, test } = randomSplit(records.length, 50, seed);
       runs.push(await run(train.map((i) => records[i]), test.map((i) => records[i]), seed, ['workload', 'model', 'hardware']));
-      process.stderr.write(`mlenergy seed ${seed}: ${runs.at(-1).chosen}\n`);
+      process.stderr.write(`mlenergy seed ${seed}: ${progressLine(runs.at(-1))}\n`);
     }
     out.mlenergy = summary(runs);
   }

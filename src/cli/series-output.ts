@@ -15,7 +15,7 @@ import { assertOutputFolder } from './energy-args.js';
 /** The flags of `fit` this file reads. */
 export interface SeriesFlags {
   data: string; out: string; series: boolean; seriesBy?: string[]; base?: string; calibrate?: string; refit?: string[];
-  structure: string; catalog?: string; json?: boolean; sample?: number; candidates?: string[];
+  structure: string; catalog?: string; json?: boolean; sample?: number; candidates?: string[]; stackColumn?: string;
 }
 
 const conflict = (message: string): never => { throw new EnergyLensError('CONFLICTING_OPTIONS', message); };
@@ -90,6 +90,7 @@ export async function runFitFromBase(flags: SeriesFlags): Promise<void> {
   if (flags.calibrate || flags.refit) conflict('--base keeps the base model\'s parameters and sets your series\' effects; --calibrate refits parameters: use one');
   if (!flags.series) conflict('--base sets series effects; --no-series turns them off: drop one');
   if (flags.sample !== undefined || flags.candidates) conflict('--base fits no structure and uses every record: drop --sample and --candidates');
+  if (flags.stackColumn !== undefined) conflict('--base keeps the base model\'s stack fallback (its stack column and the stacks it was fitted on) and fits no structure: drop --stack-column');
   assertOutputFolder('--out', flags.out);
   const base = readEnergyModel(flags.base as string);
   if (flags.structure !== 'auto' && flags.structure !== base.structure.name) {

@@ -124,6 +124,10 @@ describe('residual discovery', () => {
     const { structure } = discoveredStructure(d, { data: 'bent.csv' });
     expect(structure.expressions.energy).toContain('log(batch)');
     expect(structure.parameters.filter((p) => !p.held).length).toBeLessThanOrEqual(MAX_FREE_PARAMETERS);
+    // the same search with an acceptance no gain clears keeps nothing (acceptStandardErrors overrides the rule)
+    const strict = await discoverResidualStructure(bent, { ...OPTIONS, seed: 1, maxEvaluations: 2000, acceptStandardErrors: 1e6 });
+    expect(strict.name).toBe('physics');
+    expect(strict.candidates.some((c) => c.status === 'chosen')).toBe(false);
   }, 300_000);
 
   it('rejects bad input before searching', async () => {

@@ -3,15 +3,16 @@
  * the package's own entries. The records are checked with the CLI's messages; with --structure auto the
  * candidates are physics, the structure a bounded residual discovery proposes (autoDiscoveryCandidate, its
  * islands in this worker) and the loaded structure files, and chooseStructure picks one by cross-validation;
- * then fitEnergyModel, and per-series effects where the records hold several series. Errors come back as
+ * then fitEnergyModel, per-series effects where the records hold several series, and the stack fallback (a
+ * discovered correction applies to the serving stacks the records hold; physics to the others). Errors come back as
  * { code, message }: a worker's thrown error would lose its code.
  */
 import * as mathjs from 'mathjs';
 import { fitWarnings } from '../../src/cli/fit-warnings.js';
 import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/index.js';
 import {
-  chooseStructure, countSeries, fitEnergyModel, fitSeriesEffects, parseStructure, PHYSICS_STRUCTURE,
-  type CandidateStructure, type Structure, type StructureCandidate, type StructureSelection,
+  chooseAmong, collectCandidates, countSeries, fitEnergyModel, fitSeriesEffects, parseStructure, withStackFallback, PHYSICS_STRUCTURE,
+  type CandidateStructure, type Structure, type StructureSelection,
 } from '../../src/energy/model/index.js';
 import { autoDiscoveryCandidate, DISCOVERED_SOURCE } from '../../src/energy/model/discovery/index.js';
 import { invalidRecordsError, scanRecordsText, type ProfilingRecord } from '../../src/energy/records/index.js';
@@ -29,8 +30,6 @@ channel.port1.onmessage = () => { queued.shift()?.(); };
 
 const post = (msg: FromEnergyWorker): void => { self.postMessage(msg); };
 const progress = (text: string): void => post({ type: 'progress', text });
-
-const refusedEntry = (source: string, error: string): StructureCandidate => ({ name: source, source, freeParameters: 0, cvRmsLog: null, cvMape: null, error });
 
 async function readRecordsText(job: EnergyFitJob): Promise<ProfilingRecord[]> {
   const records: ProfilingRecord[] = [];
@@ -50,38 +49,18 @@ async function structureChoice(job: EnergyFitJob, records: readonly ProfilingRec
     if (!forced) throw new EnergyLensError('INVALID_OPTION', `structure "${job.structure}": load it first (physics, auto, or a loaded structure file)`);
     return { structure: forced, discovered: null, discoveryNote: null, selection: { mode: 'forced', chosen: forced.name, folds: 0, seed: job.seed, candidates: [], reason: `forced by --structure ${job.structure}` } };
   }
-  const candidates: CandidateStructure[] = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }];
-  const refused: StructureCandidate[] = [];
-  let discovered: Structure | null = null;
-  let discoveryNote: string | null = null;
-  if (job.discovery) {
-    const auto = await autoDiscoveryCandidate(records, {
-      timeSeconds: job.timeSeconds, evals: job.evals, seed: job.seed, folds: job.folds, catalog, file, workers: 0,
-      onProgress: (p) => progress(p.phase === 'cv'
-        ? `discovery: cross-validating candidate corrections (${p.done} scored)`
-        : `discovery: searching corrections on the ${p.phase} rows (${p.search.evaluations} evaluations, ${p.search.seconds.toFixed(1)} s)`),
-    });
-    if (auto.candidate) {
-      candidates.push(auto.candidate);
-      discovered = auto.candidate.structure;
-    } else {
-      discoveryNote = auto.note ?? 'no correction kept';
-      refused.push(refusedEntry(DISCOVERED_SOURCE, discoveryNote));
-    }
-  }
-  candidates.push(...given);
-  if (candidates.length === 1) {
-    const physics: StructureCandidate = { name: 'physics', source: 'built-in', freeParameters: PHYSICS_STRUCTURE.parameters.length, cvRmsLog: null, cvMape: null };
-    return {
-      structure: PHYSICS_STRUCTURE, discovered, discoveryNote,
-      selection: { mode: 'auto', chosen: 'physics', folds: 0, seed: job.seed, reason: 'no other candidate structure (a kept discovery or a loaded structure file): physics, without cross-validation', candidates: [physics, ...refused] },
-    };
-  }
-  const choice = chooseStructure(records, candidates, {
+  const discovery = async (): Promise<{ candidate: CandidateStructure | null; note?: string }> => autoDiscoveryCandidate(records, {
+    timeSeconds: job.timeSeconds, evals: job.evals, seed: job.seed, folds: job.folds, catalog, file, workers: 0,
+    onProgress: (p) => progress(p.phase === 'cv'
+      ? `discovery: cross-validating candidate corrections (${p.done} scored)`
+      : `discovery: searching corrections on the ${p.phase} rows (${p.search.evaluations} evaluations, ${p.search.seconds.toFixed(1)} s)`),
+  });
+  const collected = await collectCandidates({ ...(job.discovery ? { discovery } : {}), given, discoverySource: DISCOVERED_SOURCE });
+  const choice = chooseAmong(records, collected, {
     catalog, useLatency: true, folds: job.folds, seed: job.seed, timeSeconds: job.timeSeconds, evals: job.evals, file,
     onProgress: (done, total, name) => progress(`cross-validating structures (${done}/${total}: ${name})`),
-  });
-  return { structure: choice.structure, discovered, discoveryNote, selection: { ...choice.selection, candidates: [...choice.selection.candidates, ...refused] } };
+  }, 'a kept discovery or a loaded structure file');
+  return { ...choice, discovered: collected.discovered, discoveryNote: collected.discoveryNote };
 }
 
 async function fit(job: EnergyFitJob): Promise<EnergyFitResult> {
@@ -96,7 +75,9 @@ async function fit(job: EnergyFitJob): Promise<EnergyFitResult> {
   // as fit's default (no --no-series): series effects when the records hold more than one series
   const several = countSeries(records, undefined, catalog) >= 2;
   if (several) progress('fitting the per-series effects');
-  const model = several ? fitSeriesEffects(pooled, records, fitOptions, { catalog, file: job.records.name }) : pooled;
+  const withEffects = several ? fitSeriesEffects(pooled, records, fitOptions, { catalog, file: job.records.name }) : pooled;
+  // as fit: a structure with a discovered correction keeps the physics fit for stacks its records do not hold
+  const model = withStackFallback(withEffects, records, fitOptions);
   return { model, discovered, discoveryNote, warnings: fitWarnings(model, records), seconds: (performance.now() - started) / 1000 };
 }
 

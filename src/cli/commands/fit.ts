@@ -1,12 +1,12 @@
 /** energylens fit: an energy model (a structure, chosen from the data by default) fitted to a records CSV. */
 import { readdirSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import {
-  chooseStructure, DEFAULT_SERIES_BY, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
-  type CandidateStructure, type EnergyModel, type StructureSelection,
+  chooseAmong, collectCandidates, DEFAULT_SERIES_BY, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
+  type CandidateStructure, type CollectedCandidates, type EnergyModel, type StructureSelection,
 } from '../../energy/model/index.js';
 import { cvGroupsOf, DEFAULT_CV_GROUP_COLUMN, stacksOf } from '../../energy/model/structure-cv-groups.js';
 import { autoDiscoveryCandidate, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE } from '../../energy/model/discovery/index.js';
@@ -84,28 +84,10 @@ function sampleRecords(records: ProfilingRecord[], n: number, seed: number, file
  * proposes, then --candidates (refused when invalid), then *.structure.json beside the data (listed with the
  * reason when invalid). A discovery that keeps nothing is listed with the reason.
  */
-async function candidateStructures(flags: FitFlags, catalog: Catalog, records: readonly ProfilingRecord[]): Promise<{ candidates: CandidateStructure[]; refused: { source: string; error: string }[] }> {
-  const candidates: CandidateStructure[] = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }];
-  const refused: { source: string; error: string }[] = [];
+async function candidateStructures(flags: FitFlags, catalog: Catalog, records: readonly ProfilingRecord[]): Promise<CollectedCandidates> {
   // a bad --candidates file is refused before the discovery spends its budget
   const given = (flags.candidates ?? []).map((f): CandidateStructure => ({ structure: readStructure(f, catalog), source: f }));
-  if (flags.discovery) {
-    const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.evals === undefined ? (flags.time ?? DEFAULT_AUTO_SECONDS) / 4 : undefined, 'fit: discovering corrections');
-    try {
-      // on a seeded sample of a large file, as discover --out; the structure it proposes is then fitted on every record
-      const sample = discoverySample(records, flags.seed);
-      if (sample.note) process.stderr.write(`fit: ${sample.note}\n`);
-      const auto = await autoDiscoveryCandidate(sample.records, {
-        timeSeconds: flags.time, evals: flags.evals, seed: flags.seed, folds: flags.folds, catalog, file: flags.data, onProgress: bar.update,
-      });
-      if (auto.candidate) candidates.push(auto.candidate);
-      else refused.push({ source: DISCOVERED_SOURCE, error: auto.note ?? 'no correction kept' });
-    } finally {
-      bar.stop();
-    }
-  }
   const seen = new Set((flags.candidates ?? []).map((f) => resolve(f)));
-  candidates.push(...given);
   const folder = dirname(flags.data);
   let beside: string[] = [];
   try {
@@ -113,16 +95,22 @@ async function candidateStructures(flags: FitFlags, catalog: Catalog, records: r
   } catch {
     beside = [];
   }
-  for (const name of beside) {
-    const path = join(folder, name);
-    if (seen.has(resolve(path))) continue;
+  const optional = beside.map((name) => join(folder, name)).filter((path) => !seen.has(resolve(path)))
+    .map((path) => ({ source: path, load: () => readStructure(path, catalog) }));
+  const discovery = async (): Promise<{ candidate: CandidateStructure | null; note?: string }> => {
+    const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.evals === undefined ? (flags.time ?? DEFAULT_AUTO_SECONDS) / 4 : undefined, 'fit: discovering corrections');
     try {
-      candidates.push({ structure: readStructure(path, catalog), source: path });
-    } catch (err) {
-      refused.push({ source: path, error: (err as Error).message });
+      // on a seeded sample of a large file, as discover --out; the structure it proposes is then fitted on every record
+      const sample = discoverySample(records, flags.seed);
+      if (sample.note) process.stderr.write(`fit: ${sample.note}\n`);
+      return await autoDiscoveryCandidate(sample.records, {
+        timeSeconds: flags.time, evals: flags.evals, seed: flags.seed, folds: flags.folds, catalog, file: flags.data, onProgress: bar.update,
+      });
+    } finally {
+      bar.stop();
     }
-  }
-  return { candidates, refused };
+  };
+  return collectCandidates({ ...(flags.discovery ? { discovery } : {}), given, optional, discoverySource: DISCOVERED_SOURCE });
 }
 
 async function runFit(flags: FitFlags): Promise<void> {
@@ -162,30 +150,19 @@ async function runFit(flags: FitFlags): Promise<void> {
     selection = { mode: 'forced', chosen: structure.name, folds: 0, seed: flags.seed, candidates: [], reason: `forced by --structure ${flags.structure}` };
   } else {
     fitBar.stop();
-    const { candidates, refused } = await candidateStructures(flags, catalog, records);
+    const collected = await candidateStructures(flags, catalog, records);
+    const { candidates } = collected;
     const bar = flags.progress && process.stderr.isTTY && candidates.length > 1
       ? new cliProgress.SingleBar({ format: 'fit: cross-validating structures |{bar}| {value}/{total} | {label}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
       : undefined;
     bar?.start(candidates.length, 0, { label: candidates[0].structure.name });
-    let choice;
     try {
-      choice = candidates.length === 1
-        ? undefined
-        : chooseStructure(records, candidates, {
-          catalog, useLatency: flags.latency, folds: flags.folds, seed: flags.seed, timeSeconds: flags.time, evals: flags.evals, file: flags.data, groups: cvGroups,
-          onProgress: (done, total, label) => bar?.update(done, { label }),
-        });
+      ({ structure, selection } = chooseAmong(records, collected, {
+        catalog, useLatency: flags.latency, folds: flags.folds, seed: flags.seed, timeSeconds: flags.time, evals: flags.evals, file: flags.data, groups: cvGroups,
+        onProgress: (done, total, label) => bar?.update(done, { label }),
+      }, 'a kept discovery, --candidates, or *.structure.json beside the data'));
     } finally {
       bar?.stop();
-    }
-    if (choice) {
-      structure = choice.structure;
-      selection = { ...choice.selection, candidates: [...choice.selection.candidates, ...refused.map((r) => ({ name: basename(r.source), source: r.source, freeParameters: 0, cvRmsLog: null, cvMape: null, error: r.error }))] };
-    } else {
-      selection = {
-        mode: 'auto', chosen: structure.name, folds: 0, seed: flags.seed, reason: 'no other candidate structure (a kept discovery, --candidates, or *.structure.json beside the data): physics, without cross-validation',
-        candidates: [{ name: 'physics', source: 'built-in', freeParameters: PHYSICS_STRUCTURE.parameters.length, cvRmsLog: null, cvMape: null }, ...refused.map((r) => ({ name: basename(r.source), source: r.source, freeParameters: 0, cvRmsLog: null, cvMape: null, error: r.error }))],
-      };
     }
   }
   const fitOptions = {

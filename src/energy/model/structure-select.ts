@@ -15,6 +15,7 @@ import { recordFeatures } from './features.js';
 import { checkFitRecords, energyRows, structureForFit, type FitRecord } from './fit.js';
 import type { GroupScore, StructureCandidate, StructureSelection } from './model-file.js';
 import { structureSpec, type Structure } from './structure.js';
+import { PHYSICS_STRUCTURE } from './structure-physics.js';
 import type { CvGroups } from './structure-cv-groups.js';
 
 export interface CandidateStructure {
@@ -163,4 +164,86 @@ export function chooseStructure(records: readonly FitRecord[], candidates: reado
       ...(options.groups ? { groups: { column: options.groups.column, names: options.groups.names } } : {}),
     },
   };
+}
+
+/** A candidate that could not be used (an invalid structure file, a discovery that kept nothing), with the reason. */
+export interface RefusedCandidate { source: string; error: string }
+
+/** Where `fit --structure auto`'s candidates come from, in the order they are listed (physics always first). */
+export interface CandidateSources {
+  /** the residual discovery's proposal (candidate null: it kept nothing, see note); absent: no discovery */
+  discovery?: () => Promise<{ candidate: CandidateStructure | null; note?: string }>;
+  /** structures the user named (parsed up front: a bad one is refused before the discovery spends its budget) */
+  given?: readonly CandidateStructure[];
+  /** further structures that are listed with the reason, not thrown, when they fail to load (files beside the data) */
+  optional?: readonly { source: string; load: () => Structure }[];
+  /** the source `discovery`'s refusal is listed under (default "discovery") */
+  discoverySource?: string;
+}
+
+export interface CollectedCandidates {
+  candidates: CandidateStructure[];
+  refused: RefusedCandidate[];
+  /** the structure the discovery proposed, if it kept one */
+  discovered: Structure | null;
+  /** why the discovery kept nothing */
+  discoveryNote: string | null;
+}
+
+/**
+ * The candidates of `fit --structure auto` (the CLI and the web page's worker share this): physics, then the
+ * discovery's proposal, then the given structures, then the optional ones (refused with the reason when they fail
+ * to load). A discovery that keeps nothing is listed as refused with its note.
+ */
+export async function collectCandidates(sources: CandidateSources): Promise<CollectedCandidates> {
+  const candidates: CandidateStructure[] = [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }];
+  const refused: RefusedCandidate[] = [];
+  let discovered: Structure | null = null;
+  let discoveryNote: string | null = null;
+  if (sources.discovery) {
+    const auto = await sources.discovery();
+    if (auto.candidate) {
+      candidates.push(auto.candidate);
+      discovered = auto.candidate.structure;
+    } else {
+      discoveryNote = auto.note ?? 'no correction kept';
+      refused.push({ source: sources.discoverySource ?? 'discovery', error: discoveryNote });
+    }
+  }
+  candidates.push(...(sources.given ?? []));
+  for (const o of sources.optional ?? []) {
+    try {
+      candidates.push({ structure: o.load(), source: o.source });
+    } catch (err) {
+      refused.push({ source: o.source, error: (err as Error).message });
+    }
+  }
+  return { candidates, refused, discovered, discoveryNote };
+}
+
+/** The last part of a path (either separator), the name a refused candidate is listed under. */
+const lastPart = (source: string): string => source.split(/[\\/]/).pop() || source;
+
+/** A refused candidate as a row of the selection's table. */
+export const refusedRow = (r: RefusedCandidate): StructureCandidate => ({ name: lastPart(r.source), source: r.source, freeParameters: 0, cvRmsLog: null, cvMape: null, error: r.error });
+
+/**
+ * The structure choice over collected candidates: chooseStructure when there is more than physics, else physics
+ * without cross-validation (`noOtherReason` says where other candidates would have come from); the refused
+ * candidates are listed after the scored ones.
+ */
+export function chooseAmong(records: readonly FitRecord[], collected: Pick<CollectedCandidates, 'candidates' | 'refused'>, options: ChooseStructureOptions, noOtherReason: string): StructureChoice {
+  const refused = collected.refused.map(refusedRow);
+  if (collected.candidates.length === 1) {
+    const only = collected.candidates[0].structure;
+    return {
+      structure: only,
+      selection: {
+        mode: 'auto', chosen: only.name, folds: 0, seed: options.seed ?? 0, reason: `no other candidate structure (${noOtherReason}): ${only.name}, without cross-validation`,
+        candidates: [{ name: only.name, source: collected.candidates[0].source, freeParameters: freeCount(only), cvRmsLog: null, cvMape: null }, ...refused],
+      },
+    };
+  }
+  const choice = chooseStructure(records, collected.candidates, options);
+  return { structure: choice.structure, selection: { ...choice.selection, candidates: [...choice.selection.candidates, ...refused] } };
 }

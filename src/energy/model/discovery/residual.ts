@@ -39,6 +39,8 @@ export interface ResidualDiscoveryOptions {
   file?: string;
   onProgress?: (p: { phase: 'energy' | 'prefill'; search: SearchProgress } | { phase: 'cv'; done: number; total: number }) => void;
   signal?: AbortSignal;
+  /** standard errors a correction's paired CV gain must clear (default: acceptStandardErrors of the candidates found) */
+  acceptStandardErrors?: number;
 }
 
 export const DEFAULT_RESIDUAL_OPTIONS = { maxTime: 20, seed: 0, folds: 5, maxSize: 9, operators: ['+', '-', '*'] } as const;
@@ -146,7 +148,7 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
       searches.push(run);
       const { candidates: found, refused } = candidatesOf(front, columns, operators);
       for (const r of refused) candidates.push({ phase, expression: r.expression, constants: 0, dropped: [], cvLogError: null, cvMape: null, gain: null, standardError: null, status: 'refused', reason: r.reason });
-      const threshold = acceptStandardErrors(found.length);
+      const threshold = options.acceptStandardErrors ?? acceptStandardErrors(found.length);
       let best: { c: CandidateCorrection; score: CvScore; dropped: string[]; entry: CandidateScore } | null = null;
       for (const c of found) {
         const entry: CandidateScore = { phase, expression: c.expression, constants: c.constants, dropped: [], cvLogError: null, cvMape: null, gain: null, standardError: null, status: 'not better' };

@@ -8,6 +8,7 @@ import {
 } from '../../../../src/energy/model/index.js';
 import { structureMethod } from '../../../../src/energy/baselines/closed-form.js';
 import { CORRECTED } from './corrected-structure.js';
+import { stacksHtml } from '../../../../src/energy/report/html.js';
 
 const sim = simulate({
   models: ['Llama-3.1-8B-Instruct'], hardware: ['H100'], tp: [1, 2], pp: [1],
@@ -86,5 +87,14 @@ describe('withStackFallback', () => {
     expect(one.stackFallback!.seen).toEqual(['vLLM']);
     expect(selectConfigurations(one, o).stack).toMatchObject({ applied: 'chosen', value: 'vLLM' });
     expect(selectConfigurations(one, { ...o, stack: 'TensorRT-LLM' }).stack).toMatchObject({ applied: 'physics' });
+  });
+
+  it('the report says which stacks the structure was fitted on and how many rows got the physics fit', () => {
+    const rows = [{ ...records[0], framework: 'vLLM' }, { ...records[1], framework: 'TensorRT-LLM' }, { ...records[2], framework: undefined }];
+    const html = stacksHtml(model, rows);
+    expect(html).toContain('was fitted on framework SGLang, vLLM');
+    expect(html).toContain('2 of the 3 records (framework (none), TensorRT-LLM) are predicted by the physics fit');
+    expect(stacksHtml(model, rows.slice(0, 1))).toContain('every one of the 1 records is of one of them');
+    expect(stacksHtml(fallbackModel(model), rows)).toBe('');
   });
 });
