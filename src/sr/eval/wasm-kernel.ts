@@ -305,17 +305,32 @@ export class WasmEvaluator implements Evaluator {
     return { codePtr, constsPtr, end };
   }
 
-  predict(program: Program): Float64Array {
+  /** Runs `program` over the rows; returns the byte offset of its predictions in the kernel's memory. */
+  private runPredict(program: Program): number {
     this.requireData();
     validateProgram(program, this.nFeatures, 0);
     const { codePtr, constsPtr, end } = this.writeProgram(program);
     this.ensure(end + this.nRows * 8);
     this.call(() => this.k.predict(codePtr, constsPtr, program.length, this.mode(), this.scratchPtr, end));
     this.heap();
-    return this.heapF64.slice(end >> 3, (end >> 3) + this.nRows);
+    return end;
   }
 
-  jacobian(program: Program): JacobianResult {
+  predict(program: Program): Float64Array {
+    const at = this.runPredict(program) >> 3;
+    return this.heapF64.slice(at, at + this.nRows);
+  }
+
+  /** As predict, written into `out` (one value per row): no allocation. */
+  predictInto(program: Program, out: Float64Array): void {
+    this.requireData();
+    this.checkOut('predictions', out.length, this.nRows);
+    const at = this.runPredict(program) >> 3;
+    out.set(this.heapF64.subarray(at, at + this.nRows));
+  }
+
+  /** Runs the Jacobian of `program`; returns where its predictions start (the Jacobian follows them) and whether all is finite. */
+  private runJacobian(program: Program): { predPtr: number; finite: boolean } {
     this.requireData();
     validateProgram(program, this.nFeatures, 0);
     const nC = program.consts.length;
@@ -327,10 +342,35 @@ export class WasmEvaluator implements Evaluator {
     this.ensure(jacPtr + nC * this.nRows * 8);
     let finite = 0;
     this.call(() => { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); });
-    // one allocation for both (typed arrays of this size live outside V8's heap and cost the GC per allocation)
     this.heap();
+    return { predPtr, finite: finite === 1 };
+  }
+
+  jacobian(program: Program): JacobianResult {
+    const nC = program.consts.length;
+    const { predPtr, finite } = this.runJacobian(program);
+    // one allocation for both (typed arrays of this size live outside V8's heap and cost the GC per allocation)
     const both = this.heapF64.slice(predPtr >> 3, (predPtr >> 3) + (1 + nC) * this.nRows);
-    return { predictions: both.subarray(0, this.nRows), jac: both.subarray(this.nRows), finite: finite === 1 };
+    return { predictions: both.subarray(0, this.nRows), jac: both.subarray(this.nRows), finite };
+  }
+
+  /**
+   * As jacobian, written into `predictions` (one value per row) and `jac` (constant-major, nConsts x rows): no
+   * allocation. Returns `finite`.
+   */
+  jacobianInto(program: Program, predictions: Float64Array, jac: Float64Array): boolean {
+    this.requireData();
+    this.checkOut('predictions', predictions.length, this.nRows);
+    this.checkOut('jac', jac.length, program.consts.length * this.nRows);
+    const { predPtr, finite } = this.runJacobian(program);
+    const at = predPtr >> 3;
+    predictions.set(this.heapF64.subarray(at, at + this.nRows));
+    jac.set(this.heapF64.subarray(at + this.nRows, at + this.nRows + jac.length));
+    return finite;
+  }
+
+  private checkOut(name: string, length: number, expected: number): void {
+    if (length !== expected) throw new SrError('LENGTH_MISMATCH', `${name} has ${length} values; the evaluator's dataset needs ${expected} (${this.nRows} rows)`);
   }
 
   private call(fn: () => void): void {
