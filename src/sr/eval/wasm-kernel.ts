@@ -255,6 +255,7 @@ export class WasmEvaluator implements Evaluator {
     if (loss === 'msle' && !this.yAllPositive) throw new SrError('INVALID_DATA', 'loss "msle" needs every target value > 0');
     if (loss === 'mape' && !this.yNoZero) throw new SrError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
     for (let i = 0; i < programs.length; i++) validateProgram(programs[i], this.nFeatures, i);
+    if (programs.length <= CHUNK_PROGRAMS) return this.lossChunk(programs, lossCode);
     const out = new Float64Array(programs.length);
     for (let start = 0; start < programs.length; start += CHUNK_PROGRAMS) {
       const chunk = programs.slice(start, start + CHUNK_PROGRAMS);

@@ -114,17 +114,17 @@ export function normalEquations(J: Float64Array, r: Float64Array, nParams: numbe
   return { A, g };
 }
 
-/** normalEquations written into A (nParams x nParams) and g (nParams). */
-function normalEquationsInto(J: Float64Array, r: Float64Array, nParams: number, nRows: number, A: Float64Array, g: Float64Array): void {
+/** normalEquations written into A (nParams x nParams) and g (nParams), by offsets into J (no views made). */
+function normalEquationsInto(J: Float64Array, r: Float64Array, nParams: number, nRows: number, A: Float64Array | number[], g: Float64Array | number[]): void {
   for (let a = 0; a < nParams; a++) {
-    const Ja = J.subarray(a * nRows, (a + 1) * nRows);
+    const ja = a * nRows;
     let ga = 0;
-    for (let i = 0; i < nRows; i++) ga += Ja[i] * r[i];
+    for (let i = 0; i < nRows; i++) ga += J[ja + i] * r[i];
     g[a] = ga;
     for (let b = a; b < nParams; b++) {
-      const Jb = J.subarray(b * nRows, (b + 1) * nRows);
+      const jb = b * nRows;
       let v = 0;
-      for (let i = 0; i < nRows; i++) v += Ja[i] * Jb[i];
+      for (let i = 0; i < nRows; i++) v += J[ja + i] * J[jb + i];
       A[a * nParams + b] = v;
       A[b * nParams + a] = v;
     }
@@ -135,7 +135,7 @@ function normalEquationsInto(J: Float64Array, r: Float64Array, nParams: number, 
  * A linearisation: the constants and the normal equations of their residuals (A = J^T J, g = J^T r) with the sum
  * of squares. The residuals and J themselves live in the evaluator's scratch, so a state stays small.
  */
-interface State { c: Float64Array; A: Float64Array; g: Float64Array; sse: number }
+interface State { c: Float64Array; A: number[]; g: number[]; sse: number }
 
 /**
  * Row-sized work arrays of Levenberg-Marquardt, one set per evaluator, reused by every fit on it (a fit allocated
@@ -240,8 +240,9 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
         for (let i = 0; i < n; i++) J[k * n + i] = jac[k * n + i] * (logY ? scale[i] / pred[i] : scale[i]);
       }
     }
-    const A = new Float64Array(nC * nC);
-    const g = new Float64Array(nC);
+    // (plain arrays: V8 keeps them on its heap, where a typed array of more than 8 values would not be)
+    const A = new Array<number>(nC * nC).fill(0);
+    const g = new Array<number>(nC).fill(0);
     normalEquationsInto(J, r, nC, n, A, g);
     return { c, A, g, sse };
   };
@@ -318,7 +319,7 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
   const finalLoss = evaluator.losses([withConsts(constants)], loss)[0];
   let standardErrors: Float64Array | null = null;
   if (n > nC && nC > 0) {
-    const inv = invertMatrix(best.s.A, nC);
+    const inv = invertMatrix(Float64Array.from(best.s.A), nC);
     if (inv) {
       const s2 = best.s.sse / (n - nC);
       standardErrors = Float64Array.from({ length: nC }, (_, k) => Math.sqrt(Math.max(0, s2 * inv[k * nC + k])));

@@ -28,8 +28,15 @@ export interface Member {
 
 /** The key of a member's expression (postfix code and constants), as kept in IslandState.optimized. */
 export function memberKey(p: Program): string {
-  return `${p.code.subarray(0, 2 * p.length).join(',')}|${p.consts.join(',')}`;
+  let key = keys.get(p);
+  if (key === undefined) {
+    key = `${p.code.subarray(0, 2 * p.length).join(',')}|${p.consts.join(',')}`;
+    keys.set(p, key);
+  }
+  return key;
 }
+/** Keys made, by program (programs are never changed in place, so a program's key never changes). */
+const keys = new WeakMap<Program, string>();
 
 export function serializeMember(m: Member): SerializedMember {
   const p = m.program;
