@@ -112,6 +112,20 @@ function codeOf(p: Program): Int32Array {
   return p.code.length === 2 * p.length ? p.code : p.code.subarray(0, 2 * p.length);
 }
 
+/** A kernel call threw (a trap): our own errors pass through, anything else becomes WASM_FAILED. (Calls are not
+ * wrapped in a closure: made on every evaluation, closures were a measurable share of a search's allocation.) */
+function failed(err: unknown): never {
+  if ((err as { code?: string }).code) throw err;
+  throw new SrError('WASM_FAILED', `the WASM kernel failed: ${(err as Error).message}`);
+}
+
+/** out = heap[at, at + out.length): a loop for short arrays (no view object made), set() for long ones. */
+function copyOut(heap: Float64Array, at: number, out: Float64Array): void {
+  const n = out.length;
+  if (n > 4096) { out.set(heap.subarray(at, at + n)); return; }
+  for (let i = 0; i < n; i++) out[i] = heap[at + i];
+}
+
 export class WasmEvaluator implements Evaluator {
   private readonly simd: boolean;
   private precision: Precision;
@@ -289,7 +303,7 @@ export class WasmEvaluator implements Evaluator {
       ci += prog.length;
       ki += prog.consts.length;
     }
-    this.call(() => this.k.evalLosses(codePtr, constsPtr, startsPtr, lensPtr, n, lossCode, this.mode(), this.scratchPtr, outPtr));
+    try { this.k.evalLosses(codePtr, constsPtr, startsPtr, lensPtr, n, lossCode, this.mode(), this.scratchPtr, outPtr); } catch (err) { failed(err); }
     this.heap();
     return this.heapF64.slice(outPtr >> 3, (outPtr >> 3) + n);
   }
@@ -312,7 +326,7 @@ export class WasmEvaluator implements Evaluator {
     validateProgram(program, this.nFeatures, 0);
     const { codePtr, constsPtr, end } = this.writeProgram(program);
     this.ensure(end + this.nRows * 8);
-    this.call(() => this.k.predict(codePtr, constsPtr, program.length, this.mode(), this.scratchPtr, end));
+    try { this.k.predict(codePtr, constsPtr, program.length, this.mode(), this.scratchPtr, end); } catch (err) { failed(err); }
     this.heap();
     return end;
   }
@@ -326,8 +340,7 @@ export class WasmEvaluator implements Evaluator {
   predictInto(program: Program, out: Float64Array): void {
     this.requireData();
     this.checkOut('predictions', out.length, this.nRows);
-    const at = this.runPredict(program) >> 3;
-    out.set(this.heapF64.subarray(at, at + this.nRows));
+    copyOut(this.heapF64, this.runPredict(program) >> 3, out);
   }
 
   /** Runs the Jacobian of `program`; returns where its predictions start (the Jacobian follows them) and whether all is finite. */
@@ -342,7 +355,7 @@ export class WasmEvaluator implements Evaluator {
     const jacPtr = predPtr + this.nRows * 8; // right after the predictions: one copy out for both
     this.ensure(jacPtr + nC * this.nRows * 8);
     let finite = 0;
-    this.call(() => { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); });
+    try { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); } catch (err) { failed(err); }
     this.heap();
     return { predPtr, finite: finite === 1 };
   }
@@ -364,23 +377,13 @@ export class WasmEvaluator implements Evaluator {
     this.checkOut('predictions', predictions.length, this.nRows);
     this.checkOut('jac', jac.length, program.consts.length * this.nRows);
     const { predPtr, finite } = this.runJacobian(program);
-    const at = predPtr >> 3;
-    predictions.set(this.heapF64.subarray(at, at + this.nRows));
-    jac.set(this.heapF64.subarray(at + this.nRows, at + this.nRows + jac.length));
+    copyOut(this.heapF64, predPtr >> 3, predictions);
+    copyOut(this.heapF64, (predPtr >> 3) + this.nRows, jac);
     return finite;
   }
 
   private checkOut(name: string, length: number, expected: number): void {
     if (length !== expected) throw new SrError('LENGTH_MISMATCH', `${name} has ${length} values; the evaluator's dataset needs ${expected} (${this.nRows} rows)`);
-  }
-
-  private call(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      if ((err as { code?: string }).code) throw err;
-      throw new SrError('WASM_FAILED', `the WASM kernel failed: ${(err as Error).message}`);
-    }
   }
 
   dispose(): void {

@@ -203,7 +203,10 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
     }
     return c;
   };
-  const withConsts = (c: Float64Array): Program => ({ ...program, consts: c });
+  // the program with other constants: one object whose constants are swapped (evaluators copy what they are
+  // given and keep no reference, so a new object per evaluation would only feed the garbage collector)
+  const current: { -readonly [K in keyof Program]: Program[K] } = { ...program };
+  const withConsts = (c: Float64Array): Program => { current.consts = c; return current; };
   const lengthCheck = (rows: number): void => {
     if (rows !== n) throw new SrError('LENGTH_MISMATCH', `target.y has ${n} values; the evaluator's dataset has ${rows} rows`);
   };
