@@ -340,7 +340,8 @@ export class WasmEvaluator implements Evaluator {
   predictInto(program: Program, out: Float64Array): void {
     this.requireData();
     this.checkOut('predictions', out.length, this.nRows);
-    copyOut(this.heapF64, this.runPredict(program) >> 3, out);
+    const at = this.runPredict(program) >> 3; // (first: the call may grow the memory and renew heapF64)
+    copyOut(this.heapF64, at, out);
   }
 
   /** Runs the Jacobian of `program`; returns where its predictions start (the Jacobian follows them) and whether all is finite. */
