@@ -48,6 +48,16 @@ export interface Evaluator {
   /** Forward-mode derivatives of the predictions with respect to the program's constants. */
   jacobian(program: Program): JacobianResult;
   /**
+   * As `predict`, written into `out` (length nRows) instead of a new array; optional (the WASM evaluator has it).
+   * Levenberg-Marquardt uses it to evaluate trial steps without allocating.
+   */
+  predictInto?(program: Program, out: Float64Array): void;
+  /**
+   * As `jacobian`, written into `predictions` (length nRows) and `jac` (nConsts x nRows, constant-major); returns
+   * `finite`. Optional (the WASM evaluator has it).
+   */
+  jacobianInto?(program: Program, predictions: Float64Array, jac: Float64Array): boolean;
+  /**
    * Precision of `losses` and `predict` from now on, where the evaluator offers a choice (the WASM SIMD
    * evaluator); Jacobians stay f64. Evaluators without it always compute in f64.
    */

@@ -112,6 +112,20 @@ function codeOf(p: Program): Int32Array {
   return p.code.length === 2 * p.length ? p.code : p.code.subarray(0, 2 * p.length);
 }
 
+/** A kernel call threw (a trap): our own errors pass through, anything else becomes WASM_FAILED. (Calls are not
+ * wrapped in a closure: made on every evaluation, closures were a measurable share of a search's allocation.) */
+function failed(err: unknown): never {
+  if ((err as { code?: string }).code) throw err;
+  throw new SrError('WASM_FAILED', `the WASM kernel failed: ${(err as Error).message}`);
+}
+
+/** out = heap[at, at + out.length): a loop for short arrays (no view object made), set() for long ones. */
+function copyOut(heap: Float64Array, at: number, out: Float64Array): void {
+  const n = out.length;
+  if (n > 4096) { out.set(heap.subarray(at, at + n)); return; }
+  for (let i = 0; i < n; i++) out[i] = heap[at + i];
+}
+
 export class WasmEvaluator implements Evaluator {
   private readonly simd: boolean;
   private precision: Precision;
@@ -255,6 +269,7 @@ export class WasmEvaluator implements Evaluator {
     if (loss === 'msle' && !this.yAllPositive) throw new SrError('INVALID_DATA', 'loss "msle" needs every target value > 0');
     if (loss === 'mape' && !this.yNoZero) throw new SrError('INVALID_DATA', 'loss "mape" needs every target value non-zero');
     for (let i = 0; i < programs.length; i++) validateProgram(programs[i], this.nFeatures, i);
+    if (programs.length <= CHUNK_PROGRAMS) return this.lossChunk(programs, lossCode);
     const out = new Float64Array(programs.length);
     for (let start = 0; start < programs.length; start += CHUNK_PROGRAMS) {
       const chunk = programs.slice(start, start + CHUNK_PROGRAMS);
@@ -288,7 +303,7 @@ export class WasmEvaluator implements Evaluator {
       ci += prog.length;
       ki += prog.consts.length;
     }
-    this.call(() => this.k.evalLosses(codePtr, constsPtr, startsPtr, lensPtr, n, lossCode, this.mode(), this.scratchPtr, outPtr));
+    try { this.k.evalLosses(codePtr, constsPtr, startsPtr, lensPtr, n, lossCode, this.mode(), this.scratchPtr, outPtr); } catch (err) { failed(err); }
     this.heap();
     return this.heapF64.slice(outPtr >> 3, (outPtr >> 3) + n);
   }
@@ -305,17 +320,32 @@ export class WasmEvaluator implements Evaluator {
     return { codePtr, constsPtr, end };
   }
 
-  predict(program: Program): Float64Array {
+  /** Runs `program` over the rows; returns the byte offset of its predictions in the kernel's memory. */
+  private runPredict(program: Program): number {
     this.requireData();
     validateProgram(program, this.nFeatures, 0);
     const { codePtr, constsPtr, end } = this.writeProgram(program);
     this.ensure(end + this.nRows * 8);
-    this.call(() => this.k.predict(codePtr, constsPtr, program.length, this.mode(), this.scratchPtr, end));
+    try { this.k.predict(codePtr, constsPtr, program.length, this.mode(), this.scratchPtr, end); } catch (err) { failed(err); }
     this.heap();
-    return this.heapF64.slice(end >> 3, (end >> 3) + this.nRows);
+    return end;
   }
 
-  jacobian(program: Program): JacobianResult {
+  predict(program: Program): Float64Array {
+    const at = this.runPredict(program) >> 3;
+    return this.heapF64.slice(at, at + this.nRows);
+  }
+
+  /** As predict, written into `out` (one value per row): no allocation. */
+  predictInto(program: Program, out: Float64Array): void {
+    this.requireData();
+    this.checkOut('predictions', out.length, this.nRows);
+    const at = this.runPredict(program) >> 3; // (first: the call may grow the memory and renew heapF64)
+    copyOut(this.heapF64, at, out);
+  }
+
+  /** Runs the Jacobian of `program`; returns where its predictions start (the Jacobian follows them) and whether all is finite. */
+  private runJacobian(program: Program): { predPtr: number; finite: boolean } {
     this.requireData();
     validateProgram(program, this.nFeatures, 0);
     const nC = program.consts.length;
@@ -326,20 +356,35 @@ export class WasmEvaluator implements Evaluator {
     const jacPtr = predPtr + this.nRows * 8; // right after the predictions: one copy out for both
     this.ensure(jacPtr + nC * this.nRows * 8);
     let finite = 0;
-    this.call(() => { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); });
-    // one allocation for both (typed arrays of this size live outside V8's heap and cost the GC per allocation)
+    try { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); } catch (err) { failed(err); }
     this.heap();
-    const both = this.heapF64.slice(predPtr >> 3, (predPtr >> 3) + (1 + nC) * this.nRows);
-    return { predictions: both.subarray(0, this.nRows), jac: both.subarray(this.nRows), finite: finite === 1 };
+    return { predPtr, finite: finite === 1 };
   }
 
-  private call(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      if ((err as { code?: string }).code) throw err;
-      throw new SrError('WASM_FAILED', `the WASM kernel failed: ${(err as Error).message}`);
-    }
+  jacobian(program: Program): JacobianResult {
+    const nC = program.consts.length;
+    const { predPtr, finite } = this.runJacobian(program);
+    // one allocation for both (typed arrays of this size live outside V8's heap and cost the GC per allocation)
+    const both = this.heapF64.slice(predPtr >> 3, (predPtr >> 3) + (1 + nC) * this.nRows);
+    return { predictions: both.subarray(0, this.nRows), jac: both.subarray(this.nRows), finite };
+  }
+
+  /**
+   * As jacobian, written into `predictions` (one value per row) and `jac` (constant-major, nConsts x rows): no
+   * allocation. Returns `finite`.
+   */
+  jacobianInto(program: Program, predictions: Float64Array, jac: Float64Array): boolean {
+    this.requireData();
+    this.checkOut('predictions', predictions.length, this.nRows);
+    this.checkOut('jac', jac.length, program.consts.length * this.nRows);
+    const { predPtr, finite } = this.runJacobian(program);
+    copyOut(this.heapF64, predPtr >> 3, predictions);
+    copyOut(this.heapF64, (predPtr >> 3) + this.nRows, jac);
+    return finite;
+  }
+
+  private checkOut(name: string, length: number, expected: number): void {
+    if (length !== expected) throw new SrError('LENGTH_MISMATCH', `${name} has ${length} values; the evaluator's dataset needs ${expected} (${this.nRows} rows)`);
   }
 
   dispose(): void {

@@ -56,13 +56,20 @@ export interface FitTarget {
 
 /** Solves A x = b (n x n, row-major) by Gaussian elimination with partial pivoting; null if singular. */
 export function solveLinear(A: Float64Array, b: Float64Array, n: number): Float64Array | null {
-  const M = A.slice();
   const x = b.slice();
+  return solveInPlace(A.slice(), x, n) ? x : null;
+}
+
+/**
+ * solveLinear on its own storage: M (n x n, row-major) is overwritten and x holds b on entry, the solution on
+ * return. Returns false when M is singular or the solution not finite.
+ */
+function solveInPlace(M: Float64Array, x: Float64Array, n: number): boolean {
   for (let col = 0; col < n; col++) {
     let piv = col;
     for (let r = col + 1; r < n; r++) if (Math.abs(M[r * n + col]) > Math.abs(M[piv * n + col])) piv = r;
     const p = M[piv * n + col];
-    if (!(Math.abs(p) > 1e-300)) return null;
+    if (!(Math.abs(p) > 1e-300)) return false;
     if (piv !== col) {
       for (let k = 0; k < n; k++) { const t = M[col * n + k]; M[col * n + k] = M[piv * n + k]; M[piv * n + k] = t; }
       const t = x[col]; x[col] = x[piv]; x[piv] = t;
@@ -79,7 +86,8 @@ export function solveLinear(A: Float64Array, b: Float64Array, n: number): Float6
     for (let k = r + 1; k < n; k++) s -= M[r * n + k] * x[k];
     x[r] = s / M[r * n + r];
   }
-  return x.every(Number.isFinite) ? x : null;
+  for (let k = 0; k < n; k++) if (!Number.isFinite(x[k])) return false;
+  return true;
 }
 
 /** Inverse of a symmetric positive definite matrix, or null. */
@@ -95,9 +103,6 @@ export function invertMatrix(A: Float64Array, n: number): Float64Array | null {
   return inv;
 }
 
-interface State { c: Float64Array; r: Float64Array; J: Float64Array; sse: number }
-
-/** Fits the constants of `expression` (a tree or a compiled program) to `target` by Levenberg-Marquardt. */
 /**
  * The Gauss-Newton normal equations of a linearised least-squares problem: A = J^T J and g = J^T r, with J
  * parameter-major (`J[k * nRows + row]`). Shared by the search's constant fitting and the parametric fit.
@@ -105,22 +110,56 @@ interface State { c: Float64Array; r: Float64Array; J: Float64Array; sse: number
 export function normalEquations(J: Float64Array, r: Float64Array, nParams: number, nRows: number): { A: Float64Array; g: Float64Array } {
   const A = new Float64Array(nParams * nParams);
   const g = new Float64Array(nParams);
+  normalEquationsInto(J, r, nParams, nRows, A, g);
+  return { A, g };
+}
+
+/** normalEquations written into A (nParams x nParams) and g (nParams), by offsets into J (no views made). */
+function normalEquationsInto(J: Float64Array, r: Float64Array, nParams: number, nRows: number, A: Float64Array | number[], g: Float64Array | number[]): void {
   for (let a = 0; a < nParams; a++) {
-    const Ja = J.subarray(a * nRows, (a + 1) * nRows);
+    const ja = a * nRows;
     let ga = 0;
-    for (let i = 0; i < nRows; i++) ga += Ja[i] * r[i];
+    for (let i = 0; i < nRows; i++) ga += J[ja + i] * r[i];
     g[a] = ga;
     for (let b = a; b < nParams; b++) {
-      const Jb = J.subarray(b * nRows, (b + 1) * nRows);
+      const jb = b * nRows;
       let v = 0;
-      for (let i = 0; i < nRows; i++) v += Ja[i] * Jb[i];
+      for (let i = 0; i < nRows; i++) v += J[ja + i] * J[jb + i];
       A[a * nParams + b] = v;
       A[b * nParams + a] = v;
     }
   }
-  return { A, g };
 }
 
+/**
+ * A linearisation: the constants and the normal equations of their residuals (A = J^T J, g = J^T r) with the sum
+ * of squares. The residuals and J themselves live in the evaluator's scratch, so a state stays small.
+ */
+interface State { c: Float64Array; A: number[]; g: number[]; sse: number }
+
+/**
+ * Row-sized work arrays of Levenberg-Marquardt, one set per evaluator, reused by every fit on it (a fit allocated
+ * them on every step before: arrays of this size live outside V8's heap, and their allocation and collection cost
+ * the search more than the arithmetic). Fits are synchronous, so one set per evaluator is never shared by two.
+ */
+interface Scratch { rows: Float64Array; consts: Float64Array }
+const scratchOf = new WeakMap<Evaluator, Scratch>();
+
+/** Views of the evaluator's scratch: predictions, residuals, scale and log y (n each), the kernel's and the residuals' Jacobians (nC x n each). */
+function workArrays(evaluator: Evaluator, n: number, nC: number): { pred: Float64Array; r: Float64Array; scale: Float64Array; logY: Float64Array; jac: Float64Array; J: Float64Array } {
+  let s = scratchOf.get(evaluator);
+  if (!s || s.rows.length < 4 * n || s.consts.length < 2 * nC * n) {
+    s = { rows: new Float64Array(Math.max(4 * n, s?.rows.length ?? 0)), consts: new Float64Array(Math.max(2 * nC * n, s?.consts.length ?? 0)) };
+    scratchOf.set(evaluator, s);
+  }
+  const { rows, consts } = s;
+  return {
+    pred: rows.subarray(0, n), r: rows.subarray(n, 2 * n), scale: rows.subarray(2 * n, 3 * n), logY: rows.subarray(3 * n, 4 * n),
+    jac: consts.subarray(0, nC * n), J: consts.subarray(nC * n, 2 * nC * n),
+  };
+}
+
+/** Fits the constants of `expression` (a tree or a compiled program) to `target` by Levenberg-Marquardt. */
 export function fitConstants(expression: Node | Program, evaluator: Evaluator, target: FitTarget, options: FitConstantsOptions = {}): FitConstantsResult {
   const compiled = 'kind' in expression ? compile(expression) : expression;
   if (options.initial && options.initial.length !== compiled.consts.length) {
@@ -141,13 +180,22 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
     throw new SrError('INVALID_OPTION', `bounds must have one value per constant (${nC})`);
   }
   let evaluations = 0;
-  const sw = target.weights ? target.weights.map(Math.sqrt) : undefined;
-  const scale = new Float64Array(n);
+  const y = target.y;
+  const weights = target.weights;
+  const work = workArrays(evaluator, n, nC);
+  const { pred, r, scale } = work;
+  let unitScale = true;
   for (let i = 0; i < n; i++) {
-    const w = sw ? sw[i] : 1;
-    scale[i] = loss === 'mape' ? w / Math.abs(target.y[i]) : w;
+    const w = weights ? Math.sqrt(weights[i]) : 1;
+    const v = loss === 'mape' ? w / Math.abs(y[i]) : w;
+    scale[i] = v;
+    if (v !== 1) unitScale = false;
   }
-  const logY = loss === 'msle' ? target.y.map(Math.log) : undefined;
+  const logY = loss === 'msle' ? work.logY : undefined;
+  if (logY) for (let i = 0; i < n; i++) logY[i] = Math.log(y[i]);
+  // unweighted mse/mae: every scale is 1, so the residuals' Jacobian is the kernel's (no copy; x * 1 === x)
+  if (logY) unitScale = false;
+  const J = unitScale ? work.jac : work.J;
   const project = (c: Float64Array): Float64Array => {
     for (let k = 0; k < nC; k++) {
       if (lower && c[k] < lower[k]) c[k] = lower[k];
@@ -155,42 +203,66 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
     }
     return c;
   };
-  const withConsts = (c: Float64Array): Program => ({ ...program, consts: c });
+  // the program with other constants: one object whose constants are swapped (evaluators copy what they are
+  // given and keep no reference, so a new object per evaluation would only feed the garbage collector)
+  const current: { -readonly [K in keyof Program]: Program[K] } = { ...program };
+  const withConsts = (c: Float64Array): Program => { current.consts = c; return current; };
+  const lengthCheck = (rows: number): void => {
+    if (rows !== n) throw new SrError('LENGTH_MISMATCH', `target.y has ${n} values; the evaluator's dataset has ${rows} rows`);
+  };
 
-  // unweighted mse/mae: every scale is 1, so the residuals' Jacobian is the kernel's (no copy; x * 1 === x)
-  const unitScale = !logY && scale.every((v) => v === 1);
-  // residuals (and the Jacobian of the residuals when jac is given)
-  const residuals = (pred: Float64Array, jac?: Float64Array): { r: Float64Array; J?: Float64Array; sse: number } => {
-    const r = new Float64Array(n);
+  // the sum of squared residuals of the predictions in `pred` (with `keep`, the residuals are stored in r)
+  const sumOfSquares = (keep: boolean): number => {
     let sse = 0;
     for (let i = 0; i < n; i++) {
-      const v = logY ? (Math.log(pred[i]) - logY[i]) * scale[i] : (pred[i] - target.y[i]) * scale[i];
-      r[i] = v;
+      const v = logY ? (Math.log(pred[i]) - logY[i]) * scale[i] : (pred[i] - y[i]) * scale[i];
+      if (keep) r[i] = v;
       sse += v * v;
     }
-    if (!Number.isFinite(sse)) return { r, sse: Infinity };
-    if (!jac) return { r, sse };
-    if (unitScale) return { r, J: jac, sse };
-    const J = new Float64Array(nC * n);
-    for (let k = 0; k < nC; k++) {
-      for (let i = 0; i < n; i++) J[k * n + i] = jac[k * n + i] * (logY ? scale[i] / pred[i] : scale[i]);
-    }
-    return { r, J, sse };
+    return Number.isFinite(sse) ? sse : Infinity;
   };
 
   const linearise = (c: Float64Array): State | null => {
     evaluations++;
-    const { predictions, jac, finite } = evaluator.jacobian(withConsts(c));
-    if (predictions.length !== n) {
-      throw new SrError('LENGTH_MISMATCH', `target.y has ${n} values; the evaluator's dataset has ${predictions.length} rows`);
+    let finite: boolean;
+    if (evaluator.jacobianInto) {
+      finite = evaluator.jacobianInto(withConsts(c), pred, work.jac);
+    } else {
+      const j = evaluator.jacobian(withConsts(c));
+      lengthCheck(j.predictions.length);
+      pred.set(j.predictions);
+      work.jac.set(j.jac);
+      finite = j.finite;
     }
     if (!finite) return null;
-    const { r, J, sse } = residuals(predictions, jac);
-    return J && Number.isFinite(sse) ? { c, r, J, sse } : null;
+    const sse = sumOfSquares(true);
+    if (!Number.isFinite(sse)) return null;
+    if (!unitScale) {
+      const jac = work.jac;
+      for (let k = 0; k < nC; k++) {
+        for (let i = 0; i < n; i++) J[k * n + i] = jac[k * n + i] * (logY ? scale[i] / pred[i] : scale[i]);
+      }
+    }
+    // (plain arrays: V8 keeps them on its heap, where a typed array of more than 8 values would not be)
+    const A = new Array<number>(nC * nC).fill(0);
+    const g = new Array<number>(nC).fill(0);
+    normalEquationsInto(J, r, nC, n, A, g);
+    return { c, A, g, sse };
   };
 
-  const normal = (s: State): { A: Float64Array; g: Float64Array } => normalEquations(s.J, s.r, nC, n);
+  const trialSse = (c: Float64Array): number => {
+    evaluations++;
+    if (evaluator.predictInto) evaluator.predictInto(withConsts(c), pred);
+    else {
+      const p = evaluator.predict(withConsts(c));
+      lengthCheck(p.length);
+      pred.set(p);
+    }
+    return sumOfSquares(false);
+  };
 
+  const D = new Float64Array(nC * nC);
+  const delta = new Float64Array(nC);
   const run = (start: Float64Array): { s: State | null; iterations: number } => {
     let s = linearise(project(start.slice()));
     if (!s) return { s: null, iterations: 0 };
@@ -200,16 +272,17 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
     // converged: the last step's relative decrease was below the tolerance (the count stays the iterations done)
     let converged = false;
     for (; it < maxIterations && s.sse > floor && !converged; it++) {
-      const { A, g } = normal(s);
+      const { A, g } = s;
       let improved = false;
       for (let tries = 0; tries < 8 && lambda < 1e16; tries++) {
-        const D = A.slice();
+        D.set(A);
         for (let k = 0; k < nC; k++) D[k * nC + k] += lambda * Math.max(A[k * nC + k], 1e-12);
-        const delta = solveLinear(D, g.map((v) => -v), nC);
-        if (!delta) { lambda *= 10; continue; }
-        const c2 = project(s.c.map((v, k) => v + delta[k]));
-        evaluations++;
-        const { sse } = residuals(evaluator.predict(withConsts(c2)));
+        for (let k = 0; k < nC; k++) delta[k] = -g[k];
+        if (!solveInPlace(D, delta, nC)) { lambda *= 10; continue; }
+        const c2 = new Float64Array(nC);
+        for (let k = 0; k < nC; k++) c2[k] = s.c[k] + delta[k];
+        project(c2);
+        const sse = trialSse(c2);
         if (sse < s.sse) {
           const rel = (s.sse - sse) / s.sse;
           const next = linearise(c2);
@@ -249,7 +322,7 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
   const finalLoss = evaluator.losses([withConsts(constants)], loss)[0];
   let standardErrors: Float64Array | null = null;
   if (n > nC && nC > 0) {
-    const inv = invertMatrix(normal(best.s).A, nC);
+    const inv = invertMatrix(Float64Array.from(best.s.A), nC);
     if (inv) {
       const s2 = best.s.sse / (n - nC);
       standardErrors = Float64Array.from({ length: nC }, (_, k) => Math.sqrt(Math.max(0, s2 * inv[k * nC + k])));

@@ -28,8 +28,15 @@ export interface Member {
 
 /** The key of a member's expression (postfix code and constants), as kept in IslandState.optimized. */
 export function memberKey(p: Program): string {
-  return `${p.code.subarray(0, 2 * p.length).join(',')}|${p.consts.join(',')}`;
+  let key = keys.get(p);
+  if (key === undefined) {
+    key = `${p.code.subarray(0, 2 * p.length).join(',')}|${p.consts.join(',')}`;
+    keys.set(p, key);
+  }
+  return key;
 }
+/** Keys made, by program (programs are never changed in place, so a program's key never changes). */
+const keys = new WeakMap<Program, string>();
 
 export function serializeMember(m: Member): SerializedMember {
   const p = m.program;
@@ -84,7 +91,20 @@ export function tournament(members: readonly Member[], costs: readonly number[],
   const k = Math.min(o.tournamentSize, members.length);
   const picks: number[] = [];
   for (let i = 0; i < k; i++) picks.push(rng.int(members.length));
-  picks.sort((a, b) => costs[a] - costs[b]);
+  // in order of cost, ties in draw order: a stable insertion sort, which orders as Array.prototype.sort does
+  // whenever the costs are ordered (no NaN), without the work array sort allocates on every call
+  let ordered = true;
+  for (const p of picks) if (Number.isNaN(costs[p])) ordered = false;
+  if (!ordered) picks.sort((a, b) => costs[a] - costs[b]);
+  else {
+    for (let i = 1; i < k; i++) {
+      const v = picks[i];
+      const cv = costs[v];
+      let j = i - 1;
+      for (; j >= 0 && costs[picks[j]] > cv; j--) picks[j + 1] = picks[j];
+      picks[j + 1] = v;
+    }
+  }
   for (let i = 0; i < picks.length - 1; i++) if (rng.next() < o.tournamentProbability) return members[picks[i]];
   return members[picks[picks.length - 1]];
 }

@@ -15,6 +15,24 @@ import { fitConstants, type FitConstantsOptions } from './constants.js';
 const OP_TIMES = operatorByName('*')!.opcode;
 const OP_PLUS = operatorByName('+')!.opcode;
 
+/** Predictions of `program` in an array kept per evaluator (read them before the next call), or a new one. */
+const predictionBuffers = new WeakMap<Evaluator, Float64Array>();
+function predictions(evaluator: Evaluator, program: Program, nRows: number): Float64Array {
+  if (!evaluator.predictInto) return evaluator.predict(program);
+  let buffer = predictionBuffers.get(evaluator);
+  if (!buffer || buffer.length !== nRows) {
+    buffer = new Float64Array(nRows);
+    predictionBuffers.set(evaluator, buffer);
+  }
+  evaluator.predictInto(program, buffer);
+  return buffer;
+}
+
+function allFinite(p: Float64Array): boolean {
+  for (let i = 0; i < p.length; i++) if (!Number.isFinite(p[i])) return false;
+  return true;
+}
+
 /**
  * The program of a * f + b made from f's program, without compiling a tree: `a` and `b` may be null (f, a * f,
  * f + b). Constants stay in postfix order: a, then f's own, then b.
@@ -41,8 +59,8 @@ export function scaledProgram(f: Program, a: number | null, b: number | null): P
  * mse, or null when f does not evaluate. `program` is f compiled (a member carries it; compiled here if absent).
  */
 export function scaledExpression(f: Node, evaluator: Evaluator, data: Pick<Dataset, 'y' | 'weights'>, floor: number, program: Program = compile(f)): { tree: Node; program: Program; loss: number } | null {
-  const p = evaluator.predict(program);
-  if (!p.every(Number.isFinite)) return null;
+  const p = predictions(evaluator, program, data.y.length);
+  if (!allFinite(p)) return null;
   const { a, b } = scalingCoefficients(p, data);
   const shapes: [number | null, number | null][] = [[null, null], [a, null], [null, b], [a, b]];
   const programs = shapes.map(([sa, sb]) => scaledProgram(program, sa, sb));
@@ -61,8 +79,8 @@ export function scaledExpression(f: Node, evaluator: Evaluator, data: Pick<Datas
  * bounds f's scaled loss from above.
  */
 export function fitScaledConstants(f: Program, evaluator: Evaluator, data: Dataset, fit: Omit<FitConstantsOptions, 'loss' | 'initial' | 'lower' | 'upper'> & { lower?: readonly number[]; upper?: readonly number[] }): { constants: Float64Array; loss: number; evaluations: number } {
-  const p = evaluator.predict(f);
-  const { a, b } = p.every(Number.isFinite) ? scalingCoefficients(p, data) : { a: 1, b: 0 };
+  const p = predictions(evaluator, f, data.y.length);
+  const { a, b } = allFinite(p) ? scalingCoefficients(p, data) : { a: 1, b: 0 };
   const wrapped = scaledProgram(f, a, b);
   const open = (bound: readonly number[] | undefined, side: number): number[] | undefined => (bound ? [side, ...bound, side] : undefined);
   const result = fitConstants(wrapped, evaluator, data, { ...fit, loss: 'mse', lower: open(fit.lower, -Infinity), upper: open(fit.upper, Infinity) });
