@@ -56,12 +56,17 @@ export interface PosteriorMap extends Map<string, SeriesPosterior> {
 /** The factors a grouping may cross: default series columns (constant within a series by construction). */
 export const CROSSABLE = ['model', 'hardware', 'precision', 'framework'] as const;
 
+/** A record's value of a factor: one column, or several joined by "+" (an interaction, e.g. precision+hardware). */
+export function factorValue(record: RecordLike, factor: string): string {
+  return groupKey(record, factor.split('+'));
+}
+
 /** Each series' value of every factor (the first record of a series names it). */
 export function crossedLevels(records: readonly RecordLike[], factors: readonly string[], keyOf: (r: RecordLike) => string, into: Record<string, string[]> = {}): Record<string, string[]> {
   const out = { ...into };
   for (const r of records) {
     const k = keyOf(r);
-    if (!(k in out)) out[k] = factors.map((f) => groupKey(r, [f]));
+    if (!(k in out)) out[k] = factors.map((f) => factorValue(r, f));
   }
   return out;
 }
@@ -337,6 +342,6 @@ export function crossedPosteriors(stats: readonly SeriesStats[], c: VarianceComp
     const post: CrossedSeriesPosterior = { ...posteriorOf({ ...s, zr, rr }, c), crossed: { ...sh, g: Array.from(sol.pieces[gi].g) } };
     map.set(s.key, post);
   });
-  map.crossedPrior = (record) => shiftOf(sol, crossed, crossed.factors.map((f) => groupKey(record, [f])));
+  map.crossedPrior = (record) => shiftOf(sol, crossed, crossed.factors.map((f) => factorValue(record, f)));
   return map;
 }
