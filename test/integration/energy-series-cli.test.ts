@@ -111,6 +111,8 @@ describe.skipIf(!BUILT)('series effects in the CLI' + (BUILT ? '' : ' (skipped: 
     fails(await run('fit', '--data', 'train.csv', '--out', 'x1.json', '--series-by', 'model,cluster'), 'INVALID_OPTION', /series-by names "cluster", a column no record of train\.csv has/, 'x1.json');
     fails(await run('fit', '--base', 'model.json', '--calibrate', 'model.json', '--data', 'mine.csv', '--out', 'x3.json'), 'CONFLICTING_OPTIONS', /--base .* --calibrate/, 'x3.json');
     fails(await run('fit', '--data', 'train.csv', '--out', 'x7.json', '--no-series', '--series-by', 'model'), 'CONFLICTING_OPTIONS', /--series-by .* --no-series/, 'x7.json');
+    fails(await run('fit', '--data', 'train.csv', '--out', 'x8.json', '--effects', 'model,tp'), 'INVALID_OPTION', /--effects names "tp": each must be series, slope, a series column/, 'x8.json');
+    fails(await run('fit', '--data', 'train.csv', '--out', 'x9.json', '--no-series', '--effects', 'model'), 'CONFLICTING_OPTIONS', /--effects .* --no-series/, 'x9.json');
   });
 
   it('bad base models and records: each a clear [CODE] line and nothing written', async () => {
