@@ -93,7 +93,9 @@ function runExplain(flags: ExplainFlags): void {
     const pct = (f: number): string => `${f >= 1 ? '+' : ''}${((f - 1) * 100).toFixed(1)} %`;
     lines.push('', ...seriesLines(m), `  each series' level (energy at a typical batch against the shared model; 95 % interval; records)${effects.length > SERIES_SHOWN ? `, the ${SERIES_SHOWN} with most records (all with --json)` : ''}:`);
     for (const e of effects.slice(0, SERIES_SHOWN)) lines.push(`    ${e.series}: ${pct(e.levelFactor)} (${pct(e.levelLow)} to ${pct(e.levelHigh)}), ${e.records} records`);
-    lines.push('  a series the model has not seen gets the shared prediction with the spread of series levels in its interval');
+    lines.push(m.series.crossed
+      ? `  a series the model has not seen gets the crossed effects of its ${m.series.crossed.factors.join(', ')} (none for a level not seen) and the spread of series levels in its interval`
+      : '  a series the model has not seen gets the shared prediction with the spread of series levels in its interval');
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
