@@ -7,11 +7,14 @@
 // MAPE of energy per output token, pairwise ranking and Top-1 within each (task, model, GPU) of the held-out
 // series, and for the hierarchical method the share of test records inside its 95 % interval.
 // Options: --data=mlenergy|llm-inference-bench|simulator, --seeds=N (default 3), --series=N (held-out series per
-//          seed, default 12; 0 = all), --k=0,3,5,10, --methods=a,b
+//          seed, default 12; 0 = all), --k=0,3,5,10, --methods=a,b, --half=a|b (hold out only one half of the
+//          eligible series, split by a hash of their keys: choose on one half, check on the other),
+//          --effects=model,hardware[,slope] (the hierarchical method with crossed effects of these columns;
+//          `slope`: each level also has a slope in log batch; `series` alone: the series' own effects only)
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMethods, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
+import { createHierarchicalMethod, createMethods, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
 import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,6 +25,8 @@ const seeds = Number(opt('seeds', 3));
 const series = Number(opt('series', 12));
 const ks = opt('k', '0,3,5,10').split(',').map(Number);
 const methodNames = opt('methods', 'closed-form,hierarchical,random-forest,xgboost').split(',');
+const half = opt('half', undefined);
+const effects = opt('effects', undefined)?.split(',').filter(Boolean);
 const round = (x, d = 4) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
 
 async function loadRecords() {
@@ -48,9 +53,11 @@ if (loaded.skipped) {
   process.exit(0);
 }
 const { records, scenarioKeys } = loaded;
-const splitOptions = { seeds, calibrationSizes: ks, ...(series > 0 ? { heldOutSeries: series } : {}) };
+const splitOptions = { seeds, calibrationSizes: ks, ...(series > 0 ? { heldOutSeries: series } : {}), ...(half ? { seriesHalf: half } : {}) };
 const started = performance.now();
-const methods = await createMethods(methodNames);
+const crossedFactors = effects?.filter((e) => e !== 'series' && e !== 'slope') ?? [];
+const methods = (await createMethods(methodNames)).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
+  ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } }) : m));
 const result = runProtocol('new-deployment', records, methods, splitOptions, {
   scenarioKeys,
   onProgress: (done, total, label) => { if (done % 8 === 0 || done === total) process.stderr.write(`${done}/${total} ${label}\n`); },
@@ -93,7 +100,7 @@ for (const r of result.results) {
   }
 }
 console.log(JSON.stringify({
-  ...env, data, records: records.length, seeds, heldOutSeriesPerSeed: series > 0 ? series : 'all', k: ks, scenarioKeys,
+  ...env, data, records: records.length, seeds, half: half ?? 'all', effects: effects ?? ['series'], heldOutSeriesPerSeed: series > 0 ? series : 'all', k: ks, scenarioKeys,
   seconds: round((performance.now() - started) / 1000, 1), skipped: result.skipped,
   note: 'median over seeds of metrics pooled over the held-out series; k=0 rows are zero-shot; intervalFactor: the 95 % interval spans [p / f, p * f] on average (geometric)',
   byK: table,

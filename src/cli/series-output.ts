@@ -14,7 +14,7 @@ import { assertOutputFolder } from './energy-args.js';
 
 /** The flags of `fit` this file reads. */
 export interface SeriesFlags {
-  data: string; out: string; series: boolean; seriesBy?: string[]; base?: string; calibrate?: string; refit?: string[];
+  data: string; out: string; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string; calibrate?: string; refit?: string[];
   structure: string; catalog?: string; json?: boolean; sample?: number; candidates?: string[]; stackColumn?: string;
 }
 
@@ -26,9 +26,29 @@ export function seriesByOf(flags: Pick<SeriesFlags, 'seriesBy'>): SeriesBy {
   return { series: flags.seriesBy, setting: DEFAULT_SERIES_BY.setting.filter((c) => !flags.seriesBy!.includes(c)) };
 }
 
+/**
+ * The crossed effects --effects names: `series` (the series' own effects, always there), columns of the series
+ * (model, hardware, precision, framework by default) whose levels get effects shared across series, and `slope`
+ * (each level also has a slope in log batch). Undefined: the series' own effects only.
+ */
+export function crossedOf(flags: Pick<SeriesFlags, 'seriesBy' | 'effects'>): { factors: string[]; slope: boolean } | undefined {
+  if (!flags.effects) return undefined;
+  const columns = seriesByOf(flags).series;
+  const bad = flags.effects.filter((e) => e !== 'series' && e !== 'slope' && !e.split('+').every((c) => columns.includes(c)));
+  if (bad.length > 0) throw new EnergyLensError('INVALID_OPTION', `--effects names ${bad.map((e) => `"${e}"`).join(', ')}: each must be series, slope, a series column (${columns.join(', ')}) or columns joined by + (e.g. precision+hardware)`);
+  const factors = [...new Set(flags.effects.filter((e) => e !== 'series' && e !== 'slope'))];
+  if (factors.length === 0) {
+    if (flags.effects.includes('slope')) throw new EnergyLensError('INVALID_OPTION', '--effects slope needs a factor to give slopes to (e.g. --effects model,hardware,slope)');
+    return undefined;
+  }
+  return { factors, slope: flags.effects.includes('slope') };
+}
+
 /** The series flags checked against the records before any fitting or discovery starts (a bad flag costs nothing). */
 export function checkSeriesFlags(records: readonly FitRecord[], flags: SeriesFlags): void {
   if (!flags.series && flags.seriesBy) conflict('--series-by groups records for series effects; --no-series turns them off: drop one');
+  if (!flags.series && flags.effects) conflict('--effects chooses the series effects; --no-series turns them off: drop one');
+  crossedOf(flags);
   if (flags.series && flags.seriesBy) checkSeriesBy(records, seriesByOf(flags), flags.data, true);
 }
 
@@ -41,7 +61,8 @@ export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], f
     if (flags.seriesBy) process.stderr.write(`note: ${flags.data} holds one series by ${by.series.join(', ')}: a pooled fit, no series effects\n`);
     return pooled;
   }
-  return fitSeriesEffects(pooled, records, fitOptions, { catalog, file: flags.data, ...(flags.seriesBy ? { by } : {}) });
+  const crossed = crossedOf(flags);
+  return fitSeriesEffects(pooled, records, fitOptions, { catalog, file: flags.data, ...(flags.seriesBy ? { by } : {}), ...(crossed ? { crossed } : {}) });
 }
 
 const pct = (f: number): string => `${f >= 1 ? '+' : ''}${((f - 1) * 100).toFixed(1)} %`;
@@ -56,6 +77,7 @@ export function effectText(e: AppliedSeriesEffect): string {
 export function seriesSummary(s: ModelSeries): Record<string, unknown> {
   return {
     by: s.by, center: s.center, components: s.components, count: s.stats.length,
+    ...(s.crossed ? { crossed: { factors: s.crossed.factors, slope: s.crossed.slope, tauLevel: s.crossed.tauLevel, tauSlope: s.crossed.tauSlope } } : {}),
     records: s.stats.reduce((a, x) => a + x.n, 0), ...(s.calibration ? { calibration: s.calibration } : {}),
   };
 }
@@ -69,6 +91,7 @@ export function seriesLines(m: EnergyModel): string[] {
     `series effects: ${s.stats.length} series by ${s.by.series.join(', ')} (settings within a series: ${s.by.setting.join(', ')})`,
     `  spreads (log energy): series level ${c.tauLevel.toFixed(3)}, slope in log batch ${c.tauSlope.toFixed(3)}, setting ${c.tauSetting.toFixed(3)}, residual ${c.sigma.toFixed(3)}`,
     ...(s.latency ? [`  on latency (log time per output token, from ${s.latency.stats.reduce((a, x) => a + x.n, 0)} timed records): series level ${s.latency.components.tauLevel.toFixed(3)}, slope in log batch ${s.latency.components.tauSlope.toFixed(3)}, setting ${s.latency.components.tauSetting.toFixed(3)}, residual ${s.latency.components.sigma.toFixed(3)}`] : []),
+    ...(s.crossed ? [`  crossed effects (shared across series): ${s.crossed.factors.map((f, i) => `${f} ${s.crossed!.tauLevel[i].toFixed(3)}${s.crossed!.slope ? ` (slope ${s.crossed!.tauSlope[i].toFixed(3)})` : ''}`).join(', ')}; the series level above is the series' own part`] : []),
     ...(s.calibration ? [`  calibrated from ${s.calibration.base} with ${s.calibration.records} records of ${s.calibration.series.join('; ')}`] : []),
   ];
 }

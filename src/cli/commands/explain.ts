@@ -1,5 +1,6 @@
 /** energylens explain: what a fitted energy model says, parameter by parameter, and what it was trained on. */
 import { Command } from 'commander';
+import type { CrossedSeriesPosterior } from '../../energy/model/crossed-effects.js';
 import { readEnergyModel, seriesPosteriors, structureFormula, Z95, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
 import { residualSdText, sig } from '../energy-args.js';
 import { seriesLines, seriesSummary } from '../series-output.js';
@@ -30,8 +31,13 @@ function seriesEffects(m: EnergyModel): { series: string; records: number; setti
   if (!m.series) return [];
   const posteriors = seriesPosteriors(m.series);
   return [...posteriors.values()].map((p) => {
-    const sd = Math.sqrt(p.covariance[0]);
-    return { series: p.key, records: p.records, settings: p.settings.length, levelFactor: Math.exp(p.mean[0]), levelLow: Math.exp(p.mean[0] - Z95 * sd), levelHigh: Math.exp(p.mean[0] + Z95 * sd) };
+    // with crossed effects (model, hardware, ...) the level is theirs plus the series' own part (crossed-effects.ts)
+    const cr = (p as CrossedSeriesPosterior).crossed;
+    const l0 = cr ? 1 - cr.g[0] : 0;
+    const l1 = cr ? -cr.g[1] : 0;
+    const level = p.mean[0] + (cr ? cr.d[0] : 0);
+    const sd = Math.sqrt(p.covariance[0] + (cr ? l0 * l0 * cr.vd[0] + 2 * l0 * l1 * cr.vd[1] + l1 * l1 * cr.vd[3] : 0));
+    return { series: p.key, records: p.records, settings: p.settings.length, levelFactor: Math.exp(level), levelLow: Math.exp(level - Z95 * sd), levelHigh: Math.exp(level + Z95 * sd) };
   }).sort((a, b) => b.records - a.records || a.series.localeCompare(b.series));
 }
 
@@ -87,7 +93,9 @@ function runExplain(flags: ExplainFlags): void {
     const pct = (f: number): string => `${f >= 1 ? '+' : ''}${((f - 1) * 100).toFixed(1)} %`;
     lines.push('', ...seriesLines(m), `  each series' level (energy at a typical batch against the shared model; 95 % interval; records)${effects.length > SERIES_SHOWN ? `, the ${SERIES_SHOWN} with most records (all with --json)` : ''}:`);
     for (const e of effects.slice(0, SERIES_SHOWN)) lines.push(`    ${e.series}: ${pct(e.levelFactor)} (${pct(e.levelLow)} to ${pct(e.levelHigh)}), ${e.records} records`);
-    lines.push('  a series the model has not seen gets the shared prediction with the spread of series levels in its interval');
+    lines.push(m.series.crossed
+      ? `  a series the model has not seen gets the crossed effects of its ${m.series.crossed.factors.join(', ')} (none for a level not seen) and the spread of series levels in its interval`
+      : '  a series the model has not seen gets the shared prediction with the spread of series levels in its interval');
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

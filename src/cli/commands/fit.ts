@@ -23,7 +23,7 @@ import { stackLines } from '../stack-output.js';
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
-  time?: number; evals?: number; cvGroups?: string; stackColumn?: string; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; base?: string;
+  time?: number; evals?: number; cvGroups?: string; stackColumn?: string; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string;
 }
 
 const DEFAULT_RESTARTS = 8;
@@ -59,6 +59,7 @@ export function register(program: Command): void {
     .option('--calibrate <base.json>', 'start from this model (and its structure); with --refit, only the named parameters are fitted')
     .option('--refit <a,b,...>', 'with --calibrate: parameters to refit (the others keep the base model\'s values)', parameterList)
     .option('--series-by <a,b,...>', `columns whose values name a series (one deployment) for the series effects (default: ${DEFAULT_SERIES_BY.series.join(',')})`, namesArg)
+    .option('--effects <a,b,...>', 'series effects to fit: series (the series\' own, always), series columns whose levels get effects shared across series (e.g. model,hardware: crossed effects) and slope (a slope in log batch per level); default: series', namesArg)
     .option('--no-series', 'a pooled fit: no per-series effects (by default they are fitted when the records hold more than one series)')
     .option('--base <public.json>', 'your records set your series\' effects under this model (fitted with series effects, e.g. models/mlenergy-v3.json): its shared parameters and effect spreads are the prior and stay; unlike --calibrate, no parameter is refitted')
     .option('--no-progress', 'no progress bar')

@@ -63,6 +63,11 @@ export interface SplitOptions {
   heldOutSeries?: number;
   /** new deployment: the columns that make a series (default model, hardware, precision, framework) */
   seriesBy?: readonly string[];
+  /**
+   * new deployment: hold out only one half of the eligible series ('a' or 'b'), a deterministic split by a hash
+   * of the series' key, so a default can be chosen on one half and checked on the other
+   */
+  seriesHalf?: 'a' | 'b';
   catalog?: Catalog;
   /** the data file, for error messages */
   file?: string;
@@ -109,7 +114,7 @@ function positiveInteger(name: string, v: number): number {
   return v;
 }
 
-function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'file' | 'sizes' | 'calibrationSizes' | 'heldOutSeries' | 'seriesBy'>> & { sizes: readonly number[] } {
+function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'file' | 'sizes' | 'calibrationSizes' | 'heldOutSeries' | 'seriesBy' | 'seriesHalf'>> & { sizes: readonly number[] } {
   const r = { ...DEFAULT_SPLIT_OPTIONS, sizes: DEFAULT_SIZES, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as ReturnType<typeof resolved>;
   positiveInteger('seeds', r.seeds);
   positiveInteger('trainSize', r.trainSize);
@@ -252,6 +257,14 @@ export function newDeploymentSplits(records: readonly SplitRecord[], options: Sp
   });
   if (eligible.length === 0 || bySeries.size < 2) {
     throw new EnergyLensError('INVALID_DATA', `new deployment needs at least two series (by ${by.join(', ')}) and one with ${kMax + 2} or more records; ${place(o)} has ${bySeries.size} series`);
+  }
+  if (options.seriesHalf !== undefined) {
+    if (options.seriesHalf !== 'a' && options.seriesHalf !== 'b') throw new EnergyLensError('INVALID_OPTION', `seriesHalf must be "a" or "b", got "${String(options.seriesHalf)}"`);
+    const hash = (key: string): number => { let h = 0x811c9dc5; for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0; return h; };
+    const byHash = [...eligible].sort((x, y) => hash(x) - hash(y) || (x < y ? -1 : 1));
+    const half = new Set(options.seriesHalf === 'a' ? byHash.slice(0, Math.ceil(byHash.length / 2)) : byHash.slice(Math.ceil(byHash.length / 2)));
+    eligible.splice(0, eligible.length, ...eligible.filter((k) => half.has(k)));
+    if (eligible.length === 0) throw new EnergyLensError('INVALID_DATA', `new deployment: half ${options.seriesHalf} of the eligible series is empty`);
   }
   if (options.heldOutSeries !== undefined) positiveInteger('heldOutSeries', options.heldOutSeries);
   const splits: Split[] = [];

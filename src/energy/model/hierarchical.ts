@@ -6,9 +6,10 @@
  */
 import type { FittedMethod, MethodContext, PredictInput, TrainRecord } from '../baselines/method.js';
 import {
-  DEFAULT_SERIES_BY, effectFor, resolveSeriesKey, estimateComponents, logBatchCenter, mergeSeriesStats, posteriorOf, seriesStats,
+  DEFAULT_SERIES_BY, effectFor, groupKey, resolveSeriesKey, estimateComponents, logBatchCenter, mergeSeriesStats, posteriorOf, seriesStats,
   type EffectPrediction, type SeriesBy, type SeriesModel, type SeriesPosterior,
 } from './series-effects.js';
+import { crossedLevels, crossedPosteriors, estimateCrossed } from './crossed-effects.js';
 
 /** Fits the shared structure on some records (the energy model's fit, or any method's). */
 export type SharedFit = (records: readonly TrainRecord[], ctx: MethodContext) => FittedMethod;
@@ -19,6 +20,8 @@ export interface HierarchicalOptions {
   rounds?: number;
   /** the first round's shared fit when it is already made (the shared structure fitted on the records as measured) */
   first?: FittedMethod;
+  /** crossed effects (crossed-effects.ts): factors constant within a series, with a slope in log batch per level if `slope` */
+  crossed?: { factors: readonly string[]; slope?: boolean };
 }
 
 export interface HierarchicalFit {
@@ -56,6 +59,7 @@ export function logResiduals(shared: FittedMethod, records: readonly TrainRecord
 }
 
 export function posteriorsOf(series: SeriesModel): Map<string, SeriesPosterior> {
+  if (series.crossed) return crossedPosteriors(series.stats, series.components, series.crossed);
   return new Map(series.stats.map((s) => [s.key, posteriorOf(s, series.components)]));
 }
 
@@ -70,8 +74,17 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
   for (let round = 0; round < rounds; round++) {
     const shared = round === 0 && options.first ? options.first : sharedFit(records.map((r, i) => withoutEffect(r, shifts[i])), ctx);
     const stats = seriesStats(records, logResiduals(shared, records), by, center);
-    const components = estimateComponents(stats);
-    const series: SeriesModel = { by, center, components, stats };
+    let components;
+    let series: SeriesModel;
+    if (options.crossed && options.crossed.factors.length > 0) {
+      const levels = crossedLevels(records, options.crossed.factors, (r) => groupKey(r, by.series));
+      const est = estimateCrossed(stats, options.crossed.factors, options.crossed.slope ?? false, levels);
+      components = est.components;
+      series = { by, center, components, stats, crossed: est.crossed };
+    } else {
+      components = estimateComponents(stats);
+      series = { by, center, components, stats };
+    }
     const posteriors = posteriorsOf(series);
     shifts = Float64Array.from(records, (r) => effectFor(r, by, center, components, posteriors).shift);
     if (result) result.shared.dispose?.();
@@ -84,7 +97,10 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
 export function calibrateSeries(fit: HierarchicalFit, records: readonly TrainRecord[]): HierarchicalFit {
   const { by, center, components } = fit.series;
   const fresh = seriesStats(records, logResiduals(fit.shared, records), by, center, (r) => resolveSeriesKey(r, by.series, fit.posteriors));
-  const series: SeriesModel = { ...fit.series, by, center, components, stats: mergeSeriesStats(fit.series.stats, fresh) };
+  const crossed = fit.series.crossed
+    ? { ...fit.series.crossed, levels: crossedLevels(records, fit.series.crossed.factors, (r) => resolveSeriesKey(r, by.series, fit.posteriors), fit.series.crossed.levels) }
+    : undefined;
+  const series: SeriesModel = { ...fit.series, by, center, components, stats: mergeSeriesStats(fit.series.stats, fresh), ...(crossed ? { crossed } : {}) };
   return { shared: fit.shared, series, posteriors: posteriorsOf(series) };
 }
 

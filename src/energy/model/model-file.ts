@@ -146,7 +146,26 @@ function validateSeries(s: unknown, bad: (what: string) => never): void {
   if (!x.by || !strings(x.by.series) || x.by.series.length === 0 || !strings(x.by.setting)) bad('series.by must list the series and setting columns');
   if (typeof x.center !== 'number' || !Number.isFinite(x.center)) bad('series.center must be a finite number');
   validateEffects(x, 'series', bad, strings);
+  if (x.crossed !== undefined) validateCrossed(x as ModelSeries, bad, strings);
   if (x.latency !== undefined) validateEffects(x.latency, 'series.latency', bad, strings);
+}
+
+/** The crossed effects (absent in older files: the series' own effects only): factors, spreads, each series' levels. */
+function validateCrossed(x: ModelSeries, bad: (what: string) => never, strings: (v: unknown) => boolean): void {
+  const c = x.crossed as Partial<NonNullable<ModelSeries['crossed']>> | null;
+  if (typeof c !== 'object' || c === null) bad('series.crossed is not an object');
+  const factors = c.factors as string[];
+  if (!strings(factors) || factors.length === 0) bad('series.crossed.factors must list the crossed columns');
+  if (typeof c.slope !== 'boolean') bad('series.crossed.slope must be true or false');
+  const spreads = (v: unknown, n: number): boolean => Array.isArray(v) && v.length === n && v.every((t) => typeof t === 'number' && t > 0);
+  if (!spreads(c.tauLevel, factors.length)) bad('series.crossed.tauLevel must hold one positive spread per factor');
+  if (!spreads(c.tauSlope, c.slope ? factors.length : 0)) bad('series.crossed.tauSlope must hold one positive spread per factor with slope, none without');
+  const levels = c.levels as Record<string, unknown> | undefined;
+  if (typeof levels !== 'object' || levels === null) bad('series.crossed.levels must map each series to its factors\' values');
+  for (const st of x.stats) {
+    const v = levels[st.key];
+    if (!strings(v) || (v as string[]).length !== factors.length) bad(`series.crossed.levels has no values of the ${factors.length} factors for series "${st.key}"`);
+  }
 }
 
 /** The components and statistics of a set of effects (on energy, or on latency). */

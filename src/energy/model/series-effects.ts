@@ -16,6 +16,7 @@
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { EnergyLensError } from '../../errors.js';
+import { crossedPosteriors, type CrossedEffects, type CrossedSeriesPosterior, type PosteriorMap } from './crossed-effects.js';
 
 /** How records are grouped: the series' columns, and the columns of the setting nested in a series. */
 export interface SeriesBy {
@@ -59,6 +60,8 @@ export interface SeriesModel {
   center: number;
   components: VarianceComponents;
   stats: SeriesStats[];
+  /** effects of factors shared across series (model, hardware, ...) under the series' own (crossed-effects.ts) */
+  crossed?: CrossedEffects;
   /** the same effects on log time per output token (same grouping and centre), when the model predicts latency */
   latency?: LatencyEffects;
 }
@@ -333,8 +336,10 @@ export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: V
   const cb = Math.log(record.batch) - center;
   const post = posteriors.get(key);
   if (!post) {
-    const variance = c.tauLevel ** 2 + cb * cb * c.tauSlope ** 2 + c.tauSetting ** 2 + c.sigma ** 2;
-    return { shift: 0, sd: Math.sqrt(variance), residualSd: c.sigma, series: '', records: 0, settingSeen: false };
+    const cp = (posteriors as PosteriorMap).crossedPrior?.(record);
+    const crossedVar = cp ? cp.vd[0] + 2 * cb * cp.vd[1] + cb * cb * cp.vd[3] : 0;
+    const variance = c.tauLevel ** 2 + cb * cb * c.tauSlope ** 2 + c.tauSetting ** 2 + c.sigma ** 2 + crossedVar;
+    return { shift: cp ? cp.d[0] + cb * cp.d[1] : 0, sd: Math.sqrt(variance), residualSd: c.sigma, series: '', records: 0, settingSeen: false };
   }
   const m = post.mean.length;
   const si = post.settings.indexOf(groupKey(record, by.setting));
@@ -347,6 +352,14 @@ export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: V
   for (let a = 0; a < m; a++) {
     shift += z[a] * post.mean[a];
     for (let b = 0; b < m; b++) variance += z[a] * post.covariance[a * m + b] * z[b];
+  }
+  const cr = (post as CrossedSeriesPosterior).crossed;
+  if (cr) {
+    // the crossed effects' sum d, and the series' own effects moving against it: L = w - G'z
+    const l0 = 1 - z.reduce((a, v, i) => a + v * cr.g[i * 2], 0);
+    const l1 = cb - z.reduce((a, v, i) => a + v * cr.g[i * 2 + 1], 0);
+    shift += cr.d[0] + cb * cr.d[1];
+    variance += l0 * l0 * cr.vd[0] + 2 * l0 * l1 * cr.vd[1] + l1 * l1 * cr.vd[3];
   }
   const scale = post.residualScale ?? 1;
   return { shift, sd: Math.sqrt(variance) * scale, residualSd: c.sigma * scale, series: key, records: post.records, settingSeen: si >= 0 };
@@ -374,10 +387,10 @@ export function resolveSeriesKey(record: RecordLike, columns: readonly string[],
 const posteriorCache = new WeakMap<{ stats: SeriesStats[]; components: VarianceComponents }, Map<string, SeriesPosterior>>();
 
 /** Each series' posterior under the model's components (computed once per series model, or its latency effects). */
-export function seriesPosteriors(series: { stats: SeriesStats[]; components: VarianceComponents }): Map<string, SeriesPosterior> {
+export function seriesPosteriors(series: { stats: SeriesStats[]; components: VarianceComponents; crossed?: CrossedEffects }): Map<string, SeriesPosterior> {
   let p = posteriorCache.get(series);
   if (!p) {
-    p = new Map(series.stats.map((s) => [s.key, posteriorOf(s, series.components)]));
+    p = series.crossed ? crossedPosteriors(series.stats, series.components, series.crossed) : new Map(series.stats.map((s) => [s.key, posteriorOf(s, series.components)]));
     posteriorCache.set(series, p);
   }
   return p;

@@ -32,6 +32,8 @@ export interface SeriesFitOptions {
   catalog?: Catalog;
   /** file name for error messages */
   file?: string;
+  /** crossed effects of series columns (crossed-effects.ts); absent: the series' own effects only */
+  crossed?: { factors: readonly string[]; slope?: boolean };
 }
 
 /** The number of series the records hold under a grouping (catalog names for model and hardware). */
@@ -83,7 +85,7 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   const named = records.map((r) => canonicalNames(r, catalog)) as TrainRecord[];
   const first = sharedOf(model, catalog);
   const fit = fitHierarchical(named, (recs) => sharedOf(fitEnergyModel(recs, { ...fitOptions, catalog }), catalog), { catalog },
-    { by, rounds: options.rounds ?? 2, first });
+    { by, rounds: options.rounds ?? 2, first, ...(options.crossed ? { crossed: options.crossed } : {}) });
   const shared = (fit.shared as ReturnType<typeof sharedOf>).model;
   const latency = fitLatencyEffects(shared, named, fit.series, catalog);
   return {

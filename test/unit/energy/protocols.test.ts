@@ -104,6 +104,17 @@ describe('protocol splits', () => {
     expect(e.protocols.map((p) => p.protocol)).toEqual([...DEFAULT_PROTOCOLS]);
   });
 
+  it('new deployment: seriesHalf holds out one of two disjoint halves of the eligible series, the same on every call', () => {
+    const held = (half?: 'a' | 'b'): Set<string> => new Set(protocolSplits('new-deployment', records, { seeds: 1, calibrationSizes: [0, 3], ...(half ? { seriesHalf: half } : {}) })
+      .splits.flatMap((s) => s.parts.map((p) => `${records[p.test[0]].model}|${records[p.test[0]].hardware}`)));
+    const [a, b, all] = [held('a'), held('b'), held()];
+    expect(a.size + b.size).toBe(all.size);
+    expect([...a].some((k) => b.has(k))).toBe(false);
+    expect(Math.abs(a.size - b.size)).toBeLessThanOrEqual(1);
+    expect(held('a')).toEqual(a);
+    expect(() => protocolSplits('new-deployment', records, { seriesHalf: 'c' as 'a' })).toThrow(/seriesHalf must be "a" or "b"/);
+  });
+
   it('an unknown protocol is an INVALID_OPTION naming the known ones', () => {
     expect(() => protocolSplits('k-fold', records)).toThrow(new RegExp(`unknown protocol "k-fold" \\(known: ${PROTOCOL_NAMES.join(', ')}\\)`));
   });

@@ -63,6 +63,24 @@ describe('fitSeriesEffects and predictEnergy', () => {
     expect(() => validateEnergyModel(short, 'm.json')).toThrow(/series\.stats\[0\] is malformed/);
   });
 
+  it('with crossed effects (model, hardware): the file records them, round-trips, and older files without them still load', () => {
+    const crossed = fitSeriesEffects(pooled, train, FIT, { crossed: { factors: ['model', 'hardware'] } });
+    expect(crossed.series?.crossed).toMatchObject({ factors: ['model', 'hardware'], slope: false });
+    expect(crossed.series?.crossed?.tauLevel).toHaveLength(2);
+    expect(Object.keys(crossed.series?.crossed?.levels ?? {})).toHaveLength(4);
+    const back = validateEnergyModel(JSON.parse(JSON.stringify(crossed)));
+    expect(predictEnergy(back, train.slice(0, 3)).map((p) => p.energyJ)).toEqual(predictEnergy(crossed, train.slice(0, 3)).map((p) => p.energyJ));
+    expect(mape(crossed, train)).toBeLessThan(mape(pooled, train) / 2);
+    const broken = JSON.parse(JSON.stringify(crossed));
+    broken.series.crossed.tauLevel = [0.1];
+    expect(() => validateEnergyModel(broken, 'm.json')).toThrow(/m\.json: series\.crossed\.tauLevel must hold one positive spread per factor/);
+    expect(validateEnergyModel(JSON.parse(JSON.stringify(model))).series?.crossed).toBeUndefined();
+    // a new series of a seen model calibrates under the crossed base
+    const mine = records(['meta-llama/Llama-3.1-70B-Instruct'], 3).filter((r) => r.hardware.startsWith('H100')).slice(0, 3);
+    const cal = calibrateFromBase(crossed, mine);
+    expect(cal.series?.crossed?.levels[cal.series.stats[cal.series.stats.length - 1].key]).toBeDefined();
+  });
+
   it('a grouping naming a column no record has is refused', () => {
     expect(() => fitSeriesEffects(pooled, train, FIT, { by: { series: ['model', 'cluster'], setting: ['tp'] }, file: 'x.csv' }))
       .toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/"cluster", a column no record of x\.csv has/) }));
