@@ -7,7 +7,7 @@
 //                            [--workers 2] [--evals N] [--options '{"populations":16}'] [--no-sympy]
 //
 // --evals N: a fixed budget of N evaluations per problem instead of a time budget (maxEvaluations N, maxTime
-// null): the same search whatever the machine's load, so A/B comparisons on a shared machine are fair. Each row
+// null, strictEvaluationBudget): the same search whatever the machine's load, so A/B comparisons on a shared machine are fair. Each row
 // also reports the CPU seconds of this process (all threads) for the problem.
 //
 // --half: dev is file positions 0, 2, 4, ... (tune on these), heldout 1, 3, 5, ...; --problems N draws N
@@ -50,7 +50,7 @@ if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-n
 if (!Number.isInteger(workers) || workers < 0) throw new Error(`--workers must be a non-negative integer, got ${args.workers}`);
 const evals = args.evals === undefined ? null : Number(args.evals);
 if (evals !== null && !(Number.isInteger(evals) && evals > 0)) throw new Error(`--evals must be a positive integer, got ${args.evals}`);
-const extra = { ...(evals !== null ? { maxEvaluations: evals, maxTime: null } : {}), ...(args.options ? JSON.parse(args.options) : {}) };
+const extra = { ...(evals !== null ? { maxEvaluations: evals, maxTime: null, strictEvaluationBudget: true } : {}), ...(args.options ? JSON.parse(args.options) : {}) };
 
 const sympy = args['no-sympy'] ? { available: false, reason: '--no-sympy' } : sympyAvailable();
 if (!sympy.available) process.stderr.write(`bench:feynman: SymPy is missing (${sympy.reason}): exact recovery is NOT judged, only accuracy\n`);
