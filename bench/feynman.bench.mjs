@@ -4,7 +4,11 @@
 // accuracy when R2 > 0.999 on 1,000 fresh rows. One JSON object on stdout; progress on stderr.
 //
 //   npm run bench:feynman -- [--time 60] [--problems N|name,name] [--half dev|heldout|all] [--seed 1]
-//                            [--workers 2] [--options '{"populations":16}'] [--no-sympy]
+//                            [--workers 2] [--evals N] [--options '{"populations":16}'] [--no-sympy]
+//
+// --evals N: a fixed budget of N evaluations per problem instead of a time budget (maxEvaluations N, maxTime
+// null, strictEvaluationBudget): the same search whatever the machine's load, so A/B comparisons on a shared machine are fair. Each row
+// also reports the CPU seconds of this process (all threads) for the problem.
 //
 // --half: dev is file positions 0, 2, 4, ... (tune on these), heldout 1, 3, 5, ...; --problems N draws N
 // problems of the half with the seed. The operators are one fixed set for every problem (the Feynman set needs
@@ -34,6 +38,7 @@ const { values: args } = parseArgs({
   options: {
     time: { type: 'string', default: '60' }, problems: { type: 'string' }, half: { type: 'string', default: 'all' },
     seed: { type: 'string', default: '1' }, workers: { type: 'string', default: '2' }, options: { type: 'string' },
+    evals: { type: 'string' },
     'no-sympy': { type: 'boolean', default: false },
   },
 });
@@ -43,7 +48,9 @@ const workers = Number(args.workers);
 if (!(timeSeconds > 0)) throw new Error(`--time must be a positive number of seconds, got ${args.time}`);
 if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${args.seed}`);
 if (!Number.isInteger(workers) || workers < 0) throw new Error(`--workers must be a non-negative integer, got ${args.workers}`);
-const extra = args.options ? JSON.parse(args.options) : {};
+const evals = args.evals === undefined ? null : Number(args.evals);
+if (evals !== null && !(Number.isInteger(evals) && evals > 0)) throw new Error(`--evals must be a positive integer, got ${args.evals}`);
+const extra = { ...(evals !== null ? { maxEvaluations: evals, maxTime: null, strictEvaluationBudget: true } : {}), ...(args.options ? JSON.parse(args.options) : {}) };
 
 const sympy = args['no-sympy'] ? { available: false, reason: '--no-sympy' } : sympyAvailable();
 if (!sympy.available) process.stderr.write(`bench:feynman: SymPy is missing (${sympy.reason}): exact recovery is NOT judged, only accuracy\n`);
@@ -55,6 +62,8 @@ for (const p of problems) {
   const test = sampleProblem(p, ROWS, seed * 1000 + p.index + 500_000);
   const featureNames = p.variables.map((v) => v.feature);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const cpuSeconds = () => { const c = process.cpuUsage(cpu0); return Number(((c.user + c.system) / 1e6).toFixed(2)); };
   let row;
   try {
     const model = await new SymbolicRegressor({ operators: FEYNMAN_OPERATORS, seed, workers, maxTime: timeSeconds, ...extra })
@@ -66,7 +75,7 @@ for (const p of problems) {
     const candidates = model.equations().filter((e) => e !== best && r2Score(model.predict(test.X, { complexity: e.complexity }), test.y) > 1 - 1e-9).map((e) => e.expression);
     row = {
       problem: p.name, truth: p.formula, expression: best?.expression ?? null, complexity: best?.complexity ?? null,
-      testR2, accurate: testR2 > ACCURATE_R2, seconds: Number(seconds.toFixed(2)), stoppedBy: model.result.stoppedBy,
+      testR2, accurate: testR2 > ACCURATE_R2, seconds: Number(seconds.toFixed(2)), cpuSeconds: cpuSeconds(), stoppedBy: model.result.stoppedBy,
       evaluations: model.result.evaluations, candidates,
     };
   } catch (err) {
@@ -98,7 +107,7 @@ if (sympy.available) {
 const count = (key) => results.filter((r) => r[key]).length;
 const { commit, node, cpu, cores } = runEnvironment();
 process.stdout.write(`${JSON.stringify({
-  commit, node, cpu, cores, timeSecondsPerProblem: timeSeconds, workers, seed, half: args.half, problemsArg: args.problems ?? null,
+  commit, node, cpu, cores, timeSecondsPerProblem: evals !== null ? null : timeSeconds, evaluationsPerProblem: evals, workers, seed, half: args.half, problemsArg: args.problems ?? null,
   operators: FEYNMAN_OPERATORS, extraOptions: extra,
   sympy: sympy.available ? 'judged with SymPy' : `SymPy missing (${sympy.reason}): exact not judged`,
   problems: results.length,
@@ -107,6 +116,8 @@ process.stdout.write(`${JSON.stringify({
   accurate: count('accurate'),
   medianSeconds: results.map((r) => r.seconds).sort((a, b) => a - b)[Math.floor(results.length / 2)] ?? null,
   totalSeconds: Number(results.reduce((a, r) => a + r.seconds, 0).toFixed(1)),
+  totalCpuSeconds: Number(results.reduce((a, r) => a + (r.cpuSeconds ?? 0), 0).toFixed(1)),
+  totalEvaluations: results.reduce((a, r) => a + (r.evaluations ?? 0), 0),
   criteria: `exact: SymPy simplifies the selected model minus the truth, or their ratio, to a constant; accurate: R2 > ${ACCURATE_R2} on ${ROWS} fresh rows`,
   targets: 'exact >= 50 %, accurate >= 90 % (60 s per problem, 2 workers)',
   results,

@@ -137,6 +137,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const nOptimize = Math.max(o.optimizeFraction > 0 ? 1 : 0, Math.round(o.optimizeFraction * o.populationSize));
   for (let g = 0; g < task.generations; g++) {
     if (task.stopAtEpochMs !== undefined && Date.now() >= task.stopAtEpochMs) break; // the run's time is up
+    if (task.evaluationBudget !== undefined && evaluations >= task.evaluationBudget) break; // its share of the evaluations is spent
     generation++;
     const costs = members.map((m) => selectionCost(m, o, baseline, frequency));
     const parents: Member[] = [];
@@ -150,9 +151,30 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       children.push(child ?? clone(parent.tree));
     }
     const { programs, losses } = score(children);
+    // local search on offspring: a few Levenberg-Marquardt iterations on the constants of (some) children before
+    // they are judged (no draw when the probability is 0 or 1, so the random stream is unchanged when off)
+    if (o.offspringOptimizeProbability > 0) {
+      for (let k = 0; k < children.length; k++) {
+        if (!Number.isFinite(losses[k]) || programs[k].consts.length === 0) continue;
+        if (o.offspringOptimizeProbability < 1 && rng.next() >= o.offspringOptimizeProbability) continue;
+        const settings = { maxIterations: o.offspringOptimizeIterations, restarts: 0, rng, ...constantBounds(o, programs[k].consts.length) };
+        const fit = o.linearScaling ? fitScaledConstants(programs[k], evaluator, data, settings) : fitConstants(programs[k], evaluator, data, { loss: o.loss, ...settings });
+        evaluations += fit.evaluations;
+        if (fit.loss < losses[k]) {
+          const tree = clone(children[k]);
+          setConstants(tree, fit.constants);
+          children[k] = tree;
+          programs[k] = { ...programs[k], consts: Float64Array.from(fit.constants) };
+          losses[k] = fit.loss;
+        }
+      }
+    }
     // simulated annealing on the acceptance of each child (temperature falls from 1 to 0 over the task), then
     // the child, or a copy of its parent when rejected, replaces the oldest member (regularised evolution)
     const temperature = task.generations > 1 ? 1 - g / (task.generations - 1) : 0;
+    const dupKey = (m: Member): string => `${m.complexity}|${Number.isFinite(m.loss) ? m.loss.toPrecision(10) : 'inf'}`;
+    const present = new Map<string, number>();
+    if (o.dedupe) for (const m of members) present.set(dupKey(m), (present.get(dupKey(m)) ?? 0) + 1);
     for (let k = 0; k < children.length; k++) {
       let child = makeMember(children[k], programs[k], losses[k], generation, o);
       const parentCost = selectionCost(parents[k], o, baseline, frequency);
@@ -162,6 +184,13 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       if (!accept) child = { ...parents[k], tree: clone(parents[k].tree), birth: generation };
       let oldest = 0;
       for (let i = 1; i < members.length; i++) if (members[i].birth < members[oldest].birth) oldest = i;
+      if (o.dedupe) {
+        const key = dupKey(child);
+        if ((present.get(key) ?? 0) > 0) continue; // a copy of a member already there: the oldest stays
+        const gone = dupKey(members[oldest]);
+        present.set(gone, (present.get(gone) ?? 1) - 1);
+        present.set(key, 1);
+      }
       members[oldest] = child;
       // (under linear scaling a and b may add to the complexity: offered when it would be kept at any of them)
       if (accept && (hof.wouldKeep(child.complexity, child.loss) || (o.linearScaling && scalingMayKeep(hof, child, o)))) offer(child);

@@ -54,6 +54,11 @@ export interface IslandTask {
   options: SearchOptions;
   /** with a time budget: wall-clock time (ms since the epoch) after which the island ends its cycle early */
   stopAtEpochMs?: number;
+  /**
+   * with an evaluation budget: the island's share of what is left of it; the island ends its cycle early once
+   * its own evaluations in this task reach it (deterministic, unlike the time budget)
+   */
+  evaluationBudget?: number;
 }
 
 export interface IslandTaskResult {

@@ -130,8 +130,11 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       if (hooks.signal?.aborted) { stoppedBy = 'aborted'; break; }
       // the time budget is also checked inside the cycle, between generations, so a long cycle cannot overrun it
       const stopAt = options.maxTime ? { stopAtEpochMs: Date.now() + Math.max(0, options.maxTime - seconds()) * 1000 } : {};
+      // with strictEvaluationBudget the evaluation budget is shared out too, so a cycle cannot overrun it by much
+      // (constant fitting on offspring makes a cycle cost several times the budget's granularity otherwise)
+      const share = options.maxEvaluations && options.strictEvaluationBudget ? { evaluationBudget: Math.max(1, Math.ceil((options.maxEvaluations - evaluations) / islands.length)) } : {};
       const tasks: IslandTask[] = islands.map((state, i) => ({
-        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options, ...stopAt,
+        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options, ...stopAt, ...share,
       }));
       const results = checkResults(await runner.run(tasks), tasks.length, runner.name);
       islands = results.map((r) => r.state);

@@ -46,6 +46,10 @@ describe('resolveOptions', () => {
     [{ seed: -3 }, 'INVALID_OPTION', /seed must be a non-negative integer/],
     [{ simplifyDuringSearch: 'yes' }, 'INVALID_OPTION', /simplifyDuringSearch/],
     [{ operators: [] }, 'INVALID_OPTION', /at least one operator/],
+    [{ offspringOptimizeProbability: 2 }, 'INVALID_OPTION', /options\.offspringOptimizeProbability must be a number in \[0, 1\]/],
+    [{ offspringOptimizeIterations: 0 }, 'INVALID_OPTION', /options\.offspringOptimizeIterations must be a positive integer/],
+    [{ dedupe: 1 }, 'INVALID_OPTION', /options\.dedupe must be true or false/],
+    [{ strictEvaluationBudget: 'yes' }, 'INVALID_OPTION', /options\.strictEvaluationBudget must be true or false/],
   ])('rejects %j', (partial, code, message) => {
     expect(codeOf(() => resolveOptions(partial as never))).toBe(code);
     expect(() => resolveOptions(partial as never)).toThrow(message);

@@ -63,6 +63,29 @@ describe('equationSearch', () => {
     expect(res.evaluations).toBeGreaterThanOrEqual(5000);
   });
 
+  it('with strictEvaluationBudget, shares the evaluation budget out to the islands, so a cycle does not overrun it', async () => {
+    // a cycle of this search costs about 3 x 10 x 16 children plus constant fitting; the budget is a fraction of it
+    const data = problem((x) => 2.5 * Math.sin(1.7 * x) + x);
+    for (const extra of [{}, { offspringOptimizeProbability: 1, offspringOptimizeIterations: 5 }]) {
+      const res = await equationSearch(data, { ...small, ...extra, maxEvaluations: 1500, strictEvaluationBudget: true, stopOnExact: false, seed: 2 });
+      expect(res.stoppedBy).toBe('evaluations');
+      expect(res.evaluations).toBeGreaterThanOrEqual(1500);
+      // at most one generation per island past its share (16 children, each with a few fitting evaluations)
+      expect(res.evaluations).toBeLessThan(1500 + 3 * 16 * 20);
+    }
+  });
+
+  it('local search on offspring and dedupe give reproducible searches that still find the law', async () => {
+    const data = problem((x) => 2.5 * x * x + 0.7 * x);
+    for (const extra of [{ offspringOptimizeProbability: 0.5 }, { dedupe: true }]) {
+      const a = await equationSearch(data, { ...small, ...extra, maxGenerations: 200, seed: 3 });
+      const b = await equationSearch(data, { ...small, ...extra, maxGenerations: 200, seed: 3 });
+      expect(a.evaluations).toBe(b.evaluations);
+      expect(a.front.map((m) => toInfix(m.tree))).toEqual(b.front.map((m) => toInfix(m.tree)));
+      expect(Math.min(...a.front.map((m) => m.loss))).toBeLessThan(1e-20);
+    }
+  });
+
   it('stops once a fit is exact (loss at float precision), unless told not to', async () => {
     const data = problem((x) => 3 * x * x);
     const early = await equationSearch(data, { ...small, maxGenerations: 400, seed: 2 });
