@@ -39,6 +39,11 @@ export interface UnitsOption {
    * Feynman dev half; see README "Units")
    */
   penalty?: number;
+  /**
+   * 'linear' (default): features are the quantities. 'log': each feature is the logarithm of a quantity of its
+   * unit (energy discovery searches such columns), see logSpaceViolations
+   */
+  space?: 'linear' | 'log';
 }
 
 export const DEFAULT_UNIT_PENALTY = 0.1;
@@ -82,7 +87,8 @@ export function validateUnits(u: unknown): void {
   const bad = (m: string): never => { throw new SrError('INVALID_OPTION', m); };
   if (typeof u !== 'object' || u === null || Array.isArray(u)) bad('options.units must be null or { features, target?, penalty? }');
   const o = u as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['features', 'target', 'penalty'].includes(k)) bad(`options.units: unknown field "${k}"; known: features, target, penalty`);
+  for (const k of Object.keys(o)) if (!['features', 'target', 'penalty', 'space'].includes(k)) bad(`options.units: unknown field "${k}"; known: features, target, penalty, space`);
+  if (o.space !== undefined && o.space !== 'linear' && o.space !== 'log') bad(`options.units.space must be "linear" or "log", got ${JSON.stringify(o.space)}`);
   const f = o.features;
   if (typeof f !== 'object' || f === null) bad('options.units.features must be an object of feature name -> unit, or a list of units');
   const entries = Array.isArray(f) ? f.map((v, i) => [String(i), v] as const) : Object.entries(f as object);
@@ -126,6 +132,7 @@ export interface DimensionTable {
   /** null: the root is not checked */
   target: number[] | null;
   penalty: number;
+  space: 'linear' | 'log';
 }
 
 const tableCache = new Map<string, DimensionTable>();
@@ -141,6 +148,7 @@ export function dimensionTable(u: UnitsOption, nFeatures: number): DimensionTabl
       features: Array.from({ length: nFeatures }, (_, i) => (byIndex[i] ? parseUnit(byIndex[i] as string, `unit of feature ${i}`) : dimensionless())),
       target: u.target ? parseUnit(u.target, 'unit of the target') : null,
       penalty: u.penalty ?? DEFAULT_UNIT_PENALTY,
+      space: u.space ?? 'linear',
     };
     if (tableCache.size > 64) tableCache.clear();
     tableCache.set(key, t);
@@ -156,6 +164,8 @@ const same = (a: number[], b: number[]): boolean => a.every((v, i) => Math.abs(v
 const isDimensionless = (a: number[]): boolean => a.every((v) => Math.abs(v) < EPS);
 const scale = (a: number[], k: number): number[] => a.map((v) => v * k);
 
+const constantOnly = (n: Node): boolean => n.kind === 'const' || (n.kind === 'op' && n.children.every(constantOnly));
+
 /** Value of a subtree made only of constants, or undefined. */
 function constantValue(n: Node): number | undefined {
   if (n.kind === 'const') return n.value;
@@ -167,6 +177,7 @@ function constantValue(n: Node): number | undefined {
  * table's target (false under linear scaling).
  */
 export function dimensionViolations(tree: Node, table: DimensionTable, checkRoot: boolean): number {
+  if (table.space === 'log') return logSpaceViolations(tree, table, checkRoot);
   let violations = 0;
   const none = (): number[] => new Array<number>(table.features[0]?.length ?? dimensionless().length).fill(0);
   const walk = (n: Node): Dims => {
@@ -207,6 +218,45 @@ export function dimensionViolations(tree: Node, table: DimensionTable, checkRoot
   };
   const root = walk(tree);
   if (checkRoot && table.target && root !== null && !same(root, table.target)) violations++;
+  return violations;
+}
+
+/**
+ * Violations when every feature is log(q) of a quantity q of its unit. A sum or difference of logs is the log of a
+ * product or quotient (dimensions add or subtract); a constant times a log is the log of a power with a fitted
+ * exponent, and a constant added is the log of a factor of any unit: both wildcards. Anything else applied to the
+ * log of a dimensioned quantity (a product of two such logs, a square, exp, ...) is a violation, and is
+ * dimensionless. The root, when checked, must be the log of a dimensionless quantity (or a wildcard).
+ */
+function logSpaceViolations(tree: Node, table: DimensionTable, checkRoot: boolean): number {
+  let violations = 0;
+  const zero = (): number[] => new Array<number>(table.features[0]?.length ?? dimensionless().length).fill(0);
+  const charge = (d: Dims): void => { if (d !== null && !isDimensionless(d)) violations++; };
+  const walk = (n: Node): Dims => {
+    if (n.kind === 'const') return null;
+    if (n.kind === 'feature') return table.features[n.index] ?? zero();
+    const kids = n.children.map(walk);
+    const [a, b] = kids;
+    const constantSide = (i: number): boolean => constantOnly(n.children[i]);
+    switch (n.op) {
+      case '+': return a === null || b === null ? null : a.map((v, i) => v + b[i]);
+      case '-': return a === null || b === null ? null : a.map((v, i) => v - b[i]);
+      case 'neg': return a && scale(a, -1);
+      case '*':
+        if (constantSide(0) || constantSide(1)) return null; // c * log(q) = log(q^c): a fitted exponent
+        charge(a); charge(b);
+        return zero();
+      case '/':
+        if (constantSide(1)) return null;
+        charge(a); charge(b);
+        return zero();
+      default:
+        for (const k of kids) charge(k);
+        return kids.every((k) => k === null) ? null : zero();
+    }
+  };
+  const root = walk(tree);
+  if (checkRoot && root !== null && !isDimensionless(root)) violations++;
   return violations;
 }
 

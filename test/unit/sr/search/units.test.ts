@@ -95,3 +95,25 @@ describe('options.units', () => {
     expect(() => unitsByIndex({ features: { w: 'm/s' } }, ['m', 'v'])).toThrow(/"w" is not a feature/);
   });
 });
+
+describe('log-space units (features are logarithms of quantities)', () => {
+  // 0 log(batch) [request], 1 log(hbm) [TB/s], 2 log(tp) [1]
+  const t = dimensionTable({ features: ['request', 'TB/s', '1'], target: null, space: 'log' }, 3);
+  const [b, h, tp] = [feature(0), feature(1), feature(2)];
+  const lv = (tree: Parameters<typeof dimensionViolations>[0], root = false): number => dimensionViolations(tree, t, root);
+  it('accepts power laws: fitted exponents times logs, sums, constants', () => {
+    expect(lv(op('+', op('*', constant(0.3), b), op('*', constant(-1.2), h)))).toBe(0);
+    expect(lv(op('+', constant(2), op('*', tp, tp)))).toBe(0); // log(tp) is dimensionless
+    expect(lv(op('*', b, tp))).toBe(1); // b ^ log(tp): a power of a request count that varies
+  });
+  it('charges products of logs of dimensioned quantities, also behind a constant offset', () => {
+    expect(lv(op('*', b, h))).toBe(2);
+    expect(lv(op('*', op('+', constant(1), b), h))).toBe(1);
+    expect(lv(op('square', b))).toBe(1);
+  });
+  it('checks the root as the log of a dimensionless quantity when asked', () => {
+    expect(lv(op('-', b, b), true)).toBe(0);
+    expect(lv(b, true)).toBe(1);
+    expect(lv(op('*', constant(2), b), true)).toBe(0);
+  });
+});
