@@ -13,7 +13,8 @@
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
 // (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy, --first-seed=N (with --seeds: one half of the
-// seeds to choose on, the other to report on), --no-lofo.
+// seeds to choose on, the other to report on), --no-lofo, --units=auto|off (the residual search's units, default
+// the engine's DEFAULT_RESIDUAL_OPTIONS.units).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,9 @@ const opt = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.spli
 const nSeeds = Number(opt('seeds') ?? 10);
 // --first-seed=6 --seeds=5: the other half of the seeds (choose on one half, report on the other); --no-lofo skips leave one framework out
 const firstSeed = Number(opt('first-seed') ?? 1);
+const unitsArg = opt('units');
+if (unitsArg !== undefined && unitsArg !== 'auto' && unitsArg !== 'off') throw new Error(`--units must be auto or off, got ${unitsArg}`);
+const units = unitsArg ? { units: unitsArg } : {};
 const budget = opt('evals') ? { maxEvaluations: Number(opt('evals')), maxTime: null } : { maxTime: Number(opt('time') ?? 10) };
 const median = (xs) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const mean = (xs) => { const s = xs.filter(Number.isFinite); return s.length === 0 ? null : s.reduce((a, b) => a + b, 0) / s.length; };
@@ -49,7 +53,7 @@ async function run(train, test, seed, keys) {
   const score = (pred) => selectionMetrics(test.map((r, i) => ({ measured: r.energy_j / r.output_tokens, predicted: pred[i], scenario: scenarioKey(r, keys) })));
   const physics = predictEnergy(fitEnergyModel(train, { seed }), test).map((p) => p.energyPerTokenJ);
   const t0 = performance.now();
-  const d = await discoverResidualStructure(train, { ...budget, seed, workers: 2 });
+  const d = await discoverResidualStructure(train, { ...budget, ...units, seed, workers: 2 });
   const seconds = (performance.now() - t0) / 1000;
   const discovered = d.name === 'physics' ? physics : Array.from(withKernel((ev) => predictJoint(d.fit, recordFeatures(test), d.correction, d.columns, ev)));
   // auto: what `fit --structure auto` does with this discovery: physics unless the discovered structure wins the
