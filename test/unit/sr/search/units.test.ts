@@ -117,3 +117,14 @@ describe('log-space units (features are logarithms of quantities)', () => {
     expect(lv(op('*', constant(2), b), true)).toBe(0);
   });
 });
+
+describe('units travel with the options', () => {
+  it('survive JSON (workers, queues, checkpoints) and a checkpoint notices changed units', async () => {
+    const { optionDifferences } = await import('../../../../src/sr/checkpoint.js');
+    const a = resolveOptions({ units: { features: ['kg', null], target: 'J', space: 'linear' } });
+    expect(resolveOptions(JSON.parse(JSON.stringify(a)))).toEqual(a);
+    const b = resolveOptions({ units: { features: ['kg', 's'], target: 'J' } });
+    expect(optionDifferences(a, b).join(' ')).toMatch(/^units \(checkpoint/);
+    expect(optionDifferences(a, a)).toEqual([]);
+  });
+});
