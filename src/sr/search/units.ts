@@ -21,7 +21,8 @@
  * Each broken rule is one violation; the loss the search sees is `loss + penalty * violations * baselineLoss`
  * (baselineLoss: the loss of the mean of y; see options.units.penalty).
  */
-import { all, create, type MathJsInstance } from 'mathjs';
+import { createRequire } from 'node:module';
+import type { MathJsInstance } from 'mathjs';
 import { SrError } from '../errors.js';
 import type { Node } from '../expression/node.js';
 
@@ -52,8 +53,10 @@ export const PROJECT_BASE_UNITS = ['token', 'request', 'GPU', 'parameter'] as co
 const DIMENSIONLESS_WORDS = new Set(['', '1', '-', 'dimensionless', 'count', 'ratio']);
 
 let mathInstance: { math: MathJsInstance; angle: number } | undefined;
+/** mathjs is large: loaded on first use only (as in simplify.ts), so searches without units never load it. */
 function unitMath(): { math: MathJsInstance; angle: number } {
   if (!mathInstance) {
+    const { create, all } = createRequire(import.meta.url)('mathjs') as typeof import('mathjs');
     const math = create(all);
     for (const u of PROJECT_BASE_UNITS) math.createUnit(u, { aliases: [`${u}s`] });
     const angle = (math.Unit as unknown as { BASE_DIMENSIONS: string[] }).BASE_DIMENSIONS.indexOf('ANGLE');
