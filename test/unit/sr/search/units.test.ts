@@ -128,3 +128,15 @@ describe('units travel with the options', () => {
     expect(optionDifferences(a, a)).toEqual([]);
   });
 });
+
+describe('units on the distributed path', () => {
+  it('an island task whose options carry units (by index, as equationSearch sends them) passes the job check', async () => {
+    const { checkIslandTask } = await import('../../../../src/distributed/jobs.js');
+    const { createIslandState } = await import('../../../../src/sr/search/island.js');
+    const options = resolveOptions({ units: { features: ['kg', 'm/s'], target: 'J' }, maxEvaluations: 100 });
+    const task = JSON.parse(JSON.stringify({ islandId: 0, generations: 1, state: createIslandState(0, 1), migrants: [], options }));
+    expect(checkIslandTask(task, 'job').options.units).toEqual(options.units);
+    task.options.units.features[0] = 'kgx';
+    expect(() => checkIslandTask(task, 'job')).toThrow(/"kgx"/);
+  });
+});
