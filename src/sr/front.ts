@@ -67,8 +67,14 @@ export function presentFront(trees: readonly Node[], data: Dataset, o: SearchOpt
     const l = score({ kind: 'const', value: mean });
     baseline = Number.isFinite(l) && l > 0 ? l : 1;
   }
-  const violationsOf = (tree: Node): number => (table ? dimensionViolations(tree, table, !o.linearScaling) : 0);
-  const rank = (e: Equation): number => (table ? penalisedLoss(e.loss, e.dimensionallyConsistent ? 0 : 1, table, baseline) : e.loss);
+  const violations = new Map<Node, number>();
+  const violationsOf = (tree: Node): number => {
+    if (!table) return 0;
+    const v = dimensionViolations(tree, table, !o.linearScaling);
+    violations.set(tree, v);
+    return v;
+  };
+  const rank = (e: Equation): number => (table ? penalisedLoss(e.loss, violations.get(e.tree) ?? 0, table, baseline) : e.loss);
   const candidates: Equation[] = [];
   for (const raw of trees) {
     const rawLoss = score(raw);
