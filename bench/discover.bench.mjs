@@ -16,7 +16,8 @@
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
 // (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy, --first-seed=N (with --seeds: one half of the
-// seeds to choose on, the other to report on), --no-lofo, --accept-se=N.
+// seeds to choose on, the other to report on), --no-lofo, --accept-se=N, --units=auto|off (the residual search's
+// units, default the engine's DEFAULT_RESIDUAL_OPTIONS.units).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,9 @@ const nSeeds = Number(opt('seeds') ?? 10);
 const firstSeed = Number(opt('first-seed') ?? 1);
 // --accept-se=N: the standard errors a correction's CV gain must clear in the discovery (default: its Bonferroni rule)
 const acceptSe = opt('accept-se') === undefined ? {} : { acceptStandardErrors: Number(opt('accept-se')) };
+const unitsArg = opt('units');
+if (unitsArg !== undefined && unitsArg !== 'auto' && unitsArg !== 'off') throw new Error(`--units must be auto or off, got ${unitsArg}`);
+const units = unitsArg ? { units: unitsArg } : {};
 const budget = opt('evals') ? { maxEvaluations: Number(opt('evals')), maxTime: null } : { maxTime: Number(opt('time') ?? 10) };
 const median = (xs) => { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const mean = (xs) => { const s = xs.filter(Number.isFinite); return s.length === 0 ? null : s.reduce((a, b) => a + b, 0) / s.length; };
@@ -59,7 +63,7 @@ async function run(train, test, seed, keys) {
   const physicsSeries = predictEnergy(withSeriesOf(physicsModel), test).map((p) => p.energyPerTokenJ);
   let auto = physicsSeries;
   const t0 = performance.now();
-  const d = await discoverResidualStructure(train, { ...budget, ...acceptSe, seed, workers: 2 });
+  const d = await discoverResidualStructure(train, { ...budget, ...acceptSe, ...units, seed, workers: 2 });
   const seconds = (performance.now() - t0) / 1000;
   const discovered = d.name === 'physics' ? physics : Array.from(withKernel((ev) => predictJoint(d.fit, recordFeatures(test), d.correction, d.columns, ev)));
   // auto: what `fit --structure auto` does with this discovery: physics unless the discovered structure wins the

@@ -45,7 +45,7 @@ export function readFeynman(file) {
     });
     const compiled = math.compile(text);
     const truth = (row) => compiled.evaluate(Object.fromEntries(row.map((v, i) => [`v${i}`, v])));
-    return { name: r.Filename, index, formula: r.Formula, variables, truth };
+    return { name: r.Filename, index, output: r.Output, formula: r.Formula, variables, truth };
   });
 }
 

@@ -5,15 +5,19 @@
 //
 //   npm run bench:feynman -- [--time 60] [--problems N|name,name] [--half dev|heldout|all] [--seed 1]
 //                            [--workers 2] [--evals N] [--options '{"populations":16}'] [--no-sympy]
+//                            [--units bench/feynman-units.json]
 //
 // --evals N: a fixed budget of N evaluations per problem instead of a time budget (maxEvaluations N, maxTime
 // null, strictEvaluationBudget): the same search whatever the machine's load, so A/B comparisons on a shared machine are fair. Each row
 // also reports the CPU seconds of this process (all threads) for the problem.
 //
+// --units FILE: pass each problem's units (FILE.problems[name]: variable -> unit, the output's name -> the
+// target's unit) as options.units; problems without an entry run without units.
+//
 // --half: dev is file positions 0, 2, 4, ... (tune on these), heldout 1, 3, 5, ...; --problems N draws N
 // problems of the half with the seed. The operators are one fixed set for every problem (the Feynman set needs
 // sin and cos, which the engine's defaults leave out): + - * / square cube sqrt exp log sin cos.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -39,7 +43,7 @@ const { values: args } = parseArgs({
     time: { type: 'string', default: '60' }, problems: { type: 'string' }, half: { type: 'string', default: 'all' },
     seed: { type: 'string', default: '1' }, workers: { type: 'string', default: '2' }, options: { type: 'string' },
     evals: { type: 'string' },
-    'no-sympy': { type: 'boolean', default: false },
+    'no-sympy': { type: 'boolean', default: false }, units: { type: 'string' },
   },
 });
 const timeSeconds = Number(args.time);
@@ -51,6 +55,14 @@ if (!Number.isInteger(workers) || workers < 0) throw new Error(`--workers must b
 const evals = args.evals === undefined ? null : Number(args.evals);
 if (evals !== null && !(Number.isInteger(evals) && evals > 0)) throw new Error(`--evals must be a positive integer, got ${args.evals}`);
 const extra = { ...(evals !== null ? { maxEvaluations: evals, maxTime: null, strictEvaluationBudget: true } : {}), ...(args.options ? JSON.parse(args.options) : {}) };
+const unitTable = args.units ? JSON.parse(readFileSync(args.units, 'utf8')).problems : null;
+/** options.units of a problem from the --units table, or null */
+const unitsOf = (p) => {
+  const entry = unitTable?.[p.name];
+  if (!entry) return null;
+  const features = Object.fromEntries(p.variables.filter((v) => entry[v.name] !== undefined).map((v) => [v.feature, entry[v.name]]));
+  return { features, target: entry[p.output] ?? null, ...(extra.units?.penalty !== undefined ? { penalty: extra.units.penalty } : {}) };
+};
 
 const sympy = args['no-sympy'] ? { available: false, reason: '--no-sympy' } : sympyAvailable();
 if (!sympy.available) process.stderr.write(`bench:feynman: SymPy is missing (${sympy.reason}): exact recovery is NOT judged, only accuracy\n`);
@@ -66,7 +78,8 @@ for (const p of problems) {
   const cpuSeconds = () => { const c = process.cpuUsage(cpu0); return Number(((c.user + c.system) / 1e6).toFixed(2)); };
   let row;
   try {
-    const model = await new SymbolicRegressor({ operators: FEYNMAN_OPERATORS, seed, workers, maxTime: timeSeconds, ...extra })
+    const units = unitsOf(p);
+    const model = await new SymbolicRegressor({ operators: FEYNMAN_OPERATORS, seed, workers, maxTime: timeSeconds, ...extra, units })
       .fit(train.X, train.y, { featureNames });
     const seconds = (performance.now() - t0) / 1000;
     const best = model.best();
@@ -77,6 +90,7 @@ for (const p of problems) {
       problem: p.name, truth: p.formula, expression: best?.expression ?? null, complexity: best?.complexity ?? null,
       testR2, accurate: testR2 > ACCURATE_R2, seconds: Number(seconds.toFixed(2)), cpuSeconds: cpuSeconds(), stoppedBy: model.result.stoppedBy,
       evaluations: model.result.evaluations, candidates,
+      ...(units ? { dimensionallyConsistent: best?.dimensionallyConsistent ?? null } : {}),
     };
   } catch (err) {
     row = { problem: p.name, truth: p.formula, expression: null, testR2: null, accurate: false, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)), error: `${err.code ?? ''} ${err.message}`.trim() };
@@ -108,7 +122,7 @@ const count = (key) => results.filter((r) => r[key]).length;
 const { commit, node, cpu, cores } = runEnvironment();
 process.stdout.write(`${JSON.stringify({
   commit, node, cpu, cores, timeSecondsPerProblem: evals !== null ? null : timeSeconds, evaluationsPerProblem: evals, workers, seed, half: args.half, problemsArg: args.problems ?? null,
-  operators: FEYNMAN_OPERATORS, extraOptions: extra,
+  operators: FEYNMAN_OPERATORS, extraOptions: extra, units: args.units ?? null,
   sympy: sympy.available ? 'judged with SymPy' : `SymPy missing (${sympy.reason}): exact not judged`,
   problems: results.length,
   exact: sympy.available ? count('exact') : null,

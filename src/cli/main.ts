@@ -31,7 +31,7 @@ export function exitStatusOf(code: string): number {
   return USAGE_CODES.has(code) ? 2 : 1;
 }
 
-const USAGE_CODES = new Set(['INVALID_OPTION', 'UNKNOWN_OPTION', 'MISSING_OPTION', 'MISSING_ARGUMENT', 'EXCESS_ARGUMENTS', 'UNKNOWN_COMMAND', 'CONFLICTING_OPTIONS']);
+const USAGE_CODES = new Set(['INVALID_OPTION', 'INVALID_UNIT', 'UNKNOWN_OPTION', 'MISSING_OPTION', 'MISSING_ARGUMENT', 'EXCESS_ARGUMENTS', 'UNKNOWN_COMMAND', 'CONFLICTING_OPTIONS']);
 
 export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram(await commandsFor(argv));

@@ -6,6 +6,8 @@ export interface SrEquationJSON {
   complexity: number;
   loss: number;
   r2: number;
+  /** with --units: true when the expression breaks no dimension rule */
+  dimensionallyConsistent?: boolean;
 }
 
 /** The JSON result, exactly these keys. */
@@ -17,7 +19,10 @@ export interface SrResultJSON {
   seed: number;
 }
 
-const plain = (e: Equation): SrEquationJSON => ({ expression: e.expression, complexity: e.complexity, loss: e.loss, r2: e.r2 });
+const plain = (e: Equation): SrEquationJSON => ({
+  expression: e.expression, complexity: e.complexity, loss: e.loss, r2: e.r2,
+  ...(e.dimensionallyConsistent !== undefined ? { dimensionallyConsistent: e.dimensionallyConsistent } : {}),
+});
 
 export function srResultJSON(front: readonly Equation[], best: Equation | undefined, run: { evaluations: number; seconds: number; seed: number }): SrResultJSON {
   return { best: best ? plain(best) : null, front: front.map(plain), evaluations: run.evaluations, seconds: Number(run.seconds.toFixed(3)), seed: run.seed };
@@ -43,8 +48,13 @@ export function frontTable(front: readonly Equation[], best: Equation | undefine
       ? `no expression with a finite ${lossName} was found in ${evaluations} evaluations: every one gave NaN or infinity on some row (try other operators, a loss that suits the target's range, or a longer run)`
       : 'no expression was evaluated (the search stopped before its first cycle ended)';
   }
-  const head = ['', 'complexity', lossName, 'R2', 'expression'];
-  const rows = front.map((e) => [e === best ? '*' : '', String(e.complexity), fmt(e.loss), Number.isFinite(e.r2) ? e.r2.toFixed(6) : String(e.r2), e.expression]);
+  // with units, a column says which rows are dimensionally consistent
+  const units = front.some((e) => e.dimensionallyConsistent !== undefined);
+  const head = ['', 'complexity', lossName, 'R2', ...(units ? ['units'] : []), 'expression'];
+  const rows = front.map((e) => [
+    e === best ? '*' : '', String(e.complexity), fmt(e.loss), Number.isFinite(e.r2) ? e.r2.toFixed(6) : String(e.r2),
+    ...(units ? [e.dimensionallyConsistent ? 'ok' : 'MISMATCH'] : []), e.expression,
+  ]);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ');
   return [line(head), ...rows.map(line)].join('\n');

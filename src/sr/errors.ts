@@ -16,6 +16,7 @@ export type SrErrorCode =
   | 'WASM_FAILED'
   // options and runs
   | 'INVALID_OPTION'
+  | 'INVALID_UNIT'
   | 'WORKER_FAILED'
   | 'CHECKPOINT_INVALID'
   // files (checkpoints, saved regressors)

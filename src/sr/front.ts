@@ -9,6 +9,7 @@ import { toInfix, toLatex } from './expression/print.js';
 import type { Dataset, Evaluator } from './eval/types.js';
 import type { SearchOptions } from './search/options.js';
 import { polishTree } from './search/polish.js';
+import { dimensionTable, dimensionViolations, penalisedLoss, unitsByIndex } from './search/units.js';
 import { complexity } from './search/tree-ops.js';
 import { exactLossFloor, r2Score } from './regressor-data.js';
 
@@ -22,6 +23,11 @@ export interface Equation {
   expression: string;
   latex: string;
   tree: Node;
+  /**
+   * with options.units: true when the expression breaks no dimension rule (search/units.ts; under linear scaling
+   * the root is not compared with the target's unit); absent without units
+   */
+  dimensionallyConsistent?: boolean;
 }
 
 /** `value` with the fewest significant digits (up to 12) that stays within `relative` of it. */
@@ -52,6 +58,23 @@ export function presentFront(trees: readonly Node[], data: Dataset, o: SearchOpt
   const floor = exactLossFloor(data, o.loss);
   evaluator.setDataset(data);
   const score = (tree: Node): number => evaluator.losses([compile(tree)], o.loss)[0];
+  // with units, the front is chosen on the loss the search saw (inconsistent expressions penalised)
+  const table = o.units ? dimensionTable(unitsByIndex(o.units, featureNames), data.nFeatures) : null;
+  let baseline = 1;
+  if (table) {
+    let mean = 0;
+    for (let i = 0; i < data.nRows; i++) mean += data.y[i] / data.nRows;
+    const l = score({ kind: 'const', value: mean });
+    baseline = Number.isFinite(l) && l > 0 ? l : 1;
+  }
+  const violations = new Map<Node, number>();
+  const violationsOf = (tree: Node): number => {
+    if (!table) return 0;
+    const v = dimensionViolations(tree, table, !o.linearScaling);
+    violations.set(tree, v);
+    return v;
+  };
+  const rank = (e: Equation): number => (table ? penalisedLoss(e.loss, violations.get(e.tree) ?? 0, table, baseline) : e.loss);
   const candidates: Equation[] = [];
   for (const raw of trees) {
     const rawLoss = score(raw);
@@ -64,14 +87,15 @@ export function presentFront(trees: readonly Node[], data: Dataset, o: SearchOpt
       candidates.push({
         tree, loss, complexity: complexity(tree, o), r2: r2Score(evaluator.predict(program), data.y, data.weights),
         expression: toInfix(tree, featureNames), latex: toLatex(tree, featureNames),
+        ...(table ? { dimensionallyConsistent: violationsOf(tree) === 0 } : {}),
       });
     }
   }
-  candidates.sort((a, b) => a.complexity - b.complexity || a.loss - b.loss);
+  candidates.sort((a, b) => a.complexity - b.complexity || rank(a) - rank(b));
   const front: Equation[] = [];
   for (const c of candidates) {
     const last = front[front.length - 1];
-    if (!last || (last.loss > floor && c.loss < last.loss * (1 - 1e-12))) front.push(c);
+    if (!last || (rank(last) > floor && rank(c) < rank(last) * (1 - 1e-12))) front.push(c);
   }
   return front;
 }

@@ -16,7 +16,7 @@ import { textTable } from '../energy-args.js';
 
 export interface StructureFlags {
   data: string; out: string; groupBy?: GroupBy; time?: number; evals?: number; seed: number; workers: number;
-  folds: number; maxSize?: number; operators?: string; json?: string; progress: boolean;
+  folds: number; maxSize?: number; operators?: string; json?: string; progress: boolean; units?: 'auto' | 'off';
 }
 
 const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)} %`);
@@ -68,7 +68,7 @@ export async function runDiscoverStructure(flags: StructureFlags, records: Profi
   const options: ResidualDiscoveryOptions = {
     maxTime: flags.time ?? null, maxEvaluations: flags.evals ?? null, seed: flags.seed, workers: flags.workers, folds: flags.folds,
     ...(flags.maxSize !== undefined ? { maxSize: flags.maxSize } : {}), ...(flags.operators ? { operators: flags.operators.split(',').map((s) => s.trim()) } : {}),
-    catalog, file: flags.data, onProgress: bar.update, signal,
+    catalog, file: flags.data, onProgress: bar.update, signal, ...(flags.units ? { units: flags.units } : {}),
   };
   let pooled: ResidualDiscovery;
   let grouped: GroupedResidualDiscovery | undefined;

@@ -22,7 +22,7 @@ import { frontTable, SELECTION_NOTE, stopText } from '../sr-output.js';
 
 interface DiscoverFlags extends RedisFlags {
   groupBy?: GroupBy; data: string; targets?: string; time?: number; evals?: number; seed: number; workers: number; maxSize: number;
-  operators: string; catalog?: string; json?: string; progress: boolean; out?: string; folds: number;
+  operators: string; catalog?: string; json?: string; progress: boolean; out?: string; folds: number; units?: 'auto' | 'off';
 }
 
 
@@ -36,6 +36,7 @@ export function register(program: Command): void {
     .requiredOption('--data <file.csv>', 'records CSV (see docs/records.md)')
     .option('--out <structure.json>', 'residual discovery: write the structure (physics, or physics x exp(g) with g found by the engine and kept by cross-validation; docs/energy-model.md)')
     .option('--folds <k>', 'with --out: cross-validation folds on the training records', integerArg('--folds', 2), 5)
+    .addOption(new Option('--units <mode>', `with --out: auto gives the residual search the unit of each log feature's quantity (tokens, W, TB/s, GB, ...), penalising products of logs of dimensioned quantities; off: no units (default ${R.units})`).choices(['auto', 'off']))
     .option('--targets <list>', `targets, comma-separated: ${DISCOVERY_TARGETS.map((t) => t.name).join(', ')} (default: every one the records carry)`)
     .option('--time <seconds>', `time budget per target (default: ${D.maxTime} unless --evals is given)`, numberArg('--time'))
     .option('--evals <n>', 'evaluation budget per target (with --seed and no --time, a run is reproducible)', integerArg('--evals', 1))
@@ -165,7 +166,7 @@ async function runStructure(flags: DiscoverFlags & { out: string }, records: Pro
   if (sample.note) process.stdout.write(`${sample.note}\n\n`);
   try {
     await runDiscoverStructure({
-      data: flags.data, out: flags.out, groupBy: flags.groupBy, time: flags.time, evals: flags.evals, seed: flags.seed, workers: flags.workers, folds: flags.folds,
+      data: flags.data, out: flags.out, groupBy: flags.groupBy, time: flags.time, evals: flags.evals, seed: flags.seed, workers: flags.workers, folds: flags.folds, units: flags.units,
       maxSize: given('maxSize') ? flags.maxSize : undefined, operators: given('operators') ? flags.operators : undefined, json: flags.json, progress: flags.progress,
     }, sample.records as ProfilingRecord[], catalog, controller.signal);
   } catch (err) {

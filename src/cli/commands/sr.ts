@@ -38,7 +38,25 @@ export interface SrFlags extends RedisFlags {
   time?: number; evals?: number; generations?: number; targetLoss?: number; islands: number; workers: number;
   seed: number; checkpoint?: string; checkpointEvery: number; resume?: boolean; json?: string; progress: boolean;
   precision?: SearchOptions['precision'];
-  export?: ExportFormat; stopOnExact: boolean; linearScaling: boolean;
+  export?: ExportFormat; stopOnExact: boolean; linearScaling: boolean; units?: string;
+}
+
+/** `--units "m=kg,v=m/s,E=J"` -> the units option (the entry naming `target` is the target's unit). */
+export function parseUnitsFlag(text: string, target: string): NonNullable<SearchOptions['units']> {
+  const features: Record<string, string> = {};
+  let targetUnit: string | null = null;
+  const entries = list(text);
+  if (entries.length === 0) bad('--units names no column (expected name=unit,...)');
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const name = eq < 0 ? '' : entry.slice(0, eq).trim();
+    if (eq < 0 || name === '') bad(`--units: "${entry}" is not name=unit (e.g. --units "m=kg,v=m/s,${target}=J")`);
+    const unit = entry.slice(eq + 1).trim();
+    if (name in features || (name === target && targetUnit !== null)) bad(`--units names "${name}" twice`);
+    if (name === target) targetUnit = unit;
+    else features[name] = unit;
+  }
+  return { features, target: targetUnit };
 }
 
 /** search option -> the flag that sets it, to name flags (not option fields) in error messages */
@@ -70,6 +88,7 @@ export function register(program: Command): void {
     .option('--resume', 'continue the search saved in --checkpoint (same data and options; budgets may change and count the whole search)')
     .option('--json <out.json>', 'also write the result as JSON')
     .option('--no-linear-scaling', 'score each candidate f as it is; by default (loss mse) f is scored by its best a * f + b in closed form, and the equations shown include a and b')
+    .option('--units <name=unit,...>', 'units of feature columns and of the target, e.g. "m=kg,v=m/s,E=J" (mathjs unit syntax; also token, request, GPU, parameter; 1 for dimensionless): dimensionally inconsistent candidates are penalised, constants carry any unit, and the table marks consistent rows')
     .option('--no-stop-on-exact', 'keep searching after an exact fit (loss at float precision); by default the search stops there')
     .addOption(new Option('--export <format>', 'print only the selected equation on stdout in this format (the table goes to stderr)').choices([...EXPORT_FORMATS]))
     .option('--no-progress', 'no progress bar');
@@ -89,11 +108,13 @@ function searchOptions(flags: SrFlags): Partial<SearchOptions> {
   const search: Partial<SearchOptions> = {
     operators: list(flags.operators), maxSize: flags.maxSize, loss: flags.loss, populations: flags.islands, seed: flags.seed, precision: flags.precision,
     stopOnExact: flags.stopOnExact !== false, ...(flags.linearScaling === false ? { linearScaling: false } : {}), ...limits,
+    ...(flags.units !== undefined ? { units: parseUnitsFlag(flags.units, flags.target) } : {}),
   };
   try {
     resolveOptions(search);
   } catch (err) {
     if (isEnergyLensError(err)) {
+      if (err.code === 'INVALID_UNIT') throw new EnergyLensError(err.code, `--units: ${err.message}`);
       throw new EnergyLensError(err.code, err.message.replace(/options\.(\w+)/g, (m, name: string) => FLAG_OF[name] ?? m));
     }
     throw err;
@@ -138,6 +159,8 @@ async function runSr(flags: SrFlags, cmd: Command): Promise<void> {
   });
   const nF = table.columns.length - 1;
   const featureNames = table.columns.slice(0, nF);
+  const unknown = search.units ? Object.keys(search.units.features).filter((n) => !featureNames.includes(n)) : [];
+  if (unknown.length > 0) bad(`--units names "${unknown[0]}", which is neither a feature nor the target (features: ${featureNames.join(', ')}; target: ${flags.target})`);
   const X = table.rows.map((r) => r.slice(0, nF));
   const y = table.rows.map((r) => r[nF]);
   const workers = Math.min(flags.workers, flags.islands);

@@ -22,6 +22,7 @@ import { operatorComplexityOf, type SearchOptions } from './options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
 import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
 import { fitScaledConstants, scaledExpression, withoutScaleAndOffset } from './scaling.js';
+import { unitPenalty } from './units.js';
 import type { IslandState, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
 export const ISLAND_STATE_VERSION = 1;
@@ -79,6 +80,8 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const mctx = mutationContext(o, data.nFeatures, rng);
   const baseline = baselineLoss(evaluator, data, o);
   let evaluations = 1;
+  // dimensional analysis (options.units): the loss the search sees, inconsistent candidates penalised; identity without units
+  const penalise = unitPenalty(o, data.nFeatures, baseline);
   const frequency = s.frequency.length === o.maxSize + 1 ? s.frequency.slice() : emptyFrequency(o.maxSize);
   const hof = new HallOfFame();
   hof.merge(s.hallOfFame);
@@ -94,7 +97,9 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const score = (trees: Node[]): { programs: Program[]; losses: Float64Array } => {
     const programs = trees.map(compile);
     evaluations += trees.length;
-    return { programs, losses: trees.length > 0 ? evaluator.losses(programs, o.linearScaling ? 'mse-scaled' : o.loss) : new Float64Array(0) };
+    const losses = trees.length > 0 ? evaluator.losses(programs, o.linearScaling ? 'mse-scaled' : o.loss) : new Float64Array(0);
+    for (let i = 0; i < losses.length; i++) losses[i] = penalise(trees[i], losses[i]);
+    return { programs, losses };
   };
   // what the hall of fame keeps: the member itself, or under linear scaling the expression a * f + b it stands
   // for, f without the outer scale and offset a and b replace (no cancelling pairs such as 5e5 - 1e-3 * (g + 4e8)).
@@ -106,7 +111,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     const core = withoutScaleAndOffset(m.tree);
     const scaled = Number.isFinite(m.loss) ? scaledExpression(core, evaluator, data, floor, core === m.tree ? m.program : compile(core)) : null;
     evaluations += 5;
-    if (scaled) hof.offer(serializeMember(makeMember(scaled.tree, scaled.program, scaled.loss, m.birth, o)));
+    if (scaled) hof.offer(serializeMember(makeMember(scaled.tree, scaled.program, penalise(core, scaled.loss), m.birth, o)));
   };
 
   let members: Member[] = s.members.map(deserializeMember);
@@ -210,11 +215,12 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
         const settings = { maxIterations: o.optimizeIterations, restarts: o.optimizeRestarts, rng, ...bounds };
         const fit = o.linearScaling ? fitScaledConstants(m.program, evaluator, data, settings) : fitConstants(m.program, evaluator, data, { loss: o.loss, ...settings });
         evaluations += fit.evaluations;
-        if (fit.loss < m.loss) {
+        const tree = clone(m.tree);
+        setConstants(tree, fit.constants);
+        const fitLoss = penalise(tree, fit.loss);
+        if (fitLoss < m.loss) {
           // the program's constants are numbered in the order of the tree's constant nodes (compile's postfix order)
-          const tree = clone(m.tree);
-          setConstants(tree, fit.constants);
-          members[i] = { ...m, tree, program: { ...m.program, consts: Float64Array.from(fit.constants) }, loss: fit.loss };
+          members[i] = { ...m, tree, program: { ...m.program, consts: Float64Array.from(fit.constants) }, loss: fitLoss };
           offer(members[i]);
         }
         remember(memberKey(members[i].program));

@@ -5,6 +5,7 @@
 import { SrError } from '../errors.js';
 import { operatorByName, type OperatorName } from '../expression/operators.js';
 import { LOSS_NAMES, PRECISIONS, type LossName, type Precision } from '../eval/types.js';
+import { validateUnits, type UnitsOption } from './units.js';
 
 export interface MutationWeights {
   perturbConstant: number;
@@ -123,6 +124,11 @@ export interface SearchOptions {
   /** stop once the best loss is at float precision (an exact fit: see exactLossFloor) */
   stopOnExact: boolean;
   seed: number;
+  /**
+   * units of the features and the target, or null (no dimensional analysis): dimensionally inconsistent
+   * candidates are penalised, constants may carry any unit (see search/units.ts)
+   */
+  units: UnitsOption | null;
 }
 
 export type MigrationTopology = 'ring' | 'random' | 'all';
@@ -193,6 +199,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   maxGenerations: null,
   stopOnExact: true,
   seed: 0,
+  units: null,
 };
 
 const bad = (message: string): never => {
@@ -311,6 +318,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   if (o.targetLoss !== null && o.targetLoss !== undefined && (typeof o.targetLoss !== 'number' || !(o.targetLoss >= 0))) {
     bad(`options.targetLoss must be a non-negative number or null, got ${String(o.targetLoss)}`);
   }
+  if (o.units !== null) validateUnits(o.units);
   if (!isInt(o.seed) || o.seed < 0) bad(`options.seed must be a non-negative integer, got ${String(o.seed)}`);
   if (!o.maxTime && !o.maxEvaluations && !o.maxGenerations && (o.targetLoss === null || o.targetLoss === undefined)) {
     bad('no stop condition: set at least one of options.maxTime, maxEvaluations, maxGenerations or targetLoss');

@@ -19,6 +19,7 @@ import { HallOfFame, selectModel } from './hall-of-fame.js';
 import { InProcessRunner } from './in-process-runner.js';
 import { createIslandState } from './island.js';
 import { resolveOptions, type SearchOptions } from './options.js';
+import { unitsByIndex } from './units.js';
 import type { IslandRunner, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
 export interface FrontMember {
@@ -82,8 +83,10 @@ const toFront = (members: readonly SerializedMember[]): FrontMember[] =>
 
 export async function equationSearch(data: Dataset, partial: Partial<SearchOptions> = {}, hooks: SearchHooks = {}): Promise<SearchResult> {
   // 1. validate
-  const options = resolveOptions(partial);
+  const resolved = resolveOptions(partial);
   validateDataset(data);
+  // units by feature name become units by index (islands see indices only)
+  const options = resolved.units ? { ...resolved, units: unitsByIndex(resolved.units, featureNamesOf(data)) } : resolved;
   if (Array.isArray(options.featureComplexity) && options.featureComplexity.length !== data.nFeatures) {
     throw new SrError('INVALID_OPTION', `options.featureComplexity has ${options.featureComplexity.length} values; the data has ${data.nFeatures} features`);
   }
@@ -165,6 +168,12 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
     // 6. tear down
     if (ownRunner) await runner.close();
   }
+}
+
+/** The data's feature names when it carries them (datasetFromRows), else x0, x1, ... */
+function featureNamesOf(data: Dataset & { featureNames?: readonly string[] }): string[] {
+  const names = data.featureNames;
+  return names && names.length === data.nFeatures ? [...names] : Array.from({ length: data.nFeatures }, (_, i) => `x${i}`);
 }
 
 /** The members up to and including the first whose loss is at the exact floor. */

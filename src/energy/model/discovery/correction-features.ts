@@ -18,26 +18,29 @@ export interface CorrectionFeature {
   /** the registry feature whose logarithm this is */
   feature: string;
   unit: string;
+  /** mathjs unit of the quantity this is the logarithm of (options.units, space 'log'); scale words dropped */
+  quantityUnit: string;
   meaning: string;
   parallel: 'tp' | 'pp' | 'none';
   value: (f: EnergyFeatures) => number;
 }
 
 /** log of a registry feature (its value on energy rows: the raw features do not depend on the row kind). */
-function log(name: string, parallel: CorrectionFeature['parallel'] = 'none'): CorrectionFeature {
+function log(name: string, quantityUnit: string, parallel: CorrectionFeature['parallel'] = 'none'): CorrectionFeature {
   const feature = structureFeature(name);
   if (!feature) throw new Error(`correction feature ${name} is not in the structure-feature registry`);
-  return { name: `log_${name}`, feature: name, unit: `log(${feature.unit})`, meaning: feature.meaning, parallel, value: (f) => Math.log(feature.value(f, 'energy')) };
+  return { name: `log_${name}`, feature: name, unit: `log(${feature.unit})`, quantityUnit, meaning: feature.meaning, parallel, value: (f) => Math.log(feature.value(f, 'energy')) };
 }
 
 /** In this order: a later column that is an affine function of an earlier one is left out. */
 export const CORRECTION_FEATURES: readonly CorrectionFeature[] = [
-  log('batch'), log('output_tokens'), log('input_tokens'), log('tp', 'tp'), log('pp', 'pp'), log('ep'),
-  log('active_params_b'), log('params_b'), log('layers'), log('hbm_tbs'), log('tflops'), log('idle_power_w'),
+  // (units: batch counts requests in flight, token lengths are tokens, degrees and layers are counts, a FLOP is a count)
+  log('batch', 'request'), log('output_tokens', 'token'), log('input_tokens', 'token'), log('tp', '1', 'tp'), log('pp', '1', 'pp'), log('ep', '1'),
+  log('active_params_b', 'parameter'), log('params_b', 'parameter'), log('layers', '1'), log('hbm_tbs', 'TB/s'), log('tflops', '1/s'), log('idle_power_w', 'W'),
   // attention over the context: the mean context a sequence attends over, and the KV-cache bytes a decode step reads
   // (batch x context x layers x KV width, all GPUs). On llm-inference-bench, where lengths vary, a power of the
   // latter is the term discovery keeps (bench:discover, README)
-  log('context_tokens'), log('cache_gb_per_step'),
+  log('context_tokens', 'token'), log('cache_gb_per_step', 'GB'),
 ];
 
 export interface ChosenColumns {

@@ -10,7 +10,7 @@
  * (held at 0).
  */
 import { EnergyLensError } from '../../../errors.js';
-import { compile, deriveSeed, evaluateAt, resolveOptions, SymbolicRegressor, type Evaluator, type SearchProgress } from '../../../sr/index.js';
+import { compile, deriveSeed, evaluateAt, resolveOptions, SymbolicRegressor, type Evaluator, type SearchOptions, type SearchProgress } from '../../../sr/index.js';
 import type { Catalog } from '../../catalog/catalog.js';
 import { PARAMETERS } from '../closed-form.js';
 import { recordFeatures, type EnergyFeatures } from '../features.js';
@@ -37,13 +37,18 @@ export interface ResidualDiscoveryOptions {
   catalog?: Catalog;
   inputTokens?: Readonly<Record<string, number>>;
   file?: string;
+  /**
+   * 'auto': the search knows the unit of the quantity behind each log feature (options.units, space 'log'), so
+   * products of logs of dimensioned quantities are penalised; 'off': no units. Default: DEFAULT_RESIDUAL_OPTIONS.units
+   */
+  units?: 'auto' | 'off';
   onProgress?: (p: { phase: 'energy' | 'prefill'; search: SearchProgress } | { phase: 'cv'; done: number; total: number }) => void;
   signal?: AbortSignal;
   /** standard errors a correction's paired CV gain must clear (default: acceptStandardErrors of the candidates found) */
   acceptStandardErrors?: number;
 }
 
-export const DEFAULT_RESIDUAL_OPTIONS = { maxTime: 20, seed: 0, folds: 5, maxSize: 9, operators: ['+', '-', '*'] } as const;
+export const DEFAULT_RESIDUAL_OPTIONS = { maxTime: 20, seed: 0, folds: 5, maxSize: 9, operators: ['+', '-', '*'], units: 'off' } as const;
 
 export interface CandidateScore {
   phase: 'energy' | 'prefill';
@@ -75,15 +80,21 @@ export interface ResidualDiscovery {
   candidates: CandidateScore[];
   searches: { phase: 'energy' | 'prefill'; rows: number; evaluations: number; seconds: number; seed: number; front: number }[];
   records: number;
-  options: { maxTime: number | null; maxEvaluations: number | null; seed: number; folds: number; maxSize: number; operators: string[] };
+  options: { maxTime: number | null; maxEvaluations: number | null; seed: number; folds: number; maxSize: number; operators: string[]; units?: 'auto' | 'off' };
 }
 
-async function searchResiduals(X: number[][], r: number[], names: string[], seed: number, options: ResidualDiscoveryOptions, phase: 'energy' | 'prefill') {
+/** options.units of the residual search over these columns: the unit of the quantity behind each log column */
+function residualUnits(columns: readonly number[], options: ResidualDiscoveryOptions): SearchOptions['units'] {
+  if ((options.units ?? DEFAULT_RESIDUAL_OPTIONS.units) === 'off') return null;
+  return { features: columns.map((j) => CORRECTION_FEATURES[j].quantityUnit), target: null, space: 'log' };
+}
+
+async function searchResiduals(X: number[][], r: number[], names: string[], seed: number, options: ResidualDiscoveryOptions, phase: 'energy' | 'prefill', units: SearchOptions['units']) {
   const maxEvaluations = options.maxEvaluations ?? null;
   const model = new SymbolicRegressor({
     operators: [...(options.operators ?? DEFAULT_RESIDUAL_OPTIONS.operators)], maxSize: options.maxSize ?? DEFAULT_RESIDUAL_OPTIONS.maxSize,
     loss: 'mse', maxTime: options.maxTime ?? (maxEvaluations === null ? DEFAULT_RESIDUAL_OPTIONS.maxTime : null), maxEvaluations,
-    seed, workers: options.workers, signal: options.signal,
+    seed, workers: options.workers, signal: options.signal, units,
     onProgress: options.onProgress ? (p) => options.onProgress?.({ phase, search: p }) : undefined,
   });
   await model.fit(X, r, { featureNames: names });
@@ -144,7 +155,7 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
     const choose = async (phase: 'energy' | 'prefill', base: Correction, reference: CvScore): Promise<{ correction: Correction; score: CvScore; dropped: string[] }> => {
       const res = residuals(physicsFit, records, features, phase, ev);
       if (res.length < MIN_CORRECTION_RECORDS) return { correction: base, score: reference, dropped: [] };
-      const { front, run } = await searchResiduals(res.map((x) => rowOf(features[x.record])), res.map((x) => x.r), names, deriveSeed(seed, phase === 'energy' ? 1 : 2), options, phase);
+      const { front, run } = await searchResiduals(res.map((x) => rowOf(features[x.record])), res.map((x) => x.r), names, deriveSeed(seed, phase === 'energy' ? 1 : 2), options, phase, residualUnits(columns, options));
       searches.push(run);
       const { candidates: found, refused } = candidatesOf(front, columns, operators);
       for (const r of refused) candidates.push({ phase, expression: r.expression, constants: 0, dropped: [], cvLogError: null, cvMape: null, gain: null, standardError: null, status: 'refused', reason: r.reason });
@@ -181,7 +192,7 @@ export async function discoverResidualStructure(records: readonly FitRecord[], o
     return {
       name: found ? 'physics+discovered' : 'physics', correction, columns, droppedColumns, dropped: found ? dropped : [], fit,
       physicsCv: { logError: physicsCv.logError, mape: physicsCv.mape }, candidates, searches, records: records.length,
-      options: { maxTime: options.maxTime ?? (options.maxEvaluations == null ? D.maxTime : null), maxEvaluations: options.maxEvaluations ?? null, seed, folds: K, maxSize: options.maxSize ?? D.maxSize, operators },
+      options: { maxTime: options.maxTime ?? (options.maxEvaluations == null ? D.maxTime : null), maxEvaluations: options.maxEvaluations ?? null, seed, folds: K, maxSize: options.maxSize ?? D.maxSize, operators, units: options.units ?? D.units },
     };
   });
 }
