@@ -19,6 +19,13 @@ export interface HierarchicalOptions {
   rounds?: number;
   /** the first round's shared fit when it is already made (the shared structure fitted on the records as measured) */
   first?: FittedMethod;
+  /**
+   * the shared fit of the records with these per-record log effects taken out of their energies (default: `sharedFit`
+   * on withoutEffect views of the records); a fit that holds its rows in columns refits them without any view
+   */
+  refit?: (logShifts: Float64Array) => FittedMethod;
+  /** record i's series key when known beforehand (default: groupKey of the record under `by.series`) */
+  keyOf?: (record: TrainRecord, i: number) => string;
 }
 
 export interface HierarchicalFit {
@@ -65,15 +72,17 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
   const by = options.by ?? DEFAULT_SERIES_BY;
   const rounds = Math.max(1, options.rounds ?? 2);
   const center = logBatchCenter(records);
+  const keyOf = options.keyOf;
   let shifts = new Float64Array(records.length);
   let result: HierarchicalFit | undefined;
   for (let round = 0; round < rounds; round++) {
-    const shared = round === 0 && options.first ? options.first : sharedFit(records.map((r, i) => withoutEffect(r, shifts[i])), ctx);
-    const stats = seriesStats(records, logResiduals(shared, records), by, center);
+    const refit = options.refit ?? ((s: Float64Array) => sharedFit(records.map((r, i) => withoutEffect(r, s[i])), ctx));
+    const shared = round === 0 && options.first ? options.first : refit(shifts);
+    const stats = seriesStats(records, logResiduals(shared, records), by, center, keyOf ? (r, i) => keyOf(r as TrainRecord, i) : undefined);
     const components = estimateComponents(stats);
     const series: SeriesModel = { by, center, components, stats };
     const posteriors = posteriorsOf(series);
-    shifts = Float64Array.from(records, (r) => effectFor(r, by, center, components, posteriors).shift);
+    shifts = Float64Array.from(records, (r, i) => effectFor(r, by, center, components, posteriors, keyOf ? keyOf(r, i) : undefined).shift);
     if (result) result.shared.dispose?.();
     result = { shared, series, posteriors };
   }
