@@ -149,26 +149,80 @@ export function structureForFit(structure: Structure, data: Record<string, KindR
   return { ...structure, parameters };
 }
 
-export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergyOptions = {}): EnergyModel {
-  const started = performance.now();
-  const file = options.file ?? 'training data';
-  checkFitRecords(records, file);
+/**
+ * Records made ready for the fit: their rows of each kind on feature-major columns (the features computed once per
+ * configuration), the structure as fitted and the training section. A fit of the shared structure with per-record
+ * log offsets on the energies (the series effects' backfitting) reuses them instead of recomputing every feature.
+ */
+export interface PreparedEnergyFit {
+  records: readonly FitRecord[];
+  structure: Structure;
+  fitted: Structure;
+  rows: EnergyRows;
+  training: EnergyModel['training'];
+}
+
+export function prepareEnergyFit(records: readonly FitRecord[], options: FitEnergyOptions = {}): PreparedEnergyFit {
+  checkFitRecords(records, options.file ?? 'training data');
   const structure = options.structure ?? options.base?.structure ?? PHYSICS_STRUCTURE;
   if (options.base && options.structure && options.base.structure.name !== options.structure.name) {
     throw new EnergyLensError('INVALID_OPTION', `calibration: the base model's structure is "${options.base.structure.name}", not "${options.structure.name}"`);
   }
   options.onStage?.('features');
   const features = recordFeatures(records, { catalog: options.catalog, inputTokens: options.inputTokens }, options.file);
-  const spec0 = structureSpec(structure);
-  const rows = energyRows(structure, records, features, spec0.features, options);
+  const rows = energyRows(structure, records, features, structureSpec(structure).features, options);
   const fitted = structureForFit(structure, rows.data, options);
+  return { records, structure, fitted, rows, training: { records: records.length, latencyRows: rows.data.latency?.nRows ?? 0, ranges: ranges(records, features) } };
+}
+
+/** Row kinds whose targets are energies (a log offset on a record's energies moves them); latency rows are times. */
+const ENERGY_KINDS: Readonly<Record<string, (r: FitRecord) => number | undefined>> = {
+  energy: (r) => r.energy_j,
+  prefill: (r) => r.prefill_energy_j,
+};
+
+/**
+ * The rows with each record's energies divided by exp(logOffsets[record]) (times as measured): exactly the rows
+ * of records whose energy_j and prefill_energy_j are so scaled, without a copy or view of any record.
+ */
+export function offsetRows(prepared: PreparedEnergyFit, logOffsets: ArrayLike<number>): Record<string, KindRows> {
+  const out: Record<string, KindRows> = {};
+  for (const [kind, d] of Object.entries(prepared.rows.data)) {
+    const energy = ENERGY_KINDS[kind];
+    if (!energy) { out[kind] = d; continue; }
+    const idx = prepared.rows.records[kind];
+    const y = new Float64Array(idx.length);
+    for (let j = 0; j < idx.length; j++) {
+      const r = prepared.records[idx[j]];
+      const shift = logOffsets[idx[j]];
+      // as the scaled record gives it: (energy * exp(-shift)) / output_tokens, unscaled when the shift is 0
+      y[j] = (shift === 0 ? (energy(r) as number) : (energy(r) as number) * Math.exp(-shift)) / r.output_tokens;
+    }
+    out[kind] = { ...d, y };
+  }
+  return out;
+}
+
+export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergyOptions = {}): EnergyModel {
+  const started = performance.now();
+  return fitPreparedEnergy(prepareEnergyFit(records, options), options, undefined, started);
+}
+
+/**
+ * The model fitted on prepared rows; with `logOffsets` (one per record), on the records' energies with their
+ * offsets taken out (offsetRows), as fitEnergyModel on so scaled records would fit them.
+ */
+export function fitPreparedEnergy(prepared: PreparedEnergyFit, options: FitEnergyOptions = {}, logOffsets?: ArrayLike<number>, started = performance.now()): EnergyModel {
+  const file = options.file ?? 'training data';
+  const { structure, fitted, rows } = prepared;
+  const data = logOffsets ? offsetRows(prepared, logOffsets) : rows.data;
   const model = compileParametric(structureSpec(fitted));
   if (model.free.length === 0) throw new EnergyLensError('INVALID_OPTION', 'no parameter is left to fit');
-  const nRows = Object.values(rows.data).reduce((a, d) => a + d.nRows, 0);
+  const nRows = Object.values(data).reduce((a, d) => a + d.nRows, 0);
   let fit: ParametricFit;
   options.onStage?.('fitting');
   try {
-    fit = fitParametric(model, rows.data, {
+    fit = fitParametric(model, data, {
       space: 'log', restarts: options.restarts ?? 8, maxIterations: options.maxIterations ?? 200, seed: options.seed ?? 0,
       robustRounds: options.robustRounds ?? 3, holdUnidentified: true, ...(options.sampleRows !== undefined ? { sampleRows: options.sampleRows } : {}),
     });
@@ -196,7 +250,7 @@ export function fitEnergyModel(records: readonly FitRecord[], options: FitEnergy
     format: ENERGY_MODEL_FORMAT, version: ENERGY_MODEL_VERSION, structure, parameters, free: fit.free,
     covariance: fit.covariance ? Array.from(fit.covariance) : null,
     residualSd: { energy: sdOf('energy') ?? 0, latency: sdOf('latency') },
-    training: { records: records.length, latencyRows: rows.data.latency?.nRows ?? 0, ranges: ranges(records, features) },
+    training: prepared.training,
     inputTokens: { ...(options.inputTokens ?? {}) },
     fit: { loss: fit.loss, iterations: fit.iterations, evaluations: fit.evaluations, seconds: (performance.now() - started) / 1000 },
     ...(options.selection ? { selection: options.selection } : {}),

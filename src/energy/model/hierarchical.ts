@@ -22,6 +22,13 @@ export interface HierarchicalOptions {
   first?: FittedMethod;
   /** crossed effects (crossed-effects.ts): factors constant within a series, with a slope in log batch per level if `slope` */
   crossed?: { factors: readonly string[]; slope?: boolean };
+  /**
+   * the shared fit of the records with these per-record log effects taken out of their energies (default: `sharedFit`
+   * on withoutEffect views of the records); a fit that holds its rows in columns refits them without any view
+   */
+  refit?: (logShifts: Float64Array) => FittedMethod;
+  /** record i's series key when known beforehand (default: groupKey of the record under `by.series`) */
+  keyOf?: (record: TrainRecord, i: number) => string;
 }
 
 export interface HierarchicalFit {
@@ -69,14 +76,17 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
   const by = options.by ?? DEFAULT_SERIES_BY;
   const rounds = Math.max(1, options.rounds ?? 2);
   const center = logBatchCenter(records);
+  const keyOf = options.keyOf;
   let shifts = new Float64Array(records.length);
   let result: HierarchicalFit | undefined;
   for (let round = 0; round < rounds; round++) {
-    const shared = round === 0 && options.first ? options.first : sharedFit(records.map((r, i) => withoutEffect(r, shifts[i])), ctx);
-    const stats = seriesStats(records, logResiduals(shared, records), by, center);
+    const refit = options.refit ?? ((s: Float64Array) => sharedFit(records.map((r, i) => withoutEffect(r, s[i])), ctx));
+    const shared = round === 0 && options.first ? options.first : refit(shifts);
+    const stats = seriesStats(records, logResiduals(shared, records), by, center, keyOf ? (r, i) => keyOf(r as TrainRecord, i) : undefined);
     let components;
     let series: SeriesModel;
     if (options.crossed && options.crossed.factors.length > 0) {
+      // factor values are read off the records: the caller passes them under the catalog's names
       const levels = crossedLevels(records, options.crossed.factors, (r) => groupKey(r, by.series));
       const est = estimateCrossed(stats, options.crossed.factors, options.crossed.slope ?? false, levels);
       components = est.components;
@@ -86,7 +96,7 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
       series = { by, center, components, stats };
     }
     const posteriors = posteriorsOf(series);
-    shifts = Float64Array.from(records, (r) => effectFor(r, by, center, components, posteriors).shift);
+    shifts = Float64Array.from(records, (r, i) => effectFor(r, by, center, components, posteriors, keyOf ? keyOf(r, i) : undefined).shift);
     if (result) result.shared.dispose?.();
     result = { shared, series, posteriors };
   }

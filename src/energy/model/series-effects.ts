@@ -117,10 +117,13 @@ function column(record: RecordLike, c: string): unknown {
   return r[c] ?? r.extra?.[c];
 }
 
-/** Text key of a record under some columns (an absent column counts as empty, so data without it still group). */
-export function groupKey(record: RecordLike, columns: readonly string[]): string {
+/**
+ * Text key of a record under some columns (an absent column counts as empty, so data without it still group);
+ * `names`: the model and hardware names to use instead of the record's (the catalog's, say).
+ */
+export function groupKey(record: RecordLike, columns: readonly string[], names?: { model: string; hardware: string }): string {
   return columns.map((c) => {
-    const v = column(record, c);
+    const v = names && (c === 'model' || c === 'hardware') ? names[c] : column(record, c);
     return v === undefined || v === null ? '' : String(v);
   }).join('|');
 }
@@ -148,10 +151,10 @@ export function logBatchCenter(records: readonly RecordLike[]): number {
 }
 
 /** Sufficient statistics per series of log residuals (measured over predicted). */
-export function seriesStats(records: readonly RecordLike[], logResiduals: ArrayLike<number>, by: SeriesBy, center: number, keyOf: (r: RecordLike) => string = (r) => groupKey(r, by.series)): SeriesStats[] {
+export function seriesStats(records: readonly RecordLike[], logResiduals: ArrayLike<number>, by: SeriesBy, center: number, keyOf: (r: RecordLike, i: number) => string = (r) => groupKey(r, by.series)): SeriesStats[] {
   const groups = new Map<string, { settings: Map<string, number>; rows: { c: number; s: number; r: number }[] }>();
   records.forEach((rec, i) => {
-    const key = keyOf(rec);
+    const key = keyOf(rec, i);
     const g = groups.get(key) ?? { settings: new Map<string, number>(), rows: [] as { c: number; s: number; r: number }[] };
     groups.set(key, g);
     const sk = groupKey(rec, by.setting);
@@ -330,9 +333,8 @@ export function mergeStats(a: SeriesStats, b: SeriesStats): SeriesStats {
   return { key: a.key, settings, n: a.n + b.n, rr: a.rr + b.rr, zr, zz };
 }
 
-/** The effect for one record: its series' posterior (or the prior when unseen) at its centred log batch and setting. */
-export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: VarianceComponents, posteriors: ReadonlyMap<string, SeriesPosterior>): EffectPrediction {
-  const key = resolveSeriesKey(record, by.series, posteriors);
+/** The effect for one record: its series' posterior (or the prior when unseen) at its centred log batch and setting (`key`: its series when known). */
+export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: VarianceComponents, posteriors: ReadonlyMap<string, SeriesPosterior>, key = resolveSeriesKey(record, by.series, posteriors)): EffectPrediction {
   const cb = Math.log(record.batch) - center;
   const post = posteriors.get(key);
   if (!post) {

@@ -15,7 +15,7 @@
 import { EnergyLensError } from '../../errors.js';
 import type { FittedMethod, TrainRecord } from '../baselines/method.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
-import { fitEnergyModel, type FitEnergyOptions, type FitRecord } from './fit.js';
+import { fitEnergyModel, fitPreparedEnergy, prepareEnergyFit, type FitEnergyOptions, type FitRecord, type PreparedEnergyFit } from './fit.js';
 import { calibrateSeries, fitHierarchical } from './hierarchical.js';
 import type { EnergyModel, ModelSeries } from './model-file.js';
 import { canonicalNames, hasLatency, predictPoints } from './predict.js';
@@ -36,9 +36,34 @@ export interface SeriesFitOptions {
   crossed?: { factors: readonly string[]; slope?: boolean };
 }
 
+/**
+ * Each record's series key under `columns`, with the catalog's names of its model and hardware (canonicalNames),
+ * looked up once per distinct pair of names; equal keys are one string. No record is copied.
+ */
+export function seriesKeys(records: readonly FitRecord[], columns: readonly string[], catalog: Catalog = builtinCatalog()): string[] {
+  const names = new Map<string, { model: string; hardware: string }>();
+  const interned = new Map<string, string>();
+  const out = new Array<string>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const pair = `${r.model}\u0000${r.hardware}`;
+    let n = names.get(pair);
+    if (n === undefined) {
+      const c = canonicalNames({ model: r.model, hardware: r.hardware }, catalog);
+      n = { model: c.model, hardware: c.hardware };
+      names.set(pair, n);
+    }
+    const key = groupKey(r, columns, n);
+    let k = interned.get(key);
+    if (k === undefined) { k = key; interned.set(key, k); }
+    out[i] = k;
+  }
+  return out;
+}
+
 /** The number of series the records hold under a grouping (catalog names for model and hardware). */
 export function countSeries(records: readonly FitRecord[], by: SeriesBy = DEFAULT_SERIES_BY, catalog: Catalog = builtinCatalog()): number {
-  return new Set(records.map((r) => groupKey(canonicalNames(r, catalog), by.series))).size;
+  return new Set(seriesKeys(records, by.series, catalog)).size;
 }
 
 /** A model as a shared fit for the backfitting (its series section, if any, left out). */
@@ -52,14 +77,16 @@ function sharedOf(model: EnergyModel, catalog: Catalog): FittedMethod & { model:
  * Latency statistics per series: log measured over predicted time per output token of the records that carry a
  * time, under the shared model (pooled: its series section is left out). `keyOf` names each record's series.
  */
-function latencyStats(shared: EnergyModel, records: readonly TrainRecord[], series: SeriesModel, catalog: Catalog, keyOf: (r: TrainRecord) => string): SeriesStats[] {
-  const timed = records.filter((r) => r.tpot_s !== undefined && r.tpot_s > 0);
-  if (timed.length === 0) return [];
+function latencyStats(shared: EnergyModel, records: readonly TrainRecord[], series: SeriesModel, catalog: Catalog, keyOf: (r: TrainRecord, i: number) => string): SeriesStats[] {
+  const at: number[] = [];
+  records.forEach((r, i) => { if (r.tpot_s !== undefined && r.tpot_s > 0) at.push(i); });
+  if (at.length === 0) return [];
+  const timed = at.map((i) => records[i]);
   const pooled: EnergyModel = { ...shared };
   delete pooled.series;
   const predicted = predictPoints(pooled, timed, 'latency', { catalog });
-  const residuals = timed.map((r, i) => Math.log((r.tpot_s as number) / predicted[i]));
-  return seriesStats(timed, residuals, series.by, series.center, (r) => keyOf(r as TrainRecord));
+  const residuals = timed.map((r, j) => Math.log((r.tpot_s as number) / predicted[j]));
+  return seriesStats(timed, residuals, series.by, series.center, (r, j) => keyOf(r as TrainRecord, at[j]));
 }
 
 /**
@@ -67,9 +94,9 @@ function latencyStats(shared: EnergyModel, records: readonly TrainRecord[], seri
  * spreads by empirical Bayes. Undefined when the model predicts no latency or fewer than two series are timed
  * (no spread of series to learn from).
  */
-function fitLatencyEffects(shared: EnergyModel, records: readonly TrainRecord[], series: SeriesModel, catalog: Catalog): LatencyEffects | undefined {
+function fitLatencyEffects(shared: EnergyModel, records: readonly TrainRecord[], series: SeriesModel, catalog: Catalog, keys: readonly string[]): LatencyEffects | undefined {
   if (!hasLatency(shared)) return undefined;
-  const stats = latencyStats(shared, records, series, catalog, (r) => groupKey(r, series.by.series));
+  const stats = latencyStats(shared, records, series, catalog, (_, i) => keys[i]);
   if (stats.length < 2) return undefined;
   return { components: estimateComponents(stats), stats };
 }
@@ -82,12 +109,24 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   const catalog = options.catalog ?? fitOptions.catalog ?? builtinCatalog();
   const by = options.by ?? DEFAULT_SERIES_BY;
   checkSeriesBy(records, by, options.file ?? fitOptions.file, options.by !== undefined);
-  const named = records.map((r) => canonicalNames(r, catalog)) as TrainRecord[];
+  // series keys by the catalog's names, computed once; the records themselves are neither copied nor viewed
+  const keys = seriesKeys(records, by.series, catalog);
   const first = sharedOf(model, catalog);
-  const fit = fitHierarchical(named, (recs) => sharedOf(fitEnergyModel(recs, { ...fitOptions, catalog }), catalog), { catalog },
-    { by, rounds: options.rounds ?? 2, first, ...(options.crossed ? { crossed: options.crossed } : {}) });
+  const options2 = { ...fitOptions, catalog };
+  // later rounds refit the shared structure on the records' rows (features computed once, on columns) with the
+  // series effects as per-record offsets on the energies
+  let prepared: PreparedEnergyFit | undefined;
+  const refit = (shifts: Float64Array): FittedMethod => {
+    prepared ??= prepareEnergyFit(records, options2);
+    return sharedOf(fitPreparedEnergy(prepared, options2, shifts), catalog);
+  };
+  // crossed effects read their factors (model, hardware, ...) off the records: those get the catalog's names
+  const hierRecords = (options.crossed ? records.map((r) => canonicalNames(r, catalog)) : records) as readonly TrainRecord[];
+  const fit = fitHierarchical(hierRecords, (recs) => sharedOf(fitEnergyModel(recs, options2), catalog), { catalog },
+    { by, rounds: options.rounds ?? 2, first, refit, keyOf: (_, i) => keys[i], ...(options.crossed ? { crossed: options.crossed } : {}) });
+  prepared = undefined;
   const shared = (fit.shared as ReturnType<typeof sharedOf>).model;
-  const latency = fitLatencyEffects(shared, named, fit.series, catalog);
+  const latency = fitLatencyEffects(shared, records as readonly TrainRecord[], fit.series, catalog, keys);
   return {
     ...shared, training: model.training, fit: { ...shared.fit, seconds: model.fit.seconds + (fit.shared === first ? 0 : shared.fit.seconds) },
     ...(model.selection ? { selection: model.selection } : {}),
