@@ -17,6 +17,7 @@
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { EnergyLensError } from '../../errors.js';
 import { crossedPosteriors, type CrossedEffects, type CrossedSeriesPosterior, type PosteriorMap } from './crossed-effects.js';
+import { nelderMead } from './nelder-mead.js';
 
 /** How records are grouped: the series' columns, and the columns of the setting nested in a series. */
 export interface SeriesBy {
@@ -216,35 +217,6 @@ export function logMarginalLikelihood(stats: readonly SeriesStats[], c: Variance
     total += -0.5 * (s.n * Math.log(2 * Math.PI * s2) + logDetD + logDetA + s.rr / s2 - bAb);
   }
   return total;
-}
-
-/** Nelder-Mead on a few variables (minimises f); deterministic. */
-function nelderMead(f: (x: number[]) => number, start: number[], step: number, iterations: number): number[] {
-  const n = start.length;
-  let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + step : v)))].map((x) => ({ x, f: f(x) }));
-  for (let it = 0; it < iterations; it++) {
-    simplex.sort((a, b) => a.f - b.f);
-    if (Math.abs(simplex[n].f - simplex[0].f) < 1e-10 * (1 + Math.abs(simplex[0].f))) break;
-    const centroid = start.map((_, j) => simplex.slice(0, n).reduce((a, p) => a + p.x[j], 0) / n);
-    const along = (t: number): number[] => centroid.map((c, j) => c + t * (simplex[n].x[j] - c));
-    const reflected = along(-1);
-    const fr = f(reflected);
-    if (fr < simplex[0].f) {
-      const expanded = along(-2);
-      const fe = f(expanded);
-      simplex[n] = fe < fr ? { x: expanded, f: fe } : { x: reflected, f: fr };
-    } else if (fr < simplex[n - 1].f) {
-      simplex[n] = { x: reflected, f: fr };
-    } else {
-      const contracted = fr < simplex[n].f ? along(-0.5) : along(0.5);
-      const fc = f(contracted);
-      if (fc < Math.min(fr, simplex[n].f)) simplex[n] = { x: contracted, f: fc };
-      else simplex = simplex.map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => simplex[0].x[j] + 0.5 * (v - simplex[0].x[j])), f: Number.NaN }))
-        .map((p) => (Number.isNaN(p.f) ? { x: p.x, f: f(p.x) } : p));
-    }
-  }
-  simplex.sort((a, b) => a.f - b.f);
-  return simplex[0].x;
 }
 
 /** Smallest spread a component may take (log space): below it the effect is off, and the algebra stays finite. */
