@@ -64,11 +64,13 @@ describe.skipIf(!BUILT)('energylens evaluate' + (BUILT ? '' : ' (skipped: run `n
 
   it('accepts --methods discovered (fit\'s default path) with a small --evals budget', async () => {
     const d = await run('evaluate', '--data', 'sim.csv', '--methods', 'closed-form,discovered', '--evals', '300', '--protocol', 'sample-efficiency',
-      '--sizes', '30', '--seeds', '1', '--scenario', 'model,hardware,batch', '--json', 'discovered.json', '--no-progress');
+      '--sizes', '30', '--seeds', '1', '--scenario', 'model,hardware,batch', '--json', 'discovered.json', '--html', 'report-discovered', '--no-progress');
     expect(d.status, d.stderr).toBe(0);
     expect(d.stdout).toMatch(/^discovered\s+30\s+30\s+1\/1/m);
     const json = JSON.parse(readFileSync(join(dir, 'discovered.json'), 'utf8'));
     expect(json.methods.map((m: { name: string }) => m.name)).toEqual(['closed-form', 'discovered']);
+    // the report's tables pick it up by name and label
+    expect(readFileSync(join(dir, 'report-discovered', 'index.html'), 'utf8')).toContain('discovered (fit default)');
   }, 120_000);
 
   it('writes a self-contained HTML report: inline SVG charts, the ranking tables and the fitted formula, no external reference', () => {
