@@ -19,8 +19,13 @@
 //              under random-50 and leave-one-framework-out (10 seeds each), scenarios (framework, model, GPU).
 //              `headline.llmInferenceBench` gives each method's medians and the issue-14 bar for a discovered
 //              structure (MAPE at most 0.75 x the best of the three, pairwise >= 0.95).
+//   discovered: every protocol also runs the method `discovered` (what `energylens fit` does by default: a
+//              residual discovery of --discovered-evals kernel evaluations per search phase, default 30000, the
+//              structure choice by CV, series effects, the stack rule) in a worker of its own; `headline.discovered`
+//              compares it with the closed form per protocol (issue 14: never worse than physics by > 1 MAPE point).
 // Options: --quick (3 seeds; protocols: 2 seeds, sizes 25, 50, 200, 1 seed elsewhere), --seeds=N, --train=N,
-//          --no-protocols, --data=mlenergy,simulator,llmInferenceBench (the data sets to run; default all).
+//          --no-protocols, --data=mlenergy,simulator,llmInferenceBench (the data sets to run; default all),
+//          --no-discovered (skip the discovered method), --discovered-evals=N.
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
@@ -33,7 +38,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const MLENERGY = join(here, '..', '..', 'shared', 'data', 'mlenergy-v3');
 const LLM_INFERENCE_BENCH = join(here, '..', '..', 'shared', 'data', 'llm-inference-bench');
 const ILB_KEYS = ['framework', 'model', 'hardware'];
-const ILB_METHODS = ['closed-form', 'random-forest', 'xgboost'];
+const ILB_BASELINES = ['closed-form', 'random-forest', 'xgboost'];
+const withDiscovered = !process.argv.includes('--no-discovered');
+const ILB_METHODS = [...ILB_BASELINES, ...(withDiscovered ? ['discovered'] : [])];
+/** the order of a protocol's methods in the output: the discovered method right after the closed form */
+const ORDER = withDiscovered ? ['closed-form', 'discovered', ...METHOD_NAMES.filter((m) => m !== 'closed-form')] : [...METHOD_NAMES];
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--data='))?.split('=')[1].split(',');
@@ -91,9 +100,11 @@ async function protocols() {
     }] : []),
   ];
   // the random forest (ml-cart's quadratic split search) takes about as long as all the others together
-  const groups = [['random-forest'], METHOD_NAMES.filter((m) => m !== 'random-forest')];
+  // the discovered method (seconds of discovery per fit) gets a worker of its own
+  const groups = [['random-forest'], METHOD_NAMES.filter((m) => m !== 'random-forest'), ...(withDiscovered ? [['discovered']] : [])];
+  const discoveredEvals = arg('discovered-evals', 30000);
   const parts = await Promise.all(groups.map((methods) => new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./energy-protocols.worker.mjs', import.meta.url), { workerData: { datasets, methods } });
+    const w = new Worker(new URL('./energy-protocols.worker.mjs', import.meta.url), { workerData: { datasets, methods, discoveredEvals } });
     let last = 0;
     w.on('message', (m) => {
       if (m.done) resolve(m.done);
@@ -104,7 +115,7 @@ async function protocols() {
   const merged = {};
   for (const d of datasets) {
     merged[d.name] = parts[0][d.name].map((p, i) => {
-      const results = parts.flatMap((part) => part[d.name][i].results).sort((a, b) => METHOD_NAMES.indexOf(a.method) - METHOD_NAMES.indexOf(b.method));
+      const results = parts.flatMap((part) => part[d.name][i].results).sort((a, b) => ORDER.indexOf(a.method) - ORDER.indexOf(b.method));
       return { ...p, results: results.map((r) => ({ ...r, median: roundAll(r.median), q25: roundAll(r.q25), q75: roundAll(r.q75), fitSeconds: round(r.fitSeconds ?? NaN, 3) })) };
     });
   }
@@ -123,15 +134,47 @@ async function protocols() {
       ...(name === 'mlenergy' && cf ? { targets: { mapeAtMost12: cf.mape <= 0.12, pairwiseAtLeast97: cf.pairwise >= 0.97, top1AtLeast90: cf.top1 >= 0.9 } } : {}),
     };
   }
-  return { seconds: round((performance.now() - started) / 1000, 1), quick, headline, ...merged };
+  if (withDiscovered) headline.discovered = discoveredHeadline(merged);
+  return { seconds: round((performance.now() - started) / 1000, 1), quick, ...(withDiscovered ? { discoveredEvals } : {}), headline, ...merged };
 }
 /** Per protocol: each method's median MAPE, pairwise and Top-1, and the bar issue 14 sets for a discovered structure. */
 function ilbHeadline(ps) {
   return Object.fromEntries(ps.map((p) => {
     const byMethod = Object.fromEntries(p.results.map((r) => [r.method, { mape: r.median.mape, pairwise: r.median.pairwise, top1: r.median.top1 }]));
-    const best = Math.min(...ILB_METHODS.map((m) => byMethod[m]?.mape ?? Infinity));
+    const best = Math.min(...ILB_BASELINES.map((m) => byMethod[m]?.mape ?? Infinity));
     return [p.protocol, { ...byMethod, discoveredTarget: { mapeAtMost: round(0.75 * best), pairwiseAtLeast: 0.95 } }];
   }));
+}
+/**
+ * Per data set, protocol, group and variant (sample efficiency: per training size): the median MAPE of the
+ * discovered method and of the closed form, the difference in points, and whether it is within 1 point (issue 14).
+ */
+function discoveredHeadline(merged) {
+  const out = {};
+  for (const [name, ps] of Object.entries(merged)) {
+    out[name] = {};
+    for (const p of ps) {
+      const rows = [];
+      for (const d of p.results.filter((r) => r.method === 'discovered')) {
+        const cf = p.results.find((r) => r.method === 'closed-form' && r.group === d.group && r.variant === d.variant && r.trainSize === d.trainSize);
+        const dm = d.median.mape; const cm = cf?.median.mape;
+        rows.push({
+          group: d.group, variant: d.variant, trainSize: d.trainSize, discovered: dm, closedForm: cm ?? null,
+          diffPoints: dm !== null && cm !== null && cm !== undefined ? round(100 * (dm - cm), 2) : null,
+          withinOnePoint: dm !== null && cm !== null && cm !== undefined ? 100 * (dm - cm) <= 1 : null,
+          ...(d.failed ? { failed: d.failed, error: d.errors[0] } : {}),
+        });
+      }
+      // the protocol as a whole: medians over its groups of each method's median MAPE
+      const med = (xs) => { const f = xs.filter((x) => x !== null && x !== undefined); return f.length ? round(median(f)) : null; };
+      const dAll = med(rows.map((r) => r.discovered)); const cAll = med(rows.map((r) => r.closedForm));
+      out[name][p.protocol] = {
+        discovered: dAll, closedForm: cAll, diffPoints: dAll !== null && cAll !== null ? round(100 * (dAll - cAll), 2) : null,
+        everyRowWithinOnePoint: rows.every((r) => r.withinOnePoint !== false), rows,
+      };
+    }
+  }
+  return out;
 }
 const roundAll = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? null : round(v)]));
 

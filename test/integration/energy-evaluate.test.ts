@@ -46,7 +46,10 @@ describe.skipIf(!BUILT)('energylens evaluate' + (BUILT ? '' : ' (skipped: run `n
   it('rejects unknown methods and protocols, and a protocol the data cannot support, naming the file', async () => {
     const m = await run('evaluate', '--data', 'sim.csv', '--methods', 'closed-form,svm');
     expect(m.status).toBe(2); // usage errors exit with 2
-    expect(m.stderr).toMatch(/error \[INVALID_OPTION\]: --methods: unknown method "svm" \(known: closed-form, hierarchical, latency-proxy, wilkins, roofline, random-forest, xgboost\)/);
+    expect(m.stderr).toMatch(/error \[INVALID_OPTION\]: --methods: unknown method "svm" \(known: closed-form, hierarchical, latency-proxy, wilkins, roofline, random-forest, xgboost, discovered\)/);
+    const e = await run('evaluate', '--data', 'sim.csv', '--methods', 'closed-form', '--evals', '100');
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/error \[INVALID_OPTION\]: --evals sets the discovery budget of the discovered method: it needs --methods \.\.\.,discovered/);
     const p = await run('evaluate', '--data', 'sim.csv', '--protocol', 'k-fold');
     expect(p.status).toBe(2);
     expect(p.stderr).toMatch(/--protocol: unknown protocol "k-fold" \(known: sample-efficiency, batch-extrapolation, hardware-extrapolation, leave-one-model-out, random-50, leave-one-framework-out, new-deployment\)/);
@@ -58,6 +61,17 @@ describe.skipIf(!BUILT)('energylens evaluate' + (BUILT ? '' : ' (skipped: run `n
     expect(h.stderr).toMatch(/error \[INVALID_DATA\]: hardware extrapolation needs records on at least two GPU types; all \d+ records in h100\.csv are on H100/);
     expect(h.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
+
+  it('accepts --methods discovered (fit\'s default path) with a small --evals budget', async () => {
+    const d = await run('evaluate', '--data', 'sim.csv', '--methods', 'closed-form,discovered', '--evals', '300', '--protocol', 'sample-efficiency',
+      '--sizes', '30', '--seeds', '1', '--scenario', 'model,hardware,batch', '--json', 'discovered.json', '--html', 'report-discovered', '--no-progress');
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/^discovered\s+30\s+30\s+1\/1/m);
+    const json = JSON.parse(readFileSync(join(dir, 'discovered.json'), 'utf8'));
+    expect(json.methods.map((m: { name: string }) => m.name)).toEqual(['closed-form', 'discovered']);
+    // the report's tables pick it up by name and label
+    expect(readFileSync(join(dir, 'report-discovered', 'index.html'), 'utf8')).toContain('discovered (fit default)');
+  }, 120_000);
 
   it('writes a self-contained HTML report: inline SVG charts, the ranking tables and the fitted formula, no external reference', () => {
     const html = readFileSync(join(dir, 'report', 'index.html'), 'utf8');

@@ -9,12 +9,13 @@ import {
   DEFAULT_DISCOVER_OPTIONS as D, DISCOVERY_SEARCH_ROWS, DISCOVERY_TARGETS, NEAR_BEST_FACTOR, discoverEnergyStructure, discoveryJSON,
   type DiscoveredTarget, type Discovery, type DiscoveryJSON, type DiscoveryProgress, type TermUse,
 } from '../../energy/model/discover.js';
-import { defaultWorkerCount, deriveSeed, sampleIndexes } from '../../sr/index.js';
+import { defaultWorkerCount } from '../../sr/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import {
   discoverByGroup, discoverOnQueue, discoveryFromJSON, GROUP_BY, type DiscoverJobOptions, type GroupBy, type GroupedDiscoveryJSON,
 } from '../../distributed/index.js';
 import { DEFAULT_RESIDUAL_OPTIONS as R } from '../../energy/model/discovery/residual.js';
+import { discoverySample } from '../../energy/model/discovery/auto.js';
 import { assertOutputFolder, integerArg, namesArg, numberArg, textTable } from '../energy-args.js';
 import { runDiscoverStructure } from './discover-structure.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
@@ -138,23 +139,8 @@ const searchOptions = (flags: DiscoverFlags, targets: string[] | undefined): Dis
   targets, maxTime: flags.time, maxEvaluations: flags.evals, seed: flags.seed, operators: namesArg(flags.operators), maxSize: flags.maxSize,
 });
 
-/**
- * The records a residual discovery works on: all of them up to DISCOVERY_SEARCH_ROWS, else a seeded sample of that
- * many in file order (the free search samples the same way). The discovery chooses a structure: its searches and
- * its cross-validation of a few candidates are as sure on 10,000 records as on all, and cost far less; `fit` then
- * fits the chosen structure on every record. `note` says so for the output; null when every record is used.
- */
-export function discoverySample<T>(records: readonly T[], seed: number): { records: readonly T[]; note: string | null } {
-  if (records.length <= DISCOVERY_SEARCH_ROWS) return { records, note: null };
-  const picked = sampleIndexes(records.length, DISCOVERY_SEARCH_ROWS, deriveSeed(seed, SAMPLE_STREAM));
-  return {
-    records: Array.from(picked, (i) => records[i]),
-    note: `residual discovery on a seeded sample of ${picked.length} of the ${records.length} records (seed ${seed})`,
-  };
-}
-
-/** The seed stream of the discovery's sample, apart from those of its searches and folds. */
-const SAMPLE_STREAM = 211;
+/** Moved to energy/model/discovery/auto.ts (the evaluation's `discovered` method uses it too). */
+export { discoverySample };
 
 /** Residual discovery written as a structure (--out). */
 async function runStructure(flags: DiscoverFlags & { out: string }, records: ProfilingRecord[], catalog: Catalog, given: (name: string) => boolean): Promise<void> {

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { progressBar } from '../progress.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import { importMlEnergy } from '../../energy/adapters/index.js';
-import { checkMethodNames, METHOD_NAMES, type TrainRecord } from '../../energy/baselines/index.js';
+import { checkMethodNames, createDiscoveredMethod, createMethods, DEFAULT_DISCOVERED_EVALS, METHOD_NAMES, OPT_IN_METHOD_NAMES, type TrainRecord } from '../../energy/baselines/index.js';
 import {
   DEFAULT_PROTOCOLS, DEFAULT_SCENARIO_KEYS, DEFAULT_SIZES, DEFAULT_SPLIT_OPTIONS, PROTOCOL_NAMES, checkProtocolNames, evaluateMethods,
   type Evaluation, type MethodSummary, type RunPredictions,
@@ -16,7 +16,7 @@ import { assertOutputFolder, bad, integerArg, namesArg, numberListArg, sig, text
 
 export interface EvaluateFlags {
   data: string; methods: string[]; protocol: string[]; sizes: number[]; seeds: number; train: number; k: number;
-  scenario: string[]; catalog?: string; json?: string; html?: string; progress: boolean;
+  scenario: string[]; catalog?: string; json?: string; html?: string; progress: boolean; evals?: number;
 }
 
 const methodList = (v: string): string[] => checkMethodNames(namesArg(v), '--methods');
@@ -27,7 +27,8 @@ export function register(program: Command): void {
     .command('evaluate')
     .description('compare the closed form with its baselines (latency proxy, Wilkins et al., roofline, random forest, XGBoost) under the evaluation protocols')
     .requiredOption('--data <file.csv|folder>', 'profiling records CSV, or an ML.ENERGY v3 folder (../shared/data/mlenergy-v3)')
-    .option('--methods <a,b,...>', `methods to compare (${METHOD_NAMES.join(', ')})`, methodList, [...METHOD_NAMES])
+    .option('--methods <a,b,...>', `methods to compare (default ${METHOD_NAMES.join(', ')}; also ${OPT_IN_METHOD_NAMES.join(', ')}: what fit does by default, a residual discovery per training set, seconds per fit)`, methodList, [...METHOD_NAMES])
+    .option('--evals <n>', `with --methods discovered: kernel evaluations per discovery search phase (default ${DEFAULT_DISCOVERED_EVALS}; reproducible, as fit --evals)`, integerArg('--evals', 1))
     .option('--protocol <a,b,...|all>', `protocols (${PROTOCOL_NAMES.join(', ')}; leave-one-framework-out needs a framework column with two or more frameworks)`, protocolList, [...DEFAULT_PROTOCOLS])
     .option('--sizes <list>', 'sample efficiency: training sizes', numberListArg('--sizes', true), [...DEFAULT_SIZES])
     .option('--seeds <n>', 'random splits per training size, GPU pair or fold', integerArg('--seeds', 1), DEFAULT_SPLIT_OPTIONS.seeds)
@@ -81,8 +82,10 @@ export function evaluationTables(e: Evaluation): string {
 async function runEvaluate(flags: EvaluateFlags): Promise<void> {
   if (flags.json) assertOutputFolder('--json', flags.json);
   if (flags.html) assertReportFolder(flags.html);
+  if (flags.evals !== undefined && !flags.methods.includes('discovered')) bad('--evals sets the discovery budget of the discovered method: it needs --methods ...,discovered');
   const catalog = loadCatalog(flags.catalog);
   const records = await loadEvaluationRecords(flags.data, catalog);
+  const methods = (await createMethods(flags.methods, '--methods')).map((m) => (m.name === 'discovered' && flags.evals !== undefined ? createDiscoveredMethod({ evals: flags.evals }) : m));
   const bar = flags.progress && process.stderr.isTTY
     ? progressBar('evaluate |{bar}| {value}/{total} runs | {label}', { hideCursor: true })
     : undefined;
@@ -90,7 +93,7 @@ async function runEvaluate(flags: EvaluateFlags): Promise<void> {
   let evaluation: Evaluation;
   try {
     evaluation = await evaluateMethods(records, {
-      methods: flags.methods, protocols: flags.protocol, sizes: flags.sizes, seeds: flags.seeds, trainSize: flags.train,
+      methods, protocols: flags.protocol, sizes: flags.sizes, seeds: flags.seeds, trainSize: flags.train,
       calibrationRecords: flags.k, scenarioKeys: flags.scenario, catalog, context: { catalog }, file: flags.data,
       onProgress: (done, total, label) => { if (bar) { if (done === 1) bar.start(total, 0, { label }); bar.update(done, { label }); } },
       onPredictions: flags.html ? (p) => { if (p.seed === 1) predictions.push(p); } : undefined,

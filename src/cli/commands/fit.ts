@@ -9,14 +9,13 @@ import {
   type CandidateStructure, type CollectedCandidates, type EnergyModel, type StructureSelection,
 } from '../../energy/model/index.js';
 import { cvGroupsOf, DEFAULT_CV_GROUP_COLUMN, stacksOf } from '../../energy/model/structure-cv-groups.js';
-import { autoDiscoveryCandidate, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE } from '../../energy/model/discovery/index.js';
+import { autoDiscoveryCandidate, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE, discoverySample } from '../../energy/model/discovery/index.js';
 import { readRecordTable, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdText, sig, textTable } from '../energy-args.js';
 import { fitWarnings } from '../fit-warnings.js';
 import { checkSeriesFlags, runFitFromBase, seriesLines, seriesSummary, withSeries } from '../series-output.js';
 import { delayedBar } from '../progress.js';
-import { discoverySample } from './discover.js';
 import { discoveryProgress } from './discover-structure.js';
 import { stackLines } from '../stack-output.js';
 

@@ -11,12 +11,13 @@ import type { EnergyMethod, FittedMethod, MethodContext, PredictInput, TrainReco
 /** Refitted on k records of new hardware: static power, memory efficiency and energy per byte (as in the README). */
 export const CALIBRATION_PARAMETERS = ['p_static', 'k_mem', 'e_byte'] as const;
 
-function fitted(model: EnergyModel, ctx: MethodContext, method = 'closed-form'): FittedMethod {
+/** A fitted model behind the method interface; calibration refits CALIBRATION_PARAMETERS with the rest kept. */
+export function fittedModel(model: EnergyModel, ctx: MethodContext, method = 'closed-form'): FittedMethod {
   const notes = model.parameters.filter((p) => p.held && p.reason).map((p) => `${p.name} held: ${p.reason}`);
   return {
     method, notes,
     predict: (configs: readonly PredictInput[]) => predictEnergy(model, configs, { catalog: ctx.catalog }).map((p) => p.energyPerTokenJ),
-    calibrate: (records: readonly TrainRecord[], c: MethodContext = ctx) => fitted(
+    calibrate: (records: readonly TrainRecord[], c: MethodContext = ctx) => fittedModel(
       fitEnergyModel(records, { seed: c.seed, catalog: c.catalog, inputTokens: c.inputTokens, base: model, refit: [...CALIBRATION_PARAMETERS] }), c, method,
     ),
   };
@@ -27,7 +28,7 @@ export const closedFormMethod: EnergyMethod = {
   label: 'closed form',
   kind: 'closed form',
   description: 'the twelve-parameter closed form (docs/energy-model.md), Levenberg-Marquardt in log space on energy and time per token',
-  fit: (records, ctx = {}) => fitted(fitEnergyModel(records, { seed: ctx.seed, catalog: ctx.catalog, inputTokens: ctx.inputTokens }), ctx),
+  fit: (records, ctx = {}) => fittedModel(fitEnergyModel(records, { seed: ctx.seed, catalog: ctx.catalog, inputTokens: ctx.inputTokens }), ctx),
 };
 
 /**
@@ -42,7 +43,7 @@ export function structureMethod(structure: Structure, label = structure.name): E
     description: `the structure "${structure.name}" (${structure.parameters.filter((p) => !p.held).length} free parameters), fitted like the closed form`,
     fit: (records, ctx = {}) => {
       const options = { seed: ctx.seed, catalog: ctx.catalog, inputTokens: ctx.inputTokens, structure };
-      return fitted(withStackFallback(fitEnergyModel(records, options), records, options), ctx, structure.name);
+      return fittedModel(withStackFallback(fitEnergyModel(records, options), records, options), ctx, structure.name);
     },
   };
 }

@@ -28,7 +28,7 @@ function fitted(fit: HierarchicalFit): IntervalMethod {
 }
 
 /** A fingerprint of a training set and seed, so splits that share their training records share one fit. */
-function fingerprint(records: readonly TrainRecord[], seed: number | undefined): string {
+export function fingerprint(records: readonly TrainRecord[], seed: number | undefined): string {
   let h = 0x811c9dc5;
   const mix = (s: string): void => { for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0; };
   for (const r of records) mix(`${r.model}|${r.hardware}|${r.tp}|${r.pp}|${r.batch}|${r.energy_j}|${r.output_tokens};`);

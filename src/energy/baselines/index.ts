@@ -2,6 +2,7 @@
 export * from './method.js';
 export * from './closed-form.js';
 export * from './hierarchical.js';
+export * from './discovered.js';
 export * from './latency-proxy.js';
 export * from './wilkins.js';
 export * from './roofline.js';

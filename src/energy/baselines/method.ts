@@ -49,6 +49,11 @@ export interface EnergyMethod {
   readonly kind: 'closed form' | 'latency proxy' | 'analytical' | 'ensemble ML';
   readonly description: string;
   fit(records: readonly TrainRecord[], ctx?: MethodContext): FittedMethod;
+  /**
+   * Asynchronous work on a training set before `fit` on it (the discovered method's residual discovery, whose
+   * searches run in worker threads); evaluateMethods awaits it for every training set of every split.
+   */
+  prepare?(records: readonly TrainRecord[], ctx?: MethodContext): Promise<void>;
 }
 
 /** Measured energy per output token (J) of a record. */

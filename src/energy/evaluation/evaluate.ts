@@ -7,7 +7,7 @@ import { createMethods, METHOD_NAMES } from '../baselines/registry.js';
 import type { EnergyMethod, TrainRecord } from '../baselines/method.js';
 import { DEFAULT_SCENARIO_KEYS } from './metrics.js';
 import { DEFAULT_PROTOCOLS, PROTOCOL_NAMES, protocolSplits, type ProtocolName, type SplitOptions } from './protocols.js';
-import { evaluateSplits, type EvaluateOptions, type ProtocolResult } from './run-splits.js';
+import { evaluateSplits, prepareSplits, type EvaluateOptions, type ProtocolResult } from './run-splits.js';
 
 export interface EvaluationOptions extends SplitOptions, EvaluateOptions {
   /** method names (default: all of METHOD_NAMES), or the methods themselves */
@@ -56,6 +56,7 @@ export async function evaluateMethods(records: readonly TrainRecord[], options: 
   const results: ProtocolResult[] = [];
   for (const s of splits) {
     const offset = before;
+    await prepareSplits(records, methods, s, options);
     results.push(evaluateSplits(records, methods, s, {
       ...options, scenarioKeys,
       onProgress: (done, _t, label) => options.onProgress?.(offset + done, total, label),

@@ -156,6 +156,28 @@ export function evaluateSplits(records: readonly TrainRecord[], methods: readonl
   };
 }
 
+/**
+ * Every method's asynchronous preparation (EnergyMethod.prepare: the discovered method's discovery) on every
+ * training set the splits fit it on, with the split's seed; methods without `prepare` are skipped.
+ */
+export async function prepareSplits(records: readonly TrainRecord[], methods: readonly EnergyMethod[], splits: ProtocolSplits, options: EvaluateOptions = {}): Promise<void> {
+  const pick = (idx: readonly number[]): TrainRecord[] => idx.map((i) => records[i]);
+  for (const method of methods) {
+    if (!method.prepare) continue;
+    for (const split of splits.splits) {
+      const ctx: MethodContext = { ...options.context, seed: split.seed };
+      for (const part of split.parts) {
+        try {
+          // only the training sets: a method that prepares calibrates its fits itself (FittedMethod.calibrate)
+          await method.prepare(pick(part.train), ctx);
+        } catch {
+          // the fit on this split then fails with its own error (runSplit counts it as a failed run)
+        }
+      }
+    }
+  }
+}
+
 /** A protocol by name: its splits, then every method on them. */
 export function runProtocol(name: string, records: readonly TrainRecord[], methods: readonly EnergyMethod[], splitOptions: SplitOptions = {}, options: EvaluateOptions = {}): ProtocolResult {
   return evaluateSplits(records, methods, protocolSplits(name, records, { catalog: options.context?.catalog, ...splitOptions }), options);

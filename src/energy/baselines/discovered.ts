@@ -1,0 +1,74 @@
+/**
+ * `discovered`: what `energylens fit` does by default (--structure auto), behind the method interface. On each
+ * training set: a bounded residual discovery proposes physics x exp(g) (discovery/auto.ts, on the same seeded
+ * sample fit uses), the structure choice cross-validates it against physics (structure-select.ts chooseAmong), the
+ * chosen structure is fitted, per-series effects are fitted on top when the records hold two or more series, and a
+ * discovered correction applies only to the serving stacks of the training records (fit.ts withStackFallback).
+ * The budget is in kernel evaluations (`evals` per search phase, as `fit --evals`), so a seed gives the same fit on
+ * any machine. Calibration to new hardware refits the closed form's hardware parameters on the chosen structure.
+ *
+ * The discovery is asynchronous (its searches run in worker threads) and fits are synchronous, so the method
+ * `prepare`s each training set first (evaluateMethods does that for every split); fit then finds the prepared
+ * candidates by the training set's fingerprint and seed.
+ */
+import { EnergyLensError } from '../../errors.js';
+import { autoDiscoveryCandidate, DISCOVERED_SOURCE, discoverySample } from '../model/discovery/auto.js';
+import { fitEnergyModel, withStackFallback } from '../model/fit.js';
+import { countSeries, fitSeriesEffects } from '../model/series-fit.js';
+import { chooseAmong, collectCandidates, type CollectedCandidates } from '../model/structure-select.js';
+import { fittedModel } from './closed-form.js';
+import { fingerprint } from './hierarchical.js';
+import type { EnergyMethod, MethodContext, TrainRecord } from './method.js';
+
+/** Kernel evaluations per discovery search phase (and the budget for scoring further candidates), as bench:discover's `auto`. */
+export const DEFAULT_DISCOVERED_EVALS = 30_000;
+
+export interface DiscoveredOptions {
+  /** kernel evaluations per search phase (default DEFAULT_DISCOVERED_EVALS) */
+  evals?: number;
+  /** cross-validation folds of the discovery and of the structure choice (default: fit's, 5) */
+  folds?: number;
+  /** worker threads of the discovery's searches (default: the engine's) */
+  workers?: number;
+}
+
+export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyMethod {
+  const evals = options.evals ?? DEFAULT_DISCOVERED_EVALS;
+  const folds = options.folds ?? 5;
+  const memo = new Map<string, CollectedCandidates>();
+  const keyOf = (records: readonly TrainRecord[], ctx: MethodContext): string => fingerprint(records, ctx.seed);
+  return {
+    name: 'discovered',
+    label: 'discovered (fit default)',
+    kind: 'closed form',
+    description: `what \`energylens fit\` does by default: a residual discovery (${evals} evaluations per search phase) proposes physics x exp(g), cross-validation chooses between it and physics, then per-series effects and the stack rule`,
+    prepare: async (records, ctx = {}) => {
+      const key = keyOf(records, ctx);
+      if (memo.has(key)) return;
+      const seed = ctx.seed ?? 0;
+      const collected = await collectCandidates({
+        discovery: () => autoDiscoveryCandidate(discoverySample(records, seed).records, {
+          evals, seed, folds, catalog: ctx.catalog, inputTokens: ctx.inputTokens, ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        }),
+        discoverySource: DISCOVERED_SOURCE,
+      });
+      if (memo.size >= 64) memo.delete(memo.keys().next().value as string);
+      memo.set(key, collected);
+    },
+    fit: (records, ctx = {}) => {
+      const collected = memo.get(keyOf(records, ctx));
+      if (!collected) throw new EnergyLensError('INVALID_OPTION', 'discovered: no discovery was prepared for these training records (await method.prepare(records, ctx) first; evaluateMethods does)');
+      const seed = ctx.seed ?? 0;
+      const common = { catalog: ctx.catalog, inputTokens: ctx.inputTokens, seed };
+      const { structure, selection } = chooseAmong(records, collected, { ...common, folds, evals }, 'a kept discovery');
+      const fitOptions = { ...common, structure, selection };
+      const pooled = fitEnergyModel(records, fitOptions);
+      const withSeries = countSeries(records, undefined, ctx.catalog) >= 2 ? fitSeriesEffects(pooled, records, fitOptions, { catalog: ctx.catalog }) : pooled;
+      const model = withStackFallback(withSeries, records, fitOptions);
+      const f = fittedModel(model, ctx, 'discovered');
+      return { ...f, notes: [`structure: ${selection.chosen}`, ...f.notes] };
+    },
+  };
+}
+
+export const discoveredMethod: EnergyMethod = createDiscoveredMethod();
