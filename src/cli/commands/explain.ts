@@ -1,6 +1,6 @@
 /** energylens explain: what a fitted energy model says, parameter by parameter, and what it was trained on. */
 import { Command } from 'commander';
-import type { CrossedSeriesPosterior } from '../../energy/model/crossed-effects.js';
+import type { CrossedSeriesPosterior } from '../../energy/model/series-effects.js';
 import { readEnergyModel, seriesPosteriors, structureFormula, Z95, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
 import { residualSdText, sig } from '../energy-args.js';
 import { seriesLines, seriesSummary } from '../series-output.js';

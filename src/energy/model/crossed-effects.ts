@@ -16,43 +16,10 @@
 import { EnergyLensError } from '../../errors.js';
 import {
   DEFAULT_RESIDUAL_DOF, estimateComponents, groupKey, MIN_SPREAD, posteriorOf,
+  type CrossedEffects, type CrossedSeriesPosterior, type CrossedShift, type PosteriorMap,
   type RecordLike, type SeriesPosterior, type SeriesStats, type VarianceComponents,
 } from './series-effects.js';
 import { nelderMead } from './nelder-mead.js';
-
-/** The crossed part of a series model (stored in the model file's series section). */
-export interface CrossedEffects {
-  /** columns constant within a series whose levels get effects shared by the series that have them */
-  factors: string[];
-  /** each level also has a slope in log batch */
-  slope: boolean;
-  /** spread of each factor's level effects (log energy), in the order of `factors` */
-  tauLevel: number[];
-  /** spread of each factor's slopes in log batch (empty without `slope`) */
-  tauSlope: number[];
-  /** each series' value of every factor, by series key */
-  levels: Record<string, string[]>;
-}
-
-/** The crossed effects' part of a series' prediction: their sum (level, slope) and its covariance. */
-export interface CrossedShift {
-  d: [number, number];
-  /** covariance of d, row-major 2x2 */
-  vd: [number, number, number, number];
-}
-
-/** A series posterior with crossed effects: its own effects are conditional on them (see effectFor). */
-export interface CrossedSeriesPosterior extends SeriesPosterior {
-  crossed?: CrossedShift & {
-    /** A^-1 Z'W / sigma^2, m x 2 row-major: how the series' own effects move against the crossed ones */
-    g: number[];
-  };
-}
-
-/** The posteriors of every series, and the crossed prior of a series not seen (from its factors' levels). */
-export interface PosteriorMap extends Map<string, SeriesPosterior> {
-  crossedPrior?: (record: RecordLike) => CrossedShift;
-}
 
 /** The factors a grouping may cross: default series columns (constant within a series by construction). */
 export const CROSSABLE = ['model', 'hardware', 'precision', 'framework'] as const;

@@ -14,5 +14,6 @@ export * from './structure-check.js';
 export * from './structure-select.js';
 export * from './structure-cv-groups.js';
 export * from './series-effects.js';
+export * from './series-posteriors.js';
 export { fitHierarchical, calibrateSeries, predictHierarchical, posteriorsOf, type HierarchicalFit, type HierarchicalOptions, type HierarchicalPrediction, type SeriesModel, type SharedFit } from './hierarchical.js';
 export * from './series-fit.js';

@@ -10,7 +10,7 @@ import type { Precision } from '../records/schema.js';
 import { configurationMemory, type ConfigurationInput } from './features.js';
 import type { EnergyModel } from './model-file.js';
 import { predictEnergy, type AppliedStack, type EnergyPrediction } from './predict.js';
-import type { AppliedSeriesEffect } from './series-effects.js';
+import type { AppliedSeriesEffect } from './series-posteriors.js';
 import { widestInterval } from '../profiler/adaptive.js';
 
 export interface SelectOptions {

@@ -16,7 +16,6 @@
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { EnergyLensError } from '../../errors.js';
-import { crossedPosteriors, type CrossedEffects, type CrossedSeriesPosterior, type PosteriorMap } from './crossed-effects.js';
 import { nelderMead } from './nelder-mead.js';
 
 /** How records are grouped: the series' columns, and the columns of the setting nested in a series. */
@@ -54,6 +53,40 @@ export interface VarianceComponents {
  * series (seeded split; 2, 4 and 8 tried) for interval coverage, and checked on the other half (README).
  */
 export const DEFAULT_RESIDUAL_DOF = 4;
+
+/** The crossed part of a series model (stored in the model file's series section). */
+export interface CrossedEffects {
+  /** columns constant within a series whose levels get effects shared by the series that have them */
+  factors: string[];
+  /** each level also has a slope in log batch */
+  slope: boolean;
+  /** spread of each factor's level effects (log energy), in the order of `factors` */
+  tauLevel: number[];
+  /** spread of each factor's slopes in log batch (empty without `slope`) */
+  tauSlope: number[];
+  /** each series' value of every factor, by series key */
+  levels: Record<string, string[]>;
+}
+
+/** The crossed effects' part of a series' prediction: their sum (level, slope) and its covariance. */
+export interface CrossedShift {
+  d: [number, number];
+  /** covariance of d, row-major 2x2 */
+  vd: [number, number, number, number];
+}
+
+/** A series posterior with crossed effects: its own effects are conditional on them (see effectFor). */
+export interface CrossedSeriesPosterior extends SeriesPosterior {
+  crossed?: CrossedShift & {
+    /** A^-1 Z'W / sigma^2, m x 2 row-major: how the series' own effects move against the crossed ones */
+    g: number[];
+  };
+}
+
+/** The posteriors of every series, and the crossed prior of a series not seen (from its factors' levels). */
+export interface PosteriorMap extends Map<string, SeriesPosterior> {
+  crossedPrior?: (record: RecordLike) => CrossedShift;
+}
 
 /** What the effects part of a hierarchical model holds (stored in a model file beside the shared parameters). */
 export interface SeriesModel {
@@ -356,55 +389,4 @@ export function resolveSeriesKey(record: RecordLike, columns: readonly string[],
     if (kp.length === parts.length && parts.every((p, i) => p === '' || p === kp[i]) && v.records > bestN) { best = key; bestN = v.records; }
   }
   return best ?? own;
-}
-
-const posteriorCache = new WeakMap<{ stats: SeriesStats[]; components: VarianceComponents }, Map<string, SeriesPosterior>>();
-
-/** Each series' posterior under the model's components (computed once per series model, or its latency effects). */
-export function seriesPosteriors(series: { stats: SeriesStats[]; components: VarianceComponents; crossed?: CrossedEffects }): Map<string, SeriesPosterior> {
-  let p = posteriorCache.get(series);
-  if (!p) {
-    p = series.crossed ? crossedPosteriors(series.stats, series.components, series.crossed) : new Map(series.stats.map((s) => [s.key, posteriorOf(s, series.components)]));
-    posteriorCache.set(series, p);
-  }
-  return p;
-}
-
-/** The series effect applied to a prediction, for people: which series, from how many records, as a factor on energy. */
-export interface AppliedSeriesEffect {
-  /** the series' key (its columns joined by "|"); the record's own key when the series is new */
-  series: string;
-  /** the series was seen (in the fit or a calibration) */
-  seen: boolean;
-  /** records of the series behind its effect (0: the prior, the shared model's prediction) */
-  records: number;
-  /** the effect as a factor on energy (exp of the log shift), with its 95 % interval (the effect's posterior only) */
-  factor: number;
-  factorLow: number;
-  factorHigh: number;
-  /** the setting (layout, workload) had records of its own */
-  settingSeen: boolean;
-  /** the series' effect on time per output token as a factor, and from how many timed records (latency effects only) */
-  latencyFactor?: number;
-  latencyRecords?: number;
-}
-
-const Z95_EFFECT = 1.959963984540054;
-
-/** The effect a record gets from a series model, and its predictive sd in log space (effects and residual spread). */
-export function applySeriesEffect(record: RecordLike, series: SeriesModel): { applied: AppliedSeriesEffect; shift: number; sd: number } {
-  const posteriors = seriesPosteriors(series);
-  const e = effectFor(record, series.by, series.center, series.components, posteriors);
-  const effectSd = Math.sqrt(Math.max(0, e.sd ** 2 - e.residualSd ** 2));
-  const seen = e.series !== '';
-  const lat = series.latency ? effectFor(record, series.by, series.center, series.latency.components, seriesPosteriors(series.latency)) : undefined;
-  return {
-    shift: e.shift, sd: e.sd,
-    applied: {
-      series: seen ? e.series : groupKey(record, series.by.series), seen, records: e.records,
-      factor: Math.exp(e.shift), factorLow: Math.exp(e.shift - Z95_EFFECT * effectSd), factorHigh: Math.exp(e.shift + Z95_EFFECT * effectSd),
-      settingSeen: e.settingSeen,
-      ...(lat ? { latencyFactor: Math.exp(lat.shift), latencyRecords: lat.records } : {}),
-    },
-  };
 }

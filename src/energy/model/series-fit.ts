@@ -20,9 +20,10 @@ import { calibrateSeries, fitHierarchical } from './hierarchical.js';
 import type { EnergyModel, ModelSeries } from './model-file.js';
 import { canonicalNames, hasLatency, predictPoints } from './predict.js';
 import {
-  checkSeriesBy, DEFAULT_SERIES_BY, estimateComponents, groupKey, mergeSeriesStats, resolveSeriesKey, seriesPosteriors, seriesStats,
+  checkSeriesBy, DEFAULT_SERIES_BY, estimateComponents, groupKey, mergeSeriesStats, resolveSeriesKey, seriesStats,
   type LatencyEffects, type SeriesBy, type SeriesModel, type SeriesStats,
 } from './series-effects.js';
+import { seriesPosteriors } from './series-posteriors.js';
 
 export interface SeriesFitOptions {
   /** the grouping (default DEFAULT_SERIES_BY: model, hardware, precision, framework; a setting is a layout on a workload) */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  crossedLevels, crossedLogLikelihood, crossedPosteriors, estimateCrossed, type CrossedEffects,
+  crossedLevels, crossedLogLikelihood, crossedPosteriors, estimateCrossed,
 } from '../../../src/energy/model/crossed-effects.js';
 import {
-  effectFor, estimateComponents, groupKey, logMarginalLikelihood, mergeSeriesStats, seriesPosteriors, seriesStats, type SeriesBy,
+  effectFor, estimateComponents, groupKey, logMarginalLikelihood, mergeSeriesStats, seriesStats, type CrossedEffects, type SeriesBy,
 } from '../../../src/energy/model/series-effects.js';
+import { seriesPosteriors } from '../../../src/energy/model/series-posteriors.js';
 import { createRng } from '../../../src/sr/index.js';
 
 const BY: SeriesBy = { series: ['model', 'hardware'], setting: ['tp'] };
