@@ -13,6 +13,7 @@ import { deriveSeed, resolveOptions, sampleIndexes, SymbolicRegressor, type Equa
 import type { Catalog } from '../catalog/catalog.js';
 import { analyseTerms, type DroppedColumn, type TargetName, type TermsAnalysis } from './discover-terms.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
+import { DISCOVERY_SEARCH_ROWS } from './discovery/auto.js';
 
 export * from './discovery/index.js';
 export { CLOSED_FORM_TERMS, NEAR_BEST_FACTOR, analyseTerms, type ClosedFormTerm, type DroppedColumn, type TargetName, type TermUse, type TermsAnalysis } from './discover-terms.js';
@@ -54,14 +55,6 @@ export const DISCOVERY_TARGETS: readonly DiscoveryTarget[] = [
   { name: 'tpot', unit: 's', meaning: 'time per output token: tpot_s', column: 'tpot_s', value: (r) => r.tpot_s },
 ];
 export const TARGET_NAMES: readonly TargetName[] = DISCOVERY_TARGETS.map((t) => t.name);
-
-/**
- * Each target's search runs on a seeded sample of at most this many of its records (all of them below it): the
- * search's work per evaluation grows with its rows, and 10,000 rows estimate an expression's mean squared log
- * error within about 1.5 % (relative standard error sqrt(2 / n) for normal log residuals), well inside the
- * differences between the members of a front.
- */
-export const DISCOVERY_SEARCH_ROWS = 10_000;
 
 /** Fewer records than this cannot support a search over a dozen features. */
 export const MIN_DISCOVERY_RECORDS = 10;

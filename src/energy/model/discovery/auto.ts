@@ -9,7 +9,6 @@
  */
 import { deriveSeed, sampleIndexes } from '../../../sr/index.js';
 import type { Catalog } from '../../catalog/catalog.js';
-import { DISCOVERY_SEARCH_ROWS } from '../discover.js';
 import type { FitRecord } from '../fit.js';
 import type { CandidateStructure } from '../structure-select.js';
 import { discoverResidualStructure, MIN_CORRECTION_RECORDS, type ResidualDiscovery, type ResidualDiscoveryOptions } from './residual.js';
@@ -82,6 +81,14 @@ export async function autoDiscoveryCandidate(records: readonly FitRecord[], o: A
   }
   return { candidate: { structure: built.structure, source: DISCOVERED_SOURCE, required: true }, discovery, terms: built.terms, seconds: seconds() };
 }
+
+/**
+ * Each target's search runs on a seeded sample of at most this many of its records (all of them below it): the
+ * search's work per evaluation grows with its rows, and 10,000 rows estimate an expression's mean squared log
+ * error within about 1.5 % (relative standard error sqrt(2 / n) for normal log residuals), well inside the
+ * differences between the members of a front.
+ */
+export const DISCOVERY_SEARCH_ROWS = 10_000;
 
 /**
  * The records a residual discovery works on: all of them up to DISCOVERY_SEARCH_ROWS, else a seeded sample of that

@@ -6,5 +6,5 @@ export { candidatesOf, mixesTpAndPp, gridProblem, MAX_CORRECTION_LOG, type Candi
 export { discoverResidualStructure, DEFAULT_RESIDUAL_OPTIONS, MIN_CORRECTION_RECORDS, type ResidualDiscovery, type ResidualDiscoveryOptions, type CandidateScore } from './residual.js';
 export { discoverResidualGroups, type GroupedResidualDiscovery, type GroupResult } from './groups.js';
 export { discoveredStructure, recognisable, type DiscoveredTerm, type StructureProvenance } from './structure-out.js';
-export { autoDiscoveryCandidate, autoSearchBudget, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE, discoverySample, type AutoDiscovery, type AutoDiscoveryOptions } from './auto.js';
+export { autoDiscoveryCandidate, autoSearchBudget, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE, DISCOVERY_SEARCH_ROWS, discoverySample, type AutoDiscovery, type AutoDiscoveryOptions } from './auto.js';
 export { correctionTexts, discoveredTermsOf, fittedDiscoveredTerms, termEffect, type FittedTerm } from './terms-text.js';
