@@ -74,7 +74,8 @@ function expectSameModel(web: EnergyModel, cliModel: EnergyModel): void {
     // model is checked for what it must share with the CLI's whatever the path: the candidates and a valid choice
     const names = cliModel.selection!.candidates.map((c) => c.name);
     expect(web.selection!.candidates.map((c) => c.name)).toEqual(names);
-    expect(names).toContain(web.structure.name);
+    if (names.length > 0) expect(names).toContain(web.structure.name);
+    else expect(web.structure.name).toBe(cliModel.structure.name);
     expect(web.parameters.length).toBeGreaterThan(0);
     return;
   }
@@ -138,7 +139,8 @@ describe.skipIf(skipReason !== '')(`web workbench's energy page in headless chro
     // the candidates on screen: physics and what discovery proposed, each with its scores
     expect(state.selection?.candidates.map((c) => c.name)).toEqual(cliModel.selection!.candidates.map((c) => c.name));
     expect(await page.locator('#en-candidates tbody tr').count()).toBe(cliModel.selection!.candidates.length);
-    expect(await page.textContent('#en-reason')).toBe(cliModel.selection!.reason);
+    if (sameMath) expect(await page.textContent('#en-reason')).toBe(cliModel.selection!.reason);
+    else expect(await page.textContent('#en-reason')).toBe(web.selection!.reason);
     if (state.discovered && cliModel.structure.name === 'physics') expect(await page.textContent('#en-discovered')).toMatch(/Discovery proposed physics x exp\(g\), g(_prefill)? = /);
     expect(state.parameters.map((p) => p.value)).toEqual(web.parameters.map((p) => p.value));
 
@@ -153,10 +155,17 @@ describe.skipIf(skipReason !== '')(`web workbench's energy page in headless chro
       return rows.map((r) => Number(r.energy_j_pred));
     };
     const cliPred = column('cli-pred.csv');
-    column('page-pred.csv').forEach((v, i) => expect(close(v, cliPred[i]), `row ${i + 1}`).toBe(true));
+    if (sameMath) column('page-pred.csv').forEach((v, i) => expect(close(v, cliPred[i]), `row ${i + 1}`).toBe(true));
+    else {
+      // another discovery path: the two models agree as two fits of the same records do, not to the digit
+      const ratios = column('page-pred.csv').map((v, i) => v / cliPred[i]).sort((a, b) => a - b);
+      expect(ratios.every(Number.isFinite)).toBe(true);
+      expect(ratios[ratios.length >> 1]).toBeGreaterThan(0.8);
+      expect(ratios[ratios.length >> 1]).toBeLessThan(1.25);
+    }
 
     // and the ranking is select's on the CLI's model
-    const selection = rankingOf(cliModel);
+    const selection = rankingOf(sameMath ? cliModel : web);
     expect(layouts(state.ranking)).toEqual(layouts(selection.candidates));
     expect(state.mostFrugal).toBe(`TP${selection.mostFrugal!.tp} PP${selection.mostFrugal!.pp} batch ${selection.mostFrugal!.batch}`);
     expect(await page.locator('#en-tradeoff svg circle.frugal').count()).toBe(1);
