@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   createMethods, fitWilkins, latencyProxyMethod, METHOD_NAMES, randomForestMethod, rooflineEnergyPerTokenJ, rooflineMethod,
-  tabularEncoder, wilkinsEnergyJ, wilkinsMethod, closedFormMethod, structureMethod, NUMERIC_FEATURES, CATEGORICAL_FEATURES, type TrainRecord,
+  tabularEncoder, wilkinsEnergyJ, wilkinsMethod, closedFormMethod, structureMethod, NUMERIC_FEATURES, CATEGORICAL_FEATURES,
 } from '../../../src/energy/baselines/index.js';
 import { PHYSICS_STRUCTURE } from '../../../src/energy/model/structure-physics.js';
 import { configurationFeatures } from '../../../src/energy/model/features.js';
-import { simulate } from '../../../src/energy/simulator/index.js';
-import { randomSplit, scenarioKey, selectionMetrics } from '../../../src/energy/evaluation/metrics.js';
+import { scenarioKey, selectionMetrics } from '../../../src/energy/evaluation/metrics.js';
 
-const sweep: TrainRecord[] = simulate({
-  models: ['Llama-3.1-8B-Instruct', 'Qwen3-30B-A3B-Instruct-2507'], hardware: ['H100', 'A100'],
-  tp: [1, 2, 4], pp: [1, 2], batch: [4, 16, 64], input: [512], output: [256], noise: 0.02, seed: 3,
-}).records;
-const { train, test } = randomSplit(sweep.length, 40, 1);
-const trainRecords = train.map((i) => sweep[i]);
-const testRecords = test.map((i) => sweep[i]);
+import { sweep, testRecords, trainRecords } from './sweep-fixture.js';
 const metricsOf = (pred: number[]) => selectionMetrics(testRecords.map((r, i) => ({ measured: r.energy_j / r.output_tokens, predicted: pred[i], scenario: scenarioKey(r as unknown as Record<string, unknown>, ['model', 'hardware', 'batch']) })));
 
 describe('the method registry', () => {

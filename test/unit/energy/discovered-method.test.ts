@@ -1,18 +1,10 @@
 // The evaluation's `discovered` method (fit's default path) on a tiny data set with a tiny discovery budget.
 import { describe, expect, it } from 'vitest';
-import { createDiscoveredMethod, createMethods, KNOWN_METHOD_NAMES, METHOD_NAMES, type TrainRecord } from '../../../src/energy/baselines/index.js';
-import { simulate } from '../../../src/energy/simulator/index.js';
-import { randomSplit } from '../../../src/energy/evaluation/metrics.js';
+import { createDiscoveredMethod, createMethods, KNOWN_METHOD_NAMES, METHOD_NAMES } from '../../../src/energy/baselines/index.js';
 import { runProtocol } from '../../../src/energy/evaluation/run-splits.js';
 import { evaluateMethods } from '../../../src/energy/evaluation/evaluate.js';
 
-const sweep: TrainRecord[] = simulate({
-  models: ['Llama-3.1-8B-Instruct', 'Qwen3-30B-A3B-Instruct-2507'], hardware: ['H100', 'A100'],
-  tp: [1, 2, 4], pp: [1, 2], batch: [4, 16, 64], input: [512], output: [256], noise: 0.02, seed: 3,
-}).records;
-const { train, test } = randomSplit(sweep.length, 40, 1);
-const trainRecords = train.map((i) => sweep[i]);
-const testRecords = test.map((i) => sweep[i]);
+import { sweep, testRecords, trainRecords } from './sweep-fixture.js';
 
 describe('the discovered method', () => {
   it('is opt-in: known by name, not among the default methods', async () => {
