@@ -61,6 +61,8 @@ interface Waiter {
   req: JobRequest<unknown>;
   submittedAt: number;
   retriedStale: boolean;
+  /** a poll's look at this job is still waiting for Redis (polls do not pile up while Redis is away) */
+  polling: boolean;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -187,7 +189,7 @@ export class JobClient {
       return { id, promise: new Promise<unknown>((resolve, reject) => {
         const existing = this.waiters.get(id);
         if (existing) { reject(new DistributedError('INVALID_OPTION', `${req.label}: the same job is already being waited for (${id})`)); return; }
-        this.waiters.set(id, { id, req: req as JobRequest<unknown>, submittedAt: Date.now(), retriedStale: false, resolve, reject });
+        this.waiters.set(id, { id, req: req as JobRequest<unknown>, submittedAt: Date.now(), retriedStale: false, polling: false, resolve, reject });
       }) };
     });
     const all = Promise.all(waits.map((w) => w.promise));
@@ -264,7 +266,11 @@ export class JobClient {
   }
 
   private poll(): void {
-    for (const w of [...this.waiters.values()]) void this.inspect(w);
+    for (const w of [...this.waiters.values()]) {
+      if (w.polling) continue;
+      w.polling = true;
+      void this.inspect(w).finally(() => { w.polling = false; });
+    }
   }
 
   private startPolling(): void {

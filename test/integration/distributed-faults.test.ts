@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullMQRunner, startWorker, type DistributedEvent } from '../../src/distributed/index.js';
 import { createRng, equationSearch, toInfix, type Dataset, type SearchResult } from '../../src/sr/index.js';
-import { BUILT, freePort, HAS_REDIS_SERVER, OwnRedis, REDIS_URL, SKIP_REASON, spawnWorker, type WorkerProcess } from './distributed-helpers.js';
+import { BUILT, freeServerPort, HAS_REDIS_SERVER, OwnRedis, REDIS_URL, SKIP_REASON, spawnWorker, type WorkerProcess } from './distributed-helpers.js';
 
 const skip = !REDIS_URL || !BUILT || !HAS_REDIS_SERVER;
 const reason = HAS_REDIS_SERVER ? SKIP_REASON : 'redis-server is not installed';
@@ -18,7 +18,7 @@ const summary = (r: SearchResult) => ({ evaluations: r.evaluations, front: r.fro
 describe.skipIf(skip)(`Redis faults${skip ? ` (skipped: ${reason})` : ''}`, () => {
   let redis: OwnRedis;
   beforeAll(async () => {
-    redis = new OwnRedis(await freePort(), ['--requirepass', 'test-secret']);
+    redis = new OwnRedis(await freeServerPort(), ['--requirepass', 'test-secret']);
     await redis.start();
   });
   afterAll(async () => { await redis?.stop(); });
@@ -31,7 +31,13 @@ describe.skipIf(skip)(`Redis faults${skip ? ` (skipped: ${reason})` : ''}`, () =
     try {
       await Promise.all(procs.map((p) => p.ready));
       let restarted: Promise<void> | undefined;
-      const res = await equationSearch(data, options, {
+      // a restart that fails, or a run that does not end, fails the test at once with what happened (not a timeout)
+      let abort: (e: Error) => void = () => undefined;
+      const aborted = new Promise<never>((_, reject) => { abort = reject; });
+      aborted.catch(() => undefined); // observed through the race below
+      const diagnosis = (): string => `head events ${JSON.stringify(events)}; worker lines ${JSON.stringify(procs.map((w) => w.lines.slice(-12)))}`;
+      const deadline = setTimeout(() => abort(new Error(`the run did not end within 150 s: ${diagnosis()}`)), 150_000);
+      const search = equationSearch(data, options, {
         runner,
         onProgress: (p) => {
           // after the second cycle, restart Redis as soon as a worker has taken a job of the third
@@ -39,11 +45,17 @@ describe.skipIf(skip)(`Redis faults${skip ? ` (skipped: ${reason})` : ''}`, () =
           const done = procs.map((w) => w.lines.length);
           restarted = Promise.race(procs.map((w, i) => w.waitFor((l) => l.event === 'active' && w.lines.indexOf(l) >= done[i])))
             .then(async () => { await redis.stop(); await new Promise((r) => setTimeout(r, 300)); await redis.start(); });
+          restarted.catch((err: unknown) => abort(new Error(`the Redis restart failed: ${String(err)}; ${diagnosis()}`)));
         },
       });
+      search.catch(() => undefined); // observed through the race below
+      const res = await Promise.race([search, aborted]).finally(() => clearTimeout(deadline));
       await restarted;
       expect(summary(res)).toEqual(summary(await equationSearch(data, options)));
       expect(events.some((e) => e.type === 'redis-lost')).toBe(true);
+      // each lost job is submitted again once, however many polls passed while Redis was away
+      const resubmitted = events.filter((e) => e.type === 'job-resubmitted').map((e) => e.jobId);
+      expect(new Set(resubmitted).size).toBe(resubmitted.length);
       expect(res.islands).toHaveLength(4);
     } finally {
       await runner.close();

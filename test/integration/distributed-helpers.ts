@@ -54,7 +54,14 @@ export function spawnWorker(url: string, queue: string, extra: string[] = []): W
   };
   return {
     proc, lines, waitFor, ready: waitFor((l) => l.event === 'ready').then(() => undefined),
-    stop: async () => { if (proc.exitCode === null && proc.signalCode === null) { proc.kill('SIGTERM'); await exited; } },
+    // SIGTERM lets the worker finish its job; one that has not exited 10 s later is killed, so a stuck worker cannot hang the test
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }
 
@@ -64,6 +71,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const canListen = (port: number): Promise<boolean> => new Promise((resolve) => {
+  const s = createServer();
+  s.once('error', () => resolve(false));
+  s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+});
+
+/**
+ * A free port below Linux's ephemeral range (32768-60999), for a server that is stopped and started again on the
+ * same port: while it is down, no outgoing connection on the machine (or a client reconnecting to itself) can take
+ * the port as its own local port and keep the server from binding it again.
+ */
+export async function freeServerPort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port in 20000-31999');
+}
+
 /** A redis-server of the test's own on loopback, without persistence (a restart loses every key). */
 export class OwnRedis {
   private proc: ChildProcess | undefined;
@@ -71,7 +97,20 @@ export class OwnRedis {
 
   get url(): string { return `redis://127.0.0.1:${this.port}`; }
 
+  /** Starts the server; a port still held for a moment after a stop is tried again for up to five seconds. */
   async start(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.startOnce();
+        return;
+      } catch (err) {
+        if (attempt >= 25 || !/Address already in use/.test(String(err))) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullMQRunner } from '../../src/distributed/index.js';
 import { createRng, equationSearch, toInfix, type Dataset, type SearchResult } from '../../src/sr/index.js';
-import { BUILT, freePort, HAS_REDIS_SERVER, OwnRedis, REDIS_URL, SKIP_REASON, spawnWorker, type WorkerProcess } from './distributed-helpers.js';
+import { BUILT, freeServerPort, HAS_REDIS_SERVER, OwnRedis, REDIS_URL, SKIP_REASON, spawnWorker, type WorkerProcess } from './distributed-helpers.js';
 
 const HAS_OPENSSL = spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
 const skip = !REDIS_URL || !BUILT || !HAS_REDIS_SERVER || !HAS_OPENSSL;
@@ -31,7 +31,7 @@ describe.skipIf(skip)(`Redis over TLS${skip ? ` (skipped: ${reason})` : ''}`, ()
     const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', ca, '-days', '1',
       '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
     if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
-    const port = await freePort();
+    const port = await freeServerPort();
     // the plain port is switched off: only TLS clients with the password get in
     redis = new OwnRedis(port, ['--port', '0', '--tls-port', String(port), '--tls-cert-file', ca, '--tls-key-file', join(dir, 'key.pem'),
       '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no', '--requirepass', 'tls-secret']);
