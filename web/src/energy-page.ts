@@ -10,7 +10,7 @@
 import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/index.js';
 import { formatProblem, scanRecordsText, type ProfilingRecord } from '../../src/energy/records/index.js';
 import {
-  energyModelText, ENERGY_MODEL_FORMAT, parseStructure, selectConfigurations, STRUCTURE_FORMAT, validateEnergyModel,
+  energyModelText, ENERGY_MODEL_FORMAT, missingIntervalText, parseStructure, selectConfigurations, STRUCTURE_FORMAT, validateEnergyModel,
   type Candidate, type EnergyModel, type Structure,
 } from '../../src/energy/model/index.js';
 import { DEFAULT_AUTO_SECONDS, fittedDiscoveredTerms } from '../../src/energy/model/discovery/index.js';
@@ -194,7 +194,7 @@ function show(m: EnergyModel, source: string, discovered: Structure | null, disc
   $('#en-discovered').innerHTML = panel.discovered;
   $('#en-model-source').textContent = `(${source})`;
   $('#en-params tbody').innerHTML = m.parameters.map((p) => `<tr class="${p.held ? 'held' : ''}"><td>${esc(p.name)}</td><td>${sig(p.value)}</td><td>${esc(p.unit)}</td>`
-    + `<td>${p.held ? `held: ${esc(p.reason ?? 'not fitted')}` : `${sig(p.low, 3)} to ${sig(p.high, 3)}`}</td><td class="meaning">${esc(p.meaning)}</td></tr>`).join('');
+    + `<td>${p.held ? `held: ${esc(p.reason ?? 'not fitted')}` : esc(missingIntervalText(p) ?? `${sig(p.low, 3)} to ${sig(p.high, 3)}`)}</td><td class="meaning">${esc(p.meaning)}</td></tr>`).join('');
   Object.assign(workbench().energy, {
     source, structure: m.structure.name, selection: m.selection ?? null, discovered: discovered?.name ?? null, discoveryNote,
     discoveredTerms: fittedDiscoveredTerms(m).map((t) => ({ parameter: t.parameter, fitted: t.fitted, effect: t.effect })),

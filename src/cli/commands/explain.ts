@@ -1,7 +1,7 @@
 /** energylens explain: what a fitted energy model says, parameter by parameter, and what it was trained on. */
 import { Command } from 'commander';
 import type { CrossedSeriesPosterior } from '../../energy/model/series-effects.js';
-import { readEnergyModel, seriesPosteriors, structureFormula, Z95, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
+import { missingIntervalText, readEnergyModel, seriesPosteriors, structureFormula, Z95, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
 import { residualSdText, sig } from '../energy-args.js';
 import { seriesLines, seriesSummary } from '../series-output.js';
 import { stackLines } from '../stack-output.js';
@@ -48,7 +48,7 @@ function explanationJSON(m: EnergyModel): Record<string, unknown> {
   return {
     parameters: m.parameters.map((p) => ({
       name: p.name, meaning: p.meaning, unit: p.unit, value: p.value, standardError: p.standardError,
-      interval95: p.held ? null : [p.low, p.high], held: p.held, ...(p.reason ? { reason: p.reason } : {}), origin: p.origin, phase: p.phase,
+      interval95: p.held || p.standardError === null ? null : [p.low, p.high], held: p.held, ...(p.reason ? { reason: p.reason } : {}), ...(p.confoundedWith ? { confoundedWith: p.confoundedWith } : {}), origin: p.origin, phase: p.phase,
     })),
     structure: { name: m.structure.name, description: m.structure.description, expressions: m.structure.expressions },
     formula: structureFormula(m.structure),
@@ -73,7 +73,7 @@ function runExplain(flags: ExplainFlags): void {
     '',
   ];
   for (const p of m.parameters) {
-    const interval = p.held ? `held (${p.reason ?? 'not fitted'})` : p.standardError === null ? 'interval unknown (singular J^T J)' : `95 %: ${sig(p.low)}-${sig(p.high)}`;
+    const interval = p.held ? `held (${p.reason ?? 'not fitted'})` : p.standardError === null ? missingIntervalText(p)! : `95 %: ${sig(p.low)}-${sig(p.high)}`;
     lines.push(`${p.name} = ${sig(p.value)} ${p.unit}   ${interval}${p.origin === 'discovered' ? '   (discovered)' : ''}`, `    ${p.meaning}`);
   }
   const t = m.training;

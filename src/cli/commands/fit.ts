@@ -221,6 +221,6 @@ function fitSummary(model: EnergyModel, flags: FitFlags, available: number): Rec
     ...(flags.calibrate ? { calibratedFrom: flags.calibrate, refit: flags.refit ?? model.parameters.map((p) => p.name) } : {}),
     structure: model.structure.name, ...(model.selection ? { selection: model.selection } : {}),
     residualSd: model.residualSd, fit: model.fit, ...(model.stackFallback ? { stacks: { column: model.stackFallback.column, seen: model.stackFallback.seen } } : {}), ...(model.series ? { series: seriesSummary(model.series) } : {}),
-    parameters: model.parameters.map((p) => ({ name: p.name, value: p.value, standardError: p.standardError, low: p.low, high: p.high, unit: p.unit, held: p.held, ...(p.reason ? { reason: p.reason } : {}), origin: p.origin })),
+    parameters: model.parameters.map((p) => ({ name: p.name, value: p.value, standardError: p.standardError, low: p.low, high: p.high, unit: p.unit, held: p.held, ...(p.reason ? { reason: p.reason } : {}), ...(p.confoundedWith ? { confoundedWith: p.confoundedWith } : {}), origin: p.origin })),
   };
 }

@@ -216,33 +216,47 @@ export function fitPreparedEnergy(prepared: PreparedEnergyFit, options: FitEnerg
   const file = options.file ?? 'training data';
   const { structure, fitted, rows } = prepared;
   const data = logOffsets ? offsetRows(prepared, logOffsets) : rows.data;
-  const model = compileParametric(structureSpec(fitted));
-  if (model.free.length === 0) throw new EnergyLensError('INVALID_OPTION', 'no parameter is left to fit');
   const nRows = Object.values(data).reduce((a, d) => a + d.nRows, 0);
-  let fit: ParametricFit;
   options.onStage?.('fitting');
-  try {
-    fit = fitParametric(model, data, {
-      space: 'log', restarts: options.restarts ?? 8, maxIterations: options.maxIterations ?? 200, seed: options.seed ?? 0,
-      robustRounds: options.robustRounds ?? 3, holdUnidentified: true, ...(options.sampleRows !== undefined ? { sampleRows: options.sampleRows } : {}),
-    });
-  } catch (err) {
-    if ((err as { code?: string }).code === 'INVALID_DATA') throw new EnergyLensError('INVALID_DATA', `${file}: ${(err as Error).message}`);
-    throw err;
+  const run = (s: Structure): ParametricFit => {
+    const model = compileParametric(structureSpec(s));
+    if (model.free.length === 0) throw new EnergyLensError('INVALID_OPTION', 'no parameter is left to fit');
+    try {
+      return fitParametric(model, data, {
+        space: 'log', restarts: options.restarts ?? 8, maxIterations: options.maxIterations ?? 200, seed: options.seed ?? 0,
+        robustRounds: options.robustRounds ?? 3, holdUnidentified: true, ...(options.sampleRows !== undefined ? { sampleRows: options.sampleRows } : {}),
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'INVALID_DATA') throw new EnergyLensError('INVALID_DATA', `${file}: ${(err as Error).message}`);
+      throw err;
+    }
+  };
+  let current = fitted;
+  let fit = run(current);
+  // a discovered parameter the records cannot tell apart from others (a constant factor on a phase whose only other
+  // scale is p_static, say) is held and the rest refitted: the same predictions, every other parameter determined
+  for (let round = 0; round < 3 && fit.confounded.length > 0; round++) {
+    const held = holdConfounded(current, fit);
+    if (!held) break;
+    const refit = run(held);
+    if (!(refit.sse <= fit.sse * (1 + 1e-6) + 1e-12)) break;
+    current = held;
+    fit = refit;
   }
   if (nRows <= fit.free.length) {
     throw new EnergyLensError('INVALID_DATA', `${file}: ${nRows} rows for ${fit.free.length} free parameters; need more rows than parameters`);
   }
-  const F = fit.free.length;
-  const parameters: FittedParameter[] = fitted.parameters.map((p, k) => {
+  const parameters: FittedParameter[] = current.parameters.map((p, k) => {
     const at = fit.free.indexOf(k);
-    const se = fit.covariance && at >= 0 ? Math.sqrt(Math.max(0, fit.covariance[at * F + at])) : null;
+    const se = fit.standardErrors[k];
+    const group = fit.confounded.find((g) => g.includes(k));
+    const confoundedWith = group ? group.filter((q) => q !== k).map((q) => current.parameters[q].name) : undefined;
     const value = fit.values[k];
     const reason = p.held?.reason ?? (fit.unidentified.includes(k) ? (ZERO_REASONS[p.name] ?? 'the data do not move it (its derivative is zero on every training row)') : undefined);
     return {
       name: p.name, meaning: p.meaning, unit: p.unit, value, standardError: se,
       low: se === null ? value : Math.max(p.lower, value - Z95 * se), high: se === null ? value : Math.min(p.upper, value + Z95 * se),
-      held: at < 0, ...(reason ? { reason } : {}), lower: p.lower, upper: p.upper, phase: p.phase, origin: p.origin,
+      held: at < 0, ...(reason ? { reason } : {}), ...(confoundedWith?.length ? { confoundedWith } : {}), lower: p.lower, upper: p.upper, phase: p.phase, origin: p.origin,
     };
   });
   const sdOf = (kind: string): number | null => fit.kinds.find((k) => k.kind === kind)?.residualSd ?? null;
@@ -255,6 +269,24 @@ export function fitPreparedEnergy(prepared: PreparedEnergyFit, options: FitEnerg
     fit: { loss: fit.loss, iterations: fit.iterations, evaluations: fit.evaluations, seconds: (performance.now() - started) / 1000 },
     ...(options.selection ? { selection: options.selection } : {}),
   };
+}
+
+/**
+ * The structure with one discovered parameter of a confounded group held, or null when no group has one (physics
+ * parameters confounded among themselves are reported, not held). A log constant factor is held at 0 (the other
+ * scale takes it over); any other discovered parameter at its fitted value.
+ */
+function holdConfounded(s: Structure, fit: ParametricFit): Structure | null {
+  for (const group of fit.confounded) {
+    const discovered = group.filter((k) => s.parameters[k].origin === 'discovered');
+    if (discovered.length === 0) continue;
+    const k = discovered.find((q) => /constant factor/.test(s.parameters[q].meaning)) ?? discovered[discovered.length - 1];
+    const p = s.parameters[k];
+    const others = group.filter((q) => q !== k).map((q) => s.parameters[q].name).join(', ');
+    const value = /constant factor/.test(p.meaning) ? 0 : fit.values[k];
+    return { ...s, parameters: s.parameters.map((q, i) => (i === k ? { ...q, held: { value, reason: `confounded with ${others}: the records fix only their combination, so it is held and ${others} carr${group.length > 2 ? 'y' : 'ies'} it` } } : q)) };
+  }
+  return null;
 }
 
 /** Whether a structure carries a discovered correction (a parameter of origin "discovered"). */

@@ -30,11 +30,23 @@ export interface FittedParameter {
   high: number;
   held: boolean;
   reason?: string;
+  /**
+   * the other parameters this one is confounded with: the records fix only a combination of them (e.g. two constant
+   * factors on the same term), so this one has no standard error of its own (standardError null, low = high = value)
+   */
+  confoundedWith?: string[];
   /** bounds of the fit */
   lower: number;
   upper: number;
   phase: StructureParameter['phase'];
   origin: StructureParameter['origin'];
+}
+
+/** What to show instead of a 95 % interval for a fitted parameter that has none, or null when it has one. */
+export function missingIntervalText(p: FittedParameter): string | null {
+  if (p.held || p.standardError !== null) return null;
+  if (p.confoundedWith?.length) return `not determined alone: the records fix only its combination with ${p.confoundedWith.join(', ')}`;
+  return 'interval unknown (J^T J singular)';
 }
 
 export interface TrainingRanges {

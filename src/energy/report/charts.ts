@@ -24,7 +24,8 @@ export function parityChart(points: readonly ParityPoint[], trainSize: number): 
         { mark: { type: 'line', color: '#888', strokeDash: [4, 4] }, encoding: { x, y: { field: 'measured', type: 'quantitative' } } },
       ],
     },
-    resolve: { scale: { y: 'independent' } },
+    // each panel draws its own x axis: shared footer axes would draw an empty frame under the last row's empty cells
+    resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
   };
 }
 

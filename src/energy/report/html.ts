@@ -5,7 +5,7 @@
  */
 import { PHYSICS_STRUCTURE, structureFormula } from '../model/structure-physics.js';
 import { correctionTexts, fittedDiscoveredTerms } from '../model/discovery/terms-text.js';
-import type { EnergyModel } from '../model/model-file.js';
+import { missingIntervalText, type EnergyModel } from '../model/model-file.js';
 import { energyPerTokenJ, type TrainRecord } from '../baselines/method.js';
 import { stackOf } from '../model/structure-cv-groups.js';
 import { scenarioKey } from '../evaluation/metrics.js';
@@ -111,7 +111,7 @@ export function discoveredTermsHtml(model: EnergyModel): string {
     ...(g.prefill ? [`E_prefill = E_prefill,physics x exp(g_prefill)\ng_prefill = ${g.prefill}`] : []),
   ].join('\n\n');
   const rows = terms.map((t) => [
-    escapeHtml(t.parameter ?? 'fixed number'), num(t.fitted, 4), t.interval ? `${num(t.interval[0])} - ${num(t.interval[1])}` : '-', escapeHtml(t.unit === '1' ? (t.feature ? '1 (exponent)' : /constant factor/.test(t.meaning) ? '1 (log of a factor)' : '1') : t.unit),
+    escapeHtml(t.parameter ?? 'fixed number'), num(t.fitted, 4), t.interval ? `${num(t.interval[0])} - ${num(t.interval[1])}` : escapeHtml(t.noInterval ?? '-'), escapeHtml(t.unit === '1' ? (t.feature ? '1 (exponent)' : /constant factor/.test(t.meaning) ? '1 (log of a factor)' : '1') : t.unit),
     escapeHtml(t.phase), escapeHtml(t.effect),
   ]);
   return '<h3>Discovered terms beside the physics form</h3>'
@@ -169,7 +169,7 @@ export async function evaluationReportHtml(input: ReportInput): Promise<string> 
   // the held column only when a parameter is held: no empty column
   const anyHeld = input.model.parameters.some((p) => p.held);
   const params = table(['parameter', 'meaning', 'value', '95 % interval', 'unit', ...(anyHeld ? ['held'] : [])], input.model.parameters.map((p) => [
-    escapeHtml(p.name), escapeHtml(p.meaning), num(p.value, 4), p.held ? '-' : `${num(p.low)} - ${num(p.high)}`, escapeHtml(p.unit),
+    escapeHtml(p.name), escapeHtml(p.meaning), num(p.value, 4), p.held ? '-' : escapeHtml(missingIntervalText(p) ?? `${num(p.low)} - ${num(p.high)}`), escapeHtml(p.unit),
     ...(anyHeld ? [p.held ? escapeHtml(p.reason ?? 'not fitted') : '-'] : []),
   ]));
   const body = [

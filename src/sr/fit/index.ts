@@ -5,3 +5,4 @@ export * from './levenberg-marquardt.js';
 export * from './intervals.js';
 export * from './cross-validate.js';
 export * from './sample.js';
+export * from './covariance.js';

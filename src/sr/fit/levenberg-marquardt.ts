@@ -11,8 +11,9 @@
  *   fit.values; fit.standardErrors; fit.covariance; fit.kinds[0].residualSd
  */
 import { SrError } from '../errors.js';
-import { invertMatrix, solveLinear } from '../search/constants.js';
+import { solveLinear } from '../search/constants.js';
 import { createRng } from '../util/rng.js';
+import { parameterCovariance } from './covariance.js';
 import { ParametricEvaluator, type ParametricData, type ParametricEvaluatorOptions } from './evaluate.js';
 import { startValues, type ParametricModel } from './parametric.js';
 import { DEFAULT_SAMPLE_ROWS, sampleRows } from './sample.js';
@@ -68,10 +69,15 @@ export interface ParametricFit {
   free: number[];
   /** parameters held because the data do not move them (holdUnidentified), by index */
   unidentified: number[];
-  /** covariance of the free parameters, row-major; null when J^T W J is singular or rows <= free */
+  /**
+   * covariance of the free parameters, row-major (the pseudo-inverse over the directions the data determine when
+   * J^T W J is singular); null when rows <= free or J^T W J carries no information
+   */
   covariance: Float64Array | null;
-  /** one per parameter; null for held parameters or without covariance */
+  /** one per parameter; null for held parameters, without covariance, or for a parameter the data do not determine on its own */
   standardErrors: (number | null)[];
+  /** groups of parameters (indexes) the data cannot tell apart: only a combination of each group is determined */
+  confounded: number[][];
   /** weighted mean squared residual (the rows' own weights) */
   loss: number;
   sse: number;
@@ -331,16 +337,13 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
   const final = linearise(values, sqrtBase, true);
   if (!final) throw new SrError('INVALID_DATA', 'the fitted expression is not finite on the rows');
   const F = free.length;
-  let covariance: Float64Array | null = null;
-  if (F > 0 && n > F) {
-    const inv = invertMatrix(normal(final).A, F);
-    const s2 = final.sse / (n - F);
-    covariance = inv ? inv.map((x) => x * s2) : null;
-  }
+  const cov = F > 0 && n > F ? parameterCovariance(normal(final).A, F, final.sse / (n - F)) : null;
+  const covariance = cov?.covariance ?? null;
   const standardErrors = model.parameters.map((_, k) => {
     const at = free.indexOf(k);
-    return covariance && at >= 0 ? Math.sqrt(Math.max(0, covariance[at * F + at])) : null;
+    return cov && at >= 0 ? cov.standardErrors[at] : null;
   });
+  const confounded = (cov?.confounded ?? []).map((group) => group.map((at) => free[at]));
   const weightSum = baseWeights.reduce((a, w) => a + w, 0);
   const kindFits = kinds.map((kind, i): KindFit => {
     const m = ev.rows.get(kind.name)!.nRows;
@@ -352,7 +355,7 @@ export function fitWith(ev: ParametricEvaluator, options: ParametricFitOptions =
     return { kind: kind.name, nRows: m, predictions, residuals, residualSd: Math.sqrt(ss / Math.max(1, m - used)) };
   });
   return {
-    space: o.space, values, free, unidentified, covariance, standardErrors,
+    space: o.space, values, free, unidentified, covariance, standardErrors, confounded,
     loss: weightSum > 0 ? final.sse / weightSum : Number.NaN, sse: final.sse, iterations, evaluations, kinds: kindFits,
   };
 }

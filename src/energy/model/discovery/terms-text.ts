@@ -4,7 +4,7 @@
  * expressions, with the parameters d1, d2, ... by name), the values from the fitted model, so the "g = ..."
  * line and the listed terms always agree.
  */
-import type { EnergyModel } from '../model-file.js';
+import { missingIntervalText, type EnergyModel } from '../model-file.js';
 import type { Structure } from '../structure.js';
 import { structureFeature } from '../structure-features.js';
 import type { DiscoveredTerm } from './structure-out.js';
@@ -14,6 +14,8 @@ export interface FittedTerm extends DiscoveredTerm {
   fitted: number;
   /** 95 % interval of the fitted value (null for a fixed number or a held parameter) */
   interval: [number, number] | null;
+  /** why a fitted term has no interval (e.g. confounded with another parameter), when it has none */
+  noInterval?: string;
   /** what the term does, in plain words, at its fitted value */
   effect: string;
 }
@@ -52,6 +54,7 @@ export function fittedDiscoveredTerms(model: EnergyModel): FittedTerm[] {
     const p = t.parameter === null ? undefined : model.parameters.find((q) => q.name === t.parameter);
     const fitted = p?.value ?? t.value;
     const interval: [number, number] | null = p && !p.held && p.standardError !== null ? [p.low, p.high] : null;
-    return { ...t, fitted, interval, effect: termEffect(t, fitted) };
+    const missing = p ? missingIntervalText(p) : null;
+    return { ...t, fitted, interval, ...(missing ? { noInterval: missing } : {}), effect: termEffect(t, fitted) };
   });
 }
