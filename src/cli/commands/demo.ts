@@ -11,7 +11,7 @@ import { progressBar } from '../progress.js';
 import { createMethods, structureMethod } from '../../energy/baselines/index.js';
 import { evaluateMethods, randomSplit, type RunPredictions } from '../../energy/evaluation/index.js';
 import { chooseStructure, fitEnergyModel, PHYSICS_STRUCTURE, selectConfigurations } from '../../energy/model/index.js';
-import { autoDiscoveryCandidate, correctionTexts, fittedDiscoveredTerms } from '../../energy/model/discovery/index.js';
+import { autoDiscoveryCandidate, correctionTexts, fittedDiscoveredTerms, termRangeLines } from '../../energy/model/discovery/index.js';
 import { simulate, type SimulateOptions } from '../../energy/simulator/index.js';
 import { writeEvaluationReport } from '../../energy/report/index.js';
 import { integerArg, numberArg, sig } from '../energy-args.js';
@@ -94,7 +94,8 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       : structure.name === 'physics'
         ? [`${head} proposed physics x exp(g), g = ${correctionTexts(auto.candidate.structure).energy ?? '-'}, but ${choice?.selection.reason}`]
         : [`${head}: the model is physics x exp(g)${g.energy ? `, g = ${g.energy}` : ''}${g.prefill ? `, g_prefill = ${g.prefill}` : ''} (${choice?.selection.reason}); terms, as fitted:`,
-          ...terms.map((t) => `  ${t.parameter ?? 'fixed'} = ${sig(t.fitted, 3)} [${t.unit}]: ${t.effect}`)];
+          ...terms.map((t) => `  ${t.parameter ?? 'fixed'} = ${sig(t.fitted, 3)} [${t.unit}]: ${t.effect}`),
+          ...termRangeLines(model, sample, `the ${sample.length} profiled configurations`).map((l) => `  ${l}`)];
 
     const summary = [
       `simulated ${records.length} configurations (${infeasible.length} more do not fit in memory); profiled a sample of ${sample.length}`,

@@ -218,13 +218,14 @@ export function fitPreparedEnergy(prepared: PreparedEnergyFit, options: FitEnerg
   const data = logOffsets ? offsetRows(prepared, logOffsets) : rows.data;
   const nRows = Object.values(data).reduce((a, d) => a + d.nRows, 0);
   options.onStage?.('fitting');
-  const run = (s: Structure): ParametricFit => {
+  const run = (s: Structure, initial?: Float64Array): ParametricFit => {
     const model = compileParametric(structureSpec(s));
     if (model.free.length === 0) throw new EnergyLensError('INVALID_OPTION', 'no parameter is left to fit');
     try {
       return fitParametric(model, data, {
         space: 'log', restarts: options.restarts ?? 8, maxIterations: options.maxIterations ?? 200, seed: options.seed ?? 0,
         robustRounds: options.robustRounds ?? 3, holdUnidentified: true, ...(options.sampleRows !== undefined ? { sampleRows: options.sampleRows } : {}),
+        ...(initial ? { initial } : {}),
       });
     } catch (err) {
       if ((err as { code?: string }).code === 'INVALID_DATA') throw new EnergyLensError('INVALID_DATA', `${file}: ${(err as Error).message}`);
@@ -234,14 +235,25 @@ export function fitPreparedEnergy(prepared: PreparedEnergyFit, options: FitEnerg
   let current = fitted;
   let fit = run(current);
   // a discovered parameter the records cannot tell apart from others (a constant factor on a phase whose only other
-  // scale is p_static, say) is held and the rest refitted: the same predictions, every other parameter determined
+  // scale is p_static, say) is held and the rest refitted from the fit's values: the same predictions, every other
+  // parameter determined. A log constant factor is held at 0 when the others can take it over within their bounds
+  // (the refit is as good), else, like any other, at its fitted value.
   for (let round = 0; round < 3 && fit.confounded.length > 0; round++) {
-    const held = holdConfounded(current, fit);
-    if (!held) break;
-    const refit = run(held);
-    if (!(refit.sse <= fit.sse * (1 + 1e-6) + 1e-12)) break;
-    current = held;
-    fit = refit;
+    const k = confoundedToHold(current, fit);
+    if (k < 0) break;
+    const tries = /constant factor/.test(current.parameters[k].meaning) ? [0, fit.values[k]] : [fit.values[k]];
+    let done = false;
+    for (const value of tries) {
+      const held = holdParameter(current, k, value, fit);
+      const refit = run(held, fit.values.map((v, q) => (q === k ? value : v)));
+      if (refit.sse <= fit.sse * (1 + 1e-6) + 1e-12) {
+        current = held;
+        fit = refit;
+        done = true;
+        break;
+      }
+    }
+    if (!done) break;
   }
   if (nRows <= fit.free.length) {
     throw new EnergyLensError('INVALID_DATA', `${file}: ${nRows} rows for ${fit.free.length} free parameters; need more rows than parameters`);
@@ -271,22 +283,21 @@ export function fitPreparedEnergy(prepared: PreparedEnergyFit, options: FitEnerg
   };
 }
 
-/**
- * The structure with one discovered parameter of a confounded group held, or null when no group has one (physics
- * parameters confounded among themselves are reported, not held). A log constant factor is held at 0 (the other
- * scale takes it over); any other discovered parameter at its fitted value.
- */
-function holdConfounded(s: Structure, fit: ParametricFit): Structure | null {
+/** A discovered parameter of a confounded group to hold (a log constant factor first), or -1 when no group has one. */
+function confoundedToHold(s: Structure, fit: ParametricFit): number {
   for (const group of fit.confounded) {
     const discovered = group.filter((k) => s.parameters[k].origin === 'discovered');
-    if (discovered.length === 0) continue;
-    const k = discovered.find((q) => /constant factor/.test(s.parameters[q].meaning)) ?? discovered[discovered.length - 1];
-    const p = s.parameters[k];
-    const others = group.filter((q) => q !== k).map((q) => s.parameters[q].name).join(', ');
-    const value = /constant factor/.test(p.meaning) ? 0 : fit.values[k];
-    return { ...s, parameters: s.parameters.map((q, i) => (i === k ? { ...q, held: { value, reason: `confounded with ${others}: the records fix only their combination, so it is held and ${others} carr${group.length > 2 ? 'y' : 'ies'} it` } } : q)) };
+    if (discovered.length > 0) return discovered.find((q) => /constant factor/.test(s.parameters[q].meaning)) ?? discovered[discovered.length - 1];
   }
-  return null;
+  return -1;
+}
+
+/** The structure with parameter k held at value, and why (physics parameters confounded among themselves are reported, not held). */
+function holdParameter(s: Structure, k: number, value: number, fit: ParametricFit): Structure {
+  const group = fit.confounded.find((g) => g.includes(k)) ?? [k];
+  const others = group.filter((q) => q !== k).map((q) => s.parameters[q].name).join(', ');
+  const reason = `confounded with ${others}: the records fix only their combination, so it is held and ${others} carr${group.length > 2 ? 'y' : 'ies'} it`;
+  return { ...s, parameters: s.parameters.map((q, i) => (i === k ? { ...q, held: { value, reason } } : q)) };
 }
 
 /** Whether a structure carries a discovered correction (a parameter of origin "discovered"). */

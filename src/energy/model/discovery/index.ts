@@ -7,4 +7,4 @@ export { discoverResidualStructure, DEFAULT_RESIDUAL_OPTIONS, MIN_CORRECTION_REC
 export { discoverResidualGroups, type GroupedResidualDiscovery, type GroupResult } from './groups.js';
 export { discoveredStructure, recognisable, type DiscoveredTerm, type StructureProvenance } from './structure-out.js';
 export { autoDiscoveryCandidate, autoSearchBudget, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE, DISCOVERY_SEARCH_ROWS, discoverySample, type AutoDiscovery, type AutoDiscoveryOptions } from './auto.js';
-export { correctionTexts, discoveredTermsOf, fittedDiscoveredTerms, termEffect, type FittedTerm } from './terms-text.js';
+export { correctionTermRanges, correctionTexts, discoveredTermsOf, fittedDiscoveredTerms, termEffect, termRangeLines, termRangeText, type FittedTerm, type TermRange } from './terms-text.js';

@@ -5,8 +5,11 @@
  * line and the listed terms always agree.
  */
 import { missingIntervalText, type EnergyModel } from '../model-file.js';
+import { evaluateAt, parseExpression, toInfix } from '../../../sr/index.js';
+import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from '../features.js';
 import type { Structure } from '../structure.js';
-import { structureFeature } from '../structure-features.js';
+import { featureMatrix, STRUCTURE_FEATURE_NAMES, structureFeature } from '../structure-features.js';
+import { signedTerms } from './candidates.js';
 import type { DiscoveredTerm } from './structure-out.js';
 
 export interface FittedTerm extends DiscoveredTerm {
@@ -57,4 +60,75 @@ export function fittedDiscoveredTerms(model: EnergyModel): FittedTerm[] {
     const missing = p ? missingIntervalText(p) : null;
     return { ...t, fitted, interval, ...(missing ? { noInterval: missing } : {}), effect: termEffect(t, fitted) };
   });
+}
+
+/** One additive term of a fitted correction g and the factor exp(term) it applies over a set of records. */
+export interface TermRange {
+  phase: 'decode' | 'prefill';
+  /** the term as written, with its sign, parameters by name */
+  term: string;
+  /** the fitted parameters it reads */
+  parameters: string[];
+  /** smallest and largest factor exp(term) over the records */
+  low: number;
+  high: number;
+}
+
+/**
+ * What each term of a fitted correction does over the given records (their features, e.g. the training records):
+ * the smallest and largest factor it applies to the energy per output token. A term that reads no feature is a
+ * constant factor, already said by termEffect, and is left out. This is the plain reading of a compound term
+ * (d1 * (log(params_b) - log(batch) * log(hbm_tbs)), say), whose parameters alone say little.
+ */
+export function correctionTermRanges(model: EnergyModel, features: readonly EnergyFeatures[]): TermRange[] {
+  if (features.length === 0) return [];
+  const g = correctionTexts(model.structure);
+  const names = [...STRUCTURE_FEATURE_NAMES, ...model.parameters.map((p) => p.name)];
+  const nF = STRUCTURE_FEATURE_NAMES.length;
+  const values = model.parameters.map((p) => p.value);
+  const out: TermRange[] = [];
+  for (const [phase, text, kind] of [['decode', g.energy, 'energy'], ['prefill', g.prefill, 'prefill']] as const) {
+    if (!text) continue;
+    const X = featureMatrix(features, kind);
+    const n = features.length;
+    for (const { term, sign } of signedTerms(parseExpression(text, names))) {
+      const used = new Set<number>();
+      const walk = (t: typeof term): void => { if (t.kind === 'feature') used.add(t.index); else if (t.kind === 'op') t.children.forEach(walk); };
+      walk(term);
+      if (![...used].some((k) => k < nF)) continue;
+      let low = Infinity;
+      let high = -Infinity;
+      const point = new Array<number>(names.length);
+      for (let k = 0; k < values.length; k++) point[nF + k] = values[k];
+      for (let r = 0; r < n; r++) {
+        for (let k = 0; k < nF; k++) point[k] = X[k * n + r];
+        const v = sign * evaluateAt(term, point);
+        if (!Number.isFinite(v)) continue;
+        low = Math.min(low, v);
+        high = Math.max(high, v);
+      }
+      if (!(low <= high)) continue;
+      out.push({
+        phase, term: `${sign < 0 ? '- ' : ''}${toInfix(term, names)}`, parameters: [...used].filter((k) => k >= nF).map((k) => names[k]),
+        low: Math.exp(low), high: Math.exp(high),
+      });
+    }
+  }
+  return out;
+}
+
+/** A term's range in plain words. */
+export function termRangeText(t: TermRange, records: string): string {
+  const what = t.phase === 'prefill' ? 'prefill energy per output token' : 'energy per output token';
+  return `${t.term}${t.parameters.length ? ` (${t.parameters.join(', ')})` : ''}: multiplies the ${what} by ${round(t.low)} to ${round(t.high)} over ${records}`;
+}
+
+/** The factor each term of the correction applies over the records, in plain words; empty without records or features. */
+export function termRangeLines(model: EnergyModel, records: readonly ConfigurationInput[] | undefined, what: string): string[] {
+  if (!records?.length) return [];
+  try {
+    return correctionTermRanges(model, recordFeatures(records)).map((t) => termRangeText(t, what));
+  } catch {
+    return []; // records the built-in catalog cannot describe: the table above still says what each parameter is
+  }
 }
