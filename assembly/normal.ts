@@ -32,17 +32,42 @@ export function normalEquations(pred: usize, y: usize, jac: usize, nC: i32, n: i
   const g = out + 8;
   const A = g + (<usize>nC << 3);
   const rowBytes = <usize>n << 3;
+  // several sums per pass over the rows, each still in row order: independent chains of additions overlap
   for (let a: i32 = 0; a < nC; a++) {
     const ja = jac + <usize>a * rowBytes;
     let ga: f64 = 0.0;
-    for (let i: i32 = 0; i < n; i++) ga += load<f64>(ja + (<usize>i << 3)) * load<f64>(r + (<usize>i << 3));
+    let aa: f64 = 0.0;
+    for (let i: i32 = 0; i < n; i++) {
+      const off = <usize>i << 3;
+      const x = load<f64>(ja + off);
+      ga += x * load<f64>(r + off);
+      aa += x * x;
+    }
     store<f64>(g + (<usize>a << 3), ga);
-    for (let b: i32 = a; b < nC; b++) {
+    store<f64>(A + (<usize>(a * nC + a) << 3), aa);
+    let b = a + 1;
+    for (; b + 1 < nC; b += 2) {
+      const jb = jac + <usize>b * rowBytes;
+      const jc = jb + rowBytes;
+      let v0: f64 = 0.0;
+      let v1: f64 = 0.0;
+      for (let i: i32 = 0; i < n; i++) {
+        const off = <usize>i << 3;
+        const x = load<f64>(ja + off);
+        v0 += x * load<f64>(jb + off);
+        v1 += x * load<f64>(jc + off);
+      }
+      store<f64>(A + (<usize>(a * nC + b) << 3), v0);
+      store<f64>(A + (<usize>(b * nC + a) << 3), v0);
+      store<f64>(A + (<usize>(a * nC + b + 1) << 3), v1);
+      store<f64>(A + (<usize>((b + 1) * nC + a) << 3), v1);
+    }
+    if (b < nC) {
       const jb = jac + <usize>b * rowBytes;
       let v: f64 = 0.0;
       for (let i: i32 = 0; i < n; i++) v += load<f64>(ja + (<usize>i << 3)) * load<f64>(jb + (<usize>i << 3));
-      store<f64>(A + ((<usize>(a * nC + b)) << 3), v);
-      store<f64>(A + ((<usize>(b * nC + a)) << 3), v);
+      store<f64>(A + (<usize>(a * nC + b) << 3), v);
+      store<f64>(A + (<usize>(b * nC + a) << 3), v);
     }
   }
   return sse;
