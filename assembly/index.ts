@@ -6,6 +6,7 @@ import { evalBlock, evalBlock32, resultIsConst, resultPtr, resultVal } from './i
 import { programLoss, programLoss32, programLossScaled, LOSS_MSE_SCALED } from './loss';
 import { logS } from './mathlib';
 export { jacobian, jacobianScratchF64, JAC_BLOCK } from './jacobian';
+export { sumOfSquares, normalEquations } from './normal';
 export {
   OP_CONST, OP_FEATURE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE,
   OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH, OP_COUNT,

@@ -31,6 +31,26 @@ const VAL_PTR = memory.data(MAX_STACK * 8);
   for (let i: usize = 0; i < nb; i += 16) v128.store(out + i, v128.load(src + i));
 }
 
+/**
+ * Copies n f64 from src to dst (dst need not be 16-byte aligned) two at a time, and returns bad + each value x 0
+ * (lanes stay 0 while every value is finite).
+ */
+@inline function copyChecked(dst: usize, src: usize, n: i32, bad: v128): v128 {
+  const zero = f64x2.splat(0.0);
+  const nb = <usize>(n & ~1) << 3;
+  for (let i: usize = 0; i < nb; i += 16) {
+    const x = v128.load(src + i);
+    v128.store(dst + i, x);
+    bad = f64x2.add(bad, f64x2.mul(x, zero));
+  }
+  if (n & 1) {
+    const x = load<f64>(src + nb);
+    store<f64>(dst + nb, x);
+    bad = f64x2.add(bad, f64x2.splat(x * 0.0));
+  }
+  return bad;
+}
+
 /** g = d op(a) / d a, from a and v = op(a), into out (the factors of jacobian-scalar.ts's unaryFactor). */
 function unaryFactorV(opc: i32, a: usize, v: usize, out: usize, nb: usize): void {
   const one = f64x2.splat(1.0);
@@ -205,22 +225,12 @@ function jacobianSimd(code: usize, consts: usize, len: i32, nConsts: i32, scratc
       }
     }
     const root = valAt(0);
-    let bad = f64x2.splat(0.0);
-    const zero = f64x2.splat(0.0);
-    for (let j: i32 = 0; j < n; j++) {
-      const v = load<f64>(root + (<usize>j << 3));
-      store<f64>(outPred + (<usize>(row0 + j) << 3), v);
-    }
-    for (let j: i32 = 0; j + 1 < n; j += 2) bad = f64x2.add(bad, f64x2.mul(v128.load(root + (<usize>j << 3)), zero));
-    if (n & 1) bad = f64x2.add(bad, f64x2.splat(load<f64>(root + (<usize>(n - 1) << 3)) * 0.0));
+    let bad = copyChecked(outPred + (<usize>row0 << 3), root, n, f64x2.splat(0.0));
     const lo = loAt(0), hi = hiAt(0);
     for (let k: i32 = 0; k < nConsts; k++) {
       const dst = outJac + ((<usize>k * <usize>nRows + <usize>row0) << 3);
       if (k >= lo && k < hi) {
-        const src = scratch + <usize>k * JB_BYTES;
-        for (let j: i32 = 0; j < n; j++) store<f64>(dst + (<usize>j << 3), load<f64>(src + (<usize>j << 3)));
-        for (let j: i32 = 0; j + 1 < n; j += 2) bad = f64x2.add(bad, f64x2.mul(v128.load(src + (<usize>j << 3)), zero));
-        if (n & 1) bad = f64x2.add(bad, f64x2.splat(load<f64>(src + (<usize>(n - 1) << 3)) * 0.0));
+        bad = copyChecked(dst, scratch + <usize>k * JB_BYTES, n, bad);
       } else {
         for (let j: i32 = 0; j < n; j++) store<f64>(dst + (<usize>j << 3), 0.0);
       }

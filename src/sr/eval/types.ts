@@ -58,6 +58,17 @@ export interface Evaluator {
    */
   jacobianInto?(program: Program, predictions: Float64Array, jac: Float64Array): boolean;
   /**
+   * The sum over rows, in row order, of (prediction - y)^2 (Infinity when not finite), y one value per row.
+   * Optional (the WASM evaluator has it): Levenberg-Marquardt's trial steps, without copying predictions out.
+   */
+  sumOfSquaresOf?(program: Program, y: Float64Array): number;
+  /**
+   * The normal equations of the residuals r = prediction - y: A = J^T J (nConsts x nConsts, row-major) into `A`,
+   * g = J^T r into `g`, each sum over the rows in order; returns the sum of squares of r, or Infinity (A and g
+   * untouched) when a prediction, a derivative or the sum is not finite. Optional (the WASM evaluator has it).
+   */
+  normalEquationsInto?(program: Program, y: Float64Array, A: number[] | Float64Array, g: number[] | Float64Array): number;
+  /**
    * Precision of `losses` and `predict` from now on, where the evaluator offers a choice (the WASM SIMD
    * evaluator); Jacobians stay f64. Evaluators without it always compute in f64.
    */

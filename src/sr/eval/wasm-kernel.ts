@@ -29,6 +29,8 @@ interface KernelExports {
   jacobian(code: number, consts: number, len: number, nConsts: number, scratch: number, outPred: number, outJac: number, maxStack: number, simd: number): number;
   jacobianScratchF64(maxStack: number, nConsts: number): number;
   setData32(x32: number, stride32: number): void;
+  sumOfSquares(pred: number, y: number, n: number): number;
+  normalEquations(pred: number, y: number, jac: number, nC: number, n: number, r: number, out: number): number;
   BLOCK: WebAssembly.Global;
   MAX_STACK: WebAssembly.Global;
   [name: string]: unknown;
@@ -134,6 +136,11 @@ export class WasmEvaluator implements Evaluator {
   private readonly scratchPtr: number;
   private readonly scratchBytes: number;
   private dataEnd: number;
+  /** where writeProgram put the constants, and where runJacobian put the predictions (the Jacobian after them) */
+  private constsPtr = 0;
+  /** the dataset's y column */
+  private yPtr = 0;
+  private jacPredPtr = 0;
   private nRows = 0;
   private nFeatures = 0;
   private yAllPositive = false;
@@ -219,6 +226,7 @@ export class WasmEvaluator implements Evaluator {
     pad(this.f64(yPtr, stride), y, 0);
     if (weights) pad(this.f64(wPtr, stride), weights, 0);
     this.k.setData(xPtr, yPtr, wPtr, logYPtr, invPtr, nRows, stride);
+    this.yPtr = yPtr;
     this.nRows = nRows;
     this.nFeatures = nFeatures;
     this.yAllPositive = y.every((v) => v > 0);
@@ -308,8 +316,12 @@ export class WasmEvaluator implements Evaluator {
     return this.heapF64.slice(outPtr >> 3, (outPtr >> 3) + n);
   }
 
-  /** Writes one program at the start of the batch region; returns the first free byte after it. */
-  private writeProgram(program: Program): { codePtr: number; constsPtr: number; end: number } {
+  /**
+   * Writes one program at the start of the batch region (its code at dataEnd, its constants at constsPtr);
+   * returns the first free byte after it. (Plain numbers, no result object: this runs on every evaluation of
+   * constant fitting, where each object was garbage to collect.)
+   */
+  private writeProgram(program: Program): number {
     const codePtr = this.dataEnd;
     const constsPtr = align16(codePtr + program.length * 8);
     const end = align16(constsPtr + program.consts.length * 8);
@@ -317,16 +329,17 @@ export class WasmEvaluator implements Evaluator {
     this.heap();
     this.heapI32.set(codeOf(program), codePtr >> 2);
     this.heapF64.set(program.consts, constsPtr >> 3);
-    return { codePtr, constsPtr, end };
+    this.constsPtr = constsPtr;
+    return end;
   }
 
   /** Runs `program` over the rows; returns the byte offset of its predictions in the kernel's memory. */
   private runPredict(program: Program): number {
     this.requireData();
     validateProgram(program, this.nFeatures, 0);
-    const { codePtr, constsPtr, end } = this.writeProgram(program);
+    const end = this.writeProgram(program);
     this.ensure(end + this.nRows * 8);
-    try { this.k.predict(codePtr, constsPtr, program.length, this.mode(), this.scratchPtr, end); } catch (err) { failed(err); }
+    try { this.k.predict(this.dataEnd, this.constsPtr, program.length, this.mode(), this.scratchPtr, end); } catch (err) { failed(err); }
     this.heap();
     return end;
   }
@@ -344,26 +357,27 @@ export class WasmEvaluator implements Evaluator {
     copyOut(this.heapF64, at, out);
   }
 
-  /** Runs the Jacobian of `program`; returns where its predictions start (the Jacobian follows them) and whether all is finite. */
-  private runJacobian(program: Program): { predPtr: number; finite: boolean } {
+  /** Runs the Jacobian of `program`; returns whether all is finite. Its predictions start at jacPredPtr, the Jacobian follows them. */
+  private runJacobian(program: Program): boolean {
     this.requireData();
     validateProgram(program, this.nFeatures, 0);
     const nC = program.consts.length;
-    const { codePtr, constsPtr, end } = this.writeProgram(program);
-    const scratch = end;
+    const scratch = this.writeProgram(program);
     const scratchF64 = this.simd ? this.k.jacobianScratchF64(program.maxStack, nC) : program.maxStack * (1 + nC);
     const predPtr = align16(scratch + scratchF64 * 8);
     const jacPtr = predPtr + this.nRows * 8; // right after the predictions: one copy out for both
     this.ensure(jacPtr + nC * this.nRows * 8);
     let finite = 0;
-    try { finite = this.k.jacobian(codePtr, constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); } catch (err) { failed(err); }
+    try { finite = this.k.jacobian(this.dataEnd, this.constsPtr, program.length, nC, scratch, predPtr, jacPtr, program.maxStack, this.simd ? 1 : 0); } catch (err) { failed(err); }
     this.heap();
-    return { predPtr, finite: finite === 1 };
+    this.jacPredPtr = predPtr;
+    return finite === 1;
   }
 
   jacobian(program: Program): JacobianResult {
     const nC = program.consts.length;
-    const { predPtr, finite } = this.runJacobian(program);
+    const finite = this.runJacobian(program);
+    const predPtr = this.jacPredPtr;
     // one allocation for both (typed arrays of this size live outside V8's heap and cost the GC per allocation)
     const both = this.heapF64.slice(predPtr >> 3, (predPtr >> 3) + (1 + nC) * this.nRows);
     return { predictions: both.subarray(0, this.nRows), jac: both.subarray(this.nRows), finite };
@@ -377,10 +391,64 @@ export class WasmEvaluator implements Evaluator {
     this.requireData();
     this.checkOut('predictions', predictions.length, this.nRows);
     this.checkOut('jac', jac.length, program.consts.length * this.nRows);
-    const { predPtr, finite } = this.runJacobian(program);
+    const finite = this.runJacobian(program);
+    const predPtr = this.jacPredPtr;
     copyOut(this.heapF64, predPtr >> 3, predictions);
     copyOut(this.heapF64, (predPtr >> 3) + this.nRows, jac);
     return finite;
+  }
+
+  /** Where the values of y are in the kernel's memory: the dataset's column when y is the dataset's own y, else a copy written at `at`. */
+  private yAt(y: Float64Array, at: number): number {
+    if (this.data && y === this.data.y) return this.yPtr;
+    this.ensure(at + y.length * 8);
+    this.heap();
+    this.heapF64.set(y, at >> 3);
+    return at;
+  }
+
+  /**
+   * The sum over rows, in row order, of (prediction - y)^2 for the program's predictions (as `predict`); Infinity
+   * when it is not finite. Levenberg-Marquardt's trial steps: the predictions are not copied out.
+   */
+  sumOfSquaresOf(program: Program, y: Float64Array): number {
+    this.requireData();
+    this.checkOut('y', y.length, this.nRows);
+    const at = this.runPredict(program);
+    const yPtr = this.yAt(y, align16(at + this.nRows * 8));
+    let s = Infinity;
+    try { s = this.k.sumOfSquares(at, yPtr, this.nRows); } catch (err) { failed(err); }
+    return Number.isFinite(s) ? s : Infinity;
+  }
+
+  /**
+   * The program's Jacobian (as `jacobian`) turned into the normal equations of the residuals r = prediction - y:
+   * A = J^T J into `A` (nConsts x nConsts, row-major) and g = J^T r into `g`; returns the sum of squares of r, or
+   * Infinity (A and g untouched) when a prediction, a derivative or the sum is not finite. Every sum runs over the
+   * rows in order. Levenberg-Marquardt's linearisation: neither the predictions nor the Jacobian are copied out.
+   */
+  normalEquationsInto(program: Program, y: Float64Array, A: number[] | Float64Array, g: number[] | Float64Array): number {
+    this.requireData();
+    this.checkOut('y', y.length, this.nRows);
+    const nC = program.consts.length;
+    if (A.length < nC * nC || g.length < nC) throw new SrError('LENGTH_MISMATCH', `A needs ${nC * nC} values and g ${nC}; got ${A.length} and ${g.length}`);
+    if (!this.runJacobian(program)) return Infinity;
+    const n = this.nRows;
+    const predPtr = this.jacPredPtr;
+    const jacEnd = align16(predPtr + (1 + nC) * n * 8);
+    const yPtr = this.yAt(y, jacEnd);
+    const rPtr = align16(jacEnd + n * 8);
+    const outPtr = align16(rPtr + n * 8);
+    this.ensure(outPtr + (1 + nC + nC * nC) * 8);
+    let sse = Infinity;
+    try { sse = this.k.normalEquations(predPtr, yPtr, predPtr + n * 8, nC, n, rPtr, outPtr); } catch (err) { failed(err); }
+    if (!Number.isFinite(sse)) return Infinity;
+    this.heap();
+    const h = this.heapF64;
+    const gAt = (outPtr >> 3) + 1;
+    for (let k = 0; k < nC; k++) g[k] = h[gAt + k];
+    for (let k = 0; k < nC * nC; k++) A[k] = h[gAt + nC + k];
+    return sse;
   }
 
   private checkOut(name: string, length: number, expected: number): void {

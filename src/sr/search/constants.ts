@@ -222,8 +222,18 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
     return Number.isFinite(sse) ? sse : Infinity;
   };
 
+  // unit-weight residuals p - y (unweighted mse and mae): the evaluator can sum them where it computed the
+  // predictions and the Jacobian (the same sums in the same order as sumOfSquares and normalEquationsInto here)
+  const inKernel = unitScale && evaluator.normalEquationsInto !== undefined && evaluator.sumOfSquaresOf !== undefined;
+
   const linearise = (c: Float64Array): State | null => {
     evaluations++;
+    if (inKernel) {
+      const A = new Array<number>(nC * nC).fill(0);
+      const g = new Array<number>(nC).fill(0);
+      const sse = evaluator.normalEquationsInto?.(withConsts(c), y, A, g) ?? Infinity;
+      return Number.isFinite(sse) ? { c, A, g, sse } : null;
+    }
     let finite: boolean;
     if (evaluator.jacobianInto) {
       finite = evaluator.jacobianInto(withConsts(c), pred, work.jac);
@@ -252,6 +262,7 @@ export function fitConstants(expression: Node | Program, evaluator: Evaluator, t
 
   const trialSse = (c: Float64Array): number => {
     evaluations++;
+    if (inKernel) return evaluator.sumOfSquaresOf?.(withConsts(c), y) ?? Infinity;
     if (evaluator.predictInto) evaluator.predictInto(withConsts(c), pred);
     else {
       const p = evaluator.predict(withConsts(c));
