@@ -120,7 +120,7 @@ describe('hierarchical-stacked', () => {
     }
     // a residual model standing in for XGBoost: the mean target per workload
     const byWorkload: EnergyMethod = {
-      name: 'workload-mean', label: '', kind: 'baseline', description: '',
+      name: 'workload-mean', label: '', kind: 'ensemble ML', description: '',
       fit: (train) => {
         const m = new Map<string, number[]>();
         for (const r of train) m.set(String(r.workload), [...(m.get(String(r.workload)) ?? []), Math.log(r.energy_j / r.output_tokens)]);
