@@ -10,11 +10,13 @@
 //          seed, default 12; 0 = all), --k=0,3,5,10, --methods=a,b, --half=a|b (hold out only one half of the
 //          eligible series, split by a hash of their keys: choose on one half, check on the other),
 //          --effects=model,hardware[,slope] (the hierarchical method with crossed effects of these columns;
-//          `slope`: each level also has a slope in log batch; `series` alone: the series' own effects only)
+//          `slope`: each level also has a slope in log batch; `series` alone: the series' own effects only),
+//          method `hierarchical-stacked`: the hierarchical fit plus an XGBoost model of the residuals the series share
+//          (baselines/hierarchical-stacked.ts; --stack-target=level|effects: what it learns)
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHierarchicalMethod, createMethods, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
+import { createHierarchicalMethod, createStackedHierarchicalMethod, createMethods, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
 import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,17 +58,18 @@ const { records, scenarioKeys } = loaded;
 const splitOptions = { seeds, calibrationSizes: ks, ...(series > 0 ? { heldOutSeries: series } : {}), ...(half ? { seriesHalf: half } : {}) };
 const started = performance.now();
 const crossedFactors = effects?.filter((e) => e !== 'series' && e !== 'slope') ?? [];
-const methods = (await createMethods(methodNames)).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
-  ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } }) : m));
+// hierarchical-stacked (not in the registry): the hierarchical fit with an XGBoost model of the series' shared residuals
+const stacked = methodNames.includes('hierarchical-stacked') ? createStackedHierarchicalMethod((await createMethods(['xgboost']))[0], { target: opt('stack-target', 'level') }) : undefined;
+const methods = [...(await createMethods(methodNames.filter((n) => n !== 'hierarchical-stacked'))).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
+  ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } }) : m)), ...(stacked ? [stacked] : [])];
 const result = runProtocol('new-deployment', records, methods, splitOptions, {
   scenarioKeys,
   onProgress: (done, total, label) => { if (done % 8 === 0 || done === total) process.stderr.write(`${done}/${total} ${label}\n`); },
 });
 
-// interval coverage of the hierarchical method (its fits are memoised: this pass refits nothing)
-const hier = methods.find((m) => m.name === 'hierarchical');
+// interval coverage of the methods with intervals (their fits are memoised: this pass refits nothing)
 const coverage = {};
-if (hier) {
+for (const hier of methods.filter((m) => m.name.startsWith('hierarchical'))) {
   const splits = newDeploymentSplits(records, splitOptions);
   for (const split of splits.splits) {
     let inside = 0;
@@ -83,8 +86,9 @@ if (hier) {
         total += 1;
       });
     }
-    const c = coverage[split.group] ?? { inside: 0, total: 0, widthLog: 0 };
-    coverage[split.group] = { inside: c.inside + inside, total: c.total + total, widthLog: c.widthLog + widthLog };
+    const key = `${hier.name}:${split.group}`;
+    const c = coverage[key] ?? { inside: 0, total: 0, widthLog: 0 };
+    coverage[key] = { inside: c.inside + inside, total: c.total + total, widthLog: c.widthLog + widthLog };
   }
 }
 
@@ -93,8 +97,8 @@ for (const r of result.results) {
   if (r.variant === 'zero-shot' && r.group !== 'k=0') continue;
   table[r.group] ??= {};
   table[r.group][r.method] = { mape: round(r.median.mape), pairwise: round(r.median.pairwise), top1: round(r.median.top1), runs: r.runs, failed: r.failed, ...(r.errors.length ? { errors: r.errors } : {}) };
-  if (r.method === 'hierarchical' && coverage[r.group]) {
-    const c = coverage[r.group];
+  if (coverage[`${r.method}:${r.group}`]) {
+    const c = coverage[`${r.method}:${r.group}`];
     table[r.group][r.method].intervalCoverage95 = round(c.inside / c.total);
     table[r.group][r.method].intervalFactor = round(Math.exp(c.widthLog / c.total / 2), 3);
   }

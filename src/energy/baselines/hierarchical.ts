@@ -12,7 +12,8 @@ export interface IntervalMethod extends FittedMethod {
   predictInterval(configs: readonly PredictInput[]): { lowJ: number; highJ: number }[];
 }
 
-function fitted(fit: HierarchicalFit): IntervalMethod {
+/** A hierarchical fit behind the method interface (predict, intervals, calibrate by a series' posterior). */
+export function fittedHierarchical(fit: HierarchicalFit): IntervalMethod {
   const c = fit.series.components;
   const notes = [
     ...fit.shared.notes,
@@ -23,7 +24,7 @@ function fitted(fit: HierarchicalFit): IntervalMethod {
     notes,
     predict: (configs) => predictHierarchical(fit, configs).map((p) => p.energyPerTokenJ),
     predictInterval: (configs) => predictHierarchical(fit, configs).map(({ lowJ, highJ }) => ({ lowJ, highJ })),
-    calibrate: (records: readonly TrainRecord[]) => fitted(calibrateSeries(fit, records)),
+    calibrate: (records: readonly TrainRecord[]) => fittedHierarchical(calibrateSeries(fit, records)),
   };
 }
 
@@ -52,7 +53,7 @@ export function createHierarchicalMethod(options: HierarchicalOptions = {}): Ene
         if (memo.size >= 64) memo.delete(memo.keys().next().value as string);
         memo.set(key, fit);
       }
-      return fitted(fit);
+      return fittedHierarchical(fit);
     },
   };
 }

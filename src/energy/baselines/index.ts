@@ -10,3 +10,4 @@ export * from './tabular.js';
 export * from './random-forest.js';
 export * from './gradient-boosting.js';
 export * from './registry.js';
+export * from './hierarchical-stacked.js';

@@ -7,7 +7,7 @@
 import type { FittedMethod, MethodContext, PredictInput, TrainRecord } from '../baselines/method.js';
 import {
   DEFAULT_SERIES_BY, effectFor, groupKey, resolveSeriesKey, estimateComponents, logBatchCenter, mergeSeriesStats, posteriorOf, seriesStats,
-  type EffectPrediction, type SeriesBy, type SeriesModel, type SeriesPosterior,
+  withoutStats, type EffectPrediction, type RecordLike, type SeriesBy, type SeriesModel, type SeriesPosterior, type SeriesStats,
 } from './series-effects.js';
 import { crossedLevels, crossedPosteriors, estimateCrossed } from './crossed-effects.js';
 
@@ -106,12 +106,44 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
 /** The series' effects updated with new records (the shared fit and the components stay: they are the prior). */
 export function calibrateSeries(fit: HierarchicalFit, records: readonly TrainRecord[]): HierarchicalFit {
   const { by, center, components } = fit.series;
-  const fresh = seriesStats(records, logResiduals(fit.shared, records), by, center, (r) => resolveSeriesKey(r, by.series, fit.posteriors));
+  const residuals = logResiduals(fit.shared, records);
+  const keyOf = (r: RecordLike): string => resolveSeriesKey(r, by.series, fit.posteriors);
+  const fresh = seriesStats(records, residuals, by, center, keyOf);
   const crossed = fit.series.crossed
     ? { ...fit.series.crossed, levels: crossedLevels(records, fit.series.crossed.factors, (r) => resolveSeriesKey(r, by.series, fit.posteriors), fit.series.crossed.levels) }
     : undefined;
-  const series: SeriesModel = { ...fit.series, by, center, components, stats: mergeSeriesStats(fit.series.stats, fresh), ...(crossed ? { crossed } : {}) };
+  let stats = mergeSeriesStats(fit.series.stats, fresh);
+  if (!crossed && components.residualDof !== undefined) stats = withLooCheck(stats, records, residuals, fit.series, keyOf);
+  const series: SeriesModel = { ...fit.series, by, center, components, stats, ...(crossed ? { crossed } : {}) };
   return { shared: fit.shared, series, posteriors: posteriorsOf(series) };
+}
+
+/**
+ * The leave-one-out check of each calibrated series' predictive spread: every new record is predicted from its
+ * series' other records (known and new), and its squared standardised error is added to the series' `loo` sums
+ * (series-effects.ts residualScaleOf turns them into a scale on the series' predictive spread). A series whose
+ * records disagree with each other more than its posterior says, e.g. records at prompt or output lengths the
+ * others lack, then gets wider intervals.
+ */
+function withLooCheck(stats: SeriesStats[], records: readonly TrainRecord[], residuals: Float64Array, series: SeriesModel, keyOf: (r: RecordLike) => string): SeriesStats[] {
+  const { by, center, components } = series;
+  const byKey = new Map(stats.map((s) => [s.key, s]));
+  const added = new Map<string, { z2: number; n: number }>();
+  records.forEach((r, j) => {
+    const key = keyOf(r);
+    const all = byKey.get(key);
+    if (!all) return;
+    const one = seriesStats([r], [residuals[j]], by, center, () => key)[0];
+    const post = posteriorOf(withoutStats(all, one), { ...components, residualDof: undefined });
+    const e = effectFor(r, by, center, components, new Map([[key, post]]), key);
+    const z = (residuals[j] - e.shift) / e.sd;
+    const a = added.get(key) ?? { z2: 0, n: 0 };
+    added.set(key, { z2: a.z2 + z * z, n: a.n + 1 });
+  });
+  return stats.map((s) => {
+    const a = added.get(s.key);
+    return a ? { ...s, loo: { z2: (s.loo?.z2 ?? 0) + a.z2, n: (s.loo?.n ?? 0) + a.n } } : s;
+  });
 }
 
 export interface HierarchicalPrediction extends EffectPrediction {

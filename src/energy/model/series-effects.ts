@@ -116,6 +116,11 @@ export interface SeriesStats {
   zr: number[];
   /** Z'Z row-major, (2 + settings)^2 */
   zz: number[];
+  /**
+   * Leave-one-out check of the series' predictive spread (calibrateSeries): the sum of squared standardised errors
+   * of its calibration records, each predicted from the series' other records, and how many. Absent: no check.
+   */
+  loo?: { z2: number; n: number };
 }
 
 /** A series' posterior: effects mean and covariance (order: level, slope, settings...). */
@@ -303,6 +308,9 @@ export function posteriorOf(s: SeriesStats, c: VarianceComponents): SeriesPoster
 export function residualScaleOf(s: SeriesStats, mean: readonly number[], c: VarianceComponents): number {
   const dof = c.residualDof;
   if (dof === undefined || s.n === 0) return 1;
+  // the leave-one-out check (records each predicted from the others, most of them at a setting the others lack):
+  // the same prior on the scale, updated by their squared standardised errors; the larger of the two scales applies
+  const loo = s.loo && s.loo.n > 0 ? Math.sqrt(Math.max(1, (dof + s.loo.z2) / (dof + s.loo.n))) : 1;
   // SSR = r'r - 2 m'Z'r + m'Z'Z m, from the sufficient statistics
   const m = mean.length;
   let ssr = s.rr;
@@ -311,7 +319,7 @@ export function residualScaleOf(s: SeriesStats, mean: readonly number[], c: Vari
     for (let j = 0; j < m; j++) ssr += mean[i] * s.zz[i * m + j] * mean[j];
   }
   const s2 = c.sigma ** 2;
-  return Math.sqrt(Math.max(1, (dof * s2 + Math.max(0, ssr)) / ((dof + s.n) * s2)));
+  return Math.max(loo, Math.sqrt(Math.max(1, (dof * s2 + Math.max(0, ssr)) / ((dof + s.n) * s2))));
 }
 
 /** Series statistics with fresh ones added: a known series' statistics grow, a new series joins the list. */
@@ -335,7 +343,16 @@ export function mergeStats(a: SeriesStats, b: SeriesStats): SeriesStats {
       for (let j = 0; j < ms; j++) zz[map[i] * m + map[j]] += s.zz[i * ms + j];
     }
   }
-  return { key: a.key, settings, n: a.n + b.n, rr: a.rr + b.rr, zr, zz };
+  const loo = a.loo || b.loo ? { z2: (a.loo?.z2 ?? 0) + (b.loo?.z2 ?? 0), n: (a.loo?.n ?? 0) + (b.loo?.n ?? 0) } : undefined;
+  return { key: a.key, settings, n: a.n + b.n, rr: a.rr + b.rr, zr, zz, ...(loo ? { loo } : {}) };
+}
+
+/** A series' statistics with one record's taken out (`one`: that record's statistics alone). */
+export function withoutStats(all: SeriesStats, one: SeriesStats): SeriesStats {
+  const negated: SeriesStats = { key: one.key, settings: one.settings, n: -one.n, rr: -one.rr, zr: one.zr.map((v) => -v), zz: one.zz.map((v) => -v) };
+  const out = mergeStats(all, negated);
+  delete out.loo;
+  return out;
 }
 
 /** The effect for one record: its series' posterior (or the prior when unseen) at its centred log batch and setting (`key`: its series when known). */

@@ -1,0 +1,105 @@
+// A quick screen of series-effect designs for the new-deployment protocol (issue 15's k = 5 target), on one shared
+// closed-form fit of all ML.ENERGY v3 records (so optimistic, for ranking only; bench/new-deployment.bench.mjs
+// confirms). Each eligible series of one half (the bench's --half split) is left out: the effects are refitted on
+// the other series' log residuals, given k = 0, 3, 5, 10 of its records (3 seeds) and scored on its records past the
+// tenth. Variants:
+//   series            today's effects (level, slope in log batch, setting level), prior mean zero
+//   cov:F1+F2...      the series' level (and with `cov2:` also its slope) has a prior mean regressed on series
+//                     covariates (Fay-Herriot / empirical Bayes with covariates; GLS under the effects' marginal
+//                     covariance, iterated with the spreads): F in params, active, b200, fp8, mxfp4, moe, modality
+//   gbm-raw           stacked: XGBoost on the other series' raw log residuals (the tabular features), the effects on
+//                     what it leaves
+//   gbm-within        stacked: XGBoost on the other series' residuals with their own series effects taken out (what
+//                     is common to every series after its level), the effects on what it leaves
+// Usage: node bench/series-screen.mjs a|b|all VARIANT...
+import { existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Matrix, CholeskyDecomposition, solve } from 'ml-matrix';
+import { importMlEnergy, createMethods } from '../dist/energy/index.js';
+import { seriesStats, estimateComponents, groupKey, DEFAULT_SERIES_BY, logBatchCenter, effectFor, mergeSeriesStats } from '../dist/energy/model/series-effects.js';
+import { seriesPosteriors } from '../dist/energy/model/series-posteriors.js';
+import { logResiduals } from '../dist/energy/model/hierarchical.js';
+import { covariateEncoder, fitPriorMean } from '../dist/energy/model/series-prior-mean.js';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'mlenergy-v3');
+if (!existsSync(dir)) { console.log(`skipped: ${dir} not found (the shared data folder is absent)`); process.exit(0); }
+const recs = importMlEnergy(dir);
+const [cf, xgb] = await createMethods(['closed-form', 'xgboost']);
+const res = Array.from(logResiduals(cf.fit(recs, { seed: 1 }), recs));
+const by = DEFAULT_SERIES_BY; const center = logBatchCenter(recs);
+const keyOf = (r) => groupKey(r, by.series);
+const half = process.argv[2];
+const variants = process.argv.slice(3);
+const hash = (key) => { let h = 0x811c9dc5; for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0; return h; };
+const idxBy = new Map(); recs.forEach((r, i) => { const k = keyOf(r); idxBy.set(k, [...(idxBy.get(k) ?? []), i]); });
+const eligible = [...idxBy.keys()].sort().filter((k) => idxBy.get(k).length >= 12);
+const byHash = [...eligible].sort((x, y) => hash(x) - hash(y) || (x < y ? -1 : 1));
+const H = half === 'all' ? byHash : half === 'a' ? byHash.slice(0, Math.ceil(byHash.length / 2)) : byHash.slice(Math.ceil(byHash.length / 2));
+function rng(seed) { let s = seed >>> 0; return () => { s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5 >>> 0; s ^= s >>> 13; return (s >>> 0) / 4294967296; }; }
+const asTarget = (r, t) => ({ ...r, energy_j: r.output_tokens * Math.exp(t) });
+
+for (const v of variants) {
+  const out = {}; for (const k of [0, 3, 5, 10]) out[k] = { e: 0, n: 0, cov: 0 };
+  const [kind, spec] = v.split(':');
+  for (const key of H) {
+    const own = idxBy.get(key);
+    const restIdx = recs.map((_, i) => i).filter((i) => keyOf(recs[i]) !== key);
+    let r = res.slice();
+    // stacked residual model: trained on the other series only
+    if (kind.startsWith('gbm')) {
+      // gbm-raw: the raw residuals; gbm-within: with each series' posterior effect taken out; gbm-level: its level and
+      // slope only (the model then learns setting patterns common to all series); -cf: the training series' residuals
+      // for the spreads come from models that did not see them (5 folds of series), so the spreads stay honest
+      let target = restIdx.map((i) => res[i]);
+      if (kind.startsWith('gbm-within') || kind.startsWith('gbm-level')) {
+        const rs = seriesStats(restIdx.map((i) => recs[i]), target, by, center);
+        const c = estimateComponents(rs); const post = seriesPosteriors({ stats: rs, components: c });
+        target = restIdx.map((i, j) => {
+          if (kind.startsWith('gbm-within')) return target[j] - effectFor(recs[i], by, center, c, post).shift;
+          const m = post.get(keyOf(recs[i])).mean; return target[j] - m[0] - m[1] * (Math.log(recs[i].batch) - center);
+        });
+      }
+      const fitOn = (ix) => { const m = xgb.fit(ix.map((j) => asTarget(recs[restIdx[j]], target[j])), { seed: 1 }); return m; };
+      const m = fitOn(restIdx.map((_, j) => j));
+      const p = m.predict(recs).map(Math.log);
+      m.dispose?.();
+      r = res.map((x, i) => x - p[i]);
+      if (kind.endsWith('-cf')) {
+        const keys = [...new Set(restIdx.map((i) => keyOf(recs[i])))].sort((x, y) => hash(x) - hash(y));
+        const fold = new Map(keys.map((k, j) => [k, j % 5]));
+        for (let f = 0; f < 5; f++) {
+          const inF = restIdx.map((i, j) => [i, j]).filter(([i]) => fold.get(keyOf(recs[i])) === f);
+          const mf = fitOn(restIdx.map((i, j) => j).filter((j) => fold.get(keyOf(recs[restIdx[j]])) !== f));
+          const pf = mf.predict(inF.map(([i]) => recs[i])).map(Math.log);
+          mf.dispose?.();
+          inF.forEach(([i], q) => { r[i] = res[i] - pf[q]; });
+        }
+      }
+    }
+    const restStats = seriesStats(restIdx.map((i) => recs[i]), restIdx.map((i) => r[i]), by, center);
+    let comp; let prior = null; let enc;
+    if (kind === 'cov' || kind === 'cov2') {
+      enc = covariateEncoder(restIdx.map((i) => recs[i]), spec.split('+'));
+      prior = fitPriorMean(restStats, restStats.map((s) => enc.encode(recs[idxBy.get(s.key)[0]])), { slope: kind === 'cov2' });
+      comp = prior.components;
+    } else comp = estimateComponents(restStats);
+    const rest = prior ? prior.shifted : restStats;
+    const mine = prior ? prior.meanOf(enc.encode(recs[own[0]])) : [0, 0];
+    for (let seed = 1; seed <= 3; seed++) {
+      const rnd = rng(seed * 1000 + own[0]); const sh = own.map((i) => [rnd(), i]).sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+      const test = sh.slice(10);
+      for (const k of [0, 3, 5, 10]) {
+        const cal = sh.slice(0, k);
+        const fresh = k ? seriesStats(cal.map((i) => recs[i]), cal.map((i) => r[i] - mine[0] - mine[1] * (Math.log(recs[i].batch) - center)), by, center) : [];
+        const post = seriesPosteriors({ stats: mergeSeriesStats(rest, fresh), components: comp });
+        for (const i of test) {
+          const x = effectFor(recs[i], by, center, comp, post);
+          const shift = x.shift + mine[0] + mine[1] * (Math.log(recs[i].batch) - center);
+          out[k].e += Math.abs(Math.exp(r[i] - shift) - 1); out[k].n++; out[k].cov += Math.abs(r[i] - shift) < 1.96 * x.sd ? 1 : 0;
+        }
+      }
+    }
+  }
+  console.log(v.padEnd(40), half, Object.entries(out).map(([k, o]) => `k=${k} ${(100 * o.e / o.n).toFixed(1)}% cov ${(100 * o.cov / o.n).toFixed(0)}`).join('  '));
+}
