@@ -167,8 +167,11 @@ export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
   simplify: 0.02,
   randomize: 0.01,
   doNothing: 0,
-  multiplyByFeature: 0,
-  powerFactor: 0,
+  // products of powers (feyn5): at 100,000 evaluations per problem, 20 problems per half, seed 1, dev (chosen
+  // among 0.05, 0.1 and 0.2 each) exact 9 -> 11, R2 > 0.999 12 -> 15 of 20 (I.32.5, I.43.43, II.11.20 exact);
+  // held-out (confirmed) exact 10 -> 10, accurate 10 -> 10, CPU 102 -> 88 s
+  multiplyByFeature: 0.1,
+  powerFactor: 0.1,
 };
 
 export const DEFAULT_OPTIONS: SearchOptions = {
