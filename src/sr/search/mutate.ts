@@ -179,6 +179,14 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
       const stepped = stepPower(node, rng.next() < 0.5, ctx.unary);
       return stepped === null ? null : replaceAt(tree, index, stepped);
     }
+    case 'addTerm': {
+      const ops = ctx.binary.filter((b) => b === '+' || b === '-');
+      if (ops.length === 0) return null;
+      const term = randomProduct(ctx, 2);
+      if (term === null) return null;
+      const i = rng.int(nodes.length);
+      return replaceAt(tree, i, { kind: 'op', op: rng.pick(ops) as never, children: [nodes[i], term] });
+    }
     case 'simplify':
       return simplifyTree(tree, { operators: ctx.options.operators, complexity: (t) => complexity(t, ctx.options) });
     case 'doNothing':
@@ -223,7 +231,7 @@ export function randomMember(ctx: MutationContext): Node {
  * A random product of powers of features: 1 to 4 factors, each a feature or its sqrt, square or cube (those the
  * search has), joined by * or /. Linear scaling supplies the constant factor. Null without * or features.
  */
-export function randomProduct(ctx: MutationContext): Node | null {
+export function randomProduct(ctx: MutationContext, maxFactors = 4): Node | null {
   const { rng } = ctx;
   const joins = ctx.binary.filter((b) => b === '*' || b === '/');
   if (!ctx.binary.includes('*') || ctx.nFeatures === 0) return null;
@@ -235,7 +243,7 @@ export function randomProduct(ctx: MutationContext): Node | null {
     return p === null ? f : { kind: 'op', op: p, children: [f] };
   };
   for (let attempt = 0; attempt < 8; attempt++) {
-    const n = 1 + rng.int(Math.min(4, ctx.nFeatures + 1));
+    const n = 1 + rng.int(Math.min(maxFactors, ctx.nFeatures + 1));
     let t = factor();
     for (let k = 1; k < n; k++) t = { kind: 'op', op: rng.pick(joins) as never, children: [t, factor()] };
     if (satisfiesConstraints(t, ctx.options)) return t;

@@ -35,6 +35,11 @@ export interface MutationWeights {
    * (and g <-> 1 / g when / is there); only the operators in options.operators are used
    */
   powerFactor: number;
+  /**
+   * a node anywhere becomes node + t or node - t, t a random product of powers of features (randomProduct): the
+   * sums inside laws such as sqrt(Bx^2 + By^2 + Bz^2) grow a term at a time
+   */
+  addTerm: number;
 }
 
 export interface SearchOptions {
@@ -172,6 +177,7 @@ export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
   // held-out (confirmed) exact 10 -> 10, accurate 10 -> 10, CPU 102 -> 88 s
   multiplyByFeature: 0.1,
   powerFactor: 0.1,
+  addTerm: 0,
 };
 
 export const DEFAULT_OPTIONS: SearchOptions = {

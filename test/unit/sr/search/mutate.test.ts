@@ -112,6 +112,11 @@ describe('each mutation does what its name says and respects the constraints', (
     expect(seen).toContain('x0 ^ 2 * x1 ^ 2');
     for (const e of seen) expect(e).not.toMatch(/sqrt|\^ 3/);
   });
+  it('addTerm adds or subtracts a product of features at one node', () => check('addTerm', (p, c) => {
+    expect(features(c).length).toBeGreaterThan(features(p).length);
+    expect(ops(c).filter((o) => o === '+' || o === '-').length).toBe(ops(p).filter((o) => o === '+' || o === '-').length + 1);
+    expect(constantNodes(c).length).toBe(constantNodes(p).length);
+  }));
   it('productNodes lists the root and what * and / reach, not what is under + or a function', () => {
     const t = parseExpression('x0 / (x1 * exp(x2)) * (x0 + x1)');
     expect(productNodes(t).map(({ node }) => toInfix(node))).toEqual([
