@@ -17,7 +17,7 @@ import { createRng } from '../util/rng.js';
 import { fitConstants } from './constants.js';
 import { exactLossFloor } from '../regressor-data.js';
 import { HallOfFame } from './hall-of-fame.js';
-import { crossover, mutate, mutationContext, randomMember } from './mutate.js';
+import { crossover, mutate, mutationContext, randomMember, randomProduct } from './mutate.js';
 import { operatorComplexityOf, type SearchOptions } from './options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
 import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
@@ -127,7 +127,9 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     restarts++;
   }
   if (members.length === 0) {
-    const trees = Array.from({ length: o.populationSize }, () => randomMember(mctx));
+    // a share of products of powers (options.productInitFraction; none by default, and then no extra draws)
+    const nProducts = Math.round(o.productInitFraction * o.populationSize);
+    const trees = Array.from({ length: o.populationSize }, (_, i) => (i < nProducts ? randomProduct(mctx) : null) ?? randomMember(mctx));
     const { programs, losses } = score(trees);
     members = trees.map((t, i) => makeMember(t, programs[i], losses[i], generation, o));
   }

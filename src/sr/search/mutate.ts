@@ -53,6 +53,39 @@ function subtree(ctx: MutationContext, size: number): Node {
   return randomTree(ctx.rng, { size, nFeatures: ctx.nFeatures, operators: [...ctx.unary, ...ctx.binary], constProbability: ctx.options.constantProbability });
 }
 
+/**
+ * Preorder indices of the tree's product: the root and every node reached from it through * and / only (the
+ * factors and divisors of the expression when it is a product of powers). Each is listed with its node.
+ */
+export function productNodes(tree: Node): { index: number; node: Node }[] {
+  const out: { index: number; node: Node }[] = [];
+  let i = 0;
+  const walk = (node: Node, inProduct: boolean): void => {
+    const index = i++;
+    if (inProduct) out.push({ index, node });
+    if (node.kind !== 'op') return;
+    const spreads = inProduct && (node.op === '*' || node.op === '/');
+    for (const c of node.children) walk(c, spreads);
+  };
+  walk(tree, true);
+  return out;
+}
+
+const POWER_LADDER = ['sqrt', null, 'square', 'cube'] as const;
+
+/** g one step up or down the ladder sqrt(g), g, square(g), cube(g), within the operators the search has. */
+function stepPower(node: Node, up: boolean, unary: readonly string[]): Node | null {
+  const rung = node.kind === 'op' && node.children.length === 1 ? POWER_LADDER.indexOf(node.op as never) : -1;
+  const base = rung >= 0 ? (node as Extract<Node, { kind: 'op' }>).children[0] : node;
+  const from = rung >= 0 ? rung : 1;
+  for (let to = up ? from + 1 : from - 1; to >= 0 && to < POWER_LADDER.length; to += up ? 1 : -1) {
+    const op = POWER_LADDER[to];
+    if (op === null) return base;
+    if (unary.includes(op)) return { kind: 'op', op, children: [base] };
+  }
+  return null;
+}
+
 function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | null {
   const { rng } = ctx;
   const nodes = preorder(tree);
@@ -125,6 +158,35 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
       const lowered: Node = { kind: 'op', op: n.op, children: n.children.map((c, m) => (m === k ? p.children[j] : c)) };
       return replaceAt(tree, i, { kind: 'op', op: p.op, children: p.children.map((c, m) => (m === j ? lowered : c)) });
     }
+    case 'multiplyByFeature': {
+      const ops = ctx.binary.filter((b) => b === '*' || b === '/');
+      if (ops.length === 0 || ctx.nFeatures === 0) return null;
+      const spine = productNodes(tree);
+      const { index, node } = spine[rng.int(spine.length)];
+      const f: Node = { kind: 'feature', index: rng.int(ctx.nFeatures) };
+      const factor: Node = ctx.unary.includes('square') && rng.next() < 0.25 ? { kind: 'op', op: 'square', children: [f] } : f;
+      return replaceAt(tree, index, { kind: 'op', op: rng.pick(ops) as never, children: [node, factor] });
+    }
+    case 'powerFactor': {
+      const spine = productNodes(tree);
+      const { index, node } = spine[rng.int(spine.length)];
+      // a * b <-> a / b (b moves across the fraction bar) for a quarter of the draws on a product node
+      if (node.kind === 'op' && (node.op === '*' || node.op === '/') && rng.next() < 0.25) {
+        const other = node.op === '*' ? '/' : '*';
+        if (!ctx.binary.includes(other)) return null;
+        return replaceAt(tree, index, { kind: 'op', op: other, children: node.children });
+      }
+      const stepped = stepPower(node, rng.next() < 0.5, ctx.unary);
+      return stepped === null ? null : replaceAt(tree, index, stepped);
+    }
+    case 'addTerm': {
+      const ops = ctx.binary.filter((b) => b === '+' || b === '-');
+      if (ops.length === 0) return null;
+      const term = randomProduct(ctx, 2);
+      if (term === null) return null;
+      const i = rng.int(nodes.length);
+      return replaceAt(tree, i, { kind: 'op', op: rng.pick(ops) as never, children: [nodes[i], term] });
+    }
     case 'simplify':
       return simplifyTree(tree, { operators: ctx.options.operators, complexity: (t) => complexity(t, ctx.options) });
     case 'doNothing':
@@ -163,6 +225,30 @@ export function randomMember(ctx: MutationContext): Node {
     if (satisfiesConstraints(t, ctx.options)) return t;
   }
   return leaf(ctx);
+}
+
+/**
+ * A random product of powers of features: 1 to 4 factors, each a feature or its sqrt, square or cube (those the
+ * search has), joined by * or /. Linear scaling supplies the constant factor. Null without * or features.
+ */
+export function randomProduct(ctx: MutationContext, maxFactors = 4): Node | null {
+  const { rng } = ctx;
+  const joins = ctx.binary.filter((b) => b === '*' || b === '/');
+  if (!ctx.binary.includes('*') || ctx.nFeatures === 0) return null;
+  const powers = POWER_LADDER.filter((p) => p === null || ctx.unary.includes(p));
+  const factor = (): Node => {
+    const f: Node = { kind: 'feature', index: rng.int(ctx.nFeatures) };
+    // the feature itself half the time, else one of the powers
+    const p = rng.next() < 0.5 ? null : rng.pick(powers);
+    return p === null ? f : { kind: 'op', op: p, children: [f] };
+  };
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const n = 1 + rng.int(Math.min(maxFactors, ctx.nFeatures + 1));
+    let t = factor();
+    for (let k = 1; k < n; k++) t = { kind: 'op', op: rng.pick(joins) as never, children: [t, factor()] };
+    if (satisfiesConstraints(t, ctx.options)) return t;
+  }
+  return null;
 }
 
 export { complexity };

@@ -24,6 +24,22 @@ export interface MutationWeights {
   randomize: number;
   /** the child is a copy of its parent (keeps good members alive under regularised evolution) */
   doNothing: number;
+  /**
+   * products of powers (most physical laws are one, up to the scale linear scaling fits): a factor of the
+   * tree's product (the root, or a node reached from it through * and / only) multiplied or divided by a
+   * random feature, sometimes its square (needs * or / in the operators)
+   */
+  multiplyByFeature: number;
+  /**
+   * a factor of the tree's product raised or lowered one step on the ladder sqrt(g), g, square(g), cube(g)
+   * (and g <-> 1 / g when / is there); only the operators in options.operators are used
+   */
+  powerFactor: number;
+  /**
+   * a node anywhere becomes node + t or node - t, t a random product of powers of features (randomProduct): the
+   * sums inside laws such as sqrt(Bx^2 + By^2 + Bz^2) grow a term at a time
+   */
+  addTerm: number;
 }
 
 export interface SearchOptions {
@@ -82,6 +98,11 @@ export interface SearchOptions {
    * do not crowd out the rest
    */
   dedupe: boolean;
+  /**
+   * fraction of each new population (the first, and after a restart) drawn as random products of powers of
+   * features (1 to 4 factors, each a feature, its sqrt, square or cube, joined by * and /) instead of random trees
+   */
+  productInitFraction: number;
   /** linear parsimony on normalised loss, per unit of complexity */
   parsimony: number;
   /** weight of the size-frequency penalty (adaptive parsimony); 0 turns it off */
@@ -151,6 +172,12 @@ export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
   simplify: 0.02,
   randomize: 0.01,
   doNothing: 0,
+  // products of powers (feyn5): at 100,000 evaluations per problem, 20 problems per half, seed 1, dev (chosen
+  // among 0.05, 0.1 and 0.2 each) exact 9 -> 11, R2 > 0.999 12 -> 15 of 20 (I.32.5, I.43.43, II.11.20 exact);
+  // held-out (confirmed) exact 10 -> 10, accurate 10 -> 10, CPU 102 -> 88 s
+  multiplyByFeature: 0.1,
+  powerFactor: 0.1,
+  addTerm: 0,
 };
 
 export const DEFAULT_OPTIONS: SearchOptions = {
@@ -179,6 +206,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   migrationTopology: 'ring',
   restartAfterCycles: 4,
   dedupe: false,
+  productInitFraction: 0,
   parsimony: 0.0005,
   adaptiveParsimonyScaling: 100,
   mutationWeights: DEFAULT_MUTATION_WEIGHTS,
@@ -284,6 +312,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
     bad(`options.migrationTopology must be one of ${MIGRATION_TOPOLOGIES.join(', ')}, got ${String(o.migrationTopology)}`);
   }
   if (!isInt(o.restartAfterCycles) || o.restartAfterCycles < 0) bad(`options.restartAfterCycles must be a non-negative integer, got ${o.restartAfterCycles}`);
+  inRange('productInitFraction', o.productInitFraction, 0, 1);
   inRange('parsimony', o.parsimony, 0, 1e6);
   inRange('adaptiveParsimonyScaling', o.adaptiveParsimonyScaling, 0, 1e6);
   for (const k of Object.keys(o.mutationWeights)) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_MUTATION_WEIGHTS, resolveOptions, type MutationWeights } from '../../../../src/sr/search/options.js';
-import { crossover, mutate, mutationContext, randomMember, type MutationName } from '../../../../src/sr/search/mutate.js';
+import { crossover, mutate, mutationContext, productNodes, randomMember, randomProduct, type MutationName } from '../../../../src/sr/search/mutate.js';
 import { complexity, satisfiesConstraints } from '../../../../src/sr/search/tree-ops.js';
 import { constantNodes, depth, equals, size, type Node } from '../../../../src/sr/expression/node.js';
 import { operatorByName } from '../../../../src/sr/expression/operators.js';
@@ -85,6 +85,55 @@ describe('each mutation does what its name says and respects the constraints', (
     expect(equals(c, p)).toBe(true);
     expect(c).not.toBe(p);
   }));
+  it('multiplyByFeature multiplies or divides a factor of the product by a feature', () => check('multiplyByFeature', (p, c) => {
+    expect(features(c).length).toBe(features(p).length + 1);
+    expect(ops(c).length - ops(p).length).toBeGreaterThanOrEqual(1);
+  }));
+  it('multiplyByFeature only edits the product: under a + the sum stays whole', () => {
+    const o = optionsFor('multiplyByFeature');
+    const t = parseExpression('(x0 + x1) * x2');
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 60; seed++) seen.add(toInfix(mutate(t, mutationContext(o, 1, createRng(seed)))!.tree));
+    // the root, the sum as one factor, or x2 gets a * x0, / x0 or a square(x0); never x0 + x1 * x0
+    for (const e of seen) expect(e).not.toMatch(/x1 [*/] x0/);
+    expect([...seen].some((e) => e.startsWith('(x0 + x1) * x2 * x0') || e.includes('x2 * x0'))).toBe(true);
+  });
+  it('powerFactor steps one factor along sqrt, identity, square, cube or moves it across the fraction bar', () => {
+    const o = optionsFor('powerFactor');
+    const t = parseExpression('x0 * square(x1)');
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 80; seed++) {
+      const out = mutate(t, mutationContext(o, 2, createRng(seed)));
+      if (out) seen.add(toInfix(out.tree));
+    }
+    // the operators here have square but neither sqrt nor cube
+    expect(seen).toContain('x0 * x1');
+    expect(seen).toContain('x0 / x1 ^ 2');
+    expect(seen).toContain('x0 ^ 2 * x1 ^ 2');
+    for (const e of seen) expect(e).not.toMatch(/sqrt|\^ 3/);
+  });
+  it('addTerm adds or subtracts a product of features at one node', () => check('addTerm', (p, c) => {
+    expect(features(c).length).toBeGreaterThan(features(p).length);
+    expect(ops(c).filter((o) => o === '+' || o === '-').length).toBe(ops(p).filter((o) => o === '+' || o === '-').length + 1);
+    expect(constantNodes(c).length).toBe(constantNodes(p).length);
+  }));
+  it('productNodes lists the root and what * and / reach, not what is under + or a function', () => {
+    const t = parseExpression('x0 / (x1 * exp(x2)) * (x0 + x1)');
+    expect(productNodes(t).map(({ node }) => toInfix(node))).toEqual([
+      'x0 / (x1 * exp(x2)) * (x0 + x1)', 'x0 / (x1 * exp(x2))', 'x0', 'x1 * exp(x2)', 'x1', 'exp(x2)', 'x0 + x1',
+    ]);
+  });
+  it('randomProduct gives products of powers of features within the constraints', () => {
+    const o = resolveOptions({ maxSize: 20, maxDepth: 7, maxGenerations: 1, operators: ['+', '*', '/', 'sqrt', 'square', 'cube', 'exp'] });
+    fc.assert(fc.property(seeds, (seed) => {
+      const t = randomProduct(mutationContext(o, 4, createRng(seed)));
+      expect(t).not.toBeNull();
+      expect(satisfiesConstraints(t!, o)).toBe(true);
+      expect(ops(t!).every((op) => ['*', '/', 'sqrt', 'square', 'cube'].includes(op))).toBe(true);
+      expect(constantNodes(t!)).toHaveLength(0);
+    }), { numRuns: 100 });
+    expect(randomProduct(mutationContext(resolveOptions({ maxGenerations: 1, operators: ['+', '-'] }), 2, createRng(1)))).toBeNull();
+  });
   it('simplify never grows a tree', () => check('simplify', (p, c) => expect(size(c)).toBeLessThanOrEqual(size(p)), 15));
 });
 
