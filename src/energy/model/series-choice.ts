@@ -40,6 +40,8 @@ export interface SeriesChoiceOptions {
   standardErrors?: number;
   by?: SeriesBy;
   catalog?: Catalog;
+  /** crossed effects (as fitSeriesEffects): the folds' fits with effects carry them too */
+  crossed?: SeriesFitOptions['crossed'];
 }
 
 /**
@@ -89,7 +91,7 @@ export function chooseSeriesEffects(records: readonly FitRecord[], fitOptions: F
     let withEffects: EnergyModel = pooled;
     if (countSeries(train, by, catalog) >= 2) {
       try {
-        withEffects = fitSeriesEffects(pooled, train, foldOptions, { catalog, by } satisfies SeriesFitOptions);
+        withEffects = fitSeriesEffects(pooled, train, foldOptions, { catalog, ...(options.by ? { by } : {}), ...(options.crossed ? { crossed: options.crossed } : {}) });
       } catch {
         withEffects = pooled;
       }
@@ -133,7 +135,7 @@ export function chooseSeriesEffects(records: readonly FitRecord[], fitOptions: F
  */
 export function withChosenSeriesEffects(pooled: EnergyModel, records: readonly FitRecord[], fitOptions: FitEnergyOptions, options: SeriesChoiceOptions & Omit<SeriesFitOptions, 'by' | 'catalog'> = {}): EnergyModel {
   const { rule, folds, seed, restarts, standardErrors, ...seriesOptions } = options;
-  const choice = chooseSeriesEffects(records, fitOptions, { rule, folds, seed, restarts, standardErrors, by: options.by, catalog: options.catalog });
-  const model = choice.used ? fitSeriesEffects(pooled, records, fitOptions, { ...seriesOptions, by: options.by, catalog: options.catalog }) : pooled;
+  const choice = chooseSeriesEffects(records, fitOptions, { rule, folds, seed, restarts, standardErrors, by: options.by, catalog: options.catalog, crossed: options.crossed });
+  const model = choice.used ? fitSeriesEffects(pooled, records, fitOptions, seriesOptions) : pooled;
   return { ...model, seriesChoice: choice };
 }
