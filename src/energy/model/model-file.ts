@@ -123,7 +123,8 @@ export interface SeriesChoice {
   /** series the training records hold */
   series: number;
   reason: string;
-  cv?: { folds: number; seed: number; pooledRmsLog: number; seriesRmsLog: number; pooledMape: number; seriesMape: number };
+  /** records: the size of the seeded sample cross-validated, when the file was larger */
+  cv?: { folds: number; seed: number; records?: number; pooledRmsLog: number; seriesRmsLog: number; pooledMape: number; seriesMape: number };
 }
 
 /**

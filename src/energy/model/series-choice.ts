@@ -10,6 +10,7 @@
  * the records to predict, effects learnt from one or two records a series cost accuracy (bench:energy, issue 14).
  */
 import { createRng } from '../../sr/index.js';
+import { discoverySample } from './discovery/auto.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import { fitEnergyModel, type FitEnergyOptions, type FitRecord } from './fit.js';
 import type { EnergyModel, SeriesChoice } from './model-file.js';
@@ -67,16 +68,18 @@ const sq = (x: number): number => x * x;
  * Throws nothing a pooled fit would not: a fold whose training part cannot be fitted with effects keeps its pooled
  * prediction for both (no evidence either way).
  */
-export function chooseSeriesEffects(records: readonly FitRecord[], fitOptions: FitEnergyOptions, options: SeriesChoiceOptions = {}): SeriesChoice {
+export function chooseSeriesEffects(all: readonly FitRecord[], fitOptions: FitEnergyOptions, options: SeriesChoiceOptions = {}): SeriesChoice {
   const rule = options.rule ?? DEFAULT_SERIES_EFFECTS_RULE;
   const catalog = options.catalog ?? fitOptions.catalog ?? builtinCatalog();
   const by = options.by ?? DEFAULT_SERIES_BY;
-  const nSeries = countSeries(records, by, catalog);
+  const nSeries = countSeries(all, by, catalog);
   if (rule === 'never') return { rule, used: false, series: nSeries, reason: 'series effects turned off (--no-series)' };
   if (nSeries < 2) return { rule, used: false, series: nSeries, reason: `the records hold ${nSeries} series: no spread of series to learn from` };
   if (rule === 'always') return { rule, used: true, series: nSeries, reason: `the records hold ${nSeries} series (rule "always")` };
-  const K = Math.min(options.folds ?? 5, records.length);
   const seed = options.seed ?? fitOptions.seed ?? 0;
+  // a large file is cross-validated on the seeded sample its residual discovery searches (at most 10,000 records)
+  const { records, note } = discoverySample(all, seed);
+  const K = Math.min(options.folds ?? 5, records.length);
   const fold = recordFolds(records.length, K, seed);
   const foldOptions: FitEnergyOptions = { ...fitOptions, catalog, restarts: options.restarts ?? 2, onStage: undefined, selection: undefined };
   const pooledLog = new Float64Array(records.length);
@@ -113,7 +116,7 @@ export function chooseSeriesEffects(records: readonly FitRecord[], fitOptions: F
   const dSd = Math.sqrt(d.reduce((x, v) => x + sq(v - dMean), 0) / Math.max(1, n - 1));
   const k = options.standardErrors ?? DEFAULT_SERIES_KEEP_STANDARD_ERRORS;
   const cv = {
-    folds: K, seed,
+    folds: K, seed, ...(note ? { records: records.length } : {}),
     pooledRmsLog: Math.sqrt(mean(Float64Array.from(pooledLog, sq))), seriesRmsLog: Math.sqrt(mean(Float64Array.from(seriesLog, sq))),
     pooledMape: mean(pooledApe), seriesMape: mean(seriesApe),
   };
@@ -124,8 +127,8 @@ export function chooseSeriesEffects(records: readonly FitRecord[], fitOptions: F
   return {
     rule, used: !drop, series: nSeries, cv,
     reason: drop
-      ? `${K}-fold cross-validation on the training records: series effects do not predict held-out records better${k !== 0 ? ` by ${k} standard errors` : ''} (${scores}); no series effects`
-      : `${K}-fold cross-validation on the training records: series effects predict held-out records better (${scores})`,
+      ? `${K}-fold cross-validation on the training records${note ? ` (a seeded sample of ${records.length})` : ''}: series effects do not predict held-out records better${k !== 0 ? ` by ${k} standard errors` : ''} (${scores}); no series effects`
+      : `${K}-fold cross-validation on the training records${note ? ` (a seeded sample of ${records.length})` : ''}: series effects predict held-out records better (${scores})`,
   };
 }
 
