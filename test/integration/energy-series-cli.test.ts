@@ -52,7 +52,7 @@ beforeAll(async () => {
   const h100 = lines.slice(1).filter((l) => l.includes('H100'));
   writeFileSync(join(dir, 'mine.csv'), [lines[0], ...h100.slice(0, 3)].join('\n') + '\n');
   writeFileSync(join(dir, 'mine-test.csv'), [lines[0], ...h100.slice(3)].join('\n') + '\n');
-  for (const args of [['--out', 'model.json'], ['--out', 'pooled.json', '--no-series']]) {
+  for (const args of [['--out', 'model.json', '--series-rule', 'cv'], ['--out', 'pooled.json', '--no-series']]) {
     const r = await run('fit', '--data', 'train.csv', '--structure', 'physics', '--restarts', '1', ...args);
     if (r.status !== 0) throw new Error(r.stderr);
   }
@@ -65,7 +65,7 @@ describe.skipIf(!BUILT)('series effects in the CLI' + (BUILT ? '' : ' (skipped: 
     expect(json('model.json').series.stats).toHaveLength(4);
     expect(json('model.json').series.by.series).toEqual(['model', 'hardware', 'precision', 'framework']);
     expect(json('pooled.json').series).toBeUndefined();
-    // the series rule's decision (default cv) is stored with both held-out scores
+    // the series rule's decision (--series-rule cv) is stored with both held-out scores
     expect(json('model.json').seriesChoice).toMatchObject({ rule: 'cv', used: true, series: 4 });
     expect(json('model.json').seriesChoice.cv.seriesRmsLog).toBeLessThan(json('model.json').seriesChoice.cv.pooledRmsLog);
   });

@@ -3,7 +3,7 @@
  * the package's own entries. The records are checked with the CLI's messages; with --structure auto the
  * candidates are physics, the structure a bounded residual discovery proposes (autoDiscoveryCandidate, its
  * islands in this worker) and the loaded structure files, and chooseStructure picks one by cross-validation;
- * then fitEnergyModel, per-series effects where the records hold several series and cross-validation keeps them, and the stack fallback (a
+ * then fitEnergyModel, per-series effects where the records hold several series (fit's series rule), and the stack fallback (a
  * discovered correction applies to the serving stacks the records hold; physics to the others). Errors come back as
  * { code, message }: a worker's thrown error would lose its code.
  */
@@ -72,10 +72,10 @@ async function fit(job: EnergyFitJob): Promise<EnergyFitResult> {
   const catalog = builtinCatalog();
   const fitOptions = { catalog, useLatency: true, seed: job.seed, file: job.records.name, structure, selection };
   const pooled = fitEnergyModel(records, fitOptions);
-  // as fit's default (no --no-series): series effects when the records hold more than one series and K-fold CV on
-  // them says the effects predict held-out records better (series-choice.ts)
+  // as fit's default (no --no-series): series effects when the records hold more than one series (series-choice.ts,
+  // fit's default rule)
   const several = countSeries(records, undefined, catalog) >= 2;
-  if (several) progress('cross-validating the per-series effects');
+  if (several) progress('fitting the per-series effects');
   const withEffects = several ? withChosenSeriesEffects(pooled, records, fitOptions, { catalog, file: job.records.name, folds: job.folds }) : pooled;
   // as fit: a structure with a discovered correction keeps the physics fit for stacks its records do not hold
   const model = withStackFallback(withEffects, records, fitOptions);

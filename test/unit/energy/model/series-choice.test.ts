@@ -19,7 +19,7 @@ const FIT = { structure: PHYSICS_STRUCTURE, restarts: 0, seed: 0 };
 
 describe('chooseSeriesEffects', () => {
   it('keeps the effects where series differ by levels no feature describes, and says so with both CV scores', () => {
-    const choice = chooseSeriesEffects(levelled, FIT, { restarts: 0 });
+    const choice = chooseSeriesEffects(levelled, FIT, { rule: 'cv', restarts: 0 });
     expect(choice.rule).toBe('cv');
     expect(choice.series).toBe(4);
     expect(choice.used).toBe(true);
@@ -28,10 +28,10 @@ describe('chooseSeriesEffects', () => {
   });
 
   it('decides by the held-out mean squared log error: with k = 0 standard errors, effects kept exactly when their RMS log error is lower', () => {
-    const c = chooseSeriesEffects(sim, FIT, { standardErrors: 0, restarts: 0 });
+    const c = chooseSeriesEffects(sim, FIT, { rule: 'cv', standardErrors: 0, restarts: 0 });
     expect(c.used).toBe(c.cv!.seriesRmsLog < c.cv!.pooledRmsLog);
     // a stricter rule keeps them no more often (the same folds and fits: the same scores)
-    const strict = chooseSeriesEffects(sim, FIT, { standardErrors: 1, restarts: 0 });
+    const strict = chooseSeriesEffects(sim, FIT, { rule: 'cv', standardErrors: 1, restarts: 0 });
     expect(strict.cv).toEqual(c.cv);
     if (strict.used) expect(c.used).toBe(true);
   });
@@ -40,7 +40,7 @@ describe('chooseSeriesEffects', () => {
     expect(chooseSeriesEffects(levelled, FIT, { rule: 'never' })).toMatchObject({ used: false, rule: 'never' });
     expect(chooseSeriesEffects(levelled, FIT, { rule: 'always' })).toMatchObject({ used: true, rule: 'always', series: 4 });
     const one = levelled.filter((r) => r.model === levelled[0].model && r.hardware === levelled[0].hardware);
-    const c = chooseSeriesEffects(one, FIT);
+    const c = chooseSeriesEffects(one, FIT, { rule: 'cv' });
     expect(c).toMatchObject({ used: false, series: 1 });
     expect(c.cv).toBeUndefined();
   });
@@ -57,7 +57,8 @@ describe('chooseSeriesEffects', () => {
 describe('withChosenSeriesEffects', () => {
   it('adds the series section only when the rule keeps it, and stores the decision in the model file', () => {
     const pooled = fitEnergyModel(levelled, FIT);
-    const kept = withChosenSeriesEffects(pooled, levelled, FIT, { restarts: 0 });
+    const kept = withChosenSeriesEffects(pooled, levelled, FIT, { rule: 'cv', restarts: 0 });
+    expect(withChosenSeriesEffects(pooled, levelled, FIT).seriesChoice).toMatchObject({ rule: 'always', used: true });
     expect(kept.series?.stats).toHaveLength(4);
     expect(validateEnergyModel(JSON.parse(JSON.stringify(kept))).seriesChoice?.used).toBe(true);
     const off = withChosenSeriesEffects(pooled, levelled, FIT, { rule: 'never' });
