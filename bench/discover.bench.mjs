@@ -7,7 +7,7 @@
 // what plain `fit` does (--structure auto, series effects on): the discovered structure only when it also wins the
 // structure choice's CV, and then only on test rows of a framework the training records hold (the others get the
 // physics fit, as the model file's stack fallback does), with per-series effects fitted on top when the training
-// records hold two or more series and the series rule keeps them (--series-rule=cv|always, default fit's cv:
+// records hold two or more series and the series rule keeps them (--series-rule=cv|always, default fit's always:
 // series-choice.ts); `autoAlways` and `physicsSeriesAlways` the same with the rule `always` (before); `autoPooled` the same without series effects (`fit --no-series`);
 // `physicsSeries` physics with series effects (`fit --structure physics`); `autoAnyStack` the pooled choice with
 // the correction applied to every framework (before the stack rule);
@@ -62,7 +62,7 @@ async function run(train, test, seed, keys) {
   const physicsModel = fitEnergyModel(train, { seed });
   const physics = predictEnergy(physicsModel, test).map((p) => p.energyPerTokenJ);
   // what the plain `fit` adds by default: per-series effects when the training records hold two or more series and
-  // the series rule keeps them (--series-rule=cv|always, default fit's cv)
+  // the series rule keeps them (--series-rule=cv|always, default fit's always)
   const withSeriesOf = (model, structure) => withChosenSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }, seriesRule ? { rule: seriesRule } : {});
   const physicsSeries = predictEnergy(withSeriesOf(physicsModel), test).map((p) => p.energyPerTokenJ);
   // the rule before series-choice.ts: effects whenever the training records hold two or more series
