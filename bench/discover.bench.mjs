@@ -7,7 +7,8 @@
 // what plain `fit` does (--structure auto, series effects on): the discovered structure only when it also wins the
 // structure choice's CV, and then only on test rows of a framework the training records hold (the others get the
 // physics fit, as the model file's stack fallback does), with per-series effects fitted on top when the training
-// records hold two or more series; `autoPooled` the same without series effects (`fit --no-series`);
+// records hold two or more series and the series rule keeps them (--series-rule=cv|always, default fit's always:
+// series-choice.ts); `autoAlways` and `physicsSeriesAlways` the same with the rule `always` (before); `autoPooled` the same without series effects (`fit --no-series`);
 // `physicsSeries` physics with series effects (`fit --structure physics`); `autoAnyStack` the pooled choice with
 // the correction applied to every framework (before the stack rule);
 // `auto2se` the same with the paired gain clearing two standard errors instead of one (like `autoGrouped`, its
@@ -22,7 +23,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  chooseStructure, countSeries, createMethods, fitSeriesEffects, cvGroupsOf, discoveredStructure, discoverResidualStructure, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
+  chooseStructure, createMethods, withChosenSeriesEffects, cvGroupsOf, discoveredStructure, discoverResidualStructure, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, importMlEnergy, predictEnergy, predictJoint, randomSplit, readRecords,
   recordFeatures, scenarioKey, selectionMetrics, withKernel,
 } from '../dist/energy/index.js';
 import { toInfix } from '../dist/sr/index.js';
@@ -37,6 +38,8 @@ const nSeeds = Number(opt('seeds') ?? 10);
 const firstSeed = Number(opt('first-seed') ?? 1);
 // --accept-se=N: the standard errors a correction's CV gain must clear in the discovery (default: its Bonferroni rule)
 const acceptSe = opt('accept-se') === undefined ? {} : { acceptStandardErrors: Number(opt('accept-se')) };
+const seriesRule = opt('series-rule');
+if (seriesRule !== undefined && seriesRule !== 'cv' && seriesRule !== 'always') throw new Error(`--series-rule must be cv or always, got ${seriesRule}`);
 const unitsArg = opt('units');
 if (unitsArg !== undefined && unitsArg !== 'auto' && unitsArg !== 'off') throw new Error(`--units must be auto or off, got ${unitsArg}`);
 const units = unitsArg ? { units: unitsArg } : {};
@@ -58,10 +61,15 @@ async function run(train, test, seed, keys) {
   const score = (pred) => selectionMetrics(test.map((r, i) => ({ measured: r.energy_j / r.output_tokens, predicted: pred[i], scenario: scenarioKey(r, keys) })));
   const physicsModel = fitEnergyModel(train, { seed });
   const physics = predictEnergy(physicsModel, test).map((p) => p.energyPerTokenJ);
-  // what the plain `fit` adds by default: per-series effects when the training records hold two or more series
-  const withSeriesOf = (model, structure) => (countSeries(train) >= 2 ? fitSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }) : model);
+  // what the plain `fit` adds by default: per-series effects when the training records hold two or more series and
+  // the series rule keeps them (--series-rule=cv|always, default fit's always)
+  const withSeriesOf = (model, structure) => withChosenSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }, seriesRule ? { rule: seriesRule } : {});
   const physicsSeries = predictEnergy(withSeriesOf(physicsModel), test).map((p) => p.energyPerTokenJ);
+  // the rule before series-choice.ts: effects whenever the training records hold two or more series
+  const withSeriesAlways = (model, structure) => withChosenSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }, { rule: 'always' });
+  const physicsSeriesAlways = predictEnergy(withSeriesAlways(physicsModel), test).map((p) => p.energyPerTokenJ);
   let auto = physicsSeries;
+  let autoAlways = physicsSeriesAlways;
   const t0 = performance.now();
   const d = await discoverResidualStructure(train, { ...budget, ...acceptSe, ...units, seed, workers: 2 });
   const seconds = (performance.now() - t0) / 1000;
@@ -88,6 +96,7 @@ async function run(train, test, seed, keys) {
       if (autoChosen !== 'physics') {
         autoPooled = predictEnergy(withStackFallback(model, train, { seed }), test).map((p) => p.energyPerTokenJ);
         auto = predictEnergy(withStackFallback(withSeriesOf(model, candidate.structure), train, { seed }), test).map((p) => p.energyPerTokenJ);
+        autoAlways = predictEnergy(withStackFallback(withSeriesAlways(model, candidate.structure), train, { seed }), test).map((p) => p.energyPerTokenJ);
         autoAnyStack = fitted;
       }
       // the same choice with a stricter rule: the paired gain must clear two standard errors
@@ -100,7 +109,7 @@ async function run(train, test, seed, keys) {
       if (grouped) cv = grouped.candidates.map((c) => ({ name: c.name, cvRmsLog: round(c.cvRmsLog), cvMape: round(c.cvMape), byGroup: c.byGroup }));
     } else autoChosen = autoGroupedChosen = `physics (${note})`;
   }
-  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoPooled: score(autoPooled), physicsSeries: score(physicsSeries), autoAnyStack: score(autoAnyStack), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
+  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoPooled: score(autoPooled), physicsSeries: score(physicsSeries), autoAlways: score(autoAlways), physicsSeriesAlways: score(physicsSeriesAlways), autoAnyStack: score(autoAnyStack), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
   const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
   if (d.correction.energy) out.g = toInfix(d.correction.energy, names);
   if (d.correction.prefill) out.gPrefill = toInfix(d.correction.prefill, names);
@@ -114,10 +123,10 @@ async function run(train, test, seed, keys) {
 }
 
 /** One run on stderr: the choice and the MAPE of physics, auto, autoPooled, physicsSeries and autoAnyStack (so a cut-short run still tells). */
-const progressLine = (r) => `${r.chosen}, auto chose ${r.autoChosen}; MAPE physics ${(100 * r.physics.mape).toFixed(1)} %, auto ${(100 * r.auto.mape).toFixed(1)} %, autoPooled ${(100 * r.autoPooled.mape).toFixed(1)} %, physicsSeries ${(100 * r.physicsSeries.mape).toFixed(1)} %, autoAnyStack ${(100 * r.autoAnyStack.mape).toFixed(1)} %`;
+const progressLine = (r) => `${r.chosen}, auto chose ${r.autoChosen}; MAPE physics ${(100 * r.physics.mape).toFixed(1)} %, auto ${(100 * r.auto.mape).toFixed(1)} %, autoAlways ${(100 * r.autoAlways.mape).toFixed(1)} %, autoPooled ${(100 * r.autoPooled.mape).toFixed(1)} %, physicsSeries ${(100 * r.physicsSeries.mape).toFixed(1)} %, autoAnyStack ${(100 * r.autoAnyStack.mape).toFixed(1)} %`;
 
 function summary(runs) {
-  const methods = ['physics', 'discovered', 'auto', 'autoPooled', 'physicsSeries', 'autoAnyStack', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
+  const methods = ['physics', 'discovered', 'auto', 'autoAlways', 'autoPooled', 'physicsSeries', 'physicsSeriesAlways', 'autoAnyStack', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
     mean: Object.fromEntries(methods.map((m) => [m, { mape: round(mean(runs.map((r) => r[m].mape))), pairwise: round(mean(runs.map((r) => r[m].pairwise))), top1: round(mean(runs.map((r) => r[m].top1))) }])),

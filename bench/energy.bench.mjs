@@ -15,8 +15,8 @@
 //              best ensemble at 500. Methods run in worker threads, one per core.
 //   llmInferenceBench: LLM-Inference-Bench power runs (`energylens import llm-inference-bench`, 192 configurations,
 //              prompt = output length and batch varied, three frameworks): the closed form under the mlenergy
-//              protocol above, and in `protocols.llmInferenceBench` the closed form, random forest and XGBoost
-//              under random-50 and leave-one-framework-out (10 seeds each), scenarios (framework, model, GPU).
+//              protocol above, and in `protocols.llmInferenceBench` the closed form, hierarchical (with series
+//              effects), random forest and XGBoost under random-50 and leave-one-framework-out (10 seeds each), scenarios (framework, model, GPU).
 //              `headline.llmInferenceBench` gives each method's medians and the issue-14 bar for a discovered
 //              structure (MAPE at most 0.75 x the best of the three, pairwise >= 0.95).
 //   discovered: every protocol also runs the method `discovered` (what `energylens fit` does by default: a
@@ -40,7 +40,8 @@ const LLM_INFERENCE_BENCH = join(here, '..', '..', 'shared', 'data', 'llm-infere
 const ILB_KEYS = ['framework', 'model', 'hardware'];
 const ILB_BASELINES = ['closed-form', 'random-forest', 'xgboost'];
 const withDiscovered = !process.argv.includes('--no-discovered');
-const ILB_METHODS = [...ILB_BASELINES, ...(withDiscovered ? ['discovered'] : [])];
+// hierarchical (the closed form with per-series effects, `fit --structure physics --series-rule always`) beside them
+const ILB_METHODS = [...ILB_BASELINES, 'hierarchical', ...(withDiscovered ? ['discovered'] : [])];
 /** the order of a protocol's methods in the output: the discovered method right after the closed form */
 const ORDER = withDiscovered ? ['closed-form', 'discovered', ...METHOD_NAMES.filter((m) => m !== 'closed-form')] : [...METHOD_NAMES];
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);

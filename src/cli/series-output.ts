@@ -6,7 +6,7 @@
 import { EnergyLensError } from '../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../energy/catalog/index.js';
 import {
-  calibrateFromBase, checkSeriesBy, countSeries, DEFAULT_SERIES_BY, fitSeriesEffects, readEnergyModel, writeEnergyModel,
+  calibrateFromBase, checkSeriesBy, countSeries, DEFAULT_SERIES_BY, readEnergyModel, withChosenSeriesEffects, writeEnergyModel, type SeriesEffectsRule,
   type AppliedSeriesEffect, type EnergyModel, type FitEnergyOptions, type FitRecord, type ModelSeries, type SeriesBy,
 } from '../energy/model/index.js';
 import { readRecords } from '../energy/records/index.js';
@@ -16,6 +16,7 @@ import { assertOutputFolder } from './energy-args.js';
 export interface SeriesFlags {
   data: string; out: string; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string; calibrate?: string; refit?: string[];
   structure: string; catalog?: string; json?: boolean; sample?: number; candidates?: string[]; stackColumn?: string;
+  seriesRule?: SeriesEffectsRule; folds?: number; seed?: number;
 }
 
 const conflict = (message: string): never => { throw new EnergyLensError('CONFLICTING_OPTIONS', message); };
@@ -52,7 +53,11 @@ export function checkSeriesFlags(records: readonly FitRecord[], flags: SeriesFla
   if (flags.series && flags.seriesBy) checkSeriesBy(records, seriesByOf(flags), flags.data, true);
 }
 
-/** `fit`'s series step: the pooled model with series effects added, unless --no-series or the records hold one series. */
+/**
+ * `fit`'s series step: the pooled model with series effects added when the rule says so (--series-rule, default
+ * cv: K-fold CV on the training records, pooled against with effects; series-choice.ts), never with --no-series or
+ * records of one series. The decision is stored in the model file (seriesChoice).
+ */
 export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], fitOptions: FitEnergyOptions, flags: SeriesFlags, catalog: Catalog): EnergyModel {
   checkSeriesFlags(records, flags);
   if (!flags.series) return pooled;
@@ -62,7 +67,10 @@ export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], f
     return pooled;
   }
   const crossed = crossedOf(flags);
-  return fitSeriesEffects(pooled, records, fitOptions, { catalog, file: flags.data, ...(flags.seriesBy ? { by } : {}), ...(crossed ? { crossed } : {}) });
+  return withChosenSeriesEffects(pooled, records, fitOptions, {
+    catalog, file: flags.data, ...(flags.seriesBy ? { by } : {}), ...(crossed ? { crossed } : {}),
+    ...(flags.seriesRule ? { rule: flags.seriesRule } : {}), ...(flags.folds !== undefined ? { folds: flags.folds } : {}),
+  });
 }
 
 const pct = (f: number): string => `${f >= 1 ? '+' : ''}${((f - 1) * 100).toFixed(1)} %`;
@@ -85,7 +93,8 @@ export function seriesSummary(s: ModelSeries): Record<string, unknown> {
 /** The lines fit and explain print about a model's series effects. */
 export function seriesLines(m: EnergyModel): string[] {
   const s = m.series;
-  if (!s) return ['series effects: none (a pooled model)'];
+  const why = m.seriesChoice ? [`  ${m.seriesChoice.used ? 'fitted' : 'not fitted'}: ${m.seriesChoice.reason}`] : [];
+  if (!s) return ['series effects: none (a pooled model)', ...why];
   const c = s.components;
   return [
     `series effects: ${s.stats.length} series by ${s.by.series.join(', ')} (settings within a series: ${s.by.setting.join(', ')})`,
@@ -93,6 +102,7 @@ export function seriesLines(m: EnergyModel): string[] {
     ...(s.latency ? [`  on latency (log time per output token, from ${s.latency.stats.reduce((a, x) => a + x.n, 0)} timed records): series level ${s.latency.components.tauLevel.toFixed(3)}, slope in log batch ${s.latency.components.tauSlope.toFixed(3)}, setting ${s.latency.components.tauSetting.toFixed(3)}, residual ${s.latency.components.sigma.toFixed(3)}`] : []),
     ...(s.crossed ? [`  crossed effects (shared across series): ${s.crossed.factors.map((f, i) => `${f} ${s.crossed!.tauLevel[i].toFixed(3)}${s.crossed!.slope ? ` (slope ${s.crossed!.tauSlope[i].toFixed(3)})` : ''}`).join(', ')}; the series level above is the series' own part`] : []),
     ...(s.calibration ? [`  calibrated from ${s.calibration.base} with ${s.calibration.records} records of ${s.calibration.series.join('; ')}`] : []),
+    ...why,
   ];
 }
 

@@ -52,7 +52,7 @@ beforeAll(async () => {
   const h100 = lines.slice(1).filter((l) => l.includes('H100'));
   writeFileSync(join(dir, 'mine.csv'), [lines[0], ...h100.slice(0, 3)].join('\n') + '\n');
   writeFileSync(join(dir, 'mine-test.csv'), [lines[0], ...h100.slice(3)].join('\n') + '\n');
-  for (const args of [['--out', 'model.json'], ['--out', 'pooled.json', '--no-series']]) {
+  for (const args of [['--out', 'model.json', '--series-rule', 'cv'], ['--out', 'pooled.json', '--no-series']]) {
     const r = await run('fit', '--data', 'train.csv', '--structure', 'physics', '--restarts', '1', ...args);
     if (r.status !== 0) throw new Error(r.stderr);
   }
@@ -65,6 +65,9 @@ describe.skipIf(!BUILT)('series effects in the CLI' + (BUILT ? '' : ' (skipped: 
     expect(json('model.json').series.stats).toHaveLength(4);
     expect(json('model.json').series.by.series).toEqual(['model', 'hardware', 'precision', 'framework']);
     expect(json('pooled.json').series).toBeUndefined();
+    // the series rule's decision (--series-rule cv) is stored with both held-out scores
+    expect(json('model.json').seriesChoice).toMatchObject({ rule: 'cv', used: true, series: 4 });
+    expect(json('model.json').seriesChoice.cv.seriesRmsLog).toBeLessThan(json('model.json').seriesChoice.cv.pooledRmsLog);
   });
 
   it('--series-by changes the key, and --json reports the section', async () => {
@@ -115,6 +118,7 @@ describe.skipIf(!BUILT)('series effects in the CLI' + (BUILT ? '' : ' (skipped: 
     fails(await run('fit', '--base', 'model.json', '--stack-column', 'framework', '--data', 'mine.csv', '--out', 'x8.json'), 'CONFLICTING_OPTIONS', /--base keeps the base model's stack fallback .* drop --stack-column/, 'x8.json');
     fails(await run('fit', '--data', 'train.csv', '--out', 'x10.json', '--effects', 'model,tp'), 'INVALID_OPTION', /--effects names "tp": each must be series, slope, a series column/, 'x10.json');
     fails(await run('fit', '--data', 'train.csv', '--out', 'x9.json', '--no-series', '--effects', 'model'), 'CONFLICTING_OPTIONS', /--effects .* --no-series/, 'x9.json');
+    fails(await run('fit', '--data', 'train.csv', '--out', 'x11.json', '--series-rule', 'sometimes'), 'INVALID_OPTION', /--series-rule must be cv or always, got "sometimes"/, 'x11.json');
   });
 
   it('bad base models and records: each a clear [CODE] line and nothing written', async () => {

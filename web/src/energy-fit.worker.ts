@@ -3,7 +3,7 @@
  * the package's own entries. The records are checked with the CLI's messages; with --structure auto the
  * candidates are physics, the structure a bounded residual discovery proposes (autoDiscoveryCandidate, its
  * islands in this worker) and the loaded structure files, and chooseStructure picks one by cross-validation;
- * then fitEnergyModel, per-series effects where the records hold several series, and the stack fallback (a
+ * then fitEnergyModel, per-series effects where the records hold several series (fit's series rule), and the stack fallback (a
  * discovered correction applies to the serving stacks the records hold; physics to the others). Errors come back as
  * { code, message }: a worker's thrown error would lose its code.
  */
@@ -11,7 +11,7 @@ import * as mathjs from 'mathjs';
 import { fitWarnings } from '../../src/cli/fit-warnings.js';
 import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/index.js';
 import {
-  chooseAmong, collectCandidates, countSeries, fitEnergyModel, fitSeriesEffects, parseStructure, withStackFallback, PHYSICS_STRUCTURE,
+  chooseAmong, collectCandidates, countSeries, fitEnergyModel, parseStructure, withChosenSeriesEffects, withStackFallback, PHYSICS_STRUCTURE,
   type CandidateStructure, type Structure, type StructureSelection,
 } from '../../src/energy/model/index.js';
 import { autoDiscoveryCandidate, DISCOVERED_SOURCE } from '../../src/energy/model/discovery/index.js';
@@ -72,10 +72,11 @@ async function fit(job: EnergyFitJob): Promise<EnergyFitResult> {
   const catalog = builtinCatalog();
   const fitOptions = { catalog, useLatency: true, seed: job.seed, file: job.records.name, structure, selection };
   const pooled = fitEnergyModel(records, fitOptions);
-  // as fit's default (no --no-series): series effects when the records hold more than one series
+  // as fit's default (no --no-series): series effects when the records hold more than one series (series-choice.ts,
+  // fit's default rule)
   const several = countSeries(records, undefined, catalog) >= 2;
   if (several) progress('fitting the per-series effects');
-  const withEffects = several ? fitSeriesEffects(pooled, records, fitOptions, { catalog, file: job.records.name }) : pooled;
+  const withEffects = several ? withChosenSeriesEffects(pooled, records, fitOptions, { catalog, file: job.records.name, folds: job.folds }) : pooled;
   // as fit: a structure with a discovered correction keeps the physics fit for stacks its records do not hold
   const model = withStackFallback(withEffects, records, fitOptions);
   return { model, discovered, discoveryNote, warnings: fitWarnings(model, records), seconds: (performance.now() - started) / 1000 };

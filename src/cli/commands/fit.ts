@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import {
   chooseAmong, collectCandidates, DEFAULT_SERIES_BY, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
-  type CandidateStructure, type CollectedCandidates, type EnergyModel, type StructureSelection,
+  DEFAULT_SERIES_EFFECTS_RULE, type CandidateStructure, type CollectedCandidates, type EnergyModel, type SeriesEffectsRule, type StructureSelection,
 } from '../../energy/model/index.js';
 import { cvGroupsOf, DEFAULT_CV_GROUP_COLUMN, stacksOf } from '../../energy/model/structure-cv-groups.js';
 import { autoDiscoveryCandidate, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE, discoverySample } from '../../energy/model/discovery/index.js';
@@ -23,12 +23,18 @@ interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
   time?: number; evals?: number; cvGroups?: string; stackColumn?: string; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string;
+  seriesRule: SeriesEffectsRule;
 }
 
 const DEFAULT_RESTARTS = 8;
 const DEFAULT_FOLDS = 5;
 /** Structure files found beside the data file are named *.structure.json. */
 const BESIDE_SUFFIX = '.structure.json';
+
+const seriesRuleArg = (v: string): SeriesEffectsRule => {
+  if (v !== 'cv' && v !== 'always') bad(`--series-rule must be cv or always, got "${v}" (--no-series turns series effects off)`);
+  return v as SeriesEffectsRule;
+};
 
 const parameterList = (v: string): string[] => {
   const names = namesArg(v);
@@ -59,7 +65,8 @@ export function register(program: Command): void {
     .option('--refit <a,b,...>', 'with --calibrate: parameters to refit (the others keep the base model\'s values)', parameterList)
     .option('--series-by <a,b,...>', `columns whose values name a series (one deployment) for the series effects (default: ${DEFAULT_SERIES_BY.series.join(',')})`, namesArg)
     .option('--effects <a,b,...>', 'series effects to fit: series (the series\' own, always), series columns whose levels get effects shared across series (e.g. model,hardware: crossed effects) and slope (a slope in log batch per level); default: series', namesArg)
-    .option('--no-series', 'a pooled fit: no per-series effects (by default they are fitted when the records hold more than one series)')
+    .option('--no-series', 'a pooled fit: no per-series effects (by default they are fitted when the records hold more than one series and --series-rule keeps them)')
+    .option('--series-rule <cv|always>', 'when series effects are fitted on records of two or more series: always, or cv (K-fold cross-validation on the training records, the structure choice\'s --folds, pooled against with effects: kept when they predict held-out records better; not the default: not confirmed on held-out seeds)', seriesRuleArg, DEFAULT_SERIES_EFFECTS_RULE)
     .option('--base <public.json>', 'your records set your series\' effects under this model (fitted with series effects, e.g. models/mlenergy-v3.json): its shared parameters and effect spreads are the prior and stay; unlike --calibrate, no parameter is refitted')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the model summary as JSON on stdout', false)
@@ -220,7 +227,7 @@ function fitSummary(model: EnergyModel, flags: FitFlags, available: number): Rec
     ...(flags.sample !== undefined ? { sample: flags.sample, seed: flags.seed } : {}),
     ...(flags.calibrate ? { calibratedFrom: flags.calibrate, refit: flags.refit ?? model.parameters.map((p) => p.name) } : {}),
     structure: model.structure.name, ...(model.selection ? { selection: model.selection } : {}),
-    residualSd: model.residualSd, fit: model.fit, ...(model.stackFallback ? { stacks: { column: model.stackFallback.column, seen: model.stackFallback.seen } } : {}), ...(model.series ? { series: seriesSummary(model.series) } : {}),
+    residualSd: model.residualSd, fit: model.fit, ...(model.stackFallback ? { stacks: { column: model.stackFallback.column, seen: model.stackFallback.seen } } : {}), ...(model.series ? { series: seriesSummary(model.series) } : {}), ...(model.seriesChoice ? { seriesChoice: model.seriesChoice } : {}),
     parameters: model.parameters.map((p) => ({ name: p.name, value: p.value, standardError: p.standardError, low: p.low, high: p.high, unit: p.unit, held: p.held, ...(p.reason ? { reason: p.reason } : {}), ...(p.confoundedWith ? { confoundedWith: p.confoundedWith } : {}), origin: p.origin })),
   };
 }

@@ -14,7 +14,7 @@
 import { EnergyLensError } from '../../errors.js';
 import { autoDiscoveryCandidate, DISCOVERED_SOURCE, discoverySample } from '../model/discovery/auto.js';
 import { fitEnergyModel, withStackFallback } from '../model/fit.js';
-import { countSeries, fitSeriesEffects } from '../model/series-fit.js';
+import { withChosenSeriesEffects, type SeriesEffectsRule } from '../model/series-choice.js';
 import { chooseAmong, collectCandidates, type CollectedCandidates } from '../model/structure-select.js';
 import { fittedModel } from './closed-form.js';
 import { fingerprint } from './hierarchical.js';
@@ -30,6 +30,14 @@ export interface DiscoveredOptions {
   folds?: number;
   /** worker threads of the discovery's searches (default: the engine's) */
   workers?: number;
+  /** when series effects are added (series-choice.ts; default fit's, `cv`) */
+  seriesEffects?: SeriesEffectsRule;
+  /** standard errors by which the effects must win under `cv` (series-choice.ts; default its) */
+  seriesStandardErrors?: number;
+  /** run the residual discovery (default true; false: physics with fit's series step, for comparing series rules) */
+  discovery?: boolean;
+  /** the method's name in results (default "discovered") */
+  name?: string;
 }
 
 export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyMethod {
@@ -38,15 +46,15 @@ export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyM
   const memo = new Map<string, CollectedCandidates>();
   const keyOf = (records: readonly TrainRecord[], ctx: MethodContext): string => fingerprint(records, ctx.seed);
   return {
-    name: 'discovered',
-    label: 'discovered (fit default)',
+    name: options.name ?? 'discovered',
+    label: options.name ?? 'discovered (fit default)',
     kind: 'closed form',
     description: `what \`energylens fit\` does by default: a residual discovery (${evals} evaluations per search phase) proposes physics x exp(g), cross-validation chooses between it and physics, then per-series effects and the stack rule`,
     prepare: async (records, ctx = {}) => {
       const key = keyOf(records, ctx);
       if (memo.has(key)) return;
       const seed = ctx.seed ?? 0;
-      const collected = await collectCandidates({
+      const collected = await collectCandidates(options.discovery === false ? {} : {
         discovery: () => autoDiscoveryCandidate(discoverySample(records, seed).records, {
           evals, seed, folds, catalog: ctx.catalog, inputTokens: ctx.inputTokens, ...(options.workers !== undefined ? { workers: options.workers } : {}),
         }),
@@ -63,10 +71,10 @@ export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyM
       const { structure, selection } = chooseAmong(records, collected, { ...common, folds, evals }, 'a kept discovery');
       const fitOptions = { ...common, structure, selection };
       const pooled = fitEnergyModel(records, fitOptions);
-      const withSeries = countSeries(records, undefined, ctx.catalog) >= 2 ? fitSeriesEffects(pooled, records, fitOptions, { catalog: ctx.catalog }) : pooled;
+      const withSeries = withChosenSeriesEffects(pooled, records, fitOptions, { catalog: ctx.catalog, folds, ...(options.seriesEffects ? { rule: options.seriesEffects } : {}), ...(options.seriesStandardErrors !== undefined ? { standardErrors: options.seriesStandardErrors } : {}) });
       const model = withStackFallback(withSeries, records, fitOptions);
       const f = fittedModel(model, ctx, 'discovered');
-      return { ...f, notes: [`structure: ${selection.chosen}`, ...f.notes] };
+      return { ...f, notes: [`structure: ${selection.chosen}`, `series effects: ${withSeries.seriesChoice?.used ? 'yes' : 'no'}`, ...f.notes] };
     },
   };
 }

@@ -49,6 +49,8 @@ export const DEFAULT_SIZES: readonly number[] = [10, 25, 50, 100, 200, 400];
 export interface SplitOptions {
   /** random splits per training size or fold (default 10) */
   seeds?: number;
+  /** the first split's seed (default 1: seeds 1..seeds); e.g. 101 to choose a default on seeds the reports do not use */
+  firstSeed?: number;
   /** sample efficiency: training sizes (default DEFAULT_SIZES) */
   sizes?: readonly number[];
   /** sample efficiency: a size leaving fewer test records than this is skipped (default 50) */
@@ -114,9 +116,11 @@ function positiveInteger(name: string, v: number): number {
   return v;
 }
 
-function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'file' | 'sizes' | 'calibrationSizes' | 'heldOutSeries' | 'seriesBy' | 'seriesHalf'>> & { sizes: readonly number[] } {
+function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'file' | 'sizes' | 'calibrationSizes' | 'heldOutSeries' | 'seriesBy' | 'seriesHalf' | 'firstSeed'>> & { sizes: readonly number[]; firstSeed: number } {
   const r = { ...DEFAULT_SPLIT_OPTIONS, sizes: DEFAULT_SIZES, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as ReturnType<typeof resolved>;
   positiveInteger('seeds', r.seeds);
+  r.firstSeed ??= 1;
+  positiveInteger('firstSeed', r.firstSeed);
   positiveInteger('trainSize', r.trainSize);
   positiveInteger('calibrationRecords', r.calibrationRecords);
   positiveInteger('minTestRecords', r.minTestRecords);
@@ -125,7 +129,7 @@ function resolved(o: SplitOptions): Required<Omit<SplitOptions, 'catalog' | 'fil
   return r;
 }
 
-const seedsOf = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+const seedsOf = (n: number, first = 1): number[] => Array.from({ length: n }, (_, i) => i + first);
 
 export function sampleEfficiencySplits(records: readonly SplitRecord[], options: SplitOptions = {}): ProtocolSplits {
   const o = resolved(options);
@@ -136,7 +140,7 @@ export function sampleEfficiencySplits(records: readonly SplitRecord[], options:
       skipped.push(`training size ${size}: ${place(o)} has ${records.length} records, which would leave fewer than ${o.minTestRecords} to test on`);
       continue;
     }
-    for (const seed of seedsOf(o.seeds)) splits.push({ group: String(size), trainSize: size, seed, parts: [randomSplit(records.length, size, seed)] });
+    for (const seed of seedsOf(o.seeds, o.firstSeed)) splits.push({ group: String(size), trainSize: size, seed, parts: [randomSplit(records.length, size, seed)] });
   }
   if (splits.length === 0) throw new EnergyLensError('INVALID_DATA', `sample efficiency: ${skipped.join('; ')}`);
   return { protocol: 'sample-efficiency', splits, skipped };
@@ -151,7 +155,7 @@ export function batchExtrapolationSplits(records: readonly SplitRecord[], option
   if (large.length === 0) {
     throw new EnergyLensError('INVALID_DATA', `batch extrapolation needs records with different batch sizes; every record in ${place(o)} has batch ${median}`);
   }
-  const splits = seedsOf(o.seeds).map((seed) => {
+  const splits = seedsOf(o.seeds, o.firstSeed).map((seed) => {
     const train = sample(small, o.trainSize, seed);
     return { group: `batch <= ${Number(median.toPrecision(4))}`, trainSize: train.length, seed, parts: [{ train, test: large }] };
   });
@@ -176,7 +180,7 @@ export function hardwareExtrapolationSplits(records: readonly SplitRecord[], opt
       if (a === b) continue;
       const target = byHw.get(b) as number[];
       if (target.length < k + 2) { skipped.push(`${a} -> ${b}: ${b} has ${target.length} records, too few to calibrate on ${k} and test on the rest`); continue; }
-      for (const seed of seedsOf(o.seeds)) {
+      for (const seed of seedsOf(o.seeds, o.firstSeed)) {
         const train = sample(byHw.get(a) as number[], o.trainSize, seed);
         const shuffled = sample(target, target.length, seed + 7919);
         splits.push({ group: `${a} -> ${b}`, trainSize: train.length, seed, parts: [{ train, calibrate: shuffled.slice(0, k), test: shuffled.slice(k) }] });
@@ -191,7 +195,7 @@ function leaveOneOutSplits(records: readonly SplitRecord[], o: ReturnType<typeof
   const byLevel = new Map<string, number[]>();
   records.forEach((r, i) => byLevel.set(key(r), [...(byLevel.get(key(r)) ?? []), i]));
   const levels = [...byLevel.keys()].sort();
-  return seedsOf(o.seeds).map((seed) => {
+  return seedsOf(o.seeds, o.firstSeed).map((seed) => {
     const rng = createRng(seed);
     const parts = levels.map((level) => {
       const others = records.map((r, i) => (key(r) !== level ? i : -1)).filter((i) => i >= 0);
@@ -228,7 +232,7 @@ export function random50Splits(records: readonly SplitRecord[], options: SplitOp
   if (records.length <= o.trainSize) {
     throw new EnergyLensError('INVALID_DATA', `random-50 trains on ${o.trainSize} records and tests on the others; ${place(o)} has only ${records.length}`);
   }
-  const splits = seedsOf(o.seeds).map((seed) => ({ group: `${o.trainSize} random`, trainSize: o.trainSize, seed, parts: [randomSplit(records.length, o.trainSize, seed)] }));
+  const splits = seedsOf(o.seeds, o.firstSeed).map((seed) => ({ group: `${o.trainSize} random`, trainSize: o.trainSize, seed, parts: [randomSplit(records.length, o.trainSize, seed)] }));
   return { protocol: 'random-50', splits, skipped: [] };
 }
 
@@ -268,7 +272,7 @@ export function newDeploymentSplits(records: readonly SplitRecord[], options: Sp
   }
   if (options.heldOutSeries !== undefined) positiveInteger('heldOutSeries', options.heldOutSeries);
   const splits: Split[] = [];
-  for (const seed of seedsOf(o.seeds)) {
+  for (const seed of seedsOf(o.seeds, o.firstSeed)) {
     const chosen = options.heldOutSeries === undefined ? eligible : sample(eligible.map((_, i) => i), options.heldOutSeries, seed * 7907).map((i) => eligible[i]);
     const folds = chosen.map((key) => {
       const own = bySeries.get(key) as number[];

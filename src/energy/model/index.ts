@@ -17,3 +17,4 @@ export * from './series-effects.js';
 export * from './series-posteriors.js';
 export { fitHierarchical, calibrateSeries, predictHierarchical, posteriorsOf, type HierarchicalFit, type HierarchicalOptions, type HierarchicalPrediction, type SeriesModel, type SharedFit } from './hierarchical.js';
 export * from './series-fit.js';
+export * from './series-choice.js';

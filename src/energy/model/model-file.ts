@@ -124,6 +124,19 @@ export interface EnergyModel {
   series?: ModelSeries;
   /** a structure with a discovered correction applies to the serving stacks its records hold; others get this physics fit */
   stackFallback?: StackFallback;
+  /** whether fit added series effects and why (series-choice.ts; absent in files written before the rule) */
+  seriesChoice?: SeriesChoice;
+}
+
+/** fit's decision on series effects: the rule, and under `cv` both fits' held-out scores on the training records. */
+export interface SeriesChoice {
+  rule: 'cv' | 'always' | 'never';
+  used: boolean;
+  /** series the training records hold */
+  series: number;
+  reason: string;
+  /** records: the size of the seeded sample cross-validated, when the file was larger */
+  cv?: { folds: number; seed: number; records?: number; pooledRmsLog: number; seriesRmsLog: number; pooledMape: number; seriesMape: number };
 }
 
 /**

@@ -26,6 +26,14 @@ describe('protocol splits', () => {
     expect(sampleEfficiencySplits(records, { sizes: [10], seeds: 3 })).toEqual(sampleEfficiencySplits(records, { sizes: [10], seeds: 3 }));
   });
 
+  it('firstSeed starts the seeds elsewhere (choose a default on 101-110, report on 1-10): seed k is the same split either way', () => {
+    const late = sampleEfficiencySplits(records, { sizes: [10], seeds: 2, firstSeed: 3 });
+    expect(late.splits.map((s) => s.seed)).toEqual([3, 4]);
+    expect(late.splits[0]).toEqual(sampleEfficiencySplits(records, { sizes: [10], seeds: 3 }).splits[2]);
+    expect(random50Splits(records, { seeds: 2, firstSeed: 101 }).splits.map((s) => s.seed)).toEqual([101, 102]);
+    expect(() => random50Splits(records, { firstSeed: 0 })).toThrow(/firstSeed must be a positive integer/);
+  });
+
   it('batch extrapolation trains on batches up to the median and tests on larger ones', () => {
     const { splits } = batchExtrapolationSplits(records, { seeds: 2, trainSize: 20 });
     for (const s of splits) {
