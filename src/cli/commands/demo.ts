@@ -94,7 +94,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       : structure.name === 'physics'
         ? [`${head} proposed physics x exp(g), g = ${correctionTexts(auto.candidate.structure).energy ?? '-'}, but ${choice?.selection.reason}`]
         : [`${head}: the model is physics x exp(g)${g.energy ? `, g = ${g.energy}` : ''}${g.prefill ? `, g_prefill = ${g.prefill}` : ''} (${choice?.selection.reason}); terms, as fitted:`,
-          ...terms.map((t) => `  ${t.parameter ?? 'fixed'} = ${sig(t.fitted, 3)} [${t.unit}]: ${t.effect}`),
+          ...terms.map((t) => `  ${t.parameter ?? 'fixed'} = ${sig(t.fitted, 3)} [${t.unit}]: ${t.effect}${t.heldReason ? ` (held: ${t.heldReason})` : ''}`),
           ...termRangeLines(model, sample, `the ${sample.length} profiled configurations`).map((l) => `  ${l}`)];
 
     const summary = [

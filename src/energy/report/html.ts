@@ -114,7 +114,7 @@ export function discoveredTermsHtml(model: EnergyModel, records?: readonly Confi
   ].join('\n\n');
   const rows = terms.map((t) => [
     escapeHtml(t.parameter ?? 'fixed number'), num(t.fitted, 4), t.interval ? `${num(t.interval[0])} - ${num(t.interval[1])}` : escapeHtml(t.noInterval ?? '-'), escapeHtml(t.unit === '1' ? (t.feature ? '1 (exponent)' : /constant factor/.test(t.meaning) ? '1 (log of a factor)' : '1') : t.unit),
-    escapeHtml(t.phase), escapeHtml(t.effect),
+    escapeHtml(t.phase), escapeHtml(`${t.effect}${t.heldReason ? ` (held: ${t.heldReason})` : ''}`),
   ]);
   return '<h3>Discovered terms beside the physics form</h3>'
     + '<div class="side"><div><h4>physics form</h4>'

@@ -19,6 +19,8 @@ export interface FittedTerm extends DiscoveredTerm {
   interval: [number, number] | null;
   /** why a fitted term has no interval (e.g. confounded with another parameter), when it has none */
   noInterval?: string;
+  /** why the fit held this term's parameter (e.g. confounded with the physics scale), when it did */
+  heldReason?: string;
   /** what the term does, in plain words, at its fitted value */
   effect: string;
 }
@@ -58,7 +60,7 @@ export function fittedDiscoveredTerms(model: EnergyModel): FittedTerm[] {
     const fitted = p?.value ?? t.value;
     const interval: [number, number] | null = p && !p.held && p.standardError !== null ? [p.low, p.high] : null;
     const missing = p ? missingIntervalText(p) : null;
-    return { ...t, fitted, interval, ...(missing ? { noInterval: missing } : {}), effect: termEffect(t, fitted) };
+    return { ...t, fitted, interval, ...(missing ? { noInterval: missing } : {}), ...(p?.held && p.reason ? { heldReason: p.reason } : {}), effect: termEffect(t, fitted) };
   });
 }
 

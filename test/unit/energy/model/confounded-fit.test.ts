@@ -3,6 +3,7 @@
 // drops them): the fit holds one factor, says why, and gives every fitted parameter an interval of its own; the
 // predictions are those of the same structure fitted without that factor.
 import { describe, expect, it } from 'vitest';
+import { fittedDiscoveredTerms } from '../../../../src/energy/model/discovery/index.js';
 import { fitEnergyModel, PHYSICS_STRUCTURE, predictEnergy, type Structure } from '../../../../src/energy/model/index.js';
 import { sweep } from '../sweep-fixture.js';
 
@@ -25,6 +26,9 @@ describe('a fit with a confounded discovered parameter', () => {
     expect(d1.held).toBe(true);
     expect(d1.value).toBe(0);
     expect(d1.reason).toMatch(/confounded with p_static, d2: the records fix only their combination/);
+    // what the report and the demo show for the term says so (a structure without discovery provenance lists no terms)
+    const terms = fittedDiscoveredTerms({ ...model, structure: { ...model.structure, discovery: { termsAdded: [{ parameter: 'd1', value: 0.3, unit: '1', phase: 'decode', meaning: d1.meaning.replace('discovered term: ', '') }] } } });
+    expect(terms[0].heldReason).toBe(d1.reason);
     for (const p of model.parameters.filter((q) => !q.held)) {
       expect(p.standardError, p.name).not.toBeNull();
       expect(p.high, p.name).toBeGreaterThan(p.low);
