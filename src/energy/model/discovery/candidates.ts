@@ -16,7 +16,8 @@ export interface CandidateCorrection {
   expression: string;
 }
 
-function featureIndexes(tree: Node, out = new Set<number>()): Set<number> {
+/** The feature indexes a tree reads. */
+export function featureIndexes(tree: Node, out = new Set<number>()): Set<number> {
   if (tree.kind === 'feature') out.add(tree.index);
   else if (tree.kind === 'op') for (const c of tree.children) featureIndexes(c, out);
   return out;

@@ -9,7 +9,7 @@ import { evaluateAt, parseExpression, toInfix } from '../../../sr/index.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from '../features.js';
 import type { Structure } from '../structure.js';
 import { featureMatrix, STRUCTURE_FEATURE_NAMES, structureFeature } from '../structure-features.js';
-import { signedTerms } from './candidates.js';
+import { featureIndexes, signedTerms } from './candidates.js';
 import type { DiscoveredTerm } from './structure-out.js';
 
 export interface FittedTerm extends DiscoveredTerm {
@@ -94,9 +94,7 @@ export function correctionTermRanges(model: EnergyModel, features: readonly Ener
     const X = featureMatrix(features, kind);
     const n = features.length;
     for (const { term, sign } of signedTerms(parseExpression(text, names))) {
-      const used = new Set<number>();
-      const walk = (t: typeof term): void => { if (t.kind === 'feature') used.add(t.index); else if (t.kind === 'op') t.children.forEach(walk); };
-      walk(term);
+      const used = featureIndexes(term);
       if (![...used].some((k) => k < nF)) continue;
       let low = Infinity;
       let high = -Infinity;
