@@ -36,6 +36,12 @@ export interface JobClientOptions extends RedisConnectOptions, QueueNameOptions 
   pollSeconds?: number;
   /** completed jobs BullMQ keeps for inspection (default 100) */
   keepCompleted?: number;
+  /**
+   * seconds a look at a pending job may wait for Redis before the head reports Redis as lost (default 15): a server
+   * that keeps the connection open but does not answer (stopped, swapping, a half-open network path) closes no
+   * socket, so without this the head would wait in silence
+   */
+  silenceSeconds?: number;
   onEvent?: (e: DistributedEvent) => void;
 }
 
@@ -63,6 +69,8 @@ interface Waiter {
   retriedStale: boolean;
   /** a poll's look at this job is still waiting for Redis (polls do not pile up while Redis is away) */
   polling: boolean;
+  /** when that look began (ms) */
+  pollingSince: number;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -97,16 +105,19 @@ export class JobClient {
   private readonly waiters = new Map<string, Waiter>();
   private poller: NodeJS.Timeout | undefined;
   private redisDown = false;
+  /** Redis was reported lost because it stopped answering (not because a connection closed) */
+  private silent = false;
   /** called before a job is submitted again (e.g. to store its dataset again) */
   beforeResubmit: (() => Promise<void>) | undefined;
 
   constructor(private readonly options: JobClientOptions) {
     this.queueName = checkQueueName(options.queue ?? DEFAULT_QUEUE);
     this.prefix = checkQueueName(options.prefix ?? DEFAULT_PREFIX, 'prefix');
-    const { attempts, backoffMs, pollSeconds, keepCompleted } = options;
+    const { attempts, backoffMs, pollSeconds, keepCompleted, silenceSeconds } = options;
     if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1)) bad(`attempts must be a positive integer, got ${String(attempts)}`);
     if (backoffMs !== undefined && !(backoffMs >= 0)) bad(`backoffMs must be a non-negative number, got ${String(backoffMs)}`);
     if (pollSeconds !== undefined && !(pollSeconds > 0)) bad(`pollSeconds must be a positive number, got ${String(pollSeconds)}`);
+    if (silenceSeconds !== undefined && !(silenceSeconds > 0)) bad(`silenceSeconds must be a positive number, got ${String(silenceSeconds)}`);
     if (keepCompleted !== undefined && (!Number.isInteger(keepCompleted) || keepCompleted < 0)) bad(`keepCompleted must be a non-negative integer, got ${String(keepCompleted)}`);
     this.target = parseRedisUrl(options.redis); // a bad URL fails here, before any work
   }
@@ -140,6 +151,7 @@ export class JobClient {
       c.on('ready', () => {
         if (!this.redisDown) return;
         this.redisDown = false;
+        this.silent = false;
         this.options.onEvent?.({ type: 'redis-back' });
         this.poll(); // whatever happened while Redis was away
       });
@@ -189,7 +201,7 @@ export class JobClient {
       return { id, promise: new Promise<unknown>((resolve, reject) => {
         const existing = this.waiters.get(id);
         if (existing) { reject(new DistributedError('INVALID_OPTION', `${req.label}: the same job is already being waited for (${id})`)); return; }
-        this.waiters.set(id, { id, req: req as JobRequest<unknown>, submittedAt: Date.now(), retriedStale: false, polling: false, resolve, reject });
+        this.waiters.set(id, { id, req: req as JobRequest<unknown>, submittedAt: Date.now(), retriedStale: false, polling: false, pollingSince: 0, resolve, reject });
       }) };
     });
     const all = Promise.all(waits.map((w) => w.promise));
@@ -231,6 +243,7 @@ export class JobClient {
     if (!queue) return;
     try {
       const state = await queue.getJobState(w.id);
+      this.answered();
       if (!this.waiters.has(w.id)) return;
       if (state === 'completed') {
         const job = await queue.getJob(w.id);
@@ -266,11 +279,33 @@ export class JobClient {
   }
 
   private poll(): void {
+    const now = Date.now();
+    const silenceMs = (this.options.silenceSeconds ?? 15) * 1000;
     for (const w of [...this.waiters.values()]) {
-      if (w.polling) continue;
+      if (w.polling) {
+        if (now - w.pollingSince > silenceMs) this.reportSilence(now - w.pollingSince);
+        continue;
+      }
       w.polling = true;
+      w.pollingSince = now;
       void this.inspect(w).finally(() => { w.polling = false; });
     }
+  }
+
+  /** Redis holds the connection but has not answered a look at a job for `ms`: reported once, like a lost connection. */
+  private reportSilence(ms: number): void {
+    if (this.redisDown) return;
+    this.redisDown = true;
+    this.silent = true;
+    this.options.onEvent?.({ type: 'redis-lost', reason: `${this.target.display} has not answered for ${Math.round(ms / 1000)} s: stopped, overloaded, or the network path is broken` });
+  }
+
+  /** Redis answered: after a silence, that is Redis back. */
+  private answered(): void {
+    if (!this.silent) return;
+    this.silent = false;
+    this.redisDown = false;
+    this.options.onEvent?.({ type: 'redis-back' });
   }
 
   private startPolling(): void {

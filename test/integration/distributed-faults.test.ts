@@ -1,7 +1,7 @@
 // Faults around Redis itself, on a redis-server of the test's own (needs the build, `redis-server`, and
 // ENERGYLENS_TEST_REDIS set, as in CI): a restart mid-run that loses every key, and passwords.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullMQRunner, startWorker, type DistributedEvent } from '../../src/distributed/index.js';
+import { BullMQRunner, JobClient, startWorker, type DistributedEvent } from '../../src/distributed/index.js';
 import { createRng, equationSearch, toInfix, type Dataset, type SearchResult } from '../../src/sr/index.js';
 import { BUILT, freeServerPort, HAS_REDIS_SERVER, OwnRedis, REDIS_URL, SKIP_REASON, spawnWorker, type WorkerProcess } from './distributed-helpers.js';
 
@@ -70,6 +70,41 @@ describe.skipIf(skip)(`Redis faults${skip ? ` (skipped: ${reason})` : ''}`, () =
       await expect(runner.connect()).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE', message: expect.stringMatching(/needs a password|NOAUTH/) });
     } finally {
       await runner.close();
+    }
+  });
+
+  it('a Redis that holds the connection but stops answering is reported, and its return too', async () => {
+    const url = `redis://:test-secret@127.0.0.1:${redis.port}`;
+    const events: DistributedEvent[] = [];
+    // waits for an event, failing after 10 s with the events so far
+    const seen = (type: string): Promise<void> => new Promise((resolve, reject) => {
+      const began = Date.now();
+      const timer = setInterval(() => {
+        if (events.some((e) => e.type === type)) { clearInterval(timer); resolve(); }
+        else if (Date.now() - began > 10_000) { clearInterval(timer); reject(new Error(`no ${type} within 10 s: ${JSON.stringify(events)}`)); }
+      }, 50);
+    });
+    const client = new JobClient({ redis: url, queue: 'silence', pollSeconds: 0.2, silenceSeconds: 1, onEvent: (e) => events.push(e) });
+    let stopped = false;
+    try {
+      // a job no worker takes: the head keeps looking at it
+      const pending = client.submit([{ name: 'island', data: { probe: Date.now() }, label: 'probe', check: (v) => v }]);
+      pending.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(events).toEqual([]);
+      redis.signal('SIGSTOP');
+      stopped = true;
+      await seen('redis-lost');
+      expect(events[0].reason).toMatch(/has not answered for [12] s/);
+      redis.signal('SIGCONT');
+      stopped = false;
+      await seen('redis-back');
+      expect(events.map((e) => e.type)).toEqual(['redis-lost', 'redis-back']);
+      await client.close();
+      await expect(pending).rejects.toMatchObject({ code: 'WORKER_FAILED' });
+    } finally {
+      if (stopped) redis.signal('SIGCONT');
+      await client.close();
     }
   });
 });

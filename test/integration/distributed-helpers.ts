@@ -120,6 +120,11 @@ export class OwnRedis {
     });
   }
 
+  /** SIGSTOP or SIGCONT: a stopped server keeps its connections open and answers nothing */
+  signal(sig: 'SIGSTOP' | 'SIGCONT'): void {
+    this.proc?.kill(sig);
+  }
+
   async stop(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
