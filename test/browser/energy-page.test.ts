@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/catalog.js';
-import { fittedDiscoveredTerms } from '../../src/energy/model/discovery/terms-text.js';
+import { fittedDiscoveredTerms, termRangeLines } from '../../src/energy/model/discovery/terms-text.js';
 import { validateEnergyModel, type EnergyModel, type StructureSelection } from '../../src/energy/model/model-file.js';
 import { selectConfigurations } from '../../src/energy/model/select.js';
-import { formatProblem, validateRecordsFile } from '../../src/energy/records/index.js';
+import { formatProblem, readRecords, validateRecordsFile } from '../../src/energy/records/index.js';
 import { cliStarter, type Ran } from '../integration/cli-start.js';
 import { ARTIFACTS, clippedText, mathMatchesNode, openWorkbench, ROOT, skipReason, waitFor, type Workbench } from './browser-page.js';
 
@@ -208,12 +208,18 @@ describe.skipIf(skipReason !== '')(`web workbench's energy page in headless chro
     state = await fitOnPage();
     expect(state.error).toBeNull();
     const cliForced = readModel('cli-forced.json');
-    expectSameModel(await downloaded('page-forced.model.json'), cliForced);
+    const pageForced = await downloaded('page-forced.model.json');
+    expectSameModel(pageForced, cliForced);
     expect(state.structure).toBe(cliForced.structure.name);
     expect(state.selection?.reason).toBe('forced by --structure S.json');
     const terms = fittedDiscoveredTerms(cliForced);
     expect(state.discoveredTerms.map((t) => t.parameter)).toEqual(terms.map((t) => t.parameter));
     if (terms.length > 0) expect(await page.textContent('#en-discovered')).toContain(terms[0].effect);
+    // and what each term does over the records it was fitted on, as the report says it
+    const sample = await readRecords(SAMPLE);
+    const ranges = termRangeLines(pageForced, sample, `the ${sample.length} records fitted on this page`);
+    if (terms.length > 0) expect(ranges.length).toBeGreaterThan(0);
+    for (const line of ranges) expect(await page.textContent('#en-discovered')).toContain(line);
     expect(await clippedText(page)).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'workbench-energy.png'), fullPage: true });
   }, SLOW);

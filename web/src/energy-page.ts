@@ -167,7 +167,9 @@ async function fit(): Promise<void> {
     $('#en-status').textContent = `fitted on ${result.model.training.records} records (${result.model.training.latencyRows} with time per output token) in ${result.seconds.toFixed(1)} s, structure choice included`;
     $('#en-warnings').textContent = result.warnings.map((w) => `warning: ${w}`).join(' ');
     state.warnings = result.warnings;
-    show(result.model, 'fitted on this page', result.discovered, result.discoveryNote);
+    const fitted: ProfilingRecord[] = [];
+    await scanRecordsText(job.records.name, job.records.text, (r) => { fitted.push(r); });
+    show(result.model, 'fitted on this page', result.discovered, result.discoveryNote, fitted);
   } catch (err) {
     if ((err as { code?: string }).code === 'STOPPED') {
       state.stopped = true;
@@ -184,9 +186,9 @@ async function fit(): Promise<void> {
 }
 
 /** A model (fitted here, or a loaded model file) on the page: its structure, parameters, and the ranking. */
-function show(m: EnergyModel, source: string, discovered: Structure | null, discoveryNote: string | null): void {
+function show(m: EnergyModel, source: string, discovered: Structure | null, discoveryNote: string | null, records?: readonly ProfilingRecord[]): void {
   model = m;
-  const panel = structurePanel(m, discovered, discoveryNote);
+  const panel = structurePanel(m, discovered, discoveryNote, records);
   $('#en-structure').textContent = panel.structure;
   $('#en-reason').textContent = panel.reason;
   $('#en-candidates tbody').innerHTML = panel.candidates;

@@ -5,6 +5,7 @@
  */
 import { correctionTexts } from '../../src/energy/model/discovery/index.js';
 import type { EnergyModel, Structure } from '../../src/energy/model/index.js';
+import type { ProfilingRecord } from '../../src/energy/records/index.js';
 import { discoveredTermsHtml } from '../../src/energy/report/html.js';
 import { esc } from './plot.js';
 
@@ -18,14 +19,17 @@ export function structurePanelHtml(): string {
     <div id="en-discovered"></div>`;
 }
 
-/** The panel's contents for a model (fitted here or loaded), and the structure discovery proposed if any. */
-export function structurePanel(model: EnergyModel, discovered: Structure | null, discoveryNote: string | null): { structure: string; reason: string; candidates: string; discovered: string } {
+/**
+ * The panel's contents for a model (fitted here or loaded), and the structure discovery proposed if any; with the
+ * records it was fitted on, what each discovered term does over them.
+ */
+export function structurePanel(model: EnergyModel, discovered: Structure | null, discoveryNote: string | null, records?: readonly ProfilingRecord[]): { structure: string; reason: string; candidates: string; discovered: string } {
   const s = model.selection;
   const candidates = s && (s.candidates.length > 1 || s.candidates.some((c) => c.cvRmsLog !== null))
     ? s.candidates.map((c) => `<tr class="${c.name === s.chosen ? 'chosen' : ''}"><td>${esc(c.name)}</td><td>${esc(c.source)}</td><td>${c.freeParameters}</td>`
       + `<td>${c.cvRmsLog === null ? '-' : c.cvRmsLog.toFixed(4)}</td><td>${pct(c.cvMape)}</td><td>${c.name === s.chosen ? 'chosen' : esc(c.error ?? '')}</td></tr>`).join('')
     : '';
-  const terms = discoveredTermsHtml(model);
+  const terms = discoveredTermsHtml(model, records, 'fitted on this page');
   const g = discovered ? correctionTexts(discovered) : {};
   const proposed = terms === '' && (g.energy || g.prefill)
     ? `<p class="note">Discovery proposed physics x exp(g)${g.energy ? `, g = ${esc(g.energy)}` : ''}${g.prefill ? `, g_prefill = ${esc(g.prefill)}` : ''}; not chosen (above).</p>`

@@ -103,10 +103,10 @@ function protocolTables(ev: Evaluation): string {
  * The discovered terms beside the physics form: the physics expressions on the left, the correction exp(g) on the
  * right, then one row per term with its fitted value, unit and what it means in plain words. Empty for physics.
  */
-export function discoveredTermsHtml(model: EnergyModel, records?: readonly ConfigurationInput[]): string {
+export function discoveredTermsHtml(model: EnergyModel, records?: readonly ConfigurationInput[], where = 'of this report'): string {
   const terms = fittedDiscoveredTerms(model);
   if (terms.length === 0) return '';
-  const ranges = termRangeLines(model, records, `the ${records?.length ?? 0} records of this report`);
+  const ranges = termRangeLines(model, records, `the ${records?.length ?? 0} records ${where}`);
   const g = correctionTexts(model.structure);
   const correction = [
     ...(g.energy ? [`E_token = E_token,physics x exp(g)\ng = ${g.energy}`] : []),
