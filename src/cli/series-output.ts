@@ -77,6 +77,7 @@ const pct = (f: number): string => `${f >= 1 ? '+' : ''}${((f - 1) * 100).toFixe
 
 /** One effect in words: "+12.0 % (95 %: +3.1 % to +21.6 %) from 14 records" or the new-series case. */
 export function effectText(e: AppliedSeriesEffect): string {
+  if (e.pooled) return 'new series: no records, predicted by the fit without series effects (stored beside the shared parameters)';
   if (e.records === 0) return `new series: no records, the shared model's prediction (95 % of series lie within ${pct(e.factorLow)} to ${pct(e.factorHigh)} of it)`;
   return `${pct(e.factor)} (95 %: ${pct(e.factorLow)} to ${pct(e.factorHigh)}) from ${e.records} record${e.records === 1 ? '' : 's'}${e.settingSeen ? '' : ', this layout and workload unseen'}`;
 }
@@ -87,6 +88,7 @@ export function seriesSummary(s: ModelSeries): Record<string, unknown> {
     by: s.by, center: s.center, components: s.components, count: s.stats.length,
     ...(s.crossed ? { crossed: { factors: s.crossed.factors, slope: s.crossed.slope, tauLevel: s.crossed.tauLevel, tauSlope: s.crossed.tauSlope } } : {}),
     records: s.stats.reduce((a, x) => a + x.n, 0), ...(s.calibration ? { calibration: s.calibration } : {}),
+    ...(s.pooled ? { pooled: { residualSd: s.pooled.residualSd } } : {}),
   };
 }
 
@@ -101,6 +103,7 @@ export function seriesLines(m: EnergyModel): string[] {
     `  spreads (log energy): series level ${c.tauLevel.toFixed(3)}, slope in log batch ${c.tauSlope.toFixed(3)}, setting ${c.tauSetting.toFixed(3)}, residual ${c.sigma.toFixed(3)}`,
     ...(s.latency ? [`  on latency (log time per output token, from ${s.latency.stats.reduce((a, x) => a + x.n, 0)} timed records): series level ${s.latency.components.tauLevel.toFixed(3)}, slope in log batch ${s.latency.components.tauSlope.toFixed(3)}, setting ${s.latency.components.tauSetting.toFixed(3)}, residual ${s.latency.components.sigma.toFixed(3)}`] : []),
     ...(s.crossed ? [`  crossed effects (shared across series): ${s.crossed.factors.map((f, i) => `${f} ${s.crossed!.tauLevel[i].toFixed(3)}${s.crossed!.slope ? ` (slope ${s.crossed!.tauSlope[i].toFixed(3)})` : ''}`).join(', ')}; the series level above is the series' own part`] : []),
+    ...(s.pooled ? [`  a series the model has not seen: predicted by the same structure fitted without series effects (stored beside the shared parameters; residual ${s.pooled.residualSd.energy.toFixed(3)})`] : []),
     ...(s.calibration ? [`  calibrated from ${s.calibration.base} with ${s.calibration.records} records of ${s.calibration.series.join('; ')}`] : []),
     ...why,
   ];

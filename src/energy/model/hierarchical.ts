@@ -35,6 +35,14 @@ export interface HierarchicalFit {
   shared: FittedMethod;
   series: SeriesModel;
   posteriors: Map<string, SeriesPosterior>;
+  /**
+   * The shared structure fitted on the records as measured, without effects (the first round): what a series the
+   * fit has not seen gets. Under effects, the shared parameters are estimated within series, and the terms that
+   * differ only between series (hardware, model size) are left to the effects; a new series, a new GPU above all,
+   * is predicted better by the fit that had to explain the differences between series (the between-series
+   * estimator). Absent with one round (then `shared` is that fit).
+   */
+  pooled?: FittedMethod;
 }
 
 const measuredPerToken = (r: TrainRecord): number => r.energy_j / r.output_tokens;
@@ -79,9 +87,11 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
   const keyOf = options.keyOf;
   let shifts = new Float64Array(records.length);
   let result: HierarchicalFit | undefined;
+  let pooled: FittedMethod | undefined;
   for (let round = 0; round < rounds; round++) {
     const refit = options.refit ?? ((s: Float64Array) => sharedFit(records.map((r, i) => withoutEffect(r, s[i])), ctx));
     const shared = round === 0 && options.first ? options.first : refit(shifts);
+    pooled ??= shared;
     const stats = seriesStats(records, logResiduals(shared, records), by, center, keyOf ? (r, i) => keyOf(r as TrainRecord, i) : undefined);
     let components;
     let series: SeriesModel;
@@ -97,8 +107,8 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
     }
     const posteriors = posteriorsOf(series);
     shifts = Float64Array.from(records, (r, i) => effectFor(r, by, center, components, posteriors, keyOf ? keyOf(r, i) : undefined).shift);
-    if (result) result.shared.dispose?.();
-    result = { shared, series, posteriors };
+    if (result && result.shared !== pooled) result.shared.dispose?.();
+    result = { shared, series, posteriors, ...(shared !== pooled ? { pooled } : {}) };
   }
   return result as HierarchicalFit;
 }
@@ -115,7 +125,7 @@ export function calibrateSeries(fit: HierarchicalFit, records: readonly TrainRec
   let stats = mergeSeriesStats(fit.series.stats, fresh);
   if (!crossed && components.residualDof !== undefined) stats = withLooCheck(stats, records, residuals, fit.series, keyOf);
   const series: SeriesModel = { ...fit.series, by, center, components, stats, ...(crossed ? { crossed } : {}) };
-  return { shared: fit.shared, series, posteriors: posteriorsOf(series) };
+  return { shared: fit.shared, series, posteriors: posteriorsOf(series), ...(fit.pooled ? { pooled: fit.pooled } : {}) };
 }
 
 /**
@@ -155,11 +165,21 @@ export interface HierarchicalPrediction extends EffectPrediction {
 
 const Z95 = 1.959963984540054;
 
+/**
+ * Each configuration's energy per token: the shared fit with its series' effect, or, for a series the fit has not
+ * seen and knows nothing of (`uninformed`), the pooled fit; the interval is the effect's predictive spread either way
+ * (for a new series: the spread of series levels and the residual spread).
+ */
 export function predictHierarchical(fit: HierarchicalFit, configs: readonly PredictInput[]): HierarchicalPrediction[] {
-  const base = fit.shared.predict(configs);
   const { by, center, components } = fit.series;
-  return configs.map((c, i) => {
-    const e = effectFor(c, by, center, components, fit.posteriors);
+  const effects = configs.map((c) => effectFor(c, by, center, components, fit.posteriors));
+  const base = fit.shared.predict(configs);
+  const unseen = fit.pooled ? effects.flatMap((e, i) => (e.uninformed ? [i] : [])) : [];
+  if (unseen.length > 0) {
+    const pooled = fit.pooled!.predict(unseen.map((i) => configs[i]));
+    unseen.forEach((i, k) => { base[i] = pooled[k]; });
+  }
+  return effects.map((e, i) => {
     const mid = base[i] * Math.exp(e.shift);
     return { ...e, energyPerTokenJ: mid, lowJ: mid * Math.exp(-Z95 * e.sd), highJ: mid * Math.exp(Z95 * e.sd) };
   });

@@ -154,6 +154,11 @@ export interface StackFallback {
 /** The stack fallback's physics fit as a whole model (the chosen model's training, prompts and series kept). */
 export function fallbackModel(m: EnergyModel, fb: StackFallback = m.stackFallback!): EnergyModel {
   const { stackFallback: _, selection: __, ...rest } = m;
+  // the physics fit is itself pooled: a new series of another stack gets it at effect 0, not the chosen structure's pooled fit
+  if (rest.series?.pooled) {
+    const { pooled: ___, ...series } = rest.series;
+    rest.series = series;
+  }
   return { ...rest, ...fb.model };
 }
 
@@ -161,6 +166,24 @@ export function fallbackModel(m: EnergyModel, fb: StackFallback = m.stackFallbac
 export interface ModelSeries extends SeriesModel {
   /** set by `fit --base`: the user's records that updated the series (the shared parameters and spreads are the base's) */
   calibration?: { base: string; records: number; series: string[] };
+  /**
+   * The same structure fitted on the same records without series effects: rows of a series the model has not seen
+   * (and knows nothing of through crossed factors) are predicted by it, not by the shared parameters at effect 0
+   * (hierarchical.ts `HierarchicalFit.pooled` says why). Absent in files written before it: such rows then get the
+   * shared parameters, as before.
+   */
+  pooled?: PooledFit;
+}
+
+/** A fit of the model's structure without series effects (the series section's `pooled`). */
+export type PooledFit = Pick<EnergyModel, 'parameters' | 'free' | 'covariance' | 'residualSd'>;
+
+/** The series section's pooled fit as a whole model without series effects (undefined when the file has none). */
+export function pooledModel(m: EnergyModel): EnergyModel | undefined {
+  const p = m.series?.pooled;
+  if (!p) return undefined;
+  const { series: _, stackFallback: __, ...rest } = m;
+  return { ...rest, ...p };
 }
 
 /** Checks the series section's shape (a hand-edited or truncated file gets a message naming the field). */
@@ -221,6 +244,13 @@ function validateStackFallback(m: EnergyModel, file: string, bad: (what: string)
   validateEnergyModel({ ...fallbackModel(m, fb as StackFallback), version: ENERGY_MODEL_VERSION }, `${file}: stackFallback.model`);
 }
 
+/** Checks the series section's pooled fit by the rules of a whole model of the same structure. */
+function validatePooled(m: EnergyModel, file: string, bad: (what: string) => never): void {
+  const p = m.series!.pooled as Partial<PooledFit> | null;
+  if (typeof p !== 'object' || p === null) bad('series.pooled is not an object');
+  validateEnergyModel({ ...pooledModel(m), version: ENERGY_MODEL_VERSION }, `${file}: series.pooled`);
+}
+
 /** A version 2 file (the closed form before structures) as a version 3 model of the physics structure. */
 function fromLegacy(m: Record<string, unknown>, bad: (what: string) => never): EnergyModel {
   const params = m.parameters as Record<string, unknown>[] | undefined;
@@ -261,6 +291,7 @@ export function validateEnergyModel(value: unknown, file = 'model'): EnergyModel
   if (!m.residualSd || typeof m.residualSd.energy !== 'number') bad('residualSd.energy is missing');
   if (!m.training?.ranges) bad('training.ranges is missing');
   if (m.series !== undefined) validateSeries(m.series, bad);
+  if (m.series?.pooled !== undefined) validatePooled(m, file, bad);
   if (m.stackFallback !== undefined) validateStackFallback(m, file, bad);
   return m;
 }

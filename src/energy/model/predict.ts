@@ -4,8 +4,9 @@
  * engine's predictWithIntervals), the prefill and decode shares (where the structure has a prefill expression),
  * the time per output token (where a latency expression was fitted on measured times), and the reasons a
  * configuration lies outside what the model was fitted on (extrapolation). A model with a series section applies
- * the effect of the configuration's series (its level, slope in log batch and setting level; none for a new
- * series) to the energy, and its interval takes the effect's posterior spread in place of the pooled residual spread.
+ * the effect of the configuration's series (its level, slope in log batch and setting level) to the energy, and its
+ * interval takes the effect's posterior spread in place of the pooled residual spread; a series it has not seen gets
+ * the fit without series effects stored beside it (`series.pooled`), with that fit's own interval.
  */
 import { compileParametric, ParametricEvaluator, predictWithIntervals, Z95, type KindRows } from '../../sr/index.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
@@ -150,20 +151,31 @@ function predictFromFeatures(model: EnergyModel, configs: readonly Configuration
   const kinds: RowKind[] = ['energy', ...(prefill ? ['prefill' as const] : []), ...(latency ? ['latency' as const] : [])];
   const { ev, values, kindOf } = evaluatorOf(model, features, kinds);
   try {
-    const energy = predictWithIntervals(ev, 'energy', values, { space: 'log', free: model.free, covariance: model.covariance, residualSd: model.residualSd.energy });
-    const prefillPred = prefill ? ev.predict(kindOf('prefill'), values) : null;
-    const tpot = latency ? ev.predict(kindOf('latency'), values) : null;
     const catalog = options.catalog ?? builtinCatalog();
+    const effects = model.series ? configs.map((c) => applySeriesEffect(canonicalNames(c, catalog) as RecordLike, model.series!)) : null;
+    // rows of a series the model knows nothing of: the fit without series effects, when the file carries it
+    const pooled = model.series?.pooled && effects?.some((e) => e.uninformed) ? model.series.pooled : undefined;
+    const at = (v: readonly number[], m: Pick<EnergyModel, 'free' | 'covariance' | 'residualSd'>) => ({
+      energy: predictWithIntervals(ev, 'energy', v, { space: 'log', free: m.free, covariance: m.covariance, residualSd: m.residualSd.energy }),
+      prefill: prefill ? ev.predict(kindOf('prefill'), v) : null,
+      tpot: latency ? ev.predict(kindOf('latency'), v) : null,
+    });
+    const shared = at(values, model);
+    const pooledAt = pooled ? at(pooled.parameters.map((p) => p.value), pooled) : null;
     return configs.map((c, i) => {
       const f = features[i];
-      let e = energy.predictions[i];
-      let low = energy.low[i];
-      let high = energy.high[i];
-      let prefillPerToken = prefillPred ? prefillPred[i] : Number.NaN;
+      const effect = effects?.[i];
+      const p = pooledAt && effect?.uninformed ? pooledAt : shared;
+      let e = p.energy.predictions[i];
+      let low = p.energy.low[i];
+      let high = p.energy.high[i];
+      let prefillPerToken = p.prefill ? p.prefill[i] : Number.NaN;
       let series: AppliedSeriesEffect | null = null;
-      if (model.series) {
+      if (effect && p === pooledAt) {
+        // the pooled fit's own interval: its residual spread holds the spread between series
+        series = { ...effect.applied, pooled: true };
+      } else if (effect) {
         // the effect shifts every energy; the interval: the parameters' part of the pooled one plus the effect's spread
-        const effect = applySeriesEffect(canonicalNames(c, catalog) as RecordLike, model.series);
         const pooledSd = Math.log(high / low) / (2 * Z95);
         const parameterVar = Math.max(0, pooledSd ** 2 - model.residualSd.energy ** 2);
         const sd = Math.sqrt(parameterVar + effect.sd ** 2);
@@ -174,11 +186,11 @@ function predictFromFeatures(model: EnergyModel, configs: readonly Configuration
         series = effect.applied;
       }
       const energyJ = e * f.outputTokens;
-      const prefillEnergyJ = prefillPred ? Math.min(energyJ, prefillPerToken * f.outputTokens) : Number.NaN;
+      const prefillEnergyJ = p.prefill ? Math.min(energyJ, prefillPerToken * f.outputTokens) : Number.NaN;
       return {
         energyPerTokenJ: e, energyJ, energyLowJ: low * f.outputTokens, energyHighJ: high * f.outputTokens,
         prefillEnergyJ, decodeEnergyJ: energyJ - prefillEnergyJ,
-        tpotS: tpot ? tpot[i] * (series?.latencyFactor ?? 1) : null,
+        tpotS: p.tpot ? p.tpot[i] * (series?.latencyFactor ?? 1) : null,
         extrapolation: extrapolationReasons(model, c, f, options.catalog), features: f, series, stack: null,
       };
     });

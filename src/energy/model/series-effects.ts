@@ -146,6 +146,11 @@ export interface EffectPrediction {
   records: number;
   /** the setting's own level was known from records */
   settingSeen: boolean;
+  /**
+   * an unseen series' prediction carries no information of its own (no crossed factor level known): the shared
+   * model at effect 0, which a pooled fit predicts better (`HierarchicalFit.pooled`, `ModelSeries.pooled`)
+   */
+  uninformed?: boolean;
 }
 
 /** What grouping reads of a record: its batch, and any column by name (typed fields or pass-through `extra`). */
@@ -363,7 +368,7 @@ export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: V
     const cp = (posteriors as PosteriorMap).crossedPrior?.(record);
     const crossedVar = cp ? cp.vd[0] + 2 * cb * cp.vd[1] + cb * cb * cp.vd[3] : 0;
     const variance = c.tauLevel ** 2 + cb * cb * c.tauSlope ** 2 + c.tauSetting ** 2 + c.sigma ** 2 + crossedVar;
-    return { shift: cp ? cp.d[0] + cb * cp.d[1] : 0, sd: Math.sqrt(variance), residualSd: c.sigma, series: '', records: 0, settingSeen: false };
+    return { shift: cp ? cp.d[0] + cb * cp.d[1] : 0, sd: Math.sqrt(variance), residualSd: c.sigma, series: '', records: 0, settingSeen: false, ...(cp ? {} : { uninformed: true }) };
   }
   const m = post.mean.length;
   const si = post.settings.indexOf(groupKey(record, by.setting));

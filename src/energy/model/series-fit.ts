@@ -128,10 +128,12 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   prepared = undefined;
   const shared = (fit.shared as ReturnType<typeof sharedOf>).model;
   const latency = fitLatencyEffects(shared, records as readonly TrainRecord[], fit.series, catalog, keys);
+  // the fit without effects (the model as given) rides along for rows of series the model has not seen
+  const pooled = fit.shared === first ? {} : { pooled: { parameters: model.parameters, free: model.free, covariance: model.covariance, residualSd: model.residualSd } };
   return {
     ...shared, training: model.training, fit: { ...shared.fit, seconds: model.fit.seconds + (fit.shared === first ? 0 : shared.fit.seconds) },
     ...(model.selection ? { selection: model.selection } : {}),
-    series: { ...fit.series, ...(latency ? { latency } : {}) },
+    series: { ...fit.series, ...(latency ? { latency } : {}), ...pooled },
   };
 }
 

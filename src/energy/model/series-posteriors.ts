@@ -31,6 +31,8 @@ export interface AppliedSeriesEffect {
   factorHigh: number;
   /** the setting (layout, workload) had records of its own */
   settingSeen: boolean;
+  /** a new series the model knows nothing of, predicted by the fit without series effects (ModelSeries.pooled) */
+  pooled?: boolean;
   /** the series' effect on time per output token as a factor, and from how many timed records (latency effects only) */
   latencyFactor?: number;
   latencyRecords?: number;
@@ -39,14 +41,14 @@ export interface AppliedSeriesEffect {
 const Z95_EFFECT = 1.959963984540054;
 
 /** The effect a record gets from a series model, and its predictive sd in log space (effects and residual spread). */
-export function applySeriesEffect(record: RecordLike, series: SeriesModel): { applied: AppliedSeriesEffect; shift: number; sd: number } {
+export function applySeriesEffect(record: RecordLike, series: SeriesModel): { applied: AppliedSeriesEffect; shift: number; sd: number; uninformed: boolean } {
   const posteriors = seriesPosteriors(series);
   const e = effectFor(record, series.by, series.center, series.components, posteriors);
   const effectSd = Math.sqrt(Math.max(0, e.sd ** 2 - e.residualSd ** 2));
   const seen = e.series !== '';
   const lat = series.latency ? effectFor(record, series.by, series.center, series.latency.components, seriesPosteriors(series.latency)) : undefined;
   return {
-    shift: e.shift, sd: e.sd,
+    shift: e.shift, sd: e.sd, uninformed: e.uninformed === true,
     applied: {
       series: seen ? e.series : groupKey(record, series.by.series), seen, records: e.records,
       factor: Math.exp(e.shift), factorLow: Math.exp(e.shift - Z95_EFFECT * effectSd), factorHigh: Math.exp(e.shift + Z95_EFFECT * effectSd),

@@ -8,6 +8,7 @@ import {
   type EnergyModel, type FitRecord,
 } from '../../../../src/energy/model/index.js';
 import { simulate } from '../../../../src/energy/simulator/index.js';
+import { closedFormMethod, hierarchicalMethod, type TrainRecord } from '../../../../src/energy/baselines/index.js';
 
 /** Each (model, hardware) series carries a level (a factor on energy) no feature describes. */
 const LEVELS: Record<string, number> = {
@@ -52,6 +53,42 @@ describe('fitSeriesEffects and predictEnergy', () => {
     expect(p.series).toMatchObject({ seen: false, records: 0, factor: 1 });
     const [q] = predictEnergy(model, [train[0]]);
     expect(p.energyHighJ / p.energyLowJ).toBeGreaterThan(q.energyHighJ / q.energyLowJ);
+  });
+
+  it('predicts an unseen series by the fit without series effects stored beside the shared parameters', () => {
+    const unseen = records(['meta-llama/Llama-3.1-70B-Instruct'], 2);
+    expect(model.series?.pooled?.parameters.map((p) => p.value)).toEqual(pooled.parameters.map((p) => p.value));
+    const want = predictEnergy(pooled, unseen);
+    predictEnergy(model, unseen).forEach((p, i) => {
+      expect([p.energyJ, p.energyLowJ, p.energyHighJ, p.tpotS]).toEqual([want[i].energyJ, want[i].energyLowJ, want[i].energyHighJ, want[i].tpotS]);
+      expect(p.series).toMatchObject({ seen: false, records: 0, pooled: true });
+    });
+    // a seen row in the same call keeps its series' effect
+    const [seen, fresh] = predictEnergy(model, [train[0], unseen[0]]);
+    expect(seen.energyJ).toBe(predictEnergy(model, [train[0]])[0].energyJ);
+    expect(seen.series?.pooled).toBeUndefined();
+    expect(fresh.energyJ).toBe(want[0].energyJ);
+    // a file written before the pooled fit was stored predicts a new series by the shared parameters at effect 0
+    const older = JSON.parse(JSON.stringify(model)) as EnergyModel;
+    delete older.series!.pooled;
+    const [o] = predictEnergy(validateEnergyModel(older), [unseen[0]]);
+    expect(o.series?.pooled).toBeUndefined();
+    expect(o.energyJ).not.toBe(want[0].energyJ);
+  });
+
+  it('the hierarchical method predicts an unseen series by its first, pooled round: the closed form method\'s fit', () => {
+    const unseen = records(['meta-llama/Llama-3.1-70B-Instruct'], 2) as unknown as TrainRecord[];
+    const trained = train as unknown as TrainRecord[];
+    const h = hierarchicalMethod.fit(trained);
+    const c = closedFormMethod.fit(trained);
+    expect(h.predict(unseen)).toEqual(c.predict(unseen));
+    expect(h.predict(trained.slice(0, 1))).not.toEqual(c.predict(trained.slice(0, 1)));
+  });
+
+  it('refuses a malformed pooled fit with the field named', () => {
+    const broken = JSON.parse(JSON.stringify(model));
+    broken.series.pooled.parameters.pop();
+    expect(() => validateEnergyModel(broken, 'm.json')).toThrow(/m\.json: series\.pooled: expected \d+ parameters/);
   });
 
   it('refuses a malformed series section with the field named', () => {
