@@ -24,10 +24,12 @@ const round = (x, d = 4) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
 const [closedForm] = await createMethods(['closed-form']);
 // --rules=always,cv0,cv1,replicated5,replicated10,... (default always,cv0,cv1): cvK = cv with K standard errors,
 // replicatedD = replicated with at least D records repeating a series
+// --discovery: the rule methods run fit's residual discovery too (30000 evaluations per phase: bench:energy's `discovered`)
+const discovery = process.argv.includes('--discovery');
 const ruleMethod = (r) => {
-  if (r === 'always') return createDiscoveredMethod({ discovery: false, seriesEffects: 'always', name: 'always' });
-  if (/^cv\d+$/.test(r)) return createDiscoveredMethod({ discovery: false, seriesEffects: 'cv', seriesStandardErrors: Number(r.slice(2)), name: r });
-  if (/^replicated\d+$/.test(r)) return createDiscoveredMethod({ discovery: false, seriesEffects: 'replicated', seriesMinWithinDof: Number(r.slice(10)), name: r });
+  if (r === 'always') return createDiscoveredMethod({ discovery, seriesEffects: 'always', name: 'always' });
+  if (/^cv\d+$/.test(r)) return createDiscoveredMethod({ discovery, seriesEffects: 'cv', seriesStandardErrors: Number(r.slice(2)), name: r });
+  if (/^replicated\d+$/.test(r)) return createDiscoveredMethod({ discovery, seriesEffects: 'replicated', seriesMinWithinDof: Number(r.slice(10)), name: r });
   throw new Error(`--rules: unknown rule ${r}`);
 };
 const methods = [closedForm, ...opt('rules', 'always,cv0,cv1').split(',').map(ruleMethod)];
