@@ -25,7 +25,10 @@
 //              compares it with the closed form per protocol (issue 14: never worse than physics by > 1 MAPE point).
 // Options: --quick (3 seeds; protocols: 2 seeds, sizes 25, 50, 200, 1 seed elsewhere), --seeds=N, --train=N,
 //          --no-protocols, --data=mlenergy,simulator,llmInferenceBench (the data sets to run; default all),
-//          --no-discovered (skip the discovered method), --discovered-evals=N.
+//          --no-discovered (skip the discovered method), --discovered-evals=N, --protocols=NAME,... (only these
+//          protocols), --methods=NAME,... (only these methods in the protocols; `discovered` runs when named or by default),
+//          --protocol-seeds=N and --first-seed=S (batch and hardware extrapolation, leave one model out: seeds S..S+N-1;
+//          default 1 seed from 1 with --quick, else 3), to confirm a change on seeds it was not chosen on.
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
@@ -48,6 +51,9 @@ const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--data='))?.split('=')[1].split(',');
 const wanted = (name) => !only || only.includes(name);
+const listArg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1].split(',');
+const onlyProtocols = listArg('protocols');
+const onlyMethods = listArg('methods');
 const nSeeds = arg('seeds', quick ? 3 : 10);
 const nTrain = arg('train', 50);
 const round = (x, d = 4) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
@@ -87,11 +93,12 @@ function protocol(records, keys, truthJPerToken) {
 async function protocols() {
   const started = performance.now();
   const se = quick ? { sizes: [25, 50, 200], seeds: 2 } : { sizes: [10, 25, 50, 100, 200, 400, 500], seeds: 10 };
-  const other = { seeds: quick ? 1 : 3, trainSize: 50, calibrationRecords: 5 };
+  const firstSeed = arg('first-seed', 1);
+  const other = { seeds: arg('protocol-seeds', quick ? 1 : 3), firstSeed, trainSize: 50, calibrationRecords: 5 };
   const list = [
     { name: 'sample-efficiency', options: se }, { name: 'batch-extrapolation', options: other },
     { name: 'hardware-extrapolation', options: other }, { name: 'leave-one-model-out', options: other },
-  ];
+  ].filter((p) => !onlyProtocols || onlyProtocols.includes(p.name));
   const datasets = [
     ...(existsSync(MLENERGY) && wanted('mlenergy') ? [{ name: 'mlenergy', mlenergy: MLENERGY, scenarioKeys: ['workload', 'model', 'hardware'], protocols: list }] : []),
     ...(wanted('simulator') ? [{ name: 'simulator', simulate: sweepSpec, scenarioKeys: ['model', 'hardware', 'input_tokens', 'batch'], protocols: list }] : []),
@@ -102,7 +109,8 @@ async function protocols() {
   ];
   // the random forest (ml-cart's quadratic split search) takes about as long as all the others together
   // the discovered method (seconds of discovery per fit) gets a worker of its own
-  const groups = [['random-forest'], METHOD_NAMES.filter((m) => m !== 'random-forest'), ...(withDiscovered ? [['discovered']] : [])];
+  const groups = [['random-forest'], METHOD_NAMES.filter((m) => m !== 'random-forest'), ...(withDiscovered ? [['discovered']] : [])]
+    .map((g) => g.filter((m) => !onlyMethods || onlyMethods.includes(m))).filter((g) => g.length > 0);
   const discoveredEvals = arg('discovered-evals', 30000);
   const parts = await Promise.all(groups.map((methods) => new Promise((resolve, reject) => {
     const w = new Worker(new URL('./energy-protocols.worker.mjs', import.meta.url), { workerData: { datasets, methods, discoveredEvals } });

@@ -101,6 +101,7 @@ export function seriesLines(m: EnergyModel): string[] {
   return [
     `series effects: ${s.stats.length} series by ${s.by.series.join(', ')} (settings within a series: ${s.by.setting.join(', ')})`,
     `  spreads (log energy): series level ${c.tauLevel.toFixed(3)}, slope in log batch ${c.tauSlope.toFixed(3)}, setting ${c.tauSetting.toFixed(3)}, residual ${c.sigma.toFixed(3)}`,
+    ...(c.layoutSpread !== undefined ? [`  no training series showed two layouts: a setting a seen series' records lack, at a new layout (or in a series whose records span layouts), gets the series-level spread ${c.layoutSpread.toFixed(3)} in place of the setting spread`] : []),
     ...(s.latency ? [`  on latency (log time per output token, from ${s.latency.stats.reduce((a, x) => a + x.n, 0)} timed records): series level ${s.latency.components.tauLevel.toFixed(3)}, slope in log batch ${s.latency.components.tauSlope.toFixed(3)}, setting ${s.latency.components.tauSetting.toFixed(3)}, residual ${s.latency.components.sigma.toFixed(3)}`] : []),
     ...(s.crossed ? [`  crossed effects (shared across series): ${s.crossed.factors.map((f, i) => `${f} ${s.crossed!.tauLevel[i].toFixed(3)}${s.crossed!.slope ? ` (slope ${s.crossed!.tauSlope[i].toFixed(3)})` : ''}`).join(', ')}; the series level above is the series' own part`] : []),
     ...(s.pooled ? [`  a series the model has not seen: predicted by the same structure fitted without series effects (stored beside the shared parameters; residual ${s.pooled.residualSd.energy.toFixed(3)})`] : []),

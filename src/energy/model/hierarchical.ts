@@ -7,7 +7,7 @@
 import type { FittedMethod, MethodContext, PredictInput, TrainRecord } from '../baselines/method.js';
 import {
   DEFAULT_SERIES_BY, effectFor, groupKey, resolveSeriesKey, estimateComponents, logBatchCenter, mergeSeriesStats, posteriorOf, seriesStats,
-  withoutStats, type EffectPrediction, type RecordLike, type SeriesBy, type SeriesModel, type SeriesPosterior, type SeriesStats,
+  withLayoutSpread, withoutStats, type EffectPrediction, type RecordLike, type SeriesBy, type SeriesModel, type SeriesPosterior, type SeriesStats,
 } from './series-effects.js';
 import { crossedLevels, crossedPosteriors, estimateCrossed } from './crossed-effects.js';
 
@@ -102,7 +102,7 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
       components = est.components;
       series = { by, center, components, stats, crossed: est.crossed };
     } else {
-      components = estimateComponents(stats);
+      components = withLayoutSpread(estimateComponents(stats), stats, by);
       series = { by, center, components, stats };
     }
     const posteriors = posteriorsOf(series);

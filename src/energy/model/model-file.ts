@@ -224,6 +224,7 @@ function validateEffects(x: Partial<LatencyEffects>, at: string, bad: (what: str
     if (!c || typeof c[k] !== 'number' || !(c[k] > 0)) bad(`${at}.components.${k} must be a positive number`);
   }
   if (c?.residualDof !== undefined && !(typeof c.residualDof === 'number' && c.residualDof > 0)) bad(`${at}.components.residualDof, when present, must be a positive number`);
+  if (c?.layoutSpread !== undefined && !(typeof c.layoutSpread === 'number' && c.layoutSpread > 0)) bad(`${at}.components.layoutSpread, when present, must be a positive number`);
   if (!Array.isArray(x.stats)) bad(`${at}.stats must be a list`);
   x.stats.forEach((st, i) => {
     const m = 2 + (Array.isArray(st?.settings) ? st.settings.length : 0);

@@ -46,6 +46,36 @@ export interface VarianceComponents {
    * posterior effects (a scaled-inverse-chi-square prior on the series' variance, centred on sigma^2).
    */
   residualDof?: number;
+  /**
+   * Set when no training series showed two layouts (a layout: the setting's columns but the workload): tauSetting
+   * was then learnt from workloads alone and says nothing about how a layout moves a series. A seen series' record
+   * at a setting its records lack gets this spread (the spread of series levels, withLayoutSpread) in place of
+   * tauSetting when its layout is one the series' records lack, or when those records span several layouts (the
+   * mean has no effect per layout). Absent: tauSetting covers every unseen setting, as before.
+   */
+  layoutSpread?: number;
+}
+
+/**
+ * The setting key's layout: its columns but `workload` (a series' records at one layout and several workloads
+ * share it).
+ */
+export function layoutKeyOf(settingKey: string, by: SeriesBy): string {
+  const w = by.setting.indexOf('workload');
+  if (w < 0) return settingKey;
+  return settingKey.split('|').filter((_, i) => i !== w).join('|');
+}
+
+/**
+ * The components with `layoutSpread` set when no series of `stats` holds records at two or more layouts (nothing
+ * to learn a layout's spread from): a layout a seen series' records lack then gets tauLevel, the spread of series
+ * levels, in its interval. Records of several layouts in some series: the components as they are.
+ */
+export function withLayoutSpread(c: VarianceComponents, stats: readonly SeriesStats[], by: SeriesBy): VarianceComponents {
+  const { layoutSpread: _, ...rest } = c;
+  if (!by.setting.some((col) => col !== 'workload')) return rest;
+  const varies = stats.some((st) => new Set(st.settings.map((k) => layoutKeyOf(k, by))).size > 1);
+  return varies ? rest : { ...rest, layoutSpread: c.tauLevel };
 }
 
 /**
@@ -377,7 +407,15 @@ export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: V
   z[1] = cb;
   if (si >= 0) z[2 + si] = 1;
   let shift = 0;
-  let variance = c.sigma ** 2 + (si >= 0 ? 0 : c.tauSetting ** 2);
+  let settingVar = si >= 0 ? 0 : c.tauSetting ** 2;
+  if (si < 0 && c.layoutSpread !== undefined) {
+    const layout = layoutKeyOf(groupKey(record, by.setting), by);
+    // a layout its records lack, or any setting they lack when they span several layouts (the mean has no effect per
+    // layout, so such a record may sit at its layout's offset, for which the training series gave no spread)
+    const layouts = new Set(post.settings.map((k) => layoutKeyOf(k, by)));
+    if (!layouts.has(layout) || layouts.size > 1) settingVar = Math.max(settingVar, c.layoutSpread ** 2);
+  }
+  let variance = c.sigma ** 2 + settingVar;
   for (let a = 0; a < m; a++) {
     shift += z[a] * post.mean[a];
     for (let b = 0; b < m; b++) variance += z[a] * post.covariance[a * m + b] * z[b];
