@@ -9,7 +9,8 @@
 // physics fit, as the model file's stack fallback does), with per-series effects fitted on top when the training
 // records hold two or more series and the series rule keeps them (--series-rule=cv|always, default fit's always:
 // series-choice.ts); `autoAlways` and `physicsSeriesAlways` the same with the rule `always` (before); `autoPooled` the same without series effects (`fit --no-series`);
-// `physicsSeries` physics with series effects (`fit --structure physics`); `autoAnyStack` the pooled choice with
+// `physicsSeries` physics with series effects (`fit --structure physics`); `physicsCrossedModel` and
+// `physicsCrossedModelHw` the same with crossed effects (`--effects series,model` / `series,model,hardware`, rule always); `autoAnyStack` the pooled choice with
 // the correction applied to every framework (before the stack rule);
 // `auto2se` the same with the paired gain clearing two standard errors instead of one (like `autoGrouped`, its
 // correction applies to every framework, as before the stack rule); `autoGrouped` is `fit --cv-groups framework` (when the training records hold two or more frameworks, the
@@ -68,6 +69,11 @@ async function run(train, test, seed, keys) {
   // the rule before series-choice.ts: effects whenever the training records hold two or more series
   const withSeriesAlways = (model, structure) => withChosenSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }, { rule: 'always' });
   const physicsSeriesAlways = predictEnergy(withSeriesAlways(physicsModel), test).map((p) => p.energyPerTokenJ);
+  // crossed effects (fit --effects series,model / series,model,hardware), always on: a test series whose model (or
+  // GPU) the training records hold on another GPU (model) starts from that level's effect
+  const crossedOf = (factors) => { try { return predictEnergy(withChosenSeriesEffects(physicsModel, train, { seed }, { rule: 'always', crossed: { factors } }), test).map((p) => p.energyPerTokenJ); } catch (err) { process.stderr.write(`crossed ${factors}: ${err.message}\n`); return physicsSeries; } };
+  const physicsCrossedModel = crossedOf(['model']);
+  const physicsCrossedModelHw = crossedOf(['model', 'hardware']);
   let auto = physicsSeries;
   let autoAlways = physicsSeriesAlways;
   const t0 = performance.now();
@@ -109,7 +115,7 @@ async function run(train, test, seed, keys) {
       if (grouped) cv = grouped.candidates.map((c) => ({ name: c.name, cvRmsLog: round(c.cvRmsLog), cvMape: round(c.cvMape), byGroup: c.byGroup }));
     } else autoChosen = autoGroupedChosen = `physics (${note})`;
   }
-  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoPooled: score(autoPooled), physicsSeries: score(physicsSeries), autoAlways: score(autoAlways), physicsSeriesAlways: score(physicsSeriesAlways), autoAnyStack: score(autoAnyStack), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
+  const out = { seed, chosen: d.name, autoChosen, autoGroupedChosen, cvGroups: groups?.names.length ?? 0, seconds: round(seconds), physics: score(physics), discovered: score(discovered), auto: score(auto), autoPooled: score(autoPooled), physicsSeries: score(physicsSeries), autoAlways: score(autoAlways), physicsSeriesAlways: score(physicsSeriesAlways), physicsCrossedModel: score(physicsCrossedModel), physicsCrossedModelHw: score(physicsCrossedModelHw), autoAnyStack: score(autoAnyStack), auto2se: score(auto2se), auto2seChosen, autoGrouped: score(autoGrouped), candidate: candidateScore, cv };
   const names = d.columns.map((j) => CORRECTION_FEATURES[j].name);
   if (d.correction.energy) out.g = toInfix(d.correction.energy, names);
   if (d.correction.prefill) out.gPrefill = toInfix(d.correction.prefill, names);
@@ -123,10 +129,10 @@ async function run(train, test, seed, keys) {
 }
 
 /** One run on stderr: the choice and the MAPE of physics, auto, autoPooled, physicsSeries and autoAnyStack (so a cut-short run still tells). */
-const progressLine = (r) => `${r.chosen}, auto chose ${r.autoChosen}; MAPE physics ${(100 * r.physics.mape).toFixed(1)} %, auto ${(100 * r.auto.mape).toFixed(1)} %, autoAlways ${(100 * r.autoAlways.mape).toFixed(1)} %, autoPooled ${(100 * r.autoPooled.mape).toFixed(1)} %, physicsSeries ${(100 * r.physicsSeries.mape).toFixed(1)} %, autoAnyStack ${(100 * r.autoAnyStack.mape).toFixed(1)} %`;
+const progressLine = (r) => `${r.chosen}, auto chose ${r.autoChosen}; MAPE physics ${(100 * r.physics.mape).toFixed(1)} %, auto ${(100 * r.auto.mape).toFixed(1)} %, autoAlways ${(100 * r.autoAlways.mape).toFixed(1)} %, autoPooled ${(100 * r.autoPooled.mape).toFixed(1)} %, physicsSeries ${(100 * r.physicsSeries.mape).toFixed(1)} %, crossed model ${(100 * r.physicsCrossedModel.mape).toFixed(1)} %, model+hw ${(100 * r.physicsCrossedModelHw.mape).toFixed(1)} %, autoAnyStack ${(100 * r.autoAnyStack.mape).toFixed(1)} %`;
 
 function summary(runs) {
-  const methods = ['physics', 'discovered', 'auto', 'autoAlways', 'autoPooled', 'physicsSeries', 'physicsSeriesAlways', 'autoAnyStack', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
+  const methods = ['physics', 'discovered', 'auto', 'autoAlways', 'autoPooled', 'physicsSeries', 'physicsSeriesAlways', 'physicsCrossedModel', 'physicsCrossedModelHw', 'autoAnyStack', 'auto2se', 'autoGrouped', 'xgboost', 'random-forest'];
   return {
     median: Object.fromEntries(methods.map((m) => [m, { mape: round(median(runs.map((r) => r[m].mape))), pairwise: round(median(runs.map((r) => r[m].pairwise))), top1: round(median(runs.map((r) => r[m].top1))) }])),
     mean: Object.fromEntries(methods.map((m) => [m, { mape: round(mean(runs.map((r) => r[m].mape))), pairwise: round(mean(runs.map((r) => r[m].pairwise))), top1: round(mean(runs.map((r) => r[m].top1))) }])),

@@ -4,7 +4,7 @@
 // k = 0 and k = 1 standard errors. Prints one JSON object: per data set, protocol, group and variant, each
 // method's median MAPE, and per method the rows worse than the closed form by more than one point.
 // Options: --first-seed=N (default 1; 101 to choose), --seeds=N (default 2; 1 outside sample efficiency unless
-// --seeds-other=N), --data=mlenergy,simulator,llmInferenceBench, --sizes=25,50,200, --protocols=a,b
+// --seeds-other=N), --data=mlenergy,simulator,llmInferenceBench, --sizes=25,50,200, --protocols=a,b, --rules=always,cv0,...
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +22,17 @@ const onlyProtocols = opt('protocols', '') ? opt('protocols', '').split(',') : n
 const round = (x, d = 4) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
 
 const [closedForm] = await createMethods(['closed-form']);
-const methods = [
-  closedForm,
-  createDiscoveredMethod({ discovery: false, seriesEffects: 'always', name: 'always' }),
-  createDiscoveredMethod({ discovery: false, seriesEffects: 'cv', seriesStandardErrors: 0, name: 'cv0' }),
-  createDiscoveredMethod({ discovery: false, seriesEffects: 'cv', seriesStandardErrors: 1, name: 'cv1' }),
-];
+// --rules=always,cv0,cv1,replicated5,replicated10,... (default always,cv0,cv1): cvK = cv with K standard errors,
+// replicatedD = replicated with at least D records repeating a series
+// --discovery: the rule methods run fit's residual discovery too (30000 evaluations per phase: bench:energy's `discovered`)
+const discovery = process.argv.includes('--discovery');
+const ruleMethod = (r) => {
+  if (r === 'always') return createDiscoveredMethod({ discovery, seriesEffects: 'always', name: 'always' });
+  if (/^cv\d+$/.test(r)) return createDiscoveredMethod({ discovery, seriesEffects: 'cv', seriesStandardErrors: Number(r.slice(2)), name: r });
+  if (/^replicated\d+$/.test(r)) return createDiscoveredMethod({ discovery, seriesEffects: 'replicated', seriesMinWithinDof: Number(r.slice(10)), name: r });
+  throw new Error(`--rules: unknown rule ${r}`);
+};
+const methods = [closedForm, ...opt('rules', 'always,cv0,cv1').split(',').map(ruleMethod)];
 const list = [
   { name: 'sample-efficiency', options: { sizes, seeds } }, { name: 'batch-extrapolation', options: { seeds: seedsOther, trainSize: 50 } },
   { name: 'hardware-extrapolation', options: { seeds: seedsOther, trainSize: 50, calibrationRecords: 5 } }, { name: 'leave-one-model-out', options: { seeds: seedsOther, trainSize: 50 } },

@@ -11,7 +11,7 @@ export {
 export { BullMQRunner, type BullMQRunnerOptions } from './queue-runner.js';
 export { startWorker, type WorkerOptions, type WorkerLogEntry, type DistributedWorker } from './worker.js';
 export {
-  JobClient, jobId, errorFromReason, checkQueueName, DEFAULT_QUEUE, DEFAULT_PREFIX,
+  JobClient, jobId, errorFromReason, checkQueueName, isConnectionError, DEFAULT_QUEUE, DEFAULT_PREFIX,
   type JobClientOptions, type JobRequest, type DistributedEvent, type QueueNameOptions,
 } from './job-client.js';
 export * from './jobs.js';

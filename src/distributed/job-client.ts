@@ -77,6 +77,14 @@ interface Waiter {
 
 const bad = (message: string): never => { throw new DistributedError('INVALID_OPTION', message); };
 
+/** Whether an error is Redis going away (the command can be sent again once it is back), not an answer of Redis. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { message?: string; code?: string } | null;
+  return /Connection is closed|connection close|Stream isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE/i.test(e?.message ?? '')
+    || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(e?.code ?? '');
+}
+
+
 export function checkQueueName(name: string, flag = 'queue'): string {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) bad(`${flag} must be 1-100 letters, digits, "_", "." or "-", got "${name}"`);
   return name;
@@ -105,6 +113,7 @@ export class JobClient {
   private readonly waiters = new Map<string, Waiter>();
   private poller: NodeJS.Timeout | undefined;
   private redisDown = false;
+  private closed = false;
   /** Redis was reported lost because it stopped answering (not because a connection closed) */
   private silent = false;
   /** called before a job is submitted again (e.g. to store its dataset again) */
@@ -139,6 +148,7 @@ export class JobClient {
   }
 
   private async open(): Promise<void> {
+    this.closed = false;
     const t = this.target;
     await checkRedis(t, this.options);
     const onError = (err: Error): void => {
@@ -208,7 +218,7 @@ export class JobClient {
     all.catch(() => { /* handled below */ });
     this.startPolling();
     try {
-      await queue.addBulk(requests.map((req, i) => ({ name: req.name, data: req.data, opts: this.jobOptions(waits[i].id) })));
+      await this.untilAnswered(() => queue.addBulk(requests.map((req, i) => ({ name: req.name, data: req.data, opts: this.jobOptions(waits[i].id) }))));
       // a job that already existed (same payload) may be finished already: look now rather than at the next poll
       await Promise.all(waits.map((w) => { const x = this.waiters.get(w.id); return x ? this.inspect(x, false, true) : undefined; }));
       const results = await all;
@@ -218,6 +228,22 @@ export class JobClient {
     } finally {
       for (const w of waits) this.waiters.delete(w.id);
       if (this.waiters.size === 0) this.stopPolling();
+    }
+  }
+
+  /**
+   * An idempotent Redis command, sent again after each connection error until Redis answers: a restart mid-run is
+   * waited out here as the polls wait it out (a command in flight when the connection closed fails with "Command
+   * aborted due to connection close"). Other errors, and any after close(), are thrown.
+   */
+  async untilAnswered<T>(command: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await command();
+      } catch (err) {
+        if (this.closed || !isConnectionError(err)) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 
@@ -320,6 +346,7 @@ export class JobClient {
 
   /** Closes the queue, its events and the connections. Pending waits are rejected. */
   async close(): Promise<void> {
+    this.closed = true;
     this.stopPolling();
     for (const w of [...this.waiters.values()]) this.fail(w, new DistributedError('WORKER_FAILED', `${w.req.label}: the client was closed while the job was pending`));
     const closing: Promise<unknown>[] = [];

@@ -40,7 +40,9 @@ export class BullMQRunner implements IslandRunner {
   private async storeDataset(): Promise<void> {
     if (!this.data || !this.datasetId) return;
     const redis = await this.client.redis();
-    await storeDataset(redis, datasetKey(this.client.prefix, this.client.queueName, this.datasetId), this.data, this.options.datasetTtlSeconds ?? 86400);
+    const { data, datasetId } = this;
+    // a Redis restart while the dataset is stored is waited out, as the jobs' are
+    await this.client.untilAnswered(() => storeDataset(redis, datasetKey(this.client.prefix, this.client.queueName, datasetId), data, this.options.datasetTtlSeconds ?? 86400));
   }
 
   async setDataset(data: Dataset, _loss: LossName): Promise<void> {

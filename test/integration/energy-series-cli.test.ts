@@ -118,7 +118,7 @@ describe.skipIf(!BUILT)('series effects in the CLI' + (BUILT ? '' : ' (skipped: 
     fails(await run('fit', '--base', 'model.json', '--stack-column', 'framework', '--data', 'mine.csv', '--out', 'x8.json'), 'CONFLICTING_OPTIONS', /--base keeps the base model's stack fallback .* drop --stack-column/, 'x8.json');
     fails(await run('fit', '--data', 'train.csv', '--out', 'x10.json', '--effects', 'model,tp'), 'INVALID_OPTION', /--effects names "tp": each must be series, slope, a series column/, 'x10.json');
     fails(await run('fit', '--data', 'train.csv', '--out', 'x9.json', '--no-series', '--effects', 'model'), 'CONFLICTING_OPTIONS', /--effects .* --no-series/, 'x9.json');
-    fails(await run('fit', '--data', 'train.csv', '--out', 'x11.json', '--series-rule', 'sometimes'), 'INVALID_OPTION', /--series-rule must be cv or always, got "sometimes"/, 'x11.json');
+    fails(await run('fit', '--data', 'train.csv', '--out', 'x11.json', '--series-rule', 'sometimes'), 'INVALID_OPTION', /--series-rule must be cv, always or replicated, got "sometimes"/, 'x11.json');
   });
 
   it('bad base models and records: each a clear [CODE] line and nothing written', async () => {

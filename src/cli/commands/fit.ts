@@ -32,7 +32,7 @@ const DEFAULT_FOLDS = 5;
 const BESIDE_SUFFIX = '.structure.json';
 
 const seriesRuleArg = (v: string): SeriesEffectsRule => {
-  if (v !== 'cv' && v !== 'always') bad(`--series-rule must be cv or always, got "${v}" (--no-series turns series effects off)`);
+  if (v !== 'cv' && v !== 'always' && v !== 'replicated') bad(`--series-rule must be cv, always or replicated, got "${v}" (--no-series turns series effects off)`);
   return v as SeriesEffectsRule;
 };
 
@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .option('--series-by <a,b,...>', `columns whose values name a series (one deployment) for the series effects (default: ${DEFAULT_SERIES_BY.series.join(',')})`, namesArg)
     .option('--effects <a,b,...>', 'series effects to fit: series (the series\' own, always), series columns whose levels get effects shared across series (e.g. model,hardware: crossed effects) and slope (a slope in log batch per level); default: series', namesArg)
     .option('--no-series', 'a pooled fit: no per-series effects (by default they are fitted when the records hold more than one series and --series-rule keeps them)')
-    .option('--series-rule <cv|always>', 'when series effects are fitted on records of two or more series: always, or cv (K-fold cross-validation on the training records, the structure choice\'s --folds, pooled against with effects: kept when they predict held-out records better; not the default: not confirmed on held-out seeds)', seriesRuleArg, DEFAULT_SERIES_EFFECTS_RULE)
+    .option('--series-rule <cv|always|replicated>', 'when series effects are fitted on records of two or more series: always; replicated (when at least 10 records repeat a series: records minus series >= 10); or cv (K-fold cross-validation on the training records, the structure choice\'s --folds, pooled against with effects: kept when they predict held-out records better; not the default: not confirmed on held-out seeds)', seriesRuleArg, DEFAULT_SERIES_EFFECTS_RULE)
     .option('--base <public.json>', 'your records set your series\' effects under this model (fitted with series effects, e.g. models/mlenergy-v3.json): its shared parameters and effect spreads are the prior and stay; unlike --calibrate, no parameter is refitted')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the model summary as JSON on stdout', false)

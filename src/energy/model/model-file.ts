@@ -130,7 +130,7 @@ export interface EnergyModel {
 
 /** fit's decision on series effects: the rule, and under `cv` both fits' held-out scores on the training records. */
 export interface SeriesChoice {
-  rule: 'cv' | 'always' | 'never';
+  rule: 'cv' | 'always' | 'never' | 'replicated';
   used: boolean;
   /** series the training records hold */
   series: number;

@@ -22,8 +22,16 @@ import { countSeries, fitSeriesEffects, type SeriesFitOptions } from './series-f
  * How `fit` decides: `cv` keeps the effects when K-fold CV says they predict held-out records better; `always` (the default) adds them whenever the records hold two or more series; `never` is
  * the pooled fit (--no-series).
  */
-export type SeriesEffectsRule = 'cv' | 'always' | 'never';
-export const SERIES_EFFECTS_RULES: readonly SeriesEffectsRule[] = ['cv', 'always', 'never'];
+export type SeriesEffectsRule = 'cv' | 'always' | 'never' | 'replicated';
+export const SERIES_EFFECTS_RULES: readonly SeriesEffectsRule[] = ['cv', 'always', 'never', 'replicated'];
+
+/**
+ * `replicated`: the effects are added when the records hold two or more series and at least this many records
+ * repeat a series (records minus series: the degrees of freedom within series, from which the residual spread, and
+ * so the spread of the series' levels apart from it, is estimated). With one record in most series a level cannot
+ * be told from that record's noise: the empirical-Bayes spreads then rest on a handful of repeats.
+ */
+export const DEFAULT_MIN_WITHIN_SERIES_DOF = 10;
 /**
  * `always` stays the default: `cv` was chosen on seeds 101-110 but not confirmed on seeds 1-2 of bench:energy --quick
  * (README, Energy model: the rows it was built for stayed over a point; other rows lost gains).
@@ -43,6 +51,8 @@ export interface SeriesChoiceOptions {
    * many standard errors of the paired difference (default DEFAULT_SERIES_KEEP_STANDARD_ERRORS)
    */
   standardErrors?: number;
+  /** under `replicated`: the records minus series needed (default DEFAULT_MIN_WITHIN_SERIES_DOF) */
+  minWithinDof?: number;
   by?: SeriesBy;
   catalog?: Catalog;
   /** crossed effects (as fitSeriesEffects): the folds' fits with effects carry them too */
@@ -80,6 +90,13 @@ export function chooseSeriesEffects(all: readonly FitRecord[], fitOptions: FitEn
   if (rule === 'never') return { rule, used: false, series: nSeries, reason: 'series effects turned off (--no-series)' };
   if (nSeries < 2) return { rule, used: false, series: nSeries, reason: `the records hold ${nSeries} series: no spread of series to learn from` };
   if (rule === 'always') return { rule, used: true, series: nSeries, reason: `the records hold ${nSeries} series (rule "always")` };
+  if (rule === 'replicated') {
+    const min = options.minWithinDof ?? DEFAULT_MIN_WITHIN_SERIES_DOF;
+    const within = all.length - nSeries;
+    return within >= min
+      ? { rule, used: true, series: nSeries, reason: `${all.length} records in ${nSeries} series: ${within} repeat a series (at least ${min}: rule "replicated")` }
+      : { rule, used: false, series: nSeries, reason: `${all.length} records in ${nSeries} series: only ${within} repeat a series (fewer than ${min}: rule "replicated"), too few to tell a series' level from its records' noise; no series effects` };
+  }
   const seed = options.seed ?? fitOptions.seed ?? 0;
   // a large file is cross-validated on the seeded sample its residual discovery searches (at most 10,000 records)
   const { records, note } = discoverySample(all, seed);
@@ -141,8 +158,8 @@ export function chooseSeriesEffects(all: readonly FitRecord[], fitOptions: FitEn
  * in the model file (`seriesChoice`).
  */
 export function withChosenSeriesEffects(pooled: EnergyModel, records: readonly FitRecord[], fitOptions: FitEnergyOptions, options: SeriesChoiceOptions & Omit<SeriesFitOptions, 'by' | 'catalog'> = {}): EnergyModel {
-  const { rule, folds, seed, restarts, standardErrors, ...seriesOptions } = options;
-  const choice = chooseSeriesEffects(records, fitOptions, { rule, folds, seed, restarts, standardErrors, by: options.by, catalog: options.catalog, crossed: options.crossed });
+  const { rule, folds, seed, restarts, standardErrors, minWithinDof, ...seriesOptions } = options;
+  const choice = chooseSeriesEffects(records, fitOptions, { rule, folds, seed, restarts, standardErrors, minWithinDof, by: options.by, catalog: options.catalog, crossed: options.crossed });
   const model = choice.used ? fitSeriesEffects(pooled, records, fitOptions, seriesOptions) : pooled;
   return { ...model, seriesChoice: choice };
 }

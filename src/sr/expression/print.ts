@@ -81,6 +81,17 @@ function namedNumbers(): Map<number, Named> {
       add(q / (k * Math.PI), k === 1 ? `${q} / pi` : `${q} / (${k} * pi)`, `\\frac{${q}}{${kLatex}\\pi}`, true);
     }
   }
+  // rational multiples of pi squared and of its reciprocal (recognize.ts computes them the same way)
+  const pi2 = Math.PI * Math.PI;
+  for (const q of NAMED_DENOMINATORS) {
+    for (let k = 1; k <= NAMED_MAX_NUMERATOR; k++) {
+      if (gcd(k, q) !== 1) continue;
+      const kText = k === 1 ? '' : `${k} * `;
+      const kLatex = k === 1 ? '' : `${k}`;
+      add((k * pi2) / q, q === 1 ? `${kText}pi ^ 2` : `${kText}pi ^ 2 / ${q}`, q === 1 ? `${kLatex}\\pi^{2}` : `\\frac{${kLatex}\\pi^{2}}{${q}}`, true);
+      add(q / (k * pi2), k === 1 ? `${q} / pi ^ 2` : `${q} / (${k} * pi ^ 2)`, `\\frac{${q}}{${kLatex}\\pi^{2}}`, true);
+    }
+  }
   for (const q of NAMED_DENOMINATORS) {
     for (let p = 1; p <= NAMED_MAX_NUMERATOR; p++) {
       if (gcd(p, q) !== 1) continue;

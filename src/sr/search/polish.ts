@@ -1,13 +1,15 @@
 /**
- * Making a found expression readable without making it worse: constants at the fewest significant digits that
- * keep the loss, named numbers recognised (4 pi, 1 / 3, sqrt(2): recognize.ts), mathjs simplification, and the
+ * Making a found expression readable without making it worse: constants gathered where they can be named
+ * (normalize.ts), at the fewest significant digits that keep the loss, named numbers recognised (4 pi, 1 / 3,
+ * sqrt(2): recognize.ts), mathjs simplification, and the
  * value-preserving tidy rewrites (no `x - (-c)`). "Keeps the loss": at most `tolerance` (1e-6) relative worse
  * than the expression as found, or under the exact floor (float precision).
  */
 import { compile } from '../expression/compile.js';
-import { constantNodes, type Node } from '../expression/node.js';
+import { constantNodes, size, type Node } from '../expression/node.js';
 import { namedConstant } from '../expression/print.js';
 import type { Evaluator, LossName } from '../eval/types.js';
+import { normalizeConstants } from './normalize.js';
 import { recognizeConstants } from './recognize.js';
 import { simplifyTree, tidyTree } from './simplify.js';
 
@@ -71,7 +73,9 @@ export function polishTree(tree: Node, evaluator: Evaluator, target: { y: Float6
     const base = holds(recognised) ? recognised : t;
     return tidyTree(shortestConstants(base, evaluator, o, reference));
   };
-  const plain = readable(tree);
+  // constants gathered where recognition can name them (normalize.ts), when that form is as good and no larger
+  const normalized = normalizeConstants(tree);
+  const plain = readable(size(normalized) <= size(tree) && holds(normalized) ? normalized : tree);
   const simplified = simplifyTree(plain, { operators: o.operators });
   const out = [plain];
   if (simplified !== plain) {

@@ -1,7 +1,7 @@
 /**
  * Constant recognition: a fitted constant such as 12.566370614 is most likely 4 pi. Each constant of an
  * expression is tried, nearest first, against the "named" numbers close to it (small rationals, rational
- * multiples of pi, e, square roots of small integers and their reciprocals); the named value is fixed, the
+ * multiples of pi and of pi squared, e, square roots of small integers and their reciprocals); the named value is fixed, the
  * other constants are refitted by Levenberg-Marquardt, and the change is kept only when the loss holds
  * (no worse than `tolerance` relative, or under the exact floor).
  *
@@ -18,6 +18,10 @@ const DENOMINATORS = [1, 2, 3, 4, 5, 6, 8, 10, 12];
 /** Largest numerator of a small rational (p / q with p <= 24) and of a rational multiple of pi. */
 const MAX_NUMERATOR = 24;
 const ROOTS = [2, 3, 5, 6, 7, 10];
+/** constants smaller than this in magnitude are also tried at 0 */
+const TINY = 1e-8;
+/** pi squared, computed as the printer computes it (print.ts), so a recognised value is printed by name */
+const PI2 = Math.PI * Math.PI;
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
@@ -36,6 +40,11 @@ export function namedCandidates(value: number, relative = 1e-3): number[] {
     if (k >= 1 && k <= MAX_NUMERATOR && gcd(k, q) === 1) consider((k * Math.PI) / q);
     const kInv = Math.round(q / (a * Math.PI));
     if (kInv >= 1 && kInv <= MAX_NUMERATOR && gcd(kInv, q) === 1) consider(q / (kInv * Math.PI));
+    // pi squared (a wave number's square, 1 / (4 pi^2), ...): the same rationals
+    const k2 = Math.round((a * q) / PI2);
+    if (k2 >= 1 && k2 <= MAX_NUMERATOR && gcd(k2, q) === 1) consider((k2 * PI2) / q);
+    const k2Inv = Math.round(q / (a * PI2));
+    if (k2Inv >= 1 && k2Inv <= MAX_NUMERATOR && gcd(k2Inv, q) === 1) consider(q / (k2Inv * PI2));
   }
   consider(Math.E);
   consider(1 / Math.E);
@@ -72,7 +81,9 @@ export function recognizeConstants(tree: Node, evaluator: Evaluator, target: { y
   const fixed = new Set<number>();
   for (let k = 0; k < n; k++) {
     const values = constantNodes(current).map((c) => c.value);
-    for (const named of namedCandidates(values[k])) {
+    // a constant at rounding-noise size (8e-17 beside theta) is tried at 0 too: dropped if the loss holds
+    const candidates = Math.abs(values[k]) < TINY ? [...namedCandidates(values[k]), 0] : namedCandidates(values[k]);
+    for (const named of candidates) {
       const trial = clone(current);
       const start = values.slice();
       start[k] = named;

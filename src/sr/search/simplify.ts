@@ -137,6 +137,9 @@ export function tidyTree(tree: Node): Node {
       break;
     case '+':
     case '-': {
+      // x +- 0 (a constant recognised as 0)
+      if (b.kind === 'const' && b.value === 0) return a;
+      if (a.kind === 'const' && a.value === 0) return tree.op === '+' ? b : tidyTree({ kind: 'op', op: 'neg', children: [b] });
       const flip = tree.op === '+' ? '-' : '+';
       const positive = negatedProduct(b);
       if (positive) return tidyTree({ kind: 'op', op: flip, children: [a, positive] });

@@ -45,6 +45,25 @@ describe('chooseSeriesEffects', () => {
     expect(c.cv).toBeUndefined();
   });
 
+  it('`replicated` keeps the effects exactly when records minus series reach the threshold, without cross-validating', () => {
+    // one record from each of the four series, then more of them: 4 series, n - 4 records repeat one
+    const bySeries = new Map<string, FitRecord[]>();
+    for (const r of levelled) { const k = `${r.model}|${r.hardware}`; bySeries.set(k, [...(bySeries.get(k) ?? []), r]); }
+    const first = [...bySeries.values()].map((xs) => xs[0]);
+    const rest = [...bySeries.values()].flatMap((xs) => xs.slice(1));
+    const few = [...first, ...rest.slice(0, 3)];
+    const c3 = chooseSeriesEffects(few, FIT, { rule: 'replicated', minWithinDof: 4 });
+    expect(c3).toMatchObject({ rule: 'replicated', used: false, series: 4 });
+    expect(c3.cv).toBeUndefined();
+    expect(c3.reason).toMatch(/only 3 repeat a series \(fewer than 4/);
+    const c4 = chooseSeriesEffects([...first, ...rest.slice(0, 4)], FIT, { rule: 'replicated', minWithinDof: 4 });
+    expect(c4).toMatchObject({ used: true, series: 4 });
+    expect(c4.reason).toMatch(/4 repeat a series \(at least 4/);
+    // the default threshold: 10
+    expect(chooseSeriesEffects([...first, ...rest.slice(0, 9)], FIT, { rule: 'replicated' }).used).toBe(false);
+    expect(chooseSeriesEffects([...first, ...rest.slice(0, 10)], FIT, { rule: 'replicated' }).used).toBe(true);
+  });
+
   it('deals the records into folds as the structure choice does: every fold used, sizes within one', () => {
     const f = recordFolds(23, 5, 7);
     const sizes = [0, 1, 2, 3, 4].map((k) => f.filter((x) => x === k).length);
