@@ -233,7 +233,10 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   }
 
   const lowest = members.reduce((l, m) => Math.min(l, m.loss), Infinity);
-  if (lowest < bestLoss * (1 - 1e-9)) {
+  // progress is a fall of at least restartImprovement (relative) below the lowest loss held so far
+  // (?? : an island task from a head that predates the option)
+  const progress = Number.isFinite(bestLoss) ? lowest < bestLoss * (1 - (o.restartImprovement ?? 1e-9)) : lowest < bestLoss;
+  if (progress) {
     bestLoss = lowest;
     stagnantCycles = 0;
   } else stagnantCycles++;

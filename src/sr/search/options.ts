@@ -93,6 +93,11 @@ export interface SearchOptions {
    */
   restartAfterCycles: number;
   /**
+   * the relative fall of an island's lowest loss that counts as progress for restartAfterCycles: a fall smaller
+   * than this (constant fitting shaving a plateau) leaves the island stagnant
+   */
+  restartImprovement: number;
+  /**
    * a child (or the parent's copy when annealing rejects it) whose complexity and loss (10 significant digits)
    * match a member already in the population does not replace the oldest member: equivalent forms and copies
    * do not crowd out the rest
@@ -205,6 +210,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   migrationFraction: 0.016,
   migrationTopology: 'ring',
   restartAfterCycles: 4,
+  restartImprovement: 1e-9,
   dedupe: false,
   productInitFraction: 0,
   parsimony: 0.0005,
@@ -311,6 +317,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   if (!MIGRATION_TOPOLOGIES.includes(o.migrationTopology)) {
     bad(`options.migrationTopology must be one of ${MIGRATION_TOPOLOGIES.join(', ')}, got ${String(o.migrationTopology)}`);
   }
+  inRange('restartImprovement', o.restartImprovement, 0, 1);
   if (!isInt(o.restartAfterCycles) || o.restartAfterCycles < 0) bad(`options.restartAfterCycles must be a non-negative integer, got ${o.restartAfterCycles}`);
   inRange('productInitFraction', o.productInitFraction, 0, 1);
   inRange('parsimony', o.parsimony, 0, 1e6);

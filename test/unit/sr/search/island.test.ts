@@ -148,6 +148,20 @@ describe('island restarts and constant-free search', () => {
     for (let cycle = 0; cycle < 8; cycle++) state = runIslandTask({ islandId: 2, state, generations: 2, migrants: [], options: o }, ctx()).state;
     expect((state as unknown as { restarts: number }).restarts).toBe(0);
   });
+  it('restartImprovement: a fall of the lowest loss smaller than it leaves the island stagnant', () => {
+    // restartImprovement 1: no fall counts after the first cycle, so the island restarts every restartAfterCycles
+    const o = resolveOptions({ ...options, restartAfterCycles: 2, restartImprovement: 1 });
+    let state = createIslandState(2, 5);
+    const seen: { restarts: number; stagnantCycles: number }[] = [];
+    for (let cycle = 0; cycle < 7; cycle++) {
+      state = runIslandTask({ islandId: 2, state, generations: 2, migrants: [], options: o }, ctx()).state;
+      seen.push(state as unknown as { restarts: number; stagnantCycles: number });
+    }
+    // cycle 1 sets the first lowest loss, cycles 2-3 are stagnant, cycle 4 starts afresh (and cycle 7)
+    expect(seen.map((s) => s.stagnantCycles)).toEqual([0, 1, 2, 0, 1, 2, 0]);
+    expect(seen.map((s) => s.restarts)).toEqual([0, 0, 0, 1, 1, 1, 2]);
+    expect(() => resolveOptions({ restartImprovement: 2 })).toThrow(/restartImprovement/);
+  });
   it('constantProbability 0 searches without constants', () => {
     const o = resolveOptions({ ...options, constantProbability: 0 });
     const r = runIslandTask({ islandId: 2, state: createIslandState(2, 9), generations: 6, migrants: [], options: o }, ctx());
