@@ -15,7 +15,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { RowKind } from './design.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
 import { stacksOf } from './structure-cv-groups.js';
-import { ENERGY_MODEL_FORMAT, ENERGY_MODEL_VERSION, pooledModel, type EnergyModel, type FittedParameter, type StructureSelection, type TrainingRanges } from './model-file.js';
+import { ENERGY_MODEL_FORMAT, ENERGY_MODEL_VERSION, type EnergyModel, type FittedParameter, type StructureSelection, type TrainingRanges } from './model-file.js';
 import { featureMatrix } from './structure-features.js';
 import { PHYSICS_STRUCTURE } from './structure-physics.js';
 import { ROW_KINDS, structureSpec, type Structure } from './structure.js';
@@ -132,16 +132,10 @@ export function checkFitRecords(records: readonly FitRecord[], file = 'training 
   });
 }
 
-/**
- * The structure as fitted on these rows: calibration holds and the no-latency hold applied. A calibration keeps the
- * base's values; a base fitted with series effects gives those of its fit without them (series.pooled): its own
- * shared parameters are estimated within series, with the effects holding what differs between series, so they do
- * not carry to the records of another GPU or model that a calibration is for.
- */
+/** The structure as fitted on these rows: calibration holds and the no-latency hold applied. */
 export function structureForFit(structure: Structure, data: Record<string, KindRows>, options: Pick<FitEnergyOptions, 'base' | 'refit'> = {}): Structure {
   const names = structure.parameters.map((p) => p.name);
-  const base = options.base ? (pooledModel(options.base) ?? options.base) : undefined;
-  const baseValues = base ? base.parameters.map((p) => p.value) : undefined;
+  const baseValues = options.base ? options.base.parameters.map((p) => p.value) : undefined;
   if (options.refit) {
     for (const name of options.refit) if (!names.includes(name)) throw new EnergyLensError('INVALID_OPTION', `refit: unknown parameter "${name}" (known: ${names.join(', ')})`);
   }

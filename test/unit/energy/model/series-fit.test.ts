@@ -76,19 +76,6 @@ describe('fitSeriesEffects and predictEnergy', () => {
     expect(o.energyJ).not.toBe(want[0].energyJ);
   });
 
-  it('a calibration (--calibrate, a method\'s calibrate) of a model with series effects starts from its pooled fit', () => {
-    const fresh = records(['meta-llama/Llama-3.1-70B-Instruct'], 3).slice(0, 5);
-    const refit = ['p_static', 'k_mem', 'e_byte'];
-    const fromSeries = fitEnergyModel(fresh, { ...FIT, base: model, refit });
-    const fromPooled = fitEnergyModel(fresh, { ...FIT, base: pooled, refit });
-    // the kept parameters are the pooled fit's, not the within-series shared ones
-    const kept = (m: EnergyModel): number[] => m.parameters.filter((p) => !refit.includes(p.name)).map((p) => p.value);
-    expect(kept(fromSeries)).toEqual(kept(fromPooled));
-    expect(kept(fromSeries)).not.toEqual(model.parameters.filter((p) => !refit.includes(p.name)).map((p) => p.value));
-    expect(fromSeries.parameters.map((p) => p.value)).toEqual(fromPooled.parameters.map((p) => p.value));
-    expect(fromSeries.series).toBeUndefined();
-  });
-
   it('the hierarchical method predicts an unseen series by its first, pooled round: the closed form method\'s fit', () => {
     const unseen = records(['meta-llama/Llama-3.1-70B-Instruct'], 2) as unknown as TrainRecord[];
     const trained = train as unknown as TrainRecord[];
