@@ -1,18 +1,19 @@
 // The f64 operators of the interpreter (assembly/interpret.ts): the f64x2 SIMD path and the scalar path, and the
 // constant folds both lane types share. + - * / min max and the native unary operations are the loops of
-// assembly/fused.ts; exp, log, sin, cos, cbrt, tanh and pow are assembly/vmath.ts's lane functions, with the rare
+// assembly/fused.ts; exp, log, sin, cos, cbrt, tanh, asin, acos and pow are assembly/vmath.ts's lane functions, with the rare
 // special lanes redone by assembly/mathlib.ts's scalar functions.
 //
 // Non-finite checks: an operator that can turn a non-finite input finite again (the divisor of `/`, inv, exp,
 // tanh, min, max, pow) checks that input; see interpret.ts.
 import {
   OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE, OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH,
+  OP_ASIN, OP_ACOS,
 } from './opcodes';
 import { binaryLanes, unaryLanes, checkLanes, clean } from './fused';
-import { expS, logS, sinS, cosS, tanhS, cbrtS, powS } from './mathlib';
+import { expS, logS, sinS, cosS, tanhS, cbrtS, powS, asinS, acosS } from './mathlib';
 import {
   expSpecial, expFast, logSpecial, logFast, trigSpecial, sinCosFast, tanhV, cbrtSpecial, cbrtFast, zeroV, powIntLanes,
-  powExponent, powSpecial, powFast,
+  powExponent, powSpecial, powFast, asinSpecial, asinFast, acosFast,
 } from './vmath';
 
 // lanes of the current unary loop that need the scalar function: pair offset and argument
@@ -34,6 +35,8 @@ export function foldUnary(opc: i32, a: f64): f64 {
     case OP_SIN: return sinS(a);
     case OP_COS: return cosS(a);
     case OP_TANH: return tanhS(a);
+    case OP_ASIN: return asinS(a);
+    case OP_ACOS: return acosS(a);
     default: return NaN;
   }
 }
@@ -58,6 +61,7 @@ export function foldBinary(opc: i32, a: f64, b: f64): f64 {
   if (opc == OP_EXP) return expSpecial(a);
   if (opc == OP_LOG) return logSpecial(a);
   if (opc == OP_CBRT) return cbrtSpecial(a);
+  if (opc == OP_ASIN || opc == OP_ACOS) return asinSpecial(a);
   return trigSpecial(a);
 }
 
@@ -65,10 +69,12 @@ export function foldBinary(opc: i32, a: f64, b: f64): f64 {
   if (opc == OP_EXP) return expFast(a);
   if (opc == OP_LOG) return logFast(a);
   if (opc == OP_CBRT) return cbrtFast(a);
+  if (opc == OP_ASIN) return asinFast(a);
+  if (opc == OP_ACOS) return acosFast(a);
   return sinCosFast(a, opc == OP_COS);
 }
 
-// exp, log, cbrt, sin, cos: the fast path in the loop; pairs with a special lane are noted and redone by the
+// exp, log, cbrt, sin, cos, asin, acos: the fast path in the loop; pairs with a special lane are noted and redone by the
 // scalar function after the loop (nb <= BLOCK rows, so at most 128 pairs are noted)
 @inline function transcendentalV(opc: i32, src: usize, out: usize, nb: usize, check: bool): bool {
   let bad = zeroV();
@@ -128,6 +134,8 @@ export function unaryV(opc: i32, src: usize, out: usize, nb: usize, check: bool)
     case OP_SIN: return transcendentalV(OP_SIN, src, out, nb, check);
     case OP_COS: return transcendentalV(OP_COS, src, out, nb, check);
     case OP_CBRT: return transcendentalV(OP_CBRT, src, out, nb, check);
+    case OP_ASIN: return transcendentalV(OP_ASIN, src, out, nb, check);
+    case OP_ACOS: return transcendentalV(OP_ACOS, src, out, nb, check);
     case OP_TANH: {
       let bad = zeroV();
       for (let i: usize = 0; i < nb; i += 16) { const a = v128.load(src + i); bad = checkLanes<f64>(bad, a); v128.store(out + i, tanhV(a)); }

@@ -3,7 +3,7 @@
 // vector, where an f32 overflow counts as non-finite.
 //
 // + - * / min max neg square cube sqrt abs inv are native f32x4 operations (IEEE single, correctly rounded): the
-// loops of assembly/fused.ts. exp, log, sin, cos, cbrt, tanh and pow are computed by the f64x2 functions of
+// loops of assembly/fused.ts. exp, log, sin, cos, cbrt, tanh, asin, acos and pow are computed by the f64x2 functions of
 // assembly/vmath.ts on the values widened to f64, then rounded to f32: error at most half an f32 ulp beyond that of
 // the f64 function (about 1 ulp). The loss (assembly/loss.ts) widens the predictions to f64 and accumulates in f64.
 import { OP_POW, OP_NEG, OP_SQUARE, OP_CUBE, OP_SQRT, OP_ABS, OP_INV } from './opcodes';
@@ -42,7 +42,7 @@ export function unary32(opc: i32, src: usize, out: usize, nb: usize, check: bool
   if (opc == OP_NEG || opc == OP_SQUARE || opc == OP_CUBE || opc == OP_SQRT || opc == OP_ABS || opc == OP_INV) {
     return unaryLanes<f32>(opc, src, out, nb, check);
   }
-  // exp, log, sin, cos, cbrt, tanh: in f64 (with its checks), rounded to f32
+  // exp, log, sin, cos, cbrt, tanh, asin, acos: in f64 (with its checks), rounded to f32
   widen(src, tmp, nb);
   const ok = unaryV(opc, tmp, tmp, nb << 1, check);
   narrow(tmp, out, nb);

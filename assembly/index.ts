@@ -9,7 +9,8 @@ export { jacobian, jacobianScratchF64, JAC_BLOCK } from './jacobian';
 export { sumOfSquares, normalEquations } from './normal';
 export {
   OP_CONST, OP_FEATURE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE,
-  OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH, OP_COUNT,
+  OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH, OP_ASIN, OP_ACOS,
+  OP_COUNT,
 } from './opcodes';
 export { LOSS_MSE, LOSS_MAE, LOSS_MAPE, LOSS_MSLE, LOSS_MSE_SCALED } from './loss';
 export { BLOCK, MAX_STACK } from './data';

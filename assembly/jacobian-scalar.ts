@@ -11,10 +11,12 @@
 //   ^ : ta*(b*a^(b-1)) [if ta != 0] + tb*(v*log a) [if tb != 0 and v != 0]
 //   min: a <= b ? ta : tb       max: a >= b ? ta : tb
 //   unary: t * g (0 when t is 0, even if g is infinite) with g = neg -1, square 2a, cube 3(a*a), sqrt 0.5/v, cbrt 1/(3(v*v)), exp v, log 1/a,
-//          abs sign(a) (0 at 0), inv -(v*v), sin cos(a), cos -sin(a), tanh 1 - v*v
+//          abs sign(a) (0 at 0), inv -(v*v), sin cos(a), cos -sin(a), tanh 1 - v*v,
+//          asin 1/sqrt((1-a)(1+a)), acos -(1/sqrt((1-a)(1+a))) (Infinity at a = ±1, NaN beyond)
 import {
   OP_CONST, OP_FEATURE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE,
   OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH,
+  OP_ASIN, OP_ACOS,
 } from './opcodes';
 import { dataX, stride, nRows, MAX_STACK } from './data';
 import { foldUnary, foldBinary } from './eval';
@@ -34,6 +36,8 @@ function unaryFactor(opc: i32, a: f64, v: f64): f64 {
     case OP_SIN: return cosS(a);
     case OP_COS: return -sinS(a);
     case OP_TANH: return 1.0 - v * v;
+    case OP_ASIN: return 1.0 / Math.sqrt((1.0 - a) * (1.0 + a));
+    case OP_ACOS: return -(1.0 / Math.sqrt((1.0 - a) * (1.0 + a)));
     default: return NaN;
   }
 }

@@ -9,6 +9,7 @@
 import {
   OP_CONST, OP_FEATURE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX, OP_NEG, OP_SQUARE, OP_CUBE,
   OP_SQRT, OP_CBRT, OP_EXP, OP_LOG, OP_ABS, OP_INV, OP_SIN, OP_COS, OP_TANH,
+  OP_ASIN, OP_ACOS,
 } from './opcodes';
 import { dataX, stride, nRows, MAX_STACK } from './data';
 import { unaryV, binaryV } from './eval';
@@ -79,6 +80,8 @@ function unaryFactorV(opc: i32, a: usize, v: usize, out: usize, nb: usize): void
       break;
     }
     case OP_TANH: for (let i: usize = 0; i < nb; i += 16) { const y = v128.load(v + i); v128.store(out + i, f64x2.sub(one, f64x2.mul(y, y))); } break;
+    case OP_ASIN: for (let i: usize = 0; i < nb; i += 16) { const x = v128.load(a + i); v128.store(out + i, f64x2.div(one, f64x2.sqrt(f64x2.mul(f64x2.sub(one, x), f64x2.add(one, x))))); } break;
+    case OP_ACOS: for (let i: usize = 0; i < nb; i += 16) { const x = v128.load(a + i); v128.store(out + i, f64x2.neg(f64x2.div(one, f64x2.sqrt(f64x2.mul(f64x2.sub(one, x), f64x2.add(one, x)))))); } break;
   }
 }
 

@@ -86,6 +86,23 @@ export const T17: f64 = 1.0 / 355687428096000.0;
 export const T19: f64 = -1.0 / 121645100408832000.0;
 export const T21: f64 = 1.0 / 51090942171709440000.0;
 
+// fdlibm's e_asin.c / e_acos.c
+export const PIO2_HI: f64 = 1.57079632679489655800e+00;
+export const PIO2_LO: f64 = 6.12323399573676603587e-17;
+export const PIO4_HI: f64 = 7.85398163397448278999e-01;
+export const PI: f64 = 3.14159265358979311600e+00;
+export const PS0: f64 = 1.66666666666666657415e-01;
+export const PS1: f64 = -3.25565818622400915405e-01;
+export const PS2: f64 = 2.01212532134862925881e-01;
+export const PS3: f64 = -4.00555345006794114027e-02;
+export const PS4: f64 = 7.91534994289814532176e-04;
+export const PS5: f64 = 3.47933107596021167570e-05;
+export const QS1: f64 = -2.40339491173441421878e+00;
+export const QS2: f64 = 2.02094576023350569471e+00;
+export const QS3: f64 = -6.88283971605453293030e-01;
+export const QS4: f64 = 7.70381505559019352791e-02;
+export const ASIN_NEAR_ONE: f64 = 0.975;
+
 // Beyond |x| >= 2^19 the three-part reduction by pi/2 is no longer exact; such arguments (rare in symbolic
 // regression) go to the host's Math.sin / Math.cos, which the reference evaluator calls too.
 @external("env", "hostSin") export declare function hostSin(x: f64): f64;
@@ -208,4 +225,47 @@ export function powS(x: f64, y: f64): f64 {
   }
   if (x == Infinity) return y > 0.0 ? Infinity : 0.0;
   return expS(y * logS(x));
+}
+
+@inline function asinRS(z: f64): f64 {
+  const p = z * (PS0 + z * (PS1 + z * (PS2 + z * (PS3 + z * (PS4 + z * PS5)))));
+  const q = 1.0 + z * (QS1 + z * (QS2 + z * (QS3 + z * QS4)));
+  return p / q;
+}
+
+@inline function highPartS(s: f64): f64 {
+  return reinterpret<f64>(reinterpret<u64>(s) & 0xffffffff00000000);
+}
+
+export function asinS(x: f64): f64 {
+  const a = Math.abs(x);
+  if (!(a < 1.0)) return a == 1.0 ? x * PIO2_HI + x * PIO2_LO : NaN;
+  if (a < 0.5) return x + x * asinRS(x * x);
+  const z = (1.0 - a) * 0.5;
+  const r = asinRS(z);
+  const s = Math.sqrt(z);
+  let t: f64;
+  if (a >= ASIN_NEAR_ONE) {
+    t = PIO2_HI - (2.0 * (s + s * r) - PIO2_LO);
+  } else {
+    const w = highPartS(s);
+    const c = (z - w * w) / (s + w);
+    const p = 2.0 * s * r - (PIO2_LO - 2.0 * c);
+    const q = PIO4_HI - 2.0 * w;
+    t = PIO4_HI - (p - q);
+  }
+  return x < 0.0 ? -t : t;
+}
+
+export function acosS(x: f64): f64 {
+  const a = Math.abs(x);
+  if (!(a < 1.0)) return a == 1.0 ? (x > 0.0 ? 0.0 : PI + 2.0 * PIO2_LO) : NaN;
+  if (a < 0.5) return PIO2_HI - (x - (PIO2_LO - x * asinRS(x * x)));
+  const z = (1.0 - a) * 0.5;
+  const r = asinRS(z);
+  const s = Math.sqrt(z);
+  if (x < 0.0) return PI - 2.0 * (s + (r * s - PIO2_LO));
+  const df = highPartS(s);
+  const c = (z - df * df) / (s + df);
+  return 2.0 * (df + (r * s + c));
 }

@@ -23,4 +23,6 @@ export const OP_INV: i32 = 17;
 export const OP_SIN: i32 = 18;
 export const OP_COS: i32 = 19;
 export const OP_TANH: i32 = 20;
-export const OP_COUNT: i32 = 21;
+export const OP_ASIN: i32 = 21;
+export const OP_ACOS: i32 = 22;
+export const OP_COUNT: i32 = 23;

@@ -8,7 +8,8 @@
 import {
   EXP_TABLE, EXPM1_SMALL, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12, F13, F14,
   INV_LN2_32, LG1, LG2, LG3, LG4, LG5, LG6, LG7, LN2_32_HI, LN2_32_LO, LN2_HI, LN2_LO, MIN_NORMAL, INV_PI, PI_1,
-  PI_2, PI_3, T3, T5, T7, T9, T11, T13, T15, T17, T19, T21, TRIG_LIMIT, powS,
+  PI_2, PI_3, T3, T5, T7, T9, T11, T13, T15, T17, T19, T21, TRIG_LIMIT, powS, PIO2_HI, PIO2_LO, PIO4_HI, PI,
+  PS0, PS1, PS2, PS3, PS4, PS5, QS1, QS2, QS3, QS4, ASIN_NEAR_ONE,
 } from './mathlib';
 
 // Constants live in memory: V8 rebuilds a v128.const inside a loop on every iteration (several instructions),
@@ -20,7 +21,8 @@ const VK = memory.data<f64>([
   EXPM1_SMALL, EXPM1_SMALL, MIN_NORMAL, MIN_NORMAL, LG1, LG1, LG2, LG2, LG3, LG3, LG4, LG4, LG5, LG5, LG6, LG6,
   LG7, LG7, LN2_HI, LN2_HI, LN2_LO, LN2_LO, INV_PI, INV_PI, PI_1, PI_1, PI_2, PI_2, PI_3, PI_3,
   TRIG_LIMIT, TRIG_LIMIT, T3, T3, T5, T5, T7, T7, T9, T9, T11, T11, T13, T13, T15, T15, T17, T17, T19, T19, T21, T21,
-  0.0, 0.0,
+  0.0, 0.0, PIO2_HI, PIO2_HI, PIO2_LO, PIO2_LO, PIO4_HI, PIO4_HI, PI, PI, PS0, PS0, PS1, PS1, PS2, PS2, PS3, PS3,
+  PS4, PS4, PS5, PS5, QS1, QS1, QS2, QS2, QS3, QS3, QS4, QS4, ASIN_NEAR_ONE, ASIN_NEAR_ONE,
 ]);
 const K_ONE = 0, K_TWO = 1, K_THREE = 2, K_HALF = 3, K_22 = 4, K_INF = 5, K_MAGIC = 6, K_EXP_LO = 7, K_EXP_HI = 8;
 const K_INV_LN2_32 = 9, K_LN2_32_HI = 10, K_LN2_32_LO = 11;
@@ -29,7 +31,9 @@ const K_F11 = 21, K_F12 = 22, K_F13 = 23, K_F14 = 24, K_EXPM1_SMALL = 25, K_MIN_
 const K_LG1 = 27, K_LG2 = 28, K_LG3 = 29, K_LG4 = 30, K_LG5 = 31, K_LG6 = 32, K_LG7 = 33, K_LN2_HI = 34;
 const K_LN2_LO = 35, K_INV_PI = 36, K_PI_1 = 37, K_PI_2 = 38, K_PI_3 = 39, K_TRIG_LIMIT = 40;
 const K_T3 = 41, K_T5 = 42, K_T7 = 43, K_T9 = 44, K_T11 = 45, K_T13 = 46, K_T15 = 47, K_T17 = 48, K_T19 = 49;
-const K_T21 = 50, K_ZERO = 51;
+const K_T21 = 50, K_ZERO = 51, K_PIO2_HI = 52, K_PIO2_LO = 53, K_PIO4_HI = 54, K_PI = 55, K_PS0 = 56, K_PS1 = 57;
+const K_PS2 = 58, K_PS3 = 59, K_PS4 = 60, K_PS5 = 61, K_QS1 = 62, K_QS2 = 63, K_QS3 = 64, K_QS4 = 65;
+const K_ASIN_NEAR_ONE = 66;
 
 const VI = memory.data<i64>([
   0x4338000000000000, 0x4338000000000000, // I_MAGIC: the bits of 1.5 * 2^52
@@ -40,9 +44,10 @@ const VI = memory.data<i64>([
   0x00095f6400000000, 0x00095f6400000000, // fdlibm's 0x95f64, in the high word
   0x0010000000000000, 0x0010000000000000, // fdlibm's 0x100000, in the high word
   0x3ff0000000000000, 0x3ff0000000000000, // fdlibm's 0x3ff00000, in the high word
+  0xffffffff00000000, 0xffffffff00000000, // the high word (asin's s with its low word cleared)
 ]);
 const I_MAGIC = 0, I_MAGIC_M1023 = 1, I_31 = 2, I_ONE = 3, I_2_16 = 4, I_SIGN = 5, I_MANT = 6, I_95F64 = 7;
-const I_100000 = 8, I_3FF00000 = 9;
+const I_100000 = 8, I_3FF00000 = 9, I_HIGH_WORD = 10;
 
 @inline function vk(i: i32): v128 { return v128.load(VK + (<usize>i << 4)); }
 @inline function vi(i: i32): v128 { return v128.load(VI + (<usize>i << 4)); }
@@ -141,6 +146,67 @@ const I_100000 = 8, I_3FF00000 = 9;
   // bit 0 of k (as an integer) moved to the sign bit: odd k flips the sign of sin, even k that of cos
   const parity = i64x2.shl(i64x2.sub(f64x2.add(k, vk(K_MAGIC)), vi(I_MAGIC)), 63);
   return v128.xor(s, cosine ? v128.xor(parity, vi(I_SIGN)) : parity);
+}
+
+// ---------------------------------------------------------------- asin, acos
+
+/** Lanes with |x| >= 1 (or NaN): done by asinS / acosS (±1 exactly, NaN beyond). */
+@inline export function asinSpecial(x: v128): v128 {
+  return v128.not(f64x2.lt(f64x2.abs(x), vk(K_ONE)));
+}
+
+/** z = x^2 where |x| < 1/2, else (1 - |x|) / 2 (the lanes of `big`), and R(z) = P(z) / Q(z). */
+@inline function asinZ(x: v128, a: v128, big: v128): v128 {
+  return v128.bitselect(f64x2.mul(f64x2.sub(vk(K_ONE), a), vk(K_HALF)), f64x2.mul(x, x), big);
+}
+
+@inline function asinR(z: v128): v128 {
+  let p = f64x2.add(vk(K_PS4), f64x2.mul(z, vk(K_PS5)));
+  p = f64x2.add(vk(K_PS3), f64x2.mul(z, p));
+  p = f64x2.add(vk(K_PS2), f64x2.mul(z, p));
+  p = f64x2.add(vk(K_PS1), f64x2.mul(z, p));
+  p = f64x2.mul(z, f64x2.add(vk(K_PS0), f64x2.mul(z, p)));
+  let q = f64x2.add(vk(K_QS3), f64x2.mul(z, vk(K_QS4)));
+  q = f64x2.add(vk(K_QS2), f64x2.mul(z, q));
+  q = f64x2.add(vk(K_QS1), f64x2.mul(z, q));
+  q = f64x2.add(vk(K_ONE), f64x2.mul(z, q));
+  return f64x2.div(p, q);
+}
+
+/** asin for |x| < 1: both of asinS's branches computed, each lane takes its own. */
+@inline export function asinFast(x: v128): v128 {
+  const a = f64x2.abs(x);
+  const big = f64x2.ge(a, vk(K_HALF));
+  const z = asinZ(x, a, big);
+  const r = asinR(z);
+  const small = f64x2.add(x, f64x2.mul(x, r));
+  const two = vk(K_TWO);
+  const s = f64x2.sqrt(z);
+  const nearOne = f64x2.sub(vk(K_PIO2_HI), f64x2.sub(f64x2.mul(two, f64x2.add(s, f64x2.mul(s, r))), vk(K_PIO2_LO)));
+  const w = v128.and(s, vi(I_HIGH_WORD));
+  const c = f64x2.div(f64x2.sub(z, f64x2.mul(w, w)), f64x2.add(s, w));
+  const p = f64x2.sub(f64x2.mul(f64x2.mul(two, s), r), f64x2.sub(vk(K_PIO2_LO), f64x2.mul(two, c)));
+  const q = f64x2.sub(vk(K_PIO4_HI), f64x2.mul(two, w));
+  const middle = f64x2.sub(vk(K_PIO4_HI), f64x2.sub(p, q));
+  const t = v128.bitselect(nearOne, middle, f64x2.ge(a, vk(K_ASIN_NEAR_ONE)));
+  return v128.bitselect(v128.or(t, v128.and(x, vi(I_SIGN))), small, big);
+}
+
+/** acos for |x| < 1, like asinFast. */
+@inline export function acosFast(x: v128): v128 {
+  const a = f64x2.abs(x);
+  const big = f64x2.ge(a, vk(K_HALF));
+  const z = asinZ(x, a, big);
+  const r = asinR(z);
+  const small = f64x2.sub(vk(K_PIO2_HI), f64x2.sub(x, f64x2.sub(vk(K_PIO2_LO), f64x2.mul(x, r))));
+  const two = vk(K_TWO);
+  const s = f64x2.sqrt(z);
+  const negative = f64x2.sub(vk(K_PI), f64x2.mul(two, f64x2.add(s, f64x2.sub(f64x2.mul(r, s), vk(K_PIO2_LO)))));
+  const df = v128.and(s, vi(I_HIGH_WORD));
+  const c = f64x2.div(f64x2.sub(z, f64x2.mul(df, df)), f64x2.add(s, df));
+  const positive = f64x2.mul(two, f64x2.add(df, f64x2.add(f64x2.mul(r, s), c)));
+  const t = v128.bitselect(negative, positive, f64x2.lt(x, vk(K_ZERO)));
+  return v128.bitselect(t, small, big);
 }
 
 // ---------------------------------------------------------------- tanh, cbrt, pow

@@ -32,7 +32,7 @@ describe('opcodes', () => {
     const names: Record<string, string> = {
       '+': 'OP_ADD', '-': 'OP_SUB', '*': 'OP_MUL', '/': 'OP_DIV', '^': 'OP_POW', min: 'OP_MIN', max: 'OP_MAX',
       neg: 'OP_NEG', square: 'OP_SQUARE', cube: 'OP_CUBE', sqrt: 'OP_SQRT', cbrt: 'OP_CBRT', exp: 'OP_EXP',
-      log: 'OP_LOG', abs: 'OP_ABS', inv: 'OP_INV', sin: 'OP_SIN', cos: 'OP_COS', tanh: 'OP_TANH',
+      log: 'OP_LOG', abs: 'OP_ABS', inv: 'OP_INV', sin: 'OP_SIN', cos: 'OP_COS', tanh: 'OP_TANH', asin: 'OP_ASIN', acos: 'OP_ACOS',
     };
     expect(OPERATORS.length).toBe(Object.keys(names).length);
     for (const o of OPERATORS) expect(exported[names[o.name]].value, o.name).toBe(o.opcode);

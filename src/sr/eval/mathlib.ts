@@ -15,6 +15,9 @@
  * - cbrt: exp(log|x| / 3) and one Newton step.
  * - pow: integer exponents up to 64 by repeated squaring (exact as far as products are), otherwise
  *   exp(y log x); negative bases only with integer exponents (otherwise NaN).
+ * - asin, acos: fdlibm's rational approximation R(z) = P(z) / Q(z) of (asin(sqrt z) - sqrt z) / sqrt z,
+ *   z = x^2 for |x| < 1/2, else z = (1 - |x|) / 2 and asin |x| = pi/2 - 2 asin(sqrt z) (sqrt z split in a high
+ *   part with a zero low word and a correction, below |x| = 0.975); |x| > 1 and NaN give NaN.
  */
 
 const LN2_HI = 6.93147180369123816490e-1;
@@ -208,6 +211,65 @@ export function pow(x: number, y: number): number {
   }
   if (x === Infinity) return y > 0 ? Infinity : 0;
   return exp(y * log(x));
+}
+
+// fdlibm's e_asin.c / e_acos.c constants
+const PIO2_HI = 1.57079632679489655800e+00;
+const PIO2_LO = 6.12323399573676603587e-17;
+const PIO4_HI = 7.85398163397448278999e-01;
+const PI = 3.14159265358979311600e+00;
+const PS0 = 1.66666666666666657415e-01, PS1 = -3.25565818622400915405e-01, PS2 = 2.01212532134862925881e-01;
+const PS3 = -4.00555345006794114027e-02, PS4 = 7.91534994289814532176e-04, PS5 = 3.47933107596021167570e-05;
+const QS1 = -2.40339491173441421878e+00, QS2 = 2.02094576023350569471e+00, QS3 = -6.88283971605453293030e-01;
+const QS4 = 7.70381505559019352791e-02;
+/** Above this |x|, asin uses pi/2 - 2(s + s R) directly (fdlibm's 0x3FEF3333 high word, rounded). */
+export const ASIN_NEAR_ONE = 0.975;
+
+/** R(z) = P(z) / Q(z), fdlibm's rational approximation for asin and acos. */
+function asinR(z: number): number {
+  const p = z * (PS0 + z * (PS1 + z * (PS2 + z * (PS3 + z * (PS4 + z * PS5)))));
+  const q = 1 + z * (QS1 + z * (QS2 + z * (QS3 + z * QS4)));
+  return p / q;
+}
+
+/** s with the low 32 bits of its significand cleared (exactly representable square). */
+function highPart(s: number): number {
+  scratch[0] = s;
+  words[0] = 0;
+  return scratch[0];
+}
+
+export function asin(x: number): number {
+  const a = Math.abs(x);
+  if (!(a < 1)) return a === 1 ? x * PIO2_HI + x * PIO2_LO : NaN;
+  if (a < 0.5) return x + x * asinR(x * x);
+  const z = (1 - a) * 0.5;
+  const r = asinR(z);
+  const s = Math.sqrt(z);
+  let t: number;
+  if (a >= ASIN_NEAR_ONE) {
+    t = PIO2_HI - (2 * (s + s * r) - PIO2_LO);
+  } else {
+    const w = highPart(s);
+    const c = (z - w * w) / (s + w);
+    const p = 2 * s * r - (PIO2_LO - 2 * c);
+    const q = PIO4_HI - 2 * w;
+    t = PIO4_HI - (p - q);
+  }
+  return x < 0 ? -t : t;
+}
+
+export function acos(x: number): number {
+  const a = Math.abs(x);
+  if (!(a < 1)) return a === 1 ? (x > 0 ? 0 : PI + 2 * PIO2_LO) : NaN;
+  if (a < 0.5) return PIO2_HI - (x - (PIO2_LO - x * asinR(x * x)));
+  const z = (1 - a) * 0.5;
+  const r = asinR(z);
+  const s = Math.sqrt(z);
+  if (x < 0) return PI - 2 * (s + (r * s - PIO2_LO));
+  const df = highPart(s);
+  const c = (z - df * df) / (s + df);
+  return 2 * (df + (r * s + c));
 }
 
 export const min = Math.min;

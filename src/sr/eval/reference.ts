@@ -189,6 +189,8 @@ function unaryFactor(name: string, a: number, v: number): number {
     case 'sin': return M.cos(a);
     case 'cos': return -M.sin(a);
     case 'tanh': return 1 - v * v;
+    case 'asin': return 1 / Math.sqrt((1 - a) * (1 + a));
+    case 'acos': return -(1 / Math.sqrt((1 - a) * (1 + a)));
     default: return NaN;
   }
 }

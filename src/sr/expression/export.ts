@@ -1,7 +1,8 @@
 /**
  * Exporting an expression for use elsewhere: SymPy text (`sympify` reads it with no locals), LaTeX, a JavaScript
  * function, or JSON. Every format means what the engine evaluates: the real cube root, natural logarithms, and
- * NaN where the engine's protected operators give NaN (a negative base with a fractional power, log of a negative).
+ * NaN where the engine's protected operators give NaN (a negative base with a fractional power, log of a negative,
+ * asin or acos beyond [-1, 1]; SymPy's forms are complex there).
  *
  *   exportExpression(tree, 'sympy', ['m', 'v'])   // '0.5 * m * v**2'
  *   exportExpression(tree, 'js', ['m', 'v'])      // 'function model(m, v) {\n  return 0.5 * m * Math.pow(v, 2);\n}'
@@ -66,7 +67,7 @@ function printJs(node: Node, names: readonly string[] | undefined): string {
     case 'cube': return `Math.pow(${a}, 3)`;
     case 'inv': return `(1 / ${a})`;
     case 'min': case 'max': return `Math.${node.op}(${a}, ${b})`;
-    case 'sqrt': case 'cbrt': case 'exp': case 'log': case 'abs': case 'sin': case 'cos': case 'tanh':
+    case 'sqrt': case 'cbrt': case 'exp': case 'log': case 'abs': case 'sin': case 'cos': case 'tanh': case 'asin': case 'acos':
       return `Math.${node.op}(${a})`;
     default:
       throw new SrError('INVALID_PROGRAM', `no JavaScript form for operator "${operatorByName(node.op)?.name ?? node.op}"`);

@@ -3,7 +3,7 @@
  *
  * Semantics (shared by the WASM kernel, its scalar path and the reference evaluator):
  * - Plain IEEE-754 double arithmetic. Nothing is "protected" by clamping: `log` or `sqrt` of a negative
- *   number is NaN, `log(0)` is -Infinity, `x / 0` is ±Infinity (NaN for 0/0), `pow` of a negative base to a
+ *   number is NaN, `asin` or `acos` beyond [-1, 1] is NaN, `log(0)` is -Infinity, `x / 0` is ±Infinity (NaN for 0/0), `pow` of a negative base to a
  *   non-integer exponent is NaN.
  * - When scoring (losses), any non-finite intermediate value on any row ends that program's evaluation and
  *   its loss is +Infinity. Predictions (`predict`) return the raw IEEE values.
@@ -16,7 +16,8 @@
 import * as M from '../eval/mathlib.js';
 
 export type UnaryOperatorName =
-  | 'neg' | 'square' | 'cube' | 'sqrt' | 'cbrt' | 'exp' | 'log' | 'abs' | 'inv' | 'sin' | 'cos' | 'tanh';
+  | 'neg' | 'square' | 'cube' | 'sqrt' | 'cbrt' | 'exp' | 'log' | 'abs' | 'inv' | 'sin' | 'cos' | 'tanh' | 'asin'
+  | 'acos';
 export type BinaryOperatorName = '+' | '-' | '*' | '/' | '^' | 'min' | 'max';
 export type OperatorName = UnaryOperatorName | BinaryOperatorName;
 
@@ -52,7 +53,7 @@ export type Operator = UnaryOperator | BinaryOperator;
 
 export const OP_CONST = 0;
 export const OP_FEATURE = 1;
-export const OPCODE_COUNT = 21;
+export const OPCODE_COUNT = 23;
 
 const bin = (
   name: BinaryOperatorName, opcode: number, complexity: number, infix: InfixStyle, latex: string,
@@ -84,6 +85,8 @@ export const OPERATORS: readonly Operator[] = [
   un('sin', 18, 2, fn('sin'), '\\sin\\left(#0\\right)', M.sin, 'sine'),
   un('cos', 19, 2, fn('cos'), '\\cos\\left(#0\\right)', M.cos, 'cosine'),
   un('tanh', 20, 2, fn('tanh'), '\\tanh\\left(#0\\right)', M.tanh, 'hyperbolic tangent'),
+  un('asin', 21, 2, fn('asin'), '\\arcsin\\left(#0\\right)', M.asin, 'inverse sine, in [-pi/2, pi/2] (|x| > 1: NaN)'),
+  un('acos', 22, 2, fn('acos'), '\\arccos\\left(#0\\right)', M.acos, 'inverse cosine, in [0, pi] (|x| > 1: NaN)'),
 ];
 
 const BY_NAME = new Map<string, Operator>(OPERATORS.map((op) => [op.name, op]));
@@ -93,7 +96,7 @@ for (const op of OPERATORS) BY_OPCODE[op.opcode] = op;
 /** Aliases accepted in operator lists (`--operators`) and by the parser's function syntax. */
 const ALIASES: Record<string, OperatorName> = {
   add: '+', plus: '+', sub: '-', minus: '-', mul: '*', mult: '*', times: '*', div: '/', divide: '/',
-  pow: '^', power: '^', ln: 'log',
+  pow: '^', power: '^', ln: 'log', arcsin: 'asin', arccos: 'acos',
 };
 
 export function operatorByName(name: string): Operator | undefined {

@@ -197,7 +197,8 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   maxDepth: 12,
   forbiddenNestings: [
     ['exp', 'exp'], ['exp', 'log'], ['log', 'exp'], ['log', 'log'], ['sin', 'sin'], ['sin', 'cos'],
-    ['cos', 'sin'], ['cos', 'cos'], ['tanh', 'tanh'], ['sqrt', 'sqrt'],
+    ['cos', 'sin'], ['cos', 'cos'], ['tanh', 'tanh'], ['sqrt', 'sqrt'], ['asin', 'asin'], ['asin', 'acos'],
+    ['acos', 'asin'], ['acos', 'acos'],
   ],
   loss: 'mse',
   linearScaling: true,

@@ -15,7 +15,7 @@
  * - sqrt halves, cbrt thirds, square and cube multiply, inv negates; neg and abs keep
  * - ^ needs a dimensionless exponent; a constant exponent scales the base's dimensions, any other exponent needs
  *   a dimensionless base
- * - exp log sin cos tanh need dimensionless (or wildcard) arguments and are dimensionless
+ * - exp log sin cos tanh asin acos need dimensionless (or wildcard) arguments and are dimensionless
  * - the root must match the target's unit, unless the search uses linear scaling: then the search's candidate f
  *   stands for a * f + b with a free constant a, a wildcard, so only the inside of f is checked
  * Each broken rule is one violation; the loss the search sees is `loss + penalty * violations * baselineLoss`
@@ -214,7 +214,7 @@ export function dimensionViolations(tree: Node, table: DimensionTable, checkRoot
         if (!isDimensionless(a)) violations++;
         return none();
       }
-      default: // exp log sin cos tanh
+      default: // exp log sin cos tanh asin acos
         if (a !== null && !isDimensionless(a)) violations++;
         return a === null ? null : none();
     }

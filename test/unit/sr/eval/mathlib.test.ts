@@ -31,6 +31,9 @@ describe('mathlib against the platform Math', () => {
     ['cos', Math.cos, [...sweep(-5, 5.7, 20000, true, 7), ...sweep(-10, 10, 5000, false, 8)]],
     ['tanh', Math.tanh, [...sweep(-8, 1.5, 20000, true, 9)]],
     ['cbrt', Math.cbrt, [...sweep(-300, 300, 20000, true, 10)]],
+    // uniform over the domain, log-scale towards 0 and towards ±1 (1 - 10^e)
+    ['asin', Math.asin, [...sweep(-1, 1, 20000, false, 14), ...sweep(-300, 0, 5000, true, 15), ...sweep(-16, -0.3, 5000, true, 16).map((d) => Math.sign(d) * (1 - Math.abs(d)))]],
+    ['acos', Math.acos, [...sweep(-1, 1, 20000, false, 17), ...sweep(-300, 0, 5000, true, 18), ...sweep(-16, -0.3, 5000, true, 19).map((d) => Math.sign(d) * (1 - Math.abs(d)))]],
   ];
   it.each(cases.map(([name, ref, xs]) => [name, ref, xs] as const))('%s is within 1e-15 relative', (name, ref, xs) => {
     const f = M[name] as (x: number) => number;
@@ -46,8 +49,9 @@ describe('mathlib against the platform Math', () => {
 
   it('handles the special values as Math does', () => {
     const specials = [0, -0, Infinity, -Infinity, NaN, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308];
-    for (const name of ['exp', 'log', 'sin', 'cos', 'tanh', 'cbrt'] as const) {
-      for (const x of specials) {
+    const domainEdges = [1, -1, 0.5, -0.5, 0.975, -0.975, 1 - 2 ** -53, -1 + 2 ** -53, 1 + 2 ** -52, -1 - 2 ** -52, 2, -7];
+    for (const name of ['exp', 'log', 'sin', 'cos', 'tanh', 'cbrt', 'asin', 'acos'] as const) {
+      for (const x of name === 'asin' || name === 'acos' ? [...specials, ...domainEdges] : specials) {
         const a = M[name](x);
         const b = (Math[name] as (v: number) => number)(x);
         if (Number.isNaN(b)) expect(a, `${name}(${x})`).toBeNaN();
@@ -109,8 +113,27 @@ describe('mathlib against the platform Math', () => {
     expect(M.exp(-745.2)).toBe(0);
   });
 
+  it('asin and acos: exact at ±1 and 0, NaN beyond [-1, 1] and for NaN and infinities', () => {
+    expect(M.asin(1)).toBe(Math.PI / 2);
+    expect(M.asin(-1)).toBe(-Math.PI / 2);
+    expect(M.acos(1)).toBe(0);
+    expect(M.acos(-1)).toBe(Math.PI);
+    expect(M.acos(0)).toBe(Math.PI / 2);
+    for (const x of [1 + 2 ** -52, -1 - 2 ** -52, 1.5, -3, 1e300, Infinity, -Infinity, NaN]) {
+      expect(M.asin(x), `asin(${x})`).toBeNaN();
+      expect(M.acos(x), `acos(${x})`).toBeNaN();
+    }
+    // asin is odd and acos(-x) = pi - acos(x), to rounding
+    const rng = createRng(20);
+    for (let i = 0; i < 5000; i++) {
+      const x = rng.next();
+      expect(M.asin(-x)).toBe(-M.asin(x));
+      expect(Math.abs(M.acos(-x) - (Math.PI - M.acos(x)))).toBeLessThan(1e-15 * Math.PI);
+    }
+  });
+
   it('keeps the sign of zero where Math does', () => {
-    for (const name of ['sin', 'tanh', 'cbrt'] as const) {
+    for (const name of ['sin', 'tanh', 'cbrt', 'asin'] as const) {
       expect(Object.is(M[name](-0), -0), `${name}(-0)`).toBe(true);
       expect(Object.is(M[name](0), 0), `${name}(0)`).toBe(true);
     }
