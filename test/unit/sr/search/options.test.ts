@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, resolveOptions } from '../../../../src/sr/search/options.js';
+import { DEFAULT_MUTATION_WEIGHTS, DEFAULT_OPTIONS, resolveOptions } from '../../../../src/sr/search/options.js';
 import { equationSearch } from '../../../../src/sr/search/search.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
@@ -68,5 +68,25 @@ describe('linearScaling default', () => {
     expect(resolveOptions({ maxGenerations: 1, constantProbability: 0 }).linearScaling).toBe(false);
     expect(resolveOptions({ maxGenerations: 1, constantProbability: 0, linearScaling: true }).linearScaling).toBe(true);
     expect(resolveOptions({ maxGenerations: 1, constantProbability: 0.1 }).linearScaling).toBe(true);
+  });
+});
+
+describe('product-of-powers moves default', () => {
+  it('are off in a search without constants and without linear scaling, unless asked for', () => {
+    const on = resolveOptions({ maxGenerations: 1 }).mutationWeights;
+    expect(on.multiplyByFeature).toBe(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature);
+    expect(on.multiplyByFeature).toBeGreaterThan(0);
+    expect(on.powerFactor).toBeGreaterThan(0);
+    const off = resolveOptions({ maxGenerations: 1, constantProbability: 0 }).mutationWeights;
+    expect(off.multiplyByFeature).toBe(0);
+    expect(off.powerFactor).toBe(0);
+    expect(off.insertNode).toBe(DEFAULT_MUTATION_WEIGHTS.insertNode);
+    // the shared defaults are not changed by resolving
+    expect(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature).toBeGreaterThan(0);
+    // linear scaling asked for keeps them; weights asked for are kept
+    expect(resolveOptions({ maxGenerations: 1, constantProbability: 0, linearScaling: true }).mutationWeights.powerFactor).toBeGreaterThan(0);
+    const asked = resolveOptions({ maxGenerations: 1, constantProbability: 0, mutationWeights: { multiplyByFeature: 0.3 } as never }).mutationWeights;
+    expect(asked.multiplyByFeature).toBe(0.3);
+    expect(asked.powerFactor).toBe(0);
   });
 });
