@@ -108,6 +108,14 @@ export interface SearchOptions {
    * features (1 to 4 factors, each a feature, its sqrt, square or cube, joined by * and /) instead of random trees
    */
   productInitFraction: number;
+  /**
+   * share of the islands (spread evenly over the island ids) whose mutations include the product-of-powers moves
+   * (mutationWeights.multiplyByFeature and powerFactor); the others run without them. 1 by default; 0.5 in a
+   * search without constants and without linear scaling, where no constant factor completes a product and the
+   * moves help some laws and hinder others (Nguyen 1-12, 2.5M evaluations, seeds 1-5: with the moves on no
+   * island, Nguyen-7, a sum of logarithms, 1 -> 4 of 5 seeds, but Nguyen-4, a polynomial, 5 -> at most 3)
+   */
+  productMoveIslands: number;
   /** linear parsimony on normalised loss, per unit of complexity */
   parsimony: number;
   /** weight of the size-frequency penalty (adaptive parsimony); 0 turns it off */
@@ -213,6 +221,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   restartImprovement: 1e-9,
   dedupe: false,
   productInitFraction: 0,
+  productMoveIslands: 1,
   parsimony: 0.0005,
   adaptiveParsimonyScaling: 100,
   mutationWeights: DEFAULT_MUTATION_WEIGHTS,
@@ -305,15 +314,8 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   // b either unless it asks: Nguyen 1-12 at 20,000 evaluations, seeds 1-2, 1 worker, exactly recovered runs 9 of 24
   // without scaling against 6 of 24 with it (BENCH_OPTIONS='{"workers":1,"maxTime":null,"maxEvaluations":20000}')
   if (o.linearScaling && o.constantProbability === 0 && partial.linearScaling !== true) o.linearScaling = false;
-  // nor the product-of-powers moves unless it asks: they grow laws c * x^a y^b whose constant factor c linear
-  // scaling or Levenberg-Marquardt supplies, and without either they take a quarter of the mutations from the
-  // moves that build sums and nestings. Nguyen 1-12 at 2.5M evaluations, 5 seeds (1-5, chosen): Nguyen-7 (a sum of
-  // logarithms) 1 -> 4 of 5 seeds with them off
-  if (o.constantProbability === 0 && !o.linearScaling) {
-    const asked: Partial<MutationWeights> = partial.mutationWeights ?? {};
-    if (asked.multiplyByFeature === undefined) o.mutationWeights.multiplyByFeature = 0;
-    if (asked.powerFactor === undefined) o.mutationWeights.powerFactor = 0;
-  }
+  // nor the product-of-powers moves on every island unless it asks (productMoveIslands)
+  if (o.constantProbability === 0 && !o.linearScaling && partial.productMoveIslands === undefined) o.productMoveIslands = 0.5;
   if (!PRECISIONS.includes(o.precision)) bad(`options.precision must be one of ${PRECISIONS.join(', ')}, got ${String(o.precision)}`);
   posInt('populations', o.populations);
   posInt('populationSize', o.populationSize);
@@ -329,6 +331,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   inRange('restartImprovement', o.restartImprovement, 0, 1);
   if (!isInt(o.restartAfterCycles) || o.restartAfterCycles < 0) bad(`options.restartAfterCycles must be a non-negative integer, got ${o.restartAfterCycles}`);
   inRange('productInitFraction', o.productInitFraction, 0, 1);
+  inRange('productMoveIslands', o.productMoveIslands, 0, 1);
   inRange('parsimony', o.parsimony, 0, 1e6);
   inRange('adaptiveParsimonyScaling', o.adaptiveParsimonyScaling, 0, 1e6);
   for (const k of Object.keys(o.mutationWeights)) {
@@ -369,6 +372,16 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
     bad('no stop condition: set at least one of options.maxTime, maxEvaluations, maxGenerations or targetLoss');
   }
   return o;
+}
+
+/**
+ * The options island `islandId` mutates with: without the product-of-powers moves unless it is one of the
+ * productMoveIslands share (island i has them when floor((i + 1) * share) > floor(i * share)).
+ */
+export function islandMutationOptions(o: SearchOptions, islandId: number): SearchOptions {
+  const share = o.productMoveIslands ?? 1; // a task from a head that predates the option
+  if (share >= 1 || Math.floor((islandId + 1) * share) > Math.floor(islandId * share)) return o;
+  return { ...o, mutationWeights: { ...o.mutationWeights, multiplyByFeature: 0, powerFactor: 0 } };
 }
 
 export function operatorComplexityOf(o: SearchOptions, name: OperatorName): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MUTATION_WEIGHTS, DEFAULT_OPTIONS, resolveOptions } from '../../../../src/sr/search/options.js';
+import { DEFAULT_MUTATION_WEIGHTS, DEFAULT_OPTIONS, islandMutationOptions, resolveOptions } from '../../../../src/sr/search/options.js';
 import { equationSearch } from '../../../../src/sr/search/search.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
@@ -71,22 +71,31 @@ describe('linearScaling default', () => {
   });
 });
 
-describe('product-of-powers moves default', () => {
-  it('are off in a search without constants and without linear scaling, unless asked for', () => {
-    const on = resolveOptions({ maxGenerations: 1 }).mutationWeights;
-    expect(on.multiplyByFeature).toBe(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature);
-    expect(on.multiplyByFeature).toBeGreaterThan(0);
-    expect(on.powerFactor).toBeGreaterThan(0);
-    const off = resolveOptions({ maxGenerations: 1, constantProbability: 0 }).mutationWeights;
-    expect(off.multiplyByFeature).toBe(0);
-    expect(off.powerFactor).toBe(0);
-    expect(off.insertNode).toBe(DEFAULT_MUTATION_WEIGHTS.insertNode);
-    // the shared defaults are not changed by resolving
+describe('product-of-powers moves by island', () => {
+  const weightsOf = (o: ReturnType<typeof resolveOptions>, island: number) => islandMutationOptions(o, island).mutationWeights;
+  it('are on every island by default, on half of them in a search without constants and without linear scaling', () => {
+    const all = resolveOptions({ maxGenerations: 1 });
+    expect(all.productMoveIslands).toBe(1);
+    for (let i = 0; i < 8; i++) expect(weightsOf(all, i).multiplyByFeature).toBe(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature);
+    const half = resolveOptions({ maxGenerations: 1, constantProbability: 0 });
+    expect(half.productMoveIslands).toBe(0.5);
+    const withMoves = [0, 1, 2, 3, 4, 5, 6, 7].filter((i) => weightsOf(half, i).powerFactor > 0);
+    expect(withMoves).toEqual([1, 3, 5, 7]);
+    for (const i of [0, 2, 4, 6]) {
+      expect(weightsOf(half, i).multiplyByFeature).toBe(0);
+      expect(weightsOf(half, i).insertNode).toBe(DEFAULT_MUTATION_WEIGHTS.insertNode);
+    }
+    // the resolved options and the shared defaults are not changed
+    expect(half.mutationWeights.multiplyByFeature).toBe(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature);
     expect(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature).toBeGreaterThan(0);
-    // linear scaling asked for keeps them; weights asked for are kept
-    expect(resolveOptions({ maxGenerations: 1, constantProbability: 0, linearScaling: true }).mutationWeights.powerFactor).toBeGreaterThan(0);
-    const asked = resolveOptions({ maxGenerations: 1, constantProbability: 0, mutationWeights: { multiplyByFeature: 0.3 } as never }).mutationWeights;
-    expect(asked.multiplyByFeature).toBe(0.3);
-    expect(asked.powerFactor).toBe(0);
+  });
+  it('follow productMoveIslands when asked for, and linear scaling asked for keeps every island', () => {
+    expect(resolveOptions({ maxGenerations: 1, constantProbability: 0, linearScaling: true }).productMoveIslands).toBe(1);
+    expect(resolveOptions({ maxGenerations: 1, constantProbability: 0, productMoveIslands: 1 }).productMoveIslands).toBe(1);
+    const none = resolveOptions({ maxGenerations: 1, productMoveIslands: 0 });
+    for (let i = 0; i < 8; i++) expect(weightsOf(none, i).multiplyByFeature).toBe(0);
+    const quarter = resolveOptions({ maxGenerations: 1, productMoveIslands: 0.25 });
+    expect([0, 1, 2, 3, 4, 5, 6, 7].filter((i) => weightsOf(quarter, i).multiplyByFeature > 0)).toEqual([3, 7]);
+    expect(() => resolveOptions({ maxGenerations: 1, productMoveIslands: 1.5 })).toThrow('productMoveIslands');
   });
 });
