@@ -110,10 +110,11 @@ export interface SearchOptions {
   productInitFraction: number;
   /**
    * share of the islands (spread evenly over the island ids) whose mutations include the product-of-powers moves
-   * (mutationWeights.multiplyByFeature and powerFactor); the others run without them. 1 by default; 0.5 in a
-   * search without constants and without linear scaling, where no constant factor completes a product and the
-   * moves help some laws and hinder others (Nguyen 1-12, 2.5M evaluations, seeds 1-5: with the moves on no
-   * island, Nguyen-7, a sum of logarithms, 1 -> 4 of 5 seeds, but Nguyen-4, a polynomial, 5 -> at most 3)
+   * (mutationWeights.multiplyByFeature and powerFactor); the others run without them. Default 1 (every island).
+   * Measured in searches without constants (Nguyen 1-12, 2.5M evaluations): the moves help polynomials and hinder
+   * sums of logarithms (with them on no island, seeds 1-5, Nguyen-7 1 -> 4 of 5 seeds but Nguyen-4 5 -> at most
+   * 3); on half the islands, Nguyen-4 5 -> 5 and Nguyen-7 1 -> 2 of 5 on seeds 1-5, 2 -> 2 and 1 -> 1 on seeds
+   * 6-10 (held out): no gain, so not a default
    */
   productMoveIslands: number;
   /** linear parsimony on normalised loss, per unit of complexity */
@@ -314,8 +315,6 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   // b either unless it asks: Nguyen 1-12 at 20,000 evaluations, seeds 1-2, 1 worker, exactly recovered runs 9 of 24
   // without scaling against 6 of 24 with it (BENCH_OPTIONS='{"workers":1,"maxTime":null,"maxEvaluations":20000}')
   if (o.linearScaling && o.constantProbability === 0 && partial.linearScaling !== true) o.linearScaling = false;
-  // nor the product-of-powers moves on every island unless it asks (productMoveIslands)
-  if (o.constantProbability === 0 && !o.linearScaling && partial.productMoveIslands === undefined) o.productMoveIslands = 0.5;
   if (!PRECISIONS.includes(o.precision)) bad(`options.precision must be one of ${PRECISIONS.join(', ')}, got ${String(o.precision)}`);
   posInt('populations', o.populations);
   posInt('populationSize', o.populationSize);

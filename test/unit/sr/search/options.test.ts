@@ -73,14 +73,16 @@ describe('linearScaling default', () => {
 
 describe('product-of-powers moves by island', () => {
   const weightsOf = (o: ReturnType<typeof resolveOptions>, island: number) => islandMutationOptions(o, island).mutationWeights;
-  it('are on every island by default, on half of them in a search without constants and without linear scaling', () => {
-    const all = resolveOptions({ maxGenerations: 1 });
-    expect(all.productMoveIslands).toBe(1);
-    for (let i = 0; i < 8; i++) expect(weightsOf(all, i).multiplyByFeature).toBe(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature);
-    const half = resolveOptions({ maxGenerations: 1, constantProbability: 0 });
-    expect(half.productMoveIslands).toBe(0.5);
-    const withMoves = [0, 1, 2, 3, 4, 5, 6, 7].filter((i) => weightsOf(half, i).powerFactor > 0);
-    expect(withMoves).toEqual([1, 3, 5, 7]);
+  it('are on every island by default, with or without constants', () => {
+    for (const partial of [{ maxGenerations: 1 }, { maxGenerations: 1, constantProbability: 0 }]) {
+      const o = resolveOptions(partial);
+      expect(o.productMoveIslands).toBe(1);
+      for (let i = 0; i < 8; i++) expect(weightsOf(o, i)).toEqual(DEFAULT_MUTATION_WEIGHTS);
+    }
+  });
+  it('are on the asked share of the islands, spread over the ids; the others keep the other weights', () => {
+    const half = resolveOptions({ maxGenerations: 1, productMoveIslands: 0.5 });
+    expect([0, 1, 2, 3, 4, 5, 6, 7].filter((i) => weightsOf(half, i).powerFactor > 0)).toEqual([1, 3, 5, 7]);
     for (const i of [0, 2, 4, 6]) {
       expect(weightsOf(half, i).multiplyByFeature).toBe(0);
       expect(weightsOf(half, i).insertNode).toBe(DEFAULT_MUTATION_WEIGHTS.insertNode);
@@ -88,10 +90,6 @@ describe('product-of-powers moves by island', () => {
     // the resolved options and the shared defaults are not changed
     expect(half.mutationWeights.multiplyByFeature).toBe(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature);
     expect(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature).toBeGreaterThan(0);
-  });
-  it('follow productMoveIslands when asked for, and linear scaling asked for keeps every island', () => {
-    expect(resolveOptions({ maxGenerations: 1, constantProbability: 0, linearScaling: true }).productMoveIslands).toBe(1);
-    expect(resolveOptions({ maxGenerations: 1, constantProbability: 0, productMoveIslands: 1 }).productMoveIslands).toBe(1);
     const none = resolveOptions({ maxGenerations: 1, productMoveIslands: 0 });
     for (let i = 0; i < 8; i++) expect(weightsOf(none, i).multiplyByFeature).toBe(0);
     const quarter = resolveOptions({ maxGenerations: 1, productMoveIslands: 0.25 });
