@@ -18,7 +18,7 @@ import { fitConstants } from './constants.js';
 import { exactLossFloor } from '../regressor-data.js';
 import { HallOfFame } from './hall-of-fame.js';
 import { crossover, mutate, mutationContext, randomMember, randomProduct } from './mutate.js';
-import { operatorComplexityOf, type SearchOptions } from './options.js';
+import { islandMutationOptions, operatorComplexityOf, type SearchOptions } from './options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
 import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
 import { fitScaledConstants, scaledExpression, withoutScaleAndOffset } from './scaling.js';
@@ -77,7 +77,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   evaluator.setPrecision?.(o.precision ?? 'f64');
   const rng = createRng(0);
   rng.setState(s.rng);
-  const mctx = mutationContext(o, data.nFeatures, rng);
+  const mctx = mutationContext(islandMutationOptions(o, task.islandId), data.nFeatures, rng);
   const baseline = baselineLoss(evaluator, data, o);
   let evaluations = 1;
   // dimensional analysis (options.units): the loss the search sees, inconsistent candidates penalised; identity without units

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, resolveOptions } from '../../../../src/sr/search/options.js';
+import { DEFAULT_MUTATION_WEIGHTS, DEFAULT_OPTIONS, islandMutationOptions, resolveOptions } from '../../../../src/sr/search/options.js';
 import { equationSearch } from '../../../../src/sr/search/search.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
@@ -68,5 +68,32 @@ describe('linearScaling default', () => {
     expect(resolveOptions({ maxGenerations: 1, constantProbability: 0 }).linearScaling).toBe(false);
     expect(resolveOptions({ maxGenerations: 1, constantProbability: 0, linearScaling: true }).linearScaling).toBe(true);
     expect(resolveOptions({ maxGenerations: 1, constantProbability: 0.1 }).linearScaling).toBe(true);
+  });
+});
+
+describe('product-of-powers moves by island', () => {
+  const weightsOf = (o: ReturnType<typeof resolveOptions>, island: number) => islandMutationOptions(o, island).mutationWeights;
+  it('are on every island by default, with or without constants', () => {
+    for (const partial of [{ maxGenerations: 1 }, { maxGenerations: 1, constantProbability: 0 }]) {
+      const o = resolveOptions(partial);
+      expect(o.productMoveIslands).toBe(1);
+      for (let i = 0; i < 8; i++) expect(weightsOf(o, i)).toEqual(DEFAULT_MUTATION_WEIGHTS);
+    }
+  });
+  it('are on the asked share of the islands, spread over the ids; the others keep the other weights', () => {
+    const half = resolveOptions({ maxGenerations: 1, productMoveIslands: 0.5 });
+    expect([0, 1, 2, 3, 4, 5, 6, 7].filter((i) => weightsOf(half, i).powerFactor > 0)).toEqual([1, 3, 5, 7]);
+    for (const i of [0, 2, 4, 6]) {
+      expect(weightsOf(half, i).multiplyByFeature).toBe(0);
+      expect(weightsOf(half, i).insertNode).toBe(DEFAULT_MUTATION_WEIGHTS.insertNode);
+    }
+    // the resolved options and the shared defaults are not changed
+    expect(half.mutationWeights.multiplyByFeature).toBe(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature);
+    expect(DEFAULT_MUTATION_WEIGHTS.multiplyByFeature).toBeGreaterThan(0);
+    const none = resolveOptions({ maxGenerations: 1, productMoveIslands: 0 });
+    for (let i = 0; i < 8; i++) expect(weightsOf(none, i).multiplyByFeature).toBe(0);
+    const quarter = resolveOptions({ maxGenerations: 1, productMoveIslands: 0.25 });
+    expect([0, 1, 2, 3, 4, 5, 6, 7].filter((i) => weightsOf(quarter, i).multiplyByFeature > 0)).toEqual([3, 7]);
+    expect(() => resolveOptions({ maxGenerations: 1, productMoveIslands: 1.5 })).toThrow('productMoveIslands');
   });
 });
