@@ -11,7 +11,11 @@ export function gitCommit() {
   }
 }
 
-/** { commit, node, cpu, cores } of this run. */
+// read when the benchmark starts (this module is imported then): a checkout that moves during a long run must not
+// stamp the results with a commit that did not run
+const atStart = { commit: gitCommit(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length };
+
+/** { commit, node, cpu, cores } of this run, the commit as it was when the benchmark started. */
 export function runEnvironment() {
-  return { commit: gitCommit(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length };
+  return { ...atStart };
 }
