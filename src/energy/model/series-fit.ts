@@ -21,7 +21,7 @@ import type { EnergyModel, ModelSeries } from './model-file.js';
 import { canonicalNames, hasLatency, predictPoints } from './predict.js';
 import {
   checkSeriesBy, DEFAULT_SERIES_BY, estimateComponents, groupKey, mergeSeriesStats, resolveSeriesKey, seriesStats,
-  type LatencyEffects, type SeriesBy, type SeriesModel, type SeriesStats,
+  type LatencyEffects, type SeriesBy, type SeriesModel, type SeriesStats, type SpreadOptions, type VarianceComponents,
 } from './series-effects.js';
 import { seriesPosteriors } from './series-posteriors.js';
 
@@ -35,6 +35,23 @@ export interface SeriesFitOptions {
   file?: string;
   /** crossed effects of series columns (crossed-effects.ts); absent: the series' own effects only */
   crossed?: { factors: readonly string[]; slope?: boolean };
+  /** how the energy effects' variance components are set (default: maximum marginal likelihood, estimateComponents) */
+  estimateSpreads?: (stats: readonly SeriesStats[]) => VarianceComponents;
+  /**
+   * the spreads' estimator, when estimateSpreads is not given: `reml` corrects the marginal likelihood for the shared
+   * fit's free parameters (series-effects.ts SpreadOptions.sharedParameters), `boundaryAvoiding` puts a Gamma(2)
+   * prior on each effect spread; neither (the default): maximum marginal likelihood
+   */
+  spreads?: { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean };
+}
+
+/** The spreads' estimator of `options` for a shared fit with `free` free parameters (undefined: the default). */
+function spreadEstimator(options: SeriesFitOptions, free: number): ((stats: readonly SeriesStats[]) => VarianceComponents) | undefined {
+  if (options.estimateSpreads) return options.estimateSpreads;
+  const s = options.spreads;
+  if (!s || (!s.reml && !s.boundaryAvoiding && !s.withoutSlope)) return undefined;
+  const spreadOptions: SpreadOptions = { ...(s.reml ? { sharedParameters: free } : {}), ...(s.boundaryAvoiding ? { boundaryAvoiding: true } : {}), ...(s.withoutSlope ? { withoutSlope: true } : {}) };
+  return (stats) => estimateComponents(stats, spreadOptions);
 }
 
 /**
@@ -123,8 +140,9 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   };
   // crossed effects read their factors (model, hardware, ...) off the records: those get the catalog's names
   const hierRecords = (options.crossed ? records.map((r) => canonicalNames(r, catalog)) : records) as readonly TrainRecord[];
+  const estimateSpreads = spreadEstimator(options, model.free.length);
   const fit = fitHierarchical(hierRecords, (recs) => sharedOf(fitEnergyModel(recs, options2), catalog), { catalog },
-    { by, rounds: options.rounds ?? 2, first, refit, keyOf: (_, i) => keys[i], ...(options.crossed ? { crossed: options.crossed } : {}) });
+    { by, rounds: options.rounds ?? 2, first, refit, keyOf: (_, i) => keys[i], ...(options.crossed ? { crossed: options.crossed } : {}), ...(estimateSpreads ? { estimateSpreads } : {}) });
   prepared = undefined;
   const shared = (fit.shared as ReturnType<typeof sharedOf>).model;
   const latency = fitLatencyEffects(shared, records as readonly TrainRecord[], fit.series, catalog, keys);
