@@ -12,7 +12,8 @@
 //     spreads known exactly: what a better spread estimator could give at most).
 //   mix: the leave-models-out MAPE of each class weighted by random 50's shares: what random 50 would score if
 //     its 50-record fit predicted as well as the fit on all other models' records does.
-// --spreads=reml,ba,noslope,...: also the series' spreads by REML, with a boundary-avoiding prior, without slopes (combine with +;
+// --spreads=reml,ba,noslope,slopes5,...: also the series' spreads by REML, with a boundary-avoiding prior, without slopes,
+// with slopes only when 5 series have 3+ records at varying batch (combine with +;
 // SeriesFitOptions.spreads).
 // Options: --structure=FILE (a structure, e.g. `energylens discover --out`, in place of physics), --seeds=N,
 // --first-seed=N (random 50), --no-lomo, --no-random50, --oracle.
@@ -124,7 +125,7 @@ if (!flag('no-random50')) {
     const cls = si.map((i) => classOf(count.get(keys[i]) ?? 0));
     const variants = { pooled: null, series: {} };
     if (flag('oracle')) variants.seriesOracle = { estimateSpreads: () => ({ ...all.series.series.components }) };
-    for (const v of opt('spreads', '').split(',').filter(Boolean)) variants[`series+${v}`] = { spreads: { reml: v.split('+').includes('reml'), boundaryAvoiding: v.split('+').includes('ba'), withoutSlope: v.split('+').includes('noslope') } };
+    for (const v of opt('spreads', '').split(',').filter(Boolean)) variants[`series+${v}`] = { spreads: { reml: v.split('+').includes('reml'), boundaryAvoiding: v.split('+').includes('ba'), withoutSlope: v.split('+').includes('noslope'), ...(v.match(/slopes(\d+)/) ? { slopeMinSeries: Number(v.match(/slopes(\d+)/)[1]) } : {}) } };
     const fitted = fitEnergyModel(train, fitOptions(seed));
     const run = { seed, seriesInTrain: count.size, shares: [0, 1, 2, 3].map((c) => r4(cls.filter((x) => x === c).length / cls.length)) };
     for (const [name, extra] of Object.entries(variants)) {

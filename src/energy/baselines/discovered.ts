@@ -37,7 +37,7 @@ export interface DiscoveredOptions {
   /** records minus series needed under `replicated` (series-choice.ts; default its) */
   seriesMinWithinDof?: number;
   /** the series spreads' estimator (series-fit.ts SeriesFitOptions.spreads; default maximum marginal likelihood) */
-  seriesSpreads?: { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean };
+  seriesSpreads?: { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number };
   /** run the residual discovery (default true; false: physics with fit's series step, for comparing series rules) */
   discovery?: boolean;
   /** the method's name in results (default "discovered") */

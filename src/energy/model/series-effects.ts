@@ -316,6 +316,21 @@ export interface SpreadOptions {
   boundaryAvoiding?: boolean;
   /** hold the spread of series slopes in log batch at MIN_SPREAD (no slope effects) */
   withoutSlope?: boolean;
+  /**
+   * slope effects only when at least this many series have three or more records at more than one batch size (a
+   * series' slope is told from its records' noise and settings only from a third record on); fewer: as withoutSlope
+   */
+  slopeMinSeries?: number;
+}
+
+/** Series whose records could tell a slope in log batch from noise: three or more records, batch sizes that vary. */
+export function slopeSeries(stats: readonly SeriesStats[]): number {
+  return stats.filter((s) => {
+    if (s.n < 3) return false;
+    const m = 2 + s.settings.length;
+    const meanC = s.zz[1] / s.n;
+    return s.zz[m + 1] / s.n - meanC * meanC > 1e-9;
+  }).length;
 }
 
 /** The log-likelihood terms SpreadOptions add (0 without options). */
@@ -337,6 +352,7 @@ function spreadPenalty(c: VarianceComponents, options: SpreadOptions, meanC2: nu
 export function estimateComponents(stats: readonly SeriesStats[], options: SpreadOptions = {}): VarianceComponents {
   const n = stats.reduce((a, s) => a + s.n, 0);
   if (n === 0) throw new EnergyLensError('INVALID_DATA', 'series effects need at least one record');
+  if (options.slopeMinSeries !== undefined && !options.withoutSlope && slopeSeries(stats) < options.slopeMinSeries) options = { ...options, withoutSlope: true };
   const rms = Math.sqrt(stats.reduce((a, s) => a + s.rr, 0) / n) || 0.1;
   // mean squared centred log batch (Z'Z's slope entry): a record's slope variance is tauSlope^2 times it on average
   const meanC2 = stats.reduce((a, s) => a + s.zz[(2 + s.settings.length) + 1], 0) / n;

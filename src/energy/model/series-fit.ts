@@ -42,15 +42,15 @@ export interface SeriesFitOptions {
    * fit's free parameters (series-effects.ts SpreadOptions.sharedParameters), `boundaryAvoiding` puts a Gamma(2)
    * prior on each effect spread; neither (the default): maximum marginal likelihood
    */
-  spreads?: { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean };
+  spreads?: { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number };
 }
 
 /** The spreads' estimator of `options` for a shared fit with `free` free parameters (undefined: the default). */
 function spreadEstimator(options: SeriesFitOptions, free: number): ((stats: readonly SeriesStats[]) => VarianceComponents) | undefined {
   if (options.estimateSpreads) return options.estimateSpreads;
   const s = options.spreads;
-  if (!s || (!s.reml && !s.boundaryAvoiding && !s.withoutSlope)) return undefined;
-  const spreadOptions: SpreadOptions = { ...(s.reml ? { sharedParameters: free } : {}), ...(s.boundaryAvoiding ? { boundaryAvoiding: true } : {}), ...(s.withoutSlope ? { withoutSlope: true } : {}) };
+  if (!s || (!s.reml && !s.boundaryAvoiding && !s.withoutSlope && s.slopeMinSeries === undefined)) return undefined;
+  const spreadOptions: SpreadOptions = { ...(s.reml ? { sharedParameters: free } : {}), ...(s.boundaryAvoiding ? { boundaryAvoiding: true } : {}), ...(s.withoutSlope ? { withoutSlope: true } : {}), ...(s.slopeMinSeries !== undefined ? { slopeMinSeries: s.slopeMinSeries } : {}) };
   return (stats) => estimateComponents(stats, spreadOptions);
 }
 

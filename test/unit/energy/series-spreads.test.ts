@@ -1,7 +1,7 @@
 // The series spreads' estimator options (series-effects.ts SpreadOptions): REML's correction for the shared fit's
 // parameters, the boundary-avoiding prior, the spreads without slopes; and their plumbing through fitSeriesEffects.
 import { describe, expect, it } from 'vitest';
-import { estimateComponents, logMarginalLikelihood, MIN_SPREAD, seriesStats, type SeriesBy, type VarianceComponents } from '../../../src/energy/model/series-effects.js';
+import { estimateComponents, logMarginalLikelihood, MIN_SPREAD, seriesStats, slopeSeries, type SeriesBy, type VarianceComponents } from '../../../src/energy/model/series-effects.js';
 import { fitEnergyModel, fitSeriesEffects, PHYSICS_STRUCTURE, type FitRecord } from '../../../src/energy/model/index.js';
 import { simulate } from '../../../src/energy/simulator/index.js';
 import { createRng } from '../../../src/sr/index.js';
@@ -66,6 +66,19 @@ describe('series spreads: estimator options', () => {
     expect(estimateComponents(stats).tauSlope).toBeGreaterThan(0.1);
     expect(estimateComponents(stats, { withoutSlope: true }).tauSlope).toBe(MIN_SPREAD);
     expect(estimateComponents(stats, { withoutSlope: true, boundaryAvoiding: true }).tauSlope).toBe(MIN_SPREAD);
+  });
+
+  it('slopeMinSeries: slopes only when enough series have three or more records at varying batch', () => {
+    const few = draw(6, { sigma: 0.05, tauLevel: 0.2, tauSlope: 0.2, tauSetting: 0.05 }, 40, 2);
+    expect(slopeSeries(few)).toBe(0);
+    expect(estimateComponents(few, { slopeMinSeries: 1 }).tauSlope).toBe(MIN_SPREAD);
+    const many = draw(7, { sigma: 0.05, tauLevel: 0.2, tauSlope: 0.2, tauSetting: 0.05 }, 40, 6);
+    expect(slopeSeries(many)).toBe(40);
+    expect(estimateComponents(many, { slopeMinSeries: 40 })).toEqual(estimateComponents(many));
+    expect(estimateComponents(many, { slopeMinSeries: 41 }).tauSlope).toBe(MIN_SPREAD);
+    // three records at one batch size tell no slope
+    const flat = seriesStats([1, 2, 3].map((tp) => ({ model: 'm', tp, batch: 8 })), [0.1, -0.1, 0], BY, CENTER);
+    expect(slopeSeries(flat)).toBe(0);
   });
 });
 
