@@ -36,7 +36,7 @@ export interface DiscoveredOptions {
   seriesStandardErrors?: number;
   /** records minus series needed under `replicated` (series-choice.ts; default its) */
   seriesMinWithinDof?: number;
-  /** the series spreads' estimator (series-fit.ts SeriesFitOptions.spreads; default maximum marginal likelihood) */
+  /** the series spreads' estimator (series-fit.ts SeriesFitOptions.spreads; default fit's, DEFAULT_SERIES_SPREADS) */
   seriesSpreads?: { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number };
   /** run the residual discovery (default true; false: physics with fit's series step, for comparing series rules) */
   discovery?: boolean;

@@ -38,18 +38,30 @@ export interface SeriesFitOptions {
   /** how the energy effects' variance components are set (default: maximum marginal likelihood, estimateComponents) */
   estimateSpreads?: (stats: readonly SeriesStats[]) => VarianceComponents;
   /**
-   * the spreads' estimator, when estimateSpreads is not given: `reml` corrects the marginal likelihood for the shared
-   * fit's free parameters (series-effects.ts SpreadOptions.sharedParameters), `boundaryAvoiding` puts a Gamma(2)
-   * prior on each effect spread; neither (the default): maximum marginal likelihood
+   * the spreads' estimator, when estimateSpreads is not given (default DEFAULT_SERIES_SPREADS; `{}`: plain maximum
+   * marginal likelihood): `reml` corrects the marginal likelihood for the shared fit's free parameters
+   * (series-effects.ts SpreadOptions.sharedParameters), `boundaryAvoiding` puts a Gamma(2) prior on each effect
+   * spread, `withoutSlope` drops the slopes in log batch, `slopeMinSeries` keeps them only when that many series have
+   * three or more records at varying batch
    */
-  spreads?: { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number };
+  spreads?: SeriesSpreads;
 }
 
-/** The spreads' estimator of `options` for a shared fit with `free` free parameters (undefined: the default). */
+export interface SeriesSpreads { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number }
+
+/**
+ * `fit`'s series spreads (issue 14): a boundary-avoiding prior on each spread, and slopes in log batch only when six
+ * or more series have three or more records at varying batch (with one or two records a series' slope cannot be told
+ * from its noise). Chosen on ML.ENERGY v3 seeds 101-110, confirmed on seeds 1-10 (README, "The spreads with one or
+ * two records per series"): it removes the batch extrapolation loss and ties elsewhere.
+ */
+export const DEFAULT_SERIES_SPREADS: SeriesSpreads = { boundaryAvoiding: true, slopeMinSeries: 6 };
+
+/** The spreads' estimator of `options` for a shared fit with `free` free parameters (undefined: maximum likelihood). */
 function spreadEstimator(options: SeriesFitOptions, free: number): ((stats: readonly SeriesStats[]) => VarianceComponents) | undefined {
   if (options.estimateSpreads) return options.estimateSpreads;
-  const s = options.spreads;
-  if (!s || (!s.reml && !s.boundaryAvoiding && !s.withoutSlope && s.slopeMinSeries === undefined)) return undefined;
+  const s = options.spreads ?? DEFAULT_SERIES_SPREADS;
+  if ((!s.reml && !s.boundaryAvoiding && !s.withoutSlope && s.slopeMinSeries === undefined)) return undefined;
   const spreadOptions: SpreadOptions = { ...(s.reml ? { sharedParameters: free } : {}), ...(s.boundaryAvoiding ? { boundaryAvoiding: true } : {}), ...(s.withoutSlope ? { withoutSlope: true } : {}), ...(s.slopeMinSeries !== undefined ? { slopeMinSeries: s.slopeMinSeries } : {}) };
   return (stats) => estimateComponents(stats, spreadOptions);
 }

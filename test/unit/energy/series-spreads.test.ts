@@ -2,7 +2,7 @@
 // parameters, the boundary-avoiding prior, the spreads without slopes; and their plumbing through fitSeriesEffects.
 import { describe, expect, it } from 'vitest';
 import { estimateComponents, logMarginalLikelihood, MIN_SPREAD, seriesStats, slopeSeries, type SeriesBy, type VarianceComponents } from '../../../src/energy/model/series-effects.js';
-import { fitEnergyModel, fitSeriesEffects, PHYSICS_STRUCTURE, type FitRecord } from '../../../src/energy/model/index.js';
+import { DEFAULT_SERIES_SPREADS, fitEnergyModel, fitSeriesEffects, PHYSICS_STRUCTURE, type FitRecord } from '../../../src/energy/model/index.js';
 import { simulate } from '../../../src/energy/simulator/index.js';
 import { createRng } from '../../../src/sr/index.js';
 
@@ -89,9 +89,10 @@ describe('fitSeriesEffects: the spreads option', () => {
   const FIT = { structure: PHYSICS_STRUCTURE, restarts: 1, seed: 0 };
   const pooled = fitEnergyModel(train, FIT);
 
-  it('passes the estimator to the effects: REML widens, withoutSlope drops the slope, none is the default', () => {
-    const ml = fitSeriesEffects(pooled, train, FIT).series!.components;
-    expect(fitSeriesEffects(pooled, train, FIT, { spreads: {} }).series!.components).toEqual(ml);
+  it('passes the estimator to the effects: REML widens, withoutSlope drops the slope, {} is maximum likelihood', () => {
+    const ml = fitSeriesEffects(pooled, train, FIT, { spreads: {} }).series!.components;
+    expect(fitSeriesEffects(pooled, train, FIT).series!.components).toEqual(fitSeriesEffects(pooled, train, FIT, { spreads: DEFAULT_SERIES_SPREADS }).series!.components);
+    expect(fitSeriesEffects(pooled, train, FIT, { spreads: { boundaryAvoiding: true } }).series!.components).not.toEqual(ml);
     const reml = fitSeriesEffects(pooled, train, FIT, { spreads: { reml: true } }).series!.components;
     expect(variance(reml)).toBeGreaterThan(variance(ml));
     expect(fitSeriesEffects(pooled, train, FIT, { spreads: { withoutSlope: true } }).series!.components.tauSlope).toBe(MIN_SPREAD);
