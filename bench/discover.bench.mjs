@@ -18,7 +18,7 @@
 // random-forest as in bench:energy. Medians over seeds of MAPE, pairwise ranking and Top-1 per scenario
 // (task/workload, model, GPU). Options: --seeds=N, --time=S (search seconds per phase, default 10), --evals=N
 // (instead of --time, reproducible), --ilb=F.csv, --no-mlenergy, --first-seed=N (with --seeds: one half of the
-// seeds to choose on, the other to report on), --no-lofo, --accept-se=N, --units=auto|off (the residual search's
+// seeds to choose on, the other to report on), --no-lofo, --accept-se=N, --spreads=ba+slopes6 (series spreads of auto and physicsSeries), --units=auto|off (the residual search's
 // units, default the engine's DEFAULT_RESIDUAL_OPTIONS.units).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -41,6 +41,11 @@ const firstSeed = Number(opt('first-seed') ?? 1);
 const acceptSe = opt('accept-se') === undefined ? {} : { acceptStandardErrors: Number(opt('accept-se')) };
 const seriesRule = opt('series-rule');
 if (seriesRule !== undefined && seriesRule !== 'cv' && seriesRule !== 'always') throw new Error(`--series-rule must be cv or always, got ${seriesRule}`);
+// --spreads=ba,slopes6 (joined by +): the series spreads' estimator of `auto` and `physicsSeries` (SeriesFitOptions.spreads)
+const spreadArg = opt('spreads')?.split('+') ?? [];
+if (spreadArg.some((f) => f !== 'ba' && f !== 'noslope' && !/^slopes\d+$/.test(f))) throw new Error(`--spreads: ba, noslope, slopesN joined by +, got ${opt('spreads')}`);
+const slopesArg = spreadArg.find((f) => /^slopes\d+$/.test(f));
+const seriesSpreads = spreadArg.length ? { spreads: { boundaryAvoiding: spreadArg.includes('ba'), withoutSlope: spreadArg.includes('noslope'), ...(slopesArg ? { slopeMinSeries: Number(slopesArg.slice(6)) } : {}) } } : {};
 const unitsArg = opt('units');
 if (unitsArg !== undefined && unitsArg !== 'auto' && unitsArg !== 'off') throw new Error(`--units must be auto or off, got ${unitsArg}`);
 const units = unitsArg ? { units: unitsArg } : {};
@@ -64,7 +69,7 @@ async function run(train, test, seed, keys) {
   const physics = predictEnergy(physicsModel, test).map((p) => p.energyPerTokenJ);
   // what the plain `fit` adds by default: per-series effects when the training records hold two or more series and
   // the series rule keeps them (--series-rule=cv|always, default fit's always)
-  const withSeriesOf = (model, structure) => withChosenSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }, seriesRule ? { rule: seriesRule } : {});
+  const withSeriesOf = (model, structure) => withChosenSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }, { ...(seriesRule ? { rule: seriesRule } : {}), ...seriesSpreads });
   const physicsSeries = predictEnergy(withSeriesOf(physicsModel), test).map((p) => p.energyPerTokenJ);
   // the rule before series-choice.ts: effects whenever the training records hold two or more series
   const withSeriesAlways = (model, structure) => withChosenSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }, { rule: 'always' });

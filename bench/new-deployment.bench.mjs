@@ -11,12 +11,13 @@
 //          eligible series, split by a hash of their keys: choose on one half, check on the other),
 //          --effects=model,hardware[,slope] (the hierarchical method with crossed effects of these columns;
 //          `slope`: each level also has a slope in log batch; `series` alone: the series' own effects only),
+//          --spreads=ba|noslope|slopesN, combined with + (the hierarchical method's spreads: series-effects.ts SpreadOptions),
 //          method `hierarchical-stacked`: the hierarchical fit plus an XGBoost model of the residuals the series share
 //          (baselines/hierarchical-stacked.ts; --stack-target=level|effects: what it learns)
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHierarchicalMethod, createStackedHierarchicalMethod, createMethods, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
+import { createHierarchicalMethod, createStackedHierarchicalMethod, createMethods, estimateComponents, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
 import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -60,8 +61,15 @@ const started = performance.now();
 const crossedFactors = effects?.filter((e) => e !== 'series' && e !== 'slope') ?? [];
 // hierarchical-stacked (not in the registry): the hierarchical fit with an XGBoost model of the series' shared residuals
 const stacked = methodNames.includes('hierarchical-stacked') ? createStackedHierarchicalMethod((await createMethods(['xgboost']))[0], { target: opt('stack-target', 'level') }) : undefined;
+// --spreads=ba|noslope|slopesN (combine with +): the hierarchical method's spreads with a boundary-avoiding prior, without
+// slopes, or with slopes only when N series have 3+ records at varying batch
+const spreadFlags = opt('spreads', '').split('+').filter(Boolean);
+if (spreadFlags.some((f) => f !== 'ba' && f !== 'noslope' && !/^slopes\d+$/.test(f))) throw new Error(`--spreads: ba, noslope, slopesN or combined with +, got ${opt('spreads', '')}`);
+const slopesFlag = spreadFlags.find((f) => /^slopes\d+$/.test(f));
+const spreadOptions = { boundaryAvoiding: spreadFlags.includes('ba'), withoutSlope: spreadFlags.includes('noslope'), ...(slopesFlag ? { slopeMinSeries: Number(slopesFlag.slice(6)) } : {}) };
 const methods = [...(await createMethods(methodNames.filter((n) => n !== 'hierarchical-stacked'))).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
-  ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } }) : m)), ...(stacked ? [stacked] : [])];
+  ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } })
+  : m.name === 'hierarchical' && spreadFlags.length > 0 ? createHierarchicalMethod({ estimateSpreads: (stats) => estimateComponents(stats, spreadOptions) }) : m)), ...(stacked ? [stacked] : [])];
 const result = runProtocol('new-deployment', records, methods, splitOptions, {
   scenarioKeys,
   onProgress: (done, total, label) => { if (done % 8 === 0 || done === total) process.stderr.write(`${done}/${total} ${label}\n`); },

@@ -26,7 +26,18 @@ const [closedForm] = await createMethods(['closed-form']);
 // replicatedD = replicated with at least D records repeating a series
 // --discovery: the rule methods run fit's residual discovery too (30000 evaluations per phase: bench:energy's `discovered`)
 const discovery = process.argv.includes('--discovery');
-const ruleMethod = (r) => {
+// a rule may end in +reml, +ba, +noslope (combined: +reml+ba): the series spreads by REML, with a boundary-avoiding prior,
+// without slope effects, +slopesN: slopes only when N series have 3+ records at varying batch (SeriesFitOptions.spreads)
+const ruleMethod = (named) => {
+  const [r, ...spreadFlags] = named.split('+');
+  if (spreadFlags.some((f) => f !== 'reml' && f !== 'ba' && f !== 'noslope' && !/^slopes\d+$/.test(f))) throw new Error(`--rules: unknown spread option in ${named}`);
+  if (spreadFlags.length > 0) {
+    const base = ruleMethod(r);
+    const slopes = spreadFlags.find((f) => /^slopes\d+$/.test(f));
+    const seriesSpreads = { reml: spreadFlags.includes('reml'), boundaryAvoiding: spreadFlags.includes('ba'), withoutSlope: spreadFlags.includes('noslope'), ...(slopes ? { slopeMinSeries: Number(slopes.slice(6)) } : {}) };
+    const opts = r === 'always' ? { seriesEffects: 'always' } : /^cv\d+$/.test(r) ? { seriesEffects: 'cv', seriesStandardErrors: Number(r.slice(2)) } : { seriesEffects: 'replicated', seriesMinWithinDof: Number(r.slice(10)) };
+    return base && createDiscoveredMethod({ discovery, ...opts, seriesSpreads, name: named });
+  }
   if (r === 'always') return createDiscoveredMethod({ discovery, seriesEffects: 'always', name: 'always' });
   if (/^cv\d+$/.test(r)) return createDiscoveredMethod({ discovery, seriesEffects: 'cv', seriesStandardErrors: Number(r.slice(2)), name: r });
   if (/^replicated\d+$/.test(r)) return createDiscoveredMethod({ discovery, seriesEffects: 'replicated', seriesMinWithinDof: Number(r.slice(10)), name: r });

@@ -36,6 +36,8 @@ export interface DiscoveredOptions {
   seriesStandardErrors?: number;
   /** records minus series needed under `replicated` (series-choice.ts; default its) */
   seriesMinWithinDof?: number;
+  /** the series spreads' estimator (series-fit.ts SeriesFitOptions.spreads; default fit's, DEFAULT_SERIES_SPREADS) */
+  seriesSpreads?: { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number };
   /** run the residual discovery (default true; false: physics with fit's series step, for comparing series rules) */
   discovery?: boolean;
   /** the method's name in results (default "discovered") */
@@ -73,7 +75,7 @@ export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyM
       const { structure, selection } = chooseAmong(records, collected, { ...common, folds, evals }, 'a kept discovery');
       const fitOptions = { ...common, structure, selection };
       const pooled = fitEnergyModel(records, fitOptions);
-      const withSeries = withChosenSeriesEffects(pooled, records, fitOptions, { catalog: ctx.catalog, folds, ...(options.seriesEffects ? { rule: options.seriesEffects } : {}), ...(options.seriesStandardErrors !== undefined ? { standardErrors: options.seriesStandardErrors } : {}), ...(options.seriesMinWithinDof !== undefined ? { minWithinDof: options.seriesMinWithinDof } : {}) });
+      const withSeries = withChosenSeriesEffects(pooled, records, fitOptions, { catalog: ctx.catalog, folds, ...(options.seriesEffects ? { rule: options.seriesEffects } : {}), ...(options.seriesStandardErrors !== undefined ? { standardErrors: options.seriesStandardErrors } : {}), ...(options.seriesMinWithinDof !== undefined ? { minWithinDof: options.seriesMinWithinDof } : {}), ...(options.seriesSpreads ? { spreads: options.seriesSpreads } : {}) });
       const model = withStackFallback(withSeries, records, fitOptions);
       const f = fittedModel(model, ctx, 'discovered');
       return { ...f, notes: [`structure: ${selection.chosen}`, `series effects: ${withSeries.seriesChoice?.used ? 'yes' : 'no'}`, ...f.notes] };

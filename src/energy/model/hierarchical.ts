@@ -7,7 +7,7 @@
 import type { FittedMethod, MethodContext, PredictInput, TrainRecord } from '../baselines/method.js';
 import {
   DEFAULT_SERIES_BY, effectFor, groupKey, resolveSeriesKey, estimateComponents, logBatchCenter, mergeSeriesStats, posteriorOf, seriesStats,
-  withLayoutSpread, withoutStats, type EffectPrediction, type RecordLike, type SeriesBy, type SeriesModel, type SeriesPosterior, type SeriesStats,
+  withLayoutSpread, withoutStats, type EffectPrediction, type RecordLike, type SeriesBy, type SeriesModel, type SeriesPosterior, type SeriesStats, type VarianceComponents,
 } from './series-effects.js';
 import { crossedLevels, crossedPosteriors, estimateCrossed } from './crossed-effects.js';
 
@@ -29,6 +29,11 @@ export interface HierarchicalOptions {
   refit?: (logShifts: Float64Array) => FittedMethod;
   /** record i's series key when known beforehand (default: groupKey of the record under `by.series`) */
   keyOf?: (record: TrainRecord, i: number) => string;
+  /**
+   * how the variance components are set from the series' statistics (default estimateComponents: maximum marginal
+   * likelihood); not used with crossed effects
+   */
+  estimateSpreads?: (stats: readonly SeriesStats[]) => VarianceComponents;
 }
 
 export interface HierarchicalFit {
@@ -102,7 +107,7 @@ export function fitHierarchical(records: readonly TrainRecord[], sharedFit: Shar
       components = est.components;
       series = { by, center, components, stats, crossed: est.crossed };
     } else {
-      components = withLayoutSpread(estimateComponents(stats), stats, by);
+      components = withLayoutSpread((options.estimateSpreads ?? estimateComponents)(stats), stats, by);
       series = { by, center, components, stats };
     }
     const posteriors = posteriorsOf(series);

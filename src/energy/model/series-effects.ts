@@ -298,21 +298,71 @@ const MAX_SPREAD = 5;
 
 const clampSpread = (v: number): number => Math.min(MAX_SPREAD, Math.max(MIN_SPREAD, v));
 
+/** How the variance components are estimated besides the marginal likelihood (estimateComponents). */
+export interface SpreadOptions {
+  /**
+   * Free parameters of the shared fit the residuals come from (p). Restricted likelihood (REML): the marginal
+   * likelihood of residuals that p fitted parameters have already pulled toward zero underestimates the spreads
+   * (the residual sum of squares lacks about p records' worth of variance). REML adds -1/2 log|X'V^-1 X|; with the
+   * fixed effects' information approximated as X'X over a record's marginal variance v (exact when every series
+   * has one record), that is +p/2 log v, v = sigma^2 + tauLevel^2 + tauSetting^2 + tauSlope^2 E[c^2].
+   */
+  sharedParameters?: number;
+  /**
+   * A Gamma(2, rate -> 0) prior on each effect spread (tauLevel, tauSlope, tauSetting), posterior mode: adds
+   * log tau per spread, so no spread is estimated at zero when the records are too few to tell it from the noise
+   * (Chung, Rabe-Hesketh, Dorie, Gelman and Liu 2013, a boundary-avoiding prior for hierarchical models).
+   */
+  boundaryAvoiding?: boolean;
+  /** hold the spread of series slopes in log batch at MIN_SPREAD (no slope effects) */
+  withoutSlope?: boolean;
+  /**
+   * slope effects only when at least this many series have three or more records at more than one batch size (a
+   * series' slope is told from its records' noise and settings only from a third record on); fewer: as withoutSlope
+   */
+  slopeMinSeries?: number;
+}
+
+/** Series whose records could tell a slope in log batch from noise: three or more records, batch sizes that vary. */
+export function slopeSeries(stats: readonly SeriesStats[]): number {
+  return stats.filter((s) => {
+    if (s.n < 3) return false;
+    const m = 2 + s.settings.length;
+    const meanC = s.zz[1] / s.n;
+    return s.zz[m + 1] / s.n - meanC * meanC > 1e-9;
+  }).length;
+}
+
+/** The log-likelihood terms SpreadOptions add (0 without options). */
+function spreadPenalty(c: VarianceComponents, options: SpreadOptions, meanC2: number): number {
+  let extra = 0;
+  if (options.sharedParameters !== undefined && options.sharedParameters > 0) {
+    const v = c.sigma ** 2 + c.tauLevel ** 2 + c.tauSetting ** 2 + c.tauSlope ** 2 * meanC2;
+    extra += 0.5 * options.sharedParameters * Math.log(v);
+  }
+  if (options.boundaryAvoiding) extra += Math.log(c.tauLevel) + (options.withoutSlope ? 0 : Math.log(c.tauSlope)) + Math.log(c.tauSetting);
+  return extra;
+}
+
 /**
  * Empirical Bayes: the variance components that maximise the marginal likelihood of the series' residuals. A
  * component the data do not support goes to MIN_SPREAD (the slope where no series varies its batch, the setting
  * level where every series has one setting).
  */
-export function estimateComponents(stats: readonly SeriesStats[]): VarianceComponents {
+export function estimateComponents(stats: readonly SeriesStats[], options: SpreadOptions = {}): VarianceComponents {
   const n = stats.reduce((a, s) => a + s.n, 0);
   if (n === 0) throw new EnergyLensError('INVALID_DATA', 'series effects need at least one record');
+  if (options.slopeMinSeries !== undefined && !options.withoutSlope && slopeSeries(stats) < options.slopeMinSeries) options = { ...options, withoutSlope: true };
   const rms = Math.sqrt(stats.reduce((a, s) => a + s.rr, 0) / n) || 0.1;
+  // mean squared centred log batch (Z'Z's slope entry): a record's slope variance is tauSlope^2 times it on average
+  const meanC2 = stats.reduce((a, s) => a + s.zz[(2 + s.settings.length) + 1], 0) / n;
   const toComponents = (x: number[]): VarianceComponents => ({
-    sigma: clampSpread(Math.exp(x[0])), tauLevel: clampSpread(Math.exp(x[1])), tauSlope: clampSpread(Math.exp(x[2])), tauSetting: clampSpread(Math.exp(x[3])),
+    sigma: clampSpread(Math.exp(x[0])), tauLevel: clampSpread(Math.exp(x[1])), tauSlope: options.withoutSlope ? MIN_SPREAD : clampSpread(Math.exp(x[2])), tauSetting: clampSpread(Math.exp(x[3])),
   });
   const objective = (x: number[]): number => {
     if (x.some((v) => v < Math.log(MIN_SPREAD) - 1 || v > Math.log(MAX_SPREAD) + 1)) return Number.POSITIVE_INFINITY;
-    const ll = logMarginalLikelihood(stats, toComponents(x));
+    const c = toComponents(x);
+    const ll = logMarginalLikelihood(stats, c) + spreadPenalty(c, options, meanC2);
     return Number.isFinite(ll) ? -ll : Number.POSITIVE_INFINITY;
   };
   const l = Math.log(clampSpread(rms / 2));

@@ -21,7 +21,7 @@ import type { EnergyModel, ModelSeries } from './model-file.js';
 import { canonicalNames, hasLatency, predictPoints } from './predict.js';
 import {
   checkSeriesBy, DEFAULT_SERIES_BY, estimateComponents, groupKey, mergeSeriesStats, resolveSeriesKey, seriesStats,
-  type LatencyEffects, type SeriesBy, type SeriesModel, type SeriesStats,
+  type LatencyEffects, type SeriesBy, type SeriesModel, type SeriesStats, type SpreadOptions, type VarianceComponents,
 } from './series-effects.js';
 import { seriesPosteriors } from './series-posteriors.js';
 
@@ -35,6 +35,35 @@ export interface SeriesFitOptions {
   file?: string;
   /** crossed effects of series columns (crossed-effects.ts); absent: the series' own effects only */
   crossed?: { factors: readonly string[]; slope?: boolean };
+  /** how the energy effects' variance components are set (default: maximum marginal likelihood, estimateComponents) */
+  estimateSpreads?: (stats: readonly SeriesStats[]) => VarianceComponents;
+  /**
+   * the spreads' estimator, when estimateSpreads is not given (default DEFAULT_SERIES_SPREADS; `{}`: plain maximum
+   * marginal likelihood): `reml` corrects the marginal likelihood for the shared fit's free parameters
+   * (series-effects.ts SpreadOptions.sharedParameters), `boundaryAvoiding` puts a Gamma(2) prior on each effect
+   * spread, `withoutSlope` drops the slopes in log batch, `slopeMinSeries` keeps them only when that many series have
+   * three or more records at varying batch
+   */
+  spreads?: SeriesSpreads;
+}
+
+export interface SeriesSpreads { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number }
+
+/**
+ * `fit`'s series spreads (issue 14): a boundary-avoiding prior on each spread, and slopes in log batch only when six
+ * or more series have three or more records at varying batch (with one or two records a series' slope cannot be told
+ * from its noise). Chosen on ML.ENERGY v3 seeds 101-110, confirmed on seeds 1-10 (README, "The spreads with one or
+ * two records per series"): it removes the batch extrapolation loss and ties elsewhere.
+ */
+export const DEFAULT_SERIES_SPREADS: SeriesSpreads = { boundaryAvoiding: true, slopeMinSeries: 6 };
+
+/** The spreads' estimator of `options` for a shared fit with `free` free parameters (undefined: maximum likelihood). */
+function spreadEstimator(options: SeriesFitOptions, free: number): ((stats: readonly SeriesStats[]) => VarianceComponents) | undefined {
+  if (options.estimateSpreads) return options.estimateSpreads;
+  const s = options.spreads ?? DEFAULT_SERIES_SPREADS;
+  if ((!s.reml && !s.boundaryAvoiding && !s.withoutSlope && s.slopeMinSeries === undefined)) return undefined;
+  const spreadOptions: SpreadOptions = { ...(s.reml ? { sharedParameters: free } : {}), ...(s.boundaryAvoiding ? { boundaryAvoiding: true } : {}), ...(s.withoutSlope ? { withoutSlope: true } : {}), ...(s.slopeMinSeries !== undefined ? { slopeMinSeries: s.slopeMinSeries } : {}) };
+  return (stats) => estimateComponents(stats, spreadOptions);
 }
 
 /**
@@ -123,8 +152,9 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   };
   // crossed effects read their factors (model, hardware, ...) off the records: those get the catalog's names
   const hierRecords = (options.crossed ? records.map((r) => canonicalNames(r, catalog)) : records) as readonly TrainRecord[];
+  const estimateSpreads = spreadEstimator(options, model.free.length);
   const fit = fitHierarchical(hierRecords, (recs) => sharedOf(fitEnergyModel(recs, options2), catalog), { catalog },
-    { by, rounds: options.rounds ?? 2, first, refit, keyOf: (_, i) => keys[i], ...(options.crossed ? { crossed: options.crossed } : {}) });
+    { by, rounds: options.rounds ?? 2, first, refit, keyOf: (_, i) => keys[i], ...(options.crossed ? { crossed: options.crossed } : {}), ...(estimateSpreads ? { estimateSpreads } : {}) });
   prepared = undefined;
   const shared = (fit.shared as ReturnType<typeof sharedOf>).model;
   const latency = fitLatencyEffects(shared, records as readonly TrainRecord[], fit.series, catalog, keys);
