@@ -20,9 +20,7 @@ import { delayedBar } from '../progress.js';
 import { discoveryProgress } from './discover-structure.js';
 import { stackLines } from '../stack-output.js';
 import { createGradientBoostingMethod, type EnergyMethod } from '../../energy/baselines/index.js';
-
-/** Whether fit adds residual trees to series effects unless told (--residual-trees / --no-residual-trees). */
-export const DEFAULT_RESIDUAL_TREES = false;
+import { DEFAULT_RESIDUAL_TREES } from '../../energy/model/series-fit.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;

@@ -27,6 +27,9 @@ import {
 } from './series-effects.js';
 import { seriesPosteriors } from './series-posteriors.js';
 
+/** Whether `fit` (the CLI, and npm run build:base-model) adds residual trees to series effects unless told. */
+export const DEFAULT_RESIDUAL_TREES = false;
+
 export interface SeriesFitOptions {
   /** the grouping (default DEFAULT_SERIES_BY: model, hardware, precision, framework; a setting is a layout on a workload) */
   by?: SeriesBy;
