@@ -11,8 +11,9 @@
 //          eligible series, split by a hash of their keys: choose on one half, check on the other),
 //          --effects=model,hardware[,slope] (the hierarchical method with crossed effects of these columns;
 //          `slope`: each level also has a slope in log batch; `series` alone: the series' own effects only),
-//          method `hierarchical-stacked`: the hierarchical fit plus an XGBoost model of the residuals the series share
-//          (baselines/hierarchical-stacked.ts; --stack-target=level|effects: what it learns)
+//          method `hierarchical-stacked`: what `fit --residual-trees` writes, by fit's own path: the hierarchical fit plus
+//          XGBoost trees of the residuals the series share, stored in the model file, calibrated by fit --base's path
+//          and walked by predict (baselines/hierarchical-stacked.ts; --stack-target=level|effects: what it learns)
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +61,8 @@ const started = performance.now();
 const crossedFactors = effects?.filter((e) => e !== 'series' && e !== 'slope') ?? [];
 // hierarchical-stacked (not in the registry): the hierarchical fit with an XGBoost model of the series' shared residuals
 const stacked = methodNames.includes('hierarchical-stacked') ? createStackedHierarchicalMethod((await createMethods(['xgboost']))[0], { target: opt('stack-target', 'level') }) : undefined;
-const methods = [...(await createMethods(methodNames.filter((n) => n !== 'hierarchical-stacked'))).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
+const others = methodNames.filter((n) => n !== 'hierarchical-stacked');
+const methods = [...(others.length > 0 ? await createMethods(others) : []).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
   ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } }) : m)), ...(stacked ? [stacked] : [])];
 const result = runProtocol('new-deployment', records, methods, splitOptions, {
   scenarioKeys,
