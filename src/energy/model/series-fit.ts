@@ -149,12 +149,14 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   prepared = undefined;
   const shared = (fit.shared as ReturnType<typeof sharedOf>).model;
   const latency = fitLatencyEffects(shared, records as readonly TrainRecord[], fit.series, catalog, keys);
+  const treesStarted = performance.now();
   const stacked = options.residualTrees ? stackResidualTrees(hierRecords, fit, options.residualTrees, { catalog, seed: fitOptions.seed, inputTokens: fitOptions.inputTokens }, keys) : undefined;
+  const treesSeconds = stacked ? (performance.now() - treesStarted) / 1000 : 0;
   // the fit without effects (the model as given) rides along for rows of series the model has not seen; with residual
   // trees a new series gets the shared parameters and the trees (the series effects at zero), as the trees were learnt
   const pooled = fit.shared === first || stacked ? {} : { pooled: { parameters: model.parameters, free: model.free, covariance: model.covariance, residualSd: model.residualSd } };
   return {
-    ...shared, training: model.training, fit: { ...shared.fit, seconds: model.fit.seconds + (fit.shared === first ? 0 : shared.fit.seconds) },
+    ...shared, training: model.training, fit: { ...shared.fit, seconds: model.fit.seconds + (fit.shared === first ? 0 : shared.fit.seconds) + treesSeconds },
     ...(model.selection ? { selection: model.selection } : {}),
     series: { ...(stacked ? stacked.series : fit.series), ...(latency ? { latency } : {}), ...pooled },
     ...(stacked ? { residualTrees: stacked.residualTrees } : {}),
