@@ -3,7 +3,7 @@
 // cross-validated scores, and the same parameters as `energylens fit`; its downloaded model file is the CLI's kind
 // (`energylens predict` reads it and predicts as from the CLI's); a structure file from `energylens discover --out`
 // loaded on the page is used (as --candidates and as --structure FILE); a model file loaded on the page is ranked as
-// `select` ranks it; Stop ends a running fit while the page keeps answering; a bad records file gets the CLI's
+// `select` ranks it; a base model (the bundled one) calibrated on the page is `fit --base`'s; Stop ends a running fit while the page keeps answering; a bad records file gets the CLI's
 // messages. The CLI runs start in beforeAll without blocking (cli-start.ts), beside the page's. Screenshots go to
 // test-artifacts/. Skipped, with the reason, where chromium or the built app is missing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,7 @@ interface EnergyState {
   validation: { ok: boolean; rows: number; problems: string[] } | null; file: string | null;
   parameters: { name: string; value: number }[]; ranking: { tp: number; pp: number; ep: number; batch: number; energyPerTokenJ: number; rank: number }[];
   mostFrugal: string | null; fastest: string | null;
+  calibrated: { series: string; records: number; recordsInBase: number }[] | null; seriesEffect: { series: string } | null;
 }
 const energy = (): Promise<EnergyState> => page.evaluate('window.energylens.energy') as Promise<EnergyState>;
 const readModel = (name: string): EnergyModel => validateEnergyModel(JSON.parse(readFileSync(join(dir, name), 'utf8')), name);
@@ -241,6 +242,41 @@ describe.skipIf(skipReason !== '')(`web workbench's energy page in headless chro
     expect(state).toMatchObject({ stopped: true, busy: false, error: null });
     expect(await page.textContent('#en-status')).toBe('stopped: nothing was fitted');
     await page.fill('#en-output', '256');
+  }, SLOW);
+
+  it('calibrates a base model as `energylens fit --base` does: the bundled ML.ENERGY v3 model, or a loaded one without series refused', async () => {
+    const cliBase = cli('fit', '--base', join(ROOT, 'models/mlenergy-v3.json'), '--data', SAMPLE, '--out', 'cli-base.json', '--json');
+    await page.selectOption('#en-base', 'models/mlenergy-v3.json');
+    const state = await fitOnPage();
+    expect(state.error).toBeNull();
+    const web = await downloaded('page-base.model.json');
+    const summary = JSON.parse((await ok(cliBase)).stdout) as { yourSeries: { series: string; records: number; recordsInBase: number }[] };
+    const cliModel = readModel('cli-base.json');
+    expect(summary.yourSeries.length).toBeGreaterThan(0);
+    expect(state.calibrated).toEqual(summary.yourSeries);
+    expect(await page.textContent('#en-status')).toContain(`series ${summary.yourSeries[0].series}: ${summary.yourSeries[0].records} records`);
+    // the base's shared parameters stay; the records' series statistics are the CLI's
+    expect(web.parameters).toEqual(cliModel.parameters);
+    expect(web.series!.stats.map((x) => [x.key, x.n])).toEqual(cliModel.series!.stats.map((x) => [x.key, x.n]));
+    if (sameMath) expect(web.series!.stats).toEqual(cliModel.series!.stats);
+    expect(web.series!.calibration).toMatchObject({ base: 'models/mlenergy-v3.json', records: 64 });
+    expect(await page.textContent('#en-series')).toContain('calibrated from models/mlenergy-v3.json with 64 records');
+    // the ranking is select's on the calibrated model, and says which series effect applied
+    const selection = rankingOf(sameMath ? cliModel : web);
+    expect(layouts(state.ranking)).toEqual(layouts(selection.candidates));
+    expect(state.seriesEffect?.series).toBe(selection.series?.series);
+    expect(await page.textContent('#en-summary')).toContain(`series effect (${selection.series!.series})`);
+    expect(await clippedText(page)).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'workbench-energy-base.png'), fullPage: true });
+
+    // a model fitted on one series has no series section: refused as the CLI refuses it
+    const refused = await cli('fit', '--base', 'cli-auto.json', '--data', SAMPLE, '--out', 'never.json');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/cli-auto\.json has no series section/);
+    await page.selectOption('#en-base', 'cli-auto.json');
+    const bad = await fitOnPage();
+    expect(bad.error).toMatch(/cli-auto\.json has no series section/);
+    await page.selectOption('#en-base', '');
   }, SLOW);
 
   it('shows the CLI\'s validation messages for a bad records file', async () => {

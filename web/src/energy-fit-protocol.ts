@@ -19,10 +19,17 @@ export interface EnergyFitJob {
   timeSeconds?: number;
   folds: number;
   seed: number;
+  /**
+   * the CLI's --base: a model fitted with series effects (the bundled ML.ENERGY v3 model or a loaded model file)
+   * whose shared parameters and effect spreads stay; the records set their series' effects. No structure is chosen.
+   */
+  base?: TextFile;
 }
 
 export interface EnergyFitResult {
   model: EnergyModel;
+  /** with a base: the records' series, how many records each has now and how many the base held */
+  calibrated?: { series: string; records: number; recordsInBase: number }[];
   /** the structure the bounded discovery proposed (null: none kept, or discovery off) */
   discovered: Structure | null;
   /** why discovery proposed no structure */

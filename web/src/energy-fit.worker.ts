@@ -4,19 +4,21 @@
  * candidates are physics, the structure a bounded residual discovery proposes (autoDiscoveryCandidate, its
  * islands in this worker) and the loaded structure files, and chooseStructure picks one by cross-validation;
  * then fitEnergyModel, per-series effects where the records hold several series (fit's series rule), and the stack fallback (a
- * discovered correction applies to the serving stacks the records hold; physics to the others). Errors come back as
+ * discovered correction applies to the serving stacks the records hold; physics to the others). With a base model,
+ * `fit --base` instead: the records calibrate its series effects, nothing else is fitted. Errors come back as
  * { code, message }: a worker's thrown error would lose its code.
  */
 import * as mathjs from 'mathjs';
 import { fitWarnings } from '../../src/cli/fit-warnings.js';
 import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/index.js';
 import {
-  chooseAmong, collectCandidates, countSeries, fitEnergyModel, parseStructure, withChosenSeriesEffects, withStackFallback, PHYSICS_STRUCTURE,
-  type CandidateStructure, type Structure, type StructureSelection,
+  calibrateFromBase, chooseAmong, collectCandidates, countSeries, fitEnergyModel, parseStructure, validateEnergyModel, withBaseRecordsHint, withChosenSeriesEffects,
+  withStackFallback, PHYSICS_STRUCTURE, type CandidateStructure, type Structure, type StructureSelection,
 } from '../../src/energy/model/index.js';
 import { autoDiscoveryCandidate, DISCOVERED_SOURCE } from '../../src/energy/model/discovery/index.js';
 import { invalidRecordsError, scanRecordsText, type ProfilingRecord } from '../../src/energy/records/index.js';
 import { EnergyLensError } from '../../src/errors.js';
+import { parseJsonText } from '../../src/util/read-text.js';
 import { setKernelModule } from '../../src/sr/index.js';
 import { provideModule } from './shims/node-module-worker.js';
 import type { EnergyFitJob, EnergyFitResult, FromEnergyWorker, ToEnergyWorker } from './energy-fit-protocol.js';
@@ -63,7 +65,30 @@ async function structureChoice(job: EnergyFitJob, records: readonly ProfilingRec
   return { ...choice, discovered: collected.discovered, discoveryNote: collected.discoveryNote };
 }
 
+/** `fit --base BASE --data RECORDS`: the records set their series' effects under the base model (series-fit.ts). */
+async function calibrate(job: EnergyFitJob, base: { name: string; text: string }): Promise<EnergyFitResult> {
+  const started = performance.now();
+  const baseModel = validateEnergyModel(parseJsonText(base.text, base.name, 'INVALID_MODEL_FILE'), base.name);
+  if (job.structure !== 'auto' && job.structure !== baseModel.structure.name) {
+    throw new EnergyLensError('INVALID_MODEL_FILE', `${base.name}: its structure is "${baseModel.structure.name}", not "${job.structure}"; set the structure to auto (a base model keeps its structure) or fit a base of that structure`);
+  }
+  progress(`reading ${job.records.name}`);
+  let records: ProfilingRecord[];
+  try {
+    records = await readRecordsText(job);
+  } catch (err) {
+    throw withBaseRecordsHint(err, base.name);
+  }
+  progress(`calibrating the series effects of ${base.name} with ${records.length} records`);
+  const model = calibrateFromBase(baseModel, records, { catalog: builtinCatalog(), baseFile: base.name, file: job.records.name });
+  const calibrated = (model.series?.calibration?.series ?? []).map((key) => ({
+    series: key, records: model.series?.stats.find((x) => x.key === key)?.n ?? 0, recordsInBase: baseModel.series?.stats.find((x) => x.key === key)?.n ?? 0,
+  }));
+  return { model, discovered: null, discoveryNote: null, warnings: [], calibrated, seconds: (performance.now() - started) / 1000 };
+}
+
 async function fit(job: EnergyFitJob): Promise<EnergyFitResult> {
+  if (job.base) return calibrate(job, job.base);
   const started = performance.now();
   progress(`reading ${job.records.name}`);
   const records = await readRecordsText(job);

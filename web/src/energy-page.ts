@@ -4,19 +4,21 @@
  * chosen as the CLI chooses it (physics, a bounded discovery, loaded structure files, by cross-validation) and
  * shown with every candidate's scores and the discovered terms in plain words, the parameter table with units and
  * 95 % intervals, and the model file to download (the CLI's format: `energylens predict --model` reads it). A model
- * file can be loaded instead of fitting. Then the configuration picker of `energylens select`: TP x PP (x EP) x
+ * file can be loaded instead of fitting, or used as a base (`energylens fit --base`: the bundled ML.ENERGY v3 model or a
+ * loaded one; the records set their series' effects under it). Then the configuration picker of `energylens select`: TP x PP (x EP) x
  * batch ranked by predicted energy per token, the most frugal and the fastest marked, the trade-off plotted.
  */
 import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/index.js';
 import { formatProblem, scanRecordsText, type ProfilingRecord } from '../../src/energy/records/index.js';
 import {
-  energyModelText, ENERGY_MODEL_FORMAT, missingIntervalText, parseStructure, selectConfigurations, STRUCTURE_FORMAT, validateEnergyModel,
+  effectText, energyModelText, ENERGY_MODEL_FORMAT, missingIntervalText, parseStructure, selectConfigurations, seriesLines, STRUCTURE_FORMAT, validateEnergyModel,
   type Candidate, type EnergyModel, type Structure,
 } from '../../src/energy/model/index.js';
 import { DEFAULT_AUTO_SECONDS, fittedDiscoveredTerms } from '../../src/energy/model/discovery/index.js';
 import { EnergyLensError } from '../../src/errors.js';
 import { parseJsonText } from '../../src/util/read-text.js';
 import sampleCsv from '../../examples/llama8b-h100-sweep.csv?raw';
+import bundledBaseText from '../../models/mlenergy-v3.json?raw';
 import { startEnergyFit, type RunningFit } from './energy-fit.js';
 import type { EnergyFitJob, TextFile } from './energy-fit-protocol.js';
 import { structurePanel, structurePanelHtml } from './energy-structure.js';
@@ -25,6 +27,8 @@ import { esc, scatterSvg } from './plot.js';
 import { $, errorLine, workbench } from './ui.js';
 
 const SAMPLE_NAME = 'llama8b-h100-sweep.csv';
+/** the base model the package ships (npm run build:base-model), as `fit --base models/mlenergy-v3.json` */
+const BUNDLED_BASE: TextFile = { name: 'models/mlenergy-v3.json', text: bundledBaseText };
 /** the problems listed on the page (all are counted), as `energylens validate` lists them */
 const MAX_PROBLEMS = 200;
 /** configurations listed in the table (the plot shows every one) */
@@ -35,6 +39,8 @@ const DEFAULT_FOLDS = 5;
 let current: TextFile = { name: SAMPLE_NAME, text: sampleCsv };
 /** structure files loaded (validated), the CLI's --candidates */
 const structures: TextFile[] = [];
+/** model files loaded (validated): each can be the base of a fit (--base) */
+const models: TextFile[] = [];
 let model: EnergyModel | undefined;
 let running: RunningFit | undefined;
 
@@ -53,6 +59,7 @@ export function energyPageHtml(): string {
     <h2>Fit</h2>
     <label class="file">Structure files (energylens discover --out) or a model file (energylens fit) <input id="en-json" type="file" accept=".json,application/json" multiple></label>
     <p id="en-loaded" class="note"></p>
+    <label>Base model (fit --base) <select id="en-base"><option value="">none: fit from the records</option><option value="${esc(BUNDLED_BASE.name)}">${esc(BUNDLED_BASE.name)}: ML.ENERGY v3, bundled</option></select></label>
     <label>Structure <select id="en-structure-mode"><option value="auto">auto: chosen by cross-validation</option><option value="physics">physics</option></select></label>
     <label class="check"><input id="en-discovery" type="checkbox" checked> discovery of corrections</label>
     <div class="row">
@@ -85,6 +92,7 @@ export function energyPageHtml(): string {
     ${structurePanelHtml()}
     <h2>Fitted model <span id="en-model-source" class="note"></span></h2>
     <table id="en-params"><thead><tr><th>parameter</th><th>value</th><th>unit</th><th>95 % interval</th><th>meaning</th></tr></thead><tbody></tbody></table>
+    <pre id="en-series" class="note"></pre>
     <p id="en-warnings" class="note"></p>
     <div class="buttons"><button id="en-download" disabled>Download the model file</button></div>
   </div>
@@ -134,7 +142,10 @@ function fitJob(): EnergyFitJob {
   };
   const time = $<HTMLInputElement>('#en-time').value.trim();
   if (time !== '' && !(Number(time) > 0)) throw new EnergyLensError('INVALID_OPTION', `--time must be a positive number of seconds, got ${time}`);
+  const baseName = $<HTMLSelectElement>('#en-base').value;
+  const base = baseName === '' ? undefined : [BUNDLED_BASE, ...models].find((m) => m.name === baseName);
   return {
+    ...(base ? { base } : {}),
     records: current, structures: [...structures], structure: $<HTMLSelectElement>('#en-structure-mode').value,
     discovery: $<HTMLInputElement>('#en-discovery').checked, evals: int('#en-evals', '--evals', 1),
     timeSeconds: time === '' ? undefined : Number(time), folds: int('#en-folds', '--folds', 2) ?? DEFAULT_FOLDS, seed: int('#en-seed', '--seed', 0) ?? 0,
@@ -164,12 +175,16 @@ async function fit(): Promise<void> {
     });
     const result = await running.result;
     $('#en-progress').textContent = '';
-    $('#en-status').textContent = `fitted on ${result.model.training.records} records (${result.model.training.latencyRows} with time per output token) in ${result.seconds.toFixed(1)} s, structure choice included`;
+    $('#en-status').textContent = job.base && result.calibrated
+      ? `calibrated ${job.base.name} (structure "${result.model.structure.name}") with the records of ${job.records.name}: its shared parameters and spreads are kept; `
+        + result.calibrated.map((c) => `series ${c.series}: ${c.records} records (${c.recordsInBase === 0 ? 'new to the base' : `${c.recordsInBase} from the base`})`).join('; ')
+      : `fitted on ${result.model.training.records} records (${result.model.training.latencyRows} with time per output token) in ${result.seconds.toFixed(1)} s, structure choice included`;
     $('#en-warnings').textContent = result.warnings.map((w) => `warning: ${w}`).join(' ');
     state.warnings = result.warnings;
+    state.calibrated = result.calibrated ?? null;
     const fitted: ProfilingRecord[] = [];
     await scanRecordsText(job.records.name, job.records.text, (r) => { fitted.push(r); });
-    show(result.model, 'fitted on this page', result.discovered, result.discoveryNote, fitted);
+    show(result.model, job.base ? `${job.base.name} calibrated on this page` : 'fitted on this page', result.discovered, result.discoveryNote, fitted);
   } catch (err) {
     if ((err as { code?: string }).code === 'STOPPED') {
       state.stopped = true;
@@ -195,12 +210,14 @@ function show(m: EnergyModel, source: string, discovered: Structure | null, disc
   $('#en-candidates').hidden = panel.candidates === '';
   $('#en-discovered').innerHTML = panel.discovered;
   $('#en-model-source').textContent = `(${source})`;
+  $('#en-series').textContent = seriesLines(m).join('\n');
   $('#en-params tbody').innerHTML = m.parameters.map((p) => `<tr class="${p.held ? 'held' : ''}"><td>${esc(p.name)}</td><td>${sig(p.value)}</td><td>${esc(p.unit)}</td>`
     + `<td>${p.held ? `held: ${esc(p.reason ?? 'not fitted')}` : esc(missingIntervalText(p) ?? `${sig(p.low, 3)} to ${sig(p.high, 3)}`)}</td><td class="meaning">${esc(p.meaning)}</td></tr>`).join('');
   Object.assign(workbench().energy, {
     source, structure: m.structure.name, selection: m.selection ?? null, discovered: discovered?.name ?? null, discoveryNote,
     discoveredTerms: fittedDiscoveredTerms(m).map((t) => ({ parameter: t.parameter, fitted: t.fitted, effect: t.effect })),
     parameters: m.parameters.map((p) => ({ name: p.name, value: p.value, unit: p.unit, low: p.low, high: p.high, held: p.held })),
+    seriesCount: m.series?.stats.length ?? 0,
   });
   $<HTMLButtonElement>('#en-select').disabled = false;
   $<HTMLButtonElement>('#en-download').disabled = false;
@@ -235,7 +252,8 @@ function rank(): void {
     const mark = (c: Candidate): string => [c === mostFrugal ? 'most frugal' : '', c === fastest ? 'fastest' : '', c.meetsSlo ? '' : 'misses SLO'].filter(Boolean).join(', ');
     $('#en-summary').textContent = `${candidates.length} feasible, ${selection.infeasible.length} infeasible configurations of ${selection.llm} on ${selection.hardware}`
       + (mostFrugal ? `; most frugal: ${label(mostFrugal)} (${sig(mostFrugal.energyPerTokenJ)} J/token)` : '')
-      + (fastest ? `; fastest: ${label(fastest)} (${sig(fastest.tpotMs ?? NaN)} ms/token)` : '');
+      + (fastest ? `; fastest: ${label(fastest)} (${sig(fastest.tpotMs ?? NaN)} ms/token)` : '')
+      + (selection.series ? `; series effect (${selection.series.series}) at the most frugal configuration: ${effectText(selection.series)}` : '');
     const shown = candidates.slice(0, SHOWN);
     for (const c of [mostFrugal, fastest]) if (c && !shown.includes(c)) shown.push(c);
     $('#en-ranking tbody').innerHTML = shown.map((c) => `<tr class="${c === mostFrugal ? 'frugal' : c === fastest ? 'fastest' : ''}"><td>${c.rank}</td><td>${c.tp}</td><td>${c.pp}</td><td>${c.ep}</td><td>${c.batch}</td>`
@@ -249,6 +267,7 @@ function rank(): void {
     Object.assign(workbench().energy, {
       ranking: candidates.map((c) => ({ tp: c.tp, pp: c.pp, ep: c.ep, batch: c.batch, energyPerTokenJ: c.energyPerTokenJ, tpotMs: c.tpotMs, rank: c.rank })),
       mostFrugal: mostFrugal ? label(mostFrugal) : null, fastest: fastest ? label(fastest) : null,
+      seriesEffect: selection.series ? { series: selection.series.series, records: selection.series.records, factor: selection.series.factor } : null,
     });
   } catch (err) {
     fail(err);
@@ -271,6 +290,16 @@ function showStructures(): void {
   workbench().energy.structureFiles = structures.map((s) => s.name);
 }
 
+/** The base models a fit can start from: the bundled one and the model files loaded so far. */
+function showBases(): void {
+  const select = $<HTMLSelectElement>('#en-base');
+  const chosen = select.value;
+  select.innerHTML = `<option value="">none: fit from the records</option><option value="${esc(BUNDLED_BASE.name)}">${esc(BUNDLED_BASE.name)}: ML.ENERGY v3, bundled</option>`
+    + models.map((m) => `<option value="${esc(m.name)}">${esc(m.name)} (loaded)</option>`).join('');
+  select.value = [...select.options].some((o) => o.value === chosen) ? chosen : '';
+  workbench().energy.modelFiles = models.map((m) => m.name);
+}
+
 /** A structure file becomes a candidate; a model file is shown and ranked as `energylens select --model` would. */
 function loadJson(name: string, text: string): void {
   const raw = parseJsonText(text, name, 'INVALID_STRUCTURE') as { format?: unknown };
@@ -280,6 +309,8 @@ function loadJson(name: string, text: string): void {
     showStructures();
   } else if (raw?.format === ENERGY_MODEL_FORMAT) {
     show(validateEnergyModel(raw, name), `model file ${name}`, null, null);
+    models.splice(0, models.length, ...models.filter((m) => m.name !== name), { name, text });
+    showBases();
     $('#en-status').textContent = `${name}: a model file (${model!.structure.name}, fitted on ${model!.training.records} records)`;
     $('#en-warnings').textContent = '';
   } else {

@@ -40,8 +40,11 @@ export interface WorkbenchState {
     /** the model on screen: where it came from, its structure, how that was chosen, the discovered terms shown */
     source: string | null; structure: string | null; selection: StructureSelection | null;
     discovered: string | null; discoveryNote: string | null; discoveredTerms: { parameter: string | null; fitted: number; effect: string }[];
-    /** structure files loaded (candidates) */
-    structureFiles: string[];
+    /** structure files loaded (candidates); model files loaded (each can be a base) */
+    structureFiles: string[]; modelFiles: string[];
+    /** with a base model: the records' series and their record counts; the model on screen's series; the series effect at the most frugal configuration */
+    calibrated: { series: string; records: number; recordsInBase: number }[] | null; seriesCount: number;
+    seriesEffect: { series: string; records: number; factor: number } | null;
   };
 }
 
@@ -56,6 +59,7 @@ export function workbench(): WorkbenchState {
     energy: {
       file: null, validation: null, parameters: [], ranking: [], mostFrugal: null, fastest: null, error: null, busy: false, progress: [], stopped: false, fitsEnded: 0,
       warnings: [], source: null, structure: null, selection: null, discovered: null, discoveryNote: null, discoveredTerms: [], structureFiles: [],
+      modelFiles: [], calibrated: null, seriesCount: 0, seriesEffect: null,
     },
   };
   return window.energylens;

@@ -20,3 +20,4 @@ export * from './series-fit.js';
 export * from './series-choice.js';
 export * from './residual-trees.js';
 export * from './stacked-residuals.js';
+export * from './series-text.js';

@@ -177,6 +177,16 @@ function stackResidualTrees(records: readonly TrainRecord[], fit: HierarchicalFi
 }
 
 /**
+ * A records error met while reading the user's records for `fit --base`: a record whose model the catalog does not
+ * know (and that gives no params_b) matches no series of the base, so the message says why the size is needed.
+ */
+export function withBaseRecordsHint(err: unknown, baseFile: string): unknown {
+  const e = err as EnergyLensError;
+  if (!(e instanceof EnergyLensError) || !/expected a catalog model/.test(e.message)) return err;
+  return new EnergyLensError(e.code, `${e.message.trimEnd()}\n  such a record matches no series of ${baseFile}: it starts a new series from the shared parameters, which need the model's size (params_b)`);
+}
+
+/**
  * The user's records (of their own series, seen by the base or new) calibrate the base model's series effects;
  * the shared parameters and the spreads stay the base's. `baseFile` is recorded in the model's series section.
  */

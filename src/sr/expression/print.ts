@@ -7,6 +7,7 @@
  * this parser read them; SymPy spells them `oo` and `nan`).
  */
 import { SrError } from '../errors.js';
+import { writtenNamedNumber } from './named-numbers.js';
 import type { Node } from './node.js';
 import { operatorByName, type Operator } from './operators.js';
 
@@ -57,62 +58,6 @@ export function formatNumber(value: number): string {
   return String(value);
 }
 
-/** Denominators and largest numerator of the named numbers (search/recognize.ts produces exactly these values). */
-const NAMED_DENOMINATORS = [1, 2, 3, 4, 5, 6, 8, 10, 12];
-const NAMED_MAX_NUMERATOR = 24;
-const NAMED_ROOTS = [2, 3, 5, 6, 7, 10];
-
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
-interface Named { infix: string; latex: string; product: boolean }
-
-let namedTable: Map<number, Named> | undefined;
-/** value -> how to write it, for every named number (built once) */
-function namedNumbers(): Map<number, Named> {
-  if (namedTable) return namedTable;
-  const t = new Map<number, Named>();
-  const add = (v: number, infix: string, latex: string, product: boolean): void => { if (!t.has(v)) t.set(v, { infix, latex, product }); };
-  for (const q of NAMED_DENOMINATORS) {
-    for (let k = 1; k <= NAMED_MAX_NUMERATOR; k++) {
-      if (gcd(k, q) !== 1) continue;
-      const kText = k === 1 ? '' : `${k} * `;
-      const kLatex = k === 1 ? '' : `${k}`;
-      add((k * Math.PI) / q, q === 1 ? `${kText}pi` : `${kText}pi / ${q}`, q === 1 ? `${kLatex}\\pi` : `\\frac{${kLatex}\\pi}{${q}}`, k > 1 || q > 1);
-      add(q / (k * Math.PI), k === 1 ? `${q} / pi` : `${q} / (${k} * pi)`, `\\frac{${q}}{${kLatex}\\pi}`, true);
-    }
-  }
-  // rational multiples of pi squared and of its reciprocal (recognize.ts computes them the same way)
-  const pi2 = Math.PI * Math.PI;
-  for (const q of NAMED_DENOMINATORS) {
-    for (let k = 1; k <= NAMED_MAX_NUMERATOR; k++) {
-      if (gcd(k, q) !== 1) continue;
-      const kText = k === 1 ? '' : `${k} * `;
-      const kLatex = k === 1 ? '' : `${k}`;
-      add((k * pi2) / q, q === 1 ? `${kText}pi ^ 2` : `${kText}pi ^ 2 / ${q}`, q === 1 ? `${kLatex}\\pi^{2}` : `\\frac{${kLatex}\\pi^{2}}{${q}}`, true);
-      add(q / (k * pi2), k === 1 ? `${q} / pi ^ 2` : `${q} / (${k} * pi ^ 2)`, `\\frac{${q}}{${kLatex}\\pi^{2}}`, true);
-    }
-  }
-  for (const q of NAMED_DENOMINATORS) {
-    for (let p = 1; p <= NAMED_MAX_NUMERATOR; p++) {
-      if (gcd(p, q) !== 1) continue;
-      const v = p / q;
-      // rationals whose decimal form is short print as decimals already
-      if (String(v).length > 6) add(v, `${p} / ${q}`, `\\frac{${p}}{${q}}`, true);
-    }
-  }
-  add(Math.E, 'E', 'e', false);
-  add(1 / Math.E, '1 / E', '\\frac{1}{e}', true);
-  for (const n of NAMED_ROOTS) {
-    add(Math.sqrt(n), `sqrt(${n})`, `\\sqrt{${n}}`, false);
-    add(1 / Math.sqrt(n), `1 / sqrt(${n})`, `\\frac{1}{\\sqrt{${n}}}`, true);
-  }
-  add(Math.sqrt(2 * Math.PI), 'sqrt(2 * pi)', '\\sqrt{2\\pi}', false);
-  add(1 / Math.sqrt(2 * Math.PI), '1 / sqrt(2 * pi)', '\\frac{1}{\\sqrt{2\\pi}}', true);
-  add(Math.sqrt(Math.PI), 'sqrt(pi)', '\\sqrt{\\pi}', false);
-  namedTable = t;
-  return t;
-}
-
 /**
  * How a named number (a small rational with a long decimal form, a rational multiple of pi or of 1 / pi, e,
  * a square root of a small integer or its reciprocal) is written, when `value` is exactly one; else undefined.
@@ -120,9 +65,9 @@ function namedNumbers(): Map<number, Named> {
  */
 export function namedConstant(value: number): { infix: string; latex: string; product: boolean } | undefined {
   if (!Number.isFinite(value) || value === 0) return undefined;
-  const named = namedNumbers().get(Math.abs(value));
+  const named = writtenNamedNumber(Math.abs(value));
   if (!named) return undefined;
-  return value > 0 ? named : { infix: `-${named.infix}`, latex: `-${named.latex}`, product: named.product };
+  return value > 0 ? { infix: named.infix, latex: named.latex, product: named.product } : { infix: `-${named.infix}`, latex: `-${named.latex}`, product: named.product };
 }
 
 // precedence of what a printed subtree is, to decide on parentheses

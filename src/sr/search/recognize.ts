@@ -5,57 +5,24 @@
  * other constants are refitted by Levenberg-Marquardt, and the change is kept only when the loss holds
  * (no worse than `tolerance` relative, or under the exact floor).
  *
- * The printer writes these values by name (see namedConstant in print.ts), so a recognised constant reads as
- * `4 * pi` and not as 12.566370614359172.
+ * The printer writes these values by name (one table: expression/named-numbers.ts), so a recognised constant reads
+ * as `4 * pi` and not as 12.566370614359172.
  */
 import { compile, setConstants } from '../expression/compile.js';
+import { namedValuesBetween } from '../expression/named-numbers.js';
 import { clone, constantNodes, type Node } from '../expression/node.js';
 import type { Evaluator, LossName } from '../eval/types.js';
 import { fitConstants } from './constants.js';
 
-/** Denominators of the small rationals and of the rational multiples of pi that are tried. */
-const DENOMINATORS = [1, 2, 3, 4, 5, 6, 8, 10, 12];
-/** Largest numerator of a small rational (p / q with p <= 24) and of a rational multiple of pi. */
-const MAX_NUMERATOR = 24;
-const ROOTS = [2, 3, 5, 6, 7, 10];
 /** constants smaller than this in magnitude are also tried at 0 */
 const TINY = 1e-8;
-/** pi squared, computed as the printer computes it (print.ts), so a recognised value is printed by name */
-const PI2 = Math.PI * Math.PI;
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
-/** Named numbers within `relative` of `value`, nearest first: the values a printer can name exactly. */
+/** Named numbers within `relative` of `value`, nearest first: the values the printer names (expression/named-numbers.ts). */
 export function namedCandidates(value: number, relative = 1e-3): number[] {
   if (!Number.isFinite(value) || value === 0) return [];
   const sign = Math.sign(value);
   const a = Math.abs(value);
-  const out = new Set<number>();
-  const consider = (v: number): void => { if (Math.abs(v - a) <= relative * a) out.add(sign * v); };
-  // fractions in lowest terms only, so each number has one form (the one the printer names)
-  for (const q of DENOMINATORS) {
-    const p = Math.round(a * q);
-    if (p >= 1 && p <= MAX_NUMERATOR && gcd(p, q) === 1) consider(p / q);
-    const k = Math.round((a * q) / Math.PI);
-    if (k >= 1 && k <= MAX_NUMERATOR && gcd(k, q) === 1) consider((k * Math.PI) / q);
-    const kInv = Math.round(q / (a * Math.PI));
-    if (kInv >= 1 && kInv <= MAX_NUMERATOR && gcd(kInv, q) === 1) consider(q / (kInv * Math.PI));
-    // pi squared (a wave number's square, 1 / (4 pi^2), ...): the same rationals
-    const k2 = Math.round((a * q) / PI2);
-    if (k2 >= 1 && k2 <= MAX_NUMERATOR && gcd(k2, q) === 1) consider((k2 * PI2) / q);
-    const k2Inv = Math.round(q / (a * PI2));
-    if (k2Inv >= 1 && k2Inv <= MAX_NUMERATOR && gcd(k2Inv, q) === 1) consider(q / (k2Inv * PI2));
-  }
-  consider(Math.E);
-  consider(1 / Math.E);
-  for (const n of ROOTS) {
-    consider(Math.sqrt(n));
-    consider(1 / Math.sqrt(n));
-  }
-  consider(Math.sqrt(2 * Math.PI));
-  consider(1 / Math.sqrt(2 * Math.PI));
-  consider(Math.sqrt(Math.PI));
-  return [...out].sort((x, y) => Math.abs(x - value) - Math.abs(y - value));
+  return namedValuesBetween(a - relative * a, a + relative * a).map((v) => sign * v).sort((x, y) => Math.abs(x - value) - Math.abs(y - value));
 }
 
 export interface RecognizeOptions {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceEvaluator } from '../../../../src/sr/eval/reference.js';
 import { compile } from '../../../../src/sr/expression/compile.js';
+import { evalTreeNaive } from '../../../../src/sr/eval/js-evaluators.js';
 import { parseExpression } from '../../../../src/sr/expression/parse.js';
 import { namedConstant, toInfix, toLatex } from '../../../../src/sr/expression/print.js';
 import { namedCandidates, recognizeConstants } from '../../../../src/sr/search/recognize.js';
@@ -56,6 +57,27 @@ describe('named constants', () => {
     expect(namedCandidates(-0.33334)[0]).toBe(-1 / 3);
     expect(namedCandidates(0.3989)).toContain(1 / Math.sqrt(2 * Math.PI));
     expect(namedCandidates(1234.5)).toEqual([]);
+  });
+
+  it('offers only values the printer writes by name, or rationals short enough to print as decimals', () => {
+    const rng = createRng(11);
+    let seen = 0;
+    for (let i = 0; i < 2000; i++) {
+      const value = (rng.next() < 0.5 ? -1 : 1) * Math.exp(6 * rng.next() - 3);
+      for (const v of namedCandidates(value, 0.01)) {
+        seen++;
+        expect(Math.abs(v - value)).toBeLessThanOrEqual(0.01 * Math.abs(value));
+        expect(namedConstant(v) !== undefined || String(Math.abs(v)).length <= 6, String(v)).toBe(true);
+        // the printed text reads back as the same double
+        expect(evalTreeNaive(parseExpression(toInfix({ kind: 'const', value: v })), new Float64Array(0), 1, 0)).toBe(v);
+      }
+    }
+    expect(seen).toBeGreaterThan(100);
+    // every family: pi and 1 / pi multiples, pi squared, e, roots, sqrt(2 pi)
+    for (const v of [3 * Math.PI / 4, 2 / (3 * Math.PI), Math.PI * Math.PI / 4, 1 / Math.E, 1 / Math.sqrt(7), Math.sqrt(2 * Math.PI)]) {
+      expect(namedCandidates(v * (1 + 1e-5))[0]).toBe(v);
+      expect(namedConstant(v)).toBeDefined();
+    }
   });
 });
 

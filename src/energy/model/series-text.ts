@@ -1,0 +1,55 @@
+/**
+ * The series effects in words, shared by the CLI (fit, predict, select, explain) and the web workbench: which
+ * series effect applied, from how many records, its interval, and the model's series section in short.
+ */
+import type { AppliedSeriesEffect } from './series-posteriors.js';
+import type { EnergyModel, ModelSeries } from './model-file.js';
+
+const pct = (f: number): string => `${f >= 1 ? '+' : ''}${((f - 1) * 100).toFixed(1)} %`;
+
+/** One effect in words: "+12.0 % (95 %: +3.1 % to +21.6 %) from 14 records" or the new-series case. */
+export function effectText(e: AppliedSeriesEffect): string {
+  if (e.pooled) return 'new series: no records, predicted by the fit without series effects (stored beside the shared parameters)';
+  if (e.records === 0) return `new series: no records, the shared model's prediction (95 % of series lie within ${pct(e.factorLow)} to ${pct(e.factorHigh)} of it)`;
+  return `${pct(e.factor)} (95 %: ${pct(e.factorLow)} to ${pct(e.factorHigh)}) from ${e.records} record${e.records === 1 ? '' : 's'}${e.settingSeen ? '' : ', this layout and workload unseen'}`;
+}
+
+/** The series section in short, for fit's and explain's JSON. */
+export function seriesSummary(s: ModelSeries): Record<string, unknown> {
+  return {
+    by: s.by, center: s.center, components: s.components, count: s.stats.length,
+    ...(s.crossed ? { crossed: { factors: s.crossed.factors, slope: s.crossed.slope, tauLevel: s.crossed.tauLevel, tauSlope: s.crossed.tauSlope } } : {}),
+    records: s.stats.reduce((a, x) => a + x.n, 0), ...(s.calibration ? { calibration: s.calibration } : {}),
+    ...(s.pooled ? { pooled: { residualSd: s.pooled.residualSd } } : {}),
+  };
+}
+
+/** The lines fit and explain print about a model's series effects. */
+export function seriesLines(m: EnergyModel): string[] {
+  const s = m.series;
+  const why = m.seriesChoice ? [`  ${m.seriesChoice.used ? 'fitted' : 'not fitted'}: ${m.seriesChoice.reason}`] : [];
+  if (!s) return ['series effects: none (a pooled model)', ...why];
+  const c = s.components;
+  return [
+    `series effects: ${s.stats.length} series by ${s.by.series.join(', ')} (settings within a series: ${s.by.setting.join(', ')})`,
+    `  spreads (log energy): series level ${c.tauLevel.toFixed(3)}, slope in log batch ${c.tauSlope.toFixed(3)}, setting ${c.tauSetting.toFixed(3)}, residual ${c.sigma.toFixed(3)}`,
+    ...(c.layoutSpread !== undefined ? [`  no training series showed two layouts: a setting a seen series' records lack, at a new layout (or in a series whose records span layouts), gets the series-level spread ${c.layoutSpread.toFixed(3)} in place of the setting spread`] : []),
+    ...(s.latency ? [`  on latency (log time per output token, from ${s.latency.stats.reduce((a, x) => a + x.n, 0)} timed records): series level ${s.latency.components.tauLevel.toFixed(3)}, slope in log batch ${s.latency.components.tauSlope.toFixed(3)}, setting ${s.latency.components.tauSetting.toFixed(3)}, residual ${s.latency.components.sigma.toFixed(3)}`] : []),
+    ...(s.crossed ? [`  crossed effects (shared across series): ${s.crossed.factors.map((f, i) => `${f} ${s.crossed!.tauLevel[i].toFixed(3)}${s.crossed!.slope ? ` (slope ${s.crossed!.tauSlope[i].toFixed(3)})` : ''}`).join(', ')}; the series level above is the series' own part`] : []),
+    ...(s.pooled ? [`  a series the model has not seen: predicted by the same structure fitted without series effects (stored beside the shared parameters; residual ${s.pooled.residualSd.energy.toFixed(3)})`] : []),
+    ...(s.calibration ? [`  calibrated from ${s.calibration.base} with ${s.calibration.records} records of ${s.calibration.series.join('; ')}`] : []),
+    ...why,
+  ];
+}
+
+/** Applied effects grouped by series, for a summary: key, how many rows got it, and the effect at its first row (it varies with batch and setting). */
+export function effectsBySeries(effects: readonly (AppliedSeriesEffect | null)[]): { series: string; rows: number; firstRow: number; effect: AppliedSeriesEffect }[] {
+  const out = new Map<string, { series: string; rows: number; firstRow: number; effect: AppliedSeriesEffect }>();
+  for (const [i, e] of effects.entries()) {
+    if (!e) continue;
+    const g = out.get(e.series) ?? { series: e.series, rows: 0, firstRow: i + 1, effect: e };
+    g.rows += 1;
+    out.set(e.series, g);
+  }
+  return [...out.values()];
+}
