@@ -8,12 +8,14 @@
 // series, and for the hierarchical method the share of test records inside its 95 % interval.
 // Options: --data=mlenergy|llm-inference-bench|simulator, --seeds=N (default 3), --series=N (held-out series per
 //          seed, default 12; 0 = all), --k=0,3,5,10, --methods=a,b, --half=a|b (hold out only one half of the
-//          eligible series, split by a hash of their keys: choose on one half, check on the other),
+//          eligible series, split by a hash of their keys: choose on one half, check on the other), --first-seed=N
+//          (seeds N .. N + seeds - 1; default 1: one seed per process, run in parallel, then take the median),
 //          --effects=model,hardware[,slope] (the hierarchical method with crossed effects of these columns;
 //          `slope`: each level also has a slope in log batch; `series` alone: the series' own effects only),
 //          --spreads=ba|noslope|slopesN, combined with + (the hierarchical method's spreads: series-effects.ts SpreadOptions),
-//          method `hierarchical-stacked`: the hierarchical fit plus an XGBoost model of the residuals the series share
-//          (baselines/hierarchical-stacked.ts; --stack-target=level|effects: what it learns)
+//          method `hierarchical-stacked`: what `fit --residual-trees` writes, by fit's own path: the hierarchical fit plus
+//          XGBoost trees of the residuals the series share, stored in the model file, calibrated by fit --base's path
+//          and walked by predict (baselines/hierarchical-stacked.ts; --stack-target=level|effects: what it learns)
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +58,8 @@ if (loaded.skipped) {
   process.exit(0);
 }
 const { records, scenarioKeys } = loaded;
-const splitOptions = { seeds, calibrationSizes: ks, ...(series > 0 ? { heldOutSeries: series } : {}), ...(half ? { seriesHalf: half } : {}) };
+const firstSeed = opt('first-seed', undefined);
+const splitOptions = { seeds, ...(firstSeed !== undefined ? { firstSeed: Number(firstSeed) } : {}), calibrationSizes: ks, ...(series > 0 ? { heldOutSeries: series } : {}), ...(half ? { seriesHalf: half } : {}) };
 const started = performance.now();
 const crossedFactors = effects?.filter((e) => e !== 'series' && e !== 'slope') ?? [];
 // hierarchical-stacked (not in the registry): the hierarchical fit with an XGBoost model of the series' shared residuals
@@ -67,7 +70,8 @@ const spreadFlags = opt('spreads', '').split('+').filter(Boolean);
 if (spreadFlags.some((f) => f !== 'ba' && f !== 'noslope' && !/^slopes\d+$/.test(f))) throw new Error(`--spreads: ba, noslope, slopesN or combined with +, got ${opt('spreads', '')}`);
 const slopesFlag = spreadFlags.find((f) => /^slopes\d+$/.test(f));
 const spreadOptions = { boundaryAvoiding: spreadFlags.includes('ba'), withoutSlope: spreadFlags.includes('noslope'), ...(slopesFlag ? { slopeMinSeries: Number(slopesFlag.slice(6)) } : {}) };
-const methods = [...(await createMethods(methodNames.filter((n) => n !== 'hierarchical-stacked'))).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
+const others = methodNames.filter((n) => n !== 'hierarchical-stacked');
+const methods = [...(others.length > 0 ? await createMethods(others) : []).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
   ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } })
   : m.name === 'hierarchical' && spreadFlags.length > 0 ? createHierarchicalMethod({ estimateSpreads: (stats) => estimateComponents(stats, spreadOptions) }) : m)), ...(stacked ? [stacked] : [])];
 const result = runProtocol('new-deployment', records, methods, splitOptions, {
@@ -112,7 +116,7 @@ for (const r of result.results) {
   }
 }
 console.log(JSON.stringify({
-  ...env, data, records: records.length, seeds, half: half ?? 'all', effects: effects ?? ['series'], heldOutSeriesPerSeed: series > 0 ? series : 'all', k: ks, scenarioKeys,
+  ...env, data, records: records.length, seeds, firstSeed: firstSeed === undefined ? 1 : Number(firstSeed), half: half ?? 'all', effects: effects ?? ['series'], heldOutSeriesPerSeed: series > 0 ? series : 'all', k: ks, scenarioKeys,
   seconds: round((performance.now() - started) / 1000, 1), skipped: result.skipped,
   note: 'median over seeds of metrics pooled over the held-out series; k=0 rows are zero-shot; intervalFactor: the 95 % interval spans [p / f, p * f] on average (geometric)',
   byK: table,

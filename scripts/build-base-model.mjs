@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fitEnergyModel, fitSeriesEffects, importMlEnergy, PHYSICS_STRUCTURE, builtinCatalog, writeEnergyModel } from '../dist/energy/index.js';
+import { createGradientBoostingMethod, DEFAULT_RESIDUAL_TREES, fitEnergyModel, fitSeriesEffects, importMlEnergy, PHYSICS_STRUCTURE, builtinCatalog, writeEnergyModel } from '../dist/energy/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const opt = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
@@ -21,7 +21,9 @@ const catalog = builtinCatalog();
 const records = importMlEnergy(dir);
 const options = { catalog, structure: PHYSICS_STRUCTURE, seed: 0, file: dir };
 const pooled = fitEnergyModel(records, options);
-const model = fitSeriesEffects(pooled, records, options, { catalog, file: dir });
+// residual trees as fit adds them by default (DEFAULT_RESIDUAL_TREES)
+const trees = DEFAULT_RESIDUAL_TREES ? { residualTrees: { method: await createGradientBoostingMethod() } } : {};
+const model = fitSeriesEffects(pooled, records, options, { catalog, file: dir, ...trees });
 writeEnergyModel(out, model);
 const c = model.series.components;
-console.log(`wrote ${out}: ${records.length} records, ${model.series.stats.length} series; spreads (log energy) level ${c.tauLevel.toFixed(3)}, slope ${c.tauSlope.toFixed(3)}, setting ${c.tauSetting.toFixed(3)}, residual ${c.sigma.toFixed(3)}`);
+console.log(`wrote ${out}: ${records.length} records, ${model.series.stats.length} series; spreads (log energy) level ${c.tauLevel.toFixed(3)}, slope ${c.tauSlope.toFixed(3)}, setting ${c.tauSetting.toFixed(3)}, residual ${c.sigma.toFixed(3)}${model.residualTrees ? `; ${model.residualTrees.treeNodes.length} residual trees` : ''}`);

@@ -12,6 +12,7 @@ import {
 } from '../energy/model/index.js';
 import { readRecords } from '../energy/records/index.js';
 import { assertOutputFolder } from './energy-args.js';
+import type { EnergyMethod } from '../energy/baselines/index.js';
 
 export { effectsBySeries, effectText, seriesLines, seriesSummary } from '../energy/model/index.js';
 
@@ -21,6 +22,9 @@ export interface SeriesFlags {
   structure: string; catalog?: string; json?: boolean; sample?: number; candidates?: string[]; stackColumn?: string;
   seriesRule?: SeriesEffectsRule; folds?: number; seed?: number;
 }
+
+/** withSeries' flags: the residual trees' method when fit adds them. */
+export type WithSeriesFlags = Omit<SeriesFlags, 'residualTrees'> & { residualTrees?: EnergyMethod };
 
 const conflict = (message: string): never => { throw new EnergyLensError('CONFLICTING_OPTIONS', message); };
 
@@ -61,7 +65,7 @@ export function checkSeriesFlags(records: readonly FitRecord[], flags: SeriesFla
  * cv: K-fold CV on the training records, pooled against with effects; series-choice.ts), never with --no-series or
  * records of one series. The decision is stored in the model file (seriesChoice).
  */
-export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], fitOptions: FitEnergyOptions, flags: SeriesFlags, catalog: Catalog): EnergyModel {
+export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], fitOptions: FitEnergyOptions, flags: WithSeriesFlags, catalog: Catalog): EnergyModel {
   checkSeriesFlags(records, flags);
   if (!flags.series) return pooled;
   const by = seriesByOf(flags);
@@ -70,10 +74,30 @@ export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], f
     return pooled;
   }
   const crossed = crossedOf(flags);
+  // residual trees sit under the series' own effects: with crossed effects they are left out
+  const trees = flags.residualTrees && !crossed ? { residualTrees: { method: flags.residualTrees } } : {};
+  if (flags.residualTrees && crossed) process.stderr.write('note: --effects with crossed factors: no residual trees (they sit under the series\' own effects only)\n');
   return withChosenSeriesEffects(pooled, records, fitOptions, {
-    catalog, file: flags.data, ...(flags.seriesBy ? { by } : {}), ...(crossed ? { crossed } : {}),
+    catalog, file: flags.data, ...(flags.seriesBy ? { by } : {}), ...(crossed ? { crossed } : {}), ...trees,
     ...(flags.seriesRule ? { rule: flags.seriesRule } : {}), ...(flags.folds !== undefined ? { folds: flags.folds } : {}),
   });
+}
+
+/** The residual trees in short, for fit's and explain's JSON (undefined without trees). */
+export function residualTreesSummary(m: EnergyModel): Record<string, unknown> | undefined {
+  const t = m.residualTrees;
+  if (!t) return undefined;
+  return { learner: t.learner, target: t.target, folds: t.folds, records: t.records, trees: t.treeNodes.length, nodes: t.treeNodes.reduce((a, k) => a + k, 0), features: t.features.length };
+}
+
+/** The lines fit and explain print about a model's residual trees (none without). */
+export function residualTreesLines(m: EnergyModel): string[] {
+  const t = m.residualTrees;
+  if (!t) return [];
+  return [
+    `residual trees: ${t.treeNodes.length} gradient-boosted trees (${t.treeNodes.reduce((a, k) => a + k, 0)} nodes, ${t.features.length} feature columns) learnt from ${t.records} records' log residuals under the shared parameters, each series' level and slope taken out; exp(g) multiplies the shared prediction`,
+    `  the series effects are estimated on what the trees leave (${t.folds}-fold cross-fitted by series); a series the model has not seen gets the shared parameters and the trees`,
+  ];
 }
 
 /** `fit --base BASE --data mine.csv --out mine.json`: the user's records set their series' effects under the base. */

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { CrossedSeriesPosterior } from '../../energy/model/series-effects.js';
 import { missingIntervalText, readEnergyModel, seriesPosteriors, structureFormula, Z95, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
 import { residualSdText, sig } from '../energy-args.js';
-import { seriesLines, seriesSummary } from '../series-output.js';
+import { residualTreesLines, residualTreesSummary, seriesLines, seriesSummary } from '../series-output.js';
 import { stackLines } from '../stack-output.js';
 
 interface ExplainFlags { model: string; json?: boolean }
@@ -56,6 +56,7 @@ function explanationJSON(m: EnergyModel): Record<string, unknown> {
     training: m.training, residualSd: m.residualSd, fit: m.fit,
     ...(Object.keys(m.inputTokens).length > 0 ? { inputTokens: m.inputTokens } : {}),
     ...(m.series ? { series: { ...seriesSummary(m.series), effects: seriesEffects(m) } } : {}),
+    ...(m.residualTrees ? { residualTrees: residualTreesSummary(m) } : {}),
     ...(m.stackFallback ? { stacks: { column: m.stackFallback.column, seen: m.stackFallback.seen, physics: { parameters: m.stackFallback.model.parameters.map((p) => ({ name: p.name, value: p.value, unit: p.unit, held: p.held })), residualSd: m.stackFallback.model.residualSd } } } : {}),
   };
 }
@@ -97,5 +98,6 @@ function runExplain(flags: ExplainFlags): void {
       ? `  a series the model has not seen gets the crossed effects of its ${m.series.crossed.factors.join(', ')} (none for a level not seen) and the spread of series levels in its interval`
       : '  a series the model has not seen gets the shared prediction with the spread of series levels in its interval');
   }
+  if (m.residualTrees) lines.push('', ...residualTreesLines(m));
   process.stdout.write(`${lines.join('\n')}\n`);
 }

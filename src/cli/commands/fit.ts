@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
+import { EnergyLensError } from '../../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import {
   chooseAmong, collectCandidates, DEFAULT_SERIES_BY, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
@@ -14,16 +15,18 @@ import { readRecordTable, type ProfilingRecord } from '../../energy/records/inde
 import { randomSplit } from '../../energy/evaluation/index.js';
 import { assertOutputFolder, bad, integerArg, namesArg, numberArg, residualSdText, sig, textTable } from '../energy-args.js';
 import { fitWarnings } from '../fit-warnings.js';
-import { checkSeriesFlags, runFitFromBase, seriesLines, seriesSummary, withSeries } from '../series-output.js';
+import { checkSeriesFlags, residualTreesLines, residualTreesSummary, runFitFromBase, seriesLines, seriesSummary, withSeries } from '../series-output.js';
 import { delayedBar } from '../progress.js';
 import { discoveryProgress } from './discover-structure.js';
 import { stackLines } from '../stack-output.js';
+import { createGradientBoostingMethod, type EnergyMethod } from '../../energy/baselines/index.js';
+import { DEFAULT_RESIDUAL_TREES } from '../../energy/model/series-fit.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
   time?: number; evals?: number; cvGroups?: string; stackColumn?: string; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string;
-  seriesRule: SeriesEffectsRule;
+  seriesRule: SeriesEffectsRule; residualTrees?: boolean;
 }
 
 const DEFAULT_RESTARTS = 8;
@@ -67,6 +70,8 @@ export function register(program: Command): void {
     .option('--effects <a,b,...>', 'series effects to fit: series (the series\' own, always), series columns whose levels get effects shared across series (e.g. model,hardware: crossed effects) and slope (a slope in log batch per level); default: series', namesArg)
     .option('--no-series', 'a pooled fit: no per-series effects (by default they are fitted when the records hold more than one series and --series-rule keeps them)')
     .option('--series-rule <cv|always|replicated>', 'when series effects are fitted on records of two or more series: always; replicated (when at least 10 records repeat a series: records minus series >= 10); or cv (K-fold cross-validation on the training records, the structure choice\'s --folds, pooled against with effects: kept when they predict held-out records better; not the default: not confirmed on held-out seeds)', seriesRuleArg, DEFAULT_SERIES_EFFECTS_RULE)
+    .option('--residual-trees', `with series effects: also learn gradient-boosted trees (XGBoost) on the shared structure's log residuals with each series' level and slope taken out, store them in the model file (residualTrees) and estimate the series effects on what they leave; predict, select, explain and fit --base apply them${DEFAULT_RESIDUAL_TREES ? ' (the default)' : ''}`)
+    .option('--no-residual-trees', `series effects without residual trees${DEFAULT_RESIDUAL_TREES ? '' : ' (the default)'}`)
     .option('--base <public.json>', 'your records set your series\' effects under this model (fitted with series effects, e.g. models/mlenergy-v3.json): its shared parameters and effect spreads are the prior and stay; unlike --calibrate, no parameter is refitted')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the model summary as JSON on stdout', false)
@@ -121,6 +126,8 @@ async function candidateStructures(flags: FitFlags, catalog: Catalog, records: r
 }
 
 async function runFit(flags: FitFlags): Promise<void> {
+  if (flags.base && flags.residualTrees !== undefined) throw new EnergyLensError('CONFLICTING_OPTIONS', '--base keeps the base model\'s residual trees (if it has them) and fits none: drop --residual-trees / --no-residual-trees');
+  if (!flags.series && flags.residualTrees === true) throw new EnergyLensError('CONFLICTING_OPTIONS', '--residual-trees sit under the series effects; --no-series turns them off: drop one');
   if (flags.base) {
     await runFitFromBase(flags);
     return;
@@ -177,11 +184,12 @@ async function runFit(flags: FitFlags): Promise<void> {
     ...(base ? { base, ...(flags.refit ? { refit: flags.refit } : {}) } : {}),
     ...(selection ? { selection } : {}),
   };
+  const residualMethod = await residualTreesMethod(flags);
   let model: EnergyModel;
   try {
     const pooled = fitEnergyModel(records, { ...fitOptions, onStage: (stage) => fitBar.update(FIT_STAGES[stage], stage === 'features' ? 'features of each configuration' : `fitting ${structure.name} on ${records.length} records`) });
     fitBar.update(FIT_STAGES.series, 'series effects');
-    model = withStackFallback(withSeries(pooled, records, fitOptions, flags, catalog), records, { ...fitOptions, stackColumn });
+    model = withStackFallback(withSeries(pooled, records, fitOptions, { ...flags, residualTrees: residualMethod }, catalog), records, { ...fitOptions, stackColumn });
     fitBar.update(1, `writing ${flags.out}`);
   } finally {
     fitBar.stop();
@@ -204,9 +212,20 @@ async function runFit(flags: FitFlags): Promise<void> {
     `records used: ${model.training.records}${flags.sample !== undefined ? ` (a sample of ${all.length}, seed ${flags.seed})` : ''}, ${model.training.latencyRows} with time per output token`,
     residualSdText(model.residualSd),
     ...seriesLines(model),
+    ...residualTreesLines(model),
     ...stackLines(model),
     `fitted in ${model.fit.seconds.toFixed(2)} s (${model.fit.iterations} iterations); wrote ${flags.out}`,
   ].join('\n') + '\n');
+}
+
+/**
+ * The method that learns the residual trees when fit adds them (--residual-trees, or the default with series effects
+ * on): gradient boosting, its WebAssembly module loaded here. Undefined when they are off.
+ */
+async function residualTreesMethod(flags: FitFlags): Promise<EnergyMethod | undefined> {
+  const on = flags.residualTrees ?? DEFAULT_RESIDUAL_TREES;
+  if (!on || !flags.series) return undefined;
+  return createGradientBoostingMethod();
 }
 
 function selectionLines(s: StructureSelection): string[] {
@@ -227,7 +246,7 @@ function fitSummary(model: EnergyModel, flags: FitFlags, available: number): Rec
     ...(flags.sample !== undefined ? { sample: flags.sample, seed: flags.seed } : {}),
     ...(flags.calibrate ? { calibratedFrom: flags.calibrate, refit: flags.refit ?? model.parameters.map((p) => p.name) } : {}),
     structure: model.structure.name, ...(model.selection ? { selection: model.selection } : {}),
-    residualSd: model.residualSd, fit: model.fit, ...(model.stackFallback ? { stacks: { column: model.stackFallback.column, seen: model.stackFallback.seen } } : {}), ...(model.series ? { series: seriesSummary(model.series) } : {}), ...(model.seriesChoice ? { seriesChoice: model.seriesChoice } : {}),
+    residualSd: model.residualSd, fit: model.fit, ...(model.stackFallback ? { stacks: { column: model.stackFallback.column, seen: model.stackFallback.seen } } : {}), ...(model.series ? { series: seriesSummary(model.series) } : {}), ...(model.residualTrees ? { residualTrees: residualTreesSummary(model) } : {}), ...(model.seriesChoice ? { seriesChoice: model.seriesChoice } : {}),
     parameters: model.parameters.map((p) => ({ name: p.name, value: p.value, standardError: p.standardError, low: p.low, high: p.high, unit: p.unit, held: p.held, ...(p.reason ? { reason: p.reason } : {}), ...(p.confoundedWith ? { confoundedWith: p.confoundedWith } : {}), origin: p.origin })),
   };
 }

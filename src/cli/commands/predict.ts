@@ -21,6 +21,9 @@ export const SERIES_COLUMNS = ['series', 'series_records', 'series_factor', 'ser
 /** Added last when the model has a stack fallback: which fit applied to the row ("chosen" or "physics"). */
 export const STACK_COLUMNS = ['stack_fit'] as const;
 
+/** Added when the model has residual trees: exp(g), their factor on the shared prediction (empty where the pooled fit applied). */
+export const RESIDUAL_COLUMNS = ['residual_factor'] as const;
+
 /** Extrapolated rows named in the text summary. */
 const SHOWN = 3;
 
@@ -33,7 +36,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file.csv>', 'predictions CSV to write (atomically): the input columns as they were, then the predictions')
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
     .option('--json', 'print a JSON summary on stdout', false)
-    .addHelpText('after', `\nAdded columns: ${PREDICTION_COLUMNS.join(', ')}; with a model fitted with series effects, also ${SERIES_COLUMNS.join(', ')}; with a stack fallback, ${STACK_COLUMNS.join(', ')} (chosen or physics).\ntpot_s_pred is empty when the model was fitted without time per token; extrapolation lists why a row lies outside the training data.`)
+    .addHelpText('after', `\nAdded columns: ${PREDICTION_COLUMNS.join(', ')}; with a model fitted with series effects, also ${SERIES_COLUMNS.join(', ')}; with a stack fallback, ${STACK_COLUMNS.join(', ')} (chosen or physics); with residual trees, ${RESIDUAL_COLUMNS.join(', ')}.\ntpot_s_pred is empty when the model was fitted without time per token; extrapolation lists why a row lies outside the training data.`)
     .action(async (flags: PredictFlags) => {
       await runPredict(flags);
     });
@@ -42,12 +45,13 @@ export function register(program: Command): void {
 /** empty where a structure has no such part (e.g. no prefill expression) */
 const num = (x: number): string => (Number.isFinite(x) ? sig(x, 6) : '');
 
-function predictionCells(p: EnergyPrediction): string[] {
+function predictionCells(p: EnergyPrediction, residual: boolean): string[] {
   return [
     num(p.energyJ), num(p.energyPerTokenJ), num(p.energyLowJ), num(p.energyHighJ), num(p.prefillEnergyJ), num(p.decodeEnergyJ),
     p.tpotS === null ? '' : num(p.tpotS), p.extrapolation.join('; '),
     ...(p.series ? [p.series.series, String(p.series.records), num(p.series.factor), num(p.series.factorLow), num(p.series.factorHigh)] : []),
     ...(p.stack ? [p.stack.applied] : []),
+    ...(residual ? [p.residualFactor === undefined ? '' : num(p.residualFactor)] : []),
   ];
 }
 
@@ -94,7 +98,7 @@ function tallyBlock(t: PredictTally, records: readonly ProfilingRecord[], preds:
  * output is dropped and the rest of the file is only checked, so the error lists every problem as before.
  */
 async function predictFile(flags: PredictFlags, model: EnergyModel, catalog: Catalog): Promise<PredictTally> {
-  const added = [...PREDICTION_COLUMNS, ...(model.series ? SERIES_COLUMNS : []), ...(model.stackFallback ? STACK_COLUMNS : [])];
+  const added = [...PREDICTION_COLUMNS, ...(model.series ? SERIES_COLUMNS : []), ...(model.stackFallback ? STACK_COLUMNS : []), ...(model.residualTrees ? RESIDUAL_COLUMNS : [])];
   const tally: PredictTally = { rows: 0, extrapolated: [], errorSum: 0, measured: 0, series: [], stackChosen: 0, stackPhysics: 0 };
   let writer: AtomicCsvWriter | undefined;
   let failed = false;
@@ -103,7 +107,7 @@ async function predictFile(flags: PredictFlags, model: EnergyModel, catalog: Cat
   const flush = async (): Promise<void> => {
     if (records.length === 0 || !writer) return;
     const preds = predictEnergy(model, records, { catalog, file: flags.data, firstRow: tally.rows + 1 });
-    for (let i = 0; i < preds.length; i++) await writer.write([...cells[i], ...predictionCells(preds[i])]);
+    for (let i = 0; i < preds.length; i++) await writer.write([...cells[i], ...predictionCells(preds[i], model.residualTrees !== undefined)]);
     tallyBlock(tally, records, preds);
     records = [];
     cells = [];

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { EnergyLensError } from '../../errors.js';
 import { energyPerTokenJ, type EnergyMethod, type FittedMethod, type MethodContext, type TrainRecord } from './method.js';
 import { tabularEncoder } from './tabular.js';
+import { readXGBoostBinary } from './xgboost-binary.js';
 
 export const GRADIENT_BOOSTING_OPTIONS = {
   booster: 'gbtree', objective: 'reg:linear', max_depth: 4, eta: 0.05, iterations: 400, min_child_weight: 1,
@@ -23,6 +24,8 @@ interface Booster {
   train(X: number[][], y: number[]): void;
   predict(X: number[][]): number[];
   free(): void;
+  /** the saved model: its bytes as signed bytes */
+  toJSON(): { model: number[] };
 }
 type BoosterClass = new (options: Record<string, string | number>) => Booster;
 
@@ -71,6 +74,12 @@ function fitBoosted(XGBoost: BoosterClass, records: readonly TrainRecord[], ctx:
     predict: (configs) => {
       if (freed) throw new EnergyLensError('INVALID_OPTION', 'gradient boosting: predict after dispose');
       return configs.length === 0 ? [] : booster.predict(encoder.encode(configs)).map((v) => Math.exp(v));
+    },
+    trees: () => {
+      if (freed) throw new EnergyLensError('INVALID_OPTION', 'gradient boosting: trees after dispose');
+      const decoded = readXGBoostBinary(Uint8Array.from(booster.toJSON().model, (b) => b & 0xff));
+      if (decoded.numFeature !== encoder.columns.length) throw new EnergyLensError('INVALID_DATA', `gradient boosting: the booster saw ${decoded.numFeature} features, the encoder writes ${encoder.columns.length}`);
+      return { features: encoder.columns, baseScore: decoded.baseScore, trees: decoded.trees };
     },
     dispose: () => { if (!freed) { booster.free(); freed = true; } },
   };

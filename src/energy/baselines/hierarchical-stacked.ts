@@ -1,99 +1,54 @@
 /**
- * The hierarchical fit with a stacked residual model (issue 15, a new deployment from a few records):
- *
- *   log y = log f(x; theta) + g(x) + u_s + v_s c + w_{s,l} + e
- *
- * f is the shared structure, (u, v, w) the series effects (hierarchical.ts), and g a residual model (gradient-boosted
- * trees, say) learnt on the other series' residuals with each series' own level and slope taken out: what every
- * series shares beyond the structure, e.g. how a workload or a layout moves energy, so a setting of a new series
- * that none of its few records covers starts from what the other series say about it. The effects are then
- * re-estimated on what g leaves; for the training series g's predictions come from models that did not see them
- * (cross-fitting over `folds` groups of series), so the spreads describe a series g has not seen, which a new
- * deployment is. The k records of a new series then set its effects under f + g (the usual posterior).
+ * The hierarchical fit with a stacked residual model (model/stacked-residuals.ts) behind the method interface, by
+ * `fit`'s own path: the closed form fitted pooled (fitEnergyModel), series effects and residual trees added
+ * (fitSeriesEffects with `residualTrees`: the model file `fit` writes, trees included), calibrated to a new series by
+ * `fit --base`'s calibrateFromBase and predicted by predictEnergy (the trees walked in TypeScript). What the
+ * new-deployment benchmark measures under `hierarchical-stacked` is therefore what `fit` writes and `predict` reads.
  */
-import { fitHierarchical, logResiduals, posteriorsOf, type HierarchicalFit, type HierarchicalOptions } from '../model/hierarchical.js';
-import { effectFor, estimateComponents, groupKey, seriesStats } from '../model/series-effects.js';
-import { closedFormMethod } from './closed-form.js';
-import { fingerprint, fittedHierarchical } from './hierarchical.js';
-import type { EnergyMethod, FittedMethod, MethodContext, TrainRecord } from './method.js';
+import { fitEnergyModel } from '../model/fit.js';
+import type { EnergyModel } from '../model/model-file.js';
+import { predictEnergy } from '../model/predict.js';
+import { calibrateFromBase, fitSeriesEffects } from '../model/series-fit.js';
+import type { StackedResidualOptions } from '../model/stacked-residuals.js';
+import { fingerprint, type IntervalMethod } from './hierarchical.js';
+import type { EnergyMethod, MethodContext, PredictInput, TrainRecord } from './method.js';
 
-export interface StackedOptions extends Omit<HierarchicalOptions, 'crossed'> {
-  /** cross-fitting folds of series for the spreads (default 5) */
-  folds?: number;
-  /** what g learns: the residuals with each series' level and slope taken out (default), or also its setting levels */
-  target?: 'level' | 'effects';
-}
+export type StackedOptions = Pick<StackedResidualOptions, 'folds' | 'target' | 'maxTrainRecords'>;
 
-const hash = (key: string): number => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-};
-
-/** A record whose energy per token is exp(t): the residual model's training row (its features are the record's). */
-const withTarget = (r: TrainRecord, t: number): TrainRecord => ({ ...r, energy_j: r.output_tokens * Math.exp(t) });
-
-function stackedFit(records: readonly TrainRecord[], residualModel: EnergyMethod, ctx: MethodContext, options: StackedOptions): HierarchicalFit {
-  const base = fitHierarchical(records, (recs, c) => closedFormMethod.fit(recs, c), ctx, options);
-  const { by, center, components } = base.series;
-  const keys = records.map((r) => groupKey(r, by.series));
-  const res = logResiduals(base.shared, records);
-  const target = records.map((r, i) => {
-    if (options.target === 'effects') return res[i] - effectFor(r, by, center, components, base.posteriors, keys[i]).shift;
-    const m = base.posteriors.get(keys[i])?.mean ?? [0, 0];
-    return res[i] - m[0] - m[1] * (Math.log(r.batch) - center);
-  });
-  const fitOn = (idx: readonly number[]): FittedMethod => residualModel.fit(idx.map((i) => withTarget(records[i], target[i])), ctx);
-  const all = records.map((_, i) => i);
-  const g = fitOn(all);
-  // cross-fitted residuals of the training series: g fitted without the series' fold
-  const folds = Math.max(2, options.folds ?? 5);
-  const seriesKeys = [...new Set(keys)].sort((a, b) => hash(a) - hash(b) || (a < b ? -1 : 1));
-  const foldOf = new Map(seriesKeys.map((k, j) => [k, j % folds]));
-  const left = new Float64Array(records.length);
-  for (let f = 0; f < Math.min(folds, seriesKeys.length); f++) {
-    const inside = all.filter((i) => foldOf.get(keys[i]) === f);
-    const gf = fitOn(all.filter((i) => foldOf.get(keys[i]) !== f));
-    const p = gf.predict(inside.map((i) => records[i]));
-    gf.dispose?.();
-    inside.forEach((i, j) => { left[i] = res[i] - Math.log(p[j]); });
-  }
-  const stats = seriesStats(records, left, by, center, (_, i) => keys[i]);
-  const series = { by, center, components: estimateComponents(stats), stats };
-  const shared: FittedMethod = {
-    method: 'hierarchical-stacked',
-    notes: [...base.shared.notes, `stacked residual model: ${residualModel.name} on the series' residuals after their level and slope (${folds}-fold cross-fitted for the spreads)`],
-    predict: (configs) => {
-      const f = base.shared.predict(configs);
-      const r = g.predict(configs);
-      return f.map((v, i) => v * r[i]);
-    },
-    dispose: () => { g.dispose?.(); base.shared.dispose?.(); },
+/** A model file (any: pooled, with series effects, with residual trees) behind the method interface, with intervals. */
+export function fittedModelFile(model: EnergyModel, ctx: MethodContext, method: string): IntervalMethod & { model: EnergyModel } {
+  const predict = (configs: readonly PredictInput[]) => predictEnergy(model, configs, { catalog: ctx.catalog });
+  const t = model.residualTrees;
+  return {
+    method, model,
+    notes: t ? [`residual trees: ${t.treeNodes.length} trees on ${t.features.length} features (${t.records} records), series effects on what they leave (${t.folds}-fold cross-fitted)`] : [],
+    predict: (configs) => predict(configs).map((p) => p.energyPerTokenJ),
+    predictInterval: (configs) => predict(configs).map((p) => ({ lowJ: p.energyPerTokenJ * (p.energyLowJ / p.energyJ), highJ: p.energyPerTokenJ * (p.energyHighJ / p.energyJ) })),
+    calibrate: (records: readonly TrainRecord[]) => fittedModelFile(calibrateFromBase(model, records, { catalog: ctx.catalog }), ctx, method),
   };
-  return { shared, series, posteriors: posteriorsOf(series) };
 }
 
-/** The stacked method: `residualModel` is the other method (XGBoost's) that learns g. Fits are memoised per training set. */
+/**
+ * The stacked method: `residualModel` (XGBoost's) learns g. The model `fit` would write with series effects and
+ * residual trees on these records (seed: the split's); fits are memoised per training set.
+ */
 export function createStackedHierarchicalMethod(residualModel: EnergyMethod, options: StackedOptions = {}): EnergyMethod {
-  const memo = new Map<string, HierarchicalFit>();
+  const memo = new Map<string, EnergyModel>();
   return {
     name: 'hierarchical-stacked',
     label: `closed form + ${residualModel.name} residuals + series effects`,
     kind: 'closed form',
-    description: `the hierarchical fit with a ${residualModel.name} model of what the series share beyond the structure (their level and slope taken out), the series effects on what it leaves`,
+    description: `fit's model with residual trees: the hierarchical fit with a ${residualModel.name} model of what the series share beyond the structure (their level and slope taken out), the series effects on what it leaves`,
     fit: (records, ctx = {}) => {
       const key = fingerprint(records, ctx.seed);
-      let fit = memo.get(key);
-      if (!fit) {
-        fit = stackedFit(records, residualModel, ctx, options);
-        if (memo.size >= 64) {
-          const oldest = memo.keys().next().value as string;
-          memo.get(oldest)?.shared.dispose?.();
-          memo.delete(oldest);
-        }
-        memo.set(key, fit);
+      let model = memo.get(key);
+      if (!model) {
+        const fitOptions = { seed: ctx.seed, catalog: ctx.catalog, inputTokens: ctx.inputTokens };
+        model = fitSeriesEffects(fitEnergyModel(records, fitOptions), records, fitOptions, { catalog: ctx.catalog, residualTrees: { method: residualModel, ...options } });
+        if (memo.size >= 64) memo.delete(memo.keys().next().value as string);
+        memo.set(key, model);
       }
-      return { ...fittedHierarchical(fit), method: 'hierarchical-stacked' };
+      return fittedModelFile(model, ctx, 'hierarchical-stacked');
     },
   };
 }

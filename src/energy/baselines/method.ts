@@ -7,6 +7,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { ConfigurationInput } from '../model/features.js';
 import type { FitRecord } from '../model/fit.js';
+import type { DecodedTree } from '../model/residual-trees.js';
 
 /** A configuration to predict; `tpot_s` where it was measured (only the latency proxy reads it). */
 export interface PredictInput extends ConfigurationInput {
@@ -39,6 +40,15 @@ export interface FittedMethod {
   readonly notes: readonly string[];
   /** releases native memory (the gradient-boosting booster) */
   dispose?(): void;
+  /** a tree ensemble's trees and the feature columns they read (gradient boosting), for a model file */
+  trees?(): TreeExport;
+}
+
+/** What a tree ensemble's fit gives a model file: its trees, the columns they split on, the starting value. */
+export interface TreeExport {
+  features: string[];
+  baseScore: number;
+  trees: DecodedTree[];
 }
 
 export interface EnergyMethod {

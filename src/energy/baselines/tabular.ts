@@ -8,7 +8,8 @@
  * level sits where the overall mean does). The target is log energy per output token; predictions are exp of
  * the output.
  */
-import { builtinCatalog } from '../catalog/catalog.js';
+import { EnergyLensError } from '../../errors.js';
+import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import { structureFeature } from '../model/structure-features.js';
 import { configurationFeatures, type EnergyFeatures } from '../model/features.js';
 import type { MethodContext, PredictInput } from './method.js';
@@ -59,7 +60,8 @@ export type CategoricalEncoding = 'one-hot' | 'ordinal';
 export interface TabularEncoder {
   /** column names: numeric, then `category=level` */
   columns: string[];
-  encode(configs: readonly PredictInput[]): number[][];
+  /** each configuration's row; `features`: their configurationFeatures when already computed (else computed here) */
+  encode(configs: readonly PredictInput[], features?: readonly EnergyFeatures[]): number[][];
 }
 
 const safeLog = (x: number): number => Math.log(Math.max(x, 1e-12));
@@ -68,30 +70,71 @@ const safeLog = (x: number): number => Math.log(Math.max(x, 1e-12));
  * The encoder fitted on the training records (their categorical levels); `target` (log energy per token of each
  * training record) orders the levels of the ordinal encoding.
  */
-export function tabularEncoder(train: readonly PredictInput[], ctx: MethodContext = {}, encoding: CategoricalEncoding = 'one-hot', target: readonly number[] = []): TabularEncoder {
-  const catalog = ctx.catalog ?? builtinCatalog();
-  const level = (c: PredictInput, key: string): string => {
+/** A configuration's level of a categorical column (model and hardware by their catalog names). */
+function levelOf(catalog: Catalog): (c: PredictInput, key: string) => string {
+  return (c, key) => {
     if (key === 'model') return catalog.findModel(c.model)?.name ?? c.model;
     if (key === 'hardware') return catalog.findHardware(c.hardware)?.name ?? c.hardware;
     if (key === 'precision') return c.precision ?? catalog.findModel(c.model)?.defaultPrecision ?? '';
     return String((c as unknown as Record<string, unknown>)[key] ?? '');
   };
+}
+
+/** The numeric part of each row: the log of each NUMERIC_FEATURES value. */
+function numericOf(ctx: MethodContext, catalog: Catalog): (c: PredictInput, i: number, f?: EnergyFeatures) => number[] {
+  return (c, i, f = configurationFeatures(c, { catalog, inputTokens: ctx.inputTokens }, { row: i + 1 })) => NUMERIC_FEATURES.map((n) => safeLog(n.value(f)));
+}
+
+/**
+ * Why a column name is not one a one-hot encoder writes (a numeric feature, or `category=level` of a categorical
+ * column or `framework`), or null when it is.
+ */
+export function unknownColumn(column: string): string | null {
+  if (NUMERIC_FEATURES.some((f) => f.name === column)) return null;
+  const eq = column.indexOf('=');
+  const key = eq < 0 ? column : column.slice(0, eq);
+  if (eq > 0 && ([...CATEGORICAL_FEATURES, 'framework'] as string[]).includes(key)) return null;
+  return `"${column}" is neither a numeric feature nor category=level of ${[...CATEGORICAL_FEATURES, 'framework'].join(', ')}`;
+}
+
+/**
+ * The one-hot encoder that writes these columns (as a fitted encoder listed them: numeric features, then
+ * `category=level`): what a model file's residual trees read. A column unknownColumn refuses throws.
+ */
+export function encoderFromColumns(columns: readonly string[], ctx: MethodContext = {}): TabularEncoder {
+  const catalog = ctx.catalog ?? builtinCatalog();
+  const level = levelOf(catalog);
+  const numeric = numericOf(ctx, catalog);
+  const numericIndex = NUMERIC_FEATURES.map((f) => columns.indexOf(f.name));
+  const categorical = columns.flatMap((column, j) => {
+    const eq = column.indexOf('=');
+    return eq > 0 && !NUMERIC_FEATURES.some((f) => f.name === column) ? [{ j, key: column.slice(0, eq), value: column.slice(eq + 1) }] : [];
+  });
+  for (const column of columns) {
+    const why = unknownColumn(column);
+    if (why) throw new EnergyLensError('INVALID_MODEL_FILE', `feature columns: ${why}`);
+  }
+  return {
+    columns: [...columns],
+    encode: (configs, features) => configs.map((c, i) => {
+      const row = new Array<number>(columns.length).fill(0);
+      const x = numeric(c, i, features?.[i]);
+      numericIndex.forEach((j, k) => { if (j >= 0) row[j] = x[k]; });
+      for (const { j, key, value } of categorical) row[j] = level(c, key) === value ? 1 : 0;
+      return row;
+    }),
+  };
+}
+
+export function tabularEncoder(train: readonly PredictInput[], ctx: MethodContext = {}, encoding: CategoricalEncoding = 'one-hot', target: readonly number[] = []): TabularEncoder {
+  const catalog = ctx.catalog ?? builtinCatalog();
+  const level = levelOf(catalog);
   // the serving framework is a feature only where the training records name two or more (one adds nothing)
   const keys: readonly string[] = new Set(train.map((c) => c.framework ?? '')).size > 1 ? [...CATEGORICAL_FEATURES, 'framework'] : CATEGORICAL_FEATURES;
   const levels = keys.map((key) => [...new Set(train.map((c) => level(c, key)))].sort());
-  const numeric = (c: PredictInput, i: number): number[] => {
-    const f = configurationFeatures(c, { catalog, inputTokens: ctx.inputTokens }, { row: i + 1 });
-    return NUMERIC_FEATURES.map((n) => safeLog(n.value(f)));
-  };
+  const numeric = numericOf(ctx, catalog);
   if (encoding === 'one-hot') {
-    return {
-      columns: [...NUMERIC_FEATURES.map((f) => f.name), ...keys.flatMap((key, k) => levels[k].map((l) => `${key}=${l}`))],
-      encode: (configs) => configs.map((c, i) => {
-        const row = numeric(c, i);
-        keys.forEach((key, k) => { const v = level(c, key); for (const l of levels[k]) row.push(l === v ? 1 : 0); });
-        return row;
-      }),
-    };
+    return encoderFromColumns([...NUMERIC_FEATURES.map((f) => f.name), ...keys.flatMap((key, k) => levels[k].map((l) => `${key}=${l}`))], ctx);
   }
   const overall = target.length ? mean([...target]) : 0;
   // each level's code: its rank by mean training target; an unseen level, the rank the overall mean would have
@@ -107,6 +150,6 @@ export function tabularEncoder(train: readonly PredictInput[], ctx: MethodContex
   });
   return {
     columns: [...NUMERIC_FEATURES.map((f) => f.name), ...keys],
-    encode: (configs) => configs.map((c, i) => [...numeric(c, i), ...keys.map((key, k) => codes[k](level(c, key)))]),
+    encode: (configs, features) => configs.map((c, i) => [...numeric(c, i, features?.[i]), ...keys.map((key, k) => codes[k](level(c, key)))]),
   };
 }

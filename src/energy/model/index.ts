@@ -18,4 +18,6 @@ export * from './series-posteriors.js';
 export { fitHierarchical, calibrateSeries, predictHierarchical, posteriorsOf, type HierarchicalFit, type HierarchicalOptions, type HierarchicalPrediction, type SeriesModel, type SharedFit } from './hierarchical.js';
 export * from './series-fit.js';
 export * from './series-choice.js';
+export * from './residual-trees.js';
+export * from './stacked-residuals.js';
 export * from './series-text.js';

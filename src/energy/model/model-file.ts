@@ -13,6 +13,8 @@ import { PARAMETERS } from './closed-form.js';
 import type { LatencyEffects, SeriesModel } from './series-effects.js';
 import { validateStructureShape, type Structure, type StructureParameter } from './structure.js';
 import { PHYSICS_STRUCTURE } from './structure-physics.js';
+import { unpackResidualTrees, type ResidualTrees } from './residual-trees.js';
+import { unknownColumn } from '../baselines/tabular.js';
 
 export const ENERGY_MODEL_FORMAT = 'energylens-energy-model';
 export const ENERGY_MODEL_VERSION = 3; // 2: e_gpu replaced tau_sync; 3: the model carries its structure
@@ -126,6 +128,11 @@ export interface EnergyModel {
   stackFallback?: StackFallback;
   /** whether fit added series effects and why (series-choice.ts; absent in files written before the rule) */
   seriesChoice?: SeriesChoice;
+  /**
+   * the stacked residual model (residual-trees.ts): trees g on the shared structure's log residuals, exp(g) a factor
+   * on the shared prediction, the series effects estimated on what g leaves (absent: no trees, as before)
+   */
+  residualTrees?: ResidualTrees;
 }
 
 /** fit's decision on series effects: the rule, and under `cv` both fits' held-out scores on the training records. */
@@ -153,7 +160,8 @@ export interface StackFallback {
 
 /** The stack fallback's physics fit as a whole model (the chosen model's training, prompts and series kept). */
 export function fallbackModel(m: EnergyModel, fb: StackFallback = m.stackFallback!): EnergyModel {
-  const { stackFallback: _, selection: __, ...rest } = m;
+  // the residual trees were learnt on the chosen structure's residuals: the physics fit goes without them
+  const { stackFallback: _, selection: __, residualTrees: ____, ...rest } = m;
   // the physics fit is itself pooled: a new series of another stack gets it at effect 0, not the chosen structure's pooled fit
   if (rest.series?.pooled) {
     const { pooled: ___, ...series } = rest.series;
@@ -182,7 +190,7 @@ export type PooledFit = Pick<EnergyModel, 'parameters' | 'free' | 'covariance' |
 export function pooledModel(m: EnergyModel): EnergyModel | undefined {
   const p = m.series?.pooled;
   if (!p) return undefined;
-  const { series: _, stackFallback: __, ...rest } = m;
+  const { series: _, stackFallback: __, residualTrees: ___, ...rest } = m;
   return { ...rest, ...p };
 }
 
@@ -245,6 +253,15 @@ function validateStackFallback(m: EnergyModel, file: string, bad: (what: string)
   validateEnergyModel({ ...fallbackModel(m, fb as StackFallback), version: ENERGY_MODEL_VERSION }, `${file}: stackFallback.model`);
 }
 
+/** Checks the residual trees: their shape and nodes (residual-trees.ts) and that every column is one the encoder writes. */
+function validateResidualTrees(section: unknown, bad: (what: string) => never): void {
+  const e = unpackResidualTrees(section, (what) => bad(`${what}; refit the model with energylens fit`));
+  for (const column of e.features) {
+    const why = unknownColumn(column);
+    if (why) bad(`residualTrees.features: ${why}; refit the model with energylens fit`);
+  }
+}
+
 /** Checks the series section's pooled fit by the rules of a whole model of the same structure. */
 function validatePooled(m: EnergyModel, file: string, bad: (what: string) => never): void {
   const p = m.series!.pooled as Partial<PooledFit> | null;
@@ -294,6 +311,7 @@ export function validateEnergyModel(value: unknown, file = 'model'): EnergyModel
   if (m.series !== undefined) validateSeries(m.series, bad);
   if (m.series?.pooled !== undefined) validatePooled(m, file, bad);
   if (m.stackFallback !== undefined) validateStackFallback(m, file, bad);
+  if (m.residualTrees !== undefined) validateResidualTrees(m.residualTrees, bad);
   return m;
 }
 

@@ -18,6 +18,8 @@ import { applySeriesEffect, type AppliedSeriesEffect } from './series-posteriors
 import { stackOf } from './structure-cv-groups.js';
 import { featureMatrix } from './structure-features.js';
 import { structureSpec } from './structure.js';
+import { unpackResidualTrees, walkTrees } from './residual-trees.js';
+import { encoderFromColumns } from '../baselines/tabular.js';
 
 export interface EnergyPrediction {
   energyPerTokenJ: number;
@@ -37,6 +39,8 @@ export interface EnergyPrediction {
   series: AppliedSeriesEffect | null;
   /** with a stack fallback: the row's stack and which fit applied (null: the model has no stack section) */
   stack: AppliedStack | null;
+  /** exp(g) of the model's residual trees, a factor on the shared prediction (absent: no trees, or a row the pooled fit predicts) */
+  residualFactor?: number;
 }
 
 /** Which fit a row of a model with a stack fallback got: the chosen structure (a seen stack) or the physics fit. */
@@ -123,6 +127,18 @@ export function predictPoints(model: EnergyModel, configs: readonly Configuratio
   }
 }
 
+/**
+ * exp(g(x)) of each configuration under the model's residual trees (residual-trees.ts): the factor on its energy
+ * under the shared parameters. All ones without trees. `features`: the configurations' features, when computed.
+ */
+export function residualTreeFactors(model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions = {}, features?: readonly EnergyFeatures[]): Float64Array {
+  if (!model.residualTrees || configs.length === 0) return new Float64Array(configs.length).fill(1);
+  const ensemble = unpackResidualTrees(model.residualTrees);
+  const catalog = options.catalog ?? builtinCatalog();
+  const encoder = encoderFromColumns(ensemble.features, { catalog, inputTokens: model.inputTokens });
+  return walkTrees(ensemble, encoder.encode(configs, features ?? featuresOf(model, configs, options))).map(Math.exp);
+}
+
 const featuresOf = (model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions): EnergyFeatures[] =>
   recordFeatures(configs, { catalog: options.catalog, inputTokens: model.inputTokens }, options.file, options.firstRow);
 
@@ -161,6 +177,7 @@ function predictFromFeatures(model: EnergyModel, configs: readonly Configuration
       tpot: latency ? ev.predict(kindOf('latency'), v) : null,
     });
     const shared = at(values, model);
+    const trees = model.residualTrees ? residualTreeFactors(model, configs, options, features) : null;
     const pooledAt = pooled ? at(pooled.parameters.map((p) => p.value), pooled) : null;
     return configs.map((c, i) => {
       const f = features[i];
@@ -171,6 +188,14 @@ function predictFromFeatures(model: EnergyModel, configs: readonly Configuration
       let high = p.energy.high[i];
       let prefillPerToken = p.prefill ? p.prefill[i] : Number.NaN;
       let series: AppliedSeriesEffect | null = null;
+      // the residual trees: a factor on the shared parameters' prediction (the pooled fit has none)
+      const residualFactor = trees && p === shared ? trees[i] : undefined;
+      if (residualFactor !== undefined) {
+        e *= residualFactor;
+        low *= residualFactor;
+        high *= residualFactor;
+        prefillPerToken *= residualFactor;
+      }
       if (effect && p === pooledAt) {
         // the pooled fit's own interval: its residual spread holds the spread between series
         series = { ...effect.applied, pooled: true };
@@ -192,6 +217,7 @@ function predictFromFeatures(model: EnergyModel, configs: readonly Configuration
         prefillEnergyJ, decodeEnergyJ: energyJ - prefillEnergyJ,
         tpotS: p.tpot ? p.tpot[i] * (series?.latencyFactor ?? 1) : null,
         extrapolation: extrapolationReasons(model, c, f, options.catalog), features: f, series, stack: null,
+        ...(residualFactor !== undefined ? { residualFactor } : {}),
       };
     });
   } finally {

@@ -13,17 +13,22 @@
  * records named otherwise (H100-SXM5-80GB).
  */
 import { EnergyLensError } from '../../errors.js';
-import type { FittedMethod, TrainRecord } from '../baselines/method.js';
+import type { EnergyMethod, FittedMethod, MethodContext, TrainRecord } from '../baselines/method.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import { fitEnergyModel, fitPreparedEnergy, prepareEnergyFit, type FitEnergyOptions, type FitRecord, type PreparedEnergyFit } from './fit.js';
-import { calibrateSeries, fitHierarchical } from './hierarchical.js';
+import { calibrateSeries, fitHierarchical, type HierarchicalFit } from './hierarchical.js';
+import { packResidualTrees, type ResidualTrees } from './residual-trees.js';
+import { fitStackedResiduals, type StackedResidualOptions } from './stacked-residuals.js';
 import type { EnergyModel, ModelSeries } from './model-file.js';
-import { canonicalNames, hasLatency, predictPoints } from './predict.js';
+import { canonicalNames, hasLatency, predictPoints, residualTreeFactors } from './predict.js';
 import {
   checkSeriesBy, DEFAULT_SERIES_BY, estimateComponents, groupKey, mergeSeriesStats, resolveSeriesKey, seriesStats,
   type LatencyEffects, type SeriesBy, type SeriesModel, type SeriesStats, type SpreadOptions, type VarianceComponents,
 } from './series-effects.js';
 import { seriesPosteriors } from './series-posteriors.js';
+
+/** Whether `fit` (the CLI, and npm run build:base-model) adds residual trees to series effects unless told. */
+export const DEFAULT_RESIDUAL_TREES = false;
 
 export interface SeriesFitOptions {
   /** the grouping (default DEFAULT_SERIES_BY: model, hardware, precision, framework; a setting is a layout on a workload) */
@@ -45,6 +50,12 @@ export interface SeriesFitOptions {
    * three or more records at varying batch
    */
   spreads?: SeriesSpreads;
+  /**
+   * the stacked residual model (stacked-residuals.ts): this method (gradient boosting, whose fits export their trees)
+   * learns g on the shared structure's residuals, the model file stores its trees (`residualTrees`) and the series
+   * effects are estimated on what g leaves; absent: no trees
+   */
+  residualTrees?: { method: EnergyMethod } & Pick<StackedResidualOptions, 'folds' | 'target' | 'maxTrainRecords'>;
 }
 
 export interface SeriesSpreads { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number }
@@ -96,11 +107,21 @@ export function countSeries(records: readonly FitRecord[], by: SeriesBy = DEFAUL
   return new Set(seriesKeys(records, by.series, catalog)).size;
 }
 
-/** A model as a shared fit for the backfitting (its series section, if any, left out). */
+/** A model as a shared fit for the backfitting (its series section, if any, left out; its residual trees applied). */
 function sharedOf(model: EnergyModel, catalog: Catalog): FittedMethod & { model: EnergyModel } {
   const pooled: EnergyModel = { ...model };
   delete pooled.series;
-  return { method: 'closed-form', notes: [], model: pooled, predict: (configs) => Array.from(predictPoints(pooled, configs, 'energy', { catalog })) };
+  return {
+    method: 'closed-form', notes: [], model: pooled,
+    predict: (configs) => {
+      const p = predictPoints(pooled, configs, 'energy', { catalog });
+      if (pooled.residualTrees) {
+        const g = residualTreeFactors(pooled, configs, { catalog });
+        for (let i = 0; i < p.length; i++) p[i] *= g[i];
+      }
+      return Array.from(p);
+    },
+  };
 }
 
 /**
@@ -158,13 +179,31 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   prepared = undefined;
   const shared = (fit.shared as ReturnType<typeof sharedOf>).model;
   const latency = fitLatencyEffects(shared, records as readonly TrainRecord[], fit.series, catalog, keys);
-  // the fit without effects (the model as given) rides along for rows of series the model has not seen
-  const pooled = fit.shared === first ? {} : { pooled: { parameters: model.parameters, free: model.free, covariance: model.covariance, residualSd: model.residualSd } };
+  const treesStarted = performance.now();
+  const stacked = options.residualTrees ? stackResidualTrees(hierRecords, fit, options.residualTrees, { catalog, seed: fitOptions.seed, inputTokens: fitOptions.inputTokens }, keys) : undefined;
+  const treesSeconds = stacked ? (performance.now() - treesStarted) / 1000 : 0;
+  // the fit without effects (the model as given) rides along for rows of series the model has not seen; with residual
+  // trees a new series gets the shared parameters and the trees (the series effects at zero), as the trees were learnt
+  const pooled = fit.shared === first || stacked ? {} : { pooled: { parameters: model.parameters, free: model.free, covariance: model.covariance, residualSd: model.residualSd } };
   return {
-    ...shared, training: model.training, fit: { ...shared.fit, seconds: model.fit.seconds + (fit.shared === first ? 0 : shared.fit.seconds) },
+    ...shared, training: model.training, fit: { ...shared.fit, seconds: model.fit.seconds + (fit.shared === first ? 0 : shared.fit.seconds) + treesSeconds },
     ...(model.selection ? { selection: model.selection } : {}),
-    series: { ...fit.series, ...(latency ? { latency } : {}), ...pooled },
+    series: { ...(stacked ? stacked.series : fit.series), ...(latency ? { latency } : {}), ...pooled },
+    ...(stacked ? { residualTrees: stacked.residualTrees } : {}),
   };
+}
+
+/** The stacked residual model on a hierarchical fit: g's trees for the model file, and the series effects under f and g. */
+function stackResidualTrees(records: readonly TrainRecord[], fit: HierarchicalFit, options: NonNullable<SeriesFitOptions['residualTrees']>, ctx: MethodContext, keys: readonly string[]): { residualTrees: ResidualTrees; series: SeriesModel } {
+  const { method, ...rest } = options;
+  const stacked = fitStackedResiduals(records, fit, method, ctx, { ...rest, keyOf: (_, i) => keys[i] });
+  try {
+    if (!stacked.g.trees) throw new EnergyLensError('INVALID_OPTION', `residual trees: the method "${method.name}" does not export trees (gradient boosting does)`);
+    const t = stacked.g.trees();
+    return { residualTrees: packResidualTrees(t.trees, t.features, t.baseScore, { target: stacked.target, folds: stacked.folds, records: stacked.records }), series: stacked.series };
+  } finally {
+    stacked.g.dispose?.();
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EnergyMethod, FittedMethod, TrainRecord } from '../../../src/energy/baselines/method.js';
+import type { FittedMethod, TrainRecord } from '../../../src/energy/baselines/method.js';
+import { createGradientBoostingMethod } from '../../../src/energy/baselines/gradient-boosting.js';
 import { createStackedHierarchicalMethod } from '../../../src/energy/baselines/hierarchical-stacked.js';
 import { calibrateSeries, type HierarchicalFit } from '../../../src/energy/model/hierarchical.js';
 import { estimateComponents, mergeStats, posteriorOf, residualScaleOf, seriesStats, withoutStats, type SeriesBy } from '../../../src/energy/model/series-effects.js';
@@ -109,7 +110,7 @@ describe('series effects: the leave-one-out check of a calibrated series', () =>
 });
 
 describe('hierarchical-stacked', () => {
-  it('learns a shape every series shares (here a workload factor) and keeps intervals and calibration', () => {
+  it('learns a shape every series shares (here a workload factor) and keeps intervals and calibration', async () => {
     const normal = normalOf(9);
     const records: TrainRecord[] = [];
     for (let g = 0; g < 12; g++) {
@@ -118,17 +119,8 @@ describe('hierarchical-stacked', () => {
         records.push({ model: `Llama-3.1-8B-Instruct`, hardware: g % 2 ? 'H100' : 'A100', precision: 'bf16', framework: `f${g}`, tp: 1, pp: 1, batch, workload, output_tokens: 100, input_tokens: 100, energy_j: 100 * Math.exp(u + (workload === 'code' ? 0.4 : 0) + 0.02 * normal()) } as TrainRecord);
       }
     }
-    // a residual model standing in for XGBoost: the mean target per workload
-    const byWorkload: EnergyMethod = {
-      name: 'workload-mean', label: '', kind: 'ensemble ML', description: '',
-      fit: (train) => {
-        const m = new Map<string, number[]>();
-        for (const r of train) m.set(String(r.workload), [...(m.get(String(r.workload)) ?? []), Math.log(r.energy_j / r.output_tokens)]);
-        const mean = (w: string): number => { const v = m.get(w) ?? [0]; return v.reduce((a, b) => a + b, 0) / v.length; };
-        return { method: 'workload-mean', notes: [], predict: (c) => c.map((x) => Math.exp(mean(String(x.workload)))) };
-      },
-    };
-    const method = createStackedHierarchicalMethod(byWorkload, { folds: 3 });
+    // the residual model: XGBoost, whose trees fit's path stores in the model file
+    const method = createStackedHierarchicalMethod(await createGradientBoostingMethod(), { folds: 3 });
     const train = records.filter((r) => r.framework !== 'f0');
     const fit = method.fit(train, { seed: 1 }) as FittedMethod & { predictInterval: (c: readonly TrainRecord[]) => { lowJ: number; highJ: number }[] };
     const held = records.filter((r) => r.framework === 'f0');
