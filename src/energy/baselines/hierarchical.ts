@@ -4,6 +4,7 @@
  * (the shared parameters and the spread of series effects stay: they are the prior).
  */
 import { calibrateSeries, fitHierarchical, predictHierarchical, type HierarchicalFit, type HierarchicalOptions } from '../model/hierarchical.js';
+import { DEFAULT_SERIES_SPREADS, seriesSpreadsEstimator } from '../model/series-fit.js';
 import { closedFormMethod } from './closed-form.js';
 import type { EnergyMethod, FittedMethod, MethodContext, PredictInput, TrainRecord } from './method.js';
 
@@ -36,8 +37,13 @@ export function fingerprint(records: readonly TrainRecord[], seed: number | unde
   return `${records.length}:${h}:${seed ?? ''}`;
 }
 
-/** The method; `options` chooses the series grouping. Fits are memoised per training set (the protocols reuse them). */
-export function createHierarchicalMethod(options: HierarchicalOptions = {}): EnergyMethod {
+/**
+ * The method; `options` chooses the series grouping. Fits are memoised per training set (the protocols reuse them).
+ * The spreads are estimated as `fit` estimates them (DEFAULT_SERIES_SPREADS) unless `options.estimateSpreads` says otherwise.
+ */
+export function createHierarchicalMethod(given: HierarchicalOptions = {}): EnergyMethod {
+  const estimateSpreads = given.estimateSpreads ?? seriesSpreadsEstimator(DEFAULT_SERIES_SPREADS);
+  const options: HierarchicalOptions = { ...given, ...(estimateSpreads ? { estimateSpreads } : {}) };
   const memo = new Map<string, HierarchicalFit>();
   const shared = (records: readonly TrainRecord[], ctx: MethodContext): FittedMethod => closedFormMethod.fit(records, ctx);
   return {

@@ -70,8 +70,14 @@ export const DEFAULT_SERIES_SPREADS: SeriesSpreads = { boundaryAvoiding: true, s
 
 /** The spreads' estimator of `options` for a shared fit with `free` free parameters (undefined: maximum likelihood). */
 function spreadEstimator(options: SeriesFitOptions, free: number): ((stats: readonly SeriesStats[]) => VarianceComponents) | undefined {
-  if (options.estimateSpreads) return options.estimateSpreads;
-  const s = options.spreads ?? DEFAULT_SERIES_SPREADS;
+  return options.estimateSpreads ?? seriesSpreadsEstimator(options.spreads ?? DEFAULT_SERIES_SPREADS, free);
+}
+
+/**
+ * The estimator of the series spreads `s` describes (undefined: plain maximum likelihood); `free` is the shared fit's
+ * free parameter count, which only `reml` uses. The hierarchical bench method takes fit's default through it.
+ */
+export function seriesSpreadsEstimator(s: SeriesSpreads, free = 0): ((stats: readonly SeriesStats[]) => VarianceComponents) | undefined {
   if ((!s.reml && !s.boundaryAvoiding && !s.withoutSlope && s.slopeMinSeries === undefined)) return undefined;
   const spreadOptions: SpreadOptions = { ...(s.reml ? { sharedParameters: free } : {}), ...(s.boundaryAvoiding ? { boundaryAvoiding: true } : {}), ...(s.withoutSlope ? { withoutSlope: true } : {}), ...(s.slopeMinSeries !== undefined ? { slopeMinSeries: s.slopeMinSeries } : {}) };
   return (stats) => estimateComponents(stats, spreadOptions);
