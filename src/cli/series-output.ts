@@ -14,7 +14,7 @@ import { readRecords } from '../energy/records/index.js';
 import { assertOutputFolder } from './energy-args.js';
 import type { EnergyMethod } from '../energy/baselines/index.js';
 
-export { effectsBySeries, effectText, seriesLines, seriesSummary } from '../energy/model/index.js';
+export { effectsBySeries, effectText, residualTreesLines, residualTreesSummary, seriesLines, seriesSummary } from '../energy/model/index.js';
 
 /** The flags of `fit` this file reads. */
 export interface SeriesFlags {
@@ -81,23 +81,6 @@ export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], f
     catalog, file: flags.data, ...(flags.seriesBy ? { by } : {}), ...(crossed ? { crossed } : {}), ...trees,
     ...(flags.seriesRule ? { rule: flags.seriesRule } : {}), ...(flags.folds !== undefined ? { folds: flags.folds } : {}),
   });
-}
-
-/** The residual trees in short, for fit's and explain's JSON (undefined without trees). */
-export function residualTreesSummary(m: EnergyModel): Record<string, unknown> | undefined {
-  const t = m.residualTrees;
-  if (!t) return undefined;
-  return { learner: t.learner, target: t.target, folds: t.folds, records: t.records, trees: t.treeNodes.length, nodes: t.treeNodes.reduce((a, k) => a + k, 0), features: t.features.length };
-}
-
-/** The lines fit and explain print about a model's residual trees (none without). */
-export function residualTreesLines(m: EnergyModel): string[] {
-  const t = m.residualTrees;
-  if (!t) return [];
-  return [
-    `residual trees: ${t.treeNodes.length} gradient-boosted trees (${t.treeNodes.reduce((a, k) => a + k, 0)} nodes, ${t.features.length} feature columns) learnt from ${t.records} records' log residuals under the shared parameters, each series' level and slope taken out; exp(g) multiplies the shared prediction`,
-    `  the series effects are estimated on what the trees leave (${t.folds}-fold cross-fitted by series); a series the model has not seen gets the shared parameters and the trees`,
-  ];
 }
 
 /** `fit --base BASE --data mine.csv --out mine.json`: the user's records set their series' effects under the base. */

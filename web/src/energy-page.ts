@@ -11,7 +11,7 @@
 import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/index.js';
 import { formatProblem, scanRecordsText, type ProfilingRecord } from '../../src/energy/records/index.js';
 import {
-  effectText, energyModelText, ENERGY_MODEL_FORMAT, missingIntervalText, parseStructure, selectConfigurations, seriesLines, STRUCTURE_FORMAT, validateEnergyModel,
+  effectText, energyModelText, ENERGY_MODEL_FORMAT, missingIntervalText, parseStructure, residualTreesLines, selectConfigurations, seriesLines, STRUCTURE_FORMAT, validateEnergyModel,
   type Candidate, type EnergyModel, type Structure,
 } from '../../src/energy/model/index.js';
 import { DEFAULT_AUTO_SECONDS, fittedDiscoveredTerms } from '../../src/energy/model/discovery/index.js';
@@ -210,7 +210,7 @@ function show(m: EnergyModel, source: string, discovered: Structure | null, disc
   $('#en-candidates').hidden = panel.candidates === '';
   $('#en-discovered').innerHTML = panel.discovered;
   $('#en-model-source').textContent = `(${source})`;
-  $('#en-series').textContent = seriesLines(m).join('\n');
+  $('#en-series').textContent = [...seriesLines(m), ...residualTreesLines(m)].join('\n');
   $('#en-params tbody').innerHTML = m.parameters.map((p) => `<tr class="${p.held ? 'held' : ''}"><td>${esc(p.name)}</td><td>${sig(p.value)}</td><td>${esc(p.unit)}</td>`
     + `<td>${p.held ? `held: ${esc(p.reason ?? 'not fitted')}` : esc(missingIntervalText(p) ?? `${sig(p.low, 3)} to ${sig(p.high, 3)}`)}</td><td class="meaning">${esc(p.meaning)}</td></tr>`).join('');
   Object.assign(workbench().energy, {

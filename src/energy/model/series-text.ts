@@ -1,6 +1,7 @@
 /**
- * The series effects in words, shared by the CLI (fit, predict, select, explain) and the web workbench: which
- * series effect applied, from how many records, its interval, and the model's series section in short.
+ * The series effects (and the residual trees under them) in words, shared by the CLI (fit, predict, select,
+ * explain) and the web workbench: which series effect applied, from how many records, its interval, and the
+ * model's series section and residual trees in short.
  */
 import type { AppliedSeriesEffect } from './series-posteriors.js';
 import type { EnergyModel, ModelSeries } from './model-file.js';
@@ -52,4 +53,21 @@ export function effectsBySeries(effects: readonly (AppliedSeriesEffect | null)[]
     out.set(e.series, g);
   }
   return [...out.values()];
+}
+
+/** The residual trees in short, for fit's and explain's JSON (undefined without trees). */
+export function residualTreesSummary(m: EnergyModel): Record<string, unknown> | undefined {
+  const t = m.residualTrees;
+  if (!t) return undefined;
+  return { learner: t.learner, target: t.target, folds: t.folds, records: t.records, trees: t.treeNodes.length, nodes: t.treeNodes.reduce((a, k) => a + k, 0), features: t.features.length };
+}
+
+/** The lines fit and explain print about a model's residual trees (none without). */
+export function residualTreesLines(m: EnergyModel): string[] {
+  const t = m.residualTrees;
+  if (!t) return [];
+  return [
+    `residual trees: ${t.treeNodes.length} gradient-boosted trees (${t.treeNodes.reduce((a, k) => a + k, 0)} nodes, ${t.features.length} feature columns) learnt from ${t.records} records' log residuals under the shared parameters, each series' level and slope taken out; exp(g) multiplies the shared prediction`,
+    `  the series effects are estimated on what the trees leave (${t.folds}-fold cross-fitted by series); a series the model has not seen gets the shared parameters and the trees`,
+  ];
 }
