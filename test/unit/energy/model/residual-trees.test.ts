@@ -10,7 +10,7 @@ import {
   calibrateFromBase, energyModelText, fitEnergyModel, fitSeriesEffects, packResidualTrees, PHYSICS_STRUCTURE, predictEnergy, predictPoints, readEnergyModel,
   residualTreeFactors, unpackResidualTrees, validateEnergyModel, walkTrees, type EnergyModel, type FitRecord, type ResidualTrees,
 } from '../../../../src/energy/model/index.js';
-import { simulate } from '../../../../src/energy/simulator/index.js';
+import { leveledRecords } from './series-records.js';
 
 /** Each (model, hardware) series carries a level no feature describes; the batch carries a curvature the structure lacks. */
 const LEVELS: Record<string, number> = {
@@ -18,10 +18,7 @@ const LEVELS: Record<string, number> = {
   'Qwen/Qwen3-30B-A3B-Instruct-2507|H100': 0.75, 'Qwen/Qwen3-30B-A3B-Instruct-2507|B200': 1.2,
   'meta-llama/Llama-3.1-70B-Instruct|H100': 1.1, 'meta-llama/Llama-3.1-70B-Instruct|B200': 0.9,
 };
-function records(models: string[], seed: number): FitRecord[] {
-  const sim = simulate({ models, hardware: ['H100', 'B200'], tp: [1, 2, 4], pp: [1], batch: [4, 16, 64], input: [512], output: [256], noise: 0.02, seed });
-  return sim.records.map((r) => ({ ...r, energy_j: r.energy_j * (LEVELS[`${r.model}|${r.hardware.slice(0, 4)}`] ?? 1) * (r.batch === 16 ? 1.15 : 1) })) as FitRecord[];
-}
+const records = (models: string[], seed: number): FitRecord[] => leveledRecords(models, seed, LEVELS, (r) => (r.batch === 16 ? 1.15 : 1));
 
 const FIT = { structure: PHYSICS_STRUCTURE, restarts: 1, seed: 0 };
 const train = records(['meta-llama/Llama-3.1-8B-Instruct', 'Qwen/Qwen3-30B-A3B-Instruct-2507'], 1);

@@ -7,7 +7,7 @@ import {
   calibrateFromBase, fitEnergyModel, fitSeriesEffects, PHYSICS_STRUCTURE, predictEnergy, readEnergyModel, validateEnergyModel,
   type EnergyModel, type FitRecord,
 } from '../../../../src/energy/model/index.js';
-import { simulate } from '../../../../src/energy/simulator/index.js';
+import { leveledRecords } from './series-records.js';
 import { closedFormMethod, hierarchicalMethod, type TrainRecord } from '../../../../src/energy/baselines/index.js';
 
 /** Each (model, hardware) series carries a level (a factor on energy) no feature describes. */
@@ -17,10 +17,7 @@ const LEVELS: Record<string, number> = {
   'meta-llama/Llama-3.1-70B-Instruct|H100': 1.1, 'meta-llama/Llama-3.1-70B-Instruct|B200': 0.9,
 };
 
-function records(models: string[], seed: number): FitRecord[] {
-  const sim = simulate({ models, hardware: ['H100', 'B200'], tp: [1, 2, 4], pp: [1], batch: [4, 16, 64], input: [512], output: [256], noise: 0.02, seed });
-  return sim.records.map((r) => ({ ...r, energy_j: r.energy_j * (LEVELS[`${r.model}|${r.hardware.slice(0, 4)}`] ?? 1) })) as FitRecord[];
-}
+const records = (models: string[], seed: number): FitRecord[] => leveledRecords(models, seed, LEVELS);
 
 const FIT = { structure: PHYSICS_STRUCTURE, restarts: 1, seed: 0 };
 const train = records(['meta-llama/Llama-3.1-8B-Instruct', 'Qwen/Qwen3-30B-A3B-Instruct-2507'], 1);
