@@ -14,46 +14,50 @@ import { structureFeature } from '../model/structure-features.js';
 import { configurationFeatures, type EnergyFeatures } from '../model/features.js';
 import type { MethodContext, PredictInput } from './method.js';
 import { mean } from '../stats.js';
+import { CATEGORICAL_FEATURES, NUMERIC_FEATURE_NAMES, unknownColumn, type NumericFeatureName } from './tabular-columns.js';
 
-/** Numeric features, each log-transformed (zeros map to log 1e-12). */
-export const NUMERIC_FEATURES: readonly { name: string; value: (f: EnergyFeatures) => number }[] = [
-  { name: 'gpus', value: (f) => f.gpus },
-  { name: 'tensor_degree', value: (f) => f.tensorDegree },
-  { name: 'pipeline_degree', value: (f) => f.pipelineDegree },
-  { name: 'expert_degree', value: (f) => f.expertDegree },
-  { name: 'replicas', value: (f) => f.replicas },
-  { name: 'batch', value: (f) => f.batch },
-  { name: 'output_tokens', value: (f) => f.outputTokens },
-  { name: 'input_tokens', value: (f) => f.inputTokens },
-  { name: 'context_tokens', value: (f) => f.contextTokens },
-  { name: 'layers', value: (f) => f.layers },
-  { name: 'hidden_size', value: (f) => f.hiddenSize },
-  { name: 'weight_bytes_per_gpu', value: (f) => f.weightBytesPerGpu },
-  { name: 'weight_bytes_per_step', value: (f) => f.weightBytesPerStep },
-  { name: 'expert_bytes_per_step', value: (f) => f.expertBytesPerStep },
-  { name: 'cache_bytes_per_step', value: (f) => f.cacheBytesPerStep },
-  { name: 'flops_per_token', value: (f) => f.flopsPerToken },
-  { name: 'comm_bytes_per_step', value: (f) => f.commBytesPerStep },
-  { name: 'tensor_hops_per_step', value: (f) => f.tensorHopsPerStep },
-  { name: 'expert_hops_per_step', value: (f) => f.expertHopsPerStep },
-  { name: 'hbm_bandwidth', value: (f) => f.hbmBandwidthBs },
-  { name: 'peak_flops', value: (f) => f.peakFlopsS },
-  { name: 'idle_power_w', value: (f) => f.idlePowerW },
-  { name: 'board_power_w', value: (f) => f.boardPowerW },
-  { name: 'dense_memory_ms', value: (f) => f.denseMemoryMs },
-  { name: 'expert_memory_ms', value: (f) => f.expertMemoryMs },
-  { name: 'compute_ms', value: (f) => f.computeMs },
-  { name: 'prefill_ms', value: (f) => f.prefillMs },
-  { name: 'memory_fraction', value: (f) => f.memoryFraction },
+export { CATEGORICAL_FEATURES, unknownColumn } from './tabular-columns.js';
+
+/** Each numeric feature's value (log-transformed by the encoder; zeros map to log 1e-12), by its column name. */
+const NUMERIC_VALUES: Readonly<Record<NumericFeatureName, (f: EnergyFeatures) => number>> = {
+  gpus: (f) => f.gpus,
+  tensor_degree: (f) => f.tensorDegree,
+  pipeline_degree: (f) => f.pipelineDegree,
+  expert_degree: (f) => f.expertDegree,
+  replicas: (f) => f.replicas,
+  batch: (f) => f.batch,
+  output_tokens: (f) => f.outputTokens,
+  input_tokens: (f) => f.inputTokens,
+  context_tokens: (f) => f.contextTokens,
+  layers: (f) => f.layers,
+  hidden_size: (f) => f.hiddenSize,
+  weight_bytes_per_gpu: (f) => f.weightBytesPerGpu,
+  weight_bytes_per_step: (f) => f.weightBytesPerStep,
+  expert_bytes_per_step: (f) => f.expertBytesPerStep,
+  cache_bytes_per_step: (f) => f.cacheBytesPerStep,
+  flops_per_token: (f) => f.flopsPerToken,
+  comm_bytes_per_step: (f) => f.commBytesPerStep,
+  tensor_hops_per_step: (f) => f.tensorHopsPerStep,
+  expert_hops_per_step: (f) => f.expertHopsPerStep,
+  hbm_bandwidth: (f) => f.hbmBandwidthBs,
+  peak_flops: (f) => f.peakFlopsS,
+  idle_power_w: (f) => f.idlePowerW,
+  board_power_w: (f) => f.boardPowerW,
+  dense_memory_ms: (f) => f.denseMemoryMs,
+  expert_memory_ms: (f) => f.expertMemoryMs,
+  compute_ms: (f) => f.computeMs,
+  prefill_ms: (f) => f.prefillMs,
+  memory_fraction: (f) => f.memoryFraction,
   // the closed form's per-token columns (design rows): static J per ms, bytes, FLOPs and collective bytes per token
-  { name: 'static_j_per_ms', value: (f) => structureFeature('static_j_per_ms')!.value(f, 'energy') },
-  { name: 'bytes_gb_per_token', value: (f) => structureFeature('bytes_gb_per_token')!.value(f, 'energy') },
+  static_j_per_ms: (f) => structureFeature('static_j_per_ms')!.value(f, 'energy'),
+  bytes_gb_per_token: (f) => structureFeature('bytes_gb_per_token')!.value(f, 'energy'),
   // decode and prefill FLOPs per output token
-  { name: 'flops_tf_per_token', value: (f) => structureFeature('flops_tf_per_token')!.value(f, 'energy') + structureFeature('prefill_flops_tf_per_token')!.value(f, 'energy') },
-  { name: 'comm_gb_per_token', value: (f) => structureFeature('comm_gb_per_token')!.value(f, 'energy') },
-];
+  flops_tf_per_token: (f) => structureFeature('flops_tf_per_token')!.value(f, 'energy') + structureFeature('prefill_flops_tf_per_token')!.value(f, 'energy'),
+  comm_gb_per_token: (f) => structureFeature('comm_gb_per_token')!.value(f, 'energy'),
+};
 
-export const CATEGORICAL_FEATURES = ['model', 'hardware', 'workload', 'precision', 'architecture'] as const;
+/** Numeric features, each log-transformed (zeros map to log 1e-12), in the columns' order (tabular-columns.ts). */
+export const NUMERIC_FEATURES: readonly { name: NumericFeatureName; value: (f: EnergyFeatures) => number }[] = NUMERIC_FEATURE_NAMES.map((name) => ({ name, value: NUMERIC_VALUES[name] }));
 
 export type CategoricalEncoding = 'one-hot' | 'ordinal';
 
@@ -83,18 +87,6 @@ function levelOf(catalog: Catalog): (c: PredictInput, key: string) => string {
 /** The numeric part of each row: the log of each NUMERIC_FEATURES value. */
 function numericOf(ctx: MethodContext, catalog: Catalog): (c: PredictInput, i: number, f?: EnergyFeatures) => number[] {
   return (c, i, f = configurationFeatures(c, { catalog, inputTokens: ctx.inputTokens }, { row: i + 1 })) => NUMERIC_FEATURES.map((n) => safeLog(n.value(f)));
-}
-
-/**
- * Why a column name is not one a one-hot encoder writes (a numeric feature, or `category=level` of a categorical
- * column or `framework`), or null when it is.
- */
-export function unknownColumn(column: string): string | null {
-  if (NUMERIC_FEATURES.some((f) => f.name === column)) return null;
-  const eq = column.indexOf('=');
-  const key = eq < 0 ? column : column.slice(0, eq);
-  if (eq > 0 && ([...CATEGORICAL_FEATURES, 'framework'] as string[]).includes(key)) return null;
-  return `"${column}" is neither a numeric feature nor category=level of ${[...CATEGORICAL_FEATURES, 'framework'].join(', ')}`;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { LatencyEffects, SeriesModel } from './series-effects.js';
 import { validateStructureShape, type Structure, type StructureParameter } from './structure.js';
 import { PHYSICS_STRUCTURE } from './structure-physics.js';
 import { unpackResidualTrees, type ResidualTrees } from './residual-trees.js';
-import { unknownColumn } from '../baselines/tabular.js';
+import { unknownColumn } from '../baselines/tabular-columns.js';
 
 export const ENERGY_MODEL_FORMAT = 'energylens-energy-model';
 export const ENERGY_MODEL_VERSION = 3; // 2: e_gpu replaced tau_sync; 3: the model carries its structure
