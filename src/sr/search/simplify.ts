@@ -150,9 +150,12 @@ export function tidyTree(tree: Node): Node {
     case '*':
       if (b.kind === 'const' && b.value === 1) return a;
       if (a.kind === 'const' && a.value === 1) return b;
+      // 0 * x (a constant recognised as 0): 0 wherever x is finite, as it is on every row the loss was finite on
+      if ((a.kind === 'const' && a.value === 0) || (b.kind === 'const' && b.value === 0)) return { kind: 'const', value: 0 };
       break;
     case '/':
       if (b.kind === 'const' && b.value === 1) return a;
+      if (a.kind === 'const' && a.value === 0) return { kind: 'const', value: 0 };
       break;
   }
   return kids.every((k, i) => k === tree.children[i]) ? tree : { kind: 'op', op: tree.op, children: kids };

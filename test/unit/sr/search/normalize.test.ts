@@ -84,5 +84,8 @@ describe('polished output of exact fits', () => {
     expect(toInfix(best)).toBe('x0 * x1');
     expect(toInfix(tidyTree(parseExpression('x0 - 0')))).toBe('x0');
     expect(toInfix(tidyTree(parseExpression('0 - x0')))).toBe('-x0');
+    // products with a constant recognised as 0 go, and so does the term they leave
+    expect(toInfix(tidyTree(parseExpression('(sin(x0) - 0 * x1 + 0 * sqrt(x2)) ^ 2')))).toBe('sin(x0) ^ 2');
+    expect(toInfix(tidyTree(parseExpression('x0 + 0 / x1')))).toBe('x0');
   });
 });
