@@ -17,6 +17,7 @@ import {
   chooseStructure, discoveredStructure, discoverResidualStructure, fitEnergyModel, importMlEnergy, parseStructure, PHYSICS_STRUCTURE,
   predictEnergy, randomSplit, scenarioKey, selectionMetrics, withChosenSeriesEffects,
 } from '../dist/energy/index.js';
+import { fnv1a } from '../dist/util/hash.js';
 import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,8 +29,7 @@ if (discoverHalf !== 'a' && discoverHalf !== 'b') throw new Error('--discover-ha
 const evals = Number(opt('evals', 150000));
 const nSeeds = Number(opt('seeds', 10));
 const firstSeed = Number(opt('first-seed', 1));
-const fnv = (s) => { let h = 0x811c9dc5; for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0; return h; };
-const halfOf = (model) => (fnv(model) % 2 === 0 ? 'a' : 'b');
+const halfOf = (model) => (fnv1a(model) % 2 === 0 ? 'a' : 'b');
 const records = importMlEnergy(MLENERGY);
 const discoverRecs = records.filter((r) => halfOf(r.model) === discoverHalf);
 const testRecs = records.filter((r) => halfOf(r.model) !== discoverHalf);

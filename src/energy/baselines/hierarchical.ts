@@ -5,6 +5,7 @@
  */
 import { calibrateSeries, fitHierarchical, predictHierarchical, type HierarchicalFit, type HierarchicalOptions } from '../model/hierarchical.js';
 import { DEFAULT_SERIES_SPREADS, seriesSpreadsEstimator } from '../model/series-fit.js';
+import { fnv1a } from '../../util/hash.js';
 import { closedFormMethod } from './closed-form.js';
 import type { EnergyMethod, FittedMethod, MethodContext, PredictInput, TrainRecord } from './method.js';
 
@@ -31,9 +32,8 @@ export function fittedHierarchical(fit: HierarchicalFit): IntervalMethod {
 
 /** A fingerprint of a training set and seed, so splits that share their training records share one fit. */
 export function fingerprint(records: readonly TrainRecord[], seed: number | undefined): string {
-  let h = 0x811c9dc5;
-  const mix = (s: string): void => { for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0; };
-  for (const r of records) mix(`${r.model}|${r.hardware}|${r.tp}|${r.pp}|${r.batch}|${r.energy_j}|${r.output_tokens};`);
+  let h = fnv1a('');
+  for (const r of records) h = fnv1a(`${r.model}|${r.hardware}|${r.tp}|${r.pp}|${r.batch}|${r.energy_j}|${r.output_tokens};`, h);
   return `${records.length}:${h}:${seed ?? ''}`;
 }
 

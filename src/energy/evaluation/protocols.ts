@@ -22,6 +22,7 @@
  */
 import { EnergyLensError } from '../../errors.js';
 import { createRng } from '../../sr/index.js';
+import { byHash } from '../../util/hash.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import { DEFAULT_SERIES_BY, groupKey } from '../model/series-effects.js';
 import { randomSplit } from './metrics.js';
@@ -264,9 +265,8 @@ export function newDeploymentSplits(records: readonly SplitRecord[], options: Sp
   }
   if (options.seriesHalf !== undefined) {
     if (options.seriesHalf !== 'a' && options.seriesHalf !== 'b') throw new EnergyLensError('INVALID_OPTION', `seriesHalf must be "a" or "b", got "${String(options.seriesHalf)}"`);
-    const hash = (key: string): number => { let h = 0x811c9dc5; for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0; return h; };
-    const byHash = [...eligible].sort((x, y) => hash(x) - hash(y) || (x < y ? -1 : 1));
-    const half = new Set(options.seriesHalf === 'a' ? byHash.slice(0, Math.ceil(byHash.length / 2)) : byHash.slice(Math.ceil(byHash.length / 2)));
+    const ordered = byHash(eligible);
+    const half = new Set(options.seriesHalf === 'a' ? ordered.slice(0, Math.ceil(ordered.length / 2)) : ordered.slice(Math.ceil(ordered.length / 2)));
     eligible.splice(0, eligible.length, ...eligible.filter((k) => half.has(k)));
     if (eligible.length === 0) throw new EnergyLensError('INVALID_DATA', `new deployment: half ${options.seriesHalf} of the eligible series is empty`);
   }

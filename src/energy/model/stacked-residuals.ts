@@ -16,6 +16,7 @@
  */
 import { EnergyLensError } from '../../errors.js';
 import { deriveSeed, sampleIndexes } from '../../sr/index.js';
+import { byHash } from '../../util/hash.js';
 import type { EnergyMethod, FittedMethod, MethodContext, TrainRecord } from '../baselines/method.js';
 import { logResiduals, type HierarchicalFit } from './hierarchical.js';
 import { effectFor, estimateComponents, groupKey, seriesStats, withLayoutSpread, type SeriesModel } from './series-effects.js';
@@ -50,12 +51,6 @@ export interface StackedResiduals {
   records: number;
 }
 
-const hash = (key: string): number => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-};
-
 /** A record whose energy per token is exp(t): the residual model's training row (its features are the record's). */
 const withTarget = (r: TrainRecord, t: number): TrainRecord => ({ ...r, energy_j: r.output_tokens * Math.exp(t) });
 
@@ -86,7 +81,7 @@ export function fitStackedResiduals(records: readonly TrainRecord[], base: Hiera
   const g = fitOn(trainOn);
   // cross-fitted residuals of the training series: g fitted without the series' fold
   const folds = Math.max(2, options.folds ?? DEFAULT_STACK_FOLDS);
-  const seriesKeys = [...new Set(keys)].sort((a, b) => hash(a) - hash(b) || (a < b ? -1 : 1));
+  const seriesKeys = byHash(new Set(keys));
   const foldOf = new Map(seriesKeys.map((k, j) => [k, j % folds]));
   const left = new Float64Array(records.length);
   for (let f = 0; f < Math.min(folds, seriesKeys.length); f++) {
