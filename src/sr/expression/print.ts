@@ -67,7 +67,7 @@ export function namedConstant(value: number): { infix: string; latex: string; pr
   if (!Number.isFinite(value) || value === 0) return undefined;
   const named = writtenNamedNumber(Math.abs(value));
   if (!named) return undefined;
-  return value > 0 ? { infix: named.infix, latex: named.latex, product: named.product } : { infix: `-${named.infix}`, latex: `-${named.latex}`, product: named.product };
+  return value > 0 ? named : { infix: `-${named.infix}`, latex: `-${named.latex}`, product: named.product };
 }
 
 // precedence of what a printed subtree is, to decide on parentheses
