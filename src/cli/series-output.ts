@@ -7,7 +7,7 @@
 import { EnergyLensError } from '../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../energy/catalog/index.js';
 import {
-  calibrateFromBase, checkSeriesBy, countSeries, DEFAULT_SERIES_BY, readEnergyModel, seriesLines, withBaseRecordsHint, seriesSummary, withChosenSeriesEffects, writeEnergyModel,
+  calibrateFromBase, checkSeriesBy, countSeries, DEFAULT_SERIES_BY, calibratedSeries, calibratedSeriesText, readEnergyModel, seriesLines, withBaseRecordsHint, seriesSummary, withChosenSeriesEffects, writeEnergyModel,
   type EnergyModel, type FitEnergyOptions, type FitRecord, type ModelSeries, type SeriesBy, type SeriesEffectsRule,
 } from '../energy/model/index.js';
 import { readRecords } from '../energy/records/index.js';
@@ -107,18 +107,14 @@ export async function runFitFromBase(flags: SeriesFlags): Promise<void> {
   const model = calibrateFromBase(base, records, { catalog, baseFile: flags.base, file: flags.data });
   writeEnergyModel(flags.out, model);
   const s = model.series as ModelSeries;
-  const mine = (s.calibration?.series ?? []).map((key) => {
-    const st = s.stats.find((x) => x.key === key);
-    const before = base.series?.stats.find((x) => x.key === key)?.n ?? 0;
-    return { series: key, recordsInBase: before, records: st?.n ?? 0 };
-  });
+  const mine = calibratedSeries(base, model);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ out: flags.out, base: flags.base, records: records.length, structure: model.structure.name, series: seriesSummary(s), yourSeries: mine }, null, 2)}\n`);
     return;
   }
   process.stdout.write([
     `calibrated ${flags.base} (structure "${model.structure.name}") with ${records.length} record${records.length === 1 ? '' : 's'} of ${flags.data}; its shared parameters and spreads are kept`,
-    ...mine.map((x) => `  series ${x.series}: ${x.records} records (${x.recordsInBase === 0 ? 'new to the base' : `${x.recordsInBase} from the base`})`),
+    ...mine.map((x) => `  ${calibratedSeriesText(x)}`),
     ...seriesLines(model),
     `wrote ${flags.out}`,
   ].join('\n') + '\n');

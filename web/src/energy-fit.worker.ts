@@ -12,7 +12,7 @@ import * as mathjs from 'mathjs';
 import { fitWarnings } from '../../src/cli/fit-warnings.js';
 import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/index.js';
 import {
-  calibrateFromBase, chooseAmong, collectCandidates, countSeries, fitEnergyModel, parseStructure, validateEnergyModel, withBaseRecordsHint, withChosenSeriesEffects,
+  calibrateFromBase, calibratedSeries, chooseAmong, collectCandidates, countSeries, fitEnergyModel, parseStructure, validateEnergyModel, withBaseRecordsHint, withChosenSeriesEffects,
   withStackFallback, PHYSICS_STRUCTURE, type CandidateStructure, type Structure, type StructureSelection,
 } from '../../src/energy/model/index.js';
 import { autoDiscoveryCandidate, DISCOVERED_SOURCE } from '../../src/energy/model/discovery/index.js';
@@ -81,10 +81,7 @@ async function calibrate(job: EnergyFitJob, base: { name: string; text: string }
   }
   progress(`calibrating the series effects of ${base.name} with ${records.length} records`);
   const model = calibrateFromBase(baseModel, records, { catalog: builtinCatalog(), baseFile: base.name, file: job.records.name });
-  const calibrated = (model.series?.calibration?.series ?? []).map((key) => ({
-    series: key, records: model.series?.stats.find((x) => x.key === key)?.n ?? 0, recordsInBase: baseModel.series?.stats.find((x) => x.key === key)?.n ?? 0,
-  }));
-  return { model, discovered: null, discoveryNote: null, warnings: [], calibrated, seconds: (performance.now() - started) / 1000 };
+  return { model, discovered: null, discoveryNote: null, warnings: [], calibrated: calibratedSeries(baseModel, model), seconds: (performance.now() - started) / 1000 };
 }
 
 async function fit(job: EnergyFitJob): Promise<EnergyFitResult> {

@@ -11,7 +11,7 @@
 import { builtinCatalog, catalogCheck } from '../../src/energy/catalog/index.js';
 import { formatProblem, scanRecordsText, type ProfilingRecord } from '../../src/energy/records/index.js';
 import {
-  effectText, energyModelText, ENERGY_MODEL_FORMAT, missingIntervalText, parseStructure, residualTreesLines, selectConfigurations, seriesLines, STRUCTURE_FORMAT, validateEnergyModel,
+  calibratedSeriesText, effectText, energyModelText, ENERGY_MODEL_FORMAT, missingIntervalText, parseStructure, residualTreesLines, selectConfigurations, seriesLines, STRUCTURE_FORMAT, validateEnergyModel,
   type Candidate, type EnergyModel, type Structure,
 } from '../../src/energy/model/index.js';
 import { DEFAULT_AUTO_SECONDS, fittedDiscoveredTerms } from '../../src/energy/model/discovery/index.js';
@@ -177,7 +177,7 @@ async function fit(): Promise<void> {
     $('#en-progress').textContent = '';
     $('#en-status').textContent = job.base && result.calibrated
       ? `calibrated ${job.base.name} (structure "${result.model.structure.name}") with the records of ${job.records.name}: its shared parameters and spreads are kept; `
-        + result.calibrated.map((c) => `series ${c.series}: ${c.records} records (${c.recordsInBase === 0 ? 'new to the base' : `${c.recordsInBase} from the base`})`).join('; ')
+        + result.calibrated.map(calibratedSeriesText).join('; ')
       : `fitted on ${result.model.training.records} records (${result.model.training.latencyRows} with time per output token) in ${result.seconds.toFixed(1)} s, structure choice included`;
     $('#en-warnings').textContent = result.warnings.map((w) => `warning: ${w}`).join(' ');
     state.warnings = result.warnings;

@@ -71,3 +71,15 @@ export function residualTreesLines(m: EnergyModel): string[] {
     `  the series effects are estimated on what the trees leave (${t.folds}-fold cross-fitted by series); a series the model has not seen gets the shared parameters and the trees`,
   ];
 }
+
+/** After `fit --base`: each series the records calibrated, how many records it has now and how many the base held. */
+export function calibratedSeries(base: EnergyModel, model: EnergyModel): { series: string; recordsInBase: number; records: number }[] {
+  const s = model.series;
+  return (s?.calibration?.series ?? []).map((key) => ({
+    series: key, recordsInBase: base.series?.stats.find((x) => x.key === key)?.n ?? 0, records: s?.stats.find((x) => x.key === key)?.n ?? 0,
+  }));
+}
+
+/** One calibrated series in words: "series KEY: 75 records (11 from the base)" or "(new to the base)". */
+export const calibratedSeriesText = (x: { series: string; recordsInBase: number; records: number }): string =>
+  `series ${x.series}: ${x.records} records (${x.recordsInBase === 0 ? 'new to the base' : `${x.recordsInBase} from the base`})`;
