@@ -13,6 +13,7 @@ import { seriesStats, estimateComponents, groupKey, DEFAULT_SERIES_BY, logBatchC
 import { seriesPosteriors } from '../dist/energy/model/series-posteriors.js';
 import { estimateCrossed, crossedLevels, crossedPosteriors } from '../dist/energy/model/crossed-effects.js';
 import { logResiduals } from '../dist/energy/model/hierarchical.js';
+import { byHash } from '../dist/util/hash.js';
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'mlenergy-v3');
 if (!existsSync(dir)) { console.log(`skipped: ${dir} not found (the shared data folder is absent)`); process.exit(0); }
 const recs = importMlEnergy(dir);
@@ -22,10 +23,9 @@ const by = DEFAULT_SERIES_BY; const center = logBatchCenter(recs);
 const keyOf = (r)=>groupKey(r, by.series);
 const half = process.argv[2];
 const variants = process.argv.slice(3);
-const hash = (key) => { let h = 0x811c9dc5; for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0; return h; };
 const idxBy = new Map(); recs.forEach((r,i)=>{ const k=keyOf(r); idxBy.set(k,[...(idxBy.get(k)??[]), i]); });
 const eligible = [...idxBy.keys()].sort().filter(k=>idxBy.get(k).length>=12);
-const byHash = [...eligible].sort((x,y)=>hash(x)-hash(y)|| (x<y?-1:1));
+const hashOrder = byHash(eligible);
 // models on both GPUs: how their series' mean residuals co-vary (a moment view of a model effect)
 {
   const means = new Map(); for (const [k, ix] of idxBy) { const m = recs[ix[0]].model; means.set(m, [...(means.get(m) ?? []), ix.reduce((a, i) => a + res[i], 0) / ix.length]); }
@@ -36,7 +36,7 @@ const byHash = [...eligible].sort((x,y)=>hash(x)-hash(y)|| (x<y?-1:1));
   const va = pairs.reduce((a, p) => a + (p[0] - ma) ** 2, 0) / (pairs.length - 1), vb = pairs.reduce((a, p) => a + (p[1] - mb) ** 2, 0) / (pairs.length - 1);
   console.log(`models with two series: ${pairs.length}; their series' mean log residuals: covariance ${cov.toFixed(4)}, correlation ${(cov / Math.sqrt(va * vb)).toFixed(2)}`);
 }
-const H = half==='all' ? byHash : half==='a' ? byHash.slice(0, Math.ceil(byHash.length/2)) : byHash.slice(Math.ceil(byHash.length/2));
+const H = half==='all' ? hashOrder : half==='a' ? hashOrder.slice(0, Math.ceil(hashOrder.length/2)) : hashOrder.slice(Math.ceil(hashOrder.length/2));
 const stats = seriesStats(recs, res, by, center);
 function rng(seed){ let s=seed>>>0; return ()=>{ s=Math.imul(s^(s>>>15),0x2c1b3c6d)+0x6d2b79f5>>>0; s^=s>>>13; return (s>>>0)/4294967296; }; }
 for (const v of variants) {

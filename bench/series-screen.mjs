@@ -20,6 +20,7 @@ import { importMlEnergy, createMethods } from '../dist/energy/index.js';
 import { seriesStats, estimateComponents, groupKey, DEFAULT_SERIES_BY, logBatchCenter, effectFor, mergeSeriesStats } from '../dist/energy/model/series-effects.js';
 import { seriesPosteriors } from '../dist/energy/model/series-posteriors.js';
 import { logResiduals } from '../dist/energy/model/hierarchical.js';
+import { byHash } from '../dist/util/hash.js';
 import { covariateEncoder, fitPriorMean } from '../dist/energy/model/series-prior-mean.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'mlenergy-v3');
@@ -31,11 +32,10 @@ const by = DEFAULT_SERIES_BY; const center = logBatchCenter(recs);
 const keyOf = (r) => groupKey(r, by.series);
 const half = process.argv[2];
 const variants = process.argv.slice(3);
-const hash = (key) => { let h = 0x811c9dc5; for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0; return h; };
 const idxBy = new Map(); recs.forEach((r, i) => { const k = keyOf(r); idxBy.set(k, [...(idxBy.get(k) ?? []), i]); });
 const eligible = [...idxBy.keys()].sort().filter((k) => idxBy.get(k).length >= 12);
-const byHash = [...eligible].sort((x, y) => hash(x) - hash(y) || (x < y ? -1 : 1));
-const H = half === 'all' ? byHash : half === 'a' ? byHash.slice(0, Math.ceil(byHash.length / 2)) : byHash.slice(Math.ceil(byHash.length / 2));
+const hashOrder = byHash(eligible);
+const H = half === 'all' ? hashOrder : half === 'a' ? hashOrder.slice(0, Math.ceil(hashOrder.length / 2)) : hashOrder.slice(Math.ceil(hashOrder.length / 2));
 function rng(seed) { let s = seed >>> 0; return () => { s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5 >>> 0; s ^= s >>> 13; return (s >>> 0) / 4294967296; }; }
 const asTarget = (r, t) => ({ ...r, energy_j: r.output_tokens * Math.exp(t) });
 
@@ -66,7 +66,7 @@ for (const v of variants) {
       m.dispose?.();
       r = res.map((x, i) => x - p[i]);
       if (kind.endsWith('-cf')) {
-        const keys = [...new Set(restIdx.map((i) => keyOf(recs[i])))].sort((x, y) => hash(x) - hash(y));
+        const keys = byHash(new Set(restIdx.map((i) => keyOf(recs[i]))));
         const fold = new Map(keys.map((k, j) => [k, j % 5]));
         for (let f = 0; f < 5; f++) {
           const inF = restIdx.map((i, j) => [i, j]).filter(([i]) => fold.get(keyOf(recs[i])) === f);
