@@ -14,6 +14,7 @@ export { compile, decompile, setConstants, MAX_PROGRAM_LENGTH, MAX_STACK_DEPTH, 
 export { toInfix, toLatex, formatNumber, checkFeatureNames } from './expression/print.js';
 export { parseExpression } from './expression/parse.js';
 export { simplifyTree, evaluateAt } from './search/simplify.js';
+export { parseUnitAssignments, type UnitsOption } from './search/units.js';
 export { complexity } from './search/tree-ops.js';
 
 // data and evaluation

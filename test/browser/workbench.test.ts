@@ -23,7 +23,7 @@ let page: Page;
 
 /** What the page shows, in numbers (window.energylens, web/src/ui.ts). */
 interface SrState {
-  firstExpressionMs: number | null; front: { complexity: number; loss: number; r2: number; expression: string }[];
+  firstExpressionMs: number | null; front: { complexity: number; loss: number; r2: number; expression: string; dimensionallyConsistent?: boolean }[];
   selected: { expression: string } | null; evaluations: number; error: string | null;
 }
 
@@ -37,7 +37,9 @@ describe.skipIf(skipReason !== '')(`web workbench in headless chromium${skipReas
     await app?.close();
   });
 
-  it('runs a search in Web Workers that finds the known law, with the API\'s front for the same seed and budget', async () => {
+  it('runs a search in Web Workers that finds the known law, with the API\'s front for the same seed, budget and units', async () => {
+    // the example fills the Units field with its columns' units
+    expect(await page.inputValue('#sr-units')).toBe('m_kg=kg, v_ms=m/s, h_m=m, energy_j=J');
     await page.fill('#sr-seed', String(SEED));
     await page.fill('#sr-evals', String(EVALS));
     await page.click('#sr-start');
@@ -51,11 +53,16 @@ describe.skipIf(skipReason !== '')(`web workbench in headless chromium${skipReas
     expect(law!.expression).toMatch(/m_kg/);
     expect(law!.expression).toMatch(/v_ms/);
     expect(law!.expression).not.toMatch(/h_m/);
+    // with units every row says whether it is dimensionally consistent, and the law is
+    expect(sr.front.every((e) => typeof e.dimensionallyConsistent === 'boolean')).toBe(true);
+    expect(law!.dimensionallyConsistent).toBe(true);
+    expect(await page.textContent('#sr-front thead')).toContain('units');
 
     // the same search through the API, in this process
     const csv = readFileSync(join(ROOT, 'web/examples/kinetic-energy.csv'), 'utf8');
     const table = parseNumericCsv('kinetic-energy.csv', csv, () => ['m_kg', 'v_ms', 'h_m', 'energy_j']);
-    const model = new SymbolicRegressor({ seed: SEED, maxEvaluations: EVALS, maxTime: null, stopOnExact: true, workers: 0 });
+    const units = { features: { m_kg: 'kg', v_ms: 'm/s', h_m: 'm' }, target: 'J' };
+    const model = new SymbolicRegressor({ seed: SEED, maxEvaluations: EVALS, maxTime: null, stopOnExact: true, workers: 0, units });
     await model.fit(table.rows.map((r) => r.slice(0, 3)), table.rows.map((r) => r[3]), { featureNames: ['m_kg', 'v_ms', 'h_m'] });
     const sameMath = await mathMatchesNode(page);
     if (sameMath) {
@@ -81,5 +88,19 @@ describe.skipIf(skipReason !== '')(`web workbench in headless chromium${skipReas
     expect(await clippedText(page)).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'workbench-sr.png'), fullPage: true });
     expect(app.problems).toEqual([]);
+  }, SLOW);
+
+  it('refuses Units that are not name=unit or name no column, with one line naming the field', async () => {
+    for (const [text, message] of [['m_kg', /Units: "m_kg" is not name=unit/], ['mass=kg', /Units: "mass" is not a column of kinetic-energy\.csv/],
+      ['m_kg=kgg', /cannot read the unit "kgg"/]] as const) {
+      await page.fill('#sr-units', text);
+      await page.click('#sr-start');
+      await waitFor(page, 'window.energylens.sr.error !== null && !window.energylens.sr.running', 20_000);
+      expect(await page.textContent('#sr-error')).toMatch(message);
+      expect(await page.isVisible('#sr-error')).toBe(true);
+      await page.evaluate('window.energylens.sr.error = null');
+    }
+    await page.selectOption('#sr-example', 'ideal-gas.csv');
+    expect(await page.inputValue('#sr-units')).toBe('n_mol=mol, t_k=K, v_m3=m^3, p_pa=Pa');
   }, SLOW);
 });

@@ -7,7 +7,7 @@
 import katex from 'katex';
 import {
   SymbolicRegressor, compile, createWasmEvaluator, datasetFromRows, decompile, DEFAULT_OPTIONS, EXPORT_FORMATS, exportExpression,
-  paretoFront, presentFront, resolveOptions, resumeSearch, selectModel, toInfix,
+  paretoFront, parseUnitAssignments, presentFront, resolveOptions, resumeSearch, selectModel, toInfix,
   type Equation, type ExportFormat, type SearchOptions, type SearchProgress, type SearchResult,
 } from '../../src/sr/index.js';
 import type { SerializedMember } from '../../src/sr/runtime.js';
@@ -19,9 +19,10 @@ import { WebWorkerRunner } from './web-worker-runner.js';
 import { esc, scatterSvg } from './plot.js';
 import { errorLine, $, workbench } from './ui.js';
 
-export const SR_EXAMPLES: Record<string, { csv: string; target: string; law: string }> = {
-  'kinetic-energy.csv': { csv: kineticCsv, target: 'energy_j', law: 'energy_j = 0.5 m_kg v_ms^2 (h_m is a distractor)' },
-  'ideal-gas.csv': { csv: idealGasCsv, target: 'p_pa', law: 'p_pa = 8.314 n_mol t_k / v_m3' },
+/** the bundled examples, each with its law and its columns' units (the Units field's text) */
+export const SR_EXAMPLES: Record<string, { csv: string; target: string; law: string; units: string }> = {
+  'kinetic-energy.csv': { csv: kineticCsv, target: 'energy_j', law: 'energy_j = 0.5 m_kg v_ms^2 (h_m is a distractor)', units: 'm_kg=kg, v_ms=m/s, h_m=m, energy_j=J' },
+  'ideal-gas.csv': { csv: idealGasCsv, target: 'p_pa', law: 'p_pa = 8.314 n_mol t_k / v_m3', units: 'n_mol=mol, t_k=K, v_m3=m^3, p_pa=Pa' },
 };
 
 interface Loaded { name: string; text: string; header: string[]; numeric: string[] }
@@ -43,6 +44,8 @@ export function srPageHtml(): string {
     <p id="sr-law" class="note"></p>
     <label>Target <select id="sr-target"></select></label>
     <fieldset><legend>Features</legend><div id="sr-features"></div></fieldset>
+    <label>Units <span class="note">(optional; dimensionally inconsistent expressions are penalised)</span>
+      <input id="sr-units" placeholder="m=kg, v=m/s, E=J"></label>
     <h2>Search</h2>
     <label>Operators <input id="sr-operators" value="${DEFAULT_OPTIONS.operators.join(',')}"></label>
     <div class="row">
@@ -65,7 +68,7 @@ export function srPageHtml(): string {
   <div class="panel results">
     <h2>Pareto front <span class="note">(complexity against loss, updated every cycle)</span></h2>
     <div id="sr-front-plot" class="plot-box"></div>
-    <table id="sr-front" class="front"><thead><tr><th>complexity</th><th>loss</th><th>R²</th><th>expression</th></tr></thead><tbody></tbody></table>
+    <table id="sr-front" class="front"><thead></thead><tbody></tbody></table>
   </div>
   <div class="panel results">
     <h2>Selected expression</h2>
@@ -86,6 +89,7 @@ function loadText(name: string, text: string): void {
   loaded = { name, text, header, numeric };
   const example = SR_EXAMPLES[name];
   $('#sr-law').textContent = example ? `known law: ${example.law}` : '';
+  $<HTMLInputElement>('#sr-units').value = example?.units ?? '';
   const target = example?.target ?? numeric[numeric.length - 1] ?? header[header.length - 1];
   $<HTMLSelectElement>('#sr-target').innerHTML = header.map((h) => `<option${h === target ? ' selected' : ''}>${esc(h)}</option>`).join('');
   renderFeatures();
@@ -98,8 +102,22 @@ function renderFeatures(): void {
     `<label class="check"><input type="checkbox" value="${esc(h)}"${loaded!.numeric.includes(h) ? ' checked' : ''}> ${esc(h)}</label>`).join('');
 }
 
+/**
+ * The Units field as the units option, for the chosen features and target (null when empty). A name that is no
+ * column of the file is refused; a column that is not chosen is left out, so unticking a feature needs no edit here.
+ */
+function formUnits(target: string, features: readonly string[]): SearchOptions['units'] {
+  const text = $<HTMLInputElement>('#sr-units').value;
+  if (text.trim() === '') return null;
+  const units = parseUnitAssignments(text, target, 'Units');
+  const named = units.features as Record<string, string>;
+  const unknown = Object.keys(named).filter((n) => !loaded!.header.includes(n));
+  if (unknown.length > 0) throw new Error(`Units: "${unknown[0]}" is not a column of ${loaded!.name} (columns: ${loaded!.header.join(', ')})`);
+  return { ...units, features: Object.fromEntries(Object.entries(named).filter(([n]) => features.includes(n))) };
+}
+
 /** The form as search options, checked by the engine's own validator (its messages name the field). */
-function formOptions(): Partial<SearchOptions> {
+function formOptions(target: string, features: readonly string[]): Partial<SearchOptions> {
   const num = (id: string): number | null => {
     const v = $<HTMLInputElement>(id).value.trim();
     return v === '' ? null : Number(v);
@@ -109,7 +127,7 @@ function formOptions(): Partial<SearchOptions> {
   const options: Partial<SearchOptions> = {
     operators: $<HTMLInputElement>('#sr-operators').value.split(',').map((s) => s.trim()).filter(Boolean),
     maxSize: num('#sr-maxsize') ?? DEFAULT_OPTIONS.maxSize, populations: num('#sr-islands') ?? DEFAULT_OPTIONS.populations,
-    seed: num('#sr-seed') ?? 0, maxEvaluations: evals, maxTime: time || null, stopOnExact: true,
+    seed: num('#sr-seed') ?? 0, maxEvaluations: evals, maxTime: time || null, stopOnExact: true, units: formUnits(target, features),
   };
   if (evals === null && !time) options.maxTime = 60;
   resolveOptions(options);
@@ -146,11 +164,16 @@ function showIslandFront(members: readonly SerializedMember[], startedMs: number
   renderFront(front, -1);
 }
 
-function renderFront(front: readonly { complexity: number; loss: number; r2: number | null; expression: string }[], selected: number): void {
+type ShownRow = { complexity: number; loss: number; r2: number | null; expression: string; dimensionallyConsistent?: boolean };
+
+function renderFront(front: readonly ShownRow[], selected: number): void {
+  // with units, a column says which rows are dimensionally consistent (as the CLI's table does)
+  const units = front.some((m) => m.dimensionallyConsistent !== undefined);
+  $('#sr-front thead').innerHTML = `<tr><th>complexity</th><th>loss</th><th>R²</th>${units ? '<th>units</th>' : ''}<th>expression</th></tr>`;
   $('#sr-front-plot').innerHTML = scatterSvg(front.map((m, i) => ({ x: m.complexity, y: Math.max(m.loss, 1e-300), cls: i === selected ? 'selected' : undefined, title: m.expression })),
     { xLabel: 'complexity', yLabel: 'loss (log)', logY: true, steps: true });
   $('#sr-front tbody').innerHTML = front.map((m, i) =>
-    `<tr data-i="${i}" class="${i === selected ? 'selected' : ''}"><td>${m.complexity}</td><td>${m.loss.toExponential(3)}</td><td>${m.r2 === null ? '' : m.r2.toFixed(6)}</td><td class="expr">${esc(m.expression)}</td></tr>`).join('');
+    `<tr data-i="${i}" class="${i === selected ? 'selected' : ''}"><td>${m.complexity}</td><td>${m.loss.toExponential(3)}</td><td>${m.r2 === null ? '' : (Math.abs(m.r2) < 5e-7 ? 0 : m.r2).toFixed(6)}</td>${units ? `<td>${m.dimensionallyConsistent === undefined ? '' : m.dimensionallyConsistent ? 'ok' : 'MISMATCH'}</td>` : ''}<td class="expr">${esc(m.expression)}</td></tr>`).join('');
 }
 
 function select(i: number): void {
@@ -176,7 +199,7 @@ function finish(result: SearchResult, options: SearchOptions, X: number[][], y: 
   const best = selectModel(front);
   last = { result, options, X, y, featureNames, front, selected: best ? front.indexOf(best) : -1 };
   const state = workbench().sr;
-  state.front = front.map((e) => ({ complexity: e.complexity, loss: e.loss, r2: e.r2, expression: e.expression }));
+  state.front = front.map((e) => ({ complexity: e.complexity, loss: e.loss, r2: e.r2, expression: e.expression, dimensionallyConsistent: e.dimensionallyConsistent }));
   state.stoppedBy = result.stoppedBy;
   state.evaluations = result.evaluations;
   status(`stopped by ${result.stoppedBy} after ${result.evaluations} evaluations, ${result.generations} generations, ${result.seconds.toFixed(1)} s (seed ${result.seed})`);
@@ -195,12 +218,13 @@ function setRunning(running: boolean): void {
 async function start(resume: boolean): Promise<void> {
   $('#sr-error').hidden = true;
   const state = workbench().sr;
+  state.error = null;
   try {
     if (!loaded) throw new Error('load a CSV or pick an example first');
     const target = $<HTMLSelectElement>('#sr-target').value;
     const features = [...document.querySelectorAll<HTMLInputElement>('#sr-features input:checked')].map((c) => c.value);
     if (features.length === 0) throw new Error('choose at least one feature');
-    const search = formOptions();
+    const search = formOptions(target, features);
     const table = parseNumericCsv(loaded.name, loaded.text, () => [...features, target]);
     const X = table.rows.map((r) => r.slice(0, features.length));
     const y = table.rows.map((r) => r[features.length]);

@@ -14,7 +14,7 @@ export function errorLine(err: unknown, _file?: string): string {
   return `energylens: error [${typeof code === 'string' ? code : 'WEB_FAILED'}]: ${message}`;
 }
 
-interface FrontRow { complexity: number; loss: number; r2: number | null; expression: string }
+interface FrontRow { complexity: number; loss: number; r2: number | null; expression: string; dimensionallyConsistent?: boolean }
 
 /** The pages' observable state (window.energylens): what is on screen, in numbers. */
 export interface WorkbenchState {

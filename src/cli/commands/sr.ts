@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { progressBar } from '../progress.js';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import {
-  DEFAULT_OPTIONS, defaultWorkerCount, resolveOptions, SymbolicRegressor, type SearchOptions, type SearchProgress, EXPORT_FORMATS, type ExportFormat,
+  DEFAULT_OPTIONS, defaultWorkerCount, resolveOptions, SymbolicRegressor, type SearchOptions, type SearchProgress, EXPORT_FORMATS, type ExportFormat, parseUnitAssignments,
 } from '../../sr/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { BullMQRunner } from '../../distributed/index.js';
@@ -39,24 +39,6 @@ export interface SrFlags extends RedisFlags {
   seed: number; checkpoint?: string; checkpointEvery: number; resume?: boolean; json?: string; progress: boolean;
   precision?: SearchOptions['precision'];
   export?: ExportFormat; stopOnExact: boolean; linearScaling: boolean; units?: string;
-}
-
-/** `--units "m=kg,v=m/s,E=J"` -> the units option (the entry naming `target` is the target's unit). */
-export function parseUnitsFlag(text: string, target: string): NonNullable<SearchOptions['units']> {
-  const features: Record<string, string> = {};
-  let targetUnit: string | null = null;
-  const entries = list(text);
-  if (entries.length === 0) bad('--units names no column (expected name=unit,...)');
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    const name = eq < 0 ? '' : entry.slice(0, eq).trim();
-    if (eq < 0 || name === '') bad(`--units: "${entry}" is not name=unit (e.g. --units "m=kg,v=m/s,${target}=J")`);
-    const unit = entry.slice(eq + 1).trim();
-    if (name in features || (name === target && targetUnit !== null)) bad(`--units names "${name}" twice`);
-    if (name === target) targetUnit = unit;
-    else features[name] = unit;
-  }
-  return { features, target: targetUnit };
 }
 
 /** search option -> the flag that sets it, to name flags (not option fields) in error messages */
@@ -108,7 +90,7 @@ function searchOptions(flags: SrFlags): Partial<SearchOptions> {
   const search: Partial<SearchOptions> = {
     operators: list(flags.operators), maxSize: flags.maxSize, loss: flags.loss, populations: flags.islands, seed: flags.seed, precision: flags.precision,
     stopOnExact: flags.stopOnExact !== false, ...(flags.linearScaling === false ? { linearScaling: false } : {}), ...limits,
-    ...(flags.units !== undefined ? { units: parseUnitsFlag(flags.units, flags.target) } : {}),
+    ...(flags.units !== undefined ? { units: parseUnitAssignments(flags.units, flags.target) } : {}),
   };
   try {
     resolveOptions(search);

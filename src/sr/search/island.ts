@@ -81,7 +81,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const baseline = baselineLoss(evaluator, data, o);
   let evaluations = 1;
   // dimensional analysis (options.units): the loss the search sees, inconsistent candidates penalised; identity without units
-  const penalise = unitPenalty(o, data.nFeatures, baseline);
+  const penalise = unitPenalty(o, data.nFeatures, baseline, task.dimensions);
   const frequency = s.frequency.length === o.maxSize + 1 ? s.frequency.slice() : emptyFrequency(o.maxSize);
   const hof = new HallOfFame();
   hof.merge(s.hallOfFame);

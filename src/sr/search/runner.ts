@@ -8,6 +8,7 @@
  */
 import type { Dataset, LossName } from '../eval/types.js';
 import type { SearchOptions } from './options.js';
+import type { DimensionTable } from './units.js';
 
 /** A JSON-safe expression with its scores. `code` holds postfix (opcode, arg) pairs as in `Program`. */
 export interface SerializedMember {
@@ -59,6 +60,8 @@ export interface IslandTask {
    * its own evaluations in this task reach it (deterministic, unlike the time budget)
    */
   evaluationBudget?: number;
+  /** with options.units: their dimensions, parsed once by the search (units.ts), so islands need no unit parser */
+  dimensions?: DimensionTable;
 }
 
 export interface IslandTaskResult {

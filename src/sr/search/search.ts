@@ -19,7 +19,7 @@ import { HallOfFame, selectModel } from './hall-of-fame.js';
 import { InProcessRunner } from './in-process-runner.js';
 import { createIslandState } from './island.js';
 import { resolveOptions, type SearchOptions } from './options.js';
-import { unitsByIndex } from './units.js';
+import { dimensionTable, unitsByIndex } from './units.js';
 import type { IslandRunner, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
 export interface FrontMember {
@@ -87,6 +87,8 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
   validateDataset(data);
   // units by feature name become units by index (islands see indices only)
   const options = resolved.units ? { ...resolved, units: unitsByIndex(resolved.units, featureNamesOf(data)) } : resolved;
+  // parsed here, once: the islands' workers need no unit parser (the web page's leave mathjs out)
+  const dimensions = options.units ? { dimensions: dimensionTable(options.units, data.nFeatures) } : {};
   if (Array.isArray(options.featureComplexity) && options.featureComplexity.length !== data.nFeatures) {
     throw new SrError('INVALID_OPTION', `options.featureComplexity has ${options.featureComplexity.length} values; the data has ${data.nFeatures} features`);
   }
@@ -137,7 +139,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       // (constant fitting on offspring makes a cycle cost several times the budget's granularity otherwise)
       const share = options.maxEvaluations && options.strictEvaluationBudget ? { evaluationBudget: Math.max(1, Math.ceil((options.maxEvaluations - evaluations) / islands.length)) } : {};
       const tasks: IslandTask[] = islands.map((state, i) => ({
-        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options, ...stopAt, ...share,
+        islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options, ...stopAt, ...share, ...dimensions,
       }));
       const results = checkResults(await runner.run(tasks), tasks.length, runner.name);
       islands = results.map((r) => r.state);

@@ -110,6 +110,29 @@ export function validateUnits(u: unknown): void {
 }
 
 /**
+ * Units written as text, `m=kg, v=m/s, E=J` (the CLI's `--units`, the web page's field): each entry name=unit, the
+ * entry naming `target` is the target's unit, the others features'. Only the text's shape is checked here
+ * (INVALID_OPTION naming `what`); the unit strings themselves are checked with the options (validateUnits).
+ */
+export function parseUnitAssignments(text: string, target: string, what = '--units'): UnitsOption {
+  const bad = (m: string): never => { throw new SrError('INVALID_OPTION', m); };
+  const features: Record<string, string> = {};
+  let targetUnit: string | null = null;
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) bad(`${what} names no column (expected name=unit,...)`);
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const name = eq < 0 ? '' : entry.slice(0, eq).trim();
+    if (eq < 0 || name === '') bad(`${what}: "${entry}" is not name=unit (e.g. "m=kg,v=m/s,${target}=J")`);
+    const unit = entry.slice(eq + 1).trim();
+    if (name in features || (name === target && targetUnit !== null)) bad(`${what} names "${name}" twice`);
+    if (name === target) targetUnit = unit;
+    else features[name] = unit;
+  }
+  return { features, target: targetUnit };
+}
+
+/**
  * The units option with features by index (what islands use): names resolved against the data's feature names.
  * A name that is not a feature is INVALID_OPTION.
  */
@@ -270,13 +293,14 @@ export function penalisedLoss(loss: number, violations: number, table: Dimension
 
 /**
  * The island's hook: `(tree, loss) => the loss the search sees`. Without units, the loss itself. Under linear
- * scaling the root is not compared with the target (a of a * f + b is a wildcard).
+ * scaling the root is not compared with the target (a of a * f + b is a wildcard). `parsed`: the table the search
+ * parsed on its own thread (IslandTask.dimensions), so a worker without the unit parser (mathjs) can apply it.
  */
 export function unitPenalty(
-  o: { units: UnitsOption | null; linearScaling: boolean }, nFeatures: number, baselineLoss: number,
+  o: { units: UnitsOption | null; linearScaling: boolean }, nFeatures: number, baselineLoss: number, parsed?: DimensionTable,
 ): (tree: Node, loss: number) => number {
   if (!o.units) return (_tree, loss) => loss;
-  const table = dimensionTable(o.units, nFeatures);
+  const table = parsed ?? dimensionTable(o.units, nFeatures);
   if (table.penalty === 0) return (_tree, loss) => loss;
   return (tree, loss) => penalisedLoss(loss, dimensionViolations(tree, table, !o.linearScaling), table, baselineLoss);
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { constant, feature, op } from '../../../../src/sr/expression/node.js';
 import { resolveOptions } from '../../../../src/sr/search/options.js';
 import {
-  dimensionTable, dimensionViolations, parseUnit, penalisedLoss, unitPenalty, unitsByIndex,
+  dimensionTable, dimensionViolations, parseUnit, parseUnitAssignments, penalisedLoss, unitPenalty, unitsByIndex,
 } from '../../../../src/sr/search/units.js';
 
 // features: 0 m [kg], 1 v [m/s], 2 x [m], 3 t [s], 4 n [dimensionless]
@@ -80,9 +80,24 @@ describe('the penalty', () => {
     const on = unitPenalty({ units: { features: ['kg', 'm/s', 'm', 's', null], target: 'J', penalty: 1 }, linearScaling: false }, 5, 10);
     expect(on(op('exp', m), 1)).toBe(1 + 2 * 10); // exp(m), and a dimensionless root against J
   });
+  it('applies a table parsed elsewhere (the search hands islands their dimensions) as the one it would parse', () => {
+    const units = { features: ['kg', 'm/s', 'm', 's', null], target: 'J', penalty: 1 };
+    const parsed = unitPenalty({ units, linearScaling: false }, 5, 10, dimensionTable(units, 5));
+    // a table that differs from the option's shows the parsed one is the one used
+    const other = unitPenalty({ units, linearScaling: false }, 5, 10, { ...dimensionTable(units, 5), penalty: 3 });
+    expect(parsed(op('exp', m), 1)).toBe(21);
+    expect(other(op('exp', m), 1)).toBe(1 + 3 * 2 * 10);
+  });
 });
 
 describe('options.units', () => {
+  it('reads the text form name=unit (the CLI\'s --units, the web page\'s field), the target\'s entry apart', () => {
+    expect(parseUnitAssignments(' m=kg, v = m/s ,E=J', 'E')).toEqual({ features: { m: 'kg', v: 'm/s' }, target: 'J' });
+    expect(parseUnitAssignments('m=kg', 'E')).toEqual({ features: { m: 'kg' }, target: null });
+    expect(() => parseUnitAssignments(' , ', 'E')).toThrow(/--units names no column/);
+    expect(() => parseUnitAssignments('m', 'E', 'Units')).toThrow(/Units: "m" is not name=unit/);
+    expect(() => parseUnitAssignments('E=J,E=kJ', 'E')).toThrow(/names "E" twice/);
+  });
   it('is validated by resolveOptions: shape, unit strings (INVALID_UNIT) and penalty', () => {
     expect(resolveOptions({ units: { features: { m: 'kg' }, target: 'J' } }).units).toEqual({ features: { m: 'kg' }, target: 'J' });
     expect(() => resolveOptions({ units: { features: { m: 'kgg' } } })).toThrow(/feature "m".*"kgg"/);
