@@ -15,7 +15,9 @@
 //     one level per group (workload, model, hardware) with the shared structure refitted on what is left, one level
 //     per layout, and the best one-parameter upturn factor exp(d * g) for a few g, d chosen to maximise Top-1
 //   With --structure=FILE (say examples/physics-curvature.structure.json): `structure` and `structureFit`, that
-//     structure fitted pooled and with fit's series effects (`fit --structure FILE`), beside physics.
+//     structure fitted pooled and with fit's series effects (`fit --structure FILE`), beside physics;
+//     `structureAuto`: `fit --candidates FILE --no-discovery`, the structure only where the structure choice's CV
+//     takes it over physics (`structureChosen`: in how many seeds), with fit's series effects.
 // Options: --first-seed=N (default 101: choose on 101-110, confirm on 1-10), --seeds=N (default 10), --list (each
 // Top-1 miss on stderr), --no-oracle, --structure=FILE, --data=llm-inference-bench (random 50 there: groups by
 // framework, model and hardware; series by model, hardware, precision and framework).
@@ -23,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  fitEnergyModel, importLlmInferenceBench, importMlEnergy, monotoneTop1Bound, parseStructure, predictEnergy, randomSplit, recordFeatures, scenarioKey, selectionMetrics, withChosenSeriesEffects,
+  chooseStructure, fitEnergyModel, importLlmInferenceBench, PHYSICS_STRUCTURE, importMlEnergy, monotoneTop1Bound, parseStructure, predictEnergy, randomSplit, recordFeatures, scenarioKey, selectionMetrics, withChosenSeriesEffects,
 } from '../dist/energy/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -112,7 +114,12 @@ for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
   }
   if (structure) {
     const model = fitEnergyModel(train, { seed, structure });
-    for (const [name, m] of [['structure', model], ['structureFit', withChosenSeriesEffects(model, train, { seed, structure })]]) {
+    const structureFit = withChosenSeriesEffects(model, train, { seed, structure });
+    // `fit --candidates FILE` (no discovery): the structure only when it wins the structure choice's CV
+    const chosen = chooseStructure(train, [{ structure: PHYSICS_STRUCTURE, source: 'built-in' }, { structure, source: 'file' }], { seed }).selection.chosen;
+    (scores.structureChosen ??= []).push(chosen !== 'physics');
+    const structureAuto = chosen === 'physics' ? withChosenSeriesEffects(pooled, train, { seed }) : structureFit;
+    for (const [name, m] of [['structure', model], ['structureFit', structureFit], ['structureAuto', structureAuto]]) {
       const p = predictEnergy(m, test).map((q) => q.energyPerTokenJ);
       (scores[name] ??= []).push(scoreOf(test, p));
       (scores[`${name}WithoutDp`] ??= []).push(scoreOf(test, p, (r) => (r.dp ?? 1) === 1));
@@ -129,7 +136,8 @@ for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
 for (const t of Object.values(tallies)) t.byGroup = Object.fromEntries(Object.entries(t.byGroup).sort((a, b) => b[1] - a[1]).slice(0, 5));
 const out = {
   data: ilb ? 'llm-inference-bench' : 'mlenergy-v3', seeds: `${firstSeed}-${firstSeed + nSeeds - 1}`, structure: structureFile ?? null,
-  variants: Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, summary(v)])),
+  variants: Object.fromEntries(Object.entries(scores).filter(([k]) => k !== 'structureChosen').map(([k, v]) => [k, summary(v)])),
+  ...(structure ? { structureChosen: scores.structureChosen.filter(Boolean).length } : {}),
   monotoneTop1Bound: { median: round(median(bounds)), perSeed: bounds },
   misses: tallies,
 };

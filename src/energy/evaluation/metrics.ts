@@ -113,7 +113,9 @@ export interface OrderedRecord {
  * with `order` within a layout of a scenario: such a predictor never picks a record that a same-layout record of
  * larger order beats or ties, so a scenario whose measured best records all have one is lost whatever else it gets
  * right. The physics closed form is such a predictor in the batch at a fixed layout, workload and output length
- * (every term of energy per token is constant or falls as 1 / batch), so this bounds its Top-1 on `records`.
+ * (every term of energy per token is constant or falls as 1 / batch), so this bounds its Top-1 where a layout's
+ * records share one output length; where the measured output length varies from run to run (ML.ENERGY v3), a
+ * scenario whose batches the closed form predicts within a hair of each other can still go its way.
  */
 export function monotoneTop1Bound(records: readonly OrderedRecord[]): number {
   const groups = new Map<string, OrderedRecord[]>();
