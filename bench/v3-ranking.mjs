@@ -133,6 +133,14 @@ for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
   }
   process.stderr.write(`seed ${seed}: Top-1 physics ${(100 * scores.physics.at(-1).top1).toFixed(1)} %, fit ${(100 * scores.fit.at(-1).top1).toFixed(1)} %, monotone bound ${(100 * bounds.at(-1)).toFixed(1)} %\n`);
 }
+// the layouts (within a group) of three or more batches whose lowest energy per token is not at the largest batch
+const byLayout = new Map();
+for (const r of records) { const k = `${scenarioOf(r)} | ${layout(r)}`; if (!byLayout.has(k)) byLayout.set(k, []); byLayout.get(k).push(r); }
+const sized = [...byLayout.values()].filter((rs) => rs.length >= 3);
+const interior = sized.filter((rs) => { const best = rs.reduce((a, r) => (ept(r) < ept(a) ? r : a)); return rs.some((r) => r.batch > best.batch); });
+// the dp > 1 records: the throughput their energy and power imply over the steady-state throughput batch / TPOT
+const dpRecords = records.filter((r) => (r.dp ?? 1) > 1 && r.tpot_s > 0 && r.avg_power_w > 0);
+const steadyShare = dpRecords.map((r) => (r.avg_power_w / ept(r)) / (r.batch / r.tpot_s));
 for (const t of Object.values(tallies)) t.byGroup = Object.fromEntries(Object.entries(t.byGroup).sort((a, b) => b[1] - a[1]).slice(0, 5));
 const out = {
   data: ilb ? 'llm-inference-bench' : 'mlenergy-v3', seeds: `${firstSeed}-${firstSeed + nSeeds - 1}`, structure: structureFile ?? null,
@@ -140,6 +148,8 @@ const out = {
   ...(structure ? { structureChosen: scores.structureChosen.filter(Boolean).length } : {}),
   monotoneTop1Bound: { median: round(median(bounds)), perSeed: bounds },
   misses: tallies,
+  layoutsWithInteriorMinimum: { layouts: interior.length, of: sized.length },
+  ...(dpRecords.length ? { dpRecords: { records: dpRecords.length, impliedOverSteadyThroughput: [round(Math.min(...steadyShare)), round(Math.max(...steadyShare))] } } : {}),
 };
 if (all) {
   const inSample = (p) => { const s = scoreOf(records, p); return { mape: round(s.mape), pairwise: round(s.pairwise), top1: round(s.top1) }; };
