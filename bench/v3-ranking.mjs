@@ -14,7 +14,7 @@
 //     for series the 50 training records hold and pooled for the rest (`mixed`), series effects for all; in sample:
 //     one level per group (workload, model, hardware) with the shared structure refitted on what is left, one level
 //     per layout, and the best one-parameter upturn factor exp(d * g) for a few g, d chosen to maximise Top-1
-//   With --structure=FILE (say examples/physics-curvature.structure.json): `structure` and `structureFit`, that
+//   With --structure=FILE (say examples/structures/physics-curvature.structure.json): `structure` and `structureFit`, that
 //     structure fitted pooled and with fit's series effects (`fit --structure FILE`), beside physics;
 //     `structureAuto`: `fit --candidates FILE --no-discovery`, the structure only where the structure choice's CV
 //     takes it over physics (`structureChosen`: in how many seeds), with fit's series effects.

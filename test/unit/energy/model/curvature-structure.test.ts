@@ -1,4 +1,4 @@
-// The opt-in structure examples/physics-curvature.structure.json (issue 14): valid, and the physics closed form
+// The opt-in structure examples/structures/physics-curvature.structure.json (issue 14): valid, and the physics closed form
 // times exp(-d_curv (log batch - log 128)^2), so d_curv = 0 gives physics' predictions exactly.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { parseStructure } from '../../../../src/energy/model/structure-check.js'
 import type { EnergyModel } from '../../../../src/energy/model/model-file.js';
 import { trainRecords } from '../sweep-fixture.js';
 
-const file = new URL('../../../../examples/physics-curvature.structure.json', import.meta.url);
+const file = new URL('../../../../examples/structures/physics-curvature.structure.json', import.meta.url);
 const structure = parseStructure(readFileSync(file, 'utf8'), 'physics-curvature.structure.json');
 
 /** `model` with the parameter values of `from` (by name) and d_curv at `d`. */
