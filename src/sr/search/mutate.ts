@@ -8,6 +8,7 @@ import type { Rng } from '../util/rng.js';
 import type { MutationWeights, SearchOptions } from './options.js';
 import { complexity, operatorsByArity, preorder, replaceAt, satisfiesConstraints } from './tree-ops.js';
 import { simplifyTree } from './simplify.js';
+import { semanticTerm, type SemanticContext } from './semantic.js';
 
 export type MutationName = keyof MutationWeights;
 
@@ -17,11 +18,13 @@ export interface MutationContext {
   rng: Rng;
   unary: string[];
   binary: string[];
+  /** the data the semantic move needs (mutationWeights.semanticTerm); without it that move makes no child */
+  semantic?: SemanticContext;
 }
 
-export function mutationContext(options: SearchOptions, nFeatures: number, rng: Rng): MutationContext {
+export function mutationContext(options: SearchOptions, nFeatures: number, rng: Rng, semantic?: SemanticContext): MutationContext {
   const { unary, binary } = operatorsByArity(options);
-  return { options, nFeatures, rng, unary, binary };
+  return { options, nFeatures, rng, unary, binary, semantic };
 }
 
 function pickWeighted(rng: Rng, weights: MutationWeights, simplify: boolean): MutationName | null {
@@ -187,6 +190,8 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
       const i = rng.int(nodes.length);
       return replaceAt(tree, i, { kind: 'op', op: rng.pick(ops) as never, children: [nodes[i], term] });
     }
+    case 'semanticTerm':
+      return ctx.semantic ? semanticTerm(tree, ctx.semantic, rng, ctx.binary, ctx.options) : null;
     case 'simplify':
       return simplifyTree(tree, { operators: ctx.options.operators, complexity: (t) => complexity(t, ctx.options) });
     case 'doNothing':
@@ -216,6 +221,12 @@ export function crossover(a: Node, b: Node, ctx: MutationContext): Node | null {
     if (satisfiesConstraints(child, ctx.options)) return child;
   }
   return null;
+}
+
+/** A short random expression for the semantic move's library: a random tree of 1 to 7 nodes, or a quarter of the time a product of powers. */
+export function libraryMember(ctx: MutationContext): Node | null {
+  if (ctx.rng.next() < 0.25) return randomProduct(ctx, 3);
+  return subtree(ctx, 1 + ctx.rng.int(7));
 }
 
 /** A random initial member within the constraints. */

@@ -40,6 +40,13 @@ export interface MutationWeights {
    * sums inside laws such as sqrt(Bx^2 + By^2 + Bz^2) grow a term at a time
    */
   addTerm: number;
+  /**
+   * residual-guided term (semantic backpropagation, search/semantic.ts): at a random node, the values the node
+   * should take for the tree to equal y are found by inverting the operators above it; the library expression
+   * (options.semanticLibrarySize short random expressions scored on the rows) and the join (in place of the node,
+   * node + t, node - t, node * t, node / t) closest to them make the child. Off (0) by default
+   */
+  semanticTerm: number;
 }
 
 export interface SearchOptions {
@@ -117,6 +124,8 @@ export interface SearchOptions {
    * 6-10 (held out): no gain, so not a default
    */
   productMoveIslands: number;
+  /** short random expressions each island scores per cycle for mutationWeights.semanticTerm (unused when it is 0) */
+  semanticLibrarySize: number;
   /** linear parsimony on normalised loss, per unit of complexity */
   parsimony: number;
   /** weight of the size-frequency penalty (adaptive parsimony); 0 turns it off */
@@ -192,6 +201,7 @@ export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
   multiplyByFeature: 0.1,
   powerFactor: 0.1,
   addTerm: 0,
+  semanticTerm: 0,
 };
 
 export const DEFAULT_OPTIONS: SearchOptions = {
@@ -224,6 +234,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   dedupe: false,
   productInitFraction: 0,
   productMoveIslands: 1,
+  semanticLibrarySize: 128,
   parsimony: 0.0005,
   adaptiveParsimonyScaling: 100,
   mutationWeights: DEFAULT_MUTATION_WEIGHTS,
@@ -332,6 +343,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   if (!isInt(o.restartAfterCycles) || o.restartAfterCycles < 0) bad(`options.restartAfterCycles must be a non-negative integer, got ${o.restartAfterCycles}`);
   inRange('productInitFraction', o.productInitFraction, 0, 1);
   inRange('productMoveIslands', o.productMoveIslands, 0, 1);
+  posInt('semanticLibrarySize', o.semanticLibrarySize);
   inRange('parsimony', o.parsimony, 0, 1e6);
   inRange('adaptiveParsimonyScaling', o.adaptiveParsimonyScaling, 0, 1e6);
   for (const k of Object.keys(o.mutationWeights)) {
