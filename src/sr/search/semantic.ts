@@ -14,7 +14,8 @@
  * is positive, so the random stream is unchanged when the move is off). Every prediction it makes is counted.
  */
 import { compile } from '../expression/compile.js';
-import { clone, constant, type Node } from '../expression/node.js';
+import { clone, constant, size, type Node } from '../expression/node.js';
+import { operatorByName } from '../expression/operators.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import type { Rng } from '../util/rng.js';
 import { preorder, replaceAt, satisfiesConstraints } from './tree-ops.js';
@@ -32,6 +33,11 @@ export interface SemanticContext {
   linearScaling: boolean;
   /** predictions of a tree on the training rows, or null when one is not finite */
   values(tree: Node): Float64Array | null;
+  /**
+   * the values of every node of a tree on the training rows, in preorder (one pass over the tree with the
+   * operator table's reference functions, counted as one evaluation)
+   */
+  nodeValues(tree: Node): Float64Array[];
   library: SemanticEntry[];
   /** predictions made so far (the caller adds them to its evaluation count) */
   evaluations: number;
@@ -53,6 +59,29 @@ export function semanticContext(evaluator: Evaluator, data: Dataset, linearScali
       ctx.evaluations++;
       const v = evaluator.predict(compile(tree));
       return allFinite(v) ? v : null;
+    },
+    nodeValues(tree: Node): Float64Array[] {
+      ctx.evaluations++;
+      const out: Float64Array[] = [];
+      const n = data.nRows;
+      const walk = (node: Node): Float64Array => {
+        const v = new Float64Array(n);
+        out.push(v);
+        if (node.kind === 'const') v.fill(node.value);
+        else if (node.kind === 'feature') v.set(data.X.subarray(node.index * n, (node.index + 1) * n));
+        else {
+          const op = operatorByName(node.op)!;
+          const a = walk(node.children[0]);
+          if (op.arity === 1) for (let i = 0; i < n; i++) v[i] = op.ref(a[i]);
+          else {
+            const b = walk(node.children[1]);
+            for (let i = 0; i < n; i++) v[i] = op.ref(a[i], b[i]);
+          }
+        }
+        return v;
+      };
+      walk(tree);
+      return out;
     },
   };
   return ctx;
@@ -84,23 +113,25 @@ export function buildLibrary(ctx: SemanticContext, size: number, draw: () => Nod
 
 type Op = Extract<Node, { kind: 'op' }>;
 
-/** The nodes from the root to preorder index `index`, each op with the position of the next one among its children. */
-function pathTo(tree: Node, index: number): { node: Node; child: number }[] | null {
-  const path: { node: Node; child: number }[] = [];
-  let i = 0;
-  const walk = (node: Node): boolean => {
-    if (i++ === index) { path.push({ node, child: -1 }); return true; }
-    if (node.kind !== 'op') return false;
-    for (let k = 0; k < node.children.length; k++) {
-      if (walk(node.children[k])) { path.unshift({ node, child: k }); return true; }
-    }
-    return false;
-  };
-  return walk(tree) ? path : null;
+/** The preorder indices from the root down to `index`, each op with the position of the next one among its children. */
+function pathTo(tree: Node, index: number): { at: number; node: Node; child: number }[] | null {
+  const path: { at: number; node: Node; child: number }[] = [];
+  let node = tree;
+  let at = 0;
+  for (;;) {
+    if (at === index) { path.push({ at, node, child: -1 }); return path; }
+    if (node.kind !== 'op') return null;
+    let start = at + 1;
+    let k = 0;
+    while (k < node.children.length - 1 && index >= start + size(node.children[k])) { start += size(node.children[k]); k++; }
+    path.push({ at, node, child: k });
+    node = node.children[k];
+    at = start;
+  }
 }
 
 /** The target of child `k` of `node` given the node's target `d` and its other operand's values `s`, or null. */
-function invert(node: Op, k: number, d: Float64Array, s: Float64Array | null, current: () => Float64Array | null): Float64Array | null {
+function invert(node: Op, k: number, d: Float64Array, s: Float64Array | null, current: Float64Array): Float64Array | null {
   const n = d.length;
   const out = new Float64Array(n);
   switch (node.op) {
@@ -114,9 +145,7 @@ function invert(node: Op, k: number, d: Float64Array, s: Float64Array | null, cu
     case 'cube': for (let i = 0; i < n; i++) out[i] = Math.cbrt(d[i]); break;
     case 'square': {
       // two roots: the one on the side of the child's present value
-      const c = current();
-      if (c === null) return null;
-      for (let i = 0; i < n; i++) out[i] = (c[i] < 0 ? -1 : 1) * Math.sqrt(d[i]);
+      for (let i = 0; i < n; i++) out[i] = (current[i] < 0 ? -1 : 1) * Math.sqrt(d[i]);
       break;
     }
     default: return null; // periodic and other operators: no single inverse
@@ -148,12 +177,13 @@ export function semanticTerm(tree: Node, sem: SemanticContext, rng: Rng, binary:
   const index = rng.int(nodes.length);
   const path = pathTo(tree, index);
   if (path === null) return null;
+  const values = sem.nodeValues(tree);
   let d: Float64Array | null = sem.target;
   // under linear scaling the root is judged by the mse of its best a * f + b, so a new root is chosen by that
   // (scaleFree); a node below it aims at (y - b) / a, a and b the parent's
   if (sem.linearScaling && path.length > 1) {
-    const root = sem.values(tree);
-    if (root === null) return null;
+    const root = values[0];
+    if (!allFinite(root)) return null;
     const { a, b } = scaleOf(root, sem.target);
     if (!(Math.abs(a) > 1e-12)) return null;
     const t = new Float64Array(d.length);
@@ -161,17 +191,18 @@ export function semanticTerm(tree: Node, sem: SemanticContext, rng: Rng, binary:
     d = t;
   }
   for (let step = 0; step < path.length - 1; step++) {
-    const node = path[step].node as Op;
-    const k = path[step].child;
-    const other = node.children.length === 2 ? sem.values(node.children[1 - k]) : null;
-    if (node.children.length === 2 && other === null) return null;
-    d = invert(node, k, d, other, () => sem.values(node.children[k]));
+    const { at, node, child: k } = path[step];
+    const op = node as Op;
+    const first = at + 1;
+    const second = first + size(op.children[0]);
+    const other = op.children.length === 2 ? values[k === 0 ? second : first] : null;
+    if (other !== null && !allFinite(other)) return null;
+    d = invert(op, k, d, other, values[k === 0 ? first : second]);
     if (d === null) return null;
   }
-  const at = path[path.length - 1].node;
-  const c = sem.values(at);
-  if (c === null) return null;
-  return bestJoin(tree, index, at, d, c, sem.library, binary, o, sem.linearScaling && path.length === 1);
+  const c = values[index];
+  if (!allFinite(c)) return null;
+  return bestJoin(tree, index, path[path.length - 1].node, d, c, sem.library, binary, o, sem.linearScaling && path.length === 1);
 }
 
 /** The child that brings node `at` (values c, target d) closest to d with one library expression, or null. */

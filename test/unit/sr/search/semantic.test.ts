@@ -106,3 +106,16 @@ describe('semanticTerm (residual-guided term move)', () => {
     expect(mutate(parseExpression('x + y', names), ctx)).toBeNull();
   });
 });
+
+describe('nodeValues', () => {
+  it('gives every node its values, the root equal to the evaluator prediction, as one evaluation', () => {
+    const { ev, data } = dataFor('x');
+    const sem = semanticContext(ev, data, false);
+    const tree = parseExpression('log(x * y + 1) - exp(y) / x', names);
+    const all = sem.nodeValues(tree);
+    expect(sem.evaluations).toBe(1);
+    expect(all.length).toBe(11);
+    expect(Array.from(all[0])).toEqual(Array.from(ev.predict(compile(tree))));
+    expect(Array.from(all[3])).toEqual(Array.from(ev.predict(compile(parseExpression('x * y', names)))));
+  });
+});
