@@ -88,19 +88,23 @@ export function semanticContext(evaluator: Evaluator, data: Dataset, linearScali
 }
 
 /**
- * Fill ctx.library with up to `size` distinct short expressions (by their values on the rows; no expression that
- * is constant on the rows, except the constant 1 when the search has constants), drawn by `draw`.
+ * Fill ctx.library with up to `size` distinct short expressions (by their values on the rows), drawn by `draw`.
+ * An expression constant on the rows is kept only in a search without constants (x / x, x / (x + x)) and never
+ * when it is 0; a search with constants has the constant 1 instead.
  */
 export function buildLibrary(ctx: SemanticContext, size: number, draw: () => Node | null, o: SearchOptions): void {
   const seen = new Set<string>();
   const library: SemanticEntry[] = [];
-  const add = (tree: Node | null, allowConstant = false): void => {
+  const add = (tree: Node | null, allowConstant = o.constantProbability === 0): void => {
     if (tree === null || !satisfiesConstraints(tree, o)) return;
     const v = ctx.values(tree);
     if (v === null || v.length === 0) return;
     let lo = v[0], hi = v[0], sum = 0;
     for (let i = 0; i < v.length; i++) { lo = Math.min(lo, v[i]); hi = Math.max(hi, v[i]); sum += v[i]; }
-    if (!allowConstant && !(hi - lo > 1e-12 * Math.max(1, Math.abs(hi)))) return;
+    // constant on the rows: kept when it is not 0 (without constants the search builds 1 as x / x, 1/2 as
+    // x / (x + x); with them, the constant 1 stands for any, Levenberg-Marquardt refits it)
+    const flat = !(hi - lo > 1e-12 * Math.max(1, Math.abs(hi)));
+    if (flat && (!allowConstant || Math.abs(hi) < 1e-12)) return;
     const key = `${v[0].toPrecision(10)}|${sum.toPrecision(10)}|${v[v.length - 1].toPrecision(10)}`;
     if (seen.has(key)) return;
     seen.add(key);

@@ -119,3 +119,18 @@ describe('nodeValues', () => {
     expect(Array.from(all[3])).toEqual(Array.from(ev.predict(compile(parseExpression('x * y', names)))));
   });
 });
+
+describe('buildLibrary', () => {
+  it('keeps distinct expressions, constant ones (not 0) only in a search without constants', () => {
+    const { ev, data } = dataFor('x');
+    const draws = ['x / x', 'y / y', 'x - x', 'x * y', 'y * x', 'x / (x + x)'];
+    const build = (constantProbability: number) => {
+      const sem = semanticContext(ev, data, false);
+      let k = 0;
+      buildLibrary(sem, 10, () => (k < draws.length ? parseExpression(draws[k++], names) : null), resolveOptions({ operators: koza, constantProbability }));
+      return sem.library.map((e) => toInfix(e.tree, names));
+    };
+    expect(build(0)).toEqual(['x / x', 'x * y', 'x / (x + x)']);
+    expect(build(0.3)).toEqual(['1', 'x * y']);
+  });
+});
