@@ -190,6 +190,10 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
       const i = rng.int(nodes.length);
       return replaceAt(tree, i, { kind: 'op', op: rng.pick(ops) as never, children: [nodes[i], term] });
     }
+    case 'logSum': {
+      const i = idx((n) => logSumRewrite(n, ctx.binary) !== null);
+      return i < 0 ? null : replaceAt(tree, i, logSumRewrite(nodes[i], ctx.binary)!);
+    }
     case 'semanticTerm':
       return ctx.semantic ? semanticTerm(tree, ctx.semantic, rng, ctx.binary, ctx.options) : null;
     case 'simplify':
@@ -219,6 +223,29 @@ export function crossover(a: Node, b: Node, ctx: MutationContext): Node | null {
   for (let attempt = 0; attempt < 8; attempt++) {
     const child = replaceAt(a, ctx.rng.int(na.length), nb[ctx.rng.int(nb.length)]);
     if (satisfiesConstraints(child, ctx.options)) return child;
+  }
+  return null;
+}
+
+type OpNode = Extract<Node, { kind: 'op' }>;
+const isOp = (n: Node, op: string): n is OpNode => n.kind === 'op' && n.op === op;
+// log(a) +- log(b) <-> log(a */ b); exp(a) */ exp(b) <-> exp(a +- b)
+const LOG_SUM_PAIRS: readonly (readonly [string, string, string])[] = [['log', '+', '*'], ['log', '-', '/'], ['exp', '*', '+'], ['exp', '/', '-']];
+
+/** The logSum rewrite of `n` (see MutationWeights.logSum), or null when none applies within the operators `binary`. */
+export function logSumRewrite(n: Node, binary: readonly string[]): Node | null {
+  if (n.kind !== 'op') return null;
+  for (const [f, outer, inner] of LOG_SUM_PAIRS) {
+    if (!binary.includes(outer) || !binary.includes(inner)) continue;
+    // f(a) outer f(b) -> f(a inner b)
+    if (n.op === outer && isOp(n.children[0], f) && isOp(n.children[1], f)) {
+      return { kind: 'op', op: f as never, children: [{ kind: 'op', op: inner as never, children: [n.children[0].children[0], n.children[1].children[0]] }] };
+    }
+    // f(a inner b) -> f(a) outer f(b)
+    if (n.op === f && isOp(n.children[0], inner)) {
+      const [a, b] = n.children[0].children;
+      return { kind: 'op', op: outer as never, children: [{ kind: 'op', op: f as never, children: [a] }, { kind: 'op', op: f as never, children: [b] }] };
+    }
   }
   return null;
 }

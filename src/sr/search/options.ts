@@ -47,6 +47,12 @@ export interface MutationWeights {
    * node + t, node - t, node * t, node / t) closest to them make the child. Off (0) by default
    */
   semanticTerm: number;
+  /**
+   * algebraic rewrite of one node that keeps its value where both sides are defined: log(a) + log(b) <->
+   * log(a * b), log(a) - log(b) <-> log(a / b), exp(a) * exp(b) <-> exp(a + b), exp(a) / exp(b) <-> exp(a - b)
+   * (sums of logarithms and products inside one log are reached from each other). Off (0) by default
+   */
+  logSum: number;
 }
 
 export interface SearchOptions {
@@ -202,6 +208,7 @@ export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
   powerFactor: 0.1,
   addTerm: 0,
   semanticTerm: 0,
+  logSum: 0,
 };
 
 export const DEFAULT_OPTIONS: SearchOptions = {
