@@ -44,13 +44,15 @@ export interface MutationWeights {
    * residual-guided term (semantic backpropagation, search/semantic.ts): at a random node, the values the node
    * should take for the tree to equal y are found by inverting the operators above it; the library expression
    * (options.semanticLibrarySize short random expressions scored on the rows) and the join (in place of the node,
-   * node + t, node - t, node * t, node / t) closest to them make the child. Off (0) by default
+   * node + t, node - t, node * t, node / t) closest to them make the child. Off (0) by default: at 0.1, Nguyen
+   * 1-12 without constants, 2.5M evaluations, seeds 1-5, Nguyen-7 1 -> 1, Nguyen-12 0 -> 0, Nguyen-4 5 -> 4 of 5
    */
   semanticTerm: number;
   /**
    * algebraic rewrite of one node that keeps its value where both sides are defined: log(a) + log(b) <->
    * log(a * b), log(a) - log(b) <-> log(a / b), exp(a) * exp(b) <-> exp(a + b), exp(a) / exp(b) <-> exp(a - b)
-   * (sums of logarithms and products inside one log are reached from each other). Off (0) by default
+   * (sums of logarithms and products inside one log are reached from each other). Off (0) by default: at 0.05,
+   * Nguyen-7 (2.5M evaluations) 1 -> 2 of 5 on seeds 1-5 but 1 -> 0 on seeds 6-10, Nguyen-4 5 -> 4 of 5
    */
   logSum: number;
 }
