@@ -17,7 +17,8 @@ import { createRng } from '../util/rng.js';
 import { fitConstants } from './constants.js';
 import { exactLossFloor } from '../regressor-data.js';
 import { HallOfFame } from './hall-of-fame.js';
-import { crossover, mutate, mutationContext, randomMember, randomProduct } from './mutate.js';
+import { crossover, libraryMember, mutate, mutationContext, randomMember, randomProduct } from './mutate.js';
+import { buildLibrary, semanticContext } from './semantic.js';
 import { islandMutationOptions, operatorComplexityOf, type SearchOptions } from './options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
 import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
@@ -77,9 +78,18 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   evaluator.setPrecision?.(o.precision ?? 'f64');
   const rng = createRng(0);
   rng.setState(s.rng);
-  const mctx = mutationContext(islandMutationOptions(o, task.islandId), data.nFeatures, rng);
+  const mo = islandMutationOptions(o, task.islandId);
+  // the semantic move's data and library, only when it has a weight (no draws otherwise: same stream as before)
+  const semantic = mo.mutationWeights.semanticTerm > 0 ? semanticContext(evaluator, data, o.linearScaling) : undefined;
+  const mctx = mutationContext(mo, data.nFeatures, rng, semantic);
+  if (semantic) buildLibrary(semantic, o.semanticLibrarySize, () => libraryMember(mctx), mo);
   const baseline = baselineLoss(evaluator, data, o);
   let evaluations = 1;
+  // the semantic move's predictions (its library's and each move's) count as evaluations
+  const countSemantic = (): void => {
+    if (semantic) { evaluations += semantic.evaluations; semantic.evaluations = 0; }
+  };
+  countSemantic();
   // dimensional analysis (options.units): the loss the search sees, inconsistent candidates penalised; identity without units
   const penalise = unitPenalty(o, data.nFeatures, baseline, task.dimensions);
   const frequency = s.frequency.length === o.maxSize + 1 ? s.frequency.slice() : emptyFrequency(o.maxSize);
@@ -157,6 +167,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       parents.push(parent);
       children.push(child ?? clone(parent.tree));
     }
+    countSemantic();
     const { programs, losses } = score(children);
     // local search on offspring: a few Levenberg-Marquardt iterations on the constants of (some) children before
     // they are judged (no draw when the probability is 0 or 1, so the random stream is unchanged when off)

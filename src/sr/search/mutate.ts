@@ -8,6 +8,7 @@ import type { Rng } from '../util/rng.js';
 import type { MutationWeights, SearchOptions } from './options.js';
 import { complexity, operatorsByArity, preorder, replaceAt, satisfiesConstraints } from './tree-ops.js';
 import { simplifyTree } from './simplify.js';
+import { semanticTerm, type SemanticContext } from './semantic.js';
 
 export type MutationName = keyof MutationWeights;
 
@@ -17,11 +18,13 @@ export interface MutationContext {
   rng: Rng;
   unary: string[];
   binary: string[];
+  /** the data the semantic move needs (mutationWeights.semanticTerm); without it that move makes no child */
+  semantic?: SemanticContext;
 }
 
-export function mutationContext(options: SearchOptions, nFeatures: number, rng: Rng): MutationContext {
+export function mutationContext(options: SearchOptions, nFeatures: number, rng: Rng, semantic?: SemanticContext): MutationContext {
   const { unary, binary } = operatorsByArity(options);
-  return { options, nFeatures, rng, unary, binary };
+  return { options, nFeatures, rng, unary, binary, semantic };
 }
 
 function pickWeighted(rng: Rng, weights: MutationWeights, simplify: boolean): MutationName | null {
@@ -187,6 +190,12 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
       const i = rng.int(nodes.length);
       return replaceAt(tree, i, { kind: 'op', op: rng.pick(ops) as never, children: [nodes[i], term] });
     }
+    case 'logSum': {
+      const i = idx((n) => logSumRewrite(n, ctx.binary) !== null);
+      return i < 0 ? null : replaceAt(tree, i, logSumRewrite(nodes[i], ctx.binary)!);
+    }
+    case 'semanticTerm':
+      return ctx.semantic ? semanticTerm(tree, ctx.semantic, rng, ctx.binary, ctx.options) : null;
     case 'simplify':
       return simplifyTree(tree, { operators: ctx.options.operators, complexity: (t) => complexity(t, ctx.options) });
     case 'doNothing':
@@ -216,6 +225,35 @@ export function crossover(a: Node, b: Node, ctx: MutationContext): Node | null {
     if (satisfiesConstraints(child, ctx.options)) return child;
   }
   return null;
+}
+
+type OpNode = Extract<Node, { kind: 'op' }>;
+const isOp = (n: Node, op: string): n is OpNode => n.kind === 'op' && n.op === op;
+// log(a) +- log(b) <-> log(a */ b); exp(a) */ exp(b) <-> exp(a +- b)
+const LOG_SUM_PAIRS: readonly (readonly [string, string, string])[] = [['log', '+', '*'], ['log', '-', '/'], ['exp', '*', '+'], ['exp', '/', '-']];
+
+/** The logSum rewrite of `n` (see MutationWeights.logSum), or null when none applies within the operators `binary`. */
+export function logSumRewrite(n: Node, binary: readonly string[]): Node | null {
+  if (n.kind !== 'op') return null;
+  for (const [f, outer, inner] of LOG_SUM_PAIRS) {
+    if (!binary.includes(outer) || !binary.includes(inner)) continue;
+    // f(a) outer f(b) -> f(a inner b)
+    if (n.op === outer && isOp(n.children[0], f) && isOp(n.children[1], f)) {
+      return { kind: 'op', op: f as never, children: [{ kind: 'op', op: inner as never, children: [n.children[0].children[0], n.children[1].children[0]] }] };
+    }
+    // f(a inner b) -> f(a) outer f(b)
+    if (n.op === f && isOp(n.children[0], inner)) {
+      const [a, b] = n.children[0].children;
+      return { kind: 'op', op: outer as never, children: [{ kind: 'op', op: f as never, children: [a] }, { kind: 'op', op: f as never, children: [b] }] };
+    }
+  }
+  return null;
+}
+
+/** A short random expression for the semantic move's library: a random tree of 1 to 7 nodes, or a quarter of the time a product of powers. */
+export function libraryMember(ctx: MutationContext): Node | null {
+  if (ctx.rng.next() < 0.25) return randomProduct(ctx, 3);
+  return subtree(ctx, 1 + ctx.rng.int(7));
 }
 
 /** A random initial member within the constraints. */

@@ -189,3 +189,24 @@ describe('linear scaling in the island', () => {
     }
   });
 });
+
+describe('runIslandTask with the semantic move', () => {
+  const data = problem();
+  const ev = new ReferenceEvaluator();
+  ev.setDataset(data);
+  const o = resolveOptions({ ...options, mutationWeights: { ...options.mutationWeights, semanticTerm: 0.5 }, semanticLibrarySize: 16 });
+  const semanticTask = (seed: number): IslandTask => ({ islandId: 2, state: createIslandState(2, seed), generations: 5, migrants: [], options: o });
+
+  it('stays a pure function of its task, counts the library and the moves, and keeps members valid', () => {
+    const a = runIslandTask(structuredClone(semanticTask(5)), { evaluator: ev, data });
+    const b = runIslandTask(structuredClone(semanticTask(5)), { evaluator: ev, data });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    const plain = runIslandTask(structuredClone(task(5)), { evaluator: ev, data });
+    // the library alone is at least a dozen predictions more than the run without the move
+    expect(a.evaluations).toBeGreaterThan(plain.evaluations + 12);
+    for (const m of a.state.members) expect(satisfiesConstraints(deserializeMember(m).tree as Node, o)).toBe(true);
+  });
+  it('rejects a library size that is not a positive integer', () => {
+    expect(() => resolveOptions({ semanticLibrarySize: 0 })).toThrow('semanticLibrarySize');
+  });
+});

@@ -8,6 +8,7 @@ import { operatorByName } from '../../../../src/sr/expression/operators.js';
 import { parseExpression } from '../../../../src/sr/expression/parse.js';
 import { toInfix } from '../../../../src/sr/expression/print.js';
 import { createRng } from '../../../../src/sr/util/rng.js';
+import { evaluateAt } from '../../../../src/sr/search/simplify.js';
 
 const only = (name: MutationName): MutationWeights =>
   Object.fromEntries(Object.keys(DEFAULT_MUTATION_WEIGHTS).map((k) => [k, k === name ? 1 : 0])) as unknown as MutationWeights;
@@ -167,5 +168,30 @@ describe('constraints under long chains of mutation and crossover', () => {
     const o = resolveOptions({ maxGenerations: 1, forbiddenNestings: [['log', 'exp']] });
     expect(satisfiesConstraints(parseExpression('log(1 + x0 * exp(x1))'), o)).toBe(false);
     expect(satisfiesConstraints(parseExpression('exp(log(x0))'), o)).toBe(true);
+  });
+});
+
+describe('logSum', () => {
+  const o = resolveOptions({ maxSize: 30, maxDepth: 8, maxGenerations: 1, operators: ['+', '-', '*', '/', 'exp', 'log'], mutationWeights: only('logSum') });
+  const rewrites = (text: string): Set<string> => {
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 40; seed++) {
+      const out = mutate(parseExpression(text), mutationContext(o, 2, createRng(seed)));
+      if (out) seen.add(toInfix(out.tree));
+    }
+    return seen;
+  };
+  it('joins and splits logarithms and exponentials, keeping the value', () => {
+    expect([...rewrites('log(x0 + 1) + log(x0 * x0 + 1)')]).toEqual(['log((x0 + 1) * (x0 * x0 + 1))']);
+    expect([...rewrites('log(x0 / x1)')]).toEqual(['log(x0) - log(x1)']);
+    expect(rewrites('exp(x0) * exp(x1) + log(x0 * x1)')).toEqual(new Set(['exp(x0 + x1) + log(x0 * x1)', 'exp(x0) * exp(x1) + (log(x0) + log(x1))']));
+    expect(mutate(parseExpression('x0 * x1 + exp(x0)'), mutationContext(o, 2, createRng(1)))).toBeNull();
+    const t = parseExpression('log(x0 + 1) - log(x1 * x1 + 2) + exp(x0) / exp(x1)');
+    for (const s of rewrites(toInfix(t))) {
+      for (const [a, b] of [[0.3, 1.7], [2, 0.5]]) {
+        const at = (e: string) => evaluateAt(parseExpression(e), [a, b]);
+        expect(at(s)).toBeCloseTo(at(toInfix(t)), 10);
+      }
+    }
   });
 });
