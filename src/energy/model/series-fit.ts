@@ -174,6 +174,7 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   const catalog = options.catalog ?? fitOptions.catalog ?? builtinCatalog();
   const by = options.by ?? DEFAULT_SERIES_BY;
   checkSeriesBy(records, by, options.file ?? fitOptions.file, options.by !== undefined);
+  if (options.kriging && options.crossed) throw new EnergyLensError('CONFLICTING_OPTIONS', 'kriging series effects generalise the series\' own effects, not crossed effects: drop one');
   // series keys by the catalog's names, computed once; the records themselves are neither copied nor viewed
   const keys = seriesKeys(records, by.series, catalog);
   const first = sharedOf(model, catalog);
