@@ -267,7 +267,7 @@ export function calibrateFromBase(base: EnergyModel, records: readonly FitRecord
   if (series.kriging) {
     // the records join their series' points: residuals under the shared structure and trees, keyed as the effects
     const { kernel } = series.kriging;
-    const grown = withKrigingPoints(kernel, series.by, named, logResiduals(shared, named), new Map(series.kriging.series.map((s) => [s.key, unpackKrigingSeries(s)])), (r) => resolveSeriesKey(r, series.by.series, posteriors));
+    const grown = withKrigingPoints(kernel, series.by, named, logResiduals(shared, named), new Map(series.kriging.series.map((s) => [s.key, unpackKrigingSeries(s, series.by)])), (r) => resolveSeriesKey(r, series.by.series, posteriors));
     kriging = packKriging(kernel, grown.values());
   }
   const keys = [...new Set(named.map((r) => resolveSeriesKey(r, series.by.series, posteriors)))].sort();

@@ -5,7 +5,7 @@
  * that ignores it) gets the series effects, as before.
  */
 import type { ModelSeries } from './model-file.js';
-import type { RecordLike } from './series-effects.js';
+import { layoutKeyOf, type RecordLike, type SeriesBy } from './series-effects.js';
 import type { AppliedSeriesEffect } from './series-posteriors.js';
 import { KRIGING_FEATURES, krigingAt, krigingPoint, krigingPosterior, type KrigingFeature, type KrigingKernel, type KrigingPoint, type KrigingPosterior, type KrigingSeries } from './series-kriging.js';
 
@@ -34,8 +34,9 @@ export function packKriging(kernel: KrigingKernel, series: Iterable<KrigingSerie
   };
 }
 
-export function unpackKrigingSeries(s: KrigingSeriesSection): KrigingSeries {
-  return { key: s.key, points: s.c.map((c, i): KrigingPoint => ({ c, setting: s.setting[i], z: s.z[i] })), residuals: s.r };
+/** A stored series' points (`by`: the model's grouping, whose setting columns name each point's layout). */
+export function unpackKrigingSeries(s: KrigingSeriesSection, by: SeriesBy): KrigingSeries {
+  return { key: s.key, points: s.c.map((c, i): KrigingPoint => ({ c, setting: s.setting[i], layout: layoutKeyOf(s.setting[i], by), z: s.z[i] })), residuals: s.r };
 }
 
 /** Checks the section's shape (a hand-edited or truncated file gets a message naming the field). */
@@ -47,6 +48,7 @@ export function validateKriging(x: unknown, bad: (what: string) => never): void 
   for (const f of ['level', 'slope', 'setting', 'spread', 'sigma'] as const) {
     if (typeof kern[f] !== 'number' || !(kern[f] > 0) || !Number.isFinite(kern[f])) bad(`series.kriging.kernel.${f} must be a positive number`);
   }
+  if (kern.layout !== undefined && !(typeof kern.layout === 'number' && kern.layout > 0 && Number.isFinite(kern.layout))) bad('series.kriging.kernel.layout, when present, must be a positive number');
   if (typeof kern.center !== 'number' || !Number.isFinite(kern.center)) bad('series.kriging.kernel.center must be a finite number');
   if (!Array.isArray(kern.features) || !kern.features.every((f) => (KRIGING_FEATURES as readonly string[]).includes(f))) bad(`series.kriging.kernel.features must list features among ${KRIGING_FEATURES.join(', ')}`);
   const d = kern.features.length;
@@ -66,19 +68,19 @@ export function validateKriging(x: unknown, bad: (what: string) => never): void 
 const posteriors = new WeakMap<KrigingSection, Map<string, KrigingPosterior | undefined>>();
 
 /** A series' posterior under the section (computed once per section and series; undefined: no point of it). */
-export function krigingPosteriorOf(section: KrigingSection, key: string): KrigingPosterior | undefined {
+export function krigingPosteriorOf(section: KrigingSection, key: string, by: SeriesBy): KrigingPosterior | undefined {
   let m = posteriors.get(section);
   if (!m) { m = new Map(); posteriors.set(section, m); }
   if (!m.has(key)) {
     const s = section.series.find((x) => x.key === key);
-    m.set(key, s && s.r.length > 0 ? krigingPosterior(section.kernel, unpackKrigingSeries(s)) : undefined);
+    m.set(key, s && s.r.length > 0 ? krigingPosterior(section.kernel, unpackKrigingSeries(s, by)) : undefined);
   }
   return m.get(key);
 }
 
 /** h's shift and predictive sd at a point of series `key` (undefined: the section has no point of that series). */
-export function krigingShift(section: KrigingSection, key: string, point: KrigingPoint): { shift: number; sd: number; effectSd: number } | undefined {
-  const post = krigingPosteriorOf(section, key);
+export function krigingShift(section: KrigingSection, key: string, point: KrigingPoint, by: SeriesBy): { shift: number; sd: number; effectSd: number } | undefined {
+  const post = krigingPosteriorOf(section, key, by);
   return post ? krigingAt(section.kernel, post, point) : undefined;
 }
 
@@ -91,7 +93,7 @@ const Z95 = 1.959963984540054;
 export function withKrigingEffect<E extends { applied: AppliedSeriesEffect; shift: number; sd: number; uninformed: boolean }>(record: RecordLike, series: ModelSeries, effect: E): E {
   const section = series.kriging;
   if (!section || !effect.applied.seen) return effect;
-  const g = krigingShift(section, effect.applied.series, krigingPoint(record, section.kernel.features, section.kernel.center, series.by));
+  const g = krigingShift(section, effect.applied.series, krigingPoint(record, section.kernel.features, section.kernel.center, series.by), series.by);
   if (!g) return effect;
   return {
     ...effect, shift: g.shift, sd: g.sd,

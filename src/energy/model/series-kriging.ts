@@ -5,6 +5,7 @@
  *
  *   r(x) = h_s(x) + e,    h_s ~ GP(0, k),    e ~ N(0, sigma^2)
  *   k(x, x') = level^2 + slope^2 c c' + setting^2 [setting = setting'] + spread^2 exp(-1/2 sum_d ((z_d - z'_d) / length_d)^2)
+ *              (+ layout^2 [layout = layout'] when no training series showed two layouts; see KrigingKernel.layout)
  *
  * with c the centred log batch and z the configuration's log features (log batch, lengths, layout degrees). The
  * first three terms are the series effects' prior exactly (a Gaussian process with a linear kernel is Bayesian
@@ -17,7 +18,7 @@
  */
 import { EnergyLensError } from '../../errors.js';
 import { nelderMead } from './nelder-mead.js';
-import { groupKey, type RecordLike, type SeriesBy, type VarianceComponents } from './series-effects.js';
+import { groupKey, layoutKeyOf, type RecordLike, type SeriesBy, type VarianceComponents } from './series-effects.js';
 
 /** The configuration's log features the smooth term reads (those that vary within no training series are dropped). */
 export const KRIGING_FEATURES = ['batch', 'output_tokens', 'input_tokens', 'num_gpus', 'tp', 'pp', 'ep'] as const;
@@ -35,6 +36,12 @@ export interface KrigingKernel {
   lengths: number[];
   /** the centre of log batch in the slope term */
   center: number;
+  /**
+   * a level per layout (the setting's columns but the workload), fixed, not estimated: the series effects' layout
+   * spread (series-effects.ts withLayoutSpread), set when no training series showed two layouts, so a layout a series'
+   * records lack is not assumed to sit where its other layouts do. Absent: no such term.
+   */
+  layout?: number;
 }
 
 /** One record as the kernel sees it. */
@@ -42,6 +49,8 @@ export interface KrigingPoint {
   /** centred log batch */
   c: number;
   setting: string;
+  /** the setting's layout (its columns but the workload) */
+  layout: string;
   /** log features, in the kernel's order */
   z: number[];
 }
@@ -60,7 +69,8 @@ const featureValue = (r: RecordLike, f: KrigingFeature): number => {
 
 /** A record's point under a kernel's features, centre and setting columns. */
 export function krigingPoint(r: RecordLike, features: readonly KrigingFeature[], center: number, by: SeriesBy): KrigingPoint {
-  return { c: Math.log(r.batch) - center, setting: groupKey(r, by.setting), z: features.map((f) => featureValue(r, f)) };
+  const setting = groupKey(r, by.setting);
+  return { c: Math.log(r.batch) - center, setting, layout: layoutKeyOf(setting, by), z: features.map((f) => featureValue(r, f)) };
 }
 
 /** The features among KRIGING_FEATURES that vary within at least one group of records (the others add nothing). */
@@ -75,7 +85,7 @@ export function kernelAt(k: KrigingKernel, a: KrigingPoint, b: KrigingPoint): nu
     const t = (a.z[i] - b.z[i]) / k.lengths[i];
     d2 += t * t;
   }
-  return k.level ** 2 + k.slope ** 2 * a.c * b.c + (a.setting === b.setting ? k.setting ** 2 : 0) + (k.spread > 0 ? k.spread ** 2 * Math.exp(-0.5 * d2) : 0);
+  return k.level ** 2 + k.slope ** 2 * a.c * b.c + (a.setting === b.setting ? k.setting ** 2 : 0) + (k.layout !== undefined && a.layout === b.layout ? k.layout ** 2 : 0) + (k.spread > 0 ? k.spread ** 2 * Math.exp(-0.5 * d2) : 0);
 }
 
 /** In-place Cholesky of a symmetric n x n matrix (row-major, lower triangle); false when not positive definite. */
@@ -224,5 +234,7 @@ export function estimateKrigingKernel(series: readonly KrigingSeries[], features
   };
   const x0 = [start.tauLevel, start.tauSlope, start.tauSetting, start.sigma, start.sigma].map((v) => Math.log(clampS(v))).concat(new Array<number>(d).fill(0));
   const best = nelderMead(objective, x0, 0.5, options.iterations ?? 600);
-  return kernelOf(best);
+  // the layout term is constant within every training series (none shows two layouts when it is set): left out of
+  // the estimate (it would be the level's), added for series whose records span layouts
+  return { ...kernelOf(best), ...(start.layoutSpread !== undefined ? { layout: start.layoutSpread } : {}) };
 }

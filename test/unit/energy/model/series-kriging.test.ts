@@ -52,6 +52,18 @@ describe('the kriging kernel', () => {
     expect(far.sd).toBeGreaterThan(5 * near.sd);
   });
 
+  it('with a layout term, a layout the series\' records lack gets its spread and no pull from the other layouts\' offset', () => {
+    const BY2: SeriesBy = { series: ['model'], setting: ['tp', 'workload'] };
+    const k: KrigingKernel = { ...linear, layout: 0.4 };
+    const train = toy.filter((r) => r.tp === 1);
+    const gp = krigingPosterior(k, { key: 'm', points: train.map((r) => krigingPoint(r, k.features, CENTER, BY2)), residuals: train.map(() => 0.5) });
+    const seen = krigingAt(k, gp, krigingPoint({ ...train[0], batch: 3 } as { batch: number }, k.features, CENTER, BY2));
+    const other = krigingAt(k, gp, krigingPoint({ ...train[0], batch: 3, tp: 2 } as { batch: number }, k.features, CENTER, BY2));
+    const without = krigingAt(linear, krigingPosterior(linear, { key: 'm', points: train.map((r) => krigingPoint(r, linear.features, CENTER, BY2)), residuals: train.map(() => 0.5) }), krigingPoint({ ...train[0], batch: 3, tp: 2 } as { batch: number }, linear.features, CENTER, BY2));
+    expect(other.sd ** 2).toBeGreaterThan(without.sd ** 2 + 0.1);
+    expect(other.shift).toBeLessThan(seen.shift);
+  });
+
   it('estimates a smooth term the series share and scores it above the linear kernel', () => {
     // twelve series: each its own level, all the same bend in log batch (which level + slope cannot fit)
     const series = Array.from({ length: 12 }, (_, s) => {
