@@ -48,6 +48,7 @@ export function validateKriging(x: unknown, bad: (what: string) => never): void 
   for (const f of ['level', 'slope', 'setting', 'spread', 'sigma'] as const) {
     if (typeof kern[f] !== 'number' || !(kern[f] > 0) || !Number.isFinite(kern[f])) bad(`series.kriging.kernel.${f} must be a positive number`);
   }
+  if (kern.residualDof !== undefined && !(typeof kern.residualDof === 'number' && kern.residualDof > 0 && Number.isFinite(kern.residualDof))) bad('series.kriging.kernel.residualDof, when present, must be a positive number');
   if (kern.layout !== undefined && !(typeof kern.layout === 'number' && kern.layout > 0 && Number.isFinite(kern.layout))) bad('series.kriging.kernel.layout, when present, must be a positive number');
   if (typeof kern.center !== 'number' || !Number.isFinite(kern.center)) bad('series.kriging.kernel.center must be a finite number');
   if (!Array.isArray(kern.features) || !kern.features.every((f) => (KRIGING_FEATURES as readonly string[]).includes(f))) bad(`series.kriging.kernel.features must list features among ${KRIGING_FEATURES.join(', ')}`);

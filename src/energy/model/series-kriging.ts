@@ -18,7 +18,7 @@
  */
 import { EnergyLensError } from '../../errors.js';
 import { nelderMead } from './nelder-mead.js';
-import { groupKey, layoutKeyOf, type RecordLike, type SeriesBy, type VarianceComponents } from './series-effects.js';
+import { DEFAULT_RESIDUAL_DOF, groupKey, layoutKeyOf, type RecordLike, type SeriesBy, type VarianceComponents } from './series-effects.js';
 
 /** The configuration's log features the smooth term reads (those that vary within no training series are dropped). */
 export const KRIGING_FEATURES = ['batch', 'output_tokens', 'input_tokens', 'num_gpus', 'tp', 'pp', 'ep'] as const;
@@ -42,6 +42,12 @@ export interface KrigingKernel {
    * records lack is not assumed to sit where its other layouts do. Absent: no such term.
    */
   layout?: number;
+  /**
+   * prior degrees of freedom of a series' own residual scale (series-effects.ts VarianceComponents.residualDof): a
+   * series whose points' leave-one-out errors exceed their predictive spread gets its sd scaled by
+   * sqrt(max(1, (dof + sum z^2) / (dof + n))). Absent: no scale.
+   */
+  residualDof?: number;
 }
 
 /** One record as the kernel sees it. */
@@ -157,19 +163,44 @@ export interface KrigingPosterior {
   points: readonly KrigingPoint[];
   chol: Float64Array;
   alpha: Float64Array;
+  /** the factor (>= 1) on the predictive sd from the points' leave-one-out check (1 without kernel.residualDof) */
+  scale: number;
 }
 
+/** Points a series' posterior reads at most (evenly spaced among its records above that). */
+export const KRIGING_MAX_POSTERIOR_POINTS = 400;
+
 /** The posterior of h given a series' points and residuals (undefined for no points). */
-export function krigingPosterior(k: KrigingKernel, s: Pick<KrigingSeries, 'key' | 'points' | 'residuals'>): KrigingPosterior | undefined {
+export function krigingPosterior(k: KrigingKernel, given: Pick<KrigingSeries, 'key' | 'points' | 'residuals'>): KrigingPosterior | undefined {
+  if (given.residuals.length !== given.points.length) throw new EnergyLensError('INVALID_DATA', `series ${given.key}: ${given.points.length} points but ${given.residuals.length} residuals`);
+  const s = thinned(given, KRIGING_MAX_POSTERIOR_POINTS);
   const n = s.points.length;
   if (n === 0) return undefined;
-  if (s.residuals.length !== n) throw new EnergyLensError('INVALID_DATA', `series ${s.key}: ${n} points but ${s.residuals.length} residuals`);
   const chol = factor(k, s.points);
   if (!chol) throw new EnergyLensError('INVALID_DATA', `series ${s.key}: its kriging covariance is singular`);
   const alpha = Float64Array.from(s.residuals);
   forward(chol, n, alpha);
   backward(chol, n, alpha);
-  return { points: s.points, chol, alpha };
+  return { points: s.points, chol, alpha, scale: k.residualDof === undefined ? 1 : looScale(chol, alpha, n, k.residualDof) };
+}
+
+/**
+ * The leave-one-out scale: each point's error predicted from the others, standardised, is alpha_i / sqrt((K^-1)_ii)
+ * (the Gaussian process's closed form); sqrt(max(1, (dof + sum z^2) / (dof + n))).
+ */
+function looScale(chol: Float64Array, alpha: Float64Array, n: number, dof: number): number {
+  // (K^-1)_ii = sum_j (L^-1)_ji^2: column i of L^-1 by forward substitution of e_i
+  let z2 = 0;
+  const e = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    e.fill(0);
+    e[i] = 1;
+    forward(chol, n, e);
+    let d = 0;
+    for (let j = i; j < n; j++) d += e[j] * e[j];
+    z2 += (alpha[i] * alpha[i]) / d;
+  }
+  return Math.sqrt(Math.max(1, (dof + z2) / (dof + n)));
 }
 
 /** The log shift h(x) and the predictive sd (h's posterior and the noise) at a point; no posterior: the prior. */
@@ -184,7 +215,7 @@ export function krigingAt(k: KrigingKernel, post: KrigingPosterior | undefined, 
   let explained = 0;
   for (let i = 0; i < n; i++) explained += kx[i] * kx[i];
   const v = Math.max(0, prior - explained);
-  return { shift, sd: Math.sqrt(v + k.sigma ** 2), effectSd: Math.sqrt(v) };
+  return { shift, sd: Math.sqrt(v + k.sigma ** 2) * post.scale, effectSd: Math.sqrt(v) * post.scale };
 }
 
 /** Points of a series the estimation reads at most (evenly spaced among its records above that). */
@@ -236,5 +267,5 @@ export function estimateKrigingKernel(series: readonly KrigingSeries[], features
   const best = nelderMead(objective, x0, 0.5, options.iterations ?? 600);
   // the layout term is constant within every training series (none shows two layouts when it is set): left out of
   // the estimate (it would be the level's), added for series whose records span layouts
-  return { ...kernelOf(best), ...(start.layoutSpread !== undefined ? { layout: start.layoutSpread } : {}) };
+  return { ...kernelOf(best), ...(start.layoutSpread !== undefined ? { layout: start.layoutSpread } : {}), residualDof: DEFAULT_RESIDUAL_DOF };
 }

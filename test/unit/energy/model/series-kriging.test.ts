@@ -64,6 +64,18 @@ describe('the kriging kernel', () => {
     expect(other.shift).toBeLessThan(seen.shift);
   });
 
+  it('widens a series whose points scatter more than its kernel says (the leave-one-out scale), and only then', () => {
+    const k: KrigingKernel = { ...linear, residualDof: 4 };
+    const train = toy.filter((r) => r.tp === 1);
+    const points = train.map((r) => krigingPoint(r, k.features, CENTER, BY));
+    const calm = krigingPosterior(k, { key: 'm', points, residuals: train.map(() => 0.3) });
+    const wild = krigingPosterior(k, { key: 'm', points, residuals: train.map((_, i) => (i % 2 === 0 ? 0.5 : -0.5)) });
+    expect(calm?.scale).toBe(1);
+    expect(wild!.scale).toBeGreaterThan(2);
+    const x = krigingPoint(toy[1], k.features, CENTER, BY);
+    expect(krigingAt(k, wild, x).sd).toBeCloseTo(krigingAt(linear, krigingPosterior(linear, { key: 'm', points, residuals: train.map((_, i) => (i % 2 === 0 ? 0.5 : -0.5)) }), x).sd * wild!.scale, 12);
+  });
+
   it('estimates a smooth term the series share and scores it above the linear kernel', () => {
     // twelve series: each its own level, all the same bend in log batch (which level + slope cannot fit)
     const series = Array.from({ length: 12 }, (_, s) => {
