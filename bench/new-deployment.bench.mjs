@@ -15,11 +15,14 @@
 //          --spreads=ba|noslope|slopesN, combined with + (the hierarchical method's spreads: series-effects.ts SpreadOptions),
 //          method `hierarchical-stacked`: what `fit --residual-trees` writes, by fit's own path: the hierarchical fit plus
 //          XGBoost trees of the residuals the series share, stored in the model file, calibrated by fit --base's path
-//          and walked by predict (baselines/hierarchical-stacked.ts; --stack-target=level|effects: what it learns)
+//          and walked by predict (baselines/hierarchical-stacked.ts; --stack-target=level|effects: what it learns),
+//          method `hierarchical-kriging`: the hierarchical fit with each series' residuals a Gaussian process whose
+//          hyperparameters every series shares (model/series-kriging.ts), the k records its evidence; `fit-kriging` and
+//          `hierarchical-stacked-kriging`: the same by fit's path (fit --series-kriging, with --residual-trees for the latter)
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHierarchicalMethod, createStackedHierarchicalMethod, createMethods, estimateComponents, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
+import { createFitKrigingMethod, createHierarchicalMethod, createKrigingHierarchicalMethod, createStackedHierarchicalMethod, createMethods, estimateComponents, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
 import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,10 +73,16 @@ const spreadFlags = opt('spreads', '').split('+').filter(Boolean);
 if (spreadFlags.some((f) => f !== 'ba' && f !== 'noslope' && !/^slopes\d+$/.test(f))) throw new Error(`--spreads: ba, noslope, slopesN or combined with +, got ${opt('spreads', '')}`);
 const slopesFlag = spreadFlags.find((f) => /^slopes\d+$/.test(f));
 const spreadOptions = { boundaryAvoiding: spreadFlags.includes('ba'), withoutSlope: spreadFlags.includes('noslope'), ...(slopesFlag ? { slopeMinSeries: Number(slopesFlag.slice(6)) } : {}) };
-const others = methodNames.filter((n) => n !== 'hierarchical-stacked');
+const krigingNames = ['hierarchical-kriging', 'fit-kriging', 'hierarchical-stacked-kriging'];
+const kriging = [
+  ...(methodNames.includes('hierarchical-kriging') ? [createKrigingHierarchicalMethod()] : []),
+  ...(methodNames.includes('fit-kriging') ? [createFitKrigingMethod()] : []),
+  ...(methodNames.includes('hierarchical-stacked-kriging') ? [createFitKrigingMethod((await createMethods(['xgboost']))[0])] : []),
+];
+const others = methodNames.filter((n) => n !== 'hierarchical-stacked' && !krigingNames.includes(n));
 const methods = [...(others.length > 0 ? await createMethods(others) : []).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
   ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } })
-  : m.name === 'hierarchical' && spreadFlags.length > 0 ? createHierarchicalMethod({ estimateSpreads: (stats) => estimateComponents(stats, spreadOptions) }) : m)), ...(stacked ? [stacked] : [])];
+  : m.name === 'hierarchical' && spreadFlags.length > 0 ? createHierarchicalMethod({ estimateSpreads: (stats) => estimateComponents(stats, spreadOptions) }) : m)), ...(stacked ? [stacked] : []), ...kriging];
 const result = runProtocol('new-deployment', records, methods, splitOptions, {
   scenarioKeys,
   onProgress: (done, total, label) => { if (done % 8 === 0 || done === total) process.stderr.write(`${done}/${total} ${label}\n`); },
@@ -81,7 +90,7 @@ const result = runProtocol('new-deployment', records, methods, splitOptions, {
 
 // interval coverage of the methods with intervals (their fits are memoised: this pass refits nothing)
 const coverage = {};
-for (const hier of methods.filter((m) => m.name.startsWith('hierarchical'))) {
+for (const hier of methods.filter((m) => m.name.startsWith('hierarchical') || m.name === 'fit-kriging')) {
   const splits = newDeploymentSplits(records, splitOptions);
   for (const split of splits.splits) {
     let inside = 0;

@@ -24,7 +24,7 @@ export interface SeriesFlags {
 }
 
 /** withSeries' flags: the residual trees' method when fit adds them. */
-export type WithSeriesFlags = Omit<SeriesFlags, 'residualTrees'> & { residualTrees?: EnergyMethod };
+export type WithSeriesFlags = Omit<SeriesFlags, 'residualTrees'> & { residualTrees?: EnergyMethod; seriesKriging?: boolean };
 
 const conflict = (message: string): never => { throw new EnergyLensError('CONFLICTING_OPTIONS', message); };
 
@@ -77,8 +77,10 @@ export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], f
   // residual trees sit under the series' own effects: with crossed effects they are left out
   const trees = flags.residualTrees && !crossed ? { residualTrees: { method: flags.residualTrees } } : {};
   if (flags.residualTrees && crossed) process.stderr.write('note: --effects with crossed factors: no residual trees (they sit under the series\' own effects only)\n');
+  if (flags.seriesKriging && crossed) conflict('--series-kriging generalises the series\' own effects, not crossed effects (--effects with factors): drop one');
+  const kriging = flags.seriesKriging ? { kriging: true } : {};
   return withChosenSeriesEffects(pooled, records, fitOptions, {
-    catalog, file: flags.data, ...(flags.seriesBy ? { by } : {}), ...(crossed ? { crossed } : {}), ...trees,
+    catalog, file: flags.data, ...(flags.seriesBy ? { by } : {}), ...(crossed ? { crossed } : {}), ...trees, ...kriging,
     ...(flags.seriesRule ? { rule: flags.seriesRule } : {}), ...(flags.folds !== undefined ? { folds: flags.folds } : {}),
   });
 }

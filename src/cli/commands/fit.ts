@@ -26,7 +26,7 @@ interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
   time?: number; evals?: number; cvGroups?: string; stackColumn?: string; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string;
-  seriesRule: SeriesEffectsRule; residualTrees?: boolean;
+  seriesRule: SeriesEffectsRule; residualTrees?: boolean; seriesKriging?: boolean;
 }
 
 const DEFAULT_RESTARTS = 8;
@@ -72,6 +72,7 @@ export function register(program: Command): void {
     .option('--series-rule <cv|always|replicated>', 'when series effects are fitted on records of two or more series: always; replicated (when at least 10 records repeat a series: records minus series >= 10); or cv (K-fold cross-validation on the training records, the structure choice\'s --folds, pooled against with effects: kept when they predict held-out records better; not the default: not confirmed on held-out seeds)', seriesRuleArg, DEFAULT_SERIES_EFFECTS_RULE)
     .option('--residual-trees', `with series effects: also learn gradient-boosted trees (XGBoost) on the shared structure's log residuals with each series' level and slope taken out, store them in the model file (residualTrees) and estimate the series effects on what they leave; predict, select, explain and fit --base apply them${DEFAULT_RESIDUAL_TREES ? ' (the default)' : ''}`)
     .option('--no-residual-trees', `series effects without residual trees${DEFAULT_RESIDUAL_TREES ? '' : ' (the default)'}`)
+    .option('--series-kriging', 'with series effects: each series\' log residuals a Gaussian process (level, slope in log batch, setting, and a smooth term in the configuration\'s log batch, lengths and layout degrees) whose hyperparameters every series shares (empirical Bayes); the model file keeps every series\' points (series.kriging), predict applies a series\' posterior and fit --base adds your records as points. Opt-in')
     .option('--base <public.json>', 'your records set your series\' effects under this model (fitted with series effects, e.g. models/mlenergy-v3.json): its shared parameters and effect spreads are the prior and stay; unlike --calibrate, no parameter is refitted')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the model summary as JSON on stdout', false)
@@ -128,6 +129,8 @@ async function candidateStructures(flags: FitFlags, catalog: Catalog, records: r
 async function runFit(flags: FitFlags): Promise<void> {
   if (flags.base && flags.residualTrees !== undefined) throw new EnergyLensError('CONFLICTING_OPTIONS', '--base keeps the base model\'s residual trees (if it has them) and fits none: drop --residual-trees / --no-residual-trees');
   if (!flags.series && flags.residualTrees === true) throw new EnergyLensError('CONFLICTING_OPTIONS', '--residual-trees sit under the series effects; --no-series turns them off: drop one');
+  if (flags.base && flags.seriesKriging) throw new EnergyLensError('CONFLICTING_OPTIONS', '--base keeps the base model\'s kriging section (if it has one) and fits none: drop --series-kriging');
+  if (!flags.series && flags.seriesKriging) throw new EnergyLensError('CONFLICTING_OPTIONS', '--series-kriging generalises the series effects; --no-series turns them off: drop one');
   if (flags.base) {
     await runFitFromBase(flags);
     return;

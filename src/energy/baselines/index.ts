@@ -11,3 +11,4 @@ export * from './random-forest.js';
 export * from './gradient-boosting.js';
 export * from './registry.js';
 export * from './hierarchical-stacked.js';
+export * from './hierarchical-kriging.js';

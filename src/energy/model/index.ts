@@ -21,3 +21,6 @@ export * from './series-choice.js';
 export * from './residual-trees.js';
 export * from './stacked-residuals.js';
 export * from './series-text.js';
+export * from './series-kriging.js';
+export * from './series-kriging-fit.js';
+export * from './series-kriging-file.js';

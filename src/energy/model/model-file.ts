@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { parseJsonText, readTextFile } from '../../util/read-text.js';
 import { PARAMETERS } from './closed-form.js';
 import type { LatencyEffects, SeriesModel } from './series-effects.js';
+import { validateKriging, type KrigingSection } from './series-kriging-file.js';
 import { validateStructureShape, type Structure, type StructureParameter } from './structure.js';
 import { PHYSICS_STRUCTURE } from './structure-physics.js';
 import { unpackResidualTrees, type ResidualTrees } from './residual-trees.js';
@@ -181,6 +182,12 @@ export interface ModelSeries extends SeriesModel {
    * shared parameters, as before.
    */
   pooled?: PooledFit;
+  /**
+   * Kriging series effects (series-kriging.ts, fit --series-kriging): the kernel and every series' points; a series
+   * with points is predicted by its Gaussian-process posterior in place of its level, slope and setting effects.
+   * Absent: the series effects alone.
+   */
+  kriging?: KrigingSection;
 }
 
 /** A fit of the model's structure without series effects (the series section's `pooled`). */
@@ -204,6 +211,7 @@ function validateSeries(s: unknown, bad: (what: string) => never): void {
   validateEffects(x, 'series', bad, strings);
   if (x.crossed !== undefined) validateCrossed(x as ModelSeries, bad, strings);
   if (x.latency !== undefined) validateEffects(x.latency, 'series.latency', bad, strings);
+  if (x.kriging !== undefined) validateKriging(x.kriging, bad);
 }
 
 /** The crossed effects (absent in older files: the series' own effects only): factors, spreads, each series' levels. */

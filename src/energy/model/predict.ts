@@ -15,6 +15,7 @@ import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './
 import { fallbackModel, type EnergyModel } from './model-file.js';
 import type { RecordLike } from './series-effects.js';
 import { applySeriesEffect, type AppliedSeriesEffect } from './series-posteriors.js';
+import { withKrigingEffect } from './series-kriging-file.js';
 import { stackOf } from './structure-cv-groups.js';
 import { featureMatrix } from './structure-features.js';
 import { structureSpec } from './structure.js';
@@ -168,7 +169,10 @@ function predictFromFeatures(model: EnergyModel, configs: readonly Configuration
   const { ev, values, kindOf } = evaluatorOf(model, features, kinds);
   try {
     const catalog = options.catalog ?? builtinCatalog();
-    const effects = model.series ? configs.map((c) => applySeriesEffect(canonicalNames(c, catalog) as RecordLike, model.series!)) : null;
+    const effects = model.series ? configs.map((c) => {
+      const r = canonicalNames(c, catalog) as RecordLike;
+      return withKrigingEffect(r, model.series!, applySeriesEffect(r, model.series!));
+    }) : null;
     // rows of a series the model knows nothing of: the fit without series effects, when the file carries it
     const pooled = model.series?.pooled && effects?.some((e) => e.uninformed) ? model.series.pooled : undefined;
     const at = (v: readonly number[], m: Pick<EnergyModel, 'free' | 'covariance' | 'residualSd'>) => ({

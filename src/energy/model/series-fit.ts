@@ -16,7 +16,10 @@ import { EnergyLensError } from '../../errors.js';
 import type { EnergyMethod, FittedMethod, MethodContext, TrainRecord } from '../baselines/method.js';
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import { fitEnergyModel, fitPreparedEnergy, prepareEnergyFit, type FitEnergyOptions, type FitRecord, type PreparedEnergyFit } from './fit.js';
-import { calibrateSeries, fitHierarchical, type HierarchicalFit } from './hierarchical.js';
+import { calibrateSeries, fitHierarchical, logResiduals, type HierarchicalFit } from './hierarchical.js';
+import type { KrigingEstimateOptions } from './series-kriging.js';
+import { estimateSeriesKriging, withKrigingPoints } from './series-kriging-fit.js';
+import { packKriging, unpackKrigingSeries } from './series-kriging-file.js';
 import { packResidualTrees, type ResidualTrees } from './residual-trees.js';
 import { fitStackedResiduals, type StackedResidualOptions } from './stacked-residuals.js';
 import type { EnergyModel, ModelSeries } from './model-file.js';
@@ -56,6 +59,11 @@ export interface SeriesFitOptions {
    * effects are estimated on what g leaves; absent: no trees
    */
   residualTrees?: { method: EnergyMethod } & Pick<StackedResidualOptions, 'folds' | 'target' | 'maxTrainRecords'>;
+  /**
+   * kriging series effects (series-kriging.ts): each series' log residuals under the shared structure (and the trees)
+   * a Gaussian process with hyperparameters shared by the series, stored with every series' points; absent: none
+   */
+  kriging?: boolean | KrigingEstimateOptions;
 }
 
 export interface SeriesSpreads { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number }
@@ -166,6 +174,7 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   const catalog = options.catalog ?? fitOptions.catalog ?? builtinCatalog();
   const by = options.by ?? DEFAULT_SERIES_BY;
   checkSeriesBy(records, by, options.file ?? fitOptions.file, options.by !== undefined);
+  if (options.kriging && options.crossed) throw new EnergyLensError('CONFLICTING_OPTIONS', 'kriging series effects generalise the series\' own effects, not crossed effects: drop one');
   // series keys by the catalog's names, computed once; the records themselves are neither copied nor viewed
   const keys = seriesKeys(records, by.series, catalog);
   const first = sharedOf(model, catalog);
@@ -191,22 +200,29 @@ export function fitSeriesEffects(model: EnergyModel, records: readonly FitRecord
   // the fit without effects (the model as given) rides along for rows of series the model has not seen; with residual
   // trees a new series gets the shared parameters and the trees (the series effects at zero), as the trees were learnt
   const pooled = fit.shared === first || stacked ? {} : { pooled: { parameters: model.parameters, free: model.free, covariance: model.covariance, residualSd: model.residualSd } };
-  return {
+  const out: EnergyModel = {
     ...shared, training: model.training, fit: { ...shared.fit, seconds: model.fit.seconds + (fit.shared === first ? 0 : shared.fit.seconds) + treesSeconds },
     ...(model.selection ? { selection: model.selection } : {}),
     series: { ...(stacked ? stacked.series : fit.series), ...(latency ? { latency } : {}), ...pooled },
     ...(stacked ? { residualTrees: stacked.residualTrees } : {}),
   };
+  if (options.kriging) {
+    // the kriging series model on the residuals under the shared structure and trees (series-kriging.ts); with trees,
+    // each record's residual under trees fitted without its series (cross-fitted), as a new series' records will be
+    const k = estimateSeriesKriging(hierRecords, sharedOf(out, catalog), out.series!, { ...(typeof options.kriging === 'object' ? options.kriging : {}), keyOf: (_, i) => keys[i], ...(stacked ? { residuals: stacked.crossFitted } : {}) });
+    out.series = { ...out.series!, kriging: packKriging(k.kernel, k.series.values()) };
+  }
+  return out;
 }
 
 /** The stacked residual model on a hierarchical fit: g's trees for the model file, and the series effects under f and g. */
-function stackResidualTrees(records: readonly TrainRecord[], fit: HierarchicalFit, options: NonNullable<SeriesFitOptions['residualTrees']>, ctx: MethodContext, keys: readonly string[]): { residualTrees: ResidualTrees; series: SeriesModel } {
+function stackResidualTrees(records: readonly TrainRecord[], fit: HierarchicalFit, options: NonNullable<SeriesFitOptions['residualTrees']>, ctx: MethodContext, keys: readonly string[]): { residualTrees: ResidualTrees; series: SeriesModel; crossFitted: Float64Array } {
   const { method, ...rest } = options;
   const stacked = fitStackedResiduals(records, fit, method, ctx, { ...rest, keyOf: (_, i) => keys[i] });
   try {
     if (!stacked.g.trees) throw new EnergyLensError('INVALID_OPTION', `residual trees: the method "${method.name}" does not export trees (gradient boosting does)`);
     const t = stacked.g.trees();
-    return { residualTrees: packResidualTrees(t.trees, t.features, t.baseScore, { target: stacked.target, folds: stacked.folds, records: stacked.records }), series: stacked.series };
+    return { residualTrees: packResidualTrees(t.trees, t.features, t.baseScore, { target: stacked.target, folds: stacked.folds, records: stacked.records }), series: stacked.series, crossFitted: stacked.crossFitted };
   } finally {
     stacked.g.dispose?.();
   }
@@ -247,12 +263,20 @@ export function calibrateFromBase(base: EnergyModel, records: readonly FitRecord
     const fresh = latencyStats(base, named, series, catalog, (r) => resolveSeriesKey(r, series.by.series, posteriors));
     calibrated.series.latency = { components: series.latency.components, stats: mergeSeriesStats(series.latency.stats, fresh) };
   }
+  let kriging: ModelSeries['kriging'];
+  if (series.kriging) {
+    // the records join their series' points: residuals under the shared structure and trees, keyed as the effects
+    const { kernel } = series.kriging;
+    const grown = withKrigingPoints(kernel, series.by, named, logResiduals(shared, named), new Map(series.kriging.series.map((s) => [s.key, unpackKrigingSeries(s, series.by)])), (r) => resolveSeriesKey(r, series.by.series, posteriors));
+    kriging = packKriging(kernel, grown.values());
+  }
   const keys = [...new Set(named.map((r) => resolveSeriesKey(r, series.by.series, posteriors)))].sort();
   const previous = series.calibration;
   return {
     ...base,
     series: {
       ...calibrated.series,
+      ...(kriging ? { kriging } : {}),
       calibration: {
         base: previous?.base ?? baseFile, records: (previous?.records ?? 0) + records.length,
         series: [...new Set([...(previous?.series ?? []), ...keys])].sort(),

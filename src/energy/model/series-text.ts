@@ -3,6 +3,7 @@
  * explain) and the web workbench: which series effect applied, from how many records, its interval, and the
  * model's series section and residual trees in short.
  */
+import type { KrigingKernel } from './series-kriging.js';
 import type { AppliedSeriesEffect } from './series-posteriors.js';
 import type { EnergyModel, ModelSeries } from './model-file.js';
 
@@ -22,7 +23,13 @@ export function seriesSummary(s: ModelSeries): Record<string, unknown> {
     ...(s.crossed ? { crossed: { factors: s.crossed.factors, slope: s.crossed.slope, tauLevel: s.crossed.tauLevel, tauSlope: s.crossed.tauSlope } } : {}),
     records: s.stats.reduce((a, x) => a + x.n, 0), ...(s.calibration ? { calibration: s.calibration } : {}),
     ...(s.pooled ? { pooled: { residualSd: s.pooled.residualSd } } : {}),
+    ...(s.kriging ? { kriging: { kernel: s.kriging.kernel, points: s.kriging.series.reduce((a, x) => a + x.r.length, 0) } } : {}),
   };
+}
+
+/** The kriging kernel in one line (fit and explain). */
+function krigingLine(k: KrigingKernel, points: number): string {
+  return `  kriging (a series with records is predicted by its Gaussian-process posterior, from ${points} points): level ${k.level.toFixed(3)}, slope in log batch ${k.slope.toFixed(3)}, setting ${k.setting.toFixed(3)}, smooth ${k.spread.toFixed(3)} (length scales in log units: ${k.features.map((f, i) => `${f} ${k.lengths[i].toFixed(2)}`).join(', ')}), residual ${k.sigma.toFixed(3)}`;
 }
 
 /** The lines fit and explain print about a model's series effects. */
@@ -37,6 +44,7 @@ export function seriesLines(m: EnergyModel): string[] {
     ...(c.layoutSpread !== undefined ? [`  no training series showed two layouts: a setting a seen series' records lack, at a new layout (or in a series whose records span layouts), gets the series-level spread ${c.layoutSpread.toFixed(3)} in place of the setting spread`] : []),
     ...(s.latency ? [`  on latency (log time per output token, from ${s.latency.stats.reduce((a, x) => a + x.n, 0)} timed records): series level ${s.latency.components.tauLevel.toFixed(3)}, slope in log batch ${s.latency.components.tauSlope.toFixed(3)}, setting ${s.latency.components.tauSetting.toFixed(3)}, residual ${s.latency.components.sigma.toFixed(3)}`] : []),
     ...(s.crossed ? [`  crossed effects (shared across series): ${s.crossed.factors.map((f, i) => `${f} ${s.crossed!.tauLevel[i].toFixed(3)}${s.crossed!.slope ? ` (slope ${s.crossed!.tauSlope[i].toFixed(3)})` : ''}`).join(', ')}; the series level above is the series' own part`] : []),
+    ...(s.kriging ? [krigingLine(s.kriging.kernel, s.kriging.series.reduce((a, x) => a + x.r.length, 0))] : []),
     ...(s.pooled ? [`  a series the model has not seen: predicted by the same structure fitted without series effects (stored beside the shared parameters; residual ${s.pooled.residualSd.energy.toFixed(3)})`] : []),
     ...(s.calibration ? [`  calibrated from ${s.calibration.base} with ${s.calibration.records} records of ${s.calibration.series.join('; ')}`] : []),
     ...why,

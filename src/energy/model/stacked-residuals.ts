@@ -49,6 +49,8 @@ export interface StackedResiduals {
   target: 'level' | 'effects';
   /** records g learnt from */
   records: number;
+  /** each record's log residual after f and a g fitted without its series (the cross-fitted residuals the effects see) */
+  crossFitted: Float64Array;
 }
 
 /** A record whose energy per token is exp(t): the residual model's training row (its features are the record's). */
@@ -92,5 +94,5 @@ export function fitStackedResiduals(records: readonly TrainRecord[], base: Hiera
     inside.forEach((i, j) => { left[i] = res[i] - p[j]; });
   }
   const stats = seriesStats(records, left, by, center, (_, i) => keys[i]);
-  return { g, series: { by, center, components: withLayoutSpread(estimateComponents(stats), stats, by), stats }, folds, target, records: trainOn.length };
+  return { g, series: { by, center, components: withLayoutSpread(estimateComponents(stats), stats, by), stats }, folds, target, records: trainOn.length, crossFitted: left };
 }
