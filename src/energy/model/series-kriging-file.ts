@@ -4,7 +4,6 @@
  * and `fit --base` grows a series by adding the user's records as points. Optional: a file without it (or a reader
  * that ignores it) gets the series effects, as before.
  */
-import type { ModelSeries } from './model-file.js';
 import { layoutKeyOf, type RecordLike, type SeriesBy } from './series-effects.js';
 import type { AppliedSeriesEffect } from './series-posteriors.js';
 import { KRIGING_FEATURES, krigingAt, krigingPoint, krigingPosterior, type KrigingFeature, type KrigingKernel, type KrigingPoint, type KrigingPosterior, type KrigingSeries } from './series-kriging.js';
@@ -91,7 +90,7 @@ const Z95 = 1.959963984540054;
  * A record's series effect (series-posteriors.ts applySeriesEffect) with the kriging posterior in its place when the
  * model's series section has points of the record's series: the shift, its predictive sd and the applied factor.
  */
-export function withKrigingEffect<E extends { applied: AppliedSeriesEffect; shift: number; sd: number; uninformed: boolean }>(record: RecordLike, series: ModelSeries, effect: E): E {
+export function withKrigingEffect<E extends { applied: AppliedSeriesEffect; shift: number; sd: number; uninformed: boolean }>(record: RecordLike, series: { kriging?: KrigingSection; by: SeriesBy }, effect: E): E {
   const section = series.kriging;
   if (!section || !effect.applied.seen) return effect;
   const g = krigingShift(section, effect.applied.series, krigingPoint(record, section.kernel.features, section.kernel.center, series.by), series.by);
