@@ -44,7 +44,7 @@ describe.skipIf(!BUILT)('the stack rule in fit, predict, explain and select' + (
       run('select', '--model', 'model.json', '--llm', 'Llama-3.1-8B-Instruct', '--hardware', 'H100', '--input', '512', '--output', '128', '--max-gpus', '2', '--stack', 'vLLM'),
     ]);
     expect(p.status, p.stderr).toBe(0);
-    expect(p.stdout).toMatch(/stacks: 1 row of framework SGLang, vLLM by physics\+discovered; 2 rows of another framework \(or none\) by the physics fit/);
+    expect(p.stdout).toMatch(/stacks: 1 row of framework SGLang, vLLM and hardware H100-SXM5-80GB by physics\+discovered; 2 rows of another framework or hardware \(or none\) by the physics fit/);
     const rows = parse(readFileSync(join(dir, 'pred.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.map((x) => x.stack_fit)).toEqual(['chosen', 'physics', 'physics']);
     expect(e.status, e.stderr).toBe(0);

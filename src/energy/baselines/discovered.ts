@@ -42,12 +42,16 @@ export interface DiscoveredOptions {
   discovery?: boolean;
   /** the method's name in results (default "discovered") */
   name?: string;
+  /** further columns a discovered correction is limited to beside the serving stack (fit.ts FallbackOptions; default fit's) */
+  fallbackColumns?: readonly string[];
+  /** the prepared discoveries, shared with other discovered methods of the same evals, folds and discovery so that variants of the later steps compare on one discovery (default: the method's own) */
+  prepared?: Map<string, CollectedCandidates>;
 }
 
 export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyMethod {
   const evals = options.evals ?? DEFAULT_DISCOVERED_EVALS;
   const folds = options.folds ?? 5;
-  const memo = new Map<string, CollectedCandidates>();
+  const memo = options.prepared ?? new Map<string, CollectedCandidates>();
   const keyOf = (records: readonly TrainRecord[], ctx: MethodContext): string => fingerprint(records, ctx.seed);
   return {
     name: options.name ?? 'discovered',
@@ -76,7 +80,7 @@ export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyM
       const fitOptions = { ...common, structure, selection };
       const pooled = fitEnergyModel(records, fitOptions);
       const withSeries = withChosenSeriesEffects(pooled, records, fitOptions, { catalog: ctx.catalog, folds, ...(options.seriesEffects ? { rule: options.seriesEffects } : {}), ...(options.seriesStandardErrors !== undefined ? { standardErrors: options.seriesStandardErrors } : {}), ...(options.seriesMinWithinDof !== undefined ? { minWithinDof: options.seriesMinWithinDof } : {}), ...(options.seriesSpreads ? { spreads: options.seriesSpreads } : {}) });
-      const model = withStackFallback(withSeries, records, fitOptions);
+      const model = withStackFallback(withSeries, records, { ...fitOptions, ...(options.fallbackColumns ? { fallbackColumns: options.fallbackColumns } : {}) });
       const f = fittedModel(model, ctx, 'discovered');
       return { ...f, notes: [`structure: ${selection.chosen}`, `series effects: ${withSeries.seriesChoice?.used ? 'yes' : 'no'}`, ...f.notes] };
     },
