@@ -6,6 +6,8 @@
 //                               (a calibration on a GPU outside them calibrates the physics fit)
 //   discovered-stack-only       the rule before: the correction on the training records' stacks only
 //   discovered-hardware-model   also limited to the training records' models (an unseen model gets physics)
+//   discovered-gpu-cv           fit's default, the structure choice also leaving one GPU out at a time when the
+//                               training records hold two or more (a correction must not lose there either)
 // Prints one JSON object: per data set, protocol, group and variant, each method's median MAPE over the seeds and
 // its difference from the closed form in points; `breaking` lists the rows more than one point worse.
 // Options: --data=mlenergy,simulator,llmInferenceBench (default all three), --protocols=NAME,... (default: those of
@@ -45,6 +47,7 @@ const all = [
   createDiscoveredMethod({ evals, prepared }),
   createDiscoveredMethod({ evals, prepared, name: 'discovered-stack-only', fallbackColumns: [] }),
   createDiscoveredMethod({ evals, prepared, name: 'discovered-hardware-model', fallbackColumns: ['hardware', 'model'] }),
+  createDiscoveredMethod({ evals, prepared, name: 'discovered-gpu-cv', cvGroups: 'hardware' }),
 ];
 const methods = all.filter((m) => !listArg('methods') || listArg('methods').includes(m.name));
 

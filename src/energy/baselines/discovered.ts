@@ -16,6 +16,7 @@ import { autoDiscoveryCandidate, DISCOVERED_SOURCE, discoverySample } from '../m
 import { fitEnergyModel, withStackFallback } from '../model/fit.js';
 import { withChosenSeriesEffects, type SeriesEffectsRule } from '../model/series-choice.js';
 import { chooseAmong, collectCandidates, type CollectedCandidates } from '../model/structure-select.js';
+import { cvGroupsOf, stackOf } from '../model/structure-cv-groups.js';
 import { fittedModel } from './closed-form.js';
 import { fingerprint } from './hierarchical.js';
 import type { EnergyMethod, MethodContext, TrainRecord } from './method.js';
@@ -44,6 +45,8 @@ export interface DiscoveredOptions {
   name?: string;
   /** further columns a discovered correction is limited to beside the serving stack (fit.ts FallbackOptions; default fit's) */
   fallbackColumns?: readonly string[];
+  /** a column whose groups (when the training records hold at least two) also score each candidate held out one at a time (fit --cv-groups; default none) */
+  cvGroups?: string;
   /** the prepared discoveries, shared with other discovered methods of the same evals, folds and discovery so that variants of the later steps compare on one discovery (default: the method's own) */
   prepared?: Map<string, CollectedCandidates>;
 }
@@ -76,7 +79,8 @@ export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyM
       if (!collected) throw new EnergyLensError('INVALID_OPTION', 'discovered: no discovery was prepared for these training records (await method.prepare(records, ctx) first; evaluateMethods does)');
       const seed = ctx.seed ?? 0;
       const common = { catalog: ctx.catalog, inputTokens: ctx.inputTokens, seed };
-      const { structure, selection } = chooseAmong(records, collected, { ...common, folds, evals }, 'a kept discovery');
+      const groups = options.cvGroups !== undefined && new Set(records.map((r) => stackOf(r, options.cvGroups as string))).size >= 2 ? cvGroupsOf(records, options.cvGroups) : null;
+      const { structure, selection } = chooseAmong(records, collected, { ...common, folds, evals, groups }, 'a kept discovery');
       const fitOptions = { ...common, structure, selection };
       const pooled = fitEnergyModel(records, fitOptions);
       const withSeries = withChosenSeriesEffects(pooled, records, fitOptions, { catalog: ctx.catalog, folds, ...(options.seriesEffects ? { rule: options.seriesEffects } : {}), ...(options.seriesStandardErrors !== undefined ? { standardErrors: options.seriesStandardErrors } : {}), ...(options.seriesMinWithinDof !== undefined ? { minWithinDof: options.seriesMinWithinDof } : {}), ...(options.seriesSpreads ? { spreads: options.seriesSpreads } : {}) });
