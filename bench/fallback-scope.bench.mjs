@@ -8,6 +8,8 @@
 //   discovered-hardware-model   also limited to the training records' models (an unseen model gets physics)
 //   discovered-gpu-cv           fit's default, the structure choice also leaving one GPU out at a time when the
 //                               training records hold two or more (a correction must not lose there either)
+//   discovered-cal-better-on-k  fit's default, but a calibration on a new GPU refits both the corrected structure and
+//                               the physics fit and keeps the one with the lower RMS log error on the k records
 // Prints one JSON object: per data set, protocol, group and variant, each method's median MAPE over the seeds and
 // its difference from the closed form in points; `breaking` lists the rows more than one point worse.
 // Options: --data=mlenergy,simulator,llmInferenceBench (default all three), --protocols=NAME,... (default: those of
@@ -48,6 +50,7 @@ const all = [
   createDiscoveredMethod({ evals, prepared, name: 'discovered-stack-only', fallbackColumns: [] }),
   createDiscoveredMethod({ evals, prepared, name: 'discovered-hardware-model', fallbackColumns: ['hardware', 'model'] }),
   createDiscoveredMethod({ evals, prepared, name: 'discovered-gpu-cv', cvGroups: 'hardware' }),
+  createDiscoveredMethod({ evals, prepared, name: 'discovered-cal-better-on-k', calibration: 'better-on-k' }),
 ];
 const methods = all.filter((m) => !listArg('methods') || listArg('methods').includes(m.name));
 

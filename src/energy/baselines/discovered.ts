@@ -19,6 +19,7 @@ import { chooseAmong, collectCandidates, type CollectedCandidates } from '../mod
 import { cvGroupsOf, stackOf } from '../model/structure-cv-groups.js';
 import { fittedModel } from './closed-form.js';
 import { fingerprint } from './hierarchical.js';
+import type { EnergyModel } from '../model/model-file.js';
 import type { EnergyMethod, MethodContext, TrainRecord } from './method.js';
 
 /** Kernel evaluations per discovery search phase (and the budget for scoring further candidates), as bench:discover's `auto`. */
@@ -47,6 +48,12 @@ export interface DiscoveredOptions {
   fallbackColumns?: readonly string[];
   /** a column whose groups (when the training records hold at least two) also score each candidate held out one at a time (fit --cv-groups; default none) */
   cvGroups?: string;
+  /**
+   * a calibration on records outside the correction's scopes (a new GPU): `physics` calibrates the physics fit
+   * (fit.ts calibrationBase, the default); `better-on-k` calibrates both and keeps the one with the lower RMS log
+   * error on the calibration records (an experiment: bench/fallback-scope.bench.mjs)
+   */
+  calibration?: 'physics' | 'better-on-k';
   /** the prepared discoveries, shared with other discovered methods of the same evals, folds and discovery so that variants of the later steps compare on one discovery (default: the method's own) */
   prepared?: Map<string, CollectedCandidates>;
 }
@@ -86,9 +93,23 @@ export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyM
       const withSeries = withChosenSeriesEffects(pooled, records, fitOptions, { catalog: ctx.catalog, folds, ...(options.seriesEffects ? { rule: options.seriesEffects } : {}), ...(options.seriesStandardErrors !== undefined ? { standardErrors: options.seriesStandardErrors } : {}), ...(options.seriesMinWithinDof !== undefined ? { minWithinDof: options.seriesMinWithinDof } : {}), ...(options.seriesSpreads ? { spreads: options.seriesSpreads } : {}) });
       const model = withStackFallback(withSeries, records, { ...fitOptions, ...(options.fallbackColumns ? { fallbackColumns: options.fallbackColumns } : {}) });
       const f = fittedModel(model, ctx, 'discovered');
+      if (options.calibration === 'better-on-k') f.calibrate = betterOnK(model, ctx, 'discovered');
       return { ...f, notes: [`structure: ${selection.chosen}`, `series effects: ${withSeries.seriesChoice?.used ? 'yes' : 'no'}`, ...f.notes] };
     },
   };
 }
 
 export const discoveredMethod: EnergyMethod = createDiscoveredMethod();
+
+/** Calibration that refits both the chosen structure and its physics fallback and keeps the one closer to the k records. */
+function betterOnK(model: EnergyModel, ctx: MethodContext, name: string): (records: readonly TrainRecord[], c?: MethodContext) => ReturnType<typeof fittedModel> {
+  return (records, c = ctx) => {
+    const chosen = fittedModel({ ...model, stackFallback: undefined }, c, name).calibrate!(records, c);
+    const physics = fittedModel(model, c, name).calibrate!(records, c);
+    const rms = (f: ReturnType<typeof fittedModel>): number => {
+      const p = f.predict(records);
+      return Math.sqrt(records.reduce((a, r, i) => a + Math.log(p[i] / (r.energy_j / r.output_tokens)) ** 2, 0) / records.length);
+    };
+    return rms(chosen) < rms(physics) ? chosen : physics;
+  };
+}
