@@ -93,7 +93,7 @@ export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyM
       const withSeries = withChosenSeriesEffects(pooled, records, fitOptions, { catalog: ctx.catalog, folds, ...(options.seriesEffects ? { rule: options.seriesEffects } : {}), ...(options.seriesStandardErrors !== undefined ? { standardErrors: options.seriesStandardErrors } : {}), ...(options.seriesMinWithinDof !== undefined ? { minWithinDof: options.seriesMinWithinDof } : {}), ...(options.seriesSpreads ? { spreads: options.seriesSpreads } : {}) });
       const model = withStackFallback(withSeries, records, { ...fitOptions, ...(options.fallbackColumns ? { fallbackColumns: options.fallbackColumns } : {}) });
       const f = fittedModel(model, ctx, 'discovered');
-      if (options.calibration === 'better-on-k') f.calibrate = betterOnK(model, ctx, 'discovered');
+      if (options.calibration === 'better-on-k') f.calibrate = calibrateBetterOnK(model, ctx, 'discovered');
       return { ...f, notes: [`structure: ${selection.chosen}`, `series effects: ${withSeries.seriesChoice?.used ? 'yes' : 'no'}`, ...f.notes] };
     },
   };
@@ -102,7 +102,7 @@ export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyM
 export const discoveredMethod: EnergyMethod = createDiscoveredMethod();
 
 /** Calibration that refits both the chosen structure and its physics fallback and keeps the one closer to the k records. */
-function betterOnK(model: EnergyModel, ctx: MethodContext, name: string): (records: readonly TrainRecord[], c?: MethodContext) => ReturnType<typeof fittedModel> {
+export function calibrateBetterOnK(model: EnergyModel, ctx: MethodContext, name: string): (records: readonly TrainRecord[], c?: MethodContext) => ReturnType<typeof fittedModel> {
   return (records, c = ctx) => {
     const chosen = fittedModel({ ...model, stackFallback: undefined }, c, name).calibrate!(records, c);
     const physics = fittedModel(model, c, name).calibrate!(records, c);

@@ -6,7 +6,8 @@ import { simulate } from '../../../../src/energy/simulator/index.js';
 import {
   calibrationBase, fallbackModel, fallbackScopes, fitEnergyModel, outsideScope, PHYSICS_STRUCTURE, predictEnergy, scopesOf, validateEnergyModel, withStackFallback,
 } from '../../../../src/energy/model/index.js';
-import { CALIBRATION_PARAMETERS, structureMethod } from '../../../../src/energy/baselines/closed-form.js';
+import { CALIBRATION_PARAMETERS, fittedModel, structureMethod } from '../../../../src/energy/baselines/closed-form.js';
+import { calibrateBetterOnK } from '../../../../src/energy/baselines/discovered.js';
 import { CORRECTED } from './corrected-structure.js';
 import { stacksHtml } from '../../../../src/energy/report/html.js';
 
@@ -97,6 +98,20 @@ describe('the hardware scope of the fallback', () => {
     const expected = fitEnergyModel(k, { seed: 1, base: physics, refit: [...CALIBRATION_PARAMETERS] });
     expect(expected.structure.name).toBe('physics');
     expect(calibrated.predict(a100.slice(5))[0]).toBeCloseTo(predictEnergy(expected, a100.slice(5))[0].energyPerTokenJ, 10);
+  });
+
+  it('better-on-k (opt-in) keeps the calibrated correction where the k records follow it, else the calibrated physics fit', () => {
+    const k = a100.slice(0, 6);
+    const corrected = fittedModel(fitted, { seed: 1 }).calibrate!(k, { seed: 1 });
+    const physics = fittedModel(model, { seed: 1 }).calibrate!(k, { seed: 1 });
+    const rest = a100.slice(6);
+    // the A100 records carry the batch^0.2 the correction follows: the corrected calibration is closer on k
+    expect(calibrateBetterOnK(model, { seed: 1 }, 'discovered')(k, { seed: 1 }).predict(rest)).toEqual(corrected.predict(rest));
+    // records that go the other way (batch^-0.2): the physics calibration is closer on k
+    const flat = k.map((r) => ({ ...r, energy_j: r.energy_j / r.batch ** 0.4 }));
+    const physicsFlat = fittedModel(model, { seed: 1 }).calibrate!(flat, { seed: 1 });
+    expect(calibrateBetterOnK(model, { seed: 1 }, 'discovered')(flat, { seed: 1 }).predict(rest)).toEqual(physicsFlat.predict(rest));
+    expect(physics.predict(rest)).not.toEqual(corrected.predict(rest));
   });
 
   it('the report counts the rows of an unseen GPU', () => {
