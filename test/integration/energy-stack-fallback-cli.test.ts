@@ -44,13 +44,33 @@ describe.skipIf(!BUILT)('the stack rule in fit, predict, explain and select' + (
       run('select', '--model', 'model.json', '--llm', 'Llama-3.1-8B-Instruct', '--hardware', 'H100', '--input', '512', '--output', '128', '--max-gpus', '2', '--stack', 'vLLM'),
     ]);
     expect(p.status, p.stderr).toBe(0);
-    expect(p.stdout).toMatch(/stacks: 1 row of framework SGLang, vLLM by physics\+discovered; 2 rows of another framework \(or none\) by the physics fit/);
+    expect(p.stdout).toMatch(/stacks: 1 row of framework SGLang, vLLM and hardware H100-SXM5-80GB by physics\+discovered; 2 rows of another framework or hardware \(or none\) by the physics fit/);
     const rows = parse(readFileSync(join(dir, 'pred.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.map((x) => x.stack_fit)).toEqual(['chosen', 'physics', 'physics']);
     expect(e.status, e.stderr).toBe(0);
     expect(e.stdout).toMatch(/stacks: physics\+discovered applies to framework SGLang, vLLM/);
     expect(sUnseen.stdout).toMatch(/stack: no framework given \(--stack\): the physics fit applies/);
     expect(sSeen.stdout).toMatch(/stack: framework vLLM: the chosen structure applies/);
+  }, 180_000);
+
+  it('an unseen GPU gets the physics fit in predict and select; --calibrate on its records calibrates the physics fit', async () => {
+    const a100 = simulate({
+      models: ['Llama-3.1-8B-Instruct'], hardware: ['A100'], tp: [1, 2], pp: [1], batch: [1, 8, 64], input: [512], output: [128, 1024], noise: 0.02, seed: 4,
+    }).records.map((r) => ({ ...r, framework: 'vLLM' }));
+    await writeRecordsCsv(join(dir, 'a100.csv'), a100);
+    const [p, s, c] = await Promise.all([
+      run('predict', '--model', 'model.json', '--data', 'a100.csv', '--out', 'pred-a100.csv'),
+      run('select', '--model', 'model.json', '--llm', 'Llama-3.1-8B-Instruct', '--hardware', 'A100', '--input', '512', '--output', '128', '--max-gpus', '2', '--stack', 'vLLM'),
+      run('fit', '--data', 'a100.csv', '--calibrate', 'model.json', '--refit', 'p_static,k_mem,e_byte', '--no-series', '--out', 'cal.json'),
+    ]);
+    expect(p.status, p.stderr).toBe(0);
+    const rows = parse(readFileSync(join(dir, 'pred-a100.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(new Set(rows.map((x) => x.stack_fit))).toEqual(new Set(['physics']));
+    expect(s.status, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/fit: hardware A100-SXM4-80GB is not among the training records' \(H100-SXM5-80GB\): the physics fit/);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stderr).toMatch(/note: model\.json's physics\+discovered was fitted on framework SGLang, vLLM and hardware H100-SXM5-80GB; these records lie outside, so its physics fit is calibrated/);
+    expect(JSON.parse(readFileSync(join(dir, 'cal.json'), 'utf8')).structure.name).toBe('physics');
   }, 180_000);
 
   it('refuses a --stack-column no record fills, writing nothing', async () => {

@@ -1,7 +1,7 @@
 /** energylens explain: what a fitted energy model says, parameter by parameter, and what it was trained on. */
 import { Command } from 'commander';
 import type { CrossedSeriesPosterior } from '../../energy/model/series-effects.js';
-import { missingIntervalText, readEnergyModel, seriesPosteriors, structureFormula, Z95, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
+import { fallbackScopes, missingIntervalText, readEnergyModel, seriesPosteriors, structureFormula, Z95, type EnergyModel, type TrainingRanges } from '../../energy/model/index.js';
 import { residualSdText, sig } from '../energy-args.js';
 import { residualTreesLines, residualTreesSummary, seriesLines, seriesSummary } from '../series-output.js';
 import { stackLines } from '../stack-output.js';
@@ -57,7 +57,7 @@ function explanationJSON(m: EnergyModel): Record<string, unknown> {
     ...(Object.keys(m.inputTokens).length > 0 ? { inputTokens: m.inputTokens } : {}),
     ...(m.series ? { series: { ...seriesSummary(m.series), effects: seriesEffects(m) } } : {}),
     ...(m.residualTrees ? { residualTrees: residualTreesSummary(m) } : {}),
-    ...(m.stackFallback ? { stacks: { column: m.stackFallback.column, seen: m.stackFallback.seen, physics: { parameters: m.stackFallback.model.parameters.map((p) => ({ name: p.name, value: p.value, unit: p.unit, held: p.held })), residualSd: m.stackFallback.model.residualSd } } } : {}),
+    ...(m.stackFallback ? { stacks: { column: m.stackFallback.column, seen: m.stackFallback.seen, scopes: fallbackScopes(m.stackFallback), physics: { parameters: m.stackFallback.model.parameters.map((p) => ({ name: p.name, value: p.value, unit: p.unit, held: p.held })), residualSd: m.stackFallback.model.residualSd } } } : {}),
   };
 }
 

@@ -6,10 +6,10 @@ import { Command } from 'commander';
 import { EnergyLensError } from '../../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import {
-  chooseAmong, collectCandidates, DEFAULT_SERIES_BY, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
+  calibrationBase, chooseAmong, collectCandidates, DEFAULT_SERIES_BY, fallbackScopes, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
   DEFAULT_SERIES_EFFECTS_RULE, type CandidateStructure, type CollectedCandidates, type EnergyModel, type SeriesEffectsRule, type StructureSelection,
 } from '../../energy/model/index.js';
-import { cvGroupsOf, DEFAULT_CV_GROUP_COLUMN, stacksOf } from '../../energy/model/structure-cv-groups.js';
+import { cvGroupsOf, DEFAULT_CV_GROUP_COLUMN, DEFAULT_FALLBACK_COLUMNS, scopesOf, stacksOf } from '../../energy/model/structure-cv-groups.js';
 import { autoDiscoveryCandidate, DEFAULT_AUTO_SECONDS, DISCOVERED_SOURCE, discoverySample } from '../../energy/model/discovery/index.js';
 import { readRecordTable, type ProfilingRecord } from '../../energy/records/index.js';
 import { randomSplit } from '../../energy/evaluation/index.js';
@@ -25,7 +25,7 @@ import { DEFAULT_RESIDUAL_TREES } from '../../energy/model/series-fit.js';
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
-  time?: number; evals?: number; cvGroups?: string; stackColumn?: string; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string;
+  time?: number; evals?: number; cvGroups?: string; stackColumn?: string; fallbackColumns?: string[]; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string;
   seriesRule: SeriesEffectsRule; residualTrees?: boolean; seriesKriging?: boolean;
 }
 
@@ -57,6 +57,7 @@ export function register(program: Command): void {
     .option('--time <seconds>', `with --structure auto: time budget of the structure choice (default ${DEFAULT_AUTO_SECONDS}): each discovery search phase gets a quarter; further candidates are not scored once it is spent`, numberArg('--time'))
     .option('--evals <n>', 'with --structure auto: kernel evaluations per discovery search phase, and the budget for scoring further candidates (reproducible, unlike --time)', integerArg('--evals', 1))
     .option('--cv-groups <column>', `with --structure auto: also cross-validate leaving one group of this column (e.g. ${DEFAULT_CV_GROUP_COLUMN}) out at a time; a candidate that loses there is not chosen (off by default: on llm-inference-bench it cost random-50 its gain and did not catch the correction that fails on a new framework)`)
+    .option('--fallback-columns <hardware,model|none>', `further columns a discovered correction is limited to beside the serving stack (default: ${DEFAULT_FALLBACK_COLUMNS.join(',')}): a row whose value of one the training records do not hold (a GPU they do not show) gets the physics structure fitted on the same records; --calibrate on such rows calibrates that physics fit`, (v: string) => (v === 'none' ? [] : v.split(',').map((x) => x.trim()).filter((x) => x !== '')))
     .option('--stack-column <column|none>', `the column naming a record's serving stack (default: ${DEFAULT_CV_GROUP_COLUMN} when the records fill it, or the --cv-groups column): a structure with a discovered correction applies to the stacks the training records hold; the physics structure, fitted on the same records and stored beside it, to any other`)
     .option('--no-discovery', 'with --structure auto: no discovery of corrections (physics, --candidates and structure files beside the data only)')
     .option('--sample <n>', 'fit on a seeded random sample of n records (default: every record)', integerArg('--sample', 1))
@@ -140,11 +141,8 @@ async function runFit(flags: FitFlags): Promise<void> {
   if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined || flags.cvGroups !== undefined || !flags.discovery)) bad('--candidates, --time, --evals, --cv-groups and --no-discovery choose a structure: they need --structure auto');
   assertOutputFolder('--out', flags.out);
   const catalog = loadCatalog(flags.catalog);
-  const base = flags.calibrate ? readEnergyModel(flags.calibrate) : undefined;
-  if (base && flags.refit) {
-    const known = base.parameters.map((p) => p.name);
-    for (const n of flags.refit) if (!known.includes(n)) bad(`--refit: unknown parameter "${n}" (the base model's: ${known.join(', ')})`);
-  }
+  const given = flags.calibrate ? readEnergyModel(flags.calibrate) : undefined;
+  if (flags.fallbackColumns) scopesOf([], flags.fallbackColumns, catalog);
   // one bar on stderr for the long stretches of a big fit (reading, features, the fit, the series effects), shown
   // once the run has taken a few seconds; it steps aside while discovery and cross-validation show their own
   const fitBar = delayedBar(flags.progress, 'fit |{bar}| {percentage}% | {stage}');
@@ -155,9 +153,16 @@ async function runFit(flags: FitFlags): Promise<void> {
   const records = flags.sample === undefined ? all : sampleRecords(all, flags.sample, flags.seed, flags.data);
   checkSeriesFlags(records, flags);
   // a bad --cv-groups is refused before the discovery spends its budget
-  const cvGroups = auto && !base && flags.cvGroups !== undefined ? cvGroupsOf(records, flags.cvGroups) : null;
+  const cvGroups = auto && !given && flags.cvGroups !== undefined ? cvGroupsOf(records, flags.cvGroups) : null;
   const stackColumn = flags.stackColumn ?? (flags.cvGroups !== undefined && flags.cvGroups !== 'none' ? flags.cvGroups : undefined);
   if (flags.stackColumn !== undefined) stacksOf(records, flags.stackColumn);
+  // records outside where the base's discovered correction was validated (a new GPU) calibrate its physics fit
+  const base = given ? calibrationBase(given, records, catalog) : undefined;
+  if (base && given && base !== given) process.stderr.write(`note: ${flags.calibrate}'s ${given.structure.name} was fitted on ${fallbackScopes(given.stackFallback!).map((s) => `${s.column} ${s.seen.join(', ')}`).join(' and ')}; these records lie outside, so its physics fit is calibrated\n`);
+  if (base && flags.refit) {
+    const known = base.parameters.map((p) => p.name);
+    for (const n of flags.refit) if (!known.includes(n)) bad(`--refit: unknown parameter "${n}" (the base model's: ${known.join(', ')})`);
+  }
   let structure = base?.structure ?? PHYSICS_STRUCTURE;
   let selection: StructureSelection | undefined;
   if (base) {
@@ -192,7 +197,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   try {
     const pooled = fitEnergyModel(records, { ...fitOptions, onStage: (stage) => fitBar.update(FIT_STAGES[stage], stage === 'features' ? 'features of each configuration' : `fitting ${structure.name} on ${records.length} records`) });
     fitBar.update(FIT_STAGES.series, 'series effects');
-    model = withStackFallback(withSeries(pooled, records, fitOptions, { ...flags, residualTrees: residualMethod }, catalog), records, { ...fitOptions, stackColumn });
+    model = withStackFallback(withSeries(pooled, records, fitOptions, { ...flags, residualTrees: residualMethod }, catalog), records, { ...fitOptions, stackColumn, ...(flags.fallbackColumns ? { fallbackColumns: flags.fallbackColumns } : {}) });
     fitBar.update(1, `writing ${flags.out}`);
   } finally {
     fitBar.stop();
@@ -249,7 +254,7 @@ function fitSummary(model: EnergyModel, flags: FitFlags, available: number): Rec
     ...(flags.sample !== undefined ? { sample: flags.sample, seed: flags.seed } : {}),
     ...(flags.calibrate ? { calibratedFrom: flags.calibrate, refit: flags.refit ?? model.parameters.map((p) => p.name) } : {}),
     structure: model.structure.name, ...(model.selection ? { selection: model.selection } : {}),
-    residualSd: model.residualSd, fit: model.fit, ...(model.stackFallback ? { stacks: { column: model.stackFallback.column, seen: model.stackFallback.seen } } : {}), ...(model.series ? { series: seriesSummary(model.series) } : {}), ...(model.residualTrees ? { residualTrees: residualTreesSummary(model) } : {}), ...(model.seriesChoice ? { seriesChoice: model.seriesChoice } : {}),
+    residualSd: model.residualSd, fit: model.fit, ...(model.stackFallback ? { stacks: { column: model.stackFallback.column, seen: model.stackFallback.seen, scopes: fallbackScopes(model.stackFallback) } } : {}), ...(model.series ? { series: seriesSummary(model.series) } : {}), ...(model.residualTrees ? { residualTrees: residualTreesSummary(model) } : {}), ...(model.seriesChoice ? { seriesChoice: model.seriesChoice } : {}),
     parameters: model.parameters.map((p) => ({ name: p.name, value: p.value, standardError: p.standardError, low: p.low, high: p.high, unit: p.unit, held: p.held, ...(p.reason ? { reason: p.reason } : {}), ...(p.confoundedWith ? { confoundedWith: p.confoundedWith } : {}), origin: p.origin })),
   };
 }

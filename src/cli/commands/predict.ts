@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { EnergyLensError } from '../../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
-import { predictEnergy, readEnergyModel, type EnergyModel, type EnergyPrediction } from '../../energy/model/index.js';
+import { fallbackScopes, predictEnergy, readEnergyModel, type EnergyModel, type FallbackScope, type EnergyPrediction } from '../../energy/model/index.js';
 import { AtomicCsvWriter, invalidRecordsError, scanRecords, type ProfilingRecord } from '../../energy/records/index.js';
 import { assertOutputFolder, sig } from '../energy-args.js';
 import { effectsBySeries, effectText } from '../series-output.js';
@@ -172,13 +172,16 @@ async function runPredict(flags: PredictFlags): Promise<void> {
   }
   if (model.stackFallback) {
     const c = stackCounts(model, t);
-    lines.push(`stacks: ${c.chosen} row${c.chosen === 1 ? '' : 's'} of ${c.column} ${c.seen.join(', ')} by ${model.structure.name}; ${c.physics} row${c.physics === 1 ? '' : 's'} of another ${c.column} (or none) by the physics fit (column stack_fit)`);
+    const where = c.scopes.map((s) => `${s.column} ${s.seen.join(', ')}`).join(' and ');
+    const other = c.scopes.map((s) => s.column).join(' or ');
+    lines.push(`${c.column !== undefined ? 'stacks' : 'scope'}: ${c.chosen} row${c.chosen === 1 ? '' : 's'} of ${where} by ${model.structure.name}; ${c.physics} row${c.physics === 1 ? '' : 's'} of another ${other} (or none) by the physics fit (column stack_fit)`);
   }
   if (mape !== null) lines.push(`MAPE of energy per output token: ${mape.toFixed(2)} % over ${t.measured} rows with energy_j`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 /** Rows by which fit applied, for a model with a stack fallback. */
-function stackCounts(model: EnergyModel, t: PredictTally): { column: string; seen: string[]; chosen: number; physics: number } {
-  return { column: model.stackFallback!.column, seen: model.stackFallback!.seen, chosen: t.stackChosen, physics: t.stackPhysics };
+function stackCounts(model: EnergyModel, t: PredictTally): { column?: string; seen?: string[]; scopes: FallbackScope[]; chosen: number; physics: number } {
+  const fb = model.stackFallback!;
+  return { column: fb.column, seen: fb.seen, scopes: fallbackScopes(fb), chosen: t.stackChosen, physics: t.stackPhysics };
 }

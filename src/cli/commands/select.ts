@@ -69,7 +69,10 @@ function runSelect(flags: SelectFlags): void {
     return;
   }
   const lines = [selectionText(s, { llm: flags.llm, hardware: flags.hardware, input: flags.input, output: flags.output, top: flags.top, sloTpotMs: flags.sloTpotMs }).trimEnd()];
-  if (s.stack) lines.push('', `stack: ${s.stack.value === '' ? `no ${s.stack.column} given (--stack)` : `${s.stack.column} ${s.stack.value}`}: ${s.stack.applied === 'chosen' ? 'the chosen structure applies (a stack it was fitted on)' : 'the physics fit applies (the discovered correction only to the stacks it was fitted on)'}`);
+  // the serving stack in the words of --stack; another scope (the hardware) by the prediction's reason
+  const byStack = s.stack !== null && s.stack.column === readEnergyModel(flags.model).stackFallback?.column;
+  if (s.stack && byStack) lines.push('', `stack: ${s.stack.value === '' ? `no ${s.stack.column} given (--stack)` : `${s.stack.column} ${s.stack.value}`}: ${s.stack.applied === 'chosen' ? 'the chosen structure applies (a stack it was fitted on)' : 'the physics fit applies (the discovered correction only to the stacks it was fitted on)'}`);
+  else if (s.stack) lines.push('', `fit: ${s.stack.reason}`);
   if (s.series) lines.push('', `series effect (${s.series.series}), at the most frugal configuration: ${effectText(s.series)}`);
   if (infeasible.length > 0) {
     lines.push('', `${infeasible.length} configuration${infeasible.length === 1 ? ' is' : 's are'} infeasible${infeasible.length > SHOWN ? ` (first ${SHOWN}; all with --json)` : ''}:`);

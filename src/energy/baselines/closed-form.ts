@@ -1,8 +1,10 @@
 /**
  * The closed form (model/fit.ts, model/predict.ts) behind the method interface. Calibration to new hardware keeps
- * the structure and every parameter but the hardware-dependent ones it refits from the few new records.
+ * the structure and every parameter but the hardware-dependent ones it refits from the few new records; a model
+ * whose discovered correction its records did not validate for the new hardware calibrates the physics fit stored
+ * beside it (fit.ts calibrationBase).
  */
-import { fitEnergyModel, withStackFallback } from '../model/fit.js';
+import { calibrationBase, fitEnergyModel, withStackFallback } from '../model/fit.js';
 import type { EnergyModel } from '../model/model-file.js';
 import { predictEnergy } from '../model/predict.js';
 import type { Structure } from '../model/structure.js';
@@ -18,7 +20,7 @@ export function fittedModel(model: EnergyModel, ctx: MethodContext, method = 'cl
     method, notes,
     predict: (configs: readonly PredictInput[]) => predictEnergy(model, configs, { catalog: ctx.catalog }).map((p) => p.energyPerTokenJ),
     calibrate: (records: readonly TrainRecord[], c: MethodContext = ctx) => fittedModel(
-      fitEnergyModel(records, { seed: c.seed, catalog: c.catalog, inputTokens: c.inputTokens, base: model, refit: [...CALIBRATION_PARAMETERS] }), c, method,
+      fitEnergyModel(records, { seed: c.seed, catalog: c.catalog, inputTokens: c.inputTokens, base: calibrationBase(model, records, c.catalog), refit: [...CALIBRATION_PARAMETERS] }), c, method,
     ),
   };
 }

@@ -16,8 +16,10 @@ import { autoDiscoveryCandidate, DISCOVERED_SOURCE, discoverySample } from '../m
 import { fitEnergyModel, withStackFallback } from '../model/fit.js';
 import { withChosenSeriesEffects, type SeriesEffectsRule } from '../model/series-choice.js';
 import { chooseAmong, collectCandidates, type CollectedCandidates } from '../model/structure-select.js';
+import { cvGroupsOf, stackOf } from '../model/structure-cv-groups.js';
 import { fittedModel } from './closed-form.js';
 import { fingerprint } from './hierarchical.js';
+import type { EnergyModel } from '../model/model-file.js';
 import type { EnergyMethod, MethodContext, TrainRecord } from './method.js';
 
 /** Kernel evaluations per discovery search phase (and the budget for scoring further candidates), as bench:discover's `auto`. */
@@ -42,12 +44,24 @@ export interface DiscoveredOptions {
   discovery?: boolean;
   /** the method's name in results (default "discovered") */
   name?: string;
+  /** further columns a discovered correction is limited to beside the serving stack (fit.ts FallbackOptions; default fit's) */
+  fallbackColumns?: readonly string[];
+  /** a column whose groups (when the training records hold at least two) also score each candidate held out one at a time (fit --cv-groups; default none) */
+  cvGroups?: string;
+  /**
+   * a calibration on records outside the correction's scopes (a new GPU): `physics` calibrates the physics fit
+   * (fit.ts calibrationBase, the default); `better-on-k` calibrates both and keeps the one with the lower RMS log
+   * error on the calibration records (an experiment: bench/fallback-scope.bench.mjs)
+   */
+  calibration?: 'physics' | 'better-on-k';
+  /** the prepared discoveries, shared with other discovered methods of the same evals, folds and discovery so that variants of the later steps compare on one discovery (default: the method's own) */
+  prepared?: Map<string, CollectedCandidates>;
 }
 
 export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyMethod {
   const evals = options.evals ?? DEFAULT_DISCOVERED_EVALS;
   const folds = options.folds ?? 5;
-  const memo = new Map<string, CollectedCandidates>();
+  const memo = options.prepared ?? new Map<string, CollectedCandidates>();
   const keyOf = (records: readonly TrainRecord[], ctx: MethodContext): string => fingerprint(records, ctx.seed);
   return {
     name: options.name ?? 'discovered',
@@ -72,15 +86,30 @@ export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyM
       if (!collected) throw new EnergyLensError('INVALID_OPTION', 'discovered: no discovery was prepared for these training records (await method.prepare(records, ctx) first; evaluateMethods does)');
       const seed = ctx.seed ?? 0;
       const common = { catalog: ctx.catalog, inputTokens: ctx.inputTokens, seed };
-      const { structure, selection } = chooseAmong(records, collected, { ...common, folds, evals }, 'a kept discovery');
+      const groups = options.cvGroups !== undefined && new Set(records.map((r) => stackOf(r, options.cvGroups as string))).size >= 2 ? cvGroupsOf(records, options.cvGroups) : null;
+      const { structure, selection } = chooseAmong(records, collected, { ...common, folds, evals, groups }, 'a kept discovery');
       const fitOptions = { ...common, structure, selection };
       const pooled = fitEnergyModel(records, fitOptions);
       const withSeries = withChosenSeriesEffects(pooled, records, fitOptions, { catalog: ctx.catalog, folds, ...(options.seriesEffects ? { rule: options.seriesEffects } : {}), ...(options.seriesStandardErrors !== undefined ? { standardErrors: options.seriesStandardErrors } : {}), ...(options.seriesMinWithinDof !== undefined ? { minWithinDof: options.seriesMinWithinDof } : {}), ...(options.seriesSpreads ? { spreads: options.seriesSpreads } : {}) });
-      const model = withStackFallback(withSeries, records, fitOptions);
+      const model = withStackFallback(withSeries, records, { ...fitOptions, ...(options.fallbackColumns ? { fallbackColumns: options.fallbackColumns } : {}) });
       const f = fittedModel(model, ctx, 'discovered');
+      if (options.calibration === 'better-on-k') f.calibrate = calibrateBetterOnK(model, ctx, 'discovered');
       return { ...f, notes: [`structure: ${selection.chosen}`, `series effects: ${withSeries.seriesChoice?.used ? 'yes' : 'no'}`, ...f.notes] };
     },
   };
 }
 
 export const discoveredMethod: EnergyMethod = createDiscoveredMethod();
+
+/** Calibration that refits both the chosen structure and its physics fallback and keeps the one closer to the k records. */
+export function calibrateBetterOnK(model: EnergyModel, ctx: MethodContext, name: string): (records: readonly TrainRecord[], c?: MethodContext) => ReturnType<typeof fittedModel> {
+  return (records, c = ctx) => {
+    const chosen = fittedModel({ ...model, stackFallback: undefined }, c, name).calibrate!(records, c);
+    const physics = fittedModel(model, c, name).calibrate!(records, c);
+    const rms = (f: ReturnType<typeof fittedModel>): number => {
+      const p = f.predict(records);
+      return Math.sqrt(records.reduce((a, r, i) => a + Math.log(p[i] / (r.energy_j / r.output_tokens)) ** 2, 0) / records.length);
+    };
+    return rms(chosen) < rms(physics) ? chosen : physics;
+  };
+}

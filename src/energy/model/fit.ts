@@ -14,8 +14,8 @@ import { compileParametric, fitParametric, Z95, type KindRows, type ParametricFi
 import type { Catalog } from '../catalog/catalog.js';
 import type { RowKind } from './design.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
-import { stacksOf } from './structure-cv-groups.js';
-import { ENERGY_MODEL_FORMAT, ENERGY_MODEL_VERSION, type EnergyModel, type FittedParameter, type StructureSelection, type TrainingRanges } from './model-file.js';
+import { DEFAULT_FALLBACK_COLUMNS, outsideScope, scopesOf, stacksOf } from './structure-cv-groups.js';
+import { ENERGY_MODEL_FORMAT, ENERGY_MODEL_VERSION, fallbackModel, stackScope, type EnergyModel, type FittedParameter, type StructureSelection, type TrainingRanges } from './model-file.js';
 import { featureMatrix } from './structure-features.js';
 import { PHYSICS_STRUCTURE } from './structure-physics.js';
 import { ROW_KINDS, structureSpec, type Structure } from './structure.js';
@@ -305,18 +305,46 @@ export function carriesCorrection(structure: Structure): boolean {
   return structure.parameters.some((p) => p.origin === 'discovered');
 }
 
+/** Options of the fallback section: the serving-stack column and the further scope columns. */
+export interface FallbackOptions {
+  /** the column naming a record's serving stack (stacksOf; default the column grouped CV uses; 'none': no stack scope) */
+  stackColumn?: string;
+  /** further columns the correction is limited to (scopesOf; default DEFAULT_FALLBACK_COLUMNS, the hardware; []: none) */
+  fallbackColumns?: readonly string[];
+}
+
 /**
- * The model with its stack fallback (model-file.ts): when its structure carries a discovered correction and the
- * records name their serving stacks (stacksOf: `stackColumn`, default the column grouped CV uses), the plain physics
- * structure fitted on the same records with the same options rides along for rows of a stack the records do not
- * hold. A correction learnt on some stacks did not carry to another (llm-inference-bench, one framework left out:
- * physics x exp(g) 25.7 % MAPE against physics 21.8 %). Else the model as it is.
+ * The model with its fallback section (model-file.ts StackFallback): when its structure carries a discovered
+ * correction, the plain physics structure fitted on the same records with the same options rides along for rows
+ * outside what the records validated the correction on: a serving stack the records do not hold (stacksOf:
+ * `stackColumn`, default the column grouped CV uses), or a value of a further scope column they do not hold
+ * (scopesOf: `fallbackColumns`, default the hardware). A correction learnt on some stacks did not carry to another
+ * (llm-inference-bench, one framework left out: physics x exp(g) 25.7 % MAPE against physics 21.8 %), nor one
+ * learnt on one GPU to another (README, discovered structures). Else the model as it is.
  */
-export function withStackFallback(model: EnergyModel, records: readonly FitRecord[], options: FitEnergyOptions & { stackColumn?: string } = {}): EnergyModel {
+export function withStackFallback(model: EnergyModel, records: readonly FitRecord[], options: FitEnergyOptions & FallbackOptions = {}): EnergyModel {
   if (!carriesCorrection(model.structure)) return model;
   const stacks = stacksOf(records, options.stackColumn);
-  if (!stacks) return model;
-  const { selection: _, base: __, refit: ___, ...plain } = options;
+  const scopes = scopesOf(records, options.fallbackColumns ?? DEFAULT_FALLBACK_COLUMNS, options.catalog).filter((s) => s.column !== stacks?.column);
+  if (!stacks && scopes.length === 0) return model;
+  const { selection: _, base: __, refit: ___, stackColumn: ____, fallbackColumns: _____, ...plain } = options;
   const p = fitEnergyModel(records, { ...plain, structure: PHYSICS_STRUCTURE });
-  return { ...model, stackFallback: { ...stacks, model: { structure: p.structure, parameters: p.parameters, free: p.free, covariance: p.covariance, residualSd: p.residualSd, fit: p.fit } } };
+  return {
+    ...model,
+    stackFallback: {
+      ...(stacks ?? {}), ...(scopes.length > 0 ? { scopes } : {}),
+      model: { structure: p.structure, parameters: p.parameters, free: p.free, covariance: p.covariance, residualSd: p.residualSd, fit: p.fit },
+    },
+  };
+}
+
+/**
+ * The model a calibration on `records` starts from: a model whose fallback section does not cover every record (a
+ * new GPU, say) calibrates its physics fit, for the correction was not validated there; else the model itself.
+ */
+export function calibrationBase(model: EnergyModel, records: readonly object[], catalog?: Catalog): EnergyModel {
+  const fb = model.stackFallback;
+  if (!fb) return model;
+  const stack = stackScope(fb);
+  return records.some((r) => outsideScope(r, stack, fb.scopes ?? [], catalog) !== null) ? fallbackModel(model) : model;
 }

@@ -16,6 +16,7 @@ import { validateStructureShape, type Structure, type StructureParameter } from 
 import { PHYSICS_STRUCTURE } from './structure-physics.js';
 import { unpackResidualTrees, type ResidualTrees } from './residual-trees.js';
 import { unknownColumn } from '../baselines/tabular-columns.js';
+import { FALLBACK_COLUMNS, type FallbackScope } from './structure-cv-groups.js';
 
 export const ENERGY_MODEL_FORMAT = 'energylens-energy-model';
 export const ENERGY_MODEL_VERSION = 3; // 2: e_gpu replaced tau_sync; 3: the model carries its structure
@@ -148,15 +149,33 @@ export interface SeriesChoice {
 }
 
 /**
- * The stack section of a model file whose structure carries a discovered correction: the column naming a serving
- * stack, the stacks the training records hold (the chosen structure applies to rows of these), and the plain
- * physics structure fitted on the same records (for rows of any other stack, or without the column). Optional, so
- * the version stays 3; a reader that ignores it applies the chosen structure everywhere, as before.
+ * The fallback section of a model file whose structure carries a discovered correction: where the training records
+ * validated the correction, and the plain physics structure fitted on the same records for every other row. Its
+ * scopes: the serving stack (`column`, the column naming it, and `seen`, the stacks of the training records) and
+ * `scopes`, further columns (hardware: the training records' GPUs; model, when asked). A row gets the chosen
+ * structure only when its value of every scope is one the training records hold. Optional, so the version stays 3;
+ * files written before `scopes` carry the stack alone and predict as before; a file without a stack column carries
+ * `scopes` alone. A reader that ignores the section applies the chosen structure everywhere.
  */
 export interface StackFallback {
-  column: string;
-  seen: string[];
+  /** the column naming a serving stack (absent: the records name none) */
+  column?: string;
+  /** the stacks of the training records (with `column`) */
+  seen?: string[];
+  /** further columns the correction is limited to (absent in older files: the stack alone) */
+  scopes?: FallbackScope[];
   model: Pick<EnergyModel, 'structure' | 'parameters' | 'free' | 'covariance' | 'residualSd' | 'fit'>;
+}
+
+/** The fallback's serving-stack scope, or null when the file names no stack column. */
+export function stackScope(fb: StackFallback): { column: string; seen: string[] } | null {
+  return fb.column !== undefined && fb.seen !== undefined ? { column: fb.column, seen: fb.seen } : null;
+}
+
+/** Every scope of a fallback in the order rows are checked: the serving stack first, then `scopes`. */
+export function fallbackScopes(fb: StackFallback): FallbackScope[] {
+  const stack = stackScope(fb);
+  return [...(stack ? [stack] : []), ...(fb.scopes ?? [])];
 }
 
 /** The stack fallback's physics fit as a whole model (the chosen model's training, prompts and series kept). */
@@ -251,12 +270,25 @@ function validateEffects(x: Partial<LatencyEffects>, at: string, bad: (what: str
   });
 }
 
-/** Checks the stack section: its column and seen stacks, and its physics fit by the rules of a whole model. */
+/** Checks the fallback section: its stack column and seen stacks, its scopes, and its physics fit by the rules of a whole model. */
 function validateStackFallback(m: EnergyModel, file: string, bad: (what: string) => never): void {
   const fb = m.stackFallback as Partial<StackFallback> | null;
   if (typeof fb !== 'object' || fb === null) bad('stackFallback is not an object');
-  if (typeof fb.column !== 'string' || fb.column === '') bad('stackFallback.column must name the stack column');
-  if (!Array.isArray(fb.seen) || fb.seen.length === 0 || !fb.seen.every((v) => typeof v === 'string')) bad('stackFallback.seen must list the stacks of the training records');
+  const values = (v: unknown): boolean => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string');
+  if (fb.column !== undefined || fb.seen !== undefined || fb.scopes === undefined) {
+    if (typeof fb.column !== 'string' || fb.column === '') bad('stackFallback.column must name the stack column');
+    if (!values(fb.seen)) bad('stackFallback.seen must list the stacks of the training records');
+  }
+  if (fb.scopes !== undefined) {
+    if (!Array.isArray(fb.scopes) || fb.scopes.length === 0) bad('stackFallback.scopes, when present, must list at least one scope');
+    const columns = new Set<string>(fb.column !== undefined ? [fb.column] : []);
+    fb.scopes.forEach((s, i) => {
+      if (typeof s !== 'object' || s === null || !FALLBACK_COLUMNS.includes(s.column)) bad(`stackFallback.scopes[${i}].column must be one of ${FALLBACK_COLUMNS.join(', ')}`);
+      if (columns.has(s.column)) bad(`stackFallback.scopes[${i}].column "${s.column}" is already a scope`);
+      columns.add(s.column);
+      if (!values(s.seen)) bad(`stackFallback.scopes[${i}].seen must list the ${s.column} values of the training records`);
+    });
+  }
   if (typeof fb.model !== 'object' || fb.model === null) bad('stackFallback.model is missing');
   validateEnergyModel({ ...fallbackModel(m, fb as StackFallback), version: ENERGY_MODEL_VERSION }, `${file}: stackFallback.model`);
 }

@@ -12,11 +12,11 @@ import { compileParametric, ParametricEvaluator, predictWithIntervals, Z95, type
 import { builtinCatalog, type Catalog } from '../catalog/catalog.js';
 import type { RowKind } from './design.js';
 import { recordFeatures, type ConfigurationInput, type EnergyFeatures } from './features.js';
-import { fallbackModel, type EnergyModel } from './model-file.js';
+import { fallbackModel, fallbackScopes, stackScope, type EnergyModel } from './model-file.js';
 import type { RecordLike } from './series-effects.js';
 import { applySeriesEffect, type AppliedSeriesEffect } from './series-posteriors.js';
 import { withKrigingEffect } from './series-kriging-file.js';
-import { stackOf } from './structure-cv-groups.js';
+import { outsideScope, scopeValueOf, stackOf } from './structure-cv-groups.js';
 import { featureMatrix } from './structure-features.js';
 import { structureSpec } from './structure.js';
 import { unpackResidualTrees, walkTrees } from './residual-trees.js';
@@ -38,18 +38,24 @@ export interface EnergyPrediction {
   features: EnergyFeatures;
   /** the series effect applied (null: the model has no series section) */
   series: AppliedSeriesEffect | null;
-  /** with a stack fallback: the row's stack and which fit applied (null: the model has no stack section) */
+  /** with a fallback section: which fit the row got and why (null: the model has no fallback section) */
   stack: AppliedStack | null;
   /** exp(g) of the model's residual trees, a factor on the shared prediction (absent: no trees, or a row the pooled fit predicts) */
   residualFactor?: number;
 }
 
-/** Which fit a row of a model with a stack fallback got: the chosen structure (a seen stack) or the physics fit. */
+/**
+ * Which fit a row of a model with a fallback section got: the chosen structure (its value of every scope, the
+ * serving stack and the hardware, say, is one the training records hold) or the physics fit (one is not).
+ */
 export interface AppliedStack {
+  /** the scope that decided: for the physics fit, the first column whose value the training records lack; else the first scope's */
   column: string;
-  /** the row's stack ('' when it has none) */
+  /** the row's value of that column ('' when it has none) */
   value: string;
   applied: 'chosen' | 'physics';
+  /** in words: why this fit */
+  reason: string;
 }
 
 /** A configuration with its model and hardware named as the catalog names them, so series keys match across aliases. */
@@ -93,22 +99,30 @@ export function hasLatency(model: EnergyModel): boolean {
 }
 
 /**
- * Predictions of a model with a stack fallback: rows of a stack its training records held by the chosen structure,
- * the others (or rows without the column) by the stored physics fit, each with the series effect on top.
+ * Predictions of a model with a fallback section: rows inside every scope its training records hold (serving stack,
+ * hardware, ...) by the chosen structure, the others by the stored physics fit, each with the series effect on top.
  */
 function predictByStack(model: EnergyModel, configs: readonly ConfigurationInput[], options: PredictOptions): EnergyPrediction[] {
   const fb = model.stackFallback!;
-  // once for every row (a bad row is reported with its own row number), before the rows are split by stack
+  const catalog = options.catalog ?? builtinCatalog();
+  // once for every row (a bad row is reported with its own row number), before the rows are split by scope
   const features = featuresOf(model, configs, options);
-  const seen = new Set(fb.seen);
-  const values = configs.map((c) => stackOf(c, fb.column));
+  const scopes = fallbackScopes(fb);
+  const stack = stackScope(fb);
+  const first = scopes[0];
+  const applied: AppliedStack[] = configs.map((c) => {
+    const out = outsideScope(c, stack, fb.scopes ?? [], catalog);
+    if (out) return { ...out, applied: 'physics', reason: `${out.column} ${out.value === '' ? '(none)' : out.value} is not among the training records' (${scopes.find((s) => s.column === out.column)!.seen.join(', ')}): the physics fit` };
+    const value = stack ? stackOf(c, stack.column) : scopeValueOf(c, first.column, catalog);
+    return { column: first.column, value, applied: 'chosen', reason: `${scopes.map((s) => s.column).join(' and ')} among the training records': ${model.structure.name}` };
+  });
   const out = new Array<EnergyPrediction>(configs.length);
   const parts = [{ applied: 'chosen' as const, model: { ...model, stackFallback: undefined }, rows: [] as number[] }, { applied: 'physics' as const, model: fallbackModel(model), rows: [] as number[] }];
-  values.forEach((v, i) => parts[seen.has(v) ? 0 : 1].rows.push(i));
+  applied.forEach((a, i) => parts[a.applied === 'chosen' ? 0 : 1].rows.push(i));
   for (const part of parts) {
     if (part.rows.length === 0) continue;
     const preds = predictFromFeatures(part.model, part.rows.map((i) => configs[i]), part.rows.map((i) => features[i]), options);
-    part.rows.forEach((i, k) => { out[i] = { ...preds[k], stack: { column: fb.column, value: values[i], applied: part.applied } }; });
+    part.rows.forEach((i, k) => { out[i] = { ...preds[k], stack: applied[i] }; });
   }
   return out;
 }

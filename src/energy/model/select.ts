@@ -112,8 +112,8 @@ export function selectConfigurations(model: EnergyModel, o: SelectOptions): Sele
   const util = o.memoryUtilisation ?? 0.9;
   // the configurations run on the user's stack: the one given, or the only one the model was fitted on
   const fb = model.stackFallback;
-  const stackValue = o.stack ?? (fb && fb.seen.length === 1 ? fb.seen[0] : undefined);
-  const stack = fb && stackValue !== undefined ? { [fb.column]: stackValue } : {};
+  const stackValue = o.stack ?? (fb?.seen?.length === 1 ? fb.seen[0] : undefined);
+  const stack = fb?.column !== undefined && stackValue !== undefined ? { [fb.column]: stackValue } : {};
   const configs: ConfigurationInput[] = [];
   const infeasible: Infeasible[] = [];
   for (const tp of o.tp ?? powersOfTwo(maxGpus)) {

@@ -6,9 +6,9 @@
 import { PHYSICS_STRUCTURE, structureFormula } from '../model/structure-physics.js';
 import { correctionTexts, fittedDiscoveredTerms, termRangeLines } from '../model/discovery/terms-text.js';
 import type { ConfigurationInput } from '../model/features.js';
-import { missingIntervalText, type EnergyModel } from '../model/model-file.js';
+import { fallbackScopes, missingIntervalText, stackScope, type EnergyModel } from '../model/model-file.js';
 import { energyPerTokenJ, type TrainRecord } from '../baselines/method.js';
-import { stackOf } from '../model/structure-cv-groups.js';
+import { outsideScope } from '../model/structure-cv-groups.js';
 import { scenarioKey } from '../evaluation/metrics.js';
 import type { Evaluation, } from '../evaluation/evaluate.js';
 import type { RunPredictions } from '../evaluation/run-splits.js';
@@ -125,19 +125,20 @@ export function discoveredTermsHtml(model: EnergyModel, records?: readonly Confi
 }
 
 /**
- * The stack rule in one line, when the model carries a stack fallback: the stacks its structure was fitted on, and
- * how many of the report's records are of another stack (or name none) and so are predicted by the physics fit.
+ * The stack rule in one line, when the model carries a fallback section: the stacks (and GPUs, ...) its structure was
+ * fitted on, and how many of the report's records lie outside them and so are predicted by the physics fit.
  */
 export function stacksHtml(model: EnergyModel, records: readonly TrainRecord[]): string {
   const fb = model.stackFallback;
   if (!fb) return '';
-  const seen = new Set(fb.seen);
-  const other = records.map((r) => stackOf(r, fb.column)).filter((v) => !seen.has(v));
-  const values = [...new Set(other.map((v) => (v === '' ? '(none)' : v)))].sort();
-  return `<p class="stacks"><span class="badge">stacks</span> "${escapeHtml(model.structure.name)}" was fitted on ${escapeHtml(fb.column)} ${fb.seen.map(escapeHtml).join(', ')} and applies to those; `
-    + (other.length === 0
+  const scopes = fallbackScopes(fb);
+  const outside = records.map((r) => outsideScope(r, stackScope(fb), fb.scopes ?? [])).filter((o) => o !== null);
+  const values = scopes.map((s) => [s.column, [...new Set(outside.filter((o) => o.column === s.column).map((o) => (o.value === '' ? '(none)' : o.value)))].sort()] as const)
+    .filter(([, vs]) => vs.length > 0).map(([c, vs]) => `${escapeHtml(c)} ${vs.map(escapeHtml).join(', ')}`).join('; ');
+  return `<p class="stacks"><span class="badge">${fb.column !== undefined ? 'stacks' : 'scope'}</span> "${escapeHtml(model.structure.name)}" was fitted on ${scopes.map((s) => `${escapeHtml(s.column)} ${s.seen.map(escapeHtml).join(', ')}`).join(' and ')} and applies to those; `
+    + (outside.length === 0
       ? `every one of the ${records.length} records is of one of them.`
-      : `${other.length} of the ${records.length} records (${escapeHtml(fb.column)} ${values.map(escapeHtml).join(', ')}) are predicted by the physics fit stored beside it.`)
+      : `${outside.length} of the ${records.length} records (${values}) are predicted by the physics fit stored beside it.`)
     + '</p>';
 }
 

@@ -50,8 +50,11 @@ describe('withStackFallback', () => {
     expect(withStackFallback(physics, records, options)).toBe(physics);
     const bare = records.map(({ framework, ...r }) => { void framework; return r; });
     const m = fitEnergyModel(bare, options);
-    expect(withStackFallback(m, bare, options).stackFallback).toBeUndefined();
-    expect(withStackFallback(fitEnergyModel(records, options), records, { ...options, stackColumn: 'none' }).stackFallback).toBeUndefined();
+    // the hardware scope alone stays (fallback-scope.test.ts); without it, nothing
+    expect(withStackFallback(m, bare, options).stackFallback).toMatchObject({ scopes: [{ column: 'hardware' }] });
+    expect(withStackFallback(m, bare, options).stackFallback!.column).toBeUndefined();
+    expect(withStackFallback(m, bare, { ...options, fallbackColumns: [] }).stackFallback).toBeUndefined();
+    expect(withStackFallback(fitEnergyModel(records, options), records, { ...options, stackColumn: 'none', fallbackColumns: [] }).stackFallback).toBeUndefined();
     expect(stacksOf(records, 'none')).toBeNull();
     expect(stacksOf(records, 'model')).toEqual({ column: 'model', seen: [records[0].model] });
     expect(() => stacksOf(records, 'runtime')).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/--stack-column runtime: no record has a "runtime" value/) }));
