@@ -1,0 +1,92 @@
+// Bad inputs a newcomer feeds the commands that read or write files: each fails with ONE line naming the file,
+// a stable code, no temporary file left behind, and an existing output file kept as it was.
+// In-process through main(): each case fails before (or instead of) any long work.
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+let dir: string;
+let stdout = '';
+let stderr = '';
+const at = (f: string) => join(dir, f);
+const cli = async (...args: string[]) => {
+  stdout = '';
+  stderr = '';
+  process.exitCode = undefined;
+  await main(['node', 'energylens', ...args]);
+  return { code: process.exitCode ?? 0, stdout, stderr };
+};
+const oneLine = (s: string) => s.trimEnd().split('\n');
+const RECORDS = 'model,hardware,tp,pp,batch,output_tokens,energy_j\nLlama-3.1-8B,H100,1,1,8,256,100\nLlama-3.1-8B,H100,1,1,16,256,150\n';
+const MAP = 'energy_j=energy_j,tp=tp,pp=pp,batch=batch,output_tokens=output_tokens,model=model,hardware=hardware';
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'energylens-bad-inputs-'));
+  writeFileSync(at('ok.csv'), RECORDS);
+  writeFileSync(at('xy.csv'), 'x,y\n1,2\n2,3\n3,5\n4,7\n');
+  writeFileSync(at('not-json.json'), 'not json\n');
+  mkdirSync(at('a-folder'));
+  mkdirSync(join(at('ml'), 'tasks'), { recursive: true });
+  writeFileSync(join(at('ml'), 'tasks', 'gpqa.json'), 'not json\n');
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+});
+afterEach(() => { process.exitCode = undefined; });
+afterAll(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a file that is not JSON: one line, whatever the parser put in its message', () => {
+  it.each([
+    [['predict', '--model', '@not-json.json', '--data', '@ok.csv', '--out', '@p.csv'], 'INVALID_MODEL_FILE'],
+    [['explain', '--model', '@not-json.json'], 'INVALID_MODEL_FILE'],
+    [['fit', '--data', '@ok.csv', '--out', '@m.json', '--structure', '@not-json.json', '--no-progress'], 'INVALID_STRUCTURE'],
+    [['sr', '--data', '@xy.csv', '--target', 'y', '--checkpoint', '@not-json.json', '--resume'], 'CHECKPOINT_INVALID'],
+    [['import', 'mlenergy', '--dir', '@ml', '--out', '@i.csv'], 'INVALID_DATA'],
+  ])('%j -> [%s] on one line', async (args, code) => {
+    const r = await cli(...args.map((a) => (a.startsWith('@') ? at(a.slice(1)) : a)));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^energylens: error \\[${code}\\]: .*(not-json|gpqa)\\.json`));
+    expect(r.stderr).toMatch(/not (valid|readable) JSON/);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+  });
+});
+
+describe('--out into a folder that does not exist, or onto a folder: refused before any work', () => {
+  it.each([
+    [['import', 'csv', '--in', '@ok.csv', '--map', MAP, '--out', '@missing/i.csv'], '--out'],
+    [['import', 'mlenergy', '--dir', '@ml', '--out', '@missing/i.csv'], '--out'],
+    [['import', 'llm-inference-bench', '--dir', '@a-folder', '--out', '@missing/i.csv'], '--out'],
+    [['simulate', '--out', '@missing/s.csv', '--models', 'meta-llama/Llama-3.1-8B-Instruct', '--hardware', 'H100', '--tp', '1', '--batch', '1'], '--out'],
+    [['simulate', '--out', '@s.csv', '--infeasible-out', '@missing/x.csv', '--models', 'meta-llama/Llama-3.1-8B-Instruct', '--hardware', 'H100', '--tp', '1', '--batch', '1'], '--infeasible-out'],
+  ])('%j -> [INVALID_OPTION] naming %s and the folder, nothing written', async (args, flag) => {
+    const r = await cli(...args.map((a) => (a.startsWith('@') ? at(a.slice(1)) : a)));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^energylens: error \\[INVALID_OPTION\\]: ${flag} .*: the folder .*missing does not exist`));
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(existsSync(at('s.csv'))).toBe(false);
+  });
+
+  it('import csv --out onto a folder: [INVALID_OPTION], the folder untouched, no temporary file', async () => {
+    writeFileSync(join(at('a-folder'), 'keep.txt'), 'keep');
+    const r = await cli('import', 'csv', '--in', at('ok.csv'), '--map', MAP, '--out', at('a-folder'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^energylens: error \[INVALID_OPTION\]: --out .*a-folder is a folder/);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(readFileSync(join(at('a-folder'), 'keep.txt'), 'utf8')).toBe('keep');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a bad input leaves an existing --out file as it was', async () => {
+    writeFileSync(at('existing.csv'), 'KEEP\n');
+    writeFileSync(at('bad.csv'), RECORDS.replace('1,1,16,256,150', '1,1,abc,256,150'));
+    const r = await cli('import', 'csv', '--in', at('bad.csv'), '--map', MAP, '--out', at('existing.csv'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.csv/);
+    expect(readFileSync(at('existing.csv'), 'utf8')).toBe('KEEP\n');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
