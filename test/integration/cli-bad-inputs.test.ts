@@ -55,6 +55,23 @@ describe('a file that is not JSON: one line, whatever the parser put in its mess
   });
 });
 
+describe('profile --dry-run checks --base as the campaign would', () => {
+  const plan = join(__dirname, '..', '..', 'examples', 'profile-vllm.yaml');
+  it('--base without --budget: a usage error, exit 2', async () => {
+    const r = await cli('profile', '--plan', plan, '--dry-run', '--base', at('not-json.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^energylens: error \[INVALID_OPTION\]: --base chooses what a --budget measures first/);
+    expect(r.stdout).toBe('');
+  });
+  it('--base that is not a model file: [INVALID_MODEL_FILE] on one line, no configuration printed', async () => {
+    const r = await cli('profile', '--plan', plan, '--dry-run', '--budget', '3', '--base', at('not-json.json'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^energylens: error \[INVALID_MODEL_FILE\]: .*not-json\.json: not valid JSON/);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('--out into a folder that does not exist, or onto a folder: refused before any work', () => {
   it.each([
     [['import', 'csv', '--in', '@ok.csv', '--map', MAP, '--out', '@missing/i.csv'], '--out'],
