@@ -55,6 +55,34 @@ describe('a file that is not JSON: one line, whatever the parser put in its mess
   });
 });
 
+describe('an output file that is one of the inputs: refused before any work, the input kept', () => {
+  it.each([
+    [['fit', '--data', '@same.csv', '--out', '@same.csv', '--structure', 'physics', '--no-progress'], '--out', '--data'],
+    [['fit', '--base', '@not-json.json', '--data', '@same.csv', '--out', '@same.csv', '--no-progress'], '--out', '--data'],
+    [['predict', '--model', '@not-json.json', '--data', '@same.csv', '--out', '@same.csv'], '--out', '--data'],
+    [['evaluate', '--data', '@same.csv', '--json', '@same.csv', '--no-progress'], '--json', '--data'],
+    [['discover', '--data', '@same.csv', '--out', '@same.csv'], '--out', '--data'],
+    [['discover', '--data', '@same.csv', '--json', '@same.csv'], '--json', '--data'],
+    [['import', 'csv', '--in', '@same.csv', '--map', MAP, '--out', '@same.csv'], '--out', '--in'],
+    [['sr', '--data', '@same.csv', '--target', 'energy_j', '--json', '@same.csv'], '--json', '--data'],
+    [['sr', '--data', '@same.csv', '--target', 'energy_j', '--checkpoint', '@same.csv'], '--checkpoint', '--data'],
+  ])('%j -> [INVALID_OPTION]: %s is the %s file', async (args, out, input) => {
+    writeFileSync(at('same.csv'), RECORDS);
+    const r = await cli(...args.map((a) => (a.startsWith('@') ? at(a.slice(1)) : a)));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^energylens: error \\[INVALID_OPTION\\]: ${out} .*same\\.csv is the ${input} file`));
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(readFileSync(at('same.csv'), 'utf8')).toBe(RECORDS);
+  });
+
+  it('the same file through another path (a relative one) is still the same file', async () => {
+    writeFileSync(at('same.csv'), RECORDS);
+    const r = await cli('fit', '--data', at('same.csv'), '--out', join(dir, 'a-folder', '..', 'same.csv'), '--structure', 'physics', '--no-progress');
+    expect(r.code).toBe(2);
+    expect(readFileSync(at('same.csv'), 'utf8')).toBe(RECORDS);
+  });
+});
+
 describe('profile --dry-run checks --base as the campaign would', () => {
   const plan = join(__dirname, '..', '..', 'examples', 'profile-vllm.yaml');
   it('--base without --budget: a usage error, exit 2', async () => {
@@ -85,6 +113,13 @@ describe('--out into a folder that does not exist, or onto a folder: refused bef
     expect(r.stderr).toMatch(new RegExp(`^energylens: error \\[INVALID_OPTION\\]: ${flag} .*: the folder .*missing does not exist`));
     expect(oneLine(r.stderr)).toHaveLength(1);
     expect(existsSync(at('s.csv'))).toBe(false);
+  });
+
+  it.each([['--json'], ['--checkpoint']])('sr %s onto a folder: [INVALID_OPTION] before the search', async (flag) => {
+    const r = await cli('sr', '--data', at('xy.csv'), '--target', 'y', flag, at('a-folder'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^energylens: error \\[INVALID_OPTION\\]: ${flag} .*a-folder is a folder`));
+    expect(r.stdout).toBe('');
   });
 
   it('import csv --out onto a folder: [INVALID_OPTION], the folder untouched, no temporary file', async () => {

@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(async (flags: CsvFlags) => {
       const map = parseColumnMap(flags.map, '--map');
-      assertOutputFolder('--out', flags.out);
+      assertOutputFolder('--out', flags.out, { '--in': flags.in });
       const set = flags.set ? parseColumnMap(flags.set, '--set') : undefined;
       const bar = flags.progress && process.stderr.isTTY
         ? progressBar('import |{bar}| {percentage}% | validate, then write')
