@@ -122,6 +122,15 @@ describe('--out into a folder that does not exist, or onto a folder: refused bef
     expect(r.stdout).toBe('');
   });
 
+  it('demo --out onto a file: [INVALID_OPTION] before the demo runs, the file kept', async () => {
+    writeFileSync(at('a-file.txt'), 'keep');
+    const r = await cli('demo', '--out', at('a-file.txt'), '--no-progress');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^energylens: error \[INVALID_OPTION\]: --out .*a-file\.txt is a file, not a folder/);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(at('a-file.txt'), 'utf8')).toBe('keep');
+  });
+
   it('import csv --out onto a folder: [INVALID_OPTION], the folder untouched, no temporary file', async () => {
     writeFileSync(join(at('a-folder'), 'keep.txt'), 'keep');
     const r = await cli('import', 'csv', '--in', at('ok.csv'), '--map', MAP, '--out', at('a-folder'));
