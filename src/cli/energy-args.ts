@@ -2,7 +2,7 @@
  * What the energy-model commands (fit, predict, explain, select, discover) share: option parsers whose errors name the
  * flag, an output-folder check, and number and table formatting.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EnergyLensError } from '../errors.js';
 
@@ -33,11 +33,25 @@ export const numberListArg = (flag: string, integer: boolean) => (v: string): nu
   return out;
 };
 
-/** Fails before any work when the folder an output file goes into does not exist. */
-export function assertOutputFolder(flag: string, path: string): void {
+/**
+ * Fails before any work when the folder an output file goes into does not exist, when the output is a folder, or
+ * when it is one of the command's `inputs` (flag -> path): writing it would replace the file being read.
+ */
+export function assertOutputFolder(flag: string, path: string, inputs: Readonly<Record<string, string | undefined>> = {}): void {
   const folder = dirname(resolve(path));
   if (!existsSync(folder) || !statSync(folder).isDirectory()) bad(`${flag} ${path}: the folder ${folder} does not exist`);
   if (existsSync(path) && statSync(path).isDirectory()) bad(`${flag} ${path} is a folder`);
+  const same = Object.entries(inputs).find(([, input]) => input !== undefined && sameFile(input, path));
+  if (same) bad(`${flag} ${path} is the ${same[0]} file: writing it would replace the input; choose another output file`);
+}
+
+/** True when both paths name one file (through links and relative paths); false when either does not exist. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 /** A number with `digits` significant digits, without trailing zeros. */

@@ -91,7 +91,7 @@ export async function runFitFromBase(flags: SeriesFlags): Promise<void> {
   if (!flags.series) conflict('--base sets series effects; --no-series turns them off: drop one');
   if (flags.sample !== undefined || flags.candidates) conflict('--base fits no structure and uses every record: drop --sample and --candidates');
   if (flags.stackColumn !== undefined) conflict('--base keeps the base model\'s stack fallback (its stack column and the stacks it was fitted on) and fits no structure: drop --stack-column');
-  assertOutputFolder('--out', flags.out);
+  assertOutputFolder('--out', flags.out, { '--data': flags.data, '--catalog': flags.catalog });
   const base = readEnergyModel(flags.base as string);
   if (flags.structure !== 'auto' && flags.structure !== base.structure.name) {
     throw new EnergyLensError('INVALID_MODEL_FILE', `${flags.base}: its structure is "${base.structure.name}", not "${flags.structure}"; drop --structure (a base model keeps its structure) or fit a base of that structure`);

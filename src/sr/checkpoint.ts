@@ -91,7 +91,7 @@ export function loadCheckpoint(path: string, expect: { dataset: CheckpointDatase
     c = JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
   } catch (err) {
     if ((err as { code?: string }).code === 'ENOENT') throw new SrError('FILE_NOT_FOUND', `checkpoint ${path} does not exist (nothing to resume)`);
-    return invalid(path, `not readable JSON (${(err as Error).message})`);
+    return invalid(path, `not readable JSON (${(err as Error).message.replace(/\s+/g, ' ').trim()})`);
   }
   checkShape(path, c);
   const want = typeof expect.dataset === 'string' ? { fingerprint: expect.dataset } : expect.dataset;

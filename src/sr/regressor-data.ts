@@ -119,5 +119,7 @@ export function exactLossFloor(data: Dataset, loss: LossName): number {
     sw += w;
     acc += w * (loss === 'mse' ? data.y[r] * data.y[r] : Math.abs(data.y[r]));
   }
-  return loss === 'mse' ? e * e * (acc / sw) : e * (acc / sw);
+  const floor = loss === 'mse' ? e * e * (acc / sw) : e * (acc / sw);
+  // a target whose squares (or sum) overflow: any finite loss is then at float precision, an infinite one is not
+  return Math.min(floor, Number.MAX_VALUE);
 }

@@ -14,7 +14,7 @@
  * WRITE_FAILED, and its target is left as it was).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SrError } from '../sr/errors.js';
 
@@ -49,6 +49,23 @@ function unhook(): void {
   hooked = false;
   process.off('exit', removeLive);
   for (const s of SIGNALS) process.off(s, onSignal);
+}
+
+/**
+ * Why writing `path` failed, in words that name the target rather than the temporary file beside it (the system's
+ * message names the temporary file, which the user never asked for and which is already gone).
+ */
+export function writeFailureReason(path: string, err: unknown): string {
+  switch ((err as { code?: string }).code) {
+    case 'ENOENT': return existsSync(dirname(path)) ? (err as Error).message : `the folder ${dirname(path)} does not exist`;
+    case 'EISDIR': return 'it is a folder';
+    case 'ENOTDIR': return `a part of ${dirname(path)} is not a folder`;
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EROFS': return 'the file system is read-only';
+    case 'ENOSPC': return 'no space left on the device';
+    case 'EDQUOT': return 'disk quota exceeded';
+    default: return (err as Error).message;
+  }
 }
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -119,7 +136,7 @@ export function writeFileAtomic(path: string, text: string): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new SrError('WRITE_FAILED', `could not write ${path}: ${(err as Error).message}`);
+    throw new SrError('WRITE_FAILED', `could not write ${path}: ${writeFailureReason(path, err)}`);
   } finally {
     releaseTemp(tmp);
   }

@@ -22,6 +22,7 @@ export function parseJsonText(text: string, file: string, code: ErrorCode): unkn
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new EnergyLensError(code, `${file}: not valid JSON (${(err as Error).message})`);
+    // the parser's message may quote the text, line breaks included: one line for the one-line error
+    throw new EnergyLensError(code, `${file}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ').trim()})`);
   }
 }

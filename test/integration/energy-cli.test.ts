@@ -160,8 +160,9 @@ describe.skipIf(!BUILT)('energylens simulate' + (BUILT ? '' : ' (skipped: run `n
     expect(c.status).toBe(1);
     expect(c.stderr).toMatch(/INFEASIBLE/);
     const d = await run('simulate', '--out', join('no', 'such', 'dir.csv'), '--models', 'Llama-3.1-8B', '--tp', '1', '--pp', '1');
-    expect(d.status).toBe(1);
-    expect(d.stderr).toMatch(/WRITE_FAILED.*(cannot|could not) write/);
+    // refused before simulating, as fit, predict and discover refuse an output folder that does not exist
+    expect(d.status).toBe(2);
+    expect(d.stderr).toMatch(/INVALID_OPTION.*--out .*dir\.csv: the folder .*such does not exist/);
     for (const r of [a, b, c, d]) noStack(r.stderr);
     expect(readdirSync(dir).sort()).toEqual(before);
   });

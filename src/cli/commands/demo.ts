@@ -14,7 +14,8 @@ import { chooseStructure, fitEnergyModel, PHYSICS_STRUCTURE, selectConfiguration
 import { autoDiscoveryCandidate, correctionTexts, fittedDiscoveredTerms, termRangeLines } from '../../energy/model/discovery/index.js';
 import { simulate, type SimulateOptions } from '../../energy/simulator/index.js';
 import { writeEvaluationReport } from '../../energy/report/index.js';
-import { integerArg, numberArg, sig } from '../energy-args.js';
+import { existsSync, statSync } from 'node:fs';
+import { bad, integerArg, numberArg, sig } from '../energy-args.js';
 
 interface DemoFlags { out: string; samples: number; seed: number; discoverTime: number; json?: boolean; progress: boolean }
 
@@ -48,6 +49,8 @@ export function demoSizes(samples: number, records: number): number[] {
 }
 
 async function runDemo(flags: DemoFlags): Promise<void> {
+  // the report folder is made at the end (with its parents): a file in its place would fail only after the whole run
+  if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) bad(`--out ${flags.out} is a file, not a folder`);
   const started = performance.now();
   const bar = flags.progress && process.stderr.isTTY
     ? progressBar('demo |{bar}| {percentage}% | {step}', { hideCursor: true })

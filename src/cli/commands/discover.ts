@@ -177,9 +177,9 @@ async function runOnQueue(flags: DiscoverFlags & { redis: string }, records: Pro
 }
 
 async function runDiscover(flags: DiscoverFlags, given: (name: string) => boolean): Promise<void> {
-  if (flags.json) assertOutputFolder('--json', flags.json);
+  if (flags.json) assertOutputFolder('--json', flags.json, { '--data': flags.data, '--catalog': flags.catalog });
   if (flags.out) {
-    assertOutputFolder('--out', flags.out);
+    assertOutputFolder('--out', flags.out, { '--data': flags.data, '--catalog': flags.catalog });
     if (flags.redis) throw new EnergyLensError('INVALID_OPTION', '--out runs here only: --redis is for the free search without --out');
     if (flags.targets) throw new EnergyLensError('INVALID_OPTION', '--out corrects the energy (and prefill) expressions: --targets is for the free search without --out');
   }

@@ -80,7 +80,7 @@ export function evaluationTables(e: Evaluation): string {
 }
 
 async function runEvaluate(flags: EvaluateFlags): Promise<void> {
-  if (flags.json) assertOutputFolder('--json', flags.json);
+  if (flags.json) assertOutputFolder('--json', flags.json, { '--data': flags.data, '--catalog': flags.catalog });
   if (flags.html) assertReportFolder(flags.html);
   if (flags.evals !== undefined && !flags.methods.includes('discovered')) bad('--evals sets the discovery budget of the discovered method: it needs --methods ...,discovered');
   const catalog = loadCatalog(flags.catalog);

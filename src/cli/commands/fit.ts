@@ -139,7 +139,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   if (flags.refit && !flags.calibrate) bad('--refit needs --calibrate BASE.json (the model whose other parameters are kept)');
   const auto = flags.structure === 'auto';
   if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined || flags.cvGroups !== undefined || !flags.discovery)) bad('--candidates, --time, --evals, --cv-groups and --no-discovery choose a structure: they need --structure auto');
-  assertOutputFolder('--out', flags.out);
+  assertOutputFolder('--out', flags.out, { '--data': flags.data, '--catalog': flags.catalog });
   const catalog = loadCatalog(flags.catalog);
   const given = flags.calibrate ? readEnergyModel(flags.calibrate) : undefined;
   if (flags.fallbackColumns) scopesOf([], flags.fallbackColumns, catalog);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { progressBar } from '../progress.js';
 import { importCsv, importLlmInferenceBench, importMlEnergy, parseColumnMap } from '../../energy/adapters/index.js';
 import { writeRecordsCsv } from '../../energy/records/index.js';
+import { assertOutputFolder } from '../energy-args.js';
 
 interface MlEnergyFlags { dir: string; out: string; json?: boolean }
 interface CsvFlags { in: string; map: string; set?: string; out: string; json?: boolean; progress: boolean }
@@ -21,6 +22,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file.csv>', 'records CSV to write (atomically)')
     .option('--json', 'print a JSON summary on stdout', false)
     .action(async (flags: MlEnergyFlags) => {
+      assertOutputFolder('--out', flags.out);
       const records = importMlEnergy(flags.dir);
       const rows = await writeRecordsCsv(flags.out, records);
       done(flags, flags.out, rows, flags.dir);
@@ -32,6 +34,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file.csv>', 'records CSV to write (atomically; nothing is written if any line is bad)')
     .option('--json', 'print a JSON summary on stdout', false)
     .action(async (flags: MlEnergyFlags) => {
+      assertOutputFolder('--out', flags.out);
       const imported = importLlmInferenceBench(flags.dir);
       const rows = await writeRecordsCsv(flags.out, imported.records);
       if (flags.json) {
@@ -53,6 +56,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(async (flags: CsvFlags) => {
       const map = parseColumnMap(flags.map, '--map');
+      assertOutputFolder('--out', flags.out, { '--in': flags.in });
       const set = flags.set ? parseColumnMap(flags.set, '--set') : undefined;
       const bar = flags.progress && process.stderr.isTTY
         ? progressBar('import |{bar}| {percentage}% | validate, then write')

@@ -142,7 +142,7 @@ async function predictFile(flags: PredictFlags, model: EnergyModel, catalog: Cat
 }
 
 async function runPredict(flags: PredictFlags): Promise<void> {
-  assertOutputFolder('--out', flags.out);
+  assertOutputFolder('--out', flags.out, { '--data': flags.data, '--model': flags.model, '--catalog': flags.catalog });
   const model = readEnergyModel(flags.model);
   const catalog = loadCatalog(flags.catalog);
   const t = await predictFile(flags, model, catalog);

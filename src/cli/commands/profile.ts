@@ -73,6 +73,10 @@ async function dryRun(plan: ProfilePlan, flags: ProfileFlags): Promise<void> {
 
 async function runProfileCommand(flags: ProfileFlags): Promise<void> {
   const plan = readPlan(flags.plan);
+  // --base is checked in a dry run too: a dry run is how a plan and its options are checked before a campaign
+  if (flags.base && flags.budget === undefined) bad('--base chooses what a --budget measures first; without --budget every configuration is measured: add --budget N or drop --base');
+  const base = flags.base ? readEnergyModel(flags.base) : undefined;
+  if (base && !base.series) throw new EnergyLensError('INVALID_MODEL_FILE', `${flags.base} has no series section (a pooled model); give a model fitted with series effects, e.g. models/mlenergy-v3.json`);
   if (flags.dryRun) {
     await dryRun(plan, flags);
     return;
@@ -80,9 +84,6 @@ async function runProfileCommand(flags: ProfileFlags): Promise<void> {
   const out = flags.out ?? bad('--out RECORDS.csv is required (unless --dry-run)');
   assertOutputFolder('--out', out);
   const catalog = loadCatalog(flags.catalog);
-  const base = flags.base ? readEnergyModel(flags.base) : undefined;
-  if (base && flags.budget === undefined) bad('--base chooses what a --budget measures first; without --budget every configuration is measured: add --budget N or drop --base');
-  if (base && !base.series) throw new EnergyLensError('INVALID_MODEL_FILE', `${flags.base} has no series section (a pooled model); give a model fitted with series effects, e.g. models/mlenergy-v3.json`);
   const abort = new AbortController();
   const onSigint = (): void => {
     if (abort.signal.aborted) return;

@@ -7,6 +7,7 @@ import { loadCatalog } from '../../energy/catalog/index.js';
 import { MODALITIES, PRECISIONS, writeRecordsCsv, type Modality, type Precision } from '../../energy/records/index.js';
 import { DEFAULT_SIMULATE_OPTIONS as D, simulate } from '../../energy/simulator/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { assertOutputFolder } from '../energy-args.js';
 
 interface SimulateFlags {
   out: string; models: string[]; hardware: string[]; tp: number[]; pp: number[]; batch: number[]; input: number[]; output: number[];
@@ -53,6 +54,8 @@ export function register(program: Command): void {
 }
 
 async function runSimulate(flags: SimulateFlags): Promise<void> {
+  assertOutputFolder('--out', flags.out);
+  if (flags.infeasibleOut) assertOutputFolder('--infeasible-out', flags.infeasibleOut);
   const catalog = loadCatalog(flags.catalog);
   const bar = flags.progress && process.stderr.isTTY
     ? progressBar('simulate |{bar}| {percentage}% | {value}/{total} configurations')

@@ -1,5 +1,5 @@
 /** energylens sr: symbolic regression on a CSV file. A thin layer over SymbolicRegressor. */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { progressBar } from '../progress.js';
@@ -118,6 +118,8 @@ function checkFlags(flags: SrFlags, cmd: Command): void {
   // fail now, not after the search: the files are written into existing folders
   for (const [flag, file] of [['--json', flags.json], ['--checkpoint', flags.checkpoint]] as const) {
     if (file && !existsSync(dirname(resolve(file)))) bad(`${flag} ${file}: the folder ${dirname(resolve(file))} does not exist`);
+    if (file && existsSync(file) && statSync(file).isDirectory()) bad(`${flag} ${file} is a folder`);
+    if (file && existsSync(file) && existsSync(flags.data) && realpathSync(file) === realpathSync(flags.data)) bad(`${flag} ${file} is the --data file: writing it would replace the input; choose another output file`);
   }
 }
 

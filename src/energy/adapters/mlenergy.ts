@@ -79,7 +79,7 @@ export function importMlEnergy(dir: string): ProfilingRecord[] {
     try {
       json = JSON.parse(readFileSync(path, 'utf8')) as typeof json;
     } catch (err) {
-      throw new EnergyLensError('INVALID_DATA', `${path}: not valid JSON (${(err as Error).message})`);
+      throw new EnergyLensError('INVALID_DATA', `${path}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ').trim()})`);
     }
     if (typeof json.task !== 'string' || !Array.isArray(json.configurations)) {
       throw new EnergyLensError('INVALID_DATA', `${path}: expected {task, configurations: [...]}`);

@@ -7,7 +7,7 @@ import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs
 import { once } from 'node:events';
 import { stringify, type Stringifier } from 'csv-stringify';
 import { EnergyLensError } from '../../errors.js';
-import { releaseTemp, removeStaleTemps, tempPathFor } from '../../util/atomic-write.js';
+import { releaseTemp, removeStaleTemps, tempPathFor, writeFailureReason } from '../../util/atomic-write.js';
 import { COLUMN_NAMES, type ProfilingRecord } from './schema.js';
 
 export interface WriteOptions {
@@ -73,7 +73,7 @@ export class AtomicCsvWriter {
     } catch (err) {
       rmSync(tmp, { force: true });
       releaseTemp(tmp);
-      throw new EnergyLensError('WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`);
+      throw new EnergyLensError('WRITE_FAILED', `cannot write ${path}: ${writeFailureReason(path, err)}`);
     }
     const writer = new AtomicCsvWriter(path, tmp, out, stringify({ record_delimiter: 'unix' }));
     // the header as a row like the others (csv-stringify's `columns` would also cut longer rows to the header)
@@ -94,7 +94,11 @@ export class AtomicCsvWriter {
       this.csv.end();
       if (!this.failure) await once(this.out, 'finish').catch((err: Error) => { this.failure ??= err; });
       if (this.failure) this.fail(this.failure);
-      renameSync(this.tmp, this.path);
+      try {
+        renameSync(this.tmp, this.path);
+      } catch (err) {
+        this.fail(err as Error);
+      }
       this.release();
     } catch (err) {
       this.abort();
@@ -118,7 +122,7 @@ export class AtomicCsvWriter {
 
   private fail(err: Error): never {
     this.abort();
-    throw new EnergyLensError('WRITE_FAILED', `cannot write ${this.path}: ${err.message}`);
+    throw new EnergyLensError('WRITE_FAILED', `cannot write ${this.path}: ${writeFailureReason(this.path, err)}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // AtomicCsvWriter: the streamed CSV that predict writes block by block (the target appears whole or not at all).
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AtomicCsvWriter } from '../../../src/energy/records/write.js';
@@ -34,6 +34,26 @@ describe('AtomicCsvWriter', () => {
     w.abort();
     expect(readFileSync(target, 'utf8')).toBe('old\n');
     expect(temps()).toHaveLength(0);
+  });
+
+  it('a target that is a folder: WRITE_FAILED naming the target (not the temporary file), the folder kept, no temporary file', async () => {
+    const target = join(dir, 'folder.csv');
+    mkdirSync(target);
+    writeFileSync(join(target, 'inside.txt'), 'keep');
+    const w = await AtomicCsvWriter.open(target, ['x']);
+    await w.write(['1']);
+    const err = await w.commit().then(() => null, (e: unknown) => e as { code?: string; message: string });
+    expect(err?.code).toBe('WRITE_FAILED');
+    expect(err?.message).toBe(`cannot write ${target}: it is a folder`);
+    expect(readFileSync(join(target, 'inside.txt'), 'utf8')).toBe('keep');
+    expect(temps()).toHaveLength(0);
+  });
+
+  it('a target in a folder that does not exist: WRITE_FAILED naming the target and the missing folder', async () => {
+    const target = join(dir, 'missing', 'x.csv');
+    await expect(AtomicCsvWriter.open(target, ['x'])).rejects.toMatchObject({
+      code: 'WRITE_FAILED', message: `cannot write ${target}: the folder ${join(dir, 'missing')} does not exist`,
+    });
   });
 
   it('keeps rows longer than the header whole', async () => {

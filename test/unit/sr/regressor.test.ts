@@ -102,6 +102,15 @@ describe('SymbolicRegressor', () => {
     expect(exactLossFloor(data, 'mape')).toBe(1e-13);
   });
 
+  it('a target so large its squares overflow has no exact floor to stop at: the search runs its budget', async () => {
+    const huge = y.map((v, i) => (i === 3 ? 1e300 : v));
+    const data = datasetFromRows(rows, huge, { featureNames });
+    expect(Number.isFinite(exactLossFloor(data, 'mse'))).toBe(true);
+    expect(Number.isFinite(exactLossFloor(datasetFromRows(rows, y.map(() => 1.5e308), { featureNames }), 'mae'))).toBe(true);
+    const m = await new SymbolicRegressor(small({ linearScaling: false })).fit(rows, huge, { featureNames });
+    expect(m.result?.stoppedBy).toBe('generations');
+  });
+
   it('snaps constants to short decimals only where the data cannot tell', () => {
     expect(shortDecimal(0.9999999999999155)).toBe(1);
     expect(shortDecimal(2.4999999999)).toBe(2.5);

@@ -1,0 +1,153 @@
+// Bad inputs a newcomer feeds the commands that read or write files: each fails with ONE line naming the file,
+// a stable code, no temporary file left behind, and an existing output file kept as it was.
+// In-process through main(): each case fails before (or instead of) any long work.
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+let dir: string;
+let stdout = '';
+let stderr = '';
+const at = (f: string) => join(dir, f);
+const cli = async (...args: string[]) => {
+  stdout = '';
+  stderr = '';
+  process.exitCode = undefined;
+  await main(['node', 'energylens', ...args]);
+  return { code: process.exitCode ?? 0, stdout, stderr };
+};
+const oneLine = (s: string) => s.trimEnd().split('\n');
+const RECORDS = 'model,hardware,tp,pp,batch,output_tokens,energy_j\nLlama-3.1-8B,H100,1,1,8,256,100\nLlama-3.1-8B,H100,1,1,16,256,150\n';
+const MAP = 'energy_j=energy_j,tp=tp,pp=pp,batch=batch,output_tokens=output_tokens,model=model,hardware=hardware';
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'energylens-bad-inputs-'));
+  writeFileSync(at('ok.csv'), RECORDS);
+  writeFileSync(at('xy.csv'), 'x,y\n1,2\n2,3\n3,5\n4,7\n');
+  writeFileSync(at('not-json.json'), 'not json\n');
+  mkdirSync(at('a-folder'));
+  mkdirSync(join(at('ml'), 'tasks'), { recursive: true });
+  writeFileSync(join(at('ml'), 'tasks', 'gpqa.json'), 'not json\n');
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+});
+afterEach(() => { process.exitCode = undefined; });
+afterAll(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a file that is not JSON: one line, whatever the parser put in its message', () => {
+  it.each([
+    [['predict', '--model', '@not-json.json', '--data', '@ok.csv', '--out', '@p.csv'], 'INVALID_MODEL_FILE'],
+    [['explain', '--model', '@not-json.json'], 'INVALID_MODEL_FILE'],
+    [['fit', '--data', '@ok.csv', '--out', '@m.json', '--structure', '@not-json.json', '--no-progress'], 'INVALID_STRUCTURE'],
+    [['sr', '--data', '@xy.csv', '--target', 'y', '--checkpoint', '@not-json.json', '--resume'], 'CHECKPOINT_INVALID'],
+    [['import', 'mlenergy', '--dir', '@ml', '--out', '@i.csv'], 'INVALID_DATA'],
+  ])('%j -> [%s] on one line', async (args, code) => {
+    const r = await cli(...args.map((a) => (a.startsWith('@') ? at(a.slice(1)) : a)));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^energylens: error \\[${code}\\]: .*(not-json|gpqa)\\.json`));
+    expect(r.stderr).toMatch(/not (valid|readable) JSON/);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+  });
+});
+
+describe('an output file that is one of the inputs: refused before any work, the input kept', () => {
+  it.each([
+    [['fit', '--data', '@same.csv', '--out', '@same.csv', '--structure', 'physics', '--no-progress'], '--out', '--data'],
+    [['fit', '--base', '@not-json.json', '--data', '@same.csv', '--out', '@same.csv', '--no-progress'], '--out', '--data'],
+    [['predict', '--model', '@not-json.json', '--data', '@same.csv', '--out', '@same.csv'], '--out', '--data'],
+    [['evaluate', '--data', '@same.csv', '--json', '@same.csv', '--no-progress'], '--json', '--data'],
+    [['discover', '--data', '@same.csv', '--out', '@same.csv'], '--out', '--data'],
+    [['discover', '--data', '@same.csv', '--json', '@same.csv'], '--json', '--data'],
+    [['import', 'csv', '--in', '@same.csv', '--map', MAP, '--out', '@same.csv'], '--out', '--in'],
+    [['sr', '--data', '@same.csv', '--target', 'energy_j', '--json', '@same.csv'], '--json', '--data'],
+    [['sr', '--data', '@same.csv', '--target', 'energy_j', '--checkpoint', '@same.csv'], '--checkpoint', '--data'],
+  ])('%j -> [INVALID_OPTION]: %s is the %s file', async (args, out, input) => {
+    writeFileSync(at('same.csv'), RECORDS);
+    const r = await cli(...args.map((a) => (a.startsWith('@') ? at(a.slice(1)) : a)));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^energylens: error \\[INVALID_OPTION\\]: ${out} .*same\\.csv is the ${input} file`));
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(readFileSync(at('same.csv'), 'utf8')).toBe(RECORDS);
+  });
+
+  it('the same file through another path (a relative one) is still the same file', async () => {
+    writeFileSync(at('same.csv'), RECORDS);
+    const r = await cli('fit', '--data', at('same.csv'), '--out', join(dir, 'a-folder', '..', 'same.csv'), '--structure', 'physics', '--no-progress');
+    expect(r.code).toBe(2);
+    expect(readFileSync(at('same.csv'), 'utf8')).toBe(RECORDS);
+  });
+});
+
+describe('profile --dry-run checks --base as the campaign would', () => {
+  const plan = join(__dirname, '..', '..', 'examples', 'profile-vllm.yaml');
+  it('--base without --budget: a usage error, exit 2', async () => {
+    const r = await cli('profile', '--plan', plan, '--dry-run', '--base', at('not-json.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^energylens: error \[INVALID_OPTION\]: --base chooses what a --budget measures first/);
+    expect(r.stdout).toBe('');
+  });
+  it('--base that is not a model file: [INVALID_MODEL_FILE] on one line, no configuration printed', async () => {
+    const r = await cli('profile', '--plan', plan, '--dry-run', '--budget', '3', '--base', at('not-json.json'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^energylens: error \[INVALID_MODEL_FILE\]: .*not-json\.json: not valid JSON/);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('--out into a folder that does not exist, or onto a folder: refused before any work', () => {
+  it.each([
+    [['import', 'csv', '--in', '@ok.csv', '--map', MAP, '--out', '@missing/i.csv'], '--out'],
+    [['import', 'mlenergy', '--dir', '@ml', '--out', '@missing/i.csv'], '--out'],
+    [['import', 'llm-inference-bench', '--dir', '@a-folder', '--out', '@missing/i.csv'], '--out'],
+    [['simulate', '--out', '@missing/s.csv', '--models', 'meta-llama/Llama-3.1-8B-Instruct', '--hardware', 'H100', '--tp', '1', '--batch', '1'], '--out'],
+    [['simulate', '--out', '@s.csv', '--infeasible-out', '@missing/x.csv', '--models', 'meta-llama/Llama-3.1-8B-Instruct', '--hardware', 'H100', '--tp', '1', '--batch', '1'], '--infeasible-out'],
+  ])('%j -> [INVALID_OPTION] naming %s and the folder, nothing written', async (args, flag) => {
+    const r = await cli(...args.map((a) => (a.startsWith('@') ? at(a.slice(1)) : a)));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^energylens: error \\[INVALID_OPTION\\]: ${flag} .*: the folder .*missing does not exist`));
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(existsSync(at('s.csv'))).toBe(false);
+  });
+
+  it.each([['--json'], ['--checkpoint']])('sr %s onto a folder: [INVALID_OPTION] before the search', async (flag) => {
+    const r = await cli('sr', '--data', at('xy.csv'), '--target', 'y', flag, at('a-folder'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^energylens: error \\[INVALID_OPTION\\]: ${flag} .*a-folder is a folder`));
+    expect(r.stdout).toBe('');
+  });
+
+  it('demo --out onto a file: [INVALID_OPTION] before the demo runs, the file kept', async () => {
+    writeFileSync(at('a-file.txt'), 'keep');
+    const r = await cli('demo', '--out', at('a-file.txt'), '--no-progress');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^energylens: error \[INVALID_OPTION\]: --out .*a-file\.txt is a file, not a folder/);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(at('a-file.txt'), 'utf8')).toBe('keep');
+  });
+
+  it('import csv --out onto a folder: [INVALID_OPTION], the folder untouched, no temporary file', async () => {
+    writeFileSync(join(at('a-folder'), 'keep.txt'), 'keep');
+    const r = await cli('import', 'csv', '--in', at('ok.csv'), '--map', MAP, '--out', at('a-folder'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^energylens: error \[INVALID_OPTION\]: --out .*a-folder is a folder/);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(readFileSync(join(at('a-folder'), 'keep.txt'), 'utf8')).toBe('keep');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a bad input leaves an existing --out file as it was', async () => {
+    writeFileSync(at('existing.csv'), 'KEEP\n');
+    writeFileSync(at('bad.csv'), RECORDS.replace('1,1,16,256,150', '1,1,abc,256,150'));
+    const r = await cli('import', 'csv', '--in', at('bad.csv'), '--map', MAP, '--out', at('existing.csv'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.csv/);
+    expect(readFileSync(at('existing.csv'), 'utf8')).toBe('KEEP\n');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
