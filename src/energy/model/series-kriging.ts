@@ -17,6 +17,7 @@
  * and its posterior variance widens the interval away from them.
  */
 import { EnergyLensError } from '../../errors.js';
+import { choleskyInPlace } from '../../sr/index.js';
 import { nelderMead } from './nelder-mead.js';
 import { groupKey, layoutKeyOf, type RecordLike, type SeriesBy, type VarianceComponents } from './series-effects.js';
 
@@ -94,22 +95,6 @@ export function kernelAt(k: KrigingKernel, a: KrigingPoint, b: KrigingPoint): nu
   return k.level ** 2 + k.slope ** 2 * a.c * b.c + (a.setting === b.setting ? k.setting ** 2 : 0) + (k.layout !== undefined && a.layout === b.layout ? k.layout ** 2 : 0) + (k.spread > 0 ? k.spread ** 2 * Math.exp(-0.5 * d2) : 0);
 }
 
-/** In-place Cholesky of a symmetric n x n matrix (row-major, lower triangle); false when not positive definite. */
-function cholesky(a: Float64Array, n: number): boolean {
-  for (let j = 0; j < n; j++) {
-    let s = a[j * n + j];
-    for (let p = 0; p < j; p++) s -= a[j * n + p] ** 2;
-    if (!(s > 0)) return false;
-    const d = Math.sqrt(s);
-    a[j * n + j] = d;
-    for (let i = j + 1; i < n; i++) {
-      let t = a[i * n + j];
-      for (let p = 0; p < j; p++) t -= a[i * n + p] * a[j * n + p];
-      a[i * n + j] = t / d;
-    }
-  }
-  return true;
-}
 
 /** Solves L y = b in place (L lower, row-major). */
 function forward(l: Float64Array, n: number, b: Float64Array): void {
@@ -137,7 +122,7 @@ function factor(k: KrigingKernel, points: readonly KrigingPoint[]): Float64Array
     for (let j = 0; j <= i; j++) a[i * n + j] = kernelAt(k, points[i], points[j]);
     a[i * n + i] += k.sigma ** 2;
   }
-  return cholesky(a, n) ? a : undefined;
+  return choleskyInPlace(a, n) ? a : undefined;
 }
 
 /** Log marginal likelihood of every series' residuals under the kernel (h integrated out). */

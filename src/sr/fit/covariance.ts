@@ -29,22 +29,28 @@ export interface ParameterCovariance {
   confounded: number[][];
 }
 
-function fullRank(B: Float64Array, F: number): boolean {
-  const L = B.slice();
-  for (let j = 0; j < F; j++) {
-    let d = L[j * F + j];
-    for (let k = 0; k < j; k++) d -= L[j * F + k] * L[j * F + k];
-    if (!(d > RANK_TOLERANCE)) return false;
+/**
+ * In-place Cholesky factor of a symmetric n x n matrix (row-major; the lower triangle is overwritten with L, the
+ * upper is left as it was): false when a pivot is not above `minPivot` (not positive definite, or, with a positive
+ * `minPivot`, numerically rank-deficient).
+ */
+export function choleskyInPlace(a: Float64Array, n: number, minPivot = 0): boolean {
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
+    if (!(d > minPivot)) return false;
     const root = Math.sqrt(d);
-    L[j * F + j] = root;
-    for (let i = j + 1; i < F; i++) {
-      let s = L[i * F + j];
-      for (let k = 0; k < j; k++) s -= L[i * F + k] * L[j * F + k];
-      L[i * F + j] = s / root;
+    a[j * n + j] = root;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / root;
     }
   }
   return true;
 }
+
+const fullRank = (B: Float64Array, F: number): boolean => choleskyInPlace(B.slice(), F, RANK_TOLERANCE);
 
 /**
  * Covariance s2 * A^+ of the F free parameters. Returns null only when A has no information at all (every diagonal
