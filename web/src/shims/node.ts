@@ -9,6 +9,7 @@ const unavailable = (name: string) => (): never => {
 export const readFileSync = unavailable('fs.readFileSync');
 export const existsSync = (): boolean => false;
 export const statSync = unavailable('fs.statSync');
+export const realpathSync = unavailable('fs.realpathSync');
 export const createReadStream = unavailable('fs.createReadStream');
 export const createWriteStream = unavailable('fs.createWriteStream');
 export const renameSync = unavailable('fs.renameSync');
