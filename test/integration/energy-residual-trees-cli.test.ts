@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { cliStarter } from './cli-start.js';
+import { cliStarter, simulateBaseAndMine } from './cli-start.js';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'energylens.js');
@@ -18,13 +18,7 @@ const json = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8'))
 beforeAll(async () => {
   if (!BUILT) return;
   dir = mkdtempSync(join(tmpdir(), 'energylens-trees-'));
-  for (const [out, models, seed, tp] of [['train.csv', 'Llama-3.1-8B,Qwen3-30B-A3B-Instruct-2507', '5', '1,2'], ['mine-all.csv', 'Llama-3.1-70B', '6', '2,4']]) {
-    const r = await run('simulate', '--out', out, '--models', models, '--hardware', 'H100,B200', '--tp', tp, '--pp', '1', '--batch', '4,16,64',
-      '--input', '512', '--output', '256', '--noise', '0.02', '--seed', seed);
-    if (r.status !== 0) throw new Error(r.stderr);
-  }
-  const lines = readFileSync(join(dir, 'mine-all.csv'), 'utf8').trim().split('\n');
-  writeFileSync(join(dir, 'mine.csv'), [lines[0], ...lines.slice(1).filter((l) => l.includes('H100')).slice(0, 3)].join('\n') + '\n');
+  await simulateBaseAndMine(run, dir);
   const r = await run('fit', '--data', 'train.csv', '--structure', 'physics', '--restarts', '1', '--residual-trees', '--out', 'trees.json', '--json');
   if (r.status !== 0) throw new Error(r.stderr);
 }, 300_000);
