@@ -18,7 +18,7 @@ import { withChosenSeriesEffects, type SeriesEffectsRule } from '../model/series
 import { chooseAmong, collectCandidates, type CollectedCandidates } from '../model/structure-select.js';
 import { cvGroupsOf, stackOf } from '../model/structure-cv-groups.js';
 import { fittedModel } from './closed-form.js';
-import { fingerprint } from './hierarchical.js';
+import { fingerprint, remember } from './hierarchical.js';
 import type { EnergyModel } from '../model/model-file.js';
 import type { EnergyMethod, MethodContext, TrainRecord } from './method.js';
 
@@ -78,8 +78,7 @@ export function createDiscoveredMethod(options: DiscoveredOptions = {}): EnergyM
         }),
         discoverySource: DISCOVERED_SOURCE,
       });
-      if (memo.size >= 64) memo.delete(memo.keys().next().value as string);
-      memo.set(key, collected);
+      remember(memo, key, collected);
     },
     fit: (records, ctx = {}) => {
       const collected = memo.get(keyOf(records, ctx));

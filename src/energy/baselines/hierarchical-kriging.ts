@@ -11,7 +11,7 @@ import { fittedModelFile } from './hierarchical-stacked.js';
 import { calibrateSeriesKriging, fitSeriesKriging, predictSeriesKriging, type SeriesKrigingFit } from '../model/series-kriging-fit.js';
 import type { KrigingPosterior } from '../model/series-kriging.js';
 import { closedFormMethod } from './closed-form.js';
-import { fingerprint, type IntervalMethod } from './hierarchical.js';
+import { memoisedFit, type IntervalMethod } from './hierarchical.js';
 import type { EnergyMethod, TrainRecord } from './method.js';
 
 /** A kriging fit behind the method interface (predict, intervals, calibrate by adding a series' records). */
@@ -40,15 +40,8 @@ export function createKrigingHierarchicalMethod(): EnergyMethod {
     kind: 'closed form',
     description: 'the closed form with series effects, each series\' log residuals a Gaussian process (level, slope, setting and a smooth term in the configuration\'s log features) with hyperparameters shared by every series, by empirical Bayes',
     fit: (records, ctx = {}) => {
-      const key = fingerprint(records, ctx.seed);
-      let fit = memo.get(key);
-      if (!fit) {
-        const hier = fitHierarchical(records, (recs, c) => closedFormMethod.fit(recs, c), ctx, estimateSpreads ? { estimateSpreads } : {});
-        fit = fitSeriesKriging(records, hier);
-        if (memo.size >= 64) memo.delete(memo.keys().next().value as string);
-        memo.set(key, fit);
-      }
-      return fittedKriging(fit);
+      return fittedKriging(memoisedFit(memo, records, ctx.seed, () =>
+        fitSeriesKriging(records, fitHierarchical(records, (recs, c) => closedFormMethod.fit(recs, c), ctx, estimateSpreads ? { estimateSpreads } : {}))));
     },
   };
 }
@@ -67,14 +60,10 @@ export function createFitKrigingMethod(residualModel?: EnergyMethod): EnergyMeth
     kind: 'closed form',
     description: `fit's model with series effects${residualModel ? ` and ${residualModel.name} residual trees` : ''}, each series' residuals a Gaussian process with shared hyperparameters (fit --series-kriging)`,
     fit: (records, ctx = {}) => {
-      const key = fingerprint(records, ctx.seed);
-      let model = memo.get(key);
-      if (!model) {
+      const model = memoisedFit(memo, records, ctx.seed, () => {
         const fitOptions = { seed: ctx.seed, catalog: ctx.catalog, inputTokens: ctx.inputTokens };
-        model = fitSeriesEffects(fitEnergyModel(records, fitOptions), records, fitOptions, { catalog: ctx.catalog, kriging: true, ...(residualModel ? { residualTrees: { method: residualModel } } : {}) });
-        if (memo.size >= 64) memo.delete(memo.keys().next().value as string);
-        memo.set(key, model);
-      }
+        return fitSeriesEffects(fitEnergyModel(records, fitOptions), records, fitOptions, { catalog: ctx.catalog, kriging: true, ...(residualModel ? { residualTrees: { method: residualModel } } : {}) });
+      });
       return fittedModelFile(model, ctx, name);
     },
   };

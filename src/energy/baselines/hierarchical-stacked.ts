@@ -10,7 +10,7 @@ import type { EnergyModel } from '../model/model-file.js';
 import { predictEnergy } from '../model/predict.js';
 import { calibrateFromBase, fitSeriesEffects } from '../model/series-fit.js';
 import type { StackedResidualOptions } from '../model/stacked-residuals.js';
-import { fingerprint, type IntervalMethod } from './hierarchical.js';
+import { memoisedFit, type IntervalMethod } from './hierarchical.js';
 import type { EnergyMethod, MethodContext, PredictInput, TrainRecord } from './method.js';
 
 export type StackedOptions = Pick<StackedResidualOptions, 'folds' | 'target' | 'maxTrainRecords'>;
@@ -40,14 +40,10 @@ export function createStackedHierarchicalMethod(residualModel: EnergyMethod, opt
     kind: 'closed form',
     description: `fit's model with residual trees: the hierarchical fit with a ${residualModel.name} model of what the series share beyond the structure (their level and slope taken out), the series effects on what it leaves`,
     fit: (records, ctx = {}) => {
-      const key = fingerprint(records, ctx.seed);
-      let model = memo.get(key);
-      if (!model) {
+      const model = memoisedFit(memo, records, ctx.seed, () => {
         const fitOptions = { seed: ctx.seed, catalog: ctx.catalog, inputTokens: ctx.inputTokens };
-        model = fitSeriesEffects(fitEnergyModel(records, fitOptions), records, fitOptions, { catalog: ctx.catalog, residualTrees: { method: residualModel, ...options } });
-        if (memo.size >= 64) memo.delete(memo.keys().next().value as string);
-        memo.set(key, model);
-      }
+        return fitSeriesEffects(fitEnergyModel(records, fitOptions), records, fitOptions, { catalog: ctx.catalog, residualTrees: { method: residualModel, ...options } });
+      });
       return fittedModelFile(model, ctx, 'hierarchical-stacked');
     },
   };

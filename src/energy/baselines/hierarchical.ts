@@ -37,6 +37,22 @@ export function fingerprint(records: readonly TrainRecord[], seed: number | unde
   return `${records.length}:${h}:${seed ?? ''}`;
 }
 
+/** How many fits a method's memo holds: the protocols fit each training set several times, one after another. */
+const MEMO_FITS = 64;
+
+/** Stores `value` under `key`, the oldest entry leaving once the memo holds MEMO_FITS; returns `value`. */
+export function remember<T>(memo: Map<string, T>, key: string, value: T): T {
+  if (memo.size >= MEMO_FITS) memo.delete(memo.keys().next().value as string);
+  memo.set(key, value);
+  return value;
+}
+
+/** The fit of a training set and seed (their fingerprint) from `memo`, computed and remembered on a miss. */
+export function memoisedFit<T>(memo: Map<string, T>, records: readonly TrainRecord[], seed: number | undefined, compute: () => T): T {
+  const key = fingerprint(records, seed);
+  return memo.get(key) ?? remember(memo, key, compute());
+}
+
 /**
  * The method; `options` chooses the series grouping. Fits are memoised per training set (the protocols reuse them).
  * The spreads are estimated as `fit` estimates them (DEFAULT_SERIES_SPREADS) unless `options.estimateSpreads` says otherwise.
@@ -52,14 +68,7 @@ export function createHierarchicalMethod(given: HierarchicalOptions = {}): Energ
     kind: 'closed form',
     description: 'the closed form fitted with per-series effects (level, slope in log batch, setting level) shrunk by empirical Bayes; calibrated by the posterior of a series\' effects',
     fit: (records, ctx = {}) => {
-      const key = fingerprint(records, ctx.seed);
-      let fit = memo.get(key);
-      if (!fit) {
-        fit = fitHierarchical(records, shared, ctx, options);
-        if (memo.size >= 64) memo.delete(memo.keys().next().value as string);
-        memo.set(key, fit);
-      }
-      return fittedHierarchical(fit);
+      return fittedHierarchical(memoisedFit(memo, records, ctx.seed, () => fitHierarchical(records, shared, ctx, options)));
     },
   };
 }
