@@ -39,6 +39,17 @@ export function scenarioKey(record: object, keys: readonly string[] = DEFAULT_SC
   return keys.map((k) => String((record as Record<string, unknown>)[k] ?? '')).join(' | ');
 }
 
+/** The records by scenario, each group in the records' order. */
+function byScenario<T extends { scenario: string }>(records: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const r of records) {
+    const g = groups.get(r.scenario);
+    if (g) g.push(r);
+    else groups.set(r.scenario, [r]);
+  }
+  return groups;
+}
+
 export function selectionMetrics(scored: readonly ScoredRecord[]): SelectionMetrics {
   const n = scored.length;
   const ape = scored.map((s) => Math.abs(s.predicted - s.measured) / s.measured).sort((a, b) => a - b);
@@ -47,12 +58,7 @@ export function selectionMetrics(scored: readonly ScoredRecord[]): SelectionMetr
   let ssr = 0;
   let sst = 0;
   scored.forEach((s, i) => { ssr += (Math.log(s.predicted) - logs[i]) ** 2; sst += (logs[i] - meanLog) ** 2; });
-  const groups = new Map<string, ScoredRecord[]>();
-  for (const s of scored) {
-    const g = groups.get(s.scenario);
-    if (g) g.push(s);
-    else groups.set(s.scenario, [s]);
-  }
+  const groups = byScenario(scored);
   let pairs = 0;
   let agree = 0;
   let ranked = 0;
@@ -118,12 +124,7 @@ export interface OrderedRecord {
  * scenario whose batches the closed form predicts within a hair of each other can still go its way.
  */
 export function monotoneTop1Bound(records: readonly OrderedRecord[]): number {
-  const groups = new Map<string, OrderedRecord[]>();
-  for (const r of records) {
-    const g = groups.get(r.scenario);
-    if (g) g.push(r);
-    else groups.set(r.scenario, [r]);
-  }
+  const groups = byScenario(records);
   let ranked = 0;
   let reachable = 0;
   for (const g of groups.values()) {
