@@ -7,8 +7,8 @@
 // what plain `fit` does (--structure auto, series effects on): the discovered structure only when it also wins the
 // structure choice's CV, and then only on test rows of a framework the training records hold (the others get the
 // physics fit, as the model file's stack fallback does), with per-series effects fitted on top when the training
-// records hold two or more series and the series rule keeps them (--series-rule=cv|always, default fit's always:
-// series-choice.ts); `autoAlways` and `physicsSeriesAlways` the same with the rule `always` (before); `autoPooled` the same without series effects (`fit --no-series`);
+// records hold two or more series and the series rule keeps them (--series-rule=cv|always|replicated, default fit's
+// replicated: series-choice.ts); `autoAlways` and `physicsSeriesAlways` the same with the rule `always` (before); `autoPooled` the same without series effects (`fit --no-series`);
 // `physicsSeries` physics with series effects (`fit --structure physics`); `physicsCrossedModel` and
 // `physicsCrossedModelHw` the same with crossed effects (`--effects series,model` / `series,model,hardware`, rule always); `autoAnyStack` the pooled choice with
 // the correction applied to every framework (before the stack rule);
@@ -40,7 +40,7 @@ const firstSeed = Number(opt('first-seed') ?? 1);
 // --accept-se=N: the standard errors a correction's CV gain must clear in the discovery (default: its Bonferroni rule)
 const acceptSe = opt('accept-se') === undefined ? {} : { acceptStandardErrors: Number(opt('accept-se')) };
 const seriesRule = opt('series-rule');
-if (seriesRule !== undefined && seriesRule !== 'cv' && seriesRule !== 'always') throw new Error(`--series-rule must be cv or always, got ${seriesRule}`);
+if (seriesRule !== undefined && seriesRule !== 'cv' && seriesRule !== 'always' && seriesRule !== 'replicated') throw new Error(`--series-rule must be cv, always or replicated, got ${seriesRule}`);
 // --spreads=ba,slopes6 (joined by +): the series spreads' estimator of `auto` and `physicsSeries` (SeriesFitOptions.spreads)
 const spreadArg = opt('spreads')?.split('+') ?? [];
 if (spreadArg.some((f) => f !== 'ba' && f !== 'noslope' && !/^slopes\d+$/.test(f))) throw new Error(`--spreads: ba, noslope, slopesN joined by +, got ${opt('spreads')}`);
@@ -68,7 +68,7 @@ async function run(train, test, seed, keys) {
   const physicsModel = fitEnergyModel(train, { seed });
   const physics = predictEnergy(physicsModel, test).map((p) => p.energyPerTokenJ);
   // what the plain `fit` adds by default: per-series effects when the training records hold two or more series and
-  // the series rule keeps them (--series-rule=cv|always, default fit's always)
+  // the series rule keeps them (--series-rule=cv|always|replicated, default fit's replicated)
   const withSeriesOf = (model, structure) => withChosenSeriesEffects(model, train, { seed, ...(structure ? { structure } : {}) }, { ...(seriesRule ? { rule: seriesRule } : {}), ...seriesSpreads });
   const physicsSeries = predictEnergy(withSeriesOf(physicsModel), test).map((p) => p.energyPerTokenJ);
   // the rule before series-choice.ts: effects whenever the training records hold two or more series

@@ -62,8 +62,8 @@ export function checkSeriesFlags(records: readonly FitRecord[], flags: SeriesFla
 
 /**
  * `fit`'s series step: the pooled model with series effects added when the rule says so (--series-rule, default
- * cv: K-fold CV on the training records, pooled against with effects; series-choice.ts), never with --no-series or
- * records of one series. The decision is stored in the model file (seriesChoice).
+ * replicated: when at least 10 records repeat a series; series-choice.ts), never with --no-series or records of one
+ * series. The decision is stored in the model file (seriesChoice).
  */
 export function withSeries(pooled: EnergyModel, records: readonly FitRecord[], fitOptions: FitEnergyOptions, flags: WithSeriesFlags, catalog: Catalog): EnergyModel {
   checkSeriesFlags(records, flags);

@@ -1,7 +1,7 @@
 // fit's series rule (series-choice.ts): K-fold CV on the training records, pooled against with series effects.
 import { describe, expect, it } from 'vitest';
 import {
-  chooseSeriesEffects, fitEnergyModel, PHYSICS_STRUCTURE, recordFolds, validateEnergyModel, withChosenSeriesEffects, type FitRecord,
+  chooseSeriesEffects, DEFAULT_SERIES_EFFECTS_RULE, fitEnergyModel, PHYSICS_STRUCTURE, recordFolds, validateEnergyModel, withChosenSeriesEffects, type FitRecord,
 } from '../../../../src/energy/model/index.js';
 import { simulate } from '../../../../src/energy/simulator/index.js';
 
@@ -62,6 +62,10 @@ describe('chooseSeriesEffects', () => {
     // the default threshold: 10
     expect(chooseSeriesEffects([...first, ...rest.slice(0, 9)], FIT, { rule: 'replicated' }).used).toBe(false);
     expect(chooseSeriesEffects([...first, ...rest.slice(0, 10)], FIT, { rule: 'replicated' }).used).toBe(true);
+    // and it is the default rule: without a rule, the same decisions
+    expect(DEFAULT_SERIES_EFFECTS_RULE).toBe('replicated');
+    expect(chooseSeriesEffects([...first, ...rest.slice(0, 9)], FIT)).toMatchObject({ rule: 'replicated', used: false });
+    expect(chooseSeriesEffects([...first, ...rest.slice(0, 10)], FIT)).toMatchObject({ rule: 'replicated', used: true });
   });
 
   it('deals the records into folds as the structure choice does: every fold used, sizes within one', () => {
@@ -77,7 +81,8 @@ describe('withChosenSeriesEffects', () => {
   it('adds the series section only when the rule keeps it, and stores the decision in the model file', () => {
     const pooled = fitEnergyModel(levelled, FIT);
     const kept = withChosenSeriesEffects(pooled, levelled, FIT, { rule: 'cv', restarts: 0 });
-    expect(withChosenSeriesEffects(pooled, levelled, FIT).seriesChoice).toMatchObject({ rule: 'always', used: true });
+    // the default rule is `replicated`: these records repeat their 4 series often enough to keep the effects
+    expect(withChosenSeriesEffects(pooled, levelled, FIT).seriesChoice).toMatchObject({ rule: 'replicated', used: true });
     expect(kept.series?.stats).toHaveLength(4);
     expect(validateEnergyModel(JSON.parse(JSON.stringify(kept))).seriesChoice?.used).toBe(true);
     const off = withChosenSeriesEffects(pooled, levelled, FIT, { rule: 'never' });
