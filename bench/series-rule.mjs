@@ -27,14 +27,15 @@ const [closedForm] = await createMethods(['closed-form']);
 // --discovery: the rule methods run fit's residual discovery too (30000 evaluations per phase: bench:energy's `discovered`)
 const discovery = process.argv.includes('--discovery');
 // a rule may end in +reml, +ba, +noslope (combined: +reml+ba): the series spreads by REML, with a boundary-avoiding prior,
-// without slope effects, +slopesN: slopes only when N series have 3+ records at varying batch (SeriesFitOptions.spreads)
+// without slope effects, +slopesN: slopes only when N series have 3+ records at varying batch, +range: a series' slope
+// held within its records' batch range (SeriesFitOptions.spreads; fit's default spreads are +ba+slopes6)
 const ruleMethod = (named) => {
   const [r, ...spreadFlags] = named.split('+');
-  if (spreadFlags.some((f) => f !== 'reml' && f !== 'ba' && f !== 'noslope' && !/^slopes\d+$/.test(f))) throw new Error(`--rules: unknown spread option in ${named}`);
+  if (spreadFlags.some((f) => f !== 'reml' && f !== 'ba' && f !== 'noslope' && f !== 'range' && !/^slopes\d+$/.test(f))) throw new Error(`--rules: unknown spread option in ${named}`);
   if (spreadFlags.length > 0) {
     const base = ruleMethod(r);
     const slopes = spreadFlags.find((f) => /^slopes\d+$/.test(f));
-    const seriesSpreads = { reml: spreadFlags.includes('reml'), boundaryAvoiding: spreadFlags.includes('ba'), withoutSlope: spreadFlags.includes('noslope'), ...(slopes ? { slopeMinSeries: Number(slopes.slice(6)) } : {}) };
+    const seriesSpreads = { reml: spreadFlags.includes('reml'), boundaryAvoiding: spreadFlags.includes('ba'), withoutSlope: spreadFlags.includes('noslope'), slopeWithinRange: spreadFlags.includes('range'), ...(slopes ? { slopeMinSeries: Number(slopes.slice(6)) } : {}) };
     const opts = r === 'always' ? { seriesEffects: 'always' } : /^cv\d+$/.test(r) ? { seriesEffects: 'cv', seriesStandardErrors: Number(r.slice(2)) } : { seriesEffects: 'replicated', seriesMinWithinDof: Number(r.slice(10)) };
     return base && createDiscoveredMethod({ discovery, ...opts, seriesSpreads, name: named });
   }

@@ -260,12 +260,16 @@ function validateEffects(x: Partial<LatencyEffects>, at: string, bad: (what: str
   }
   if (c?.residualDof !== undefined && !(typeof c.residualDof === 'number' && c.residualDof > 0)) bad(`${at}.components.residualDof, when present, must be a positive number`);
   if (c?.layoutSpread !== undefined && !(typeof c.layoutSpread === 'number' && c.layoutSpread > 0)) bad(`${at}.components.layoutSpread, when present, must be a positive number`);
+  if (c?.slopeWithinRange !== undefined && typeof c.slopeWithinRange !== 'boolean') bad(`${at}.components.slopeWithinRange, when present, must be true or false`);
   if (!Array.isArray(x.stats)) bad(`${at}.stats must be a list`);
   x.stats.forEach((st, i) => {
     const m = 2 + (Array.isArray(st?.settings) ? st.settings.length : 0);
     if (typeof st?.key !== 'string' || !strings(st.settings) || !(st.n >= 0) || typeof st.rr !== 'number'
       || !Array.isArray(st.zr) || st.zr.length !== m || !Array.isArray(st.zz) || st.zz.length !== m * m) {
       bad(`${at}.stats[${i}] is malformed (key, settings, n, rr, zr of 2 + settings, zz of its square)`);
+    }
+    if (st.range !== undefined && !(Array.isArray(st.range) && st.range.length === 2 && st.range.every((v) => typeof v === 'number' && Number.isFinite(v)) && st.range[0] <= st.range[1])) {
+      bad(`${at}.stats[${i}].range, when present, must be [lowest, highest] centred log batch`);
     }
   });
 }

@@ -54,6 +54,13 @@ export interface VarianceComponents {
    * mean has no effect per layout). Absent: tauSetting covers every unseen setting, as before.
    */
   layoutSpread?: number;
+  /**
+   * A series' slope in log batch holds only within the batch range of its own records (SeriesStats.range): a record
+   * beyond it gets the series' effect at the nearer end of the range, and the slope's prior spread (tauSlope) over
+   * the distance past that end in its interval (the records say nothing of how the series bends out there). Absent:
+   * the slope is extrapolated as a line (model files written before; a series without a stored range).
+   */
+  slopeWithinRange?: boolean;
 }
 
 /**
@@ -151,6 +158,8 @@ export interface SeriesStats {
    * of its calibration records, each predicted from the series' other records, and how many. Absent: no check.
    */
   loo?: { z2: number; n: number };
+  /** smallest and largest centred log batch of the series' records (absent in model files written before) */
+  range?: [number, number];
 }
 
 /** A series' posterior: effects mean and covariance (order: level, slope, settings...). */
@@ -162,6 +171,8 @@ export interface SeriesPosterior {
   covariance: number[];
   /** factor (>= 1) on the predictive sd from the series' own residual spread (1 without components.residualDof) */
   residualScale: number;
+  /** the series' records' centred log batch range (SeriesStats.range), where known */
+  range?: [number, number];
 }
 
 export interface EffectPrediction {
@@ -240,7 +251,11 @@ export function seriesStats(records: readonly RecordLike[], logResiduals: ArrayL
     const zr = new Array<number>(m).fill(0);
     const zz = new Array<number>(m * m).fill(0);
     let rr = 0;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
     for (const { c, s, r } of g.rows) {
+      lo = Math.min(lo, c);
+      hi = Math.max(hi, c);
       const idx = [0, 1, 2 + s];
       const val = [1, c, 1];
       rr += r * r;
@@ -249,7 +264,7 @@ export function seriesStats(records: readonly RecordLike[], logResiduals: ArrayL
         for (let b = 0; b < 3; b++) zz[idx[a] * m + idx[b]] += val[a] * val[b];
       }
     }
-    return { key, settings: [...g.settings.keys()], n: g.rows.length, rr, zr, zz };
+    return { key, settings: [...g.settings.keys()], n: g.rows.length, rr, zr, zz, range: [lo, hi] as [number, number] };
   });
 }
 
@@ -321,6 +336,8 @@ export interface SpreadOptions {
    * series' slope is told from its records' noise and settings only from a third record on); fewer: as withoutSlope
    */
   slopeMinSeries?: number;
+  /** the estimated components carry slopeWithinRange (VarianceComponents): slopes held within each series' batch range */
+  slopeWithinRange?: boolean;
 }
 
 /** Series whose records could tell a slope in log batch from noise: three or more records, batch sizes that vary. */
@@ -376,7 +393,7 @@ export function estimateComponents(stats: readonly SeriesStats[], options: Sprea
     const fx = objective(x);
     if (fx < bestF) { bestF = fx; best = x; }
   }
-  return { ...toComponents(best), residualDof: DEFAULT_RESIDUAL_DOF };
+  return { ...toComponents(best), residualDof: DEFAULT_RESIDUAL_DOF, ...(options.slopeWithinRange ? { slopeWithinRange: true } : {}) };
 }
 
 /** The posterior of each series' effects given its statistics and the components. */
@@ -386,7 +403,7 @@ export function posteriorOf(s: SeriesStats, c: VarianceComponents): SeriesPoster
   if (!chol.isPositiveDefinite()) throw new EnergyLensError('INVALID_DATA', `series ${s.key}: its effects' posterior is singular`);
   const mean = chol.solve(b).to1DArray();
   const cov = chol.solve(Matrix.eye(A.rows)).to1DArray();
-  return { key: s.key, records: s.n, settings: [...s.settings], mean, covariance: cov, residualScale: residualScaleOf(s, mean, c) };
+  return { key: s.key, records: s.n, settings: [...s.settings], mean, covariance: cov, residualScale: residualScaleOf(s, mean, c), ...(s.range ? { range: [s.range[0], s.range[1]] as [number, number] } : {}) };
 }
 
 /** The series' own residual spread against sigma (see VarianceComponents.residualDof); 1 without a dof. */
@@ -429,7 +446,19 @@ export function mergeStats(a: SeriesStats, b: SeriesStats): SeriesStats {
     }
   }
   const loo = a.loo || b.loo ? { z2: (a.loo?.z2 ?? 0) + (b.loo?.z2 ?? 0), n: (a.loo?.n ?? 0) + (b.loo?.n ?? 0) } : undefined;
-  return { key: a.key, settings, n: a.n + b.n, rr: a.rr + b.rr, zr, zz, ...(loo ? { loo } : {}) };
+  const range = mergedRange(a, b);
+  return { key: a.key, settings, n: a.n + b.n, rr: a.rr + b.rr, zr, zz, ...(loo ? { loo } : {}), ...(range ? { range } : {}) };
+}
+
+/**
+ * The batch range of two series' statistics added: the span of both. Statistics taken out (n < 0, withoutStats)
+ * leave the range as it was (a range cannot be subtracted: it stays the whole series', a little wide). Undefined
+ * when a part with records carries no range (statistics from a model file written before ranges were stored).
+ */
+function mergedRange(a: SeriesStats, b: SeriesStats): [number, number] | undefined {
+  const parts = [a, b].filter((s) => s.n > 0);
+  if (parts.length === 0 || parts.some((s) => !s.range)) return undefined;
+  return [Math.min(...parts.map((s) => (s.range as [number, number])[0])), Math.max(...parts.map((s) => (s.range as [number, number])[1]))];
 }
 
 /** A series' statistics with one record's taken out (`one`: that record's statistics alone). */
@@ -452,9 +481,11 @@ export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: V
   }
   const m = post.mean.length;
   const si = post.settings.indexOf(groupKey(record, by.setting));
+  // beyond the series' batch range (slopeWithinRange): its effect at the nearer end, the slope's prior over the rest
+  const within = c.slopeWithinRange && post.range ? Math.min(post.range[1], Math.max(post.range[0], cb)) : cb;
   const z = new Array<number>(m).fill(0);
   z[0] = 1;
-  z[1] = cb;
+  z[1] = within;
   if (si >= 0) z[2 + si] = 1;
   let shift = 0;
   let settingVar = si >= 0 ? 0 : c.tauSetting ** 2;
@@ -465,7 +496,7 @@ export function effectFor(record: RecordLike, by: SeriesBy, center: number, c: V
     const layouts = new Set(post.settings.map((k) => layoutKeyOf(k, by)));
     if (!layouts.has(layout) || layouts.size > 1) settingVar = Math.max(settingVar, c.layoutSpread ** 2);
   }
-  let variance = c.sigma ** 2 + settingVar;
+  let variance = c.sigma ** 2 + settingVar + (cb - within) ** 2 * c.tauSlope ** 2;
   for (let a = 0; a < m; a++) {
     shift += z[a] * post.mean[a];
     for (let b = 0; b < m; b++) variance += z[a] * post.covariance[a * m + b] * z[b];

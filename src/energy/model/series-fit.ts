@@ -66,7 +66,7 @@ export interface SeriesFitOptions {
   kriging?: boolean | KrigingEstimateOptions;
 }
 
-export interface SeriesSpreads { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number }
+export interface SeriesSpreads { reml?: boolean; boundaryAvoiding?: boolean; withoutSlope?: boolean; slopeMinSeries?: number; slopeWithinRange?: boolean }
 
 /**
  * `fit`'s series spreads (issue 14): a boundary-avoiding prior on each spread, and slopes in log batch only when six
@@ -86,8 +86,8 @@ function spreadEstimator(options: SeriesFitOptions, free: number): ((stats: read
  * free parameter count, which only `reml` uses. The hierarchical bench method takes fit's default through it.
  */
 export function seriesSpreadsEstimator(s: SeriesSpreads, free = 0): ((stats: readonly SeriesStats[]) => VarianceComponents) | undefined {
-  if ((!s.reml && !s.boundaryAvoiding && !s.withoutSlope && s.slopeMinSeries === undefined)) return undefined;
-  const spreadOptions: SpreadOptions = { ...(s.reml ? { sharedParameters: free } : {}), ...(s.boundaryAvoiding ? { boundaryAvoiding: true } : {}), ...(s.withoutSlope ? { withoutSlope: true } : {}), ...(s.slopeMinSeries !== undefined ? { slopeMinSeries: s.slopeMinSeries } : {}) };
+  if ((!s.reml && !s.boundaryAvoiding && !s.withoutSlope && s.slopeMinSeries === undefined && !s.slopeWithinRange)) return undefined;
+  const spreadOptions: SpreadOptions = { ...(s.reml ? { sharedParameters: free } : {}), ...(s.boundaryAvoiding ? { boundaryAvoiding: true } : {}), ...(s.withoutSlope ? { withoutSlope: true } : {}), ...(s.slopeMinSeries !== undefined ? { slopeMinSeries: s.slopeMinSeries } : {}), ...(s.slopeWithinRange ? { slopeWithinRange: true } : {}) };
   return (stats) => estimateComponents(stats, spreadOptions);
 }
 
