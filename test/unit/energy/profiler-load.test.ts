@@ -170,7 +170,9 @@ describe('runWaves against the fake engine', () => {
     const expectedItlS = (ITL_MS + ITL_MS_PER_SEQ * 4) / 1000; // the fake's inter-token latency with 4 running
     expect(s.itlMedianS).toBeGreaterThan(expectedItlS / 2);
     expect(s.itlMedianS).toBeLessThan(expectedItlS * 2);
-    expect(s.meanDecodingBatch).toBeGreaterThan(3);
+    // waves of 4, 4 and 2 decode side by side: about 3.3 on an idle machine; a loaded one staggers the streams'
+    // ends, so the bound only asks for clear overlap (requests one after another would give about 1)
+    expect(s.meanDecodingBatch).toBeGreaterThan(2);
     expect(s.meanDecodingBatch).toBeLessThanOrEqual(4);
     expect(s.ttftMedianS).toBeGreaterThan(0);
     expect(s.durationS).toBeGreaterThan(0);
