@@ -29,7 +29,7 @@ describe('the discovered method', () => {
     // calibration refits the hardware parameters on the chosen structure
     const c = f.calibrate!(testRecords.slice(0, 5), { seed: 1 });
     for (const x of c.predict(testRecords)) expect(x > 0 && Number.isFinite(x)).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it('runs under a protocol: evaluateMethods prepares every split; a synchronous runProtocol without it fails the runs with the reason', async () => {
     const m = createDiscoveredMethod({ evals: 300, workers: 1 });
@@ -42,5 +42,5 @@ describe('the discovered method', () => {
     const bare = runProtocol('sample-efficiency', sweep, [fresh], { sizes: [20], seeds: 1 }, { scenarioKeys: ['model', 'hardware', 'batch'] });
     expect(bare.results[0].failed).toBe(1);
     expect(bare.results[0].errors[0]).toMatch(/no discovery was prepared/);
-  }, 60_000);
+  }, 180_000);
 });
