@@ -23,6 +23,7 @@ import { islandMutationOptions, operatorComplexityOf, type SearchOptions } from 
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
 import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
 import { fitScaledConstants, scaledExpression, withoutScaleAndOffset } from './scaling.js';
+import { reweightTerms, unitFor } from './term-weights.js';
 import { unitPenalty } from './units.js';
 import type { IslandState, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
@@ -104,10 +105,14 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   };
 
   // new trees are compiled here, once: the members keep the programs
+  const kernelLoss = o.linearScaling ? 'mse-scaled' : o.loss;
+  const kernelFloor = exactLossFloor(data, o.linearScaling ? 'mse' : o.loss);
+  // what rebuilt term weights are written with (options.termWeights), or null: off, or no way to write a number
+  const termUnit = (o.termWeights ?? 0) > 0 ? unitFor(o, data) : null;
   const score = (trees: Node[]): { programs: Program[]; losses: Float64Array } => {
     const programs = trees.map(compile);
     evaluations += trees.length;
-    const losses = trees.length > 0 ? evaluator.losses(programs, o.linearScaling ? 'mse-scaled' : o.loss) : new Float64Array(0);
+    const losses = trees.length > 0 ? evaluator.losses(programs, kernelLoss) : new Float64Array(0);
     for (let i = 0; i < losses.length; i++) losses[i] = penalise(trees[i], losses[i]);
     return { programs, losses };
   };
@@ -169,6 +174,19 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     }
     countSemantic();
     const { programs, losses } = score(children);
+    // free weights over the root's additive terms, snapped to small rationals (options.termWeights; no draw when 0)
+    if (termUnit) {
+      for (let k = 0; k < children.length; k++) {
+        if (!Number.isFinite(losses[k]) || rng.next() >= o.termWeights) continue;
+        const r = reweightTerms(children[k], losses[k], evaluator, data, o, kernelLoss, termUnit, kernelFloor, (n) => { evaluations += n; });
+        if (!r) continue;
+        const loss = penalise(r.tree, r.loss);
+        if (!(loss < losses[k]) && o.termWeightsMode === 'improve') continue;
+        children[k] = r.tree;
+        programs[k] = r.program;
+        losses[k] = loss;
+      }
+    }
     // local search on offspring: a few Levenberg-Marquardt iterations on the constants of (some) children before
     // they are judged (no draw when the probability is 0 or 1, so the random stream is unchanged when off)
     if (o.offspringOptimizeProbability > 0) {
