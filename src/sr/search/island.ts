@@ -24,6 +24,7 @@ import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.
 import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
 import { fitScaledConstants, scaledExpression, withoutScaleAndOffset } from './scaling.js';
 import { reweightTerms, unitFor } from './term-weights.js';
+import { caseEpsilons, lexicaseSelect, mseOfErrors, rowErrors } from './lexicase.js';
 import { unitPenalty } from './units.js';
 import type { IslandState, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
@@ -109,10 +110,28 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const kernelFloor = exactLossFloor(data, o.linearScaling ? 'mse' : o.loss);
   // what rebuilt term weights are written with (options.termWeights), or null: off, or no way to write a number
   const termUnit = (o.termWeights ?? 0) > 0 ? unitFor(o, data) : null;
+  // epsilon-lexicase (options.lexicase): each program's errors per row, predicted once (one evaluation each)
+  const lexicaseOn = (o.lexicase ?? 0) > 0;
+  const errorsByProgram = new WeakMap<Program, Float64Array>();
+  const errorsOf = (p: Program): Float64Array => {
+    let e = errorsByProgram.get(p);
+    if (!e) {
+      e = rowErrors(evaluator.predict(p), data.y);
+      evaluations++;
+      errorsByProgram.set(p, e);
+    }
+    return e;
+  };
+  // with loss mse and no scaling the errors give the loss too: one evaluation per tree, as the kernel's loss
+  const scoreFromErrors = lexicaseOn && kernelLoss === 'mse';
   const score = (trees: Node[]): { programs: Program[]; losses: Float64Array } => {
     const programs = trees.map(compile);
-    evaluations += trees.length;
-    const losses = trees.length > 0 ? evaluator.losses(programs, kernelLoss) : new Float64Array(0);
+    let losses: Float64Array;
+    if (scoreFromErrors) losses = Float64Array.from(programs, (p) => mseOfErrors(errorsOf(p), data.weights)); // errorsOf counts
+    else {
+      evaluations += trees.length;
+      losses = trees.length > 0 ? evaluator.losses(programs, kernelLoss) : new Float64Array(0);
+    }
     for (let i = 0; i < losses.length; i++) losses[i] = penalise(trees[i], losses[i]);
     return { programs, losses };
   };
@@ -162,12 +181,16 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     if (task.evaluationBudget !== undefined && evaluations >= task.evaluationBudget) break; // its share of the evaluations is spent
     generation++;
     const costs = members.map((m) => selectionCost(m, o, baseline, frequency));
+    const errors = lexicaseOn ? members.map((m) => errorsOf(m.program)) : [];
+    const epsilons = lexicaseOn ? caseEpsilons(errors, data.nRows) : null;
+    // (no draw when options.lexicase is 0: the random stream is the tournament's alone)
+    const select = (): Member => (epsilons && rng.next() < o.lexicase ? members[lexicaseSelect(errors, epsilons, rng)] : tournament(members, costs, o, rng));
     const parents: Member[] = [];
     const children: Node[] = [];
     for (let k = 0; k < childrenPerGeneration; k++) {
-      const parent = tournament(members, costs, o, rng);
+      const parent = select();
       let child: Node | null = null;
-      if (rng.next() < o.crossoverProbability) child = crossover(parent.tree, tournament(members, costs, o, rng).tree, mctx);
+      if (rng.next() < o.crossoverProbability) child = crossover(parent.tree, select().tree, mctx);
       else child = mutate(parent.tree, mctx)?.tree ?? null;
       parents.push(parent);
       children.push(child ?? clone(parent.tree));

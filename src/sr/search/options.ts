@@ -147,6 +147,12 @@ export interface SearchOptions {
   termWeights: number;
   termWeightsMaxTerms: number;
   /**
+   * chance that a parent is chosen by epsilon-lexicase selection on the rows' errors (search/lexicase.ts) instead
+   * of the tournament; 0 (default) turns it off. Each member's predictions count as an evaluation (with loss 'mse'
+   * and no linear scaling they are also what scores it, so a child costs one evaluation as before)
+   */
+  lexicase: number;
+  /**
    * when the rebuilt child replaces the child: 'improve' when its loss is lower, 'exact' only when it fits
    * exactly with every weight within 1e-6 of its rational
    */
@@ -263,6 +269,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   semanticLibrarySize: 128,
   termWeights: 0,
   termWeightsMaxTerms: 6,
+  lexicase: 0,
   termWeightsMode: 'improve',
   parsimony: 0.0005,
   adaptiveParsimonyScaling: 100,
@@ -374,6 +381,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   inRange('productMoveIslands', o.productMoveIslands, 0, 1);
   posInt('semanticLibrarySize', o.semanticLibrarySize);
   inRange('termWeights', o.termWeights, 0, 1);
+  inRange('lexicase', o.lexicase, 0, 1);
   if (!isInt(o.termWeightsMaxTerms) || o.termWeightsMaxTerms < 2 || o.termWeightsMaxTerms > 16) bad(`options.termWeightsMaxTerms must be an integer from 2 to 16, got ${o.termWeightsMaxTerms}`);
   if (!TERM_WEIGHTS_MODES.includes(o.termWeightsMode)) bad(`options.termWeightsMode must be one of ${TERM_WEIGHTS_MODES.join(', ')}, got ${String(o.termWeightsMode)}`);
   inRange('parsimony', o.parsimony, 0, 1e6);
