@@ -11,7 +11,7 @@
  */
 import { SrError } from '../errors.js';
 import { compile, setConstants, type Program } from '../expression/compile.js';
-import { clone, type Node } from '../expression/node.js';
+import { clone, op, type Node } from '../expression/node.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import { createRng } from '../util/rng.js';
 import { fitConstants } from './constants.js';
@@ -25,6 +25,7 @@ import { deserializeMember, makeMember, memberKey, serializeMember, tournament, 
 import { fitScaledConstants, scaledExpression, withoutScaleAndOffset } from './scaling.js';
 import { reweightTerms, unitFor } from './term-weights.js';
 import { caseEpsilons, lexicaseSelect, mseOfErrors, rowErrors } from './lexicase.js';
+import { satisfiesConstraints } from './tree-ops.js';
 import { unitPenalty } from './units.js';
 import type { IslandState, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
@@ -109,7 +110,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   const kernelLoss = o.linearScaling ? 'mse-scaled' : o.loss;
   const kernelFloor = exactLossFloor(data, o.linearScaling ? 'mse' : o.loss);
   // what rebuilt term weights are written with (options.termWeights), or null: off, or no way to write a number
-  const termUnit = (o.termWeights ?? 0) > 0 ? unitFor(o, data) : null;
+  const termUnit = (o.termWeights ?? 0) > 0 || (o.termCrossover ?? 0) > 0 ? unitFor(o, data) : null;
   // epsilon-lexicase (options.lexicase): each program's errors per row, predicted once (one evaluation each)
   const lexicaseOn = (o.lexicase ?? 0) > 0;
   const errorsByProgram = new WeakMap<Program, Float64Array>();
@@ -187,10 +188,16 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     const select = (): Member => (epsilons && rng.next() < o.lexicase ? members[lexicaseSelect(errors, epsilons, rng)] : tournament(members, costs, o, rng));
     const parents: Member[] = [];
     const children: Node[] = [];
+    // children made as the sum of two parents (options.termCrossover), always reweighted below
+    const joined: boolean[] = [];
     for (let k = 0; k < childrenPerGeneration; k++) {
       const parent = select();
       let child: Node | null = null;
-      if (rng.next() < o.crossoverProbability) child = crossover(parent.tree, select().tree, mctx);
+      joined[k] = false;
+      if (termUnit && o.termCrossover > 0 && rng.next() < o.termCrossover) {
+        const sum = op('+', parent.tree, select().tree);
+        if (satisfiesConstraints(sum, o)) { child = sum; joined[k] = true; }
+      } else if (rng.next() < o.crossoverProbability) child = crossover(parent.tree, select().tree, mctx);
       else child = mutate(parent.tree, mctx)?.tree ?? null;
       parents.push(parent);
       children.push(child ?? clone(parent.tree));
@@ -200,7 +207,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     // free weights over the root's additive terms, snapped to small rationals (options.termWeights; no draw when 0)
     if (termUnit) {
       for (let k = 0; k < children.length; k++) {
-        if (!Number.isFinite(losses[k]) || rng.next() >= o.termWeights) continue;
+        if (!joined[k] && (!Number.isFinite(losses[k]) || rng.next() >= o.termWeights)) continue;
         const r = reweightTerms(children[k], losses[k], evaluator, data, o, kernelLoss, termUnit, kernelFloor, (n) => { evaluations += n; });
         if (!r) continue;
         const loss = penalise(r.tree, r.loss);

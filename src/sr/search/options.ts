@@ -145,6 +145,11 @@ export interface SearchOptions {
    * rebuilt tree count as evaluations
    */
   termWeights: number;
+  /**
+   * chance that a child is the sum of two selected parents, its terms then reweighted as termWeights does (always,
+   * whatever termWeights is) so that terms snapped to 0 leave: two parts of a law found apart meet. 0 (default) off
+   */
+  termCrossover: number;
   termWeightsMaxTerms: number;
   /**
    * chance that a parent is chosen by epsilon-lexicase selection on the rows' errors (search/lexicase.ts) instead
@@ -268,6 +273,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   productMoveIslands: 1,
   semanticLibrarySize: 128,
   termWeights: 0,
+  termCrossover: 0,
   termWeightsMaxTerms: 6,
   lexicase: 0,
   termWeightsMode: 'improve',
@@ -382,6 +388,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   posInt('semanticLibrarySize', o.semanticLibrarySize);
   inRange('termWeights', o.termWeights, 0, 1);
   inRange('lexicase', o.lexicase, 0, 1);
+  inRange('termCrossover', o.termCrossover, 0, 1);
   if (!isInt(o.termWeightsMaxTerms) || o.termWeightsMaxTerms < 2 || o.termWeightsMaxTerms > 16) bad(`options.termWeightsMaxTerms must be an integer from 2 to 16, got ${o.termWeightsMaxTerms}`);
   if (!TERM_WEIGHTS_MODES.includes(o.termWeightsMode)) bad(`options.termWeightsMode must be one of ${TERM_WEIGHTS_MODES.join(', ')}, got ${String(o.termWeightsMode)}`);
   inRange('parsimony', o.parsimony, 0, 1e6);

@@ -7,6 +7,8 @@ import { toInfix } from '../../../../src/sr/expression/print.js';
 import { exactLossFloor } from '../../../../src/sr/regressor-data.js';
 import { resolveOptions } from '../../../../src/sr/search/options.js';
 import { equationSearch } from '../../../../src/sr/search/search.js';
+import { createIslandState, runIslandTask } from '../../../../src/sr/search/island.js';
+import { deserializeMember, makeMember, serializeMember } from '../../../../src/sr/search/population.js';
 import { additiveTerms, leastSquares, nearestRational, rebuildSum, reweightTerms, timesRational, unitFor } from '../../../../src/sr/search/term-weights.js';
 import { satisfiesConstraints } from '../../../../src/sr/search/tree-ops.js';
 import { createRng } from '../../../../src/sr/util/rng.js';
@@ -133,9 +135,29 @@ describe('term weights (options.termWeights)', () => {
     }
   });
 
+  it('termCrossover joins two parts of a law found apart, and the weights finish it (no constants)', () => {
+    const { ev, data } = dataFor('x*x*x*x - x*x*x + y*y/(y+y)*y - y');
+    const floor = exactLossFloor(data, 'mse');
+    const oc = resolveOptions({ operators: koza, constantProbability: 0, maxSize: 40, maxDepth: 12, populationSize: 8, maxTime: null, maxGenerations: 3 });
+    // the x part exactly, and twice the y part: neither fits alone
+    const parts = ['x*x*x*(x - x/x)', 'y*(y - (x/x + x/x))'].map((t) => { const tree = parse(t); return serializeMember(makeMember(tree, compile(tree), mseOf(ev, tree), 0, oc)); });
+    const migrants = [0, 1, 0, 1, 0, 1, 0].map((i) => parts[i]);
+    const run = (termCrossover: number) => runIslandTask({ islandId: 0, state: createIslandState(0, 5), generations: 3, migrants, options: { ...oc, termCrossover } }, { evaluator: ev, data });
+    const on = run(1);
+    const exact = on.hallOfFame.filter((m) => m.loss <= floor).map(deserializeMember);
+    expect(exact.length).toBeGreaterThan(0);
+    for (const m of exact) {
+      expect(constantNodes(m.tree)).toHaveLength(0);
+      expect(satisfiesConstraints(m.tree, oc)).toBe(true);
+      expect(mseOf(ev, m.tree)).toBeLessThanOrEqual(floor);
+    }
+    expect(run(0).hallOfFame.some((m) => m.loss <= floor)).toBe(false);
+  });
+
   it('validates its options', () => {
     expect(() => resolveOptions({ termWeights: 2 })).toThrow(/termWeights/);
     expect(() => resolveOptions({ termWeightsMaxTerms: 1 })).toThrow(/termWeightsMaxTerms/);
     expect(() => resolveOptions({ termWeightsMode: 'x' as never })).toThrow(/termWeightsMode/);
+    expect(() => resolveOptions({ termCrossover: 1.5 })).toThrow(/termCrossover/);
   });
 });
