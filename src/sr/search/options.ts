@@ -150,7 +150,7 @@ export interface SearchOptions {
    * chance that a child is the sum of two selected parents, its terms then reweighted as termWeights does (always,
    * whatever termWeights is) so that terms snapped to 0 leave: two parts of a law found apart meet. 0 (default) off:
    * at 0.1, Nguyen without constants, 2.5M evaluations, Nguyen-12 0 -> 1 of 5 (seeds 1-5) and 0 -> 2 of 5 (seeds
-   * 6-10), Nguyen-7 1 -> 0 and 1 -> 0
+   * 6-10), Nguyen-7 1 -> 0 and 1 -> 0, but seeds 1-5 Nguyen-3 5 -> 4, Nguyen-4 5 -> 3, Nguyen-5 5 -> 3 of 5
    */
   termCrossover: number;
   termWeightsMaxTerms: number;
