@@ -11,7 +11,7 @@
  */
 import { SrError } from '../errors.js';
 import { compile, setConstants, type Program } from '../expression/compile.js';
-import { clone, type Node } from '../expression/node.js';
+import { clone, op, type Node } from '../expression/node.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import { createRng } from '../util/rng.js';
 import { fitConstants } from './constants.js';
@@ -23,6 +23,9 @@ import { islandMutationOptions, operatorComplexityOf, type SearchOptions } from 
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
 import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
 import { fitScaledConstants, scaledExpression, withoutScaleAndOffset } from './scaling.js';
+import { reweightTerms, unitFor } from './term-weights.js';
+import { caseEpsilons, lexicaseSelect, mseOfErrors, rowErrors } from './lexicase.js';
+import { satisfiesConstraints } from './tree-ops.js';
 import { unitPenalty } from './units.js';
 import type { IslandState, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
@@ -104,10 +107,32 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   };
 
   // new trees are compiled here, once: the members keep the programs
+  const kernelLoss = o.linearScaling ? 'mse-scaled' : o.loss;
+  const kernelFloor = exactLossFloor(data, o.linearScaling ? 'mse' : o.loss);
+  // what rebuilt term weights are written with (options.termWeights), or null: off, or no way to write a number
+  const termUnit = (o.termWeights ?? 0) > 0 || (o.termCrossover ?? 0) > 0 ? unitFor(o, data) : null;
+  // epsilon-lexicase (options.lexicase): each program's errors per row, predicted once (one evaluation each)
+  const lexicaseOn = (o.lexicase ?? 0) > 0;
+  const errorsByProgram = new WeakMap<Program, Float64Array>();
+  const errorsOf = (p: Program): Float64Array => {
+    let e = errorsByProgram.get(p);
+    if (!e) {
+      e = rowErrors(evaluator.predict(p), data.y);
+      evaluations++;
+      errorsByProgram.set(p, e);
+    }
+    return e;
+  };
+  // with loss mse and no scaling the errors give the loss too: one evaluation per tree, as the kernel's loss
+  const scoreFromErrors = lexicaseOn && kernelLoss === 'mse';
   const score = (trees: Node[]): { programs: Program[]; losses: Float64Array } => {
     const programs = trees.map(compile);
-    evaluations += trees.length;
-    const losses = trees.length > 0 ? evaluator.losses(programs, o.linearScaling ? 'mse-scaled' : o.loss) : new Float64Array(0);
+    let losses: Float64Array;
+    if (scoreFromErrors) losses = Float64Array.from(programs, (p) => mseOfErrors(errorsOf(p), data.weights)); // errorsOf counts
+    else {
+      evaluations += trees.length;
+      losses = trees.length > 0 ? evaluator.losses(programs, kernelLoss) : new Float64Array(0);
+    }
     for (let i = 0; i < losses.length; i++) losses[i] = penalise(trees[i], losses[i]);
     return { programs, losses };
   };
@@ -157,18 +182,41 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     if (task.evaluationBudget !== undefined && evaluations >= task.evaluationBudget) break; // its share of the evaluations is spent
     generation++;
     const costs = members.map((m) => selectionCost(m, o, baseline, frequency));
+    const errors = lexicaseOn ? members.map((m) => errorsOf(m.program)) : [];
+    const epsilons = lexicaseOn ? caseEpsilons(errors, data.nRows) : null;
+    // (no draw when options.lexicase is 0: the random stream is the tournament's alone)
+    const select = (): Member => (epsilons && rng.next() < o.lexicase ? members[lexicaseSelect(errors, epsilons, rng)] : tournament(members, costs, o, rng));
     const parents: Member[] = [];
     const children: Node[] = [];
+    // children made as the sum of two parents (options.termCrossover), always reweighted below
+    const joined: boolean[] = [];
     for (let k = 0; k < childrenPerGeneration; k++) {
-      const parent = tournament(members, costs, o, rng);
+      const parent = select();
       let child: Node | null = null;
-      if (rng.next() < o.crossoverProbability) child = crossover(parent.tree, tournament(members, costs, o, rng).tree, mctx);
+      joined[k] = false;
+      if (termUnit && o.termCrossover > 0 && rng.next() < o.termCrossover) {
+        const sum = op('+', parent.tree, select().tree);
+        if (satisfiesConstraints(sum, o)) { child = sum; joined[k] = true; }
+      } else if (rng.next() < o.crossoverProbability) child = crossover(parent.tree, select().tree, mctx);
       else child = mutate(parent.tree, mctx)?.tree ?? null;
       parents.push(parent);
       children.push(child ?? clone(parent.tree));
     }
     countSemantic();
     const { programs, losses } = score(children);
+    // free weights over the root's additive terms, snapped to small rationals (options.termWeights; no draw when 0)
+    if (termUnit) {
+      for (let k = 0; k < children.length; k++) {
+        if (!joined[k] && (!Number.isFinite(losses[k]) || rng.next() >= o.termWeights)) continue;
+        const r = reweightTerms(children[k], losses[k], evaluator, data, o, kernelLoss, termUnit, kernelFloor, (n) => { evaluations += n; });
+        if (!r) continue;
+        const loss = penalise(r.tree, r.loss);
+        if (!(loss < losses[k]) && o.termWeightsMode === 'improve') continue;
+        children[k] = r.tree;
+        programs[k] = r.program;
+        losses[k] = loss;
+      }
+    }
     // local search on offspring: a few Levenberg-Marquardt iterations on the constants of (some) children before
     // they are judged (no draw when the probability is 0 or 1, so the random stream is unchanged when off)
     if (o.offspringOptimizeProbability > 0) {

@@ -7,6 +7,10 @@ import { operatorByName, type OperatorName } from '../expression/operators.js';
 import { LOSS_NAMES, PRECISIONS, type LossName, type Precision } from '../eval/types.js';
 import { validateUnits, type UnitsOption } from './units.js';
 
+/** when a child rebuilt with snapped term weights replaces it (options.termWeightsMode) */
+export type TermWeightsMode = 'exact' | 'improve';
+export const TERM_WEIGHTS_MODES: readonly TermWeightsMode[] = ['exact', 'improve'];
+
 export interface MutationWeights {
   perturbConstant: number;
   changeOperator: number;
@@ -134,6 +138,34 @@ export interface SearchOptions {
   productMoveIslands: number;
   /** short random expressions each island scores per cycle for mutationWeights.semanticTerm (unused when it is 0) */
   semanticLibrarySize: number;
+  /**
+   * chance that a child whose root is a chain of 2 to termWeightsMaxTerms terms joined by + and - is rebuilt
+   * with the least-squares weights of those terms snapped to small rationals p / q (|p|, q <= 4), written with
+   * the tree's own means (search/term-weights.ts); 0 (default) turns it off. Each term's prediction and the
+   * rebuilt tree count as evaluations. Off by default: at 1 (mode 'improve'), Nguyen without constants, 2.5M
+   * evaluations, seeds 1-5, Nguyen-7 1 -> 0 and Nguyen-12 0 -> 0 of 5
+   */
+  termWeights: number;
+  /**
+   * chance that a child is the sum of two selected parents, its terms then reweighted as termWeights does (always,
+   * whatever termWeights is) so that terms snapped to 0 leave: two parts of a law found apart meet. 0 (default) off:
+   * at 0.1, Nguyen without constants, 2.5M evaluations, Nguyen-12 0 -> 1 of 5 (seeds 1-5) and 0 -> 2 of 5 (seeds
+   * 6-10), Nguyen-7 1 -> 0 and 1 -> 0, but seeds 1-5 Nguyen-3 5 -> 4, Nguyen-4 5 -> 3, Nguyen-5 5 -> 3 of 5
+   */
+  termCrossover: number;
+  termWeightsMaxTerms: number;
+  /**
+   * chance that a parent is chosen by epsilon-lexicase selection on the rows' errors (search/lexicase.ts) instead
+   * of the tournament; 0 (default) turns it off. Each member's predictions count as an evaluation (with loss 'mse'
+   * and no linear scaling they are also what scores it, so a child costs one evaluation as before). Off by
+   * default: at 0.5, Nguyen without constants, 2.5M evaluations, seeds 1-5, Nguyen-7 1 -> 1, Nguyen-12 0 -> 0 of 5
+   */
+  lexicase: number;
+  /**
+   * when the rebuilt child replaces the child: 'improve' when its loss is lower, 'exact' only when it fits
+   * exactly with every weight within 1e-6 of its rational
+   */
+  termWeightsMode: TermWeightsMode;
   /** linear parsimony on normalised loss, per unit of complexity */
   parsimony: number;
   /** weight of the size-frequency penalty (adaptive parsimony); 0 turns it off */
@@ -244,6 +276,11 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   productInitFraction: 0,
   productMoveIslands: 1,
   semanticLibrarySize: 128,
+  termWeights: 0,
+  termCrossover: 0,
+  termWeightsMaxTerms: 6,
+  lexicase: 0,
+  termWeightsMode: 'improve',
   parsimony: 0.0005,
   adaptiveParsimonyScaling: 100,
   mutationWeights: DEFAULT_MUTATION_WEIGHTS,
@@ -353,6 +390,11 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   inRange('productInitFraction', o.productInitFraction, 0, 1);
   inRange('productMoveIslands', o.productMoveIslands, 0, 1);
   posInt('semanticLibrarySize', o.semanticLibrarySize);
+  inRange('termWeights', o.termWeights, 0, 1);
+  inRange('lexicase', o.lexicase, 0, 1);
+  inRange('termCrossover', o.termCrossover, 0, 1);
+  if (!isInt(o.termWeightsMaxTerms) || o.termWeightsMaxTerms < 2 || o.termWeightsMaxTerms > 16) bad(`options.termWeightsMaxTerms must be an integer from 2 to 16, got ${o.termWeightsMaxTerms}`);
+  if (!TERM_WEIGHTS_MODES.includes(o.termWeightsMode)) bad(`options.termWeightsMode must be one of ${TERM_WEIGHTS_MODES.join(', ')}, got ${String(o.termWeightsMode)}`);
   inRange('parsimony', o.parsimony, 0, 1e6);
   inRange('adaptiveParsimonyScaling', o.adaptiveParsimonyScaling, 0, 1e6);
   for (const k of Object.keys(o.mutationWeights)) {
