@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { EnergyLensError } from '../../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import {
-  calibrationBase, chooseAmong, collectCandidates, DEFAULT_SERIES_BY, fallbackScopes, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
+  chooseAmong, collectCandidates, DEFAULT_SERIES_BY, fallbackScopes, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
   DEFAULT_SERIES_EFFECTS_RULE, type CandidateStructure, type CollectedCandidates, type EnergyModel, type SeriesEffectsRule, type StructureSelection,
 } from '../../energy/model/index.js';
 import { cvGroupsOf, DEFAULT_CV_GROUP_COLUMN, DEFAULT_FALLBACK_COLUMNS, scopesOf, stacksOf } from '../../energy/model/structure-cv-groups.js';
@@ -19,6 +19,7 @@ import { checkSeriesFlags, residualTreesLines, residualTreesSummary, runFitFromB
 import { delayedBar } from '../progress.js';
 import { discoveryProgress } from './discover-structure.js';
 import { stackLines } from '../stack-output.js';
+import { calibrationStart } from '../calibrate-structure.js';
 import { createGradientBoostingMethod, type EnergyMethod } from '../../energy/baselines/index.js';
 import { DEFAULT_RESIDUAL_TREES } from '../../energy/model/series-fit.js';
 
@@ -157,20 +158,19 @@ async function runFit(flags: FitFlags): Promise<void> {
   const stackColumn = flags.stackColumn ?? (flags.cvGroups !== undefined && flags.cvGroups !== 'none' ? flags.cvGroups : undefined);
   if (flags.stackColumn !== undefined) stacksOf(records, flags.stackColumn);
   // records outside where the base's discovered correction was validated (a new GPU) calibrate its physics fit
-  const base = given ? calibrationBase(given, records, catalog) : undefined;
-  if (base && given && base !== given) process.stderr.write(`note: ${flags.calibrate}'s ${given.structure.name} was fitted on ${fallbackScopes(given.stackFallback!).map((s) => `${s.column} ${s.seen.join(', ')}`).join(' and ')}; these records lie outside, so its physics fit is calibrated\n`);
+  // (or, asked for by --structure, another of the base's stored fits)
+  const base = given ? calibrationStart(given, records, { baseFile: flags.calibrate!, structure: flags.structure, catalog, note: (line) => process.stderr.write(`${line}\n`) }) : undefined;
   if (base && flags.refit) {
     const known = base.parameters.map((p) => p.name);
     for (const n of flags.refit) if (!known.includes(n)) bad(`--refit: unknown parameter "${n}" (the base model's: ${known.join(', ')})`);
   }
   let structure = base?.structure ?? PHYSICS_STRUCTURE;
   let selection: StructureSelection | undefined;
-  if (base) {
-    if (flags.structure !== 'auto' && flags.structure !== base.structure.name) bad(`--calibrate keeps the base model's structure ("${base.structure.name}"); drop --structure`);
-  } else if (!auto) {
+  // with --calibrate the structure is the base's (calibrationStart checked --structure against its stored fits)
+  if (!base && !auto) {
     structure = readStructure(flags.structure, catalog);
     selection = { mode: 'forced', chosen: structure.name, folds: 0, seed: flags.seed, candidates: [], reason: `forced by --structure ${flags.structure}` };
-  } else {
+  } else if (!base) {
     fitBar.stop();
     const collected = await candidateStructures(flags, catalog, records);
     const { candidates } = collected;
