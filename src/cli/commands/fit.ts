@@ -26,7 +26,7 @@ import { DEFAULT_RESIDUAL_TREES } from '../../energy/model/series-fit.js';
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
-  time?: number; evals?: number; cvGroups?: string; stackColumn?: string; fallbackColumns?: string[]; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string;
+  time?: number; evals?: number; cvGroups?: string; stackColumn?: string; fallbackColumns?: string[]; progress: boolean; discovery: boolean; besideStructures: boolean; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string;
   seriesRule: SeriesEffectsRule; residualTrees?: boolean; seriesKriging?: boolean;
 }
 
@@ -61,6 +61,7 @@ export function register(program: Command): void {
     .option('--fallback-columns <hardware,model|none>', `further columns a discovered correction is limited to beside the serving stack (default: ${DEFAULT_FALLBACK_COLUMNS.join(',')}): a row whose value of one the training records do not hold (a GPU they do not show) gets the physics structure fitted on the same records; --calibrate on such rows calibrates that physics fit`, (v: string) => (v === 'none' ? [] : v.split(',').map((x) => x.trim()).filter((x) => x !== '')))
     .option('--stack-column <column|none>', `the column naming a record's serving stack (default: ${DEFAULT_CV_GROUP_COLUMN} when the records fill it, or the --cv-groups column): a structure with a discovered correction applies to the stacks the training records hold; the physics structure, fitted on the same records and stored beside it, to any other`)
     .option('--no-discovery', 'with --structure auto: no discovery of corrections (physics, --candidates and structure files beside the data only)')
+    .option('--no-beside-structures', `with --structure auto: leave out the *${BESIDE_SUFFIX} files in the data file's folder (by default they are candidates, and a note names them)`)
     .option('--sample <n>', 'fit on a seeded random sample of n records (default: every record)', integerArg('--sample', 1))
     .option('--seed <n>', 'random seed of --sample, of the folds and of the fit\'s restarts', integerArg('--seed', 0), 0)
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
@@ -110,8 +111,13 @@ async function candidateStructures(flags: FitFlags, catalog: Catalog, records: r
   } catch {
     beside = [];
   }
-  const optional = beside.map((name) => join(folder, name)).filter((path) => !seen.has(resolve(path)))
-    .map((path) => ({ source: path, load: () => readStructure(path, catalog) }));
+  const besidePaths = flags.besideStructures === false ? [] : beside.map((name) => join(folder, name)).filter((path) => !seen.has(resolve(path)));
+  // said, for such a file changes the fit when it wins, and a newcomer may not know it was picked up
+  if (besidePaths.length > 0) {
+    const one = besidePaths.length === 1;
+    process.stderr.write(`note: fit also compares ${besidePaths.join(', ')} (${one ? 'a ' : ''}*${BESIDE_SUFFIX}${one ? '' : ' files'} beside the data); --no-beside-structures leaves ${one ? 'it' : 'them'} out\n`);
+  }
+  const optional = besidePaths.map((path) => ({ source: path, load: () => readStructure(path, catalog) }));
   const discovery = async (): Promise<{ candidate: CandidateStructure | null; note?: string }> => {
     const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.evals === undefined ? (flags.time ?? DEFAULT_AUTO_SECONDS) / 4 : undefined, 'fit: discovering corrections');
     try {
@@ -139,7 +145,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   }
   if (flags.refit && !flags.calibrate) bad('--refit needs --calibrate BASE.json (the model whose other parameters are kept)');
   const auto = flags.structure === 'auto';
-  if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined || flags.cvGroups !== undefined || !flags.discovery)) bad('--candidates, --time, --evals, --cv-groups and --no-discovery choose a structure: they need --structure auto');
+  if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined || flags.cvGroups !== undefined || !flags.discovery || !flags.besideStructures)) bad('--candidates, --time, --evals, --cv-groups, --no-discovery and --no-beside-structures choose a structure: they need --structure auto');
   assertOutputFolder('--out', flags.out, { '--data': flags.data, '--catalog': flags.catalog });
   const catalog = loadCatalog(flags.catalog);
   const given = flags.calibrate ? readEnergyModel(flags.calibrate) : undefined;
