@@ -79,6 +79,12 @@ describe('the report', () => {
     expect(html).toMatch(/class="key">Key: .*green.*amber.*red/);
   });
 
+  it('keeps a number and its unit on one line in the ranking table ("(+35.1" above "%)" read badly)', () => {
+    expect(html).toMatch(/\(\+\d+\.\d&nbsp;%\)/);
+    expect(html).toMatch(/ \([\d.]+&nbsp;J\)/);
+    expect(html).not.toMatch(/\(\+\d+\.\d %\)/);
+  });
+
   it('writes a parameter\'s interval as "low to high": "-1.05 - -0.628" read as a subtraction', () => {
     const cells = [...html.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
     expect(cells.some((c) => /^-?[\d.e+]+ to -?[\d.e+]+$/.test(c))).toBe(true);

@@ -57,12 +57,12 @@ function rankingTables(input: ReportInput, size: string | null, runs: readonly R
   const groups = [...groupsOf(test.map((i) => input.records[i]), keys).values()].map((g) => g.map((j) => test[j])).filter((g) => g.length >= 2);
   const rows = groups.slice(0, 40).map((g) => {
     const best = g.reduce((a, b) => (e(b) < e(a) ? b : a));
-    const cells = [escapeHtml(scenarioKey(input.records[g[0]], keys)), String(g.length), `${escapeHtml(config(input.records[best]))} (${num(e(best))} J)`];
+    const cells = [escapeHtml(scenarioKey(input.records[g[0]], keys)), String(g.length), `${escapeHtml(config(input.records[best]))} (${num(e(best))}&nbsp;J)`];
     for (const m of methods) {
       const p = predicted.get(m.name) as Map<number, number>;
       const pick = g.reduce((a, b) => ((p.get(b) as number) < (p.get(a) as number) ? b : a));
       const regret = e(pick) / e(best) - 1;
-      cells.push(`<span class="${regret === 0 ? 'hit' : regret > 0.1 ? 'miss' : 'near'}">${escapeHtml(config(input.records[pick]))}${regret === 0 ? '' : ` (+${(regret * 100).toFixed(1)} %)`}</span>`);
+      cells.push(`<span class="${regret === 0 ? 'hit' : regret > 0.1 ? 'miss' : 'near'}">${escapeHtml(config(input.records[pick]))}${regret === 0 ? '' : ` (+${(regret * 100).toFixed(1)}&nbsp;%)`}</span>`);
     }
     return cells;
   });
