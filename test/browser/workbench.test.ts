@@ -58,11 +58,11 @@ describe.skipIf(skipReason !== '')(`web workbench in headless chromium${skipReas
     expect(law!.dimensionallyConsistent).toBe(true);
     expect(await page.textContent('#sr-front thead')).toContain('units');
 
-    // the same search through the API, in this process
+    // the same search through the API, in this process (a strict budget, as the page's and the CLI's --evals)
     const csv = readFileSync(join(ROOT, 'web/examples/kinetic-energy.csv'), 'utf8');
     const table = parseNumericCsv('kinetic-energy.csv', csv, () => ['m_kg', 'v_ms', 'h_m', 'energy_j']);
     const units = { features: { m_kg: 'kg', v_ms: 'm/s', h_m: 'm' }, target: 'J' };
-    const model = new SymbolicRegressor({ seed: SEED, maxEvaluations: EVALS, maxTime: null, stopOnExact: true, workers: 0, units });
+    const model = new SymbolicRegressor({ seed: SEED, maxEvaluations: EVALS, strictEvaluationBudget: true, maxTime: null, stopOnExact: true, workers: 0, units });
     await model.fit(table.rows.map((r) => r.slice(0, 3)), table.rows.map((r) => r[3]), { featureNames: ['m_kg', 'v_ms', 'h_m'] });
     const sameMath = await mathMatchesNode(page);
     if (sameMath) {

@@ -116,7 +116,10 @@ function formUnits(target: string, features: readonly string[]): SearchOptions['
   return { ...units, features: Object.fromEntries(Object.entries(named).filter(([n]) => features.includes(n))) };
 }
 
-/** The form as search options, checked by the engine's own validator (its messages name the field). */
+/**
+ * The form as search options, checked by the engine's own validator (its messages name the field). An evaluation
+ * budget is strict, as the CLI's --evals: with a seed, the front is `energylens sr --seed S --evals N`'s.
+ */
 function formOptions(target: string, features: readonly string[]): Partial<SearchOptions> {
   const num = (id: string): number | null => {
     const v = $<HTMLInputElement>(id).value.trim();
@@ -127,7 +130,7 @@ function formOptions(target: string, features: readonly string[]): Partial<Searc
   const options: Partial<SearchOptions> = {
     operators: $<HTMLInputElement>('#sr-operators').value.split(',').map((s) => s.trim()).filter(Boolean),
     maxSize: num('#sr-maxsize') ?? DEFAULT_OPTIONS.maxSize, populations: num('#sr-islands') ?? DEFAULT_OPTIONS.populations,
-    seed: num('#sr-seed') ?? 0, maxEvaluations: evals, maxTime: time || null, stopOnExact: true, units: formUnits(target, features),
+    seed: num('#sr-seed') ?? 0, maxEvaluations: evals, strictEvaluationBudget: evals !== null, maxTime: time || null, stopOnExact: true, units: formUnits(target, features),
   };
   if (evals === null && !time) options.maxTime = 60;
   resolveOptions(options);
