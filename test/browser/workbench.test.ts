@@ -46,6 +46,8 @@ describe.skipIf(skipReason !== '')(`web workbench in headless chromium${skipReas
     await waitFor(page, 'window.energylens.sr.stoppedBy !== null || window.energylens.sr.error !== null', SLOW - 10_000);
     const sr = await page.evaluate('window.energylens.sr') as SrState;
     expect(sr.error).toBeNull();
+    // the CLI's words for why the search stopped (not the option's name: "stopped by exact")
+    expect(await page.textContent('#sr-status')).toMatch(/^stopped by (reaching an exact fit|evaluations) after \d+ evaluations/);
     expect(sr.firstExpressionMs).not.toBeNull();
     // the known law energy_j = 0.5 m v^2: an exact member in m_kg and v_ms, without the distractor h_m
     const law = sr.front.find((e) => e.r2 > 1 - 1e-12);

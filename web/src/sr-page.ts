@@ -12,6 +12,7 @@ import {
 } from '../../src/sr/index.js';
 import type { SerializedMember } from '../../src/sr/runtime.js';
 import { numericColumnsOfText, parseNumericCsv } from '../../src/util/csv-table.js';
+import { stopText } from '../../src/cli/sr-output.js';
 import kineticCsv from '../examples/kinetic-energy.csv?raw';
 import idealGasCsv from '../examples/ideal-gas.csv?raw';
 import { loadKernel } from './kernel.js';
@@ -205,7 +206,7 @@ function finish(result: SearchResult, options: SearchOptions, X: number[][], y: 
   state.front = front.map((e) => ({ complexity: e.complexity, loss: e.loss, r2: e.r2, expression: e.expression, dimensionallyConsistent: e.dimensionallyConsistent }));
   state.stoppedBy = result.stoppedBy;
   state.evaluations = result.evaluations;
-  status(`stopped by ${result.stoppedBy} after ${result.evaluations} evaluations, ${result.generations} generations, ${result.seconds.toFixed(1)} s (seed ${result.seed})`);
+  status(`stopped by ${stopText(result.stoppedBy)} after ${result.evaluations} evaluations, ${result.generations} generations, ${result.seconds.toFixed(1)} s (seed ${result.seed})`);
   renderFront(front, last.selected);
   if (last.selected >= 0) select(last.selected);
   state.running = false;
