@@ -22,6 +22,8 @@ export type EnergyErrorCode =
   | 'INVALID_CATALOG'
   | 'INVALID_STRUCTURE'
   | 'INFEASIBLE'
+  // a search that found no expression with a finite loss
+  | 'NO_EXPRESSION'
   // profiling campaigns on real GPUs
   | 'INVALID_PLAN'
   | 'GPU_UNAVAILABLE'

@@ -29,7 +29,7 @@ export function fitWarnings(model: EnergyModel, records: readonly ProfilingRecor
   }
   const loose = model.parameters.filter((p) => !p.held && p.standardError !== null && Math.abs(p.standardError) > UNDETERMINED * Math.abs(p.value));
   if (loose.length > 0) {
-    out.push(`the records do not determine ${loose.map((p) => p.name).join(', ')} (standard error over ${UNDETERMINED}x the value): more varied configurations would`);
+    out.push(`the records do not determine ${loose.map((p) => p.name).join(', ')} (standard error over ${UNDETERMINED}x the value): more varied configurations would determine ${loose.length === 1 ? 'it' : 'them'}`);
   }
   return out;
 }

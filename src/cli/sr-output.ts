@@ -38,16 +38,19 @@ export function stopText(stoppedBy: 'time' | 'evaluations' | 'generations' | 'ta
   return stoppedBy;
 }
 
+/** Why a front is empty, and what to try: nothing was evaluated, or everything evaluated was non-finite. */
+export function emptyFrontText(lossName: string, evaluations: number): string {
+  return evaluations > 0
+    ? `no expression with a finite ${lossName} was found in ${evaluations} evaluations: every one gave NaN or infinity on some row (try other operators, a loss that suits the target's range such as msle, a target rescaled to moderate values, or a longer run)`
+    : 'no expression was evaluated (the search stopped before its first cycle ended)';
+}
+
 /**
  * The front as an aligned text table; the selected equation is marked with '*'. An empty front says whether
  * nothing was evaluated or everything evaluated was non-finite (`evaluations` done so far).
  */
 export function frontTable(front: readonly Equation[], best: Equation | undefined, lossName: string, evaluations = 0): string {
-  if (front.length === 0) {
-    return evaluations > 0
-      ? `no expression with a finite ${lossName} was found in ${evaluations} evaluations: every one gave NaN or infinity on some row (try other operators, a loss that suits the target's range, or a longer run)`
-      : 'no expression was evaluated (the search stopped before its first cycle ended)';
-  }
+  if (front.length === 0) return emptyFrontText(lossName, evaluations);
   // with units, a column says which rows are dimensionally consistent
   const units = front.some((e) => e.dimensionallyConsistent !== undefined);
   const head = ['', 'complexity', lossName, 'R2', ...(units ? ['units'] : []), 'expression'];

@@ -46,6 +46,8 @@ describe.skipIf(skipReason !== '')(`web workbench in headless chromium${skipReas
     await waitFor(page, 'window.energylens.sr.stoppedBy !== null || window.energylens.sr.error !== null', SLOW - 10_000);
     const sr = await page.evaluate('window.energylens.sr') as SrState;
     expect(sr.error).toBeNull();
+    // the CLI's words for why the search stopped (not the option's name: "stopped by exact")
+    expect(await page.textContent('#sr-status')).toMatch(/^stopped by (reaching an exact fit|evaluations) after \d+ evaluations/);
     expect(sr.firstExpressionMs).not.toBeNull();
     // the known law energy_j = 0.5 m v^2: an exact member in m_kg and v_ms, without the distractor h_m
     const law = sr.front.find((e) => e.r2 > 1 - 1e-12);
@@ -58,11 +60,11 @@ describe.skipIf(skipReason !== '')(`web workbench in headless chromium${skipReas
     expect(law!.dimensionallyConsistent).toBe(true);
     expect(await page.textContent('#sr-front thead')).toContain('units');
 
-    // the same search through the API, in this process
+    // the same search through the API, in this process (a strict budget, as the page's and the CLI's --evals)
     const csv = readFileSync(join(ROOT, 'web/examples/kinetic-energy.csv'), 'utf8');
     const table = parseNumericCsv('kinetic-energy.csv', csv, () => ['m_kg', 'v_ms', 'h_m', 'energy_j']);
     const units = { features: { m_kg: 'kg', v_ms: 'm/s', h_m: 'm' }, target: 'J' };
-    const model = new SymbolicRegressor({ seed: SEED, maxEvaluations: EVALS, maxTime: null, stopOnExact: true, workers: 0, units });
+    const model = new SymbolicRegressor({ seed: SEED, maxEvaluations: EVALS, strictEvaluationBudget: true, maxTime: null, stopOnExact: true, workers: 0, units });
     await model.fit(table.rows.map((r) => r.slice(0, 3)), table.rows.map((r) => r[3]), { featureNames: ['m_kg', 'v_ms', 'h_m'] });
     const sameMath = await mathMatchesNode(page);
     if (sameMath) {

@@ -1,7 +1,7 @@
 // `energylens fit --structure physics|auto|FILE` end to end (built CLI: run `npm run build` first): a forced
 // structure, a structure file, candidates compared by cross-validation, refused structure files, explain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliStarter } from './cli-start.js';
@@ -97,7 +97,7 @@ describe.skipIf(!BUILT)('energylens fit --structure' + (BUILT ? '' : ' (skipped:
     expect(auto.status).toBe(1);
     expect(auto.stderr).toContain('[INVALID_STRUCTURE]');
     const misuse = await start('fit', '--data', 'train.csv', '--out', 'bad8.json', '--structure', 'physics', '--evals', '10');
-    expect(misuse.stderr).toMatch(/--candidates, --time, --evals, --cv-groups and --no-discovery choose a structure: they need --structure auto/);
+    expect(misuse.stderr).toMatch(/--candidates, --time, --evals, --cv-groups, --no-discovery and --no-beside-structures choose a structure: they need --structure auto/);
   });
 
   it('--cv-groups COL also scores each candidate with one group held out at a time, and refuses a column that cannot group', async () => {
@@ -117,5 +117,24 @@ describe.skipIf(!BUILT)('energylens fit --structure' + (BUILT ? '' : ' (skipped:
     expect(one.stderr).toMatch(/^energylens: error \[INVALID_OPTION\]: --cv-groups hardware: the records hold one value of "hardware" \("H100[^"]*"\)/m);
     expect(none.stderr).toMatch(/\[INVALID_OPTION\]: --cv-groups fairy_dust: no record has a "fairy_dust" value/);
     expect(existsSync(join(dir, 'bad7.json')) || existsSync(join(dir, 'bad6.json'))).toBe(false);
+  });
+  it('a *.structure.json beside the data is a candidate, said in a note naming the file and how to leave it out; --no-beside-structures and --structure physics leave it out', async () => {
+    mkdirSync(join(dir, 'beside'), { recursive: true });
+    copyFileSync(join(dir, 'train.csv'), join(dir, 'beside', 'train.csv'));
+    writeFileSync(join(dir, 'beside', 'context.structure.json'), JSON.stringify(context));
+    const data = join('beside', 'train.csv');
+    const [found, off, physics] = await Promise.all([
+      start('fit', '--data', data, '--out', 'beside-on.json', '--no-discovery', '--no-progress'),
+      start('fit', '--data', data, '--out', 'beside-off.json', '--no-discovery', '--no-beside-structures', '--no-progress'),
+      start('fit', '--data', data, '--out', 'beside-physics.json', '--structure', 'physics', '--no-progress'),
+    ]);
+    expect([found.status, off.status, physics.status], found.stderr + off.stderr + physics.stderr).toEqual([0, 0, 0]);
+    const file = join('beside', 'context.structure.json').replace(/[.\\/]/g, (c) => `\\${c}`);
+    expect(found.stderr).toMatch(new RegExp(`note: fit also compares ${file} \\(a \\*\\.structure\\.json beside the data\\); --no-beside-structures leaves it out`));
+    expect(json('beside-on.json').selection.candidates.map((c: { name: string }) => c.name)).toContain('physics+context');
+    expect(off.stderr).not.toMatch(/beside the data/);
+    expect(json('beside-off.json').selection.candidates.map((c: { name: string }) => c.name)).not.toContain('physics+context');
+    expect(physics.stderr).not.toMatch(/beside the data/);
+    expect(json('beside-physics.json').structure.name).toBe('physics');
   });
 });

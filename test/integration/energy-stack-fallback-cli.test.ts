@@ -73,6 +73,29 @@ describe.skipIf(!BUILT)('the stack rule in fit, predict, explain and select' + (
     expect(JSON.parse(readFileSync(join(dir, 'cal.json'), 'utf8')).structure.name).toBe('physics');
   }, 180_000);
 
+  it('fit --calibrate --structure: a file holding the base\'s structure is accepted (its fit calibrated, even outside its records), another is refused saying what to do', async () => {
+    // runs after the test above, which wrote a100.csv (a GPU outside model.json's records)
+    writeFileSync(join(dir, 'curvature.json'), readFileSync(join(ROOT, 'examples', 'structures', 'physics-curvature.structure.json')));
+    const refit = ['--refit', 'p_static,k_mem,e_byte', '--no-series'];
+    const [corrected, physics, inScope, other] = await Promise.all([
+      run('fit', '--data', 'a100.csv', '--calibrate', 'model.json', '--structure', 'corrected.json', ...refit, '--out', 'cal-corrected.json'),
+      run('fit', '--data', 'a100.csv', '--calibrate', 'model.json', '--structure', 'physics', ...refit, '--out', 'cal-physics.json'),
+      run('fit', '--data', 'train.csv', '--calibrate', 'model.json', '--structure', 'corrected.json', ...refit, '--out', 'cal-in-scope.json'),
+      run('fit', '--data', 'a100.csv', '--calibrate', 'model.json', '--structure', 'curvature.json', ...refit, '--out', 'cal-other.json'),
+    ]);
+    expect([corrected.status, physics.status, inScope.status], corrected.stderr + physics.stderr + inScope.stderr).toEqual([0, 0, 0]);
+    const name = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')).structure.name;
+    // asked for by --structure: the stored corrected fit, not the physics fit the records would otherwise calibrate
+    expect(name('cal-corrected.json')).toBe('physics+discovered');
+    expect(corrected.stderr).toMatch(/note: these records lie outside where model\.json's physics\+discovered was fitted \(framework SGLang, vLLM and hardware H100-SXM5-80GB\); --structure corrected\.json asks for it, so it is calibrated \(without --structure, its physics fit would be\)/);
+    expect(name('cal-physics.json')).toBe('physics');
+    expect(name('cal-in-scope.json')).toBe('physics+discovered');
+    expect(other.status).toBe(2);
+    expect(other.stderr.trim().split('\n')).toHaveLength(1);
+    expect(other.stderr).toMatch(/\[INVALID_OPTION\]: --structure curvature\.json \(physics-curvature\) is not a structure of model\.json, which --calibrate keeps: physics\+discovered, or its physics fit \(the one these records use\); drop --structure, or fit curvature\.json's structure without --calibrate/);
+    expect(existsSync(join(dir, 'cal-other.json'))).toBe(false);
+  }, 180_000);
+
   it('refuses a --stack-column no record fills, writing nothing', async () => {
     const r = await run('fit', '--data', 'train.csv', '--structure', 'corrected.json', '--stack-column', 'runtime', '--out', 'bad.json');
     expect(r.status).not.toBe(0);

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { fitWarnings } from '../../src/cli/fit-warnings.js';
+import type { EnergyModel } from '../../src/energy/model/model-file.js';
 import { writeRecordsCsv, type ProfilingRecord } from '../../src/energy/records/index.js';
 import { simulate } from '../../src/energy/simulator/index.js';
 import { createRng } from '../../src/sr/index.js';
@@ -51,4 +53,17 @@ describe('fit warnings', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/explains little/);
   }, 60_000);
+  it('names the parameters the records do not determine in a whole sentence', () => {
+    const { records } = simulate(sweep);
+    const model = {
+      residualSd: { energy: 0.05 },
+      parameters: [
+        { name: 'e_comm', value: 0.01, standardError: 5, held: false },
+        { name: 'k_mem', value: 1.2, standardError: 0.1, held: false },
+      ],
+    } as unknown as EnergyModel;
+    expect(fitWarnings(model, records)).toEqual([
+      'the records do not determine e_comm (standard error over 10x the value): more varied configurations would determine it',
+    ]);
+  });
 });

@@ -79,6 +79,18 @@ describe('the report', () => {
     expect(html).toMatch(/class="key">Key: .*green.*amber.*red/);
   });
 
+  it('keeps a number and its unit on one line in the ranking table ("(+35.1" above "%)" read badly)', () => {
+    expect(html).toMatch(/\(\+\d+\.\d&nbsp;%\)/);
+    expect(html).toMatch(/ \([\d.]+&nbsp;J\)/);
+    expect(html).not.toMatch(/\(\+\d+\.\d %\)/);
+  });
+
+  it('writes a parameter\'s interval as "low to high": "-1.05 - -0.628" read as a subtraction', () => {
+    const cells = [...html.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(cells.some((c) => /^-?[\d.e+]+ to -?[\d.e+]+$/.test(c))).toBe(true);
+    expect(cells.filter((c) => /^-?[\d.e+]+ - -?[\d.e+]+$/.test(c))).toEqual([]);
+  });
+
   it.skipIf(!CHROMIUM)(`shows no clipped text and no empty column in headless Chromium${CHROMIUM ? '' : ' (skipped: chromium is not installed; apt-get install -y chromium)'}`, () => {
     const checked = join(dir, 'checked.html');
     writeFileSync(checked, html.replace('</body>', `${CHECK}</body>`));

@@ -65,6 +65,33 @@ describe('energylens sr (built binary)', () => {
     expect(f(1.1, 0.9)).toBeCloseTo(2.5 * 1.1 * 1.1 + 0.9, 9);
   });
 
+  it('--evals is a strict budget: one seed and --evals give the same result on 1 or 2 workers, within about a generation of the budget', async () => {
+    // exact data: without --no-stop-on-exact the search would stop at the exact fit, before the budget
+    const common = ['--data', at('data.csv'), '--target', 'energy', '--islands', '2', '--operators', '+,-,*,/,square', '--no-stop-on-exact', '--evals', '20000', '--seed', '4'];
+    const [one, two] = await Promise.all([
+      run('sr', ...common, '--workers', '1', '--json', at('evals1.json')),
+      run('sr', ...common, '--workers', '2', '--json', at('evals2.json')),
+    ]);
+    expect([one.status, two.status], one.stderr + two.stderr).toEqual([0, 0]);
+    const strip = (j: { front: unknown; evaluations: number; best: unknown }) => ({ front: j.front, best: j.best, evaluations: j.evaluations });
+    expect(strip(readJSON('evals2.json'))).toEqual(strip(readJSON('evals1.json')));
+    const spent = readJSON('evals1.json').evaluations as number;
+    expect(spent).toBeGreaterThanOrEqual(20000);
+    // checked once per cycle (before --evals was strict), this run spent 29,630
+    expect(spent).toBeLessThan(20000 * 1.05);
+  });
+
+  it('a search that finds no finite expression exits 1 with one line saying what to try, and writes no --json', async () => {
+    // every candidate overflows: the squared error of values near 1e300 is infinite
+    writeFileSync(at('huge.csv'), 'x,y\n1,1e300\n2,-1e300\n3,1e300\n4,-1e300\n');
+    const r = await run('sr', '--data', at('huge.csv'), '--target', 'y', '--islands', '2', '--workers', '1', '--evals', '2000', '--json', at('huge.json'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^energylens: error \[NO_EXPRESSION\]: no expression with a finite mse was found in \d+ evaluations: .*try /);
+    expect(existsSync(at('huge.json'))).toBe(false);
+  });
+
   it('fails on bad input with a message and no stack trace', async () => {
     const r = await run('sr', '--data', at('bad.csv'), '--target', 'energy');
     expect(r.status).toBe(1);

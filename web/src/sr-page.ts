@@ -12,6 +12,7 @@ import {
 } from '../../src/sr/index.js';
 import type { SerializedMember } from '../../src/sr/runtime.js';
 import { numericColumnsOfText, parseNumericCsv } from '../../src/util/csv-table.js';
+import { stopText } from '../../src/cli/sr-output.js';
 import kineticCsv from '../examples/kinetic-energy.csv?raw';
 import idealGasCsv from '../examples/ideal-gas.csv?raw';
 import { loadKernel } from './kernel.js';
@@ -116,7 +117,10 @@ function formUnits(target: string, features: readonly string[]): SearchOptions['
   return { ...units, features: Object.fromEntries(Object.entries(named).filter(([n]) => features.includes(n))) };
 }
 
-/** The form as search options, checked by the engine's own validator (its messages name the field). */
+/**
+ * The form as search options, checked by the engine's own validator (its messages name the field). An evaluation
+ * budget is strict, as the CLI's --evals: with a seed, the front is `energylens sr --seed S --evals N`'s.
+ */
 function formOptions(target: string, features: readonly string[]): Partial<SearchOptions> {
   const num = (id: string): number | null => {
     const v = $<HTMLInputElement>(id).value.trim();
@@ -127,7 +131,7 @@ function formOptions(target: string, features: readonly string[]): Partial<Searc
   const options: Partial<SearchOptions> = {
     operators: $<HTMLInputElement>('#sr-operators').value.split(',').map((s) => s.trim()).filter(Boolean),
     maxSize: num('#sr-maxsize') ?? DEFAULT_OPTIONS.maxSize, populations: num('#sr-islands') ?? DEFAULT_OPTIONS.populations,
-    seed: num('#sr-seed') ?? 0, maxEvaluations: evals, maxTime: time || null, stopOnExact: true, units: formUnits(target, features),
+    seed: num('#sr-seed') ?? 0, maxEvaluations: evals, strictEvaluationBudget: evals !== null, maxTime: time || null, stopOnExact: true, units: formUnits(target, features),
   };
   if (evals === null && !time) options.maxTime = 60;
   resolveOptions(options);
@@ -202,7 +206,7 @@ function finish(result: SearchResult, options: SearchOptions, X: number[][], y: 
   state.front = front.map((e) => ({ complexity: e.complexity, loss: e.loss, r2: e.r2, expression: e.expression, dimensionallyConsistent: e.dimensionallyConsistent }));
   state.stoppedBy = result.stoppedBy;
   state.evaluations = result.evaluations;
-  status(`stopped by ${result.stoppedBy} after ${result.evaluations} evaluations, ${result.generations} generations, ${result.seconds.toFixed(1)} s (seed ${result.seed})`);
+  status(`stopped by ${stopText(result.stoppedBy)} after ${result.evaluations} evaluations, ${result.generations} generations, ${result.seconds.toFixed(1)} s (seed ${result.seed})`);
   renderFront(front, last.selected);
   if (last.selected >= 0) select(last.selected);
   state.running = false;

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { EnergyLensError } from '../../errors.js';
 import { catalogCheck, loadCatalog, type Catalog } from '../../energy/catalog/index.js';
 import {
-  calibrationBase, chooseAmong, collectCandidates, DEFAULT_SERIES_BY, fallbackScopes, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
+  chooseAmong, collectCandidates, DEFAULT_SERIES_BY, fallbackScopes, fitEnergyModel, withStackFallback, PHYSICS_STRUCTURE, readEnergyModel, readStructure, writeEnergyModel,
   DEFAULT_SERIES_EFFECTS_RULE, type CandidateStructure, type CollectedCandidates, type EnergyModel, type SeriesEffectsRule, type StructureSelection,
 } from '../../energy/model/index.js';
 import { cvGroupsOf, DEFAULT_CV_GROUP_COLUMN, DEFAULT_FALLBACK_COLUMNS, scopesOf, stacksOf } from '../../energy/model/structure-cv-groups.js';
@@ -19,13 +19,14 @@ import { checkSeriesFlags, residualTreesLines, residualTreesSummary, runFitFromB
 import { delayedBar } from '../progress.js';
 import { discoveryProgress } from './discover-structure.js';
 import { stackLines } from '../stack-output.js';
+import { calibrationStart } from '../calibrate-structure.js';
 import { createGradientBoostingMethod, type EnergyMethod } from '../../energy/baselines/index.js';
 import { DEFAULT_RESIDUAL_TREES } from '../../energy/model/series-fit.js';
 
 interface FitFlags {
   data: string; out: string; sample?: number; seed: number; catalog?: string; latency: boolean; restarts: number;
   calibrate?: string; refit?: string[]; json?: boolean; structure: string; candidates?: string[]; folds: number;
-  time?: number; evals?: number; cvGroups?: string; stackColumn?: string; fallbackColumns?: string[]; progress: boolean; discovery: boolean; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string;
+  time?: number; evals?: number; cvGroups?: string; stackColumn?: string; fallbackColumns?: string[]; progress: boolean; discovery: boolean; besideStructures: boolean; series: boolean; seriesBy?: string[]; effects?: string[]; base?: string;
   seriesRule: SeriesEffectsRule; residualTrees?: boolean; seriesKriging?: boolean;
 }
 
@@ -60,6 +61,7 @@ export function register(program: Command): void {
     .option('--fallback-columns <hardware,model|none>', `further columns a discovered correction is limited to beside the serving stack (default: ${DEFAULT_FALLBACK_COLUMNS.join(',')}): a row whose value of one the training records do not hold (a GPU they do not show) gets the physics structure fitted on the same records; --calibrate on such rows calibrates that physics fit`, (v: string) => (v === 'none' ? [] : v.split(',').map((x) => x.trim()).filter((x) => x !== '')))
     .option('--stack-column <column|none>', `the column naming a record's serving stack (default: ${DEFAULT_CV_GROUP_COLUMN} when the records fill it, or the --cv-groups column): a structure with a discovered correction applies to the stacks the training records hold; the physics structure, fitted on the same records and stored beside it, to any other`)
     .option('--no-discovery', 'with --structure auto: no discovery of corrections (physics, --candidates and structure files beside the data only)')
+    .option('--no-beside-structures', `with --structure auto: leave out the *${BESIDE_SUFFIX} files in the data file's folder (by default they are candidates, and a note names them)`)
     .option('--sample <n>', 'fit on a seeded random sample of n records (default: every record)', integerArg('--sample', 1))
     .option('--seed <n>', 'random seed of --sample, of the folds and of the fit\'s restarts', integerArg('--seed', 0), 0)
     .option('--catalog <file.json>', 'user catalog extending the built-in hardware and models')
@@ -109,8 +111,13 @@ async function candidateStructures(flags: FitFlags, catalog: Catalog, records: r
   } catch {
     beside = [];
   }
-  const optional = beside.map((name) => join(folder, name)).filter((path) => !seen.has(resolve(path)))
-    .map((path) => ({ source: path, load: () => readStructure(path, catalog) }));
+  const besidePaths = flags.besideStructures === false ? [] : beside.map((name) => join(folder, name)).filter((path) => !seen.has(resolve(path)));
+  // said, for such a file changes the fit when it wins, and a newcomer may not know it was picked up
+  if (besidePaths.length > 0) {
+    const one = besidePaths.length === 1;
+    process.stderr.write(`note: fit also compares ${besidePaths.join(', ')} (${one ? 'a ' : ''}*${BESIDE_SUFFIX}${one ? '' : ' files'} beside the data); --no-beside-structures leaves ${one ? 'it' : 'them'} out\n`);
+  }
+  const optional = besidePaths.map((path) => ({ source: path, load: () => readStructure(path, catalog) }));
   const discovery = async (): Promise<{ candidate: CandidateStructure | null; note?: string }> => {
     const bar = discoveryProgress(flags.progress && process.stderr.isTTY, flags.evals === undefined ? (flags.time ?? DEFAULT_AUTO_SECONDS) / 4 : undefined, 'fit: discovering corrections');
     try {
@@ -138,7 +145,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   }
   if (flags.refit && !flags.calibrate) bad('--refit needs --calibrate BASE.json (the model whose other parameters are kept)');
   const auto = flags.structure === 'auto';
-  if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined || flags.cvGroups !== undefined || !flags.discovery)) bad('--candidates, --time, --evals, --cv-groups and --no-discovery choose a structure: they need --structure auto');
+  if (!auto && (flags.candidates || flags.time !== undefined || flags.evals !== undefined || flags.cvGroups !== undefined || !flags.discovery || !flags.besideStructures)) bad('--candidates, --time, --evals, --cv-groups, --no-discovery and --no-beside-structures choose a structure: they need --structure auto');
   assertOutputFolder('--out', flags.out, { '--data': flags.data, '--catalog': flags.catalog });
   const catalog = loadCatalog(flags.catalog);
   const given = flags.calibrate ? readEnergyModel(flags.calibrate) : undefined;
@@ -157,20 +164,19 @@ async function runFit(flags: FitFlags): Promise<void> {
   const stackColumn = flags.stackColumn ?? (flags.cvGroups !== undefined && flags.cvGroups !== 'none' ? flags.cvGroups : undefined);
   if (flags.stackColumn !== undefined) stacksOf(records, flags.stackColumn);
   // records outside where the base's discovered correction was validated (a new GPU) calibrate its physics fit
-  const base = given ? calibrationBase(given, records, catalog) : undefined;
-  if (base && given && base !== given) process.stderr.write(`note: ${flags.calibrate}'s ${given.structure.name} was fitted on ${fallbackScopes(given.stackFallback!).map((s) => `${s.column} ${s.seen.join(', ')}`).join(' and ')}; these records lie outside, so its physics fit is calibrated\n`);
+  // (or, asked for by --structure, another of the base's stored fits)
+  const base = given ? calibrationStart(given, records, { baseFile: flags.calibrate!, structure: flags.structure, catalog, note: (line) => process.stderr.write(`${line}\n`) }) : undefined;
   if (base && flags.refit) {
     const known = base.parameters.map((p) => p.name);
     for (const n of flags.refit) if (!known.includes(n)) bad(`--refit: unknown parameter "${n}" (the base model's: ${known.join(', ')})`);
   }
   let structure = base?.structure ?? PHYSICS_STRUCTURE;
   let selection: StructureSelection | undefined;
-  if (base) {
-    if (flags.structure !== 'auto' && flags.structure !== base.structure.name) bad(`--calibrate keeps the base model's structure ("${base.structure.name}"); drop --structure`);
-  } else if (!auto) {
+  // with --calibrate the structure is the base's (calibrationStart checked --structure against its stored fits)
+  if (!base && !auto) {
     structure = readStructure(flags.structure, catalog);
     selection = { mode: 'forced', chosen: structure.name, folds: 0, seed: flags.seed, candidates: [], reason: `forced by --structure ${flags.structure}` };
-  } else {
+  } else if (!base) {
     fitBar.stop();
     const collected = await candidateStructures(flags, catalog, records);
     const { candidates } = collected;

@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { BullMQRunner } from '../../distributed/index.js';
 import { numericColumns, readNumericCsv } from '../../util/csv-table.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
-import { frontTable, SELECTION_NOTE, srResultJSON, stopText } from '../sr-output.js';
+import { emptyFrontText, frontTable, SELECTION_NOTE, srResultJSON, stopText } from '../sr-output.js';
 
 const DEFAULT_TIME = 60;
 
@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .addOption(new Option('--loss <name>', 'loss').choices(['mse', 'mae', 'mape', 'msle']).default(DEFAULT_OPTIONS.loss))
     .addOption(new Option('--precision <p>', 'loss evaluation arithmetic: f32 uses f32x4 lanes (faster on large data; loss summed in f64)').choices(['f64', 'f32']).default(DEFAULT_OPTIONS.precision))
     .option('--time <seconds>', `time budget (default: ${DEFAULT_TIME} when no other stop condition is given)`, positive('--time'))
-    .option('--evals <n>', 'evaluation budget', integer('--evals', 1))
+    .option('--evals <n>', 'evaluation budget, strict: shared out to the islands, so the run stops within about a generation of it (with --seed and no --time, the result is the same on any number of workers)', integer('--evals', 1))
     .option('--generations <n>', 'generation budget (per island)', integer('--generations', 1))
     .option('--target-loss <x>', 'stop when the best loss reaches this', nonNegative('--target-loss'))
     .option('--islands <n>', 'islands (populations)', integer('--islands', 1), DEFAULT_OPTIONS.populations)
@@ -89,7 +89,7 @@ function searchOptions(flags: SrFlags): Partial<SearchOptions> {
   if (limits.maxTime === null && limits.maxEvaluations === null && limits.maxGenerations === null && limits.targetLoss === null) limits.maxTime = DEFAULT_TIME;
   const search: Partial<SearchOptions> = {
     operators: list(flags.operators), maxSize: flags.maxSize, loss: flags.loss, populations: flags.islands, seed: flags.seed, precision: flags.precision,
-    stopOnExact: flags.stopOnExact !== false, ...(flags.linearScaling === false ? { linearScaling: false } : {}), ...limits,
+    stopOnExact: flags.stopOnExact !== false, strictEvaluationBudget: limits.maxEvaluations !== null, ...(flags.linearScaling === false ? { linearScaling: false } : {}), ...limits,
     ...(flags.units !== undefined ? { units: parseUnitAssignments(flags.units, flags.target) } : {}),
   };
   try {
@@ -196,14 +196,15 @@ async function searchAndPrint(flags: SrFlags, search: Partial<SearchOptions>, fe
   const r = model.result!;
   const front = model.equations();
   const best = model.best();
+  // nothing to print, write or export: a failed run, said in one line (exit status 1)
+  if (front.length === 0) throw new EnergyLensError('NO_EXPRESSION', emptyFrontText(flags.loss, r.evaluations));
   if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(srResultJSON(front, best, r), null, 2)}\n`);
   const summary = `stopped by ${stopText(r.stoppedBy)} after ${r.evaluations} evaluations, ${r.generations} generations, ${r.seconds.toFixed(1)} s (seed ${r.seed})`;
   const report = `${summary}\n\n${frontTable(front, best, flags.loss, r.evaluations)}\n\n${SELECTION_NOTE}\n`;
   if (flags.export) {
     // stdout holds the export alone, so it can be piped; the table still reaches the user
     process.stderr.write(report);
-    if (best) process.stdout.write(`${model.export(flags.export)}\n`);
-    else process.stderr.write('nothing to export: no equation was found\n');
+    process.stdout.write(`${model.export(flags.export)}\n`);
   } else process.stdout.write(report);
   if (flags.checkpoint) process.stderr.write(`checkpoint: ${flags.checkpoint}\n`);
 }

@@ -17,6 +17,7 @@ import { PHYSICS_STRUCTURE } from './structure-physics.js';
 import { unpackResidualTrees, type ResidualTrees } from './residual-trees.js';
 import { unknownColumn } from '../baselines/tabular-columns.js';
 import { FALLBACK_COLUMNS, type FallbackScope } from './structure-cv-groups.js';
+import { jsonText } from '../../util/json-text.js';
 
 export const ENERGY_MODEL_FORMAT = 'energylens-energy-model';
 export const ENERGY_MODEL_VERSION = 3; // 2: e_gpu replaced tau_sync; 3: the model carries its structure
@@ -364,8 +365,9 @@ export function readEnergyModel(path: string): EnergyModel {
 }
 
 /** The model file's text, as `fit` writes it (the web workbench's download is the same bytes). */
+/** The file's text: indented JSON, each array of numbers on one line (half the size of one number a line with kriging). */
 export function energyModelText(model: EnergyModel): string {
-  return `${JSON.stringify(model, null, 2)}\n`;
+  return `${jsonText(model)}\n`;
 }
 
 export function writeEnergyModel(path: string, model: EnergyModel): void {

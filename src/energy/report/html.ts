@@ -57,12 +57,12 @@ function rankingTables(input: ReportInput, size: string | null, runs: readonly R
   const groups = [...groupsOf(test.map((i) => input.records[i]), keys).values()].map((g) => g.map((j) => test[j])).filter((g) => g.length >= 2);
   const rows = groups.slice(0, 40).map((g) => {
     const best = g.reduce((a, b) => (e(b) < e(a) ? b : a));
-    const cells = [escapeHtml(scenarioKey(input.records[g[0]], keys)), String(g.length), `${escapeHtml(config(input.records[best]))} (${num(e(best))} J)`];
+    const cells = [escapeHtml(scenarioKey(input.records[g[0]], keys)), String(g.length), `${escapeHtml(config(input.records[best]))} (${num(e(best))}&nbsp;J)`];
     for (const m of methods) {
       const p = predicted.get(m.name) as Map<number, number>;
       const pick = g.reduce((a, b) => ((p.get(b) as number) < (p.get(a) as number) ? b : a));
       const regret = e(pick) / e(best) - 1;
-      cells.push(`<span class="${regret === 0 ? 'hit' : regret > 0.1 ? 'miss' : 'near'}">${escapeHtml(config(input.records[pick]))}${regret === 0 ? '' : ` (+${(regret * 100).toFixed(1)} %)`}</span>`);
+      cells.push(`<span class="${regret === 0 ? 'hit' : regret > 0.1 ? 'miss' : 'near'}">${escapeHtml(config(input.records[pick]))}${regret === 0 ? '' : ` (+${(regret * 100).toFixed(1)}&nbsp;%)`}</span>`);
     }
     return cells;
   });
@@ -113,7 +113,7 @@ export function discoveredTermsHtml(model: EnergyModel, records?: readonly Confi
     ...(g.prefill ? [`E_prefill = E_prefill,physics x exp(g_prefill)\ng_prefill = ${g.prefill}`] : []),
   ].join('\n\n');
   const rows = terms.map((t) => [
-    escapeHtml(t.parameter ?? 'fixed number'), num(t.fitted, 4), t.interval ? `${num(t.interval[0])} - ${num(t.interval[1])}` : escapeHtml(t.noInterval ?? '-'), escapeHtml(t.unit === '1' ? (t.feature ? '1 (exponent)' : /constant factor/.test(t.meaning) ? '1 (log of a factor)' : '1') : t.unit),
+    escapeHtml(t.parameter ?? 'fixed number'), num(t.fitted, 4), t.interval ? `${num(t.interval[0])} to ${num(t.interval[1])}` : escapeHtml(t.noInterval ?? '-'), escapeHtml(t.unit === '1' ? (t.feature ? '1 (exponent)' : /constant factor/.test(t.meaning) ? '1 (log of a factor)' : '1') : t.unit),
     escapeHtml(t.phase), escapeHtml(`${t.effect}${t.heldReason ? ` (held: ${t.heldReason})` : ''}`),
   ]);
   return '<h3>Discovered terms beside the physics form</h3>'
@@ -163,7 +163,7 @@ export async function evaluationReportHtml(input: ReportInput): Promise<string> 
     charts.push(`<h2>Sample efficiency</h2>${figure(await renderSvg(sampleEfficiencyChart(se.results.filter((r) => r.median.mape !== null))), `${se.seeds} seeds per training size, tested on all other records.${caveat}`)}`);
   }
   const configPoints = input.records.map((r) => ({ energyPerToken: energyPerTokenJ(r), tp: r.tp, pp: r.pp, batch: r.batch, hardware: r.hardware, model: r.model }));
-  charts.push(`<h2>Energy against TP, PP and batch</h2>${figure(await renderSvg(parallelismChart(configPoints)), 'every record, measured')}`);
+  charts.push(`<h2>Energy against TP, PP and batch</h2>${figure(await renderSvg(parallelismChart(configPoints)), 'every record, measured; a line leaves out a value one GPU\'s records hold less than a tenth as often as its most common one (a batch the memory capped)')}`);
   const div = divergence(input.records, keys);
   const divergenceHtml = div.points.length === 0
     ? '<p>The records carry no time per output token: the fastest configuration is unknown.</p>'
@@ -173,7 +173,7 @@ export async function evaluationReportHtml(input: ReportInput): Promise<string> 
   // the held column only when a parameter is held: no empty column
   const anyHeld = input.model.parameters.some((p) => p.held);
   const params = table(['parameter', 'meaning', 'value', '95 % interval', 'unit', ...(anyHeld ? ['held'] : [])], input.model.parameters.map((p) => [
-    escapeHtml(p.name), escapeHtml(p.meaning), num(p.value, 4), p.held ? '-' : escapeHtml(missingIntervalText(p) ?? `${num(p.low)} - ${num(p.high)}`), escapeHtml(p.unit),
+    escapeHtml(p.name), escapeHtml(p.meaning), num(p.value, 4), p.held ? '-' : escapeHtml(missingIntervalText(p) ?? `${num(p.low)} to ${num(p.high)}`), escapeHtml(p.unit),
     ...(anyHeld ? [p.held ? escapeHtml(p.reason ?? 'not fitted') : '-'] : []),
   ]));
   const body = [
