@@ -22,7 +22,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createFitKrigingMethod, createHierarchicalMethod, createKrigingHierarchicalMethod, createStackedHierarchicalMethod, createMethods, estimateComponents, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
+import { createCovarianceHierarchicalMethod, createFitKrigingMethod, createHierarchicalMethod, createKrigingHierarchicalMethod, createStackedHierarchicalMethod, createMethods, estimateComponents, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
 import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,10 +79,16 @@ const kriging = [
   ...(methodNames.includes('fit-kriging') ? [createFitKrigingMethod()] : []),
   ...(methodNames.includes('hierarchical-stacked-kriging') ? [createFitKrigingMethod((await createMethods(['xgboost']))[0])] : []),
 ];
-const others = methodNames.filter((n) => n !== 'hierarchical-stacked' && !krigingNames.includes(n));
+// hierarchical-cov:F1+F2...[@SHRINK]: series effects of learnt covariance on the basis F (model/series-covariance.ts;
+// `default`: batch+batch2+workload+gpus+tp), Sigma's correlations shrunk by SHRINK series (`inf`: a diagonal Sigma)
+const covariance = methodNames.filter((n) => n.startsWith('hierarchical-cov:')).map((n) => {
+  const [spec, shrink] = n.slice('hierarchical-cov:'.length).split('@');
+  return createCovarianceHierarchicalMethod({ name: n, ...(spec === 'default' ? {} : { features: spec.split('+') }), shrink: shrink === 'inf' ? Infinity : Number(shrink ?? 0) });
+});
+const others = methodNames.filter((n) => n !== 'hierarchical-stacked' && !krigingNames.includes(n) && !n.startsWith('hierarchical-cov:'));
 const methods = [...(others.length > 0 ? await createMethods(others) : []).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
   ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } })
-  : m.name === 'hierarchical' && spreadFlags.length > 0 ? createHierarchicalMethod({ estimateSpreads: (stats) => estimateComponents(stats, spreadOptions) }) : m)), ...(stacked ? [stacked] : []), ...kriging];
+  : m.name === 'hierarchical' && spreadFlags.length > 0 ? createHierarchicalMethod({ estimateSpreads: (stats) => estimateComponents(stats, spreadOptions) }) : m)), ...(stacked ? [stacked] : []), ...kriging, ...covariance];
 const result = runProtocol('new-deployment', records, methods, splitOptions, {
   scenarioKeys,
   onProgress: (done, total, label) => { if (done % 8 === 0 || done === total) process.stderr.write(`${done}/${total} ${label}\n`); },
