@@ -22,7 +22,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCovarianceHierarchicalMethod, createFitKrigingMethod, createHierarchicalMethod, createKrigingHierarchicalMethod, createStackedHierarchicalMethod, createMethods, estimateComponents, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
+import { createCovarianceHierarchicalMethod, createKFeaturesHierarchicalMethod, createFitKrigingMethod, createHierarchicalMethod, createKrigingHierarchicalMethod, createStackedHierarchicalMethod, createMethods, estimateComponents, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
 import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,10 +85,14 @@ const covariance = methodNames.filter((n) => n.startsWith('hierarchical-cov:')).
   const [spec, shrink] = n.slice('hierarchical-cov:'.length).split('@');
   return createCovarianceHierarchicalMethod({ name: n, ...(spec === 'default' ? {} : { features: spec.split('+') }), shrink: shrink === 'inf' ? Infinity : Number(shrink ?? 0) });
 });
-const others = methodNames.filter((n) => n !== 'hierarchical-stacked' && !krigingNames.includes(n) && !n.startsWith('hierarchical-cov:'));
+// hierarchical-kfeat, hierarchical-stacked-kfeat: XGBoost correcting the series' effects posterior from features of its
+// k records (model/series-kfeatures.ts), on the hierarchical fit's residuals or the stacked residual trees' residuals
+const kfeatNames = ['hierarchical-kfeat', 'hierarchical-stacked-kfeat'];
+const kfeat = await Promise.all(methodNames.filter((n) => kfeatNames.includes(n)).map((n) => createKFeaturesHierarchicalMethod({ stacked: n === 'hierarchical-stacked-kfeat' })));
+const others = methodNames.filter((n) => n !== 'hierarchical-stacked' && !krigingNames.includes(n) && !n.startsWith('hierarchical-cov:') && !kfeatNames.includes(n));
 const methods = [...(others.length > 0 ? await createMethods(others) : []).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
   ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } })
-  : m.name === 'hierarchical' && spreadFlags.length > 0 ? createHierarchicalMethod({ estimateSpreads: (stats) => estimateComponents(stats, spreadOptions) }) : m)), ...(stacked ? [stacked] : []), ...kriging, ...covariance];
+  : m.name === 'hierarchical' && spreadFlags.length > 0 ? createHierarchicalMethod({ estimateSpreads: (stats) => estimateComponents(stats, spreadOptions) }) : m)), ...(stacked ? [stacked] : []), ...kriging, ...covariance, ...kfeat];
 const result = runProtocol('new-deployment', records, methods, splitOptions, {
   scenarioKeys,
   onProgress: (done, total, label) => { if (done % 8 === 0 || done === total) process.stderr.write(`${done}/${total} ${label}\n`); },

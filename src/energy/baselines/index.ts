@@ -13,3 +13,4 @@ export * from './registry.js';
 export * from './hierarchical-stacked.js';
 export * from './hierarchical-kriging.js';
 export * from './hierarchical-covariance.js';
+export * from './hierarchical-kfeatures.js';
