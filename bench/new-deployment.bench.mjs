@@ -18,7 +18,9 @@
 //          and walked by predict (baselines/hierarchical-stacked.ts; --stack-target=level|effects: what it learns),
 //          method `hierarchical-kriging`: the hierarchical fit with each series' residuals a Gaussian process whose
 //          hyperparameters every series shares (model/series-kriging.ts), the k records its evidence; `fit-kriging` and
-//          `hierarchical-stacked-kriging`: the same by fit's path (fit --series-kriging, with --residual-trees for the latter)
+//          `hierarchical-stacked-kriging`: the same by fit's path (fit --series-kriging, with --residual-trees for the latter),
+//          method `hierarchical-cov:F1+F2...[@SHRINK]`: series effects of learnt covariance (model/series-covariance.ts),
+//          methods `hierarchical-kfeat`, `hierarchical-stacked-kfeat`: trees given the series' own k records (model/series-kfeatures.ts)
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
