@@ -18,11 +18,13 @@
 //          and walked by predict (baselines/hierarchical-stacked.ts; --stack-target=level|effects: what it learns),
 //          method `hierarchical-kriging`: the hierarchical fit with each series' residuals a Gaussian process whose
 //          hyperparameters every series shares (model/series-kriging.ts), the k records its evidence; `fit-kriging` and
-//          `hierarchical-stacked-kriging`: the same by fit's path (fit --series-kriging, with --residual-trees for the latter)
+//          `hierarchical-stacked-kriging`: the same by fit's path (fit --series-kriging, with --residual-trees for the latter),
+//          method `hierarchical-cov:F1+F2...[@SHRINK]`: series effects of learnt covariance (model/series-covariance.ts),
+//          methods `hierarchical-kfeat`, `hierarchical-stacked-kfeat`: trees given the series' own k records (model/series-kfeatures.ts)
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createFitKrigingMethod, createHierarchicalMethod, createKrigingHierarchicalMethod, createStackedHierarchicalMethod, createMethods, estimateComponents, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
+import { createCovarianceHierarchicalMethod, createKFeaturesHierarchicalMethod, createFitKrigingMethod, createHierarchicalMethod, createKrigingHierarchicalMethod, createStackedHierarchicalMethod, createMethods, estimateComponents, importMlEnergy, newDeploymentSplits, runProtocol, simulate } from '../dist/energy/index.js';
 import { runEnvironment } from './run-environment.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,10 +81,20 @@ const kriging = [
   ...(methodNames.includes('fit-kriging') ? [createFitKrigingMethod()] : []),
   ...(methodNames.includes('hierarchical-stacked-kriging') ? [createFitKrigingMethod((await createMethods(['xgboost']))[0])] : []),
 ];
-const others = methodNames.filter((n) => n !== 'hierarchical-stacked' && !krigingNames.includes(n));
+// hierarchical-cov:F1+F2...[@SHRINK]: series effects of learnt covariance on the basis F (model/series-covariance.ts;
+// `default`: batch+batch2+workload+gpus+tp), Sigma's correlations shrunk by SHRINK series (`inf`: a diagonal Sigma)
+const covariance = methodNames.filter((n) => n.startsWith('hierarchical-cov:')).map((n) => {
+  const [spec, shrink] = n.slice('hierarchical-cov:'.length).split('@');
+  return createCovarianceHierarchicalMethod({ name: n, ...(spec === 'default' ? {} : { features: spec.split('+') }), shrink: shrink === 'inf' ? Infinity : Number(shrink ?? 0) });
+});
+// hierarchical-kfeat, hierarchical-stacked-kfeat: XGBoost correcting the series' effects posterior from features of its
+// k records (model/series-kfeatures.ts), on the hierarchical fit's residuals or the stacked residual trees' residuals
+const kfeatNames = ['hierarchical-kfeat', 'hierarchical-stacked-kfeat'];
+const kfeat = await Promise.all(methodNames.filter((n) => kfeatNames.includes(n)).map((n) => createKFeaturesHierarchicalMethod({ stacked: n === 'hierarchical-stacked-kfeat' })));
+const others = methodNames.filter((n) => n !== 'hierarchical-stacked' && !krigingNames.includes(n) && !n.startsWith('hierarchical-cov:') && !kfeatNames.includes(n));
 const methods = [...(others.length > 0 ? await createMethods(others) : []).map((m) => (m.name === 'hierarchical' && crossedFactors.length > 0
   ? createHierarchicalMethod({ crossed: { factors: crossedFactors, slope: effects.includes('slope') } })
-  : m.name === 'hierarchical' && spreadFlags.length > 0 ? createHierarchicalMethod({ estimateSpreads: (stats) => estimateComponents(stats, spreadOptions) }) : m)), ...(stacked ? [stacked] : []), ...kriging];
+  : m.name === 'hierarchical' && spreadFlags.length > 0 ? createHierarchicalMethod({ estimateSpreads: (stats) => estimateComponents(stats, spreadOptions) }) : m)), ...(stacked ? [stacked] : []), ...kriging, ...covariance, ...kfeat];
 const result = runProtocol('new-deployment', records, methods, splitOptions, {
   scenarioKeys,
   onProgress: (done, total, label) => { if (done % 8 === 0 || done === total) process.stderr.write(`${done}/${total} ${label}\n`); },

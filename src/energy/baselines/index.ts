@@ -12,3 +12,5 @@ export * from './gradient-boosting.js';
 export * from './registry.js';
 export * from './hierarchical-stacked.js';
 export * from './hierarchical-kriging.js';
+export * from './hierarchical-covariance.js';
+export * from './hierarchical-kfeatures.js';
