@@ -5,15 +5,8 @@ import { caseEpsilons, lexicaseSelect, mseOfErrors, rowErrors } from '../../../.
 import { resolveOptions } from '../../../../src/sr/search/options.js';
 import { equationSearch } from '../../../../src/sr/search/search.js';
 import { createRng } from '../../../../src/sr/util/rng.js';
-import type { Dataset } from '../../../../src/sr/eval/types.js';
+import { problem } from './problem-fixture.js';
 
-function problem(f: (x: number) => number, n = 20, seed = 3): Dataset {
-  const rng = createRng(seed);
-  const X = new Float64Array(n);
-  const y = new Float64Array(n);
-  for (let r = 0; r < n; r++) { X[r] = 2 * rng.next() - 1; y[r] = f(X[r]); }
-  return { X, y, nFeatures: 1, nRows: n };
-}
 
 describe('epsilon-lexicase selection (options.lexicase)', () => {
   it('row errors and their mse; a prediction that is not finite makes every row Infinity', () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { equationSearch, type SearchState } from '../../../../src/sr/search/search.js';
 import { toInfix } from '../../../../src/sr/expression/print.js';
-import { createRng } from '../../../../src/sr/util/rng.js';
-import type { Dataset } from '../../../../src/sr/eval/types.js';
+import { problem } from './problem-fixture.js';
 
-function problem(f: (x: number) => number, n = 20, seed = 3): Dataset {
-  const rng = createRng(seed);
-  const X = new Float64Array(n);
-  const y = new Float64Array(n);
-  for (let r = 0; r < n; r++) { X[r] = 2 * rng.next() - 1; y[r] = f(X[r]); }
-  return { X, y, nFeatures: 1, nRows: n };
-}
 
 const small = { populations: 3, populationSize: 32, generationsPerCycle: 10, maxTime: null, operators: ['+', '-', '*', '/', 'sin', 'exp'] };
 
