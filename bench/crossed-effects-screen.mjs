@@ -5,27 +5,11 @@
 // and optimistic (the shared fit saw the held-out series), so it ranks variants; the bench confirms them.
 // Usage: node bench/crossed-effects-screen.mjs a|b|all VARIANT...  (PER_SERIES=1: also each series' k = 0 error)   VARIANT: series | comma-separated crossed factors
 //        (columns, a+b for interactions) with optional ",slope" | model@SPREAD (a model effect with its spread fixed)
-import { existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { importMlEnergy, createMethods } from '../dist/energy/index.js';
 import { seriesStats, estimateComponents, groupKey, DEFAULT_SERIES_BY, logBatchCenter, effectFor, mergeSeriesStats } from '../dist/energy/model/series-effects.js';
 import { seriesPosteriors } from '../dist/energy/model/series-posteriors.js';
 import { estimateCrossed, crossedLevels, crossedPosteriors } from '../dist/energy/model/crossed-effects.js';
-import { logResiduals } from '../dist/energy/model/hierarchical.js';
-import { byHash } from '../dist/util/hash.js';
-const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'mlenergy-v3');
-if (!existsSync(dir)) { console.log(`skipped: ${dir} not found (the shared data folder is absent)`); process.exit(0); }
-const recs = importMlEnergy(dir);
-const [cf] = await createMethods(['closed-form']);
-const res = Array.from(logResiduals(cf.fit(recs, { seed: 1 }), recs));
-const by = DEFAULT_SERIES_BY; const center = logBatchCenter(recs);
-const keyOf = (r)=>groupKey(r, by.series);
-const half = process.argv[2];
-const variants = process.argv.slice(3);
-const idxBy = new Map(); recs.forEach((r,i)=>{ const k=keyOf(r); idxBy.set(k,[...(idxBy.get(k)??[]), i]); });
-const eligible = [...idxBy.keys()].sort().filter(k=>idxBy.get(k).length>=12);
-const hashOrder = byHash(eligible);
+import { seriesScreenSetup, rng } from './series-screen-setup.mjs';
+const { recs, res, by, center, keyOf, half, variants, idxBy, H } = await seriesScreenSetup();
 // models on both GPUs: how their series' mean residuals co-vary (a moment view of a model effect)
 {
   const means = new Map(); for (const [k, ix] of idxBy) { const m = recs[ix[0]].model; means.set(m, [...(means.get(m) ?? []), ix.reduce((a, i) => a + res[i], 0) / ix.length]); }
@@ -36,9 +20,7 @@ const hashOrder = byHash(eligible);
   const va = pairs.reduce((a, p) => a + (p[0] - ma) ** 2, 0) / (pairs.length - 1), vb = pairs.reduce((a, p) => a + (p[1] - mb) ** 2, 0) / (pairs.length - 1);
   console.log(`models with two series: ${pairs.length}; their series' mean log residuals: covariance ${cov.toFixed(4)}, correlation ${(cov / Math.sqrt(va * vb)).toFixed(2)}`);
 }
-const H = half==='all' ? hashOrder : half==='a' ? hashOrder.slice(0, Math.ceil(hashOrder.length/2)) : hashOrder.slice(Math.ceil(hashOrder.length/2));
 const stats = seriesStats(recs, res, by, center);
-function rng(seed){ let s=seed>>>0; return ()=>{ s=Math.imul(s^(s>>>15),0x2c1b3c6d)+0x6d2b79f5>>>0; s^=s>>>13; return (s>>>0)/4294967296; }; }
 for (const v of variants) {
   const factors = v.startsWith('model@') ? ['model'] : v==='series' ? [] : v.split(',').filter(x=>x!=='slope'); const slope = v.includes('slope');
   const out = {};

@@ -8,30 +8,12 @@
 //   cov:F1+F2...[@SHRINK]        the covariance model on the basis F (batch, batch2, workload, gpus, tp, input,
 //                                output; `default`: batch+batch2+workload+gpus+tp), Sigma's correlations shrunk by a
 //                                prior weight of SHRINK series (default 0)
-import { existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { importMlEnergy, createMethods } from '../dist/energy/index.js';
 import { seriesStats, estimateComponents, groupKey, DEFAULT_SERIES_BY, logBatchCenter, effectFor, mergeSeriesStats } from '../dist/energy/model/series-effects.js';
 import { seriesPosteriors } from '../dist/energy/model/series-posteriors.js';
-import { logResiduals } from '../dist/energy/model/hierarchical.js';
 import { covBasisOf, covSeriesStats, estimateCovEffects, covPosterior, covEffectAt, DEFAULT_COV_FEATURES } from '../dist/energy/model/series-covariance.js';
-import { byHash } from '../dist/util/hash.js';
+import { seriesScreenSetup, rng } from './series-screen-setup.mjs';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'mlenergy-v3');
-if (!existsSync(dir)) { console.log(`skipped: ${dir} not found (the shared data folder is absent)`); process.exit(0); }
-const recs = importMlEnergy(dir);
-const [cf] = await createMethods(['closed-form']);
-const res = Array.from(logResiduals(cf.fit(recs, { seed: 1 }), recs));
-const by = DEFAULT_SERIES_BY; const center = logBatchCenter(recs);
-const keyOf = (r) => groupKey(r, by.series);
-const half = process.argv[2];
-const variants = process.argv.slice(3);
-const idxBy = new Map(); recs.forEach((r, i) => { const k = keyOf(r); idxBy.set(k, [...(idxBy.get(k) ?? []), i]); });
-const eligible = [...idxBy.keys()].sort().filter((k) => idxBy.get(k).length >= 12);
-const hashOrder = byHash(eligible);
-const H = half === 'all' ? hashOrder : half === 'a' ? hashOrder.slice(0, Math.ceil(hashOrder.length / 2)) : hashOrder.slice(Math.ceil(hashOrder.length / 2));
-function rng(seed) { let s = seed >>> 0; return () => { s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5 >>> 0; s ^= s >>> 13; return (s >>> 0) / 4294967296; }; }
+const { recs, res, by, center, keyOf, half, variants, idxBy, H } = await seriesScreenSetup();
 
 for (const v of variants) {
   const out = {}; for (const k of [0, 3, 5, 10]) out[k] = { e: 0, n: 0, cov: 0 };

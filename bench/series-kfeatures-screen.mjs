@@ -14,35 +14,19 @@
 //   stack, stack+kfeat[:R]  the same on the residuals after the stacked residual trees (fit --residual-trees: XGBoost on
 //                     the other series' residuals with their level and slope taken out, the training series' residuals
 //                     cross-fitted over 5 folds of series, as bench/series-screen.mjs gbm-level-cf)
-import { existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { importMlEnergy, createMethods } from '../dist/energy/index.js';
+import { createMethods } from '../dist/energy/index.js';
 import { seriesStats, estimateComponents, groupKey, DEFAULT_SERIES_BY, logBatchCenter, effectFor } from '../dist/energy/model/series-effects.js';
 import { seriesPosteriors } from '../dist/energy/model/series-posteriors.js';
-import { logResiduals } from '../dist/energy/model/hierarchical.js';
 import { loadGradientBoosting, GRADIENT_BOOSTING_OPTIONS } from '../dist/energy/baselines/gradient-boosting.js';
 import { tabularEncoder } from '../dist/energy/baselines/tabular.js';
 import { byHash } from '../dist/util/hash.js';
+import { seriesScreenSetup, rng } from './series-screen-setup.mjs';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'mlenergy-v3');
-if (!existsSync(dir)) { console.log(`skipped: ${dir} not found (the shared data folder is absent)`); process.exit(0); }
-const recs = importMlEnergy(dir);
-const [cf] = await createMethods(['closed-form']);
-const res0 = Array.from(logResiduals(cf.fit(recs, { seed: 1 }), recs));
+const { recs, res: res0, by, center, keyOf, half, variants, idxBy, H } = await seriesScreenSetup();
 let res = res0;
 const [xgb] = await createMethods(['xgboost']);
 const XGBoost = await loadGradientBoosting();
-const by = DEFAULT_SERIES_BY; const center = logBatchCenter(recs);
-const keyOf = (r) => groupKey(r, by.series);
 const settingOf = recs.map((r) => groupKey(r, by.setting));
-const half = process.argv[2];
-const variants = process.argv.slice(3);
-const idxBy = new Map(); recs.forEach((r, i) => { const k = keyOf(r); idxBy.set(k, [...(idxBy.get(k) ?? []), i]); });
-const eligible = [...idxBy.keys()].sort().filter((k) => idxBy.get(k).length >= 12);
-const hashOrder = byHash(eligible);
-const H = half === 'all' ? hashOrder : half === 'a' ? hashOrder.slice(0, Math.ceil(hashOrder.length / 2)) : hashOrder.slice(Math.ceil(hashOrder.length / 2));
-function rng(seed) { let s = seed >>> 0; return () => { s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5 >>> 0; s ^= s >>> 13; return (s >>> 0) / 4294967296; }; }
 const lb = recs.map((r) => Math.log(r.batch));
 
 /** The effects' prediction at record i given the series' k records `cal` (indexes), and the k-record features. */

@@ -12,31 +12,16 @@
 //   gbm-within        stacked: XGBoost on the other series' residuals with their own series effects taken out (what
 //                     is common to every series after its level), the effects on what it leaves
 // Usage: node bench/series-screen.mjs a|b|all VARIANT...
-import { existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Matrix, CholeskyDecomposition, solve } from 'ml-matrix';
-import { importMlEnergy, createMethods } from '../dist/energy/index.js';
 import { seriesStats, estimateComponents, groupKey, DEFAULT_SERIES_BY, logBatchCenter, effectFor, mergeSeriesStats } from '../dist/energy/model/series-effects.js';
 import { seriesPosteriors } from '../dist/energy/model/series-posteriors.js';
-import { logResiduals } from '../dist/energy/model/hierarchical.js';
-import { byHash } from '../dist/util/hash.js';
 import { covariateEncoder, fitPriorMean } from '../dist/energy/model/series-prior-mean.js';
+import { createMethods } from '../dist/energy/index.js';
+import { byHash } from '../dist/util/hash.js';
+import { seriesScreenSetup, rng } from './series-screen-setup.mjs';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'mlenergy-v3');
-if (!existsSync(dir)) { console.log(`skipped: ${dir} not found (the shared data folder is absent)`); process.exit(0); }
-const recs = importMlEnergy(dir);
-const [cf, xgb] = await createMethods(['closed-form', 'xgboost']);
-const res = Array.from(logResiduals(cf.fit(recs, { seed: 1 }), recs));
-const by = DEFAULT_SERIES_BY; const center = logBatchCenter(recs);
-const keyOf = (r) => groupKey(r, by.series);
-const half = process.argv[2];
-const variants = process.argv.slice(3);
-const idxBy = new Map(); recs.forEach((r, i) => { const k = keyOf(r); idxBy.set(k, [...(idxBy.get(k) ?? []), i]); });
-const eligible = [...idxBy.keys()].sort().filter((k) => idxBy.get(k).length >= 12);
-const hashOrder = byHash(eligible);
-const H = half === 'all' ? hashOrder : half === 'a' ? hashOrder.slice(0, Math.ceil(hashOrder.length / 2)) : hashOrder.slice(Math.ceil(hashOrder.length / 2));
-function rng(seed) { let s = seed >>> 0; return () => { s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5 >>> 0; s ^= s >>> 13; return (s >>> 0) / 4294967296; }; }
+const { recs, res, by, center, keyOf, half, variants, idxBy, H } = await seriesScreenSetup();
+const [xgb] = await createMethods(['xgboost']);
 const asTarget = (r, t) => ({ ...r, energy_j: r.output_tokens * Math.exp(t) });
 
 for (const v of variants) {
