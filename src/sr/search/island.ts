@@ -19,7 +19,7 @@ import { exactLossFloor } from '../regressor-data.js';
 import { HallOfFame } from './hall-of-fame.js';
 import { crossover, libraryMember, mutate, mutationContext, randomMember, randomProduct } from './mutate.js';
 import { buildLibrary, semanticContext } from './semantic.js';
-import { islandMutationOptions, operatorComplexityOf, type SearchOptions } from './options.js';
+import { islandMutationOptions, islandTermCrossover, operatorComplexityOf, type SearchOptions } from './options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
 import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
 import { fitScaledConstants, scaledExpression, withoutScaleAndOffset } from './scaling.js';
@@ -109,8 +109,10 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   // new trees are compiled here, once: the members keep the programs
   const kernelLoss = o.linearScaling ? 'mse-scaled' : o.loss;
   const kernelFloor = exactLossFloor(data, o.linearScaling ? 'mse' : o.loss);
+  // this island's termCrossover rate (options.termCrossoverIslands: 0 on islands outside the share)
+  const termCrossover = islandTermCrossover(o, task.islandId);
   // what rebuilt term weights are written with (options.termWeights), or null: off, or no way to write a number
-  const termUnit = (o.termWeights ?? 0) > 0 || (o.termCrossover ?? 0) > 0 ? unitFor(o, data) : null;
+  const termUnit = (o.termWeights ?? 0) > 0 || termCrossover > 0 ? unitFor(o, data) : null;
   // epsilon-lexicase (options.lexicase): each program's errors per row, predicted once (one evaluation each)
   const lexicaseOn = (o.lexicase ?? 0) > 0;
   const errorsByProgram = new WeakMap<Program, Float64Array>();
@@ -194,7 +196,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       const parent = select();
       let child: Node | null = null;
       joined[k] = false;
-      if (termUnit && o.termCrossover > 0 && rng.next() < o.termCrossover) {
+      if (termUnit && termCrossover > 0 && rng.next() < termCrossover) {
         const sum = op('+', parent.tree, select().tree);
         if (satisfiesConstraints(sum, o)) { child = sum; joined[k] = true; }
       } else if (rng.next() < o.crossoverProbability) child = crossover(parent.tree, select().tree, mctx);

@@ -153,6 +153,13 @@ export interface SearchOptions {
    * 6-10), Nguyen-7 1 -> 0 and 1 -> 0, but seeds 1-5 Nguyen-3 5 -> 4, Nguyen-4 5 -> 3, Nguyen-5 5 -> 3 of 5
    */
   termCrossover: number;
+  /**
+   * share of the islands (spread evenly over the island ids, as productMoveIslands) that make termCrossover children;
+   * the others run as with termCrossover 0. Default 1 (every island); unused when termCrossover is 0. At 0.5 with
+   * termCrossover 0.1 (Nguyen without constants, 2.5M evaluations): Nguyen-12 0 -> 2 of 5 (seeds 1-5) and 0 -> 1
+   * (seeds 6-10), Nguyen-7 1 -> 1 and 1 -> 0, Nguyen-3, -4, -5 within a seed of the base: far from a default
+   */
+  termCrossoverIslands: number;
   termWeightsMaxTerms: number;
   /**
    * chance that a parent is chosen by epsilon-lexicase selection on the rows' errors (search/lexicase.ts) instead
@@ -278,6 +285,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   semanticLibrarySize: 128,
   termWeights: 0,
   termCrossover: 0,
+  termCrossoverIslands: 1,
   termWeightsMaxTerms: 6,
   lexicase: 0,
   termWeightsMode: 'improve',
@@ -393,6 +401,7 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   inRange('termWeights', o.termWeights, 0, 1);
   inRange('lexicase', o.lexicase, 0, 1);
   inRange('termCrossover', o.termCrossover, 0, 1);
+  inRange('termCrossoverIslands', o.termCrossoverIslands, 0, 1);
   if (!isInt(o.termWeightsMaxTerms) || o.termWeightsMaxTerms < 2 || o.termWeightsMaxTerms > 16) bad(`options.termWeightsMaxTerms must be an integer from 2 to 16, got ${o.termWeightsMaxTerms}`);
   if (!TERM_WEIGHTS_MODES.includes(o.termWeightsMode)) bad(`options.termWeightsMode must be one of ${TERM_WEIGHTS_MODES.join(', ')}, got ${String(o.termWeightsMode)}`);
   inRange('parsimony', o.parsimony, 0, 1e6);
@@ -443,8 +452,22 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
  */
 export function islandMutationOptions(o: SearchOptions, islandId: number): SearchOptions {
   const share = o.productMoveIslands ?? 1; // a task from a head that predates the option
-  if (share >= 1 || Math.floor((islandId + 1) * share) > Math.floor(islandId * share)) return o;
+  if (onIslandShare(share, islandId)) return o;
   return { ...o, mutationWeights: { ...o.mutationWeights, multiplyByFeature: 0, powerFactor: 0 } };
+}
+
+/**
+ * The termCrossover rate island `islandId` uses: options.termCrossover on the termCrossoverIslands share of the
+ * islands (spread as productMoveIslands), 0 on the others.
+ */
+export function islandTermCrossover(o: SearchOptions, islandId: number): number {
+  const rate = o.termCrossover ?? 0;
+  return rate > 0 && onIslandShare(o.termCrossoverIslands ?? 1, islandId) ? rate : 0;
+}
+
+/** whether island i is one of a share of the islands spread evenly over the ids: floor((i + 1) * share) > floor(i * share) */
+function onIslandShare(share: number, islandId: number): boolean {
+  return share >= 1 || Math.floor((islandId + 1) * share) > Math.floor(islandId * share);
 }
 
 export function operatorComplexityOf(o: SearchOptions, name: OperatorName): number {

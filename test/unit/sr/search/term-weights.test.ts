@@ -5,7 +5,7 @@ import { constantNodes, type Node } from '../../../../src/sr/expression/node.js'
 import { parseExpression } from '../../../../src/sr/expression/parse.js';
 import { toInfix } from '../../../../src/sr/expression/print.js';
 import { exactLossFloor } from '../../../../src/sr/regressor-data.js';
-import { resolveOptions } from '../../../../src/sr/search/options.js';
+import { islandTermCrossover, resolveOptions } from '../../../../src/sr/search/options.js';
 import { equationSearch } from '../../../../src/sr/search/search.js';
 import { createIslandState, runIslandTask } from '../../../../src/sr/search/island.js';
 import { deserializeMember, makeMember, serializeMember } from '../../../../src/sr/search/population.js';
@@ -152,6 +152,45 @@ describe('term weights (options.termWeights)', () => {
       expect(mseOf(ev, m.tree)).toBeLessThanOrEqual(floor);
     }
     expect(run(0).hallOfFame.some((m) => m.loss <= floor)).toBe(false);
+  });
+
+  it('termCrossoverIslands: the rate on the asked share of the islands, spread over the ids; 0 elsewhere', () => {
+    const rates = (partial: Parameters<typeof resolveOptions>[0]) => { const o = resolveOptions({ maxGenerations: 1, ...partial }); return [0, 1, 2, 3, 4, 5, 6, 7].map((i) => islandTermCrossover(o, i)); };
+    expect(resolveOptions({ maxGenerations: 1 }).termCrossoverIslands).toBe(1);
+    expect(rates({ termCrossover: 0.1 })).toEqual(Array(8).fill(0.1));
+    expect(rates({ termCrossover: 0.1, termCrossoverIslands: 0.5 })).toEqual([0, 0.1, 0, 0.1, 0, 0.1, 0, 0.1]);
+    expect(rates({ termCrossover: 0.1, termCrossoverIslands: 0.25 })).toEqual([0, 0, 0, 0.1, 0, 0, 0, 0.1]);
+    expect(rates({ termCrossover: 0.1, termCrossoverIslands: 0 })).toEqual(Array(8).fill(0));
+    expect(rates({ termCrossoverIslands: 0.5 })).toEqual(Array(8).fill(0));
+    // a task from a head that predates the option (no termCrossoverIslands): every island
+    const { termCrossoverIslands: _, ...old } = resolveOptions({ maxGenerations: 1, termCrossover: 0.2 });
+    expect(islandTermCrossover(old as never, 0)).toBe(0.2);
+    expect(() => resolveOptions({ termCrossoverIslands: 1.5 })).toThrow(/termCrossoverIslands/);
+  });
+
+  it('termCrossoverIslands: an island outside the share runs draw for draw as termCrossover 0, one inside as share 1', () => {
+    const { ev, data } = dataFor('x*x*x*x - x*x*x + y*y/(y+y)*y - y');
+    const oc = resolveOptions({ operators: koza, constantProbability: 0, maxSize: 40, maxDepth: 12, populationSize: 16, maxTime: null, maxGenerations: 4 });
+    const run = (islandId: number, partial: object) => runIslandTask({ islandId, state: createIslandState(islandId, 5), generations: 4, migrants: [], options: { ...oc, ...partial } }, { evaluator: ev, data });
+    const off0 = run(0, { termCrossover: 0 });
+    const on0 = run(0, { termCrossover: 0.5 });
+    // the option does something on this island: the stream and the result move when it is on
+    expect(on0).not.toEqual(off0);
+    expect(run(0, { termCrossover: 0.5, termCrossoverIslands: 0.5 })).toEqual(off0);
+    expect(run(1, { termCrossover: 0.5, termCrossoverIslands: 0.5 })).toEqual(run(1, { termCrossover: 0.5 }));
+    // with termCrossover 0 (the default) any share changes nothing
+    expect(run(1, { termCrossoverIslands: 0.5 })).toEqual(run(1, {}));
+  });
+
+  it('termCrossoverIslands leaves default searches draw for draw unchanged', async () => {
+    const { data } = dataFor('x*x - y', 2);
+    const base = { operators: koza, constantProbability: 0, maxSize: 30, populations: 4, populationSize: 24, maxTime: null, maxEvaluations: 20000, strictEvaluationBudget: true, seed: 7 };
+    const summary = (r: Awaited<ReturnType<typeof equationSearch>>) => ({ evaluations: r.evaluations, front: r.front.map((m) => [toInfix(m.tree, names), m.loss]) });
+    const plain = summary(await equationSearch(data, base));
+    expect(summary(await equationSearch(data, { ...base, termCrossoverIslands: 0.25 }))).toEqual(plain);
+    expect(summary(await equationSearch(data, { ...base, termCrossoverIslands: 1 }))).toEqual(plain);
+    const tc = summary(await equationSearch(data, { ...base, termCrossover: 0.3 }));
+    expect(summary(await equationSearch(data, { ...base, termCrossover: 0.3, termCrossoverIslands: 1 }))).toEqual(tc);
   });
 
   it('validates its options', () => {
