@@ -1,42 +1,22 @@
 // Bad inputs a newcomer feeds the commands that read or write files: each fails with ONE line naming the file,
 // a stable code, no temporary file left behind, and an existing output file kept as it was.
 // In-process through main(): each case fails before (or instead of) any long work.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { inProcessCli } from './cli-in-process.js';
 
-let dir: string;
-let stdout = '';
-let stderr = '';
-const at = (f: string) => join(dir, f);
-const cli = async (...args: string[]) => {
-  stdout = '';
-  stderr = '';
-  process.exitCode = undefined;
-  await main(['node', 'energylens', ...args]);
-  return { code: process.exitCode ?? 0, stdout, stderr };
-};
 const oneLine = (s: string) => s.trimEnd().split('\n');
 const RECORDS = 'model,hardware,tp,pp,batch,output_tokens,energy_j\nLlama-3.1-8B,H100,1,1,8,256,100\nLlama-3.1-8B,H100,1,1,16,256,150\n';
 const MAP = 'energy_j=energy_j,tp=tp,pp=pp,batch=batch,output_tokens=output_tokens,model=model,hardware=hardware';
 
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'energylens-bad-inputs-'));
+const { at, folder, cli } = inProcessCli('energylens-bad-inputs-', (at) => {
   writeFileSync(at('ok.csv'), RECORDS);
   writeFileSync(at('xy.csv'), 'x,y\n1,2\n2,3\n3,5\n4,7\n');
   writeFileSync(at('not-json.json'), 'not json\n');
   mkdirSync(at('a-folder'));
   mkdirSync(join(at('ml'), 'tasks'), { recursive: true });
   writeFileSync(join(at('ml'), 'tasks', 'gpqa.json'), 'not json\n');
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-});
-afterEach(() => { process.exitCode = undefined; });
-afterAll(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a file that is not JSON: one line, whatever the parser put in its message', () => {
@@ -77,7 +57,7 @@ describe('an output file that is one of the inputs: refused before any work, the
 
   it('the same file through another path (a relative one) is still the same file', async () => {
     writeFileSync(at('same.csv'), RECORDS);
-    const r = await cli('fit', '--data', at('same.csv'), '--out', join(dir, 'a-folder', '..', 'same.csv'), '--structure', 'physics', '--no-progress');
+    const r = await cli('fit', '--data', at('same.csv'), '--out', join(folder(), 'a-folder', '..', 'same.csv'), '--structure', 'physics', '--no-progress');
     expect(r.code).toBe(2);
     expect(readFileSync(at('same.csv'), 'utf8')).toBe(RECORDS);
   });
@@ -138,7 +118,7 @@ describe('--out into a folder that does not exist, or onto a folder: refused bef
     expect(r.stderr).toMatch(/^energylens: error \[INVALID_OPTION\]: --out .*a-folder is a folder/);
     expect(oneLine(r.stderr)).toHaveLength(1);
     expect(readFileSync(join(at('a-folder'), 'keep.txt'), 'utf8')).toBe('keep');
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(folder()).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a bad input leaves an existing --out file as it was', async () => {
@@ -148,6 +128,6 @@ describe('--out into a folder that does not exist, or onto a folder: refused bef
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.csv/);
     expect(readFileSync(at('existing.csv'), 'utf8')).toBe('KEEP\n');
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(folder()).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -1,40 +1,20 @@
 // What a new user meets first: every command-line error as one line with a code (usage errors exit 2),
 // --version, required options and list defaults in --help, and the messages of a few common mistakes.
 // In-process through main(): each case fails before any work starts.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { inProcessCli } from './cli-in-process.js';
 import { frontTable } from '../../src/cli/sr-output.js';
 import { groupReasons } from '../../src/cli/commands/simulate.js';
 
-let dir: string;
-let stdout = '';
-let stderr = '';
-const at = (f: string) => join(dir, f);
-const cli = async (...args: string[]) => {
-  stdout = '';
-  stderr = '';
-  process.exitCode = undefined;
-  await main(['node', 'energylens', ...args]);
-  return { code: process.exitCode ?? 0, stdout, stderr };
-};
 const version = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'energylens-usage-'));
+const { at, folder, cli } = inProcessCli('energylens-usage-', (at) => {
   writeFileSync(at('data.csv'), 'a,y\n1,2\n2,3\n3,5\n');
   writeFileSync(at('no-energy.csv'), 'model,hardware,tp,pp,batch,output_tokens\nLlama-3.1-8B,H100,1,1,8,256\nLlama-3.1-8B,H100,1,1,16,256\n');
   writeFileSync(at('ok.csv'), 'model,hardware,tp,pp,batch,output_tokens,energy_j\nLlama-3.1-8B,H100,1,1,8,256,100\nLlama-3.1-8B,H100,1,1,16,256,150\n');
   writeFileSync(at('tpu.csv'), 'model,hardware,tp,pp,batch,output_tokens,energy_j\nLlama-3.1-8B,TPU9,1,1,8,256,100\n');
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-});
-afterEach(() => { process.exitCode = undefined; });
-afterAll(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('command-line errors: one line with a code', () => {
@@ -71,13 +51,13 @@ describe('command-line errors: one line with a code', () => {
     ['fit --structure', ['fit', '--data', '<data>', '--out', '<out>', '--structure', '<dir>'], 'INVALID_STRUCTURE', 'structure file'],
     ['fit --catalog', ['fit', '--data', '<data>', '--out', '<out>', '--catalog', '<dir>'], 'INVALID_CATALOG', 'catalog file'],
   ])('%s on a folder: one line naming it, no raw EISDIR', async (_, args, code, what) => {
-    const r = await cli(...args.map((a) => a.replace('<dir>', dir).replace('<data>', at('ok.csv')).replace('<out>', at('never.json'))));
+    const r = await cli(...args.map((a) => a.replace('<dir>', folder()).replace('<data>', at('ok.csv')).replace('<out>', at('never.json'))));
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`energylens: error [${code}]: ${dir} is a folder; expected a ${what}\n`);
+    expect(r.stderr).toBe(`energylens: error [${code}]: ${folder()} is a folder; expected a ${what}\n`);
   });
 
   it('sr on a folder says so instead of a raw EISDIR', async () => {
-    const r = await cli('sr', '--data', dir, '--target', 'y');
+    const r = await cli('sr', '--data', folder(), '--target', 'y');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\[INVALID_CSV\]: .* is a folder; expected a CSV file/);
     expect(r.stderr).not.toMatch(/EISDIR/);
@@ -115,7 +95,7 @@ describe('--version and --help', () => {
 describe('profile --dry-run runs nothing, so it needs no nvidia-smi', () => {
   it('assumes as many GPUs as the largest configuration needs, and says so', async () => {
     const plan = join(__dirname, '..', '..', 'examples', 'profile-vllm.yaml');
-    const r = await cli('profile', '--plan', plan, '--dry-run', '--nvidia-smi', join(dir, 'no-such-nvidia-smi'));
+    const r = await cli('profile', '--plan', plan, '--dry-run', '--nvidia-smi', join(folder(), 'no-such-nvidia-smi'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/note: .*not found.*the dry run assumes GPUs 0,1,2,3,4,5,6,7 \(list them in the plan with gpus:/);
     expect(r.stdout).toMatch(/^48 configurations/m);
