@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ReferenceEvaluator } from '../../../../src/sr/eval/reference.js';
 import { compile } from '../../../../src/sr/expression/compile.js';
 import { parseExpression } from '../../../../src/sr/expression/parse.js';
 import { toInfix } from '../../../../src/sr/expression/print.js';
@@ -10,23 +9,13 @@ import { libraryMember, mutate, mutationContext, randomMember } from '../../../.
 import { buildLibrary, semanticContext, semanticTerm, type SemanticContext } from '../../../../src/sr/search/semantic.js';
 import { satisfiesConstraints } from '../../../../src/sr/search/tree-ops.js';
 import { createRng } from '../../../../src/sr/util/rng.js';
+import { twoFeatureData } from './problem-fixture.js';
 
 const names = ['x', 'y'];
 const koza = ['+', '-', '*', '/', 'sin', 'cos', 'exp', 'log'];
 
 /** 20 rows of x, y in (0, 2) and the values of `truth` on them, held by a reference evaluator. */
-function dataFor(truth: string, seed = 1) {
-  const rng = createRng(seed);
-  const n = 20;
-  const X = new Float64Array(2 * n);
-  for (let i = 0; i < X.length; i++) X[i] = 0.05 + 1.9 * rng.next();
-  const ev = new ReferenceEvaluator();
-  ev.setDataset({ X, y: new Float64Array(n), nFeatures: 2, nRows: n });
-  const y = ev.predict(compile(parseExpression(truth, names)));
-  const data = { X, y, nFeatures: 2, nRows: n };
-  ev.setDataset(data);
-  return { ev, data };
-}
+const dataFor = (truth: string, seed = 1) => twoFeatureData(truth, 0.05, 1.9, seed);
 
 const valuesOf = (sem: SemanticContext, text: string): Float64Array => sem.values(parseExpression(text, names))!;
 const closeTo = (a: Float64Array, b: Float64Array): boolean => a.every((v, i) => Math.abs(v - b[i]) <= 1e-9 * Math.max(1, Math.abs(b[i])));

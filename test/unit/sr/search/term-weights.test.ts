@@ -11,25 +11,14 @@ import { createIslandState, runIslandTask } from '../../../../src/sr/search/isla
 import { deserializeMember, makeMember, serializeMember } from '../../../../src/sr/search/population.js';
 import { additiveTerms, leastSquares, nearestRational, rebuildSum, reweightTerms, timesRational, unitFor } from '../../../../src/sr/search/term-weights.js';
 import { satisfiesConstraints } from '../../../../src/sr/search/tree-ops.js';
-import { createRng } from '../../../../src/sr/util/rng.js';
+import { twoFeatureData } from './problem-fixture.js';
 
 const names = ['x', 'y'];
 const koza = ['+', '-', '*', '/', 'sin', 'cos', 'exp', 'log'];
 const parse = (t: string): Node => parseExpression(t, names);
 
 /** 20 rows of x, y in (0, 1) (Nguyen-12's range) and the values of `truth` on them, held by a reference evaluator. */
-function dataFor(truth: string, seed = 1) {
-  const rng = createRng(seed);
-  const n = 20;
-  const X = new Float64Array(2 * n);
-  for (let i = 0; i < X.length; i++) X[i] = 0.01 + 0.98 * rng.next();
-  const ev = new ReferenceEvaluator();
-  ev.setDataset({ X, y: new Float64Array(n), nFeatures: 2, nRows: n });
-  const y = ev.predict(compile(parse(truth)));
-  const data = { X, y, nFeatures: 2, nRows: n };
-  ev.setDataset(data);
-  return { ev, data };
-}
+const dataFor = (truth: string, seed = 1) => twoFeatureData(truth, 0.01, 0.98, seed);
 
 const mseOf = (ev: ReferenceEvaluator, tree: Node): number => ev.losses([compile(tree)], 'mse')[0];
 
