@@ -108,11 +108,12 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
 
   // new trees are compiled here, once: the members keep the programs
   const kernelLoss = o.linearScaling ? 'mse-scaled' : o.loss;
-  const kernelFloor = exactLossFloor(data, o.linearScaling ? 'mse' : o.loss);
   // this island's termCrossover rate (options.termCrossoverIslands: 0 on islands outside the share)
   const termCrossover = islandTermCrossover(o, task.islandId);
   // what rebuilt term weights are written with (options.termWeights), or null: off, or no way to write a number
   const termUnit = (o.termWeights ?? 0) > 0 || termCrossover > 0 ? unitFor(o, data) : null;
+  // the loss of an exact fit, which a rebuilt sum must reach in termWeightsMode 'exact' (a pass over the rows: only when on)
+  const kernelFloor = termUnit ? exactLossFloor(data, o.linearScaling ? 'mse' : o.loss) : 0;
   // epsilon-lexicase (options.lexicase): each program's errors per row, predicted once (one evaluation each)
   const lexicaseOn = (o.lexicase ?? 0) > 0;
   const errorsByProgram = new WeakMap<Program, Float64Array>();
