@@ -364,8 +364,10 @@ export function readEnergyModel(path: string): EnergyModel {
   return validateEnergyModel(parseJsonText(readTextFile(path, 'model file', 'INVALID_MODEL_FILE'), path, 'INVALID_MODEL_FILE'), path);
 }
 
-/** The model file's text, as `fit` writes it (the web workbench's download is the same bytes). */
-/** The file's text: indented JSON, each array of numbers on one line (half the size of one number a line with kriging). */
+/**
+ * The model file's text, as `fit` writes it (the web workbench's download is the same bytes): indented JSON, each
+ * array of numbers on one line (half the size of one number a line with kriging).
+ */
 export function energyModelText(model: EnergyModel): string {
   return `${jsonText(model)}\n`;
 }
