@@ -19,7 +19,7 @@ import { discoverySample } from '../../energy/model/discovery/auto.js';
 import { assertOutputFolder, integerArg, namesArg, numberArg, textTable } from '../energy-args.js';
 import { runDiscoverStructure } from './discover-structure.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
-import { frontTable, SELECTION_NOTE, stopText } from '../sr-output.js';
+import { emptyFrontText, frontTable, SELECTION_NOTE, stopText } from '../sr-output.js';
 
 interface DiscoverFlags extends RedisFlags {
   groupBy?: GroupBy; data: string; targets?: string; time?: number; evals?: number; seed: number; workers: number; maxSize: number;
@@ -104,6 +104,7 @@ function targetReport(t: DiscoveredTarget): string {
   const termsRows = t.terms.closedForm.map((u) => [u.parameter, u.term, columnCell(u), yes(u.expected), yes(u.inSelected), yes(u.inNearBest)]);
   // every column left-aligned, the table indented by two spaces
   const terms = textTable(termsHead, termsRows, termsHead.map((_, c) => c)).replace(/^/gm, '  ');
+  if (t.front.length === 0) return `${head}\n\n${noExpressionText(r)}`;
   return [
     head, '', frontTable(t.front, t.selected, 'msle', r.evaluations), '',
     `features in the selected expression: ${t.terms.selectedFeatures.join(', ') || 'none'}`,
@@ -124,10 +125,48 @@ function groupedReport(g: GroupedDiscoveryJSON): string {
   return [...skipped, ...g.groups.map((d) => `### ${g.groupBy} ${d.group} (${d.records} records)\n\n${report(discoveryFromJSON(d))}`)].join('\n\n');
 }
 
-/** Writes --json and prints the report; `local` is the discovery itself when it ran here (no round trip through JSON). */
-function write(flags: DiscoverFlags, result: DiscoveryJSON | GroupedDiscoveryJSON, local?: Discovery): void {
-  if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`${'groups' in result ? groupedReport(result) : report(local ?? discoveryFromJSON(result))}\n`);
+/** Why a target's search gave no expression: stopped by Ctrl-C before its first cycle, or every candidate non-finite. */
+function noExpressionText(run: { evaluations: number; stoppedBy: string }): string {
+  if (run.evaluations === 0 && run.stoppedBy === 'aborted') return 'not searched: stopped by the user (SIGINT, Ctrl-C) before its search ran a cycle';
+  return emptyFrontText('msle', run.evaluations);
+}
+
+/**
+ * The requested targets that produced no expression, one line each: a search that ended with an empty front, or
+ * a target named in --targets that the records could not give (skipped). Without --targets, a skipped target (one
+ * the records do not carry) was never requested. `count`: the targets requested (per group with --group-by).
+ */
+export function targetsWithoutExpression(result: DiscoveryJSON | GroupedDiscoveryJSON, requested: readonly string[] | undefined): { lines: string[]; count: number } {
+  const one = (d: DiscoveryJSON, where: string): { lines: string[]; count: number } => {
+    const skipped = requested ? d.skipped.filter((s) => requested.includes(s.target)) : [];
+    const lines = [
+      ...d.targets.filter((t) => t.front.length === 0).map((t) => `${where}${t.target}: ${noExpressionText(t.run)}`),
+      ...skipped.map((s) => `${where}${s.target}: skipped (${s.reason})`),
+    ];
+    return { lines, count: d.targets.length + skipped.length };
+  };
+  const parts = 'groups' in result ? result.groups.map((g) => one(g, `${result.groupBy} ${g.group}, `)) : [one(result, '')];
+  return { lines: parts.flatMap((p) => p.lines), count: parts.reduce((n, p) => n + p.count, 0) };
+}
+
+/**
+ * Writes --json and prints the report; `local` is the discovery itself when it ran here (no round trip through
+ * JSON). A requested target with no expression fails the command ([NO_EXPRESSION], exit 1, one line per target)
+ * after what did succeed is printed and written (the JSON keeps every target, an empty front for the failed ones);
+ * when nothing succeeded, nothing is printed or written but the error.
+ */
+function write(flags: DiscoverFlags, result: DiscoveryJSON | GroupedDiscoveryJSON, requested: readonly string[] | undefined, local?: Discovery): void {
+  const failed = targetsWithoutExpression(result, requested);
+  const none = failed.lines.length === failed.count;
+  if (!none) {
+    if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${'groups' in result ? groupedReport(result) : report(local ?? discoveryFromJSON(result))}\n`);
+  }
+  if (failed.lines.length === 0) return;
+  const head = none
+    ? `none of the ${failed.count} requested targets produced an expression`
+    : `${failed.lines.length} of the ${failed.count} requested targets produced no expression (the others are printed above${flags.json ? ` and written to ${flags.json}` : ''})`;
+  throw new EnergyLensError('NO_EXPRESSION', `${head}:\n${failed.lines.map((l) => `  ${l}`).join('\n')}`);
 }
 
 const withFlagNames = (err: unknown): unknown => (isEnergyLensError(err)
@@ -173,7 +212,7 @@ async function runOnQueue(flags: DiscoverFlags & { redis: string }, records: Pro
   } catch (err) {
     throw withFlagNames(err);
   }
-  write(flags, result);
+  write(flags, result, targets);
 }
 
 async function runDiscover(flags: DiscoverFlags, given: (name: string) => boolean): Promise<void> {
@@ -207,5 +246,5 @@ async function runDiscover(flags: DiscoverFlags, given: (name: string) => boolea
     bars.stop();
     process.removeListener('SIGINT', onSigint);
   }
-  write(flags, result, local);
+  write(flags, result, targets, local);
 }
