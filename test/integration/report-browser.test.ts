@@ -23,7 +23,7 @@ let html = '';
 /** Runs in the page: what a reader would see as broken. */
 const CHECK = `<script>
 window.addEventListener('load', () => {
-  const out = { clipped: [], chartText: [], ellipsis: [], emptyColumns: [] };
+  const out = { clipped: [], chartText: [], ellipsis: [], emptyColumns: [], rankingColumns: null };
   for (const el of document.querySelectorAll('pre, td, th, p, h1, h2, h3, figcaption, figure')) {
     if (el.scrollWidth > el.clientWidth + 1) out.clipped.push(el.tagName + ': ' + el.textContent.slice(0, 60));
   }
@@ -43,6 +43,12 @@ window.addEventListener('load', () => {
       if (h === '' || (rows.length > 0 && rows.every((r) => (r[i] ?? '') === ''))) out.emptyColumns.push((h || '(no header)') + ' in a table of ' + heads.join('|'));
     });
   }
+  // the ranking table's method columns (after scenario, configs, measured best): their widths, widest over narrowest
+  const ranking = [...document.querySelectorAll('table')].find((t) => t.querySelector('th') && [...t.querySelectorAll('th')].some((th) => th.textContent === 'measured best'));
+  if (ranking) {
+    const widths = [...ranking.querySelectorAll('thead th')].slice(3).map((th) => th.getBoundingClientRect().width);
+    out.rankingColumns = { count: widths.length, spread: Math.round(100 * Math.max(...widths) / Math.min(...widths)) / 100 };
+  }
   const pre = document.createElement('pre');
   pre.id = 'layout-check';
   pre.textContent = JSON.stringify(out);
@@ -53,7 +59,9 @@ window.addEventListener('load', () => {
 beforeAll(async () => {
   dir = KEEP ?? mkdtempSync(join(tmpdir(), 'energylens-report-'));
   const { records } = simulate({ models: ['Llama-3.1-8B', 'Qwen3-30B-A3B'], hardware: ['H100', 'A100'], tp: [1, 2, 4, 8], pp: [1, 2], batch: [1, 4, 16, 64, 256], input: [512], output: [256], seed: 3 });
-  const methods = (await createMethods()).filter((m) => ['closed-form', 'wilkins', 'roofline', 'xgboost'].includes(m.name));
+  // one long label, as the demo's "physics+discovered (chosen by fit)": it squeezed the other columns
+  const methods = (await createMethods()).filter((m) => ['closed-form', 'wilkins', 'roofline', 'xgboost'].includes(m.name))
+    .map((m) => (m.name === 'closed-form' ? { ...m, label: 'physics+discovered (chosen by fit)' } : m));
   const predictions: RunPredictions[] = [];
   const evaluation = await evaluateMethods(records, {
     methods, protocols: ['sample-efficiency'], sizes: [15, 25, 40], seeds: 2, scenarioKeys: ['model', 'hardware', 'batch'], onPredictions: (p) => predictions.push(p),
@@ -100,7 +108,10 @@ describe('the report', () => {
     const found = /<pre id="layout-check">([^<]*)<\/pre>/.exec(r.stdout);
     expect(found, 'the checking script ran').not.toBeNull();
     const result = JSON.parse(found![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
-    expect(result).toEqual({ clipped: [], chartText: [], ellipsis: [], emptyColumns: [] });
+    // even method columns in the ranking table, whatever the length of a method's name
+    expect(result.rankingColumns?.count).toBe(4);
+    expect(result.rankingColumns.spread).toBeLessThan(1.05);
+    expect({ ...result, rankingColumns: undefined }).toEqual({ clipped: [], chartText: [], ellipsis: [], emptyColumns: [], rankingColumns: undefined });
     const shot = spawnSync(CHROMIUM as string, [...args.slice(0, 3), '--window-size=1280,7000', `--screenshot=${join(dir, 'report.png')}`, `file://${join(dir, 'index.html')}`], { encoding: 'utf8', timeout: 120_000 });
     expect(shot.status, shot.stderr).toBe(0);
     expect(readFileSync(join(dir, 'report.png')).length).toBeGreaterThan(10_000);

@@ -32,6 +32,25 @@ const pct = (x: number | null | undefined, d = 1): string => (x === null || x ==
 const num = (x: number, d = 3): string => (Number.isFinite(x) ? String(Number(x.toPrecision(d))) : '-');
 const config = (r: TrainRecord): string => `TP ${r.tp}, PP ${r.pp}${r.ep && r.ep > 1 ? `, EP ${r.ep}` : ''}, batch ${num(r.batch)}`;
 const table = (head: readonly string[], rows: readonly (readonly string[])[]): string => `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+/**
+ * The ranking table: fixed column sizes (the scenario and the measured best wider, the methods' columns even) so
+ * that one long method name cannot squeeze the others; a header breaks after '+', '/' or a run of capitals, a scenario is shown without
+ * the models' organisation prefix, and each keeps its full text in a title attribute.
+ */
+function rankingTable(methodLabels: readonly string[], rows: readonly (readonly string[])[], keys: readonly string[]): string {
+  // a line may break after '+' or '/' and inside a run of capitals ("LLM|Carbon", "XG|Boost"), not mid-word
+  const breakable = (label: string): string => escapeHtml(label).replace(/([+/])/g, '$1<wbr>').replace(/([a-z]|[A-Z](?=[A-Z][a-z]))(?=[A-Z])/g, '$1<wbr>');
+  const head = [`<th>scenario (${escapeHtml(keys.join(' | '))})</th>`, '<th>configs</th>', '<th>measured best</th>', ...methodLabels.map((l) => `<th title="${escapeHtml(l)}">${breakable(l)}</th>`)];
+  const cols = '<colgroup><col style="width:15%"><col style="width:5.5em"><col style="width:10%">' + methodLabels.map(() => '<col>').join('') + '</colgroup>';
+  return `<table class="ranking">${cols}<thead><tr>${head.join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+/** A scenario key without the organisation prefix of a model name ("meta-llama/Llama-3.1-8B" -> "Llama-3.1-8B"), the full key as its title. */
+const scenarioCell = (key: string): string => {
+  const short = key.split(' | ').map((v) => v.replace(/^[^/\s]+\/(?=\S)/, '')).join(' | ');
+  return short === key ? escapeHtml(key) : `<span title="${escapeHtml(key)}">${escapeHtml(short)}</span>`;
+};
+
 const figure = (svg: string, caption: string): string => `<figure class="chart">${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
 
 /** The sample-efficiency training size closest to 50 that has predictions. */
@@ -57,7 +76,7 @@ function rankingTables(input: ReportInput, size: string | null, runs: readonly R
   const groups = [...groupsOf(test.map((i) => input.records[i]), keys).values()].map((g) => g.map((j) => test[j])).filter((g) => g.length >= 2);
   const rows = groups.slice(0, 40).map((g) => {
     const best = g.reduce((a, b) => (e(b) < e(a) ? b : a));
-    const cells = [escapeHtml(scenarioKey(input.records[g[0]], keys)), String(g.length), `${escapeHtml(config(input.records[best]))} (${num(e(best))}&nbsp;J)`];
+    const cells = [scenarioCell(scenarioKey(input.records[g[0]], keys)), String(g.length), `${escapeHtml(config(input.records[best]))} (${num(e(best))}&nbsp;J)`];
     for (const m of methods) {
       const p = predicted.get(m.name) as Map<number, number>;
       const pick = g.reduce((a, b) => ((p.get(b) as number) < (p.get(a) as number) ? b : a));
@@ -68,7 +87,7 @@ function rankingTables(input: ReportInput, size: string | null, runs: readonly R
   });
   return `<p>Trained on ${size} records (seed 1); for each scenario of the test records, the measured most frugal configuration and each method's pick with its extra measured energy. ${groups.length > 40 ? `First 40 of ${groups.length} scenarios.` : ''}</p>`
     + '<p class="key">Key: <span class="hit">green: the method picks the measured best</span>; <span class="near">amber: its pick costs at most 10 % more</span>; <span class="miss">red: more than 10 % more</span>.</p>'
-    + table(['scenario', 'configs', 'measured best', ...methods.map((m) => m.label)], rows);
+    + rankingTable(methods.map((m) => m.label), rows, keys);
 }
 
 function divergence(records: readonly TrainRecord[], keys: readonly string[]): { points: DivergencePoint[]; rows: string[][] } {
@@ -144,7 +163,8 @@ export function stacksHtml(model: EnergyModel, records: readonly TrainRecord[]):
 
 const STYLE = `.badge{background:#eef;border:1px solid #99c;border-radius:3px;padding:0 .3em;font-size:.85em}.side{display:flex;gap:1em}.side>div{flex:1;min-width:0}h4{margin:.3em 0}body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left}th{background:#f3f3f3}
-figure.chart{margin:1em 0}figure.chart svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#555}.hit{color:#2a7}.near{color:#b80}.miss{color:#c22}.note{font-size:.85em;color:#555}pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap;overflow-wrap:anywhere}.key{font-size:.85em}`;
+figure.chart{margin:1em 0}figure.chart svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#555}.hit{color:#2a7}.near{color:#b80}.miss{color:#c22}.note{font-size:.85em;color:#555}pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap;overflow-wrap:anywhere}.key{font-size:.85em}
+table.ranking{table-layout:fixed;width:100%}table.ranking td,table.ranking th{overflow-wrap:break-word;vertical-align:top}`;
 
 export async function evaluationReportHtml(input: ReportInput): Promise<string> {
   const keys = input.evaluation.scenarioKeys;
