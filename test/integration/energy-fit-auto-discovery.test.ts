@@ -73,7 +73,7 @@ describe('the discovery fit --structure auto runs', () => {
     expect(termEffect(t, 0.2)).toMatch(/scales as batch\^0\.2: .* by 1\.15 \(\+15 %\)/);
     expect(termEffect({ ...t, sign: -1 }, 0.2)).toMatch(/scales as batch\^-0\.2: .* by 0\.871 \(-13 %\)/);
     expect(termEffect({ parameter: 'd2', value: 0.1, unit: '1', phase: 'prefill', meaning: 'log of a constant factor on the prefill energy' }, 0.1))
-      .toBe('multiplies the prefill energy per output token by exp(0.1) = 1.11');
+      .toBe('multiplies the prefill energy per output token by exp(d2) = exp(0.1) = 1.11');
   });
 });
 

@@ -49,7 +49,11 @@ export function termEffect(t: DiscoveredTerm, value: number): string {
     const change = `${factor >= 1 ? '+' : '-'}${round(Math.abs(factor - 1) * 100, 2)} %`;
     return `${energy} scales as ${t.feature}^${round(v)}: each doubling of the ${meaning} multiplies it by ${round(factor)} (${change}), beyond what the physics form predicts`;
   }
-  if (/constant factor/.test(t.meaning)) return `multiplies the ${energy} by exp(${round(v)}) = ${round(Math.exp(v))}`;
+  if (/constant factor/.test(t.meaning)) {
+    // the parameter with the sign g gives it, then its value: "exp(-d6) = exp(1.77)" reads through, "d6 = -1.77 ... exp(1.77)" did not
+    const named = t.parameter ? `exp(${(t.sign ?? 1) < 0 ? '-' : ''}${t.parameter}) = ` : '';
+    return `multiplies the ${energy} by ${named}exp(${round(v)}) = ${round(Math.exp(v))}`;
+  }
   return `${t.meaning.replace(/^fixed number: /, '')}; the ${energy} is multiplied by exp of this term`;
 }
 
