@@ -90,8 +90,9 @@ export function energyPageHtml(): string {
   </div>
   <div class="panel results">
     ${structurePanelHtml()}
+    <p id="en-model-hint" class="note">No model yet: press Fit to fit one to the records, or load a model file (energylens fit) under Fit; its structure, parameters and model file show here.</p>
     <h2>Fitted model <span id="en-model-source" class="note"></span></h2>
-    <table id="en-params"><thead><tr><th>parameter</th><th>value</th><th>unit</th><th>95 % interval</th><th>meaning</th></tr></thead><tbody></tbody></table>
+    <table id="en-params" hidden><thead><tr><th>parameter</th><th>value</th><th>unit</th><th>95 % interval</th><th>meaning</th></tr></thead><tbody></tbody></table>
     <pre id="en-series" class="note"></pre>
     <p id="en-warnings" class="note"></p>
     <div class="buttons"><button id="en-download" disabled>Download the model file</button></div>
@@ -100,7 +101,8 @@ export function energyPageHtml(): string {
     <h2>Configurations <span class="note">(ranked by predicted energy per output token)</span></h2>
     <p id="en-summary" class="status"></p>
     <div id="en-tradeoff" class="plot-box"></div>
-    <table id="en-ranking"><thead><tr><th>rank</th><th>TP</th><th>PP</th><th>EP</th><th>batch</th><th>J / token (95 %)</th><th>TPOT ms</th><th></th></tr></thead><tbody></tbody></table>
+    <p id="en-ranking-hint" class="note">The configurations of the model and GPU picked on the left are ranked here once there is a model (fitted or loaded).</p>
+    <table id="en-ranking" hidden><thead><tr><th>rank</th><th>TP</th><th>PP</th><th>EP</th><th>batch</th><th>J / token (95 %)</th><th>TPOT ms</th><th></th></tr></thead><tbody></tbody></table>
   </div>
 </section>`;
 }
@@ -210,6 +212,9 @@ function show(m: EnergyModel, source: string, discovered: Structure | null, disc
   $('#en-candidates').hidden = panel.candidates === '';
   $('#en-discovered').innerHTML = panel.discovered;
   $('#en-model-source').textContent = `(${source})`;
+  // before the first model a hint stands where the tables will be (no table of empty headers)
+  $('#en-model-hint').hidden = true;
+  $('#en-params').hidden = false;
   $('#en-series').textContent = [...seriesLines(m), ...residualTreesLines(m)].join('\n');
   $('#en-params tbody').innerHTML = m.parameters.map((p) => `<tr class="${p.held ? 'held' : ''}"><td>${esc(p.name)}</td><td>${sig(p.value)}</td><td>${esc(p.unit)}</td>`
     + `<td>${p.held ? `held: ${esc(p.reason ?? 'not fitted')}` : esc(missingIntervalText(p) ?? `${sig(p.low, 3)} to ${sig(p.high, 3)}`)}</td><td class="meaning">${esc(p.meaning)}</td></tr>`).join('');
@@ -254,6 +259,8 @@ function rank(): void {
       + (mostFrugal ? `; most frugal: ${label(mostFrugal)} (${sig(mostFrugal.energyPerTokenJ)} J/token)` : '')
       + (fastest ? `; fastest: ${label(fastest)} (${sig(fastest.tpotMs ?? NaN)} ms/token)` : '')
       + (selection.series ? `; series effect (${selection.series.series}) at the most frugal configuration: ${effectText(selection.series)}` : '');
+    $('#en-ranking-hint').hidden = true;
+    $('#en-ranking').hidden = false;
     const shown = candidates.slice(0, SHOWN);
     for (const c of [mostFrugal, fastest]) if (c && !shown.includes(c)) shown.push(c);
     $('#en-ranking tbody').innerHTML = shown.map((c) => `<tr class="${c === mostFrugal ? 'frugal' : c === fastest ? 'fastest' : ''}"><td>${c.rank}</td><td>${c.tp}</td><td>${c.pp}</td><td>${c.ep}</td><td>${c.batch}</td>`
