@@ -20,6 +20,94 @@ export function parseCell(cell: string): number | string {
   return Number.isFinite(v) ? v : `"${cell}" is too large for a 64-bit float`;
 }
 
+interface CsvParseError { code?: string; lines?: number; column?: unknown; records?: number; message?: string }
+
+/**
+ * A csv-parse error in plain words, naming the file and the line (and the row or the cell where csv-parse says):
+ * a row with more or fewer cells than the header, a quote that never closes, a quote inside an unquoted cell, text
+ * after a closing quote. Other errors keep csv-parse's words after the place.
+ */
+function malformedCsv(path: string, text: string, err: unknown): EnergyLensError {
+  const e = err as CsvParseError;
+  const line = typeof e.lines === 'number' ? e.lines : undefined;
+  const at = `${path}${line === undefined ? '' : `, line ${line}`}${typeof e.column === 'number' ? `, cell ${e.column + 1}` : ''}`;
+  const lengths = /expect (\d+), got (\d+)/.exec(e.message ?? '');
+  if (e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && lengths && typeof e.records === 'number') {
+    // e.records counts the header: the bad row is data row e.records
+    return new EnergyLensError('INVALID_CSV', `${path}, row ${e.records} (line ${line}): ${lengths[2]} cells where the header has ${lengths[1]}${headerText(text)}`);
+  }
+  if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
+    // csv-parse names the file's last line: the line the quote opened on is the one to fix
+    const opened = openQuoteLine(text) ?? line;
+    return new EnergyLensError('INVALID_CSV', `${path}, line ${opened}: a quote opens a cell that never closes (the file ends inside it, at line ${line}); close it, or write a quote meant as text as "" inside a quoted cell`);
+  }
+  const what = e.code === 'INVALID_OPENING_QUOTE'
+    ? 'a quote inside a cell that does not start with one (quote the whole cell and double the quote inside it)'
+    : e.code === 'CSV_INVALID_CLOSING_QUOTE' || e.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'
+      ? 'text after a closing quote (expected a comma or the end of the line)'
+      : `malformed CSV: ${e.message ?? String(err)}`;
+  return new EnergyLensError('INVALID_CSV', `${at}: ${what}`);
+}
+
+/** The header's names in parentheses (" (x, y)"), or nothing when the first line is not a plain header. */
+function headerText(text: string): string {
+  try {
+    const [header] = parse(text.replace(/^\uFEFF/, '').trimStart().split('\n', 1)[0], { trim: true }) as string[][];
+    return header ? ` (${header.join(', ')})` : '';
+  } catch {
+    return '';
+  }
+}
+
+/** The line on which a quote that never closes opened (every '"' opens or closes one; "" inside a quoted cell does both). */
+function openQuoteLine(text: string): number | undefined {
+  let open = false;
+  let line = 1;
+  let openedOn = 1;
+  for (const ch of text) {
+    if (ch === '\n') line++;
+    else if (ch === '"') {
+      open = !open;
+      if (open) openedOn = line;
+    }
+  }
+  return open ? openedOn : undefined;
+}
+
+/** True for text that parses as JSON and starts as an object or an array. */
+function isJson(text: string): boolean {
+  if (!/^[[{]/.test(text)) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The CSV's records (cells trimmed, empty lines skipped) with the line each ends on; a file that is JSON or binary is named as such. */
+function csvRecords(path: string, text: string): { record: string[]; info: { lines: number } }[] {
+  if (isJson(text.replace(/^\uFEFF/, '').trim())) {
+    throw new EnergyLensError('INVALID_CSV', `${path} looks like JSON; expected a CSV file (a header row of column names, then one row per data point)`);
+  }
+  if (text.includes('\u0000')) throw new EnergyLensError('INVALID_CSV', `${path} holds NUL bytes; expected a text CSV file`);
+  try {
+    return parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (err) {
+    throw malformedCsv(path, text, err);
+  }
+}
+
+/**
+ * A header that lacks a column, in one line: the columns it has, and when it is one column holding ';', a tab or
+ * '|', that the file seems separated by that character (sr reads comma-separated values).
+ */
+export function noColumnText(path: string, what: string, header: readonly string[]): string {
+  const sep = header.length === 1 ? [';', '\t', '|'].find((c) => header[0].includes(c)) : undefined;
+  const hint = sep ? `; the header is one column with "${sep === '\t' ? '\\t' : sep}" in it: sr reads comma-separated values` : '';
+  return `${path}: no ${what} (columns: ${header.join(', ')})${hint}`;
+}
+
 /** Reads the columns that `choose` picks from the header (it may throw to reject the header). */
 export function readNumericCsv(path: string, choose: (header: string[]) => string[]): NumericTable {
   return parseNumericCsv(path, readTextFile(path, 'CSV file', 'INVALID_CSV'), choose);
@@ -27,15 +115,7 @@ export function readNumericCsv(path: string, choose: (header: string[]) => strin
 
 /** The same from the text of a CSV (a file dropped on the web workbench); `path` names it in messages. */
 export function parseNumericCsv(path: string, text: string, choose: (header: string[]) => string[]): NumericTable {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof records;
-  } catch (err) {
-    // every csv-parse error (CSV_*, INVALID_OPENING_QUOTE, ...) carries the line and the 0-based field
-    const e = err as { message?: string; lines?: number; column?: unknown };
-    const where = typeof e.lines === 'number' ? `, line ${e.lines}${typeof e.column === 'number' ? `, column #${e.column + 1}` : ''}` : '';
-    throw new EnergyLensError('INVALID_CSV', `${path}${where}: malformed CSV: ${e.message ?? String(err)}`);
-  }
+  const records = csvRecords(path, text);
   if (records.length === 0) throw new EnergyLensError('INVALID_CSV', `${path} is empty (expected a header row and data rows)`);
   const header = records[0].record;
   const seen = new Set<string>();
@@ -48,7 +128,7 @@ export function parseNumericCsv(path: string, text: string, choose: (header: str
   const wanted = choose(header);
   const idx = wanted.map((name) => {
     const i = header.indexOf(name);
-    if (i < 0) throw new EnergyLensError('INVALID_CSV', `${path}: no column "${name}" (columns: ${header.join(', ')})`);
+    if (i < 0) throw new EnergyLensError('INVALID_CSV', noColumnText(path, `column "${name}"`, header));
     return i;
   });
   const rows: number[][] = [];
@@ -76,12 +156,7 @@ export function numericColumns(path: string): { header: string[]; numeric: strin
 
 /** The same from the text of a CSV; `path` names it in messages. */
 export function numericColumnsOfText(path: string, text: string): { header: string[]; numeric: string[]; skipped: string[] } {
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true, trim: true }) as string[][];
-  } catch (err) {
-    throw new EnergyLensError('INVALID_CSV', `${path}: ${(err as Error).message}`);
-  }
+  const records = csvRecords(path, text).map((r) => r.record);
   if (records.length === 0) throw new EnergyLensError('INVALID_CSV', `${path} is empty (expected a header row and data rows)`);
   const header = records[0];
   const first = records[1] ?? [];

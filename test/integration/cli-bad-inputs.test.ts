@@ -131,3 +131,33 @@ describe('--out into a folder that does not exist, or onto a folder: refused bef
     expect(readdirSync(folder()).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
+
+describe('sr on a CSV a newcomer may hand it: one line naming the file, the line or row, and what is wrong', () => {
+  const files: Record<string, string> = {
+    'ragged.csv': 'x,y\n1,2\n2,4,5\n3,6\n4,8\n',
+    'unclosed.csv': 'x,y\n1,2\n2,"4\n3,6\n',
+    'stray-quote.csv': 'x,y\n1,2\n2,4"\n3,6\n',
+    'after-quote.csv': 'x,y\n1,2\n"2"x,4\n3,6\n',
+    'records.json': '{"x": [1, 2, 3], "y": [2, 4, 6]}\n',
+    'semicolons.csv': 'x;y\n1;2\n2;4\n3;6\n',
+    'two-rows.csv': 'x,y\n1,2\n2,4\n',
+  };
+  const write = () => { for (const [name, text] of Object.entries(files)) writeFileSync(at(name), text); };
+  it.each([
+    ['ragged.csv', [], /^energylens: error \[INVALID_CSV\]: .*ragged\.csv, row 2 \(line 3\): 3 cells where the header has 2 \(x, y\)$/],
+    ['ragged.csv', ['--features', 'x'], /^energylens: error \[INVALID_CSV\]: .*ragged\.csv, row 2 \(line 3\): 3 cells where the header has 2 \(x, y\)$/],
+    ['unclosed.csv', [], /^energylens: error \[INVALID_CSV\]: .*unclosed\.csv, line 3: a quote opens a cell that never closes \(the file ends inside it, at line 4\)/],
+    ['stray-quote.csv', [], /^energylens: error \[INVALID_CSV\]: .*stray-quote\.csv, line 3, cell 2: a quote inside a cell that does not start with one/],
+    ['after-quote.csv', [], /^energylens: error \[INVALID_CSV\]: .*after-quote\.csv, line 3, cell 1: text after a closing quote/],
+    ['records.json', [], /^energylens: error \[INVALID_CSV\]: .*records\.json looks like JSON; expected a CSV file \(a header row of column names, then one row per data point\)$/],
+    ['semicolons.csv', [], /^energylens: error \[INVALID_CSV\]: .*semicolons\.csv: no target column "y" \(columns: x;y\); the header is one column with ";" in it: sr reads comma-separated values$/],
+    ['two-rows.csv', [], /^energylens: error \[INVALID_DATA\]: .*two-rows\.csv: 2 data rows; sr needs at least 3 rows$/],
+  ])('%s %j', async (name, extra, message) => {
+    write();
+    const r = await cli('sr', '--data', at(name), '--target', 'y', '--evals', '100', '--workers', '1', '--no-progress', ...extra);
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stderr.trimEnd()).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+});

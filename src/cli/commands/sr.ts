@@ -5,11 +5,11 @@ import { Command, Option } from 'commander';
 import { progressBar } from '../progress.js';
 import { EnergyLensError, isEnergyLensError } from '../../errors.js';
 import {
-  DEFAULT_OPTIONS, defaultWorkerCount, resolveOptions, SymbolicRegressor, type SearchOptions, type SearchProgress, EXPORT_FORMATS, type ExportFormat, parseUnitAssignments,
+  DEFAULT_OPTIONS, defaultWorkerCount, resolveOptions, SymbolicRegressor, type SearchOptions, type SearchProgress, EXPORT_FORMATS, type ExportFormat, parseUnitAssignments, MIN_ROWS,
 } from '../../sr/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { BullMQRunner } from '../../distributed/index.js';
-import { numericColumns, readNumericCsv } from '../../util/csv-table.js';
+import { noColumnText, numericColumns, readNumericCsv } from '../../util/csv-table.js';
 import { addRedisOptions, printDistributedEvent, type RedisFlags } from '../redis-args.js';
 import { emptyFrontText, frontTable, SELECTION_NOTE, srResultJSON, stopText } from '../sr-output.js';
 
@@ -130,17 +130,18 @@ async function runSr(flags: SrFlags, cmd: Command): Promise<void> {
   let defaultFeatures: string[] | undefined;
   if (flags.features === undefined) {
     const { header, numeric, skipped } = numericColumns(flags.data);
-    if (!header.includes(flags.target)) throw new EnergyLensError('INVALID_CSV', `${flags.data}: no target column "${flags.target}" (columns: ${header.join(', ')})`);
+    if (!header.includes(flags.target)) throw new EnergyLensError('INVALID_CSV', noColumnText(flags.data, `target column "${flags.target}"`, header));
     defaultFeatures = numeric.filter((h) => h !== flags.target);
     const left = skipped.filter((h) => h !== flags.target);
     if (left.length > 0) process.stderr.write(`note: features are the numeric columns ${defaultFeatures.join(', ') || '(none)'}; skipped (text, not numbers): ${left.join(', ')}\n`);
   }
   const table = readNumericCsv(flags.data, (header) => {
-    if (!header.includes(flags.target)) throw new EnergyLensError('INVALID_CSV', `${flags.data}: no target column "${flags.target}" (columns: ${header.join(', ')})`);
+    if (!header.includes(flags.target)) throw new EnergyLensError('INVALID_CSV', noColumnText(flags.data, `target column "${flags.target}"`, header));
     const features = flags.features !== undefined ? list(flags.features) : defaultFeatures!;
     if (features.length === 0) bad(`${flags.data} has no numeric column besides the target "${flags.target}"`);
     return [...features, flags.target];
   });
+  if (table.rows.length < MIN_ROWS) throw new EnergyLensError('INVALID_DATA', `${flags.data}: ${table.rows.length} data row${table.rows.length === 1 ? '' : 's'}; sr needs at least ${MIN_ROWS} rows`);
   const nF = table.columns.length - 1;
   const featureNames = table.columns.slice(0, nF);
   const unknown = search.units ? Object.keys(search.units.features).filter((n) => !featureNames.includes(n)) : [];
