@@ -161,3 +161,16 @@ describe('sr on a CSV a newcomer may hand it: one line naming the file, the line
     expect(r.stdout).toBe('');
   });
 });
+
+describe('a folder where a records CSV is expected: one line that says it is a folder', () => {
+  it.each([
+    [['fit', '--data', '@a-folder', '--out', '@m-folder.json', '--structure', 'physics', '--no-progress']],
+    [['validate', '@a-folder']],
+    [['discover', '--data', '@a-folder', '--evals', '10']],
+  ])('%j', async (args) => {
+    const r = await cli(...args.map((a) => (a.startsWith('@') ? at(a.slice(1)) : a)));
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stderr.trimEnd()).toMatch(/^energylens: error \[FILE_NOT_FOUND\]: .*a-folder is a folder; expected a records CSV file$/);
+  });
+});

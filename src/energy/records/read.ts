@@ -59,15 +59,18 @@ export const DEFAULT_MAX_PROBLEMS = 1000;
 /** Throws FILE_NOT_FOUND unless `path` is a readable regular file. */
 export function assertReadableFile(path: string): number {
   let isFile = false;
+  let isFolder = false;
   let size = 0;
   try {
     const st = statSync(path);
     isFile = st.isFile();
+    isFolder = st.isDirectory();
     size = st.size;
   } catch (err) {
     const code = (err as { code?: string }).code;
     throw new EnergyLensError('FILE_NOT_FOUND', code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(err as Error).message}`);
   }
+  if (isFolder) throw new EnergyLensError('FILE_NOT_FOUND', `${path} is a folder; expected a records CSV file`);
   if (!isFile) throw new EnergyLensError('FILE_NOT_FOUND', `${path}: not a regular file`);
   return size;
 }
