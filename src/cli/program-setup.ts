@@ -13,11 +13,38 @@ export function packageVersion(): string {
 }
 
 /**
+ * Lines longer than `width` broken at spaces, each continuation indented as its line: the text after a command's
+ * options (addHelpText) is written as long lines, and commander leaves it as it is. A word longer than the width
+ * stays whole.
+ */
+export function wrapLines(text: string, width: number): string {
+  return text.split('\n').map((line) => {
+    if (line.length <= width) return line;
+    const indent = /^\s*/.exec(line)![0];
+    const out: string[] = [];
+    let current = '';
+    for (const word of line.slice(indent.length).split(/ +/)) {
+      if (current !== '' && indent.length + current.length + 1 + word.length > width) {
+        out.push(indent + current);
+        current = word;
+      } else current = current === '' ? word : `${current} ${word}`;
+    }
+    if (current !== '') out.push(indent + current);
+    return out.join('\n');
+  }).join('\n');
+}
+
+/**
  * After every command is registered: required options say "(required)" in --help, and list defaults print as
- * they are typed (`1,2,4,8`), not as JSON (`[1,2,4,8]`).
+ * they are typed (`1,2,4,8`), not as JSON (`[1,2,4,8]`). Help fits the terminal (80 columns when not one): an
+ * option's description wraps even beside long flags (commander stops wrapping when fewer than 40 columns remain),
+ * and the text after the options wraps too.
  */
 export function finishHelp(program: Command): void {
   for (const cmd of allCommands(program)) {
+    cmd.configureHelp({ minWidthToWrap: 24 });
+    const output = cmd.configureOutput();
+    cmd.configureOutput({ ...output, writeOut: (text: string) => process.stdout.write(wrapLines(text, process.stdout.columns || 80)) });
     for (const option of cmd.options) {
       if (option.mandatory && !option.description.endsWith('(required)')) option.description = `${option.description} (required)`;
       if (Array.isArray(option.defaultValue) && option.defaultValueDescription === undefined) {
