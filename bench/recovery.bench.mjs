@@ -49,13 +49,15 @@ for (const problem of problems) {
       perSeed.push({
         seed, recovered: matches(best), recoveredOnFront: model.equations().some(matches), testR2: 1 - ssr / sst,
         seconds: Number(seconds.toFixed(2)), evaluations: model.result.evaluations, expression: best.expression,
+        // epochs started (options.epochRestartCycles), when on
+        ...(model.result.state.epoch ? { epochs: model.result.state.epoch.index + 1 } : {}),
       });
     } catch (err) {
       // one failing run (an error in the engine) is a result too: not recovered, with the reason
       perSeed.push({ seed, recovered: false, recoveredOnFront: false, testR2: null, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)), error: `${err.code ?? ''} ${err.message}`.trim() });
     }
     const last = perSeed.at(-1);
-    process.stderr.write(`${p.name} seed ${seed}: ${last.recovered ? 'recovered' : 'not recovered'} in ${last.seconds} s${last.evaluations !== undefined ? `, ${last.evaluations} evaluations` : ''}: ${last.expression ?? last.error}\n`);
+    process.stderr.write(`${p.name} seed ${seed}: ${last.recovered ? 'recovered' : 'not recovered'} in ${last.seconds} s${last.evaluations !== undefined ? `, ${last.evaluations} evaluations` : ''}${last.epochs ? `, ${last.epochs} epochs` : ''}: ${last.expression ?? last.error}\n`);
   }
   const rate = perSeed.filter((s) => s.recovered).length / perSeed.length;
   results.push({
