@@ -1,5 +1,5 @@
-// Epochs (options.epochRestartCycles): off by default and draw for draw the search without them until an epoch
-// ends; a new epoch starts every island afresh, the final front keeps every epoch's members, and a saved state
+// Epochs (options.epochRestartCycles, 25 by default; 0 turns them off): draw for draw the search without them until an
+// epoch ends; a new epoch starts every island afresh, the final front keeps every epoch's members, and a saved state
 // resumes the epochs exactly.
 import { describe, expect, it } from 'vitest';
 import { equationSearch, nextEpoch, type SearchState } from '../../../../src/sr/search/search.js';
@@ -33,8 +33,9 @@ describe('nextEpoch', () => {
 describe('epochs in the search', () => {
   const data = problem((x) => Math.sin(x) * x + x * x * x);
 
-  it('are off by default, and on they change no draw until an epoch ends', async () => {
-    const base = await equationSearch(data, { ...small, maxGenerations: 80, seed: 3 });
+  it('are on by default (25 cycles), and change no draw until an epoch ends', async () => {
+    expect(resolveOptions({ maxGenerations: 1 }).epochRestartCycles).toBe(25);
+    const base = await equationSearch(data, { ...small, maxGenerations: 80, seed: 3, epochRestartCycles: 0 });
     expect(base.state.epoch).toBeUndefined();
     const never = await equationSearch(data, { ...small, maxGenerations: 80, seed: 3, epochRestartCycles: 1000 });
     expect(never.evaluations).toBe(base.evaluations);
