@@ -25,45 +25,134 @@ export interface Program {
   readonly nFeaturesUsed: number;
 }
 
-export function compile(tree: Node): Program {
-  const code: number[] = [];
-  const consts: number[] = [];
-  let depth = 0;
-  let maxStack = 0;
-  let nFeaturesUsed = 0;
-  const visit = (node: Node): void => {
-    if (node.kind === 'const') {
-      code.push(OP_CONST, consts.length);
-      consts.push(node.value);
-      depth++;
-    } else if (node.kind === 'feature') {
-      if (!Number.isInteger(node.index) || node.index < 0) {
-        throw new SrError('INVALID_PROGRAM', `feature index ${node.index} is not a non-negative integer`);
-      }
-      code.push(OP_FEATURE, node.index);
-      nFeaturesUsed = Math.max(nFeaturesUsed, node.index + 1);
-      depth++;
-    } else {
-      const op = operatorByName(node.op);
-      if (!op) throw new SrError('UNKNOWN_OPERATOR', `unknown operator "${node.op}"`);
-      if (node.children.length !== op.arity) {
-        throw new SrError('INVALID_PROGRAM', `operator "${node.op}" takes ${op.arity} operand(s), got ${node.children.length}`);
-      }
-      for (const c of node.children) visit(c);
-      code.push(op.opcode, 0);
-      depth -= op.arity - 1;
+// compile's postfix walk writes into these (grown when a tree needs more), so a compile makes no number[] and
+// no array per node: only the program's own arrays, or views of an arena's slab (ProgramArena)
+let codeScratch = new Int32Array(256);
+let constScratch = new Float64Array(64);
+let codeAt = 0;
+let constAt = 0;
+let depthNow = 0;
+let maxStackNow = 0;
+let featuresNow = 0;
+
+function growCode(): void {
+  const bigger = new Int32Array(2 * codeScratch.length);
+  bigger.set(codeScratch);
+  codeScratch = bigger;
+}
+
+function growConsts(): void {
+  const bigger = new Float64Array(2 * constScratch.length);
+  bigger.set(constScratch);
+  constScratch = bigger;
+}
+
+function visit(node: Node): void {
+  if (node.kind === 'const') {
+    if (codeAt + 2 > codeScratch.length) growCode();
+    if (constAt + 1 > constScratch.length) growConsts();
+    codeScratch[codeAt++] = OP_CONST;
+    codeScratch[codeAt++] = constAt;
+    constScratch[constAt++] = node.value;
+    depthNow++;
+  } else if (node.kind === 'feature') {
+    if (!Number.isInteger(node.index) || node.index < 0) {
+      throw new SrError('INVALID_PROGRAM', `feature index ${node.index} is not a non-negative integer`);
     }
-    if (depth > maxStack) maxStack = depth;
-  };
+    if (codeAt + 2 > codeScratch.length) growCode();
+    codeScratch[codeAt++] = OP_FEATURE;
+    codeScratch[codeAt++] = node.index;
+    if (node.index + 1 > featuresNow) featuresNow = node.index + 1;
+    depthNow++;
+  } else {
+    const op = operatorByName(node.op);
+    if (!op) throw new SrError('UNKNOWN_OPERATOR', `unknown operator "${node.op}"`);
+    const children = node.children;
+    if (children.length !== op.arity) {
+      throw new SrError('INVALID_PROGRAM', `operator "${node.op}" takes ${op.arity} operand(s), got ${children.length}`);
+    }
+    for (let i = 0; i < children.length; i++) visit(children[i]);
+    if (codeAt + 2 > codeScratch.length) growCode();
+    codeScratch[codeAt++] = op.opcode;
+    codeScratch[codeAt++] = 0;
+    depthNow -= op.arity - 1;
+  }
+  if (depthNow > maxStackNow) maxStackNow = depthNow;
+}
+
+/** The postfix walk of `tree` into the scratch arrays, with compile's checks; returns the number of instructions. */
+function walk(tree: Node): number {
+  codeAt = 0;
+  constAt = 0;
+  depthNow = 0;
+  maxStackNow = 0;
+  featuresNow = 0;
   visit(tree);
-  const length = code.length / 2;
+  const length = codeAt / 2;
   if (length > MAX_PROGRAM_LENGTH) {
     throw new SrError('PROGRAM_TOO_LARGE', `program has ${length} instructions; the maximum is ${MAX_PROGRAM_LENGTH}`);
   }
-  if (maxStack > MAX_STACK_DEPTH) {
-    throw new SrError('PROGRAM_TOO_LARGE', `program needs a stack of ${maxStack}; the maximum is ${MAX_STACK_DEPTH}`);
+  if (maxStackNow > MAX_STACK_DEPTH) {
+    throw new SrError('PROGRAM_TOO_LARGE', `program needs a stack of ${maxStackNow}; the maximum is ${MAX_STACK_DEPTH}`);
   }
-  return { code: Int32Array.from(code), consts: Float64Array.from(consts), length, maxStack, nFeaturesUsed };
+  return length;
+}
+
+export function compile(tree: Node): Program {
+  const length = walk(tree);
+  return { code: codeScratch.slice(0, 2 * length), consts: constScratch.slice(0, constAt), length, maxStack: maxStackNow, nFeaturesUsed: featuresNow };
+}
+
+/** bytes of one arena slab: room for at least eight of the largest programs (code and constants) */
+const SLAB_BYTES = 1 << 17;
+
+/**
+ * Compiles into views of shared slabs: the same programs as `compile`, without an ArrayBuffer of their own each
+ * (a search compiles every child; an allocation per program was a tenth of a search's time on 20 rows, most of
+ * it the garbage collector's). A slab lives as long as any program in it, so an arena is for programs that die
+ * young and stay inside the engine: never post or transfer such a program's buffers (serialise it instead).
+ */
+export class ProgramArena {
+  private slab = new ArrayBuffer(SLAB_BYTES);
+  private at = 0;
+  private noConsts = new Float64Array(this.slab, 0, 0);
+
+  /** Room for `length` instructions and `nConsts` constants: code pairs of i32, then f64 constants (8-byte aligned either way). */
+  private take(length: number, nConsts: number): { code: Int32Array; consts: Float64Array } {
+    const bytes = 8 * length + 8 * nConsts;
+    if (bytes > SLAB_BYTES) return { code: new Int32Array(2 * length), consts: new Float64Array(nConsts) };
+    if (this.at + bytes > SLAB_BYTES) {
+      this.slab = new ArrayBuffer(SLAB_BYTES);
+      this.at = 0;
+      this.noConsts = new Float64Array(this.slab, 0, 0);
+    }
+    const code = new Int32Array(this.slab, this.at, 2 * length);
+    this.at += 8 * length;
+    let consts = this.noConsts;
+    if (nConsts > 0) {
+      consts = new Float64Array(this.slab, this.at, nConsts);
+      this.at += 8 * nConsts;
+    }
+    return { code, consts };
+  }
+
+  /** What `compile(tree)` gives, in this arena. */
+  compile(tree: Node): Program {
+    const length = walk(tree);
+    const { code, consts } = this.take(length, constAt);
+    for (let i = 0; i < 2 * length; i++) code[i] = codeScratch[i];
+    for (let i = 0; i < consts.length; i++) consts[i] = constScratch[i];
+    return { code, consts, length, maxStack: maxStackNow, nFeaturesUsed: featuresNow };
+  }
+
+  /** Copies of code pairs and constants in this arena (as Int32Array.from and Float64Array.from would make them). */
+  copy(code: ArrayLike<number>, consts: ArrayLike<number>): { code: Int32Array; consts: Float64Array } {
+    if (code.length % 2 !== 0) return { code: Int32Array.from(code), consts: Float64Array.from(consts) }; // not pairs: not a program
+    const out = this.take(code.length / 2, consts.length);
+    for (let i = 0; i < code.length; i++) out.code[i] = code[i];
+    for (let i = 0; i < consts.length; i++) out.consts[i] = consts[i];
+    return out;
+  }
 }
 
 /** Postfix program -> tree (the inverse of `compile`). */

@@ -10,7 +10,7 @@
  * takes what is new.
  */
 import { SrError } from '../errors.js';
-import { compile, setConstants, type Program } from '../expression/compile.js';
+import { compile, ProgramArena, setConstants, type Program } from '../expression/compile.js';
 import { clone, op, type Node } from '../expression/node.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
 import { createRng } from '../util/rng.js';
@@ -21,7 +21,7 @@ import { crossover, libraryMember, mutate, mutationContext, randomMember, random
 import { buildLibrary, semanticContext } from './semantic.js';
 import { islandMutationOptions, islandTermCrossover, operatorComplexityOf, type SearchOptions } from './options.js';
 import { emptyFrequency, selectionCost, updateSizeFrequency } from './parsimony.js';
-import { deserializeMember, makeMember, memberKey, serializeMember, tournament, type Member } from './population.js';
+import { makeMember, memberKey, readMember, serializeMember, tournament, type Member } from './population.js';
 import { fitScaledConstants, scaledExpression, withoutScaleAndOffset } from './scaling.js';
 import { reweightTerms, unitFor } from './term-weights.js';
 import { caseEpsilons, lexicaseSelect, mseOfErrors, rowErrors } from './lexicase.js';
@@ -69,6 +69,22 @@ function scalingMayKeep(hof: HallOfFame, m: Member, o: SearchOptions): boolean {
   const times = operatorComplexityOf(o, '*') + o.constantComplexity;
   const plus = operatorComplexityOf(o, '+') + o.constantComplexity;
   return [times, plus, times + plus].some((extra) => hof.wouldKeep(m.complexity + extra, m.loss));
+}
+
+/**
+ * [cost, index] of the members constant fitting may refit (finite loss and at least one constant), in index
+ * order; null when any member's cost is NaN (a stable sort of these alone orders them as a sort of every member
+ * does only when all costs compare consistently).
+ */
+function refitCandidates(members: readonly Member[], cost: (m: Member) => number): (readonly [number, number])[] | null {
+  const out: (readonly [number, number])[] = [];
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i];
+    const c = cost(m);
+    if (Number.isNaN(c)) return null;
+    if (Number.isFinite(m.loss) && m.program.consts.length > 0) out.push([c, i]);
+  }
+  return out;
 }
 
 export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskResult {
@@ -128,8 +144,10 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   };
   // with loss mse and no scaling the errors give the loss too: one evaluation per tree, as the kernel's loss
   const scoreFromErrors = lexicaseOn && kernelLoss === 'mse';
+  // children's programs live in slabs (they stay inside this task: members leave it serialised)
+  const arena = new ProgramArena();
   const score = (trees: Node[]): { programs: Program[]; losses: Float64Array } => {
-    const programs = trees.map(compile);
+    const programs = trees.map((t) => arena.compile(t));
     let losses: Float64Array;
     if (scoreFromErrors) losses = Float64Array.from(programs, (p) => mseOfErrors(errorsOf(p), data.weights)); // errorsOf counts
     else {
@@ -152,7 +170,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     if (scaled) hof.offer(serializeMember(makeMember(scaled.tree, scaled.program, penalise(core, scaled.loss), m.birth, o)));
   };
 
-  let members: Member[] = s.members.map(deserializeMember);
+  let members: Member[] = s.members.map((m) => readMember(m, arena));
   let stagnantCycles = s.stagnantCycles ?? 0;
   let bestLoss = s.bestLoss ?? Infinity;
   let restarts = s.restarts ?? 0;
@@ -173,7 +191,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   }
   // migrants replace random members
   if (task.migrants.length > 0) {
-    const incoming = task.migrants.map(deserializeMember).slice(0, Math.max(0, members.length - 1));
+    const incoming = task.migrants.map((m) => readMember(m, arena)).slice(0, Math.max(0, members.length - 1));
     for (const m of incoming) members[rng.int(members.length)] = { ...m, birth: generation };
   }
   for (const m of members) offer(m);
@@ -250,7 +268,8 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       const childCost = selectionCost(child, o, baseline, frequency);
       const delta = (childCost - parentCost) / Math.max(parentCost, 1e-300);
       const accept = !o.annealing || delta <= 0 || (Number.isFinite(delta) && temperature > 0 && rng.next() < Math.exp(-delta / (temperature * ANNEALING_ALPHA)));
-      if (!accept) child = { ...parents[k], tree: clone(parents[k].tree), birth: generation };
+      // (the parent's tree itself: trees are never changed in place, constant fits write into copies)
+      if (!accept) child = { ...parents[k], birth: generation };
       let oldest = 0;
       for (let i = 1; i < members.length; i++) if (members[i].birth < members[oldest].birth) oldest = i;
       if (o.dedupe) {
@@ -268,7 +287,11 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     // (no draw when the probability is 1, so the random stream does not depend on this option's presence)
     const optimizeNow = o.optimizeProbability >= 1 || (o.optimizeProbability > 0 && rng.next() < o.optimizeProbability);
     if (optimizeNow && nOptimize > 0 && o.optimizeIterations > 0) {
-      const order = members.map((m, i) => [selectionCost(m, o, baseline, frequency), i] as const).sort((a, b) => a[0] - b[0]);
+      // in order of cost, those that may be refitted (finite loss, constants): the order a stable sort of every
+      // member gives them whenever no cost is NaN (then every member is sorted, as before); none without constants
+      let order = refitCandidates(members, (m) => selectionCost(m, o, baseline, frequency));
+      if (order === null) order = members.map((m, i) => [selectionCost(m, o, baseline, frequency), i] as const);
+      order.sort((a, b) => a[0] - b[0]);
       let done = 0;
       for (const [, i] of order) {
         if (done >= nOptimize) break;

@@ -20,33 +20,47 @@ export interface MutationContext {
   binary: string[];
   /** the data the semantic move needs (mutationWeights.semanticTerm); without it that move makes no child */
   semantic?: SemanticContext;
+  /** the mutations that may be drawn and their weights (mutationDraw), read once from the options by mutationContext */
+  draw?: MutationDraw | null;
+}
+
+/** The mutations with a weight, in the order of options.mutationWeights, their weights and the weights' sum. */
+export interface MutationDraw {
+  names: MutationName[];
+  weights: number[];
+  total: number;
 }
 
 export function mutationContext(options: SearchOptions, nFeatures: number, rng: Rng, semantic?: SemanticContext): MutationContext {
   const { unary, binary } = operatorsByArity(options);
-  return { options, nFeatures, rng, unary, binary, semantic };
+  return { options, nFeatures, rng, unary, binary, semantic, draw: mutationDraw(options.mutationWeights, options.simplifyDuringSearch) };
 }
 
-function pickWeighted(rng: Rng, weights: MutationWeights, simplify: boolean): MutationName | null {
+/** The mutations a child may be made by, or null when none has a weight. */
+export function mutationDraw(weights: MutationWeights, simplify: boolean): MutationDraw | null {
   // simplification through mathjs costs milliseconds: only when simplifyDuringSearch asks for it
-  // (two passes over the weights instead of a filtered list of entries: called for every child, this allocated
-  // more than anything else in a search; same sums in the same order, so the same draws)
-  const usable = (name: string, w: number): boolean => w > 0 && (simplify || name !== 'simplify');
-  let total = 0;
-  let last: MutationName | null = null;
+  const draw: MutationDraw = { names: [], weights: [], total: 0 };
   for (const name in weights) {
     const w = weights[name as MutationName];
-    if (usable(name, w)) { total += w; last = name as MutationName; }
+    if (w > 0 && (simplify || name !== 'simplify')) {
+      draw.names.push(name as MutationName);
+      draw.weights.push(w);
+      draw.total += w;
+    }
   }
-  if (last === null) return null;
-  let u = rng.next() * total;
-  for (const name in weights) {
-    const w = weights[name as MutationName];
-    if (!usable(name, w)) continue;
-    u -= w;
-    if (u < 0) return name as MutationName;
+  return draw.names.length > 0 ? draw : null;
+}
+
+/** One draw: a mutation with probability proportional to its weight (the weights summed in their order). */
+function pickWeighted(rng: Rng, draw: MutationDraw | null): MutationName | null {
+  if (draw === null) return null;
+  const { names, weights } = draw;
+  let u = rng.next() * draw.total;
+  for (let i = 0; i < names.length; i++) {
+    u -= weights[i];
+    if (u < 0) return names[i];
   }
-  return last;
+  return names[names.length - 1];
 }
 
 // randomLeaf itself makes every leaf a constant when there are no features
@@ -207,8 +221,10 @@ function apply(name: MutationName, tree: Node, ctx: MutationContext): Node | nul
 
 /** One random mutation that satisfies the constraints (a few attempts), or null. */
 export function mutate(tree: Node, ctx: MutationContext): { tree: Node; mutation: MutationName } | null {
+  // (a context made by hand has no draw: made here, from its options)
+  const draw = ctx.draw !== undefined ? ctx.draw : mutationDraw(ctx.options.mutationWeights, ctx.options.simplifyDuringSearch);
   for (let attempt = 0; attempt < 8; attempt++) {
-    const name = pickWeighted(ctx.rng, ctx.options.mutationWeights, ctx.options.simplifyDuringSearch);
+    const name = pickWeighted(ctx.rng, draw);
     if (name === null) return null;
     const child = apply(name, tree, ctx);
     if (child && satisfiesConstraints(child, ctx.options)) return { tree: child, mutation: name };

@@ -6,7 +6,7 @@
  * copies and what the member's key is made of. Programs are never changed in place (new constants make a new
  * program), so members may share them.
  */
-import { compile, decompile, type Program } from '../expression/compile.js';
+import { compile, decompile, type Program, type ProgramArena } from '../expression/compile.js';
 import type { Node } from '../expression/node.js';
 import { OP_CONST, OP_FEATURE, operatorByOpcode } from '../expression/operators.js';
 import type { Rng } from '../util/rng.js';
@@ -40,14 +40,20 @@ const keys = new WeakMap<Program, string>();
 
 export function serializeMember(m: Member): SerializedMember {
   const p = m.program;
-  return { code: Array.from(p.code.subarray(0, 2 * p.length)), consts: Array.from(p.consts), loss: m.loss, complexity: m.complexity, birth: m.birth };
+  // element by element into plain arrays (Array.from of a subarray made a view and went through its iterator)
+  const code: number[] = [];
+  for (let i = 0; i < 2 * p.length; i++) code.push(p.code[i]);
+  const consts: number[] = [];
+  for (let i = 0; i < p.consts.length; i++) consts.push(p.consts[i]);
+  return { code, consts, loss: m.loss, complexity: m.complexity, birth: m.birth };
 }
 
 /**
  * The program of serialised code whose tree is `tree`: the code itself when it is what `compile(tree)` gives
- * (constants numbered in postfix order, operators with argument 0), else `compile(tree)`.
+ * (constants numbered in postfix order, operators with argument 0), else `compile(tree)` (in `arena` when given).
  */
-function programOf(code: Int32Array, consts: Float64Array, tree: Node): Program {
+function programOf(code: Int32Array, consts: Float64Array, tree: Node, arena: ProgramArena | null): Program {
+  const recompile = (): Program => (arena ? arena.compile(tree) : compile(tree));
   const length = code.length / 2;
   let depth = 0;
   let maxStack = 0;
@@ -57,28 +63,35 @@ function programOf(code: Int32Array, consts: Float64Array, tree: Node): Program 
     const opc = code[2 * i];
     const arg = code[2 * i + 1];
     if (opc === OP_CONST) {
-      if (arg !== nextConst++) return compile(tree);
+      if (arg !== nextConst++) return recompile();
       depth++;
     } else if (opc === OP_FEATURE) {
       depth++;
       if (arg + 1 > nFeaturesUsed) nFeaturesUsed = arg + 1;
     } else {
-      if (arg !== 0) return compile(tree);
+      if (arg !== 0) return recompile();
       depth -= (operatorByOpcode(opc)?.arity ?? 1) - 1;
     }
     if (depth > maxStack) maxStack = depth;
   }
-  if (nextConst !== consts.length) return compile(tree);
+  if (nextConst !== consts.length) return recompile();
   return { code, consts, length, maxStack, nFeaturesUsed };
 }
 
 export function deserializeMember(s: SerializedMember): Member {
-  const code = Int32Array.from(s.code);
-  const consts = Float64Array.from(s.consts);
+  return readMember(s, null);
+}
+
+/**
+ * deserializeMember with the program's arrays in `arena` (a search task's members, which never leave it unserialised);
+ * null: arrays of their own.
+ */
+export function readMember(s: SerializedMember, arena: ProgramArena | null): Member {
+  const { code, consts } = arena ? arena.copy(s.code, s.consts) : { code: Int32Array.from(s.code), consts: Float64Array.from(s.consts) };
   const tree = decompile({ code, consts, length: code.length / 2, maxStack: 0, nFeaturesUsed: 0 });
   // a loss that went through JSON (checkpoints) comes back as null when it was Infinity
   const loss = typeof s.loss === 'number' && Number.isFinite(s.loss) ? s.loss : Infinity;
-  return { tree, program: programOf(code, consts, tree), loss, complexity: s.complexity, birth: s.birth };
+  return { tree, program: programOf(code, consts, tree, arena), loss, complexity: s.complexity, birth: s.birth };
 }
 
 /** A member of `tree`, whose compiled program is `program` (pass what `compile(tree)` gave; it is not compiled again). */

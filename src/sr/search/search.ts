@@ -47,6 +47,20 @@ export interface SearchState {
   evaluations: number;
   seconds: number;
   cycles: number;
+  /** the current epoch (options.epochRestartCycles); absent: the run so far is epoch 0, its hall of fame the whole one */
+  epoch?: EpochState;
+}
+
+/** Where the epochs of a search stand (options.epochRestartCycles). */
+export interface EpochState {
+  /** 0 for the first epoch */
+  index: number;
+  /** cycles since the epoch's lowest loss last fell */
+  stagnantCycles: number;
+  /** the epoch's lowest loss so far (null: none yet, or not finite) */
+  bestLoss: number | null;
+  /** the epoch's merged hall of fame (migrants from the front are drawn from it) */
+  hallOfFame: SerializedMember[];
 }
 
 export interface SearchHooks {
@@ -124,8 +138,21 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       islands = Array.from({ length: options.populations }, (_, i) => createIslandState(i, deriveSeed(options.seed, i)));
     }
     let migrants: SerializedMember[][] = hooks.resume?.migrants ?? islands.map(() => []);
+    // epochs (options.epochRestartCycles): the current epoch's hall of fame feeds migration; off, it is the search's own
+    const epochsOn = options.epochRestartCycles > 0;
+    const saved = hooks.resume?.epoch;
+    let epoch = { index: saved?.index ?? 0, stagnantCycles: saved?.stagnantCycles ?? 0, bestLoss: saved?.bestLoss ?? Infinity };
+    let epochHof = hof;
+    if (epochsOn && saved) {
+      epochHof = new HallOfFame();
+      epochHof.merge(saved.hallOfFame);
+    } else if (epochsOn) {
+      epochHof = new HallOfFame();
+      epochHof.merge(hof.members());
+    }
+    const epochState = (): { epoch?: EpochState } => (epochsOn ? { epoch: { ...epoch, bestLoss: Number.isFinite(epoch.bestLoss) ? epoch.bestLoss : null, hallOfFame: epochHof.members() } } : {});
     const seconds = (): number => secondsBefore + (performance.now() - started) / 1000;
-    const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), migrants, rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles });
+    const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), migrants, rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles, ...epochState() });
     let stoppedBy: SearchResult['stoppedBy'] = 'generations';
     // an exact fit (loss at the rounding floor) cannot be beaten: the rest of the budget would be spent for nothing
     const exactFloor = options.stopOnExact ? exactLossFloor(data, options.loss) : -Infinity;
@@ -145,11 +172,22 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       islands = results.map((r) => r.state);
       for (const r of results) {
         hof.merge(r.hallOfFame);
+        if (epochHof !== hof) epochHof.merge(r.hallOfFame);
         evaluations += r.evaluations;
       }
       generations += options.generationsPerCycle;
       cycles++;
-      migrants = migrate(results.map((r) => r.hallOfFame), hof.paretoFront(), options, headRng);
+      migrants = migrate(results.map((r) => r.hallOfFame), epochHof.paretoFront(), options, headRng);
+      if (epochsOn) {
+        const before = epoch.index;
+        epoch = nextEpoch(epoch, epochHof, options);
+        if (epoch.index !== before) {
+          // a new epoch: fresh islands (their own seeds), no migrants from the last one
+          islands = Array.from({ length: options.populations }, (_, i) => createIslandState(i, deriveSeed(deriveSeed(options.seed, options.populations + epoch.index - 1), i)));
+          migrants = islands.map(() => []);
+          epochHof = new HallOfFame();
+        }
+      }
 
       const front = hof.paretoFront();
       const bestLoss = front.length ? Math.min(...front.map((m) => m.loss)) : Infinity;
@@ -193,6 +231,20 @@ function stopReason(o: SearchOptions, now: { aborted: boolean; bestLoss: number;
   if (o.maxGenerations && now.generations >= o.maxGenerations) return 'generations';
   if (o.maxTime && now.seconds >= o.maxTime) return 'time';
   return null;
+}
+
+/**
+ * The epoch after a cycle: its lowest loss fell by restartImprovement (relative), or stagnated one more cycle;
+ * after epochRestartCycles * epochGrowth^index stagnant cycles, the next epoch (index + 1, nothing seen yet).
+ */
+export function nextEpoch(e: { index: number; stagnantCycles: number; bestLoss: number }, epochHof: HallOfFame, o: SearchOptions): { index: number; stagnantCycles: number; bestLoss: number } {
+  let lowest = Infinity;
+  for (const m of epochHof.members()) if (m.loss < lowest) lowest = m.loss;
+  const progress = Number.isFinite(e.bestLoss) ? lowest < e.bestLoss * (1 - o.restartImprovement) : lowest < e.bestLoss;
+  if (progress) return { index: e.index, stagnantCycles: 0, bestLoss: lowest };
+  const stagnant = e.stagnantCycles + 1;
+  if (stagnant >= Math.max(1, Math.round(o.epochRestartCycles * o.epochGrowth ** e.index))) return { index: e.index + 1, stagnantCycles: 0, bestLoss: Infinity };
+  return { ...e, stagnantCycles: stagnant };
 }
 
 /** One result per island, in island order; a runner that loses or duplicates an island is an error. */

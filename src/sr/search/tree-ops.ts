@@ -1,5 +1,5 @@
 /** Tree helpers for the search: complexity, constraints, and functional edits by preorder index. */
-import { clone, depth, type Node } from '../expression/node.js';
+import { clone, type Node } from '../expression/node.js';
 import { operatorByName, type OperatorName } from '../expression/operators.js';
 import { operatorComplexityOf, type SearchOptions } from './options.js';
 
@@ -45,24 +45,6 @@ function masksOf(forbidden: readonly [string, string][]): Map<number, number> {
   return masks;
 }
 
-/** Bit mask of the opcodes in `tree`, or -1 as soon as a forbidden nesting is found (one pass). */
-function nestingMask(tree: Node, masks: Map<number, number>): number {
-  if (tree.kind !== 'op') return 0;
-  let below = 0;
-  for (const c of tree.children) {
-    const m = nestingMask(c, masks);
-    if (m === -1) return -1;
-    below |= m;
-  }
-  const opcode = operatorByName(tree.op)!.opcode;
-  if ((below & (masks.get(opcode) ?? 0)) !== 0) return -1;
-  return below | (1 << opcode);
-}
-
-function violatesNesting(tree: Node, forbidden: readonly [string, string][]): boolean {
-  return forbidden.length > 0 && nestingMask(tree, masksOf(forbidden)) === -1;
-}
-
 /**
  * Constant folding: every operator whose operands are all constants becomes one constant, computed with the
  * operator table's reference functions (bit-identical to the kernel's), so the folded tree scores exactly like
@@ -82,9 +64,45 @@ export function foldConstants(tree: Node): Node {
   return children.every((c, i) => c === tree.children[i]) ? tree : { kind: 'op', op: tree.op, children };
 }
 
+// what scan() leaves besides the complexity it returns: the subtree's depth, and its opcode mask (nestingMask's)
+let scanDepth = 0;
+let scanMask = 0;
+
+/**
+ * One pass for satisfiesConstraints: returns complexity(tree, o) (the same sums in the same order) and leaves
+ * depth(tree) in scanDepth and nestingMask(tree, masks) in scanMask (-1: a forbidden nesting). Null `masks`: no
+ * nesting is forbidden.
+ */
+function scan(tree: Node, o: SearchOptions, masks: Map<number, number> | null): number {
+  if (tree.kind !== 'op') {
+    scanDepth = 1;
+    scanMask = 0;
+    return complexity(tree, o);
+  }
+  const op = operatorByName(tree.op);
+  let c = o.operatorComplexity[tree.op] ?? (op?.complexity ?? 1);
+  let d = 0;
+  let below = 0;
+  const children = tree.children;
+  for (let i = 0; i < children.length; i++) {
+    c += scan(children[i], o, masks);
+    if (scanDepth > d) d = scanDepth;
+    below = scanMask === -1 ? -1 : below === -1 ? -1 : below | scanMask;
+  }
+  scanDepth = d + 1;
+  if (below === -1 || masks === null) scanMask = below;
+  else {
+    const opcode = op!.opcode;
+    scanMask = (below & (masks.get(opcode) ?? 0)) !== 0 ? -1 : below | (1 << opcode);
+  }
+  return c;
+}
+
 /** Size, depth and nesting constraints. */
 export function satisfiesConstraints(tree: Node, o: SearchOptions): boolean {
-  return complexity(tree, o) <= o.maxSize && depth(tree) <= o.maxDepth && !violatesNesting(tree, o.forbiddenNestings);
+  const forbidden = o.forbiddenNestings;
+  const c = scan(tree, o, forbidden.length > 0 ? masksOf(forbidden) : null);
+  return c <= o.maxSize && scanDepth <= o.maxDepth && scanMask !== -1;
 }
 
 export function operatorsByArity(o: SearchOptions): { unary: OperatorName[]; binary: OperatorName[] } {

@@ -40,7 +40,7 @@ export function packMembers(members: readonly SerializedMember[]): PackedMembers
   let atCode = 0;
   let atConsts = 0;
   members.forEach((m, i) => {
-    const { code, consts, loss, complexity, birth, ...rest } = m;
+    const { code, consts, loss, complexity, birth } = m;
     p.code.set(code, atCode);
     p.consts.set(consts, atConsts);
     p.codeEnd[i] = atCode += code.length;
@@ -48,9 +48,27 @@ export function packMembers(members: readonly SerializedMember[]): PackedMembers
     p.scores[3 * i] = typeof loss === 'number' ? loss : Infinity;
     p.scores[3 * i + 1] = complexity;
     p.scores[3 * i + 2] = birth;
-    if (Object.keys(rest).length > 0) (p.extra ??= Array.from({ length: n }, () => null))[i] = rest;
+    if (hasExtraFields(m)) {
+      const { code: _code, consts: _consts, loss: _loss, complexity: _complexity, birth: _birth, ...rest } = m;
+      (p.extra ??= Array.from({ length: n }, () => null))[i] = rest;
+    }
   });
   return p;
+}
+
+/** Whether a member has own enumerable fields beyond code, consts, loss, complexity and birth (Object.keys of the rest; no object made to find out). */
+function hasExtraFields(m: SerializedMember): boolean {
+  for (const k in m) {
+    if (Object.hasOwn(m, k) && k !== 'code' && k !== 'consts' && k !== 'loss' && k !== 'complexity' && k !== 'birth') return true;
+  }
+  return false;
+}
+
+/** a[from, to) as a plain array (element by element: Array.from of a subarray makes a view and runs its iterator) */
+function plainSlice(a: Int32Array | Float64Array, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(a[i]);
+  return out;
 }
 
 export function unpackMembers(p: PackedMembers): SerializedMember[] {
@@ -60,8 +78,8 @@ export function unpackMembers(p: PackedMembers): SerializedMember[] {
     const k0 = i === 0 ? 0 : p.constEnd[i - 1];
     const m: SerializedMember = {
       ...p.extra?.[i],
-      code: Array.from(p.code.subarray(c0, p.codeEnd[i])),
-      consts: Array.from(p.consts.subarray(k0, p.constEnd[i])),
+      code: plainSlice(p.code, c0, p.codeEnd[i]),
+      consts: plainSlice(p.consts, k0, p.constEnd[i]),
       loss: p.scores[3 * i],
       complexity: p.scores[3 * i + 1],
       birth: p.scores[3 * i + 2],
