@@ -164,14 +164,20 @@ export interface SearchOptions {
    * false (default): the productMoveIslands and termCrossoverIslands shares are each spread over the island ids on
    * their own, so an island may have both. true: the product moves keep their share and the termCrossover share
    * (still a share of all the islands) is taken from the other islands only, so an island makes products or sums,
-   * never both; islands in neither share are plain. Unused when termCrossover is 0
+   * never both; islands in neither share are plain. Unused when termCrossover is 0. Off by default: alone (with
+   * termCrossover 0.1, both shares 0.5; Nguyen without constants, 2.5M evaluations, seeds 1-5) Nguyen-7 and
+   * Nguyen-12 0 of 5; with roleMigration 'within' see there
    */
   disjointIslandRoles: boolean;
   /**
    * whose migrants an island takes in, by role (islandRole: product moves, termCrossover, both, or plain):
    * 'mixed' (default) every island's, as migrationTopology says; 'within' only islands of its own role, the
    * merged-front migrants too drawn from its own role's islands' halls of fame; 'fromPlain' its own role's and
-   * the plain islands' (plain islands take only from plain ones), so the roles' members never reach plain islands
+   * the plain islands' (plain islands take only from plain ones), so the roles' members never reach plain islands.
+   * 'mixed' by default: 'within' with disjointIslandRoles, termCrossover 0.1 and both shares 0.5 (Nguyen without
+   * constants, 2.5M evaluations) gave Nguyen-3, -4, -5, -7, -12 18 of 25 seeds against the base's 16 (seeds 1-5)
+   * and 16 against 12 (seeds 6-10, held out), Nguyen-12 0 -> 4 of 10, but Nguyen-7 2 and 1 of 5: Nguyen 1-12
+   * stays at 10 of 12
    */
   roleMigration: RoleMigration;
   termWeightsMaxTerms: number;
