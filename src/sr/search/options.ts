@@ -172,6 +172,26 @@ export interface SearchOptions {
    * (seeds 6-10), Nguyen-7 1 -> 1 and 1 -> 0, Nguyen-3, -4, -5 within a seed of the base: far from a default
    */
   termCrossoverIslands: number;
+  /**
+   * false (default): the productMoveIslands and termCrossoverIslands shares are each spread over the island ids on
+   * their own, so an island may have both. true: the product moves keep their share and the termCrossover share
+   * (still a share of all the islands) is taken from the other islands only, so an island makes products or sums,
+   * never both; islands in neither share are plain. Unused when termCrossover is 0. Off by default: alone (with
+   * termCrossover 0.1, both shares 0.5; Nguyen without constants, 2.5M evaluations, seeds 1-5) Nguyen-7 and
+   * Nguyen-12 0 of 5; with roleMigration 'within' see there
+   */
+  disjointIslandRoles: boolean;
+  /**
+   * whose migrants an island takes in, by role (islandRole: product moves, termCrossover, both, or plain):
+   * 'mixed' (default) every island's, as migrationTopology says; 'within' only islands of its own role, the
+   * merged-front migrants too drawn from its own role's islands' halls of fame; 'fromPlain' its own role's and
+   * the plain islands' (plain islands take only from plain ones), so the roles' members never reach plain islands.
+   * 'mixed' by default: 'within' with disjointIslandRoles, termCrossover 0.1 and both shares 0.5 (Nguyen without
+   * constants, 2.5M evaluations) gave Nguyen-3, -4, -5, -7, -12 18 of 25 seeds against the base's 16 (seeds 1-5)
+   * and 16 against 12 (seeds 6-10, held out), Nguyen-12 0 -> 4 of 10, but Nguyen-7 2 and 1 of 5: Nguyen 1-12
+   * stays at 10 of 12
+   */
+  roleMigration: RoleMigration;
   termWeightsMaxTerms: number;
   /**
    * chance that a parent is chosen by epsilon-lexicase selection on the rows' errors (search/lexicase.ts) instead
@@ -236,6 +256,9 @@ export interface SearchOptions {
 
 export type MigrationTopology = 'ring' | 'random' | 'all';
 export const MIGRATION_TOPOLOGIES: readonly MigrationTopology[] = ['ring', 'random', 'all'];
+/** whose migrants an island takes in, by role (options.roleMigration) */
+export type RoleMigration = 'mixed' | 'within' | 'fromPlain';
+export const ROLE_MIGRATIONS: readonly RoleMigration[] = ['mixed', 'within', 'fromPlain'];
 
 export const DEFAULT_MUTATION_WEIGHTS: MutationWeights = {
   // 0.1, not 0.35: linear scaling and Levenberg-Marquardt already fit the constants, and the Feynman misses are
@@ -300,6 +323,8 @@ export const DEFAULT_OPTIONS: SearchOptions = {
   termWeights: 0,
   termCrossover: 0,
   termCrossoverIslands: 1,
+  disjointIslandRoles: false,
+  roleMigration: 'mixed',
   termWeightsMaxTerms: 6,
   lexicase: 0,
   termWeightsMode: 'improve',
@@ -418,6 +443,8 @@ export function resolveOptions(partial: Partial<SearchOptions> = {}): SearchOpti
   inRange('lexicase', o.lexicase, 0, 1);
   inRange('termCrossover', o.termCrossover, 0, 1);
   inRange('termCrossoverIslands', o.termCrossoverIslands, 0, 1);
+  if (typeof o.disjointIslandRoles !== 'boolean') bad('options.disjointIslandRoles must be true or false');
+  if (!ROLE_MIGRATIONS.includes(o.roleMigration)) bad(`options.roleMigration must be one of ${ROLE_MIGRATIONS.join(', ')}, got ${String(o.roleMigration)}`);
   if (!isInt(o.termWeightsMaxTerms) || o.termWeightsMaxTerms < 2 || o.termWeightsMaxTerms > 16) bad(`options.termWeightsMaxTerms must be an integer from 2 to 16, got ${o.termWeightsMaxTerms}`);
   if (!TERM_WEIGHTS_MODES.includes(o.termWeightsMode)) bad(`options.termWeightsMode must be one of ${TERM_WEIGHTS_MODES.join(', ')}, got ${String(o.termWeightsMode)}`);
   inRange('parsimony', o.parsimony, 0, 1e6);
@@ -474,11 +501,35 @@ export function islandMutationOptions(o: SearchOptions, islandId: number): Searc
 
 /**
  * The termCrossover rate island `islandId` uses: options.termCrossover on the termCrossoverIslands share of the
- * islands (spread as productMoveIslands), 0 on the others.
+ * islands (spread as productMoveIslands), 0 on the others. With disjointIslandRoles the share (as a count of all
+ * the islands, at most all of them) is spread over the islands without product moves instead, in id order.
  */
 export function islandTermCrossover(o: SearchOptions, islandId: number): number {
   const rate = o.termCrossover ?? 0;
-  return rate > 0 && onIslandShare(o.termCrossoverIslands ?? 1, islandId) ? rate : 0;
+  if (!(rate > 0)) return 0;
+  const share = o.termCrossoverIslands ?? 1; // a task from a head that predates the option
+  if (!o.disjointIslandRoles) return onIslandShare(share, islandId) ? rate : 0;
+  const products = o.productMoveIslands ?? 1;
+  if (onIslandShare(products, islandId)) return 0;
+  let rank = 0;
+  let rest = 0;
+  for (let j = 0; j < o.populations; j++) {
+    if (onIslandShare(products, j)) continue;
+    if (j < islandId) rank++;
+    rest++;
+  }
+  // whole counts, so the spread over the rest is exact: rank r is in when floor((r + 1) k / rest) > floor(r k / rest)
+  const k = Math.min(rest, Math.floor(share * o.populations + 1e-9));
+  return Math.floor(((rank + 1) * k) / rest) > Math.floor((rank * k) / rest) ? rate : 0;
+}
+
+/** what island `islandId` makes (options.roleMigration): product moves, termCrossover sums, both, or neither (plain) */
+export type IslandRole = 'product' | 'sum' | 'both' | 'plain';
+
+export function islandRole(o: SearchOptions, islandId: number): IslandRole {
+  const product = onIslandShare(o.productMoveIslands ?? 1, islandId);
+  const sum = islandTermCrossover(o, islandId) > 0;
+  return product ? (sum ? 'both' : 'product') : sum ? 'sum' : 'plain';
 }
 
 /** whether island i is one of a share of the islands spread evenly over the ids: floor((i + 1) * share) > floor(i * share) */

@@ -18,7 +18,7 @@ import { createRng, deriveSeed, type Rng } from '../util/rng.js';
 import { HallOfFame, selectModel } from './hall-of-fame.js';
 import { InProcessRunner } from './in-process-runner.js';
 import { createIslandState } from './island.js';
-import { resolveOptions, type SearchOptions } from './options.js';
+import { islandRole, resolveOptions, type SearchOptions } from './options.js';
 import { dimensionTable, unitsByIndex } from './units.js';
 import type { IslandRunner, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
 
@@ -268,16 +268,40 @@ export function resumeSearch(data: Dataset, state: SearchState, partial: Partial
  * Migrants for the next cycle. Each island receives `migrationFraction * populationSize` of the lowest-loss
  * members of the islands its topology names (ring: island i - 1; random: one other island drawn by the head's
  * RNG; all: the union of every other island), plus as many random members of the merged Pareto front.
+ * With options.roleMigration other than 'mixed' an island takes only from the islands whose role it accepts
+ * (its own; 'fromPlain' also plain ones): ring names the nearest such island before it, random draws among them,
+ * and the front is merged from their halls of fame and its own.
  * Deterministic given the head's RNG, and computed after every island has finished the same number of
  * generations, so the schedule never depends on timing.
  */
 export function migrate(islandBests: SerializedMember[][], front: SerializedMember[], o: SearchOptions, rng: Rng): SerializedMember[][] {
   const n = islandBests.length;
   const count = Math.max(1, Math.round(o.migrationFraction * o.populationSize));
+  const byRole = (o.roleMigration ?? 'mixed') !== 'mixed';
+  const roles = byRole ? islandBests.map((_, i) => islandRole(o, i)) : [];
+  const takesFrom = (i: number, j: number): boolean => roles[j] === roles[i] || (o.roleMigration === 'fromPlain' && roles[j] === 'plain');
   const sources = (i: number): number[] => {
+    if (byRole) {
+      // in ring order from i - 1 backwards, so 'ring' names the nearest accepted island before i
+      const accepted = Array.from({ length: n - 1 }, (_, d) => (i + n - 1 - d) % n).filter((j) => takesFrom(i, j));
+      if (o.migrationTopology === 'all' || accepted.length === 0) return accepted;
+      return o.migrationTopology === 'random' ? [accepted[rng.int(accepted.length)]] : [accepted[0]];
+    }
     if (o.migrationTopology === 'all') return Array.from({ length: n }, (_, j) => j).filter((j) => j !== i);
     if (o.migrationTopology === 'random') return [(i + 1 + rng.int(n - 1)) % n];
     return [(i + n - 1) % n];
+  };
+  const fronts = new Map<string, SerializedMember[]>();
+  const frontOf = (i: number): SerializedMember[] => {
+    if (!byRole) return front;
+    let f = fronts.get(roles[i]);
+    if (!f) {
+      const merged = new HallOfFame();
+      islandBests.forEach((b, j) => { if (takesFrom(i, j)) merged.merge(b); });
+      f = merged.paretoFront();
+      fronts.set(roles[i], f);
+    }
+    return f;
   };
   return islandBests.map((_, i) => {
     const out: SerializedMember[] = [];
@@ -285,7 +309,8 @@ export function migrate(islandBests: SerializedMember[][], front: SerializedMemb
       const pool = sources(i).flatMap((j) => islandBests[j]).sort((a, b) => a.loss - b.loss || a.complexity - b.complexity);
       out.push(...pool.slice(0, count));
     }
-    for (let k = 0; k < count && front.length > 0; k++) out.push(front[rng.int(front.length)]);
+    const f = frontOf(i);
+    for (let k = 0; k < count && f.length > 0; k++) out.push(f[rng.int(f.length)]);
     return out;
   });
 }
