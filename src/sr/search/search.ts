@@ -18,6 +18,7 @@ import { createRng, deriveSeed, type Rng } from '../util/rng.js';
 import { HallOfFame, selectModel } from './hall-of-fame.js';
 import { InProcessRunner } from './in-process-runner.js';
 import { createIslandState } from './island.js';
+import { routeOutgrown } from './age-layers.js';
 import { resolveOptions, type SearchOptions } from './options.js';
 import { dimensionTable, unitsByIndex } from './units.js';
 import type { IslandRunner, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
@@ -42,6 +43,8 @@ export interface SearchState {
   hallOfFame: SerializedMember[];
   /** migrants waiting for each island at the start of the next cycle */
   migrants: SerializedMember[][];
+  /** with options.ageLayers: members moving up into each island at the start of the next cycle */
+  arrivals?: SerializedMember[][];
   rng: number[];
   generations: number;
   evaluations: number;
@@ -124,8 +127,11 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       islands = Array.from({ length: options.populations }, (_, i) => createIslandState(i, deriveSeed(options.seed, i)));
     }
     let migrants: SerializedMember[][] = hooks.resume?.migrants ?? islands.map(() => []);
+    // age layers (options.ageLayers): members that outgrew their layer, moving up (none when off)
+    const layered = options.ageLayers > 0;
+    let arrivals: SerializedMember[][] = hooks.resume?.arrivals ?? islands.map(() => []);
     const seconds = (): number => secondsBefore + (performance.now() - started) / 1000;
-    const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), migrants, rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles });
+    const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), migrants, ...(layered ? { arrivals } : {}), rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles });
     let stoppedBy: SearchResult['stoppedBy'] = 'generations';
     // an exact fit (loss at the rounding floor) cannot be beaten: the rest of the budget would be spent for nothing
     const exactFloor = options.stopOnExact ? exactLossFloor(data, options.loss) : -Infinity;
@@ -140,6 +146,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       const share = options.maxEvaluations && options.strictEvaluationBudget ? { evaluationBudget: Math.max(1, Math.ceil((options.maxEvaluations - evaluations) / islands.length)) } : {};
       const tasks: IslandTask[] = islands.map((state, i) => ({
         islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options, ...stopAt, ...share, ...dimensions,
+        ...(layered ? { arrivals: arrivals[i] } : {}),
       }));
       const results = checkResults(await runner.run(tasks), tasks.length, runner.name);
       islands = results.map((r) => r.state);
@@ -150,6 +157,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       generations += options.generationsPerCycle;
       cycles++;
       migrants = migrate(results.map((r) => r.hallOfFame), hof.paretoFront(), options, headRng);
+      if (layered) arrivals = routeOutgrown(results.map((r) => r.outgrown ?? []), options);
 
       const front = hof.paretoFront();
       const bestLoss = front.length ? Math.min(...front.map((m) => m.loss)) : Infinity;
