@@ -10,6 +10,7 @@
  * takes what is new.
  */
 import { SrError } from '../errors.js';
+import { ageLimit, layerOf } from './age-layers.js';
 import { compile, ProgramArena, setConstants, type Program } from '../expression/compile.js';
 import { clone, op, type Node } from '../expression/node.js';
 import type { Dataset, Evaluator } from '../eval/types.js';
@@ -171,10 +172,16 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
   };
 
   let members: Member[] = s.members.map((m) => readMember(m, arena));
+  // age layers (options.ageLayers, search/age-layers.ts): ages kept as each lineage's origin; off, no member has one
+  const layered = (o.ageLayers ?? 0) > 0;
+  const limit = ageLimit(o, task.islandId);
+  const bottomLayer = layered && layerOf(o, task.islandId) === 0;
+  const originNow = layered ? generation : undefined;
+  if (layered) for (const m of members) m.origin ??= generation;
   let stagnantCycles = s.stagnantCycles ?? 0;
   let bestLoss = s.bestLoss ?? Infinity;
   let restarts = s.restarts ?? 0;
-  if (o.restartAfterCycles > 0 && stagnantCycles >= o.restartAfterCycles && members.length > 0) {
+  if (!layered && o.restartAfterCycles > 0 && stagnantCycles >= o.restartAfterCycles && members.length > 0) {
     // stuck: a fresh random population (the island's hall of fame is kept; migrants arrive below)
     members = [];
     frequency.fill(0);
@@ -182,17 +189,31 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     bestLoss = Infinity;
     restarts++;
   }
-  if (members.length === 0) {
-    // a share of products of powers (options.productInitFraction; none by default, and then no extra draws)
-    const nProducts = Math.round(o.productInitFraction * o.populationSize);
-    const trees = Array.from({ length: o.populationSize }, (_, i) => (i < nProducts ? randomProduct(mctx) : null) ?? randomMember(mctx));
-    const { programs, losses } = score(trees);
-    members = trees.map((t, i) => makeMember(t, programs[i], losses[i], generation, o));
+  // members moving up from the layer below: a free place, else in place of the costliest member when cheaper
+  if (layered && task.arrivals) {
+    for (const a of task.arrivals.map((m) => readMember(m, arena))) {
+      const m = { ...a, birth: generation, origin: a.origin ?? generation };
+      if (members.length < o.populationSize) { members.push(m); continue; }
+      let worst = 0;
+      let worstCost = -Infinity;
+      members.forEach((x, i) => { const c = selectionCost(x, o, baseline, frequency); if (c > worstCost) { worst = i; worstCost = c; } });
+      if (selectionCost(m, o, baseline, frequency) < worstCost) members[worst] = m;
+    }
   }
-  // migrants replace random members
+  // random members: a whole population when there is none; with age layers, layer 0 tops itself up (re-seeding)
+  const missing = members.length === 0 ? o.populationSize : bottomLayer ? o.populationSize - members.length : 0;
+  if (missing > 0) {
+    // a share of products of powers (options.productInitFraction; none by default, and then no extra draws)
+    const nProducts = Math.round(o.productInitFraction * missing);
+    const trees = Array.from({ length: missing }, (_, i) => (i < nProducts ? randomProduct(mctx) : null) ?? randomMember(mctx));
+    const { programs, losses } = score(trees);
+    members.push(...trees.map((t, i) => makeMember(t, programs[i], losses[i], generation, o, originNow)));
+  }
+  // migrants replace random members (with age layers, only those younger than this island's limit come in)
   if (task.migrants.length > 0) {
-    const incoming = task.migrants.map((m) => readMember(m, arena)).slice(0, Math.max(0, members.length - 1));
-    for (const m of incoming) members[rng.int(members.length)] = { ...m, birth: generation };
+    const admitted = (m: Member): boolean => !layered || generation - (m.origin ?? generation) < limit;
+    const incoming = task.migrants.map((m) => readMember(m, arena)).filter(admitted).slice(0, Math.max(0, members.length - 1));
+    for (const m of incoming) members[rng.int(members.length)] = layered ? { ...m, birth: generation, origin: m.origin ?? generation } : { ...m, birth: generation };
   }
   for (const m of members) offer(m);
 
@@ -209,19 +230,26 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     const select = (): Member => (epsilons && rng.next() < o.lexicase ? members[lexicaseSelect(errors, epsilons, rng)] : tournament(members, costs, o, rng));
     const parents: Member[] = [];
     const children: Node[] = [];
+    // with age layers, each child's lineage origin: the older parent's (age = the largest parent age + 1)
+    const origins: (number | undefined)[] = [];
     // children made as the sum of two parents (options.termCrossover), always reweighted below
     const joined: boolean[] = [];
     for (let k = 0; k < childrenPerGeneration; k++) {
       const parent = select();
       let child: Node | null = null;
+      let other: Member | undefined;
       joined[k] = false;
       if (termUnit && termCrossover > 0 && rng.next() < termCrossover) {
-        const sum = op('+', parent.tree, select().tree);
+        other = select();
+        const sum = op('+', parent.tree, other.tree);
         if (satisfiesConstraints(sum, o)) { child = sum; joined[k] = true; }
-      } else if (rng.next() < o.crossoverProbability) child = crossover(parent.tree, select().tree, mctx);
-      else child = mutate(parent.tree, mctx)?.tree ?? null;
+      } else if (rng.next() < o.crossoverProbability) {
+        other = select();
+        child = crossover(parent.tree, other.tree, mctx);
+      } else child = mutate(parent.tree, mctx)?.tree ?? null;
       parents.push(parent);
       children.push(child ?? clone(parent.tree));
+      origins.push(layered ? Math.min(parent.origin ?? generation, child && other ? (other.origin ?? generation) : Infinity) : undefined);
     }
     countSemantic();
     const { programs, losses } = score(children);
@@ -263,7 +291,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     const present = new Map<string, number>();
     if (o.dedupe) for (const m of members) present.set(dupKey(m), (present.get(dupKey(m)) ?? 0) + 1);
     for (let k = 0; k < children.length; k++) {
-      let child = makeMember(children[k], programs[k], losses[k], generation, o);
+      let child = makeMember(children[k], programs[k], losses[k], generation, o, origins[k]);
       const parentCost = selectionCost(parents[k], o, baseline, frequency);
       const childCost = selectionCost(child, o, baseline, frequency);
       const delta = (childCost - parentCost) / Math.max(parentCost, 1e-300);
@@ -272,14 +300,19 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
       if (!accept) child = { ...parents[k], birth: generation };
       let oldest = 0;
       for (let i = 1; i < members.length; i++) if (members[i].birth < members[oldest].birth) oldest = i;
+      // (with age layers an island short of members, one that lost some to the layer above, grows back instead)
+      const grow = layered && members.length < o.populationSize;
       if (o.dedupe) {
         const key = dupKey(child);
         if ((present.get(key) ?? 0) > 0) continue; // a copy of a member already there: the oldest stays
-        const gone = dupKey(members[oldest]);
-        present.set(gone, (present.get(gone) ?? 1) - 1);
+        if (!grow) {
+          const gone = dupKey(members[oldest]);
+          present.set(gone, (present.get(gone) ?? 1) - 1);
+        }
         present.set(key, 1);
       }
-      members[oldest] = child;
+      if (grow) members.push(child);
+      else members[oldest] = child;
       // (under linear scaling a and b may add to the complexity: offered when it would be kept at any of them)
       if (accept && (hof.wouldKeep(child.complexity, child.loss) || (o.linearScaling && scalingMayKeep(hof, child, o)))) offer(child);
     }
@@ -317,6 +350,13 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     updateSizeFrequency(frequency, members.map((m) => m.complexity));
   }
 
+  // with age layers, the members that reached this island's age limit leave it, to move up a layer
+  const outgrown: Member[] = [];
+  if (layered && Number.isFinite(limit)) {
+    const kept: Member[] = [];
+    for (const m of members) (generation - (m.origin ?? generation) >= limit ? outgrown : kept).push(m);
+    members = kept;
+  }
   const lowest = members.reduce((l, m) => Math.min(l, m.loss), Infinity);
   // progress is a fall of at least restartImprovement (relative) below the lowest loss held so far
   // (?? : an island task from a head that predates the option)
@@ -338,5 +378,7 @@ export function runIslandTask(task: IslandTask, ctx: IslandContext): IslandTaskR
     stagnantCycles,
     restarts,
   };
-  return { islandId: task.islandId, state, hallOfFame: hof.members(), evaluations };
+  const result: IslandTaskResult = { islandId: task.islandId, state, hallOfFame: hof.members(), evaluations };
+  if (layered) result.outgrown = outgrown.map(serializeMember);
+  return result;
 }

@@ -24,6 +24,11 @@ export interface Member {
   complexity: number;
   /** generation in which it was born */
   birth: number;
+  /**
+   * with options.ageLayers: the generation in which its oldest ancestor was drawn at random (its age is the
+   * island's generation minus this); absent otherwise
+   */
+  origin?: number;
 }
 
 /** The key of a member's expression (postfix code and constants), as kept in IslandState.optimized. */
@@ -45,7 +50,9 @@ export function serializeMember(m: Member): SerializedMember {
   for (let i = 0; i < 2 * p.length; i++) code.push(p.code[i]);
   const consts: number[] = [];
   for (let i = 0; i < p.consts.length; i++) consts.push(p.consts[i]);
-  return { code, consts, loss: m.loss, complexity: m.complexity, birth: m.birth };
+  const s: SerializedMember = { code, consts, loss: m.loss, complexity: m.complexity, birth: m.birth };
+  if (m.origin !== undefined) s.origin = m.origin;
+  return s;
 }
 
 /**
@@ -91,12 +98,19 @@ export function readMember(s: SerializedMember, arena: ProgramArena | null): Mem
   const tree = decompile({ code, consts, length: code.length / 2, maxStack: 0, nFeaturesUsed: 0 });
   // a loss that went through JSON (checkpoints) comes back as null when it was Infinity
   const loss = typeof s.loss === 'number' && Number.isFinite(s.loss) ? s.loss : Infinity;
-  return { tree, program: programOf(code, consts, tree, arena), loss, complexity: s.complexity, birth: s.birth };
+  const m: Member = { tree, program: programOf(code, consts, tree, arena), loss, complexity: s.complexity, birth: s.birth };
+  if (typeof s.origin === 'number') m.origin = s.origin;
+  return m;
 }
 
-/** A member of `tree`, whose compiled program is `program` (pass what `compile(tree)` gave; it is not compiled again). */
-export function makeMember(tree: Node, program: Program, loss: number, birth: number, o: SearchOptions): Member {
-  return { tree, program, loss: Number.isFinite(loss) ? loss : Infinity, complexity: complexity(tree, o), birth };
+/**
+ * A member of `tree`, whose compiled program is `program` (pass what `compile(tree)` gave; it is not compiled again),
+ * with its lineage's origin when ages are kept (options.ageLayers).
+ */
+export function makeMember(tree: Node, program: Program, loss: number, birth: number, o: SearchOptions, origin?: number): Member {
+  const m: Member = { tree, program, loss: Number.isFinite(loss) ? loss : Infinity, complexity: complexity(tree, o), birth };
+  if (origin !== undefined) m.origin = origin;
+  return m;
 }
 
 /** Tournament: `tournamentSize` members at random; the best wins with probability p, the next with p(1-p), ... */

@@ -18,6 +18,8 @@ export interface SerializedMember {
   complexity: number;
   /** generation in which it was born (age-regularised evolution) */
   birth: number;
+  /** with options.ageLayers: generation in which its oldest ancestor was drawn at random (search/age-layers.ts) */
+  origin?: number;
 }
 
 /** JSON-safe state of one island between cycles (what a checkpoint holds and a worker receives). */
@@ -60,6 +62,11 @@ export interface IslandTask {
    * its own evaluations in this task reach it (deterministic, unlike the time budget)
    */
   evaluationBudget?: number;
+  /**
+   * with options.ageLayers: members that outgrew the layer below, moving up into this island (each takes a free
+   * place or replaces the costliest member when it costs less)
+   */
+  arrivals?: SerializedMember[];
   /** with options.units: their dimensions, parsed once by the search (units.ts), so islands need no unit parser */
   dimensions?: DimensionTable;
 }
@@ -71,6 +78,8 @@ export interface IslandTaskResult {
   hallOfFame: SerializedMember[];
   /** expressions evaluated during the cycle (including constant-fitting evaluations) */
   evaluations: number;
+  /** with options.ageLayers: members that reached this island's age limit and left it, to move up a layer */
+  outgrown?: SerializedMember[];
 }
 
 /** Runs island tasks somewhere. `setDataset` is called once per run before any task. */

@@ -18,6 +18,7 @@ import { createRng, deriveSeed, type Rng } from '../util/rng.js';
 import { HallOfFame, selectModel } from './hall-of-fame.js';
 import { InProcessRunner } from './in-process-runner.js';
 import { createIslandState } from './island.js';
+import { routeOutgrown } from './age-layers.js';
 import { islandRole, resolveOptions, type SearchOptions } from './options.js';
 import { dimensionTable, unitsByIndex } from './units.js';
 import type { IslandRunner, IslandTask, IslandTaskResult, SerializedIsland, SerializedMember } from './runner.js';
@@ -42,6 +43,8 @@ export interface SearchState {
   hallOfFame: SerializedMember[];
   /** migrants waiting for each island at the start of the next cycle */
   migrants: SerializedMember[][];
+  /** with options.ageLayers: members moving up into each island at the start of the next cycle */
+  arrivals?: SerializedMember[][];
   rng: number[];
   generations: number;
   evaluations: number;
@@ -151,8 +154,11 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       epochHof.merge(hof.members());
     }
     const epochState = (): { epoch?: EpochState } => (epochsOn ? { epoch: { ...epoch, bestLoss: Number.isFinite(epoch.bestLoss) ? epoch.bestLoss : null, hallOfFame: epochHof.members() } } : {});
+    // age layers (options.ageLayers): members that outgrew their layer, moving up (none when off)
+    const layered = options.ageLayers > 0;
+    let arrivals: SerializedMember[][] = hooks.resume?.arrivals ?? islands.map(() => []);
     const seconds = (): number => secondsBefore + (performance.now() - started) / 1000;
-    const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), migrants, rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles, ...epochState() });
+    const snapshot = (): SearchState => ({ islands, hallOfFame: hof.members(), migrants, ...(layered ? { arrivals } : {}), rng: headRng.getState(), generations, evaluations, seconds: seconds(), cycles, ...epochState() });
     let stoppedBy: SearchResult['stoppedBy'] = 'generations';
     // an exact fit (loss at the rounding floor) cannot be beaten: the rest of the budget would be spent for nothing
     const exactFloor = options.stopOnExact ? exactLossFloor(data, options.loss) : -Infinity;
@@ -167,6 +173,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       const share = options.maxEvaluations && options.strictEvaluationBudget ? { evaluationBudget: Math.max(1, Math.ceil((options.maxEvaluations - evaluations) / islands.length)) } : {};
       const tasks: IslandTask[] = islands.map((state, i) => ({
         islandId: i, state, generations: options.generationsPerCycle, migrants: migrants[i], options, ...stopAt, ...share, ...dimensions,
+        ...(layered ? { arrivals: arrivals[i] } : {}),
       }));
       const results = checkResults(await runner.run(tasks), tasks.length, runner.name);
       islands = results.map((r) => r.state);
@@ -178,6 +185,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
       generations += options.generationsPerCycle;
       cycles++;
       migrants = migrate(results.map((r) => r.hallOfFame), epochHof.paretoFront(), options, headRng);
+      if (layered) arrivals = routeOutgrown(results.map((r) => r.outgrown ?? []), options);
       if (epochsOn) {
         const before = epoch.index;
         epoch = nextEpoch(epoch, epochHof, options);
@@ -185,6 +193,7 @@ export async function equationSearch(data: Dataset, partial: Partial<SearchOptio
           // a new epoch: fresh islands (their own seeds), no migrants from the last one
           islands = Array.from({ length: options.populations }, (_, i) => createIslandState(i, deriveSeed(deriveSeed(options.seed, options.populations + epoch.index - 1), i)));
           migrants = islands.map(() => []);
+          arrivals = islands.map(() => []);
           epochHof = new HallOfFame();
         }
       }
