@@ -7,6 +7,7 @@
  * program), so members may share them.
  */
 import { compile, decompile, type Program, type ProgramArena } from '../expression/compile.js';
+import { plainSlice } from '../util/plain-slice.js';
 import type { Node } from '../expression/node.js';
 import { OP_CONST, OP_FEATURE, operatorByOpcode } from '../expression/operators.js';
 import type { Rng } from '../util/rng.js';
@@ -45,12 +46,7 @@ const keys = new WeakMap<Program, string>();
 
 export function serializeMember(m: Member): SerializedMember {
   const p = m.program;
-  // element by element into plain arrays (Array.from of a subarray made a view and went through its iterator)
-  const code: number[] = [];
-  for (let i = 0; i < 2 * p.length; i++) code.push(p.code[i]);
-  const consts: number[] = [];
-  for (let i = 0; i < p.consts.length; i++) consts.push(p.consts[i]);
-  const s: SerializedMember = { code, consts, loss: m.loss, complexity: m.complexity, birth: m.birth };
+  const s: SerializedMember = { code: plainSlice(p.code, 0, 2 * p.length), consts: plainSlice(p.consts, 0, p.consts.length), loss: m.loss, complexity: m.complexity, birth: m.birth };
   if (m.origin !== undefined) s.origin = m.origin;
   return s;
 }

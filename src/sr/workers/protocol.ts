@@ -13,6 +13,7 @@
  */
 import type { SrErrorCode } from '../errors.js';
 import type { IslandState, IslandTask, IslandTaskResult, SerializedMember } from '../search/runner.js';
+import { plainSlice } from '../util/plain-slice.js';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -62,13 +63,6 @@ function hasExtraFields(m: SerializedMember): boolean {
     if (Object.hasOwn(m, k) && k !== 'code' && k !== 'consts' && k !== 'loss' && k !== 'complexity' && k !== 'birth') return true;
   }
   return false;
-}
-
-/** a[from, to) as a plain array (element by element: Array.from of a subarray makes a view and runs its iterator) */
-function plainSlice(a: Int32Array | Float64Array, from: number, to: number): number[] {
-  const out: number[] = [];
-  for (let i = from; i < to; i++) out.push(a[i]);
-  return out;
 }
 
 export function unpackMembers(p: PackedMembers): SerializedMember[] {
